@@ -1,0 +1,56 @@
+// Every error firstseen reports is defined here, once, with a stable machine-readable code.
+// Two families:
+//  - HTTP errors answered by the API (created with @fastify/error, so they carry statusCode and code);
+//  - media errors: why one media item of a check could not be fetched or analyzed. They end up in
+//    the report next to the item (`error.code`), and the rest of the check goes on.
+// The README lists every code; test/errors.test.ts fails when one is missing there.
+import createError from '@fastify/error';
+
+export const HttpErrors = {
+  invalid_request: createError('invalid_request', '%s', 400),
+  no_target: createError('no_target', 'Give a "url" or a "text" with at least one http(s) link', 400),
+  too_many_targets: createError('too_many_targets', 'At most %d links can be checked at once', 400),
+  invalid_url: createError('invalid_url', '%s', 400),
+  not_found: createError('not_found', '%s', 404),
+  unsupported_media_type: createError('unsupported_media_type', '%s', 415),
+  redis_unavailable: createError('redis_unavailable', 'The store is unavailable; try again shortly', 503),
+  internal_error: createError('internal_error', 'Internal error', 500),
+} as const;
+
+export type HttpErrorCode = keyof typeof HttpErrors;
+
+/** Codes a media item can fail with. Stable: bots branch on them. */
+export const MEDIA_ERROR_CODES = {
+  blocked_address: 'The address is private, loopback, link-local or otherwise not public',
+  unsupported_scheme: 'Only http and https URLs can be fetched',
+  invalid_url: 'The URL cannot be parsed',
+  dns_failed: 'The host name does not resolve',
+  connect_failed: 'The server could not be reached',
+  timeout: 'The server took longer than the time cap',
+  too_large: 'The file is larger than the byte cap',
+  too_many_redirects: 'More redirects than allowed',
+  http_error: 'The server answered with an HTTP error status',
+  not_media: 'The bytes are not an image or video firstseen can read',
+  empty_file: 'The server sent zero bytes',
+  too_many_pixels: 'The image declares more pixels than the decoder is allowed to allocate',
+  image_truncated: 'The image data ends early or is corrupt',
+  decode_failed: 'The image could not be decoded',
+  unsupported_format: 'The format is recognised but not supported for this step',
+  internal_error: 'An unexpected error while processing this item',
+} as const;
+
+export type MediaErrorCode = keyof typeof MEDIA_ERROR_CODES;
+
+/** An error that belongs to one media item; the check itself goes on. */
+export class MediaError extends Error {
+  readonly code: MediaErrorCode;
+  constructor(code: MediaErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? MEDIA_ERROR_CODES[code], options);
+    this.name = 'MediaError';
+    this.code = code;
+  }
+}
+
+export function isMediaError(err: unknown): err is MediaError {
+  return err instanceof MediaError;
+}
