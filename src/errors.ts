@@ -12,6 +12,8 @@ export const HttpErrors = {
   too_many_targets: createError('too_many_targets', 'At most %d links can be checked at once', 400),
   invalid_url: createError('invalid_url', '%s', 400),
   not_found: createError('not_found', '%s', 404),
+  invalid_json: createError('invalid_json', 'The body is not valid JSON', 400),
+  body_too_large: createError('body_too_large', 'The request body is larger than allowed', 413),
   unsupported_media_type: createError('unsupported_media_type', '%s', 415),
   redis_unavailable: createError('redis_unavailable', 'The store is unavailable; try again shortly', 503),
   internal_error: createError('internal_error', 'Internal error', 500),
@@ -44,10 +46,13 @@ export type MediaErrorCode = keyof typeof MEDIA_ERROR_CODES;
 /** An error that belongs to one media item; the check itself goes on. */
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
-  constructor(code: MediaErrorCode, message?: string, options?: { cause?: unknown }) {
+  /** The status a server answered, for `http_error`. */
+  readonly httpStatus: number | undefined;
+  constructor(code: MediaErrorCode, message?: string, options?: { cause?: unknown; httpStatus?: number }) {
     super(message ?? MEDIA_ERROR_CODES[code], options);
     this.name = 'MediaError';
     this.code = code;
+    this.httpStatus = options?.httpStatus;
   }
 }
 

@@ -1,0 +1,91 @@
+import { Type, type Static } from 'typebox';
+import { ref } from './ref.js';
+import { Report } from './report.js';
+
+export const CheckStatus = Type.Union(
+  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')],
+  { $id: 'CheckStatus', description: 'queued -> running -> done | failed' },
+);
+export type CheckStatus = Static<typeof CheckStatus>;
+
+export const CheckRequest = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'One link to check: an image URL (post URLs are resolved to their media).',
+      }),
+    ),
+    text: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 20000,
+        description:
+          'Pasted text: every http(s) link in it becomes a target; `pic.twitter.com/…` without a scheme counts too.',
+      }),
+    ),
+  },
+  {
+    $id: 'CheckRequest',
+    additionalProperties: false,
+    description: 'Exactly one of `url` or `text`.',
+  },
+);
+export type CheckRequest = Static<typeof CheckRequest>;
+
+export const CheckLinks = Type.Object(
+  {
+    self: Type.String({ description: 'This check (status, and the report when done).' }),
+    report: Type.String({ description: 'The report alone.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CheckAccepted = Type.Object(
+  {
+    id: Type.String(),
+    status: ref(CheckStatus),
+    reused: Type.Boolean({
+      description: 'True when an existing check was returned (same Idempotency-Key, or same URLs within the window).',
+    }),
+    links: CheckLinks,
+  },
+  { $id: 'CheckAccepted', additionalProperties: false },
+);
+export type CheckAccepted = Static<typeof CheckAccepted>;
+
+export const Target = Type.Object(
+  {
+    input: Type.String({ description: 'The link as found in the submission.' }),
+    url: Type.String({ description: 'Normalized URL that is fetched.' }),
+  },
+  { additionalProperties: false, description: 'One link of a check.' },
+);
+export type Target = Static<typeof Target>;
+
+export const CheckFailure = Type.Object(
+  { code: Type.String(), message: Type.String() },
+  { additionalProperties: false, description: 'Why the whole check failed (per-item errors are in the report).' },
+);
+
+export const Check = Type.Object(
+  {
+    id: Type.String(),
+    status: ref(CheckStatus),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    targets: Type.Array(Target),
+    attempts: Type.Integer({ description: 'Times a worker started this check (more than 1 after a crash or retry).' }),
+    links: CheckLinks,
+    error: Type.Optional(CheckFailure),
+    report: Type.Optional(ref(Report)),
+  },
+  { $id: 'Check', additionalProperties: false },
+);
+export type Check = Static<typeof Check>;
+
+export const CheckParams = Type.Object(
+  { id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) },
+  { additionalProperties: false },
+);

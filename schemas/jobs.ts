@@ -1,0 +1,12 @@
+// Payloads of queued jobs. Only ids and URLs travel in a job, never media bytes or secrets.
+import { Type, type Static } from 'typebox';
+import { Target } from './check.js';
+
+export const CheckJob = Type.Object(
+  {
+    check_id: Type.String({ minLength: 1, maxLength: 64 }),
+    targets: Type.Array(Target, { minItems: 1, maxItems: 1000 }),
+  },
+  { $id: 'CheckJob', additionalProperties: false },
+);
+export type CheckJob = Static<typeof CheckJob>;

@@ -1,0 +1,153 @@
+// Configuration is read once, here, from the environment: validated, typed, and then passed in to
+// whatever needs it. Nothing else in the code base reads process.env (a lint rule enforces it).
+// The env schema below is also the source of the README's configuration table: a test fails when
+// a variable or its default is missing there.
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Int = (def: number, description: string, min = 0) =>
+  Type.Integer({ default: def, minimum: min, description });
+const Bool = (def: boolean, description: string) => Type.Boolean({ default: def, description });
+const Str = (def: string, description: string) => Type.String({ default: def, description });
+
+export const EnvSchema = Type.Object({
+  ROLE: Type.Union([Type.Literal('all'), Type.Literal('api')], {
+    default: 'all',
+    description:
+      'What `src/server.ts` runs: `all` = API and workers in one process, `api` = API only (workers run with `npm run worker`).',
+  }),
+  HOST: Str('0.0.0.0', 'Address the API listens on.'),
+  PORT: Int(3000, 'Port the API listens on.', 0),
+  LOG_LEVEL: Str('info', 'pino log level (trace, debug, info, warn, error, fatal, silent).'),
+  REDIS_URL: Str('redis://127.0.0.1:6379', 'Redis holding the queues, the checks and the reports.'),
+  KEY_PREFIX: Str(
+    'fs',
+    'Prefix of every Redis key firstseen writes (its own keys and BullMQ queues), so several deployments or test runs can share one Redis.',
+  ),
+  WORKER_CONCURRENCY: Int(4, 'Checks one worker process handles at once.', 1),
+  JOB_ATTEMPTS: Int(3, 'Attempts for a check job before it is marked failed (transient errors only).', 1),
+  JOB_LOCK_MS: Int(
+    30000,
+    'How long a worker holds a job lock without renewing it; a crashed worker’s job is picked up again after this.',
+    1000,
+  ),
+  STALLED_INTERVAL_MS: Int(30000, 'How often workers look for jobs whose worker died.', 1000),
+  SHUTDOWN_TIMEOUT_MS: Int(30000, 'On SIGTERM, how long running jobs may take to finish before the process exits.', 0),
+  MAX_TARGETS: Int(20, 'Most links one check may hold (from `url` or found in `text`).', 1),
+  DEDUP_WINDOW_SECONDS: Int(
+    600,
+    'The same normalized URL (or set of URLs) submitted again within this window returns the existing check. 0 disables.',
+  ),
+  IDEMPOTENCY_TTL_SECONDS: Int(86400, 'How long an `Idempotency-Key` header keeps pointing at its check.', 1),
+  FETCH_MAX_BYTES: Int(52428800, 'Largest media file downloaded, in bytes; a larger one fails with `too_large`.', 1),
+  FETCH_CONNECT_TIMEOUT_MS: Int(5000, 'Time to open a connection to a media host.', 1),
+  FETCH_TIMEOUT_MS: Int(30000, 'Time for one download from first byte sent to last byte received.', 1),
+  FETCH_MAX_REDIRECTS: Int(5, 'Redirects followed per download.', 0),
+  FETCH_USER_AGENT: Str('firstseen/0.1 (+https://github.com/firstseen)', 'User-Agent of every outbound request.'),
+  FETCH_ALLOW_LOOPBACK: Bool(
+    false,
+    'Allow fetching from loopback addresses (127.0.0.0/8, ::1). For tests and local demos only: never in production.',
+  ),
+  FETCH_ALLOWED_NETWORKS: Str(
+    '',
+    'Comma-separated CIDR ranges that may be fetched although they are not public (e.g. an internal archive at 10.1.0.0/16).',
+  ),
+  MAX_INPUT_PIXELS: Int(
+    100000000,
+    'Largest image, in pixels (width x height), the decoder accepts; larger ones fail with `too_many_pixels`.',
+    1,
+  ),
+  BODY_LIMIT_BYTES: Int(1048576, 'Largest API request body.', 1024),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  role: Env['ROLE'];
+  host: string;
+  port: number;
+  logLevel: string;
+  redisUrl: string;
+  /** Prefix of firstseen's own keys ("fs" gives "fs:check:…"). */
+  keyPrefix: string;
+  /**
+   * BullMQ's prefix: a Redis Cluster hash tag so that each queue's keys share a slot, as BullMQ requires
+   * on a cluster. Derived, not configured, so the two prefixes cannot drift apart.
+   */
+  queuePrefix: string;
+  worker: { concurrency: number; attempts: number; lockMs: number; stalledIntervalMs: number };
+  shutdownTimeoutMs: number;
+  maxTargets: number;
+  dedupWindowSeconds: number;
+  idempotencyTtlSeconds: number;
+  fetch: {
+    maxBytes: number;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    maxRedirects: number;
+    userAgent: string;
+    allowLoopback: boolean;
+    allowedNetworks: string[];
+  };
+  maxInputPixels: number;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration. Pass an object in tests; production passes process.env. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) {
+    const v = source[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const withDefaults = Value.Default(EnvSchema, raw);
+  const converted = Value.Convert(EnvSchema, withDefaults);
+  if (!Value.Check(EnvSchema, converted)) {
+    const problems = Value.Errors(EnvSchema, converted).map(
+      (e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = converted;
+  const allowedNetworks = env.FETCH_ALLOWED_NETWORKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!/^[A-Za-z0-9_.-]+$/.test(env.KEY_PREFIX)) {
+    throw new ConfigError('Invalid configuration: KEY_PREFIX may hold letters, digits, "_", "." and "-" only');
+  }
+  return {
+    role: env.ROLE,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.KEY_PREFIX,
+    queuePrefix: `{${env.KEY_PREFIX}}`,
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      lockMs: env.JOB_LOCK_MS,
+      stalledIntervalMs: env.STALLED_INTERVAL_MS,
+    },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    maxTargets: env.MAX_TARGETS,
+    dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    fetch: {
+      maxBytes: env.FETCH_MAX_BYTES,
+      connectTimeoutMs: env.FETCH_CONNECT_TIMEOUT_MS,
+      timeoutMs: env.FETCH_TIMEOUT_MS,
+      maxRedirects: env.FETCH_MAX_REDIRECTS,
+      userAgent: env.FETCH_USER_AGENT,
+      allowLoopback: env.FETCH_ALLOW_LOOPBACK,
+      allowedNetworks,
+    },
+    maxInputPixels: env.MAX_INPUT_PIXELS,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  };
+}

@@ -1,0 +1,210 @@
+// The one way firstseen talks to the outside world. Every outbound request (media downloads, post
+// resolution, webhooks) goes through a SafeFetcher, so every one of them gets:
+//  - the address policy, checked on the address actually connected to (after DNS, on every
+//    redirect hop, and for IP literals that never go through DNS), which defeats DNS rebinding,
+//    numeric-host tricks and redirects into the private network;
+//  - caps on bytes, time (connect, and whole request including redirects) and redirects;
+//  - errors as MediaError codes, so a failure lands next to its item in the report.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, buildConnector, request } from 'undici';
+import { MediaError } from '../errors.js';
+import { compilePolicy, type AddressPolicy, type CompiledPolicy } from './address-policy.js';
+
+export interface FetchLimits extends AddressPolicy {
+  maxBytes: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  maxRedirects: number;
+  userAgent: string;
+}
+
+export interface FetchResult {
+  url: string;
+  finalUrl: string;
+  /** URLs followed after `url`, in order (the last one is finalUrl). */
+  redirects: string[];
+  status: number;
+  contentType: string | null;
+  body: Buffer;
+}
+
+export interface FetchOptions {
+  accept?: string;
+  /** A lower byte cap than the fetcher's (never higher). */
+  maxBytes?: number;
+  headers?: Record<string, string>;
+}
+
+export interface SafeFetcher {
+  get(url: string, options?: FetchOptions): Promise<FetchResult>;
+  close(): Promise<void>;
+}
+
+const BLOCKED = 'FS_BLOCKED_ADDRESS';
+
+class BlockedAddressError extends Error {
+  readonly code = BLOCKED;
+  constructor(host: string, ip: string, why: string) {
+    super(`${host} is at ${ip} (${why}): not a public address`);
+  }
+}
+
+/** DNS lookup that refuses the whole answer if any address in it is not allowed. */
+function guardedLookup(policy: CompiledPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      for (const a of addresses) {
+        const why = policy.refusal(a.address);
+        if (why) return callback(new BlockedAddressError(hostname, a.address, why), '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+function createAgent(limits: FetchLimits, policy: CompiledPolicy): Agent {
+  const base = buildConnector({ timeout: limits.connectTimeoutMs, lookup: guardedLookup(policy) });
+  // Second line of defence: whatever path led here (IP literal, happy-eyeballs, a resolver quirk),
+  // the socket's real peer address must be allowed.
+  const connect: buildConnector.connector = (opts, cb) => {
+    base(opts, (err, socket) => {
+      if (err) return cb(err, null);
+      const ip = socket.remoteAddress ?? '';
+      const why = policy.refusal(ip);
+      if (why) {
+        socket.destroy();
+        return cb(new BlockedAddressError(opts.hostname, ip, why), null);
+      }
+      cb(null, socket);
+    });
+  };
+  return new Agent({
+    connect,
+    headersTimeout: limits.timeoutMs,
+    bodyTimeout: limits.timeoutMs,
+    keepAliveTimeout: 4000,
+    connections: 64,
+  });
+}
+
+function parseTarget(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new MediaError('invalid_url', `Not a URL: ${raw.slice(0, 200)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new MediaError('unsupported_scheme', `Only http and https can be fetched, not ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new MediaError('invalid_url', 'URLs with credentials are not fetched');
+  return url;
+}
+
+/** Host of a URL as an IP literal, or null when it is a name (the WHATWG parser already turned
+ *  numeric tricks like http://2130706433/ or http://0x7f.1/ into dotted quads). */
+function literalIp(url: URL): string | null {
+  const h = url.hostname;
+  if (h.startsWith('[') && h.endsWith(']')) return h.slice(1, -1);
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? h : null;
+}
+
+function toMediaError(err: unknown, url: string, timedOut: boolean): MediaError {
+  if (err instanceof MediaError) return err;
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  const codes = chain.map((e) => String((e as { code?: unknown }).code ?? ''));
+  const blocked = chain.find((e) => e instanceof BlockedAddressError);
+  if (blocked) return new MediaError('blocked_address', (blocked as Error).message);
+  if (timedOut || codes.some((c) => /TIMEOUT|ETIMEDOUT/.test(c)) || chain.some((e) => (e as Error).name === 'TimeoutError'))
+    return new MediaError('timeout', `No complete answer from ${new URL(url).host} within the time cap`);
+  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA'))
+    return new MediaError('dns_failed', `${new URL(url).hostname} does not resolve`);
+  const detail = codes.find((c) => c) ?? (err as Error)?.message ?? 'unknown error';
+  return new MediaError('connect_failed', `Could not fetch from ${new URL(url).host}: ${detail}`, { cause: err });
+}
+
+/** Drops a response body we will not read. Destroying an unread undici body emits an 'error' that
+ *  would be an uncaught exception (and kill the worker) without a listener. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, cap: number, destroy: () => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > cap) {
+      destroy();
+      throw new MediaError('too_large', `More than ${cap} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
+  const policy = compilePolicy(limits);
+  const agent = createAgent(limits, policy);
+
+  async function get(rawUrl: string, options: FetchOptions = {}): Promise<FetchResult> {
+    const cap = Math.min(options.maxBytes ?? limits.maxBytes, limits.maxBytes);
+    const signal = AbortSignal.timeout(limits.timeoutMs);
+    const redirects: string[] = [];
+    let current = parseTarget(rawUrl);
+    try {
+      for (;;) {
+        const ip = literalIp(current);
+        const why = ip ? policy.refusal(ip) : null;
+        if (ip && why) throw new MediaError('blocked_address', `${ip} (${why}) is not a public address`);
+        const res = await request(current, {
+          method: 'GET',
+          dispatcher: agent,
+          signal,
+          headers: { 'user-agent': limits.userAgent, accept: options.accept ?? '*/*', ...options.headers },
+        });
+        const location = res.headers.location;
+        if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+          discard(res.body);
+          if (redirects.length >= limits.maxRedirects)
+            throw new MediaError('too_many_redirects', `More than ${limits.maxRedirects} redirects`);
+          current = parseTarget(new URL(location, current).toString());
+          redirects.push(current.toString());
+          continue;
+        }
+        if (res.statusCode >= 400) {
+          discard(res.body);
+          throw new MediaError('http_error', `HTTP ${res.statusCode} from ${current.host}`, {
+            httpStatus: res.statusCode,
+          });
+        }
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > cap) {
+          discard(res.body);
+          throw new MediaError('too_large', `${declared} bytes declared, more than the cap of ${cap}`);
+        }
+        const body = await readCapped(res.body, cap, () => discard(res.body));
+        const ct = res.headers['content-type'];
+        return {
+          url: rawUrl,
+          finalUrl: current.toString(),
+          redirects,
+          status: res.statusCode,
+          contentType: typeof ct === 'string' ? ct : null,
+          body,
+        };
+      }
+    } catch (err) {
+      throw toMediaError(err, current.toString(), signal.aborted);
+    }
+  }
+
+  return { get, close: () => agent.close() };
+}

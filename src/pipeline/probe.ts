@@ -1,0 +1,64 @@
+// What a downloaded file is, judged from its bytes (never from the server's Content-Type or the URL's
+// extension), and its size in pixels from the header alone, before anything is decoded.
+import { fileTypeFromBuffer } from 'file-type';
+import sharp, { type Metadata } from 'sharp';
+import { MediaError } from '../errors.js';
+
+export interface Probe {
+  kind: 'image' | 'video';
+  mime: string;
+  declared_mime: string | null;
+  mime_mismatch: boolean;
+  format: string;
+  width?: number;
+  height?: number;
+  animated?: boolean;
+  frames?: number;
+}
+
+// file-type's extensions, renamed to the format names the report uses.
+const FORMAT_NAMES: Record<string, string> = { jpg: 'jpeg', tif: 'tiff', heic: 'heic', mov: 'quicktime' };
+// Content-Types that say nothing about the content, so they cannot disagree with it.
+const GENERIC = new Set(['application/octet-stream', 'binary/octet-stream', 'application/binary', '']);
+const ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png' };
+
+function baseMime(contentType: string | null): string | null {
+  if (contentType === null) return null;
+  const base = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return ALIASES[base] ?? base;
+}
+
+export async function probeMedia(bytes: Buffer, contentType: string | null, maxPixels: number): Promise<Probe> {
+  if (bytes.length === 0) throw new MediaError('empty_file');
+  const sniffed = await fileTypeFromBuffer(bytes);
+  if (!sniffed || !/^(image|video)\//.test(sniffed.mime)) {
+    const what = sniffed ? sniffed.mime : 'not a recognised binary format';
+    throw new MediaError('not_media', `The bytes are ${what}, not an image or video`);
+  }
+  const declared = baseMime(contentType);
+  const base: Probe = {
+    kind: sniffed.mime.startsWith('video/') ? 'video' : 'image',
+    mime: sniffed.mime,
+    declared_mime: contentType,
+    mime_mismatch: declared !== null && !GENERIC.has(declared) && declared !== sniffed.mime,
+    format: FORMAT_NAMES[sniffed.ext] ?? sniffed.ext,
+  };
+  if (base.kind === 'video') return base;
+
+  let meta: Metadata;
+  try {
+    // Reads the header only; no pixel is decoded here.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new MediaError('decode_failed', `Unreadable ${base.format} header: ${(err as Error).message}`);
+  }
+  const width = meta.width;
+  const height = meta.height;
+  // For animations sharp reports the height of one frame when pages > 1 (pageHeight).
+  const frames = meta.pages ?? 1;
+  const frameHeight = meta.pageHeight ?? height;
+  if (width * frameHeight > maxPixels) {
+    throw new MediaError('too_many_pixels', `${width}x${frameHeight} is more than ${maxPixels} pixels`);
+  }
+  return { ...base, width, height: frameHeight, animated: frames > 1, frames };
+}

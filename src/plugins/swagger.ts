@@ -1,0 +1,29 @@
+// OpenAPI generated from the route schemas, which come from schemas/. Every named schema is registered
+// once so it appears as a component under its $id. openapi.yaml is this document, written by
+// `npm run openapi`; a test fails when the two drift.
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { namedSchemas } from '../../schemas/index.js';
+
+async function swaggerPlugin(app: FastifyInstance) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'firstseen',
+        version: '1.0.0',
+        description:
+          'Where does a viral image really come from? Submit a post or image URL (or text with links) and get a provenance report.',
+      },
+      tags: [
+        { name: 'checks', description: 'Submit links and read provenance reports' },
+        { name: 'ops', description: 'Health and readiness' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  for (const schema of namedSchemas) app.addSchema(schema);
+}
+
+export default fp(swaggerPlugin, { name: 'swagger' });

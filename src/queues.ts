@@ -1,0 +1,31 @@
+// The queues and their job options, defined once for producers (the API) and consumers (workers).
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { CheckJob } from '../schemas/jobs.js';
+import type { Config } from './config.js';
+import { QUEUES } from './keys.js';
+
+export const CHECK_JOB_NAME = 'check';
+
+export function checkJobOptions(config: Config) {
+  return {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: 2000 },
+    // The report lives in the check's own key; finished jobs are only kept for the dashboard.
+    removeOnComplete: { age: 24 * 3600, count: 10000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export function createCheckQueue(config: Config, connection: Redis, log: Logger): Queue<CheckJob> {
+  const queue = new Queue<CheckJob>(QUEUES.checks, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: checkJobOptions(config),
+    // The API must answer 503 at once when Redis is down, not wait for it (BullMQ: failing fast).
+    skipWaitingForReady: true,
+  });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'checks queue error'));
+  return queue;
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { Check, CheckAccepted, CheckParams, CheckRequest } from '../../../schemas/check.js';
+import { ErrorResponse } from '../../../schemas/errors.js';
+import { ref } from '../../../schemas/ref.js';
+import { Report } from '../../../schemas/report.js';
+import { HttpErrors } from '../../errors.js';
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Same key, same check (kept for a day).' }),
+  ),
+});
+
+export default async function checkRoutes(app: FastifyInstance) {
+  app.post(
+    '/v1/checks',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'Submit a URL, or text containing links, for a provenance check',
+        headers: IdempotencyHeaders,
+        body: ref(CheckRequest),
+        response: { 200: ref(CheckAccepted), 202: ref(CheckAccepted), 400: ref(ErrorResponse), 503: ref(ErrorResponse) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as CheckRequest;
+      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const accepted = await app.checks.submit(body, key);
+      request.log.info({ check_id: accepted.id, reused: accepted.reused }, 'check submitted');
+      return reply
+        .code(accepted.reused ? 200 : 202)
+        .header('location', accepted.links.self)
+        .send(accepted);
+    },
+  );
+
+  app.get(
+    '/v1/checks/:id',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'Status of a check, with its report when done',
+        params: CheckParams,
+        response: { 200: ref(Check), 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+      },
+    },
+    async (request) => app.checks.get((request.params as { id: string }).id),
+  );
+
+  app.get(
+    '/v1/checks/:id/report',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'The report of a finished check',
+        params: CheckParams,
+        response: { 200: ref(Report), 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+      },
+    },
+    async (request) => {
+      const check = await app.checks.get((request.params as { id: string }).id);
+      if (!check.report) throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
+      return check.report;
+    },
+  );
+}

@@ -1,0 +1,87 @@
+// Checks and their reports in Redis: one hash per check (see src/keys.ts).
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Check, CheckStatus, Target } from '../../schemas/check.js';
+import type { Report } from '../../schemas/report.js';
+import type { Keys } from '../keys.js';
+
+export interface StoredCheck {
+  id: string;
+  status: CheckStatus;
+  created_at: string;
+  updated_at: string;
+  targets: Target[];
+  attempts: number;
+  error?: { code: string; message: string };
+  report?: Report;
+}
+
+export const newCheckId = () => `chk_${randomBytes(12).toString('base64url')}`;
+
+export function checkLinks(id: string): Check['links'] {
+  return { self: `/v1/checks/${id}`, report: `/v1/checks/${id}/report` };
+}
+
+export function createCheckStore(redis: Redis, keys: Keys) {
+  const now = () => new Date().toISOString();
+
+  return {
+    async create(id: string, targets: Target[]): Promise<StoredCheck> {
+      const at = now();
+      const check: StoredCheck = { id, status: 'queued', created_at: at, updated_at: at, targets, attempts: 0 };
+      await redis.hset(keys.check(id), {
+        id,
+        status: check.status,
+        created_at: at,
+        updated_at: at,
+        targets: JSON.stringify(targets),
+        attempts: 0,
+      });
+      return check;
+    },
+
+    async get(id: string): Promise<StoredCheck | null> {
+      const h = await redis.hgetall(keys.check(id));
+      if (!h.id) return null;
+      return {
+        id: h.id,
+        status: h.status as CheckStatus,
+        created_at: h.created_at ?? '',
+        updated_at: h.updated_at ?? '',
+        targets: JSON.parse(h.targets ?? '[]') as Target[],
+        attempts: Number(h.attempts ?? 0),
+        ...(h.error ? { error: JSON.parse(h.error) as { code: string; message: string } } : {}),
+        ...(h.report ? { report: JSON.parse(h.report) as Report } : {}),
+      };
+    },
+
+    async status(id: string): Promise<CheckStatus | null> {
+      return (await redis.hget(keys.check(id), 'status')) as CheckStatus | null;
+    },
+
+    /** A worker starts (or restarts, after a crash) this check. */
+    async markRunning(id: string): Promise<number> {
+      const [[, attempts]] = (await redis
+        .multi()
+        .hincrby(keys.check(id), 'attempts', 1)
+        .hset(keys.check(id), { status: 'running', updated_at: now() })
+        .exec()) as [[Error | null, number]];
+      return attempts;
+    },
+
+    async complete(id: string, report: Report): Promise<void> {
+      await redis.hset(keys.check(id), {
+        status: 'done',
+        updated_at: now(),
+        report: JSON.stringify(report),
+      });
+      await redis.hdel(keys.check(id), 'error');
+    },
+
+    async fail(id: string, error: { code: string; message: string }): Promise<void> {
+      await redis.hset(keys.check(id), { status: 'failed', updated_at: now(), error: JSON.stringify(error) });
+    },
+  };
+}
+
+export type CheckStore = ReturnType<typeof createCheckStore>;

@@ -1,0 +1,87 @@
+// Submitting and reading checks: the API's only business logic. Routes call these and reply.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Check, CheckAccepted, CheckRequest } from '../../schemas/check.js';
+import type { CheckJob } from '../../schemas/jobs.js';
+import type { Config } from '../config.js';
+import { HttpErrors } from '../errors.js';
+import type { Keys } from '../keys.js';
+import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
+import { CHECK_JOB_NAME } from '../queues.js';
+import { checkLinks, newCheckId, type CheckStore, type StoredCheck } from './check-store.js';
+
+export interface ChecksDeps {
+  config: Config;
+  redis: Redis;
+  keys: Keys;
+  store: CheckStore;
+  queue: Queue<CheckJob>;
+}
+
+export function createChecksService({ config, redis, keys, store, queue }: ChecksDeps) {
+  async function reuse(id: string): Promise<CheckAccepted> {
+    // The winner of a race may not have written its record yet: it is then still "queued".
+    const status = (await store.status(id)) ?? 'queued';
+    return { id, status, reused: true, links: checkLinks(id) };
+  }
+
+  /**
+   * Claims `key` for `id` unless another check holds it. Returns the holder's id when there is one.
+   * SET NX makes concurrent identical submissions agree on one check.
+   */
+  async function claim(key: string, id: string, ttlSeconds: number): Promise<string | null> {
+    const ok = await redis.set(key, id, 'EX', ttlSeconds, 'NX');
+    return ok ? null : ((await redis.get(key)) ?? null);
+  }
+
+  return {
+    async submit(request: CheckRequest, idempotencyKey?: string): Promise<CheckAccepted> {
+      if ((request.url === undefined) === (request.text === undefined)) {
+        throw new HttpErrors.invalid_request('Give exactly one of "url" or "text"');
+      }
+      const found = targetsOf(request);
+      if (!found.ok) {
+        if (found.reason === 'invalid') throw new HttpErrors.invalid_url(`Not an http(s) URL: ${found.input}`);
+        throw new HttpErrors.no_target();
+      }
+      if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);
+
+      const id = newCheckId();
+      if (idempotencyKey) {
+        const holder = await claim(keys.idempotency(idempotencyKey), id, config.idempotencyTtlSeconds);
+        if (holder) return reuse(holder);
+      }
+      if (config.dedupWindowSeconds > 0) {
+        const dedupKey = keys.dedup(targetsFingerprint(found.targets));
+        const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
+        if (holder) {
+          // A failed check is not worth reusing: this submission takes the key over and runs again.
+          if ((await store.status(holder)) !== 'failed') {
+            // The Idempotency-Key claimed above must lead to the check the client is given.
+            if (idempotencyKey)
+              await redis.set(keys.idempotency(idempotencyKey), holder, 'EX', config.idempotencyTtlSeconds);
+            return reuse(holder);
+          }
+          await redis.set(dedupKey, id, 'EX', config.dedupWindowSeconds);
+        }
+      }
+      // The record is written before the job exists, so a worker always finds it. The 202 goes out
+      // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
+      await store.create(id, found.targets);
+      await queue.add(CHECK_JOB_NAME, { check_id: id, targets: found.targets }, { jobId: id });
+      return { id, status: 'queued', reused: false, links: checkLinks(id) };
+    },
+
+    async get(id: string): Promise<Check> {
+      const check = await store.get(id);
+      if (!check) throw new HttpErrors.not_found(`No check ${id}`);
+      return toView(check);
+    },
+  };
+}
+
+function toView(check: StoredCheck): Check {
+  return { ...check, links: checkLinks(check.id) };
+}
+
+export type ChecksService = ReturnType<typeof createChecksService>;

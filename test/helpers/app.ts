@@ -1,0 +1,67 @@
+// Builds the app exactly as src/server.ts does (buildServer), with a configuration of its own:
+// a fresh key prefix per test so tests never see each other's data, and clean-up afterwards.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Test } from 'tap';
+import { loadConfig, type Config } from '../../src/config.js';
+import { buildServer } from '../../src/server.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL,
+    KEY_PREFIX: `fstest_${process.pid}_${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    FETCH_ALLOW_LOOPBACK: 'true',
+    FETCH_TIMEOUT_MS: '5000',
+    FETCH_CONNECT_TIMEOUT_MS: '2000',
+    ...overrides,
+  });
+}
+
+/** Deletes every key of a prefix: firstseen's own (`p:*`) and BullMQ's (`{p}:*`). */
+export async function removePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (found.length) await redis.del(...found);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function buildTestServer(t: Test, overrides: Record<string, string> = {}) {
+  const config = testConfig(overrides);
+  const app = await buildServer(config);
+  await app.ready();
+  t.teardown(async () => {
+    await app.close();
+    await removePrefix(config.keyPrefix);
+  });
+  return { app, config };
+}
+
+type Injectable = Awaited<ReturnType<typeof buildServer>>;
+
+/** Polls GET /v1/checks/:id until the check is done or failed. */
+export async function waitForCheck(app: Injectable, id: string, timeoutMs = 30000) {
+  const t0 = Date.now();
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: `/v1/checks/${id}` });
+    const body = res.json();
+    if (body.status === 'done' || body.status === 'failed') return body;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`check ${id} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function submit(app: Injectable, body: object, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/v1/checks', payload: body, headers });
+}

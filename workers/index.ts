@@ -1,0 +1,36 @@
+// Starts every queue's worker in this process. Used by `npm run worker` (workers/main.ts) and by the
+// API process when ROLE=all.
+import type { Worker } from 'bullmq';
+import type { Logger } from '../src/logger.js';
+import type { Config } from '../src/config.js';
+import { QUEUES, type QueueName } from '../src/keys.js';
+import { startCheckWorker } from './check.js';
+import { createWorkerContext, type WorkerContext } from './context.js';
+
+// One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
+const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
+  [QUEUES.checks]: startCheckWorker as (ctx: WorkerContext) => Worker,
+};
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Lets running jobs finish (bounded by the caller), then closes connections. */
+  close(): Promise<void>;
+}
+
+export function startWorkers(config: Config, log: Logger): RunningWorkers {
+  for (const q of Object.values(QUEUES)) {
+    if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);
+  }
+  const ctx = createWorkerContext(config, log.child({ role: 'worker' }));
+  const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
+  log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'workers started');
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await ctx.fetcher.close();
+      await ctx.connection.quit().catch(() => ctx.connection.disconnect());
+    },
+  };
+}
