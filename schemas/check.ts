@@ -47,7 +47,8 @@ export const CheckAccepted = Type.Object(
     id: Type.String(),
     status: ref(CheckStatus),
     reused: Type.Boolean({
-      description: 'True when an existing check was returned (same Idempotency-Key, or same URLs within the window).',
+      description:
+        'True when an existing check was returned (same Idempotency-Key, or same URLs within the window).',
     }),
     links: CheckLinks,
   },
@@ -66,7 +67,10 @@ export type Target = Static<typeof Target>;
 
 export const CheckFailure = Type.Object(
   { code: Type.String(), message: Type.String() },
-  { additionalProperties: false, description: 'Why the whole check failed (per-item errors are in the report).' },
+  {
+    additionalProperties: false,
+    description: 'Why the whole check failed (per-item errors are in the report).',
+  },
 );
 
 export const Check = Type.Object(
@@ -76,7 +80,9 @@ export const Check = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     targets: Type.Array(Target),
-    attempts: Type.Integer({ description: 'Times a worker started this check (more than 1 after a crash or retry).' }),
+    attempts: Type.Integer({
+      description: 'Times a worker started this check (more than 1 after a crash or retry).',
+    }),
     links: CheckLinks,
     error: Type.Optional(CheckFailure),
     report: Type.Optional(ref(Report)),

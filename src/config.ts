@@ -32,18 +32,29 @@ export const EnvSchema = Type.Object({
     1000,
   ),
   STALLED_INTERVAL_MS: Int(30000, 'How often workers look for jobs whose worker died.', 1000),
-  SHUTDOWN_TIMEOUT_MS: Int(30000, 'On SIGTERM, how long running jobs may take to finish before the process exits.', 0),
+  SHUTDOWN_TIMEOUT_MS: Int(
+    30000,
+    'On SIGTERM, how long running jobs may take to finish before the process exits.',
+    0,
+  ),
   MAX_TARGETS: Int(20, 'Most links one check may hold (from `url` or found in `text`).', 1),
   DEDUP_WINDOW_SECONDS: Int(
     600,
     'The same normalized URL (or set of URLs) submitted again within this window returns the existing check. 0 disables.',
   ),
   IDEMPOTENCY_TTL_SECONDS: Int(86400, 'How long an `Idempotency-Key` header keeps pointing at its check.', 1),
-  FETCH_MAX_BYTES: Int(52428800, 'Largest media file downloaded, in bytes; a larger one fails with `too_large`.', 1),
+  FETCH_MAX_BYTES: Int(
+    52428800,
+    'Largest media file downloaded, in bytes; a larger one fails with `too_large`.',
+    1,
+  ),
   FETCH_CONNECT_TIMEOUT_MS: Int(5000, 'Time to open a connection to a media host.', 1),
   FETCH_TIMEOUT_MS: Int(30000, 'Time for one download from first byte sent to last byte received.', 1),
   FETCH_MAX_REDIRECTS: Int(5, 'Redirects followed per download.', 0),
-  FETCH_USER_AGENT: Str('firstseen/0.1 (+https://github.com/firstseen)', 'User-Agent of every outbound request.'),
+  FETCH_USER_AGENT: Str(
+    'firstseen/0.1 (+https://github.com/firstseen)',
+    'User-Agent of every outbound request.',
+  ),
   FETCH_ALLOW_LOOPBACK: Bool(
     false,
     'Allow fetching from loopback addresses (127.0.0.0/8, ::1). For tests and local demos only: never in production.',
@@ -118,7 +129,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     .map((s) => s.trim())
     .filter(Boolean);
   if (!/^[A-Za-z0-9_.-]+$/.test(env.KEY_PREFIX)) {
-    throw new ConfigError('Invalid configuration: KEY_PREFIX may hold letters, digits, "_", "." and "-" only');
+    throw new ConfigError(
+      'Invalid configuration: KEY_PREFIX may hold letters, digits, "_", "." and "-" only',
+    );
   }
   return {
     role: env.ROLE,

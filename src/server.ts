@@ -2,6 +2,7 @@
 // handles signals. Tests call buildServer() too, so they run exactly what production runs.
 import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
+import fp from 'fastify-plugin';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import app from './app.js';
@@ -20,7 +21,8 @@ export function serverOptions(config: Config) {
 
 export async function buildServer(config: Config) {
   const server = Fastify(serverOptions(config));
-  await server.register(app, { config });
+  // fp: the app's decorators (config, redis, swagger, …) live on the server itself, as in fastify/demo.
+  await server.register(fp(app, { name: 'firstseen' }), { config });
   return server;
 }
 

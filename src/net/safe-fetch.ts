@@ -61,7 +61,8 @@ function guardedLookup(policy: CompiledPolicy): LookupFunction {
       }
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0];
-      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
       callback(null, first.address, first.family);
     });
   };
@@ -102,7 +103,8 @@ function parseTarget(raw: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new MediaError('unsupported_scheme', `Only http and https can be fetched, not ${url.protocol}`);
   }
-  if (url.username || url.password) throw new MediaError('invalid_url', 'URLs with credentials are not fetched');
+  if (url.username || url.password)
+    throw new MediaError('invalid_url', 'URLs with credentials are not fetched');
   return url;
 }
 
@@ -118,15 +120,24 @@ function toMediaError(err: unknown, url: string, timedOut: boolean): MediaError 
   if (err instanceof MediaError) return err;
   const chain: unknown[] = [];
   for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
-  const codes = chain.map((e) => String((e as { code?: unknown }).code ?? ''));
+  const codes = chain.map((e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' ? code : '';
+  });
   const blocked = chain.find((e) => e instanceof BlockedAddressError);
   if (blocked) return new MediaError('blocked_address', (blocked as Error).message);
-  if (timedOut || codes.some((c) => /TIMEOUT|ETIMEDOUT/.test(c)) || chain.some((e) => (e as Error).name === 'TimeoutError'))
+  if (
+    timedOut ||
+    codes.some((c) => /TIMEOUT|ETIMEDOUT/.test(c)) ||
+    chain.some((e) => (e as Error).name === 'TimeoutError')
+  )
     return new MediaError('timeout', `No complete answer from ${new URL(url).host} within the time cap`);
   if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA'))
     return new MediaError('dns_failed', `${new URL(url).hostname} does not resolve`);
   const detail = codes.find((c) => c) ?? (err as Error)?.message ?? 'unknown error';
-  return new MediaError('connect_failed', `Could not fetch from ${new URL(url).host}: ${detail}`, { cause: err });
+  return new MediaError('connect_failed', `Could not fetch from ${new URL(url).host}: ${detail}`, {
+    cause: err,
+  });
 }
 
 /** Drops a response body we will not read. Destroying an unread undici body emits an 'error' that

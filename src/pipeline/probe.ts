@@ -20,7 +20,11 @@ export interface Probe {
 const FORMAT_NAMES: Record<string, string> = { jpg: 'jpeg', tif: 'tiff', heic: 'heic', mov: 'quicktime' };
 // Content-Types that say nothing about the content, so they cannot disagree with it.
 const GENERIC = new Set(['application/octet-stream', 'binary/octet-stream', 'application/binary', '']);
-const ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png' };
+const ALIASES: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+};
 
 function baseMime(contentType: string | null): string | null {
   if (contentType === null) return null;
@@ -28,7 +32,11 @@ function baseMime(contentType: string | null): string | null {
   return ALIASES[base] ?? base;
 }
 
-export async function probeMedia(bytes: Buffer, contentType: string | null, maxPixels: number): Promise<Probe> {
+export async function probeMedia(
+  bytes: Buffer,
+  contentType: string | null,
+  maxPixels: number,
+): Promise<Probe> {
   if (bytes.length === 0) throw new MediaError('empty_file');
   const sniffed = await fileTypeFromBuffer(bytes);
   if (!sniffed || !/^(image|video)\//.test(sniffed.mime)) {

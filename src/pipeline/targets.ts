@@ -12,7 +12,9 @@ const TRACKING_PARAM = /^(utm_[a-z]+|fbclid|gclid|igshid|mc_cid|mc_eid)$/i;
 export function normalizeUrl(input: string): string | null {
   let url: URL;
   try {
-    url = new URL(/^https?:\/\//i.test(input) ? input : `https://${input}`);
+    // Scheme-less links ("pic.twitter.com/…") are https; any other scheme is kept, and refused below.
+    const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(input) && !/^[^:/]+:\d/.test(input);
+    url = new URL(hasScheme ? input : `https://${input}`);
   } catch {
     return null;
   }
@@ -48,10 +50,14 @@ export function extractLinks(text: string): string[] {
   return found;
 }
 
-export type TargetsResult = { ok: true; targets: Target[] } | { ok: false; reason: 'none' | 'invalid'; input?: string };
+export type TargetsResult =
+  { ok: true; targets: Target[] } | { ok: false; reason: 'none' | 'invalid'; input?: string };
 
 /** Targets of a submission: the one URL, or every link in the text. */
-export function targetsOf(submission: { url?: string | undefined; text?: string | undefined }): TargetsResult {
+export function targetsOf(submission: {
+  url?: string | undefined;
+  text?: string | undefined;
+}): TargetsResult {
   if (submission.url !== undefined) {
     const url = normalizeUrl(submission.url.trim());
     if (!url) return { ok: false, reason: 'invalid', input: submission.url };

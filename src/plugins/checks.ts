@@ -16,7 +16,10 @@ async function checksPlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
   const queue = createCheckQueue(app.config, app.redis, app.log);
   const store = createCheckStore(app.redis, k);
-  app.decorate('checks', createChecksService({ config: app.config, redis: app.redis, keys: k, store, queue }));
+  app.decorate(
+    'checks',
+    createChecksService({ config: app.config, redis: app.redis, keys: k, store, queue }),
+  );
   app.addHook('onClose', async () => {
     await queue.close();
   });

@@ -26,27 +26,54 @@ export function isRedisDown(err: unknown): boolean {
 }
 
 const reason = (status: number) =>
-  ({ 400: 'Bad Request', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' })[status] ??
-  (status >= 500 ? 'Internal Server Error' : 'Error');
+  ({
+    400: 'Bad Request',
+    404: 'Not Found',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    503: 'Service Unavailable',
+  })[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
 
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let body: ErrorResponse;
+    // @fastify/error upper-cases codes; ours are documented in lower case.
+    const own =
+      typeof err.code === 'string' && KNOWN.has(err.code.toLowerCase()) ? err.code.toLowerCase() : null;
     if (err.validation) {
       body = {
         statusCode: 400,
         code: 'invalid_request',
         error: reason(400),
         message: err.message,
-        details: err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' })),
+        details: err.validation.map((v) => ({
+          path: v.instancePath || '/',
+          message: v.message ?? 'invalid',
+        })),
       };
     } else if (isRedisDown(err)) {
       request.log.warn({ err: err.message }, 'redis unavailable');
-      body = { statusCode: 503, code: 'redis_unavailable', error: reason(503), message: new HttpErrors.redis_unavailable().message };
-    } else if (err.statusCode && err.statusCode < 500 && (KNOWN.has(err.code) || FASTIFY_CODES[err.code])) {
-      body = { statusCode: err.statusCode, code: FASTIFY_CODES[err.code] ?? err.code, error: reason(err.statusCode), message: err.message };
+      body = {
+        statusCode: 503,
+        code: 'redis_unavailable',
+        error: reason(503),
+        message: new HttpErrors.redis_unavailable().message,
+      };
+    } else if (err.statusCode && err.statusCode < 500 && (own || FASTIFY_CODES[err.code])) {
+      body = {
+        statusCode: err.statusCode,
+        code: own ?? FASTIFY_CODES[err.code] ?? 'invalid_request',
+        error: reason(err.statusCode),
+        message: err.message,
+      };
     } else if (err.statusCode && err.statusCode < 500) {
-      body = { statusCode: err.statusCode, code: 'invalid_request', error: reason(err.statusCode), message: err.message };
+      body = {
+        statusCode: err.statusCode,
+        code: 'invalid_request',
+        error: reason(err.statusCode),
+        message: err.message,
+      };
     } else {
       request.log.error({ err }, 'unhandled error');
       body = { statusCode: 500, code: 'internal_error', error: reason(500), message: 'Internal error' };

@@ -21,7 +21,10 @@ async function swaggerPlugin(app: FastifyInstance) {
         { name: 'ops', description: 'Health and readiness' },
       ],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   for (const schema of namedSchemas) app.addSchema(schema);
 }

@@ -28,7 +28,14 @@ export function createCheckStore(redis: Redis, keys: Keys) {
   return {
     async create(id: string, targets: Target[]): Promise<StoredCheck> {
       const at = now();
-      const check: StoredCheck = { id, status: 'queued', created_at: at, updated_at: at, targets, attempts: 0 };
+      const check: StoredCheck = {
+        id,
+        status: 'queued',
+        created_at: at,
+        updated_at: at,
+        targets,
+        attempts: 0,
+      };
       await redis.hset(keys.check(id), {
         id,
         status: check.status,

@@ -41,7 +41,8 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
       }
       const found = targetsOf(request);
       if (!found.ok) {
-        if (found.reason === 'invalid') throw new HttpErrors.invalid_url(`Not an http(s) URL: ${found.input}`);
+        if (found.reason === 'invalid')
+          throw new HttpErrors.invalid_url(`Not an http(s) URL: ${found.input}`);
         throw new HttpErrors.no_target();
       }
       if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);

@@ -57,7 +57,8 @@ export async function waitForCheck(app: Injectable, id: string, timeoutMs = 3000
     const res = await app.inject({ method: 'GET', url: `/v1/checks/${id}` });
     const body = res.json();
     if (body.status === 'done' || body.status === 'failed') return body;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`check ${id} still ${body.status} after ${timeoutMs} ms`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`check ${id} still ${body.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

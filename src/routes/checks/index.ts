@@ -21,7 +21,12 @@ export default async function checkRoutes(app: FastifyInstance) {
         summary: 'Submit a URL, or text containing links, for a provenance check',
         headers: IdempotencyHeaders,
         body: ref(CheckRequest),
-        response: { 200: ref(CheckAccepted), 202: ref(CheckAccepted), 400: ref(ErrorResponse), 503: ref(ErrorResponse) },
+        response: {
+          200: ref(CheckAccepted),
+          202: ref(CheckAccepted),
+          400: ref(ErrorResponse),
+          503: ref(ErrorResponse),
+        },
       },
     },
     async (request, reply) => {
@@ -61,7 +66,8 @@ export default async function checkRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const check = await app.checks.get((request.params as { id: string }).id);
-      if (!check.report) throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
+      if (!check.report)
+        throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
       return check.report;
     },
   );

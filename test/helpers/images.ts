@@ -1,0 +1,66 @@
+// Small, real-world-shaped test images made at run time, and the ExifTool oracle.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { FIXTURES } from './media-server.js';
+
+export const fixture = (rel: string) => readFileSync(resolve(FIXTURES, rel));
+
+type ExifToolEntry = Record<string, string | number>;
+let truth: Record<string, ExifToolEntry> | undefined;
+/** ExifTool's reading of a fixture (test/fixtures/exiftool-truth.json, see LICENSES.md). */
+export function exiftool(rel: string): ExifToolEntry {
+  truth ??= JSON.parse(readFileSync(resolve(FIXTURES, 'exiftool-truth.json'), 'utf8')) as Record<
+    string,
+    ExifToolEntry
+  >;
+  const entry = truth[rel];
+  if (!entry) throw new Error(`no ExifTool truth for ${rel}`);
+  return entry;
+}
+
+/** An animated GIF (3 frames) made from a real photo. */
+export async function animatedGif(): Promise<Buffer> {
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const frames = await Promise.all(
+    [0, 90, 180].map((hue) => sharp(photo).resize(160, 120).modulate({ hue }).png().toBuffer()),
+  );
+  return sharp(frames, { join: { animated: true } })
+    .gif({ loop: 0, delay: [100, 100, 100] })
+    .toBuffer();
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/** A valid-looking PNG that declares width x height but carries a few bytes: a decompression bomb. */
+export function pixelBombPng(width = 40000, height = 40000): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.writeUInt8(8, 8); // bit depth
+  ihdr.writeUInt8(0, 9); // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
