@@ -1,0 +1,70 @@
+// Shared by the benchmarks: percentiles, a local image host, worker processes, result files.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summarize(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    n: s.length,
+    p50: r(percentile(s, 50)),
+    p95: r(percentile(s, 95)),
+    p99: r(percentile(s, 99)),
+    max: r(s.at(-1) ?? NaN),
+  };
+}
+
+/** Serves the given buffers by path from memory, so disk reads do not pollute the figures. */
+export async function serveBuffers(files: Map<string, Buffer>): Promise<{ server: Server; base: string }> {
+  const server = createServer((req, res) => {
+    const body = files.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!body) return res.writeHead(404).end();
+    res
+      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
+      .end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Starts `npm run worker`'s entry from the build (dist/), as production runs it. */
+export function startWorker(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['dist/workers/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export function writeResult(name: string, data: unknown): string {
+  const dir = resolve(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = resolve(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  return file;
+}
+
+export const machine = () => ({
+  node: process.version,
+  cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency,
+  date: new Date().toISOString(),
+});
