@@ -26,6 +26,8 @@ export interface FetchResult {
   redirects: string[];
   status: number;
   contentType: string | null;
+  /** Response headers, lower-cased names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
   body: Buffer;
 }
 
@@ -34,6 +36,9 @@ export interface FetchOptions {
   /** A lower byte cap than the fetcher's (never higher). */
   maxBytes?: number;
   headers?: Record<string, string>;
+  /** Return 4xx/5xx answers (with their body) instead of failing with `http_error`: for APIs whose
+   *  error statuses carry meaning (404 deleted, 429 with Retry-After). */
+  allowHttpErrors?: boolean;
 }
 
 export interface SafeFetcher {
@@ -161,6 +166,13 @@ async function readCapped(body: AsyncIterable<Buffer>, cap: number, destroy: () 
   return Buffer.concat(chunks, total);
 }
 
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
 export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
   const policy = compilePolicy(limits);
   const agent = createAgent(limits, policy);
@@ -190,7 +202,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
           redirects.push(current.toString());
           continue;
         }
-        if (res.statusCode >= 400) {
+        if (res.statusCode >= 400 && !options.allowHttpErrors) {
           discard(res.body);
           throw new MediaError('http_error', `HTTP ${res.statusCode} from ${current.host}`, {
             httpStatus: res.statusCode,
@@ -209,6 +221,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
           redirects,
           status: res.statusCode,
           contentType: typeof ct === 'string' ? ct : null,
+          headers: flattenHeaders(res.headers),
           body,
         };
       }

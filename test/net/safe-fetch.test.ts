@@ -123,3 +123,15 @@ t.test('HTTP errors, bad schemes, unknown hosts, closed ports', async (t) => {
   await failsWith(t, f.get('http://no-such-host.invalid/x.jpg'), 'dns_failed');
   await failsWith(t, f.get('http://127.0.0.1:1/x.jpg'), 'connect_failed');
 });
+
+t.test('allowHttpErrors returns the answer of an API whose errors carry meaning', async (t) => {
+  const s = await server(t, (_req, res) =>
+    res
+      .writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' })
+      .end('{"error":"slow down"}'),
+  );
+  const r = await fetcher(t).get(`http://127.0.0.1:${s.port}/api`, { allowHttpErrors: true });
+  t.equal(r.status, 429);
+  t.equal(r.headers['retry-after'], '7');
+  t.same(JSON.parse(r.body.toString()), { error: 'slow down' });
+});
