@@ -4,10 +4,12 @@
 import { ErrorResponse } from './errors.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
 import { MediaItem, MediaItemError, Report } from './report.js';
+import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 
 export * from './errors.js';
 export * from './check.js';
 export * from './report.js';
+export * from './api-keys.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -18,4 +20,8 @@ export const namedSchemas = [
   MediaItemError,
   MediaItem,
   Report,
+  ApiKeyCreate,
+  ApiKey,
+  ApiKeyCreated,
+  ApiKeyList,
 ];

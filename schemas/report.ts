@@ -34,6 +34,9 @@ export const MediaItem = Type.Object(
     height: Type.Optional(Type.Integer({ description: 'Stored height in pixels (before EXIF rotation).' })),
     animated: Type.Optional(Type.Boolean()),
     frames: Type.Optional(Type.Integer({ description: 'Frames (pages) in the file; 1 for a still image.' })),
+    timings_ms: Type.Record(Type.String(), Type.Number(), {
+      description: 'Milliseconds spent per stage on this item (fetch, probe, …): where the time goes.',
+    }),
   },
   { $id: 'MediaItem', additionalProperties: false },
 );

@@ -2,11 +2,17 @@
 // function (buildServer), with the same options.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import authPlugin from './plugins/auth.js';
 import checksPlugin from './plugins/checks.js';
+import dashboardPlugin from './plugins/dashboard.js';
 import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import protectionPlugin from './plugins/protection.js';
+import queuesPlugin from './plugins/queues.js';
 import redisPlugin from './plugins/redis.js';
 import swaggerPlugin from './plugins/swagger.js';
 import workersPlugin from './plugins/workers.js';
+import adminKeyRoutes from './routes/admin/keys.js';
 import checkRoutes from './routes/checks/index.js';
 import healthRoutes from './routes/health.js';
 
@@ -15,12 +21,19 @@ export interface AppOptions {
 }
 
 export default async function app(fastify: FastifyInstance, opts: AppOptions) {
-  // External plugins, then app services, then routes (STYLE.md).
+  // External plugins, then app services, then routes (STYLE.md). Order matters for hooks: the caller
+  // is identified (auth) before rate limits count it.
   await fastify.register(redisPlugin, { config: opts.config });
-  await fastify.register(swaggerPlugin);
   await fastify.register(errorsPlugin);
+  await fastify.register(swaggerPlugin);
+  await fastify.register(authPlugin);
+  await fastify.register(protectionPlugin);
+  await fastify.register(queuesPlugin);
   await fastify.register(checksPlugin);
+  await fastify.register(metricsPlugin);
+  await fastify.register(dashboardPlugin);
   await fastify.register(workersPlugin);
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
+  await fastify.register(adminKeyRoutes);
 }

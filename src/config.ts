@@ -69,6 +69,26 @@ export const EnvSchema = Type.Object({
     1,
   ),
   BODY_LIMIT_BYTES: Int(1048576, 'Largest API request body.', 1024),
+  AUTH_REQUIRED: Bool(
+    true,
+    'Require an API key (`Authorization: Bearer <key>` or `X-API-Key`) on every /v1 route. `false` is for local demos only: every caller is then an admin of the `public` organization.',
+  ),
+  BOOTSTRAP_API_KEY: Str(
+    '',
+    'An admin key (16+ characters) for the `default` organization, registered at start-up, to create the real keys with. Empty: none.',
+  ),
+  RATE_LIMIT_PER_MINUTE: Int(
+    600,
+    'Requests per minute per API key (per client address without a key). 0 disables.',
+  ),
+  MAX_EVENT_LOOP_DELAY_MS: Int(
+    1000,
+    'The API answers 503 while its event loop lags more than this (under-pressure protection). 0 disables.',
+  ),
+  WORKER_METRICS_PORT: Int(
+    0,
+    'Port on which a worker-only process (`npm run worker`) serves `/metrics` and `/healthz`. 0: none (with `ROLE=all` the API serves them).',
+  ),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -102,6 +122,10 @@ export interface Config {
   };
   maxInputPixels: number;
   bodyLimitBytes: number;
+  auth: { required: boolean; bootstrapKey: string | null };
+  rateLimitPerMinute: number;
+  maxEventLoopDelayMs: number;
+  workerMetricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +149,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const env = converted;
+  if (env.BOOTSTRAP_API_KEY && env.BOOTSTRAP_API_KEY.length < 16) {
+    throw new ConfigError('Invalid configuration: BOOTSTRAP_API_KEY must be at least 16 characters');
+  }
   const allowedNetworks = env.FETCH_ALLOWED_NETWORKS.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -162,5 +189,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     maxInputPixels: env.MAX_INPUT_PIXELS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    auth: { required: env.AUTH_REQUIRED, bootstrapKey: env.BOOTSTRAP_API_KEY || null },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
   };
 }

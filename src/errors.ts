@@ -11,11 +11,16 @@ export const HttpErrors = {
   no_target: createError('no_target', 'Give a "url" or a "text" with at least one http(s) link', 400),
   too_many_targets: createError('too_many_targets', 'At most %d links can be checked at once', 400),
   invalid_url: createError('invalid_url', '%s', 400),
+  unauthorized: createError('unauthorized', '%s', 401),
+  forbidden: createError('forbidden', '%s', 403),
   not_found: createError('not_found', '%s', 404),
+  rate_limited: createError('rate_limited', 'Too many requests; retry after %d seconds', 429),
   invalid_json: createError('invalid_json', 'The body is not valid JSON', 400),
   body_too_large: createError('body_too_large', 'The request body is larger than allowed', 413),
   unsupported_media_type: createError('unsupported_media_type', '%s', 415),
   redis_unavailable: createError('redis_unavailable', 'The store is unavailable; try again shortly', 503),
+  overloaded: createError('overloaded', 'The server is overloaded; try again shortly', 503),
+  not_ready: createError('not_ready', '%s', 503),
   internal_error: createError('internal_error', 'Internal error', 500),
 } as const;
 

@@ -1,8 +1,13 @@
 // Every Redis key firstseen writes, in one place: this file is the data model.
 //
 //   <p>:check:<id>                 hash   one check: status, request, timestamps, report (JSON), error
-//   <p>:idem:<sha256(key)>         string Idempotency-Key -> check id (TTL IDEMPOTENCY_TTL_SECONDS)
-//   <p>:dedup:<sha256(targets)>    string normalized target list -> check id (TTL DEDUP_WINDOW_SECONDS)
+//   <p>:idem:<sha256(org,key)>     string Idempotency-Key -> check id (TTL IDEMPOTENCY_TTL_SECONDS)
+//   <p>:dedup:<sha256(org,urls)>   string normalized target list -> check id (TTL DEDUP_WINDOW_SECONDS)
+//   <p>:apikey:<sha256(key)>       hash   an API key: id, org, scopes, name, created_at (the key itself is never stored)
+//   <p>:apikey-id:<id>             string key id -> sha256(key), to list and revoke by id
+//   <p>:apikeys:<org>              set    key ids of an organization
+//   <p>:workers                    zset   worker process name -> last heartbeat (ms); /readyz reads it
+//   <p>:ratelimit:<key id or ip>   string request count in the current minute (@fastify/rate-limit)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //
 // Keys that are read together are single keys, never multi-key transactions, so the layout works
@@ -17,8 +22,14 @@ const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 export function keys(prefix: string) {
   return {
     check: (id: string) => `${prefix}:check:${id}`,
-    idempotency: (key: string) => `${prefix}:idem:${digest(key)}`,
-    dedup: (fingerprint: string) => `${prefix}:dedup:${digest(fingerprint)}`,
+    // Scoped by organization: one newsroom's key or URL never leads to another's check.
+    idempotency: (org: string, key: string) => `${prefix}:idem:${digest(`${org}\n${key}`)}`,
+    dedup: (org: string, fingerprint: string) => `${prefix}:dedup:${digest(`${org}\n${fingerprint}`)}`,
+    apiKey: (keyDigest: string) => `${prefix}:apikey:${keyDigest}`,
+    apiKeyById: (id: string) => `${prefix}:apikey-id:${id}`,
+    orgApiKeys: (org: string) => `${prefix}:apikeys:${org}`,
+    workers: () => `${prefix}:workers`,
+    rateLimitNamespace: () => `${prefix}:ratelimit:`,
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */
     all: () => `${prefix}:*`,
   };

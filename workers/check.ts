@@ -5,6 +5,7 @@ import { CheckJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
 import { processCheck } from '../src/pipeline/process-check.js';
 import { CHECK_JOB_NAME } from '../src/queues.js';
+import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import type { WorkerContext } from './context.js';
 
 export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
@@ -24,6 +25,15 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       { fetcher: ctx.fetcher, maxInputPixels: config.maxInputPixels, log: jobLog },
     );
     await store.complete(checkId, report);
+    for (const item of report.media) {
+      for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
+      if (item.error) mediaErrors.inc({ code: item.error.code });
+    }
+    stageDuration.observe(
+      { stage: 'check' },
+      (Date.parse(report.completed_at) - Date.parse(report.started_at)) / 1000,
+    );
+    checksFinished.inc({ outcome: 'done' });
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
@@ -43,6 +53,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     const id = (job.data as Partial<CheckJob>).check_id;
     log.warn({ check_id: id, job_id: job.id, final, err: err.message }, 'check attempt failed');
+    if (final) checksFinished.inc({ outcome: 'failed' });
     if (final && typeof id === 'string') {
       store
         .fail(id, { code: 'check_failed', message: err.message.slice(0, 500) })

@@ -3,7 +3,8 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { Config } from '../src/config.js';
-import { QUEUES, type QueueName } from '../src/keys.js';
+import { keys, QUEUES, type QueueName } from '../src/keys.js';
+import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 
@@ -24,10 +25,12 @@ export function startWorkers(config: Config, log: Logger): RunningWorkers {
   }
   const ctx = createWorkerContext(config, log.child({ role: 'worker' }));
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
+  const heartbeat = startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'workers started');
   return {
     workers,
     async close() {
+      await heartbeat.stop();
       await Promise.all(workers.map((w) => w.close()));
       await ctx.fetcher.close();
       await ctx.connection.quit().catch(() => ctx.connection.disconnect());

@@ -35,16 +35,26 @@ export async function processCheck(
 }
 
 export async function processTarget(target: Target, index: number, deps: PipelineDeps): Promise<MediaItem> {
-  const item: MediaItem = { index, source_url: target.url, redirects: [], status: 'ok' };
+  const item: MediaItem = { index, source_url: target.url, redirects: [], status: 'ok', timings_ms: {} };
   const log = deps.log.child({ target: index });
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      item.timings_ms[stage] = Math.round((performance.now() - t0) * 10) / 10;
+    }
+  };
   try {
-    const fetched = await deps.fetcher.get(target.url, { accept: ACCEPT });
+    const fetched = await timed('fetch', () => deps.fetcher.get(target.url, { accept: ACCEPT }));
     item.final_url = fetched.finalUrl;
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;
     item.bytes = fetched.body.length;
     item.sha256 = createHash('sha256').update(fetched.body).digest('hex');
-    const probe = await probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels);
+    const probe = await timed('probe', () =>
+      probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels),
+    );
     Object.assign(item, {
       mime: probe.mime,
       declared_mime: probe.declared_mime,

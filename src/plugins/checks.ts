@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
-import { createCheckQueue } from '../queues.js';
 import { createCheckStore } from '../services/check-store.js';
 import { createChecksService, type ChecksService } from '../services/checks.js';
 
@@ -14,15 +13,11 @@ declare module 'fastify' {
 
 async function checksPlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
-  const queue = createCheckQueue(app.config, app.redis, app.log);
   const store = createCheckStore(app.redis, k);
   app.decorate(
     'checks',
-    createChecksService({ config: app.config, redis: app.redis, keys: k, store, queue }),
+    createChecksService({ config: app.config, redis: app.redis, keys: k, store, queue: app.checkQueue }),
   );
-  app.addHook('onClose', async () => {
-    await queue.close();
-  });
 }
 
-export default fp(checksPlugin, { name: 'checks', dependencies: ['redis'] });
+export default fp(checksPlugin, { name: 'checks', dependencies: ['redis', 'queues'] });

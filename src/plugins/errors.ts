@@ -60,7 +60,8 @@ async function errorsPlugin(app: FastifyInstance) {
         error: reason(503),
         message: new HttpErrors.redis_unavailable().message,
       };
-    } else if (err.statusCode && err.statusCode < 500 && (own || FASTIFY_CODES[err.code])) {
+    } else if (err.statusCode && (own || (err.statusCode < 500 && FASTIFY_CODES[err.code]))) {
+      // Our own codes keep their status, 5xx included (overloaded, not_ready): they are expected states.
       body = {
         statusCode: err.statusCode,
         code: own ?? FASTIFY_CODES[err.code] ?? 'invalid_request',

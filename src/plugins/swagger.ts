@@ -2,6 +2,7 @@
 // once so it appears as a component under its $id. openapi.yaml is this document, written by
 // `npm run openapi`; a test fails when the two drift.
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { namedSchemas } from '../../schemas/index.js';
@@ -18,8 +19,19 @@ async function swaggerPlugin(app: FastifyInstance) {
       },
       tags: [
         { name: 'checks', description: 'Submit links and read provenance reports' },
+        { name: 'admin', description: 'API keys (admin scope)' },
         { name: 'ops', description: 'Health and readiness' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `Authorization: Bearer fsk_…`',
+          },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
     },
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
@@ -27,6 +39,8 @@ async function swaggerPlugin(app: FastifyInstance) {
     },
   });
   for (const schema of namedSchemas) app.addSchema(schema);
+  // Swagger UI at /docs, from the same document (assets ship in the package: works offline).
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 }
 
 export default fp(swaggerPlugin, { name: 'swagger' });

@@ -2,23 +2,45 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../schemas/errors.js';
 import { ref } from '../../schemas/ref.js';
+import { HttpErrors } from '../errors.js';
+import { keys } from '../keys.js';
+import { HEARTBEAT_TTL_MS } from '../worker-heartbeat.js';
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
+const Ready = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    redis: Type.Literal('ok'),
+    workers: Type.Integer({ description: 'Worker processes that sent a heartbeat recently.' }),
+  },
+  { additionalProperties: false },
+);
 
 export default async function healthRoutes(app: FastifyInstance) {
+  const k = keys(app.config.keyPrefix);
   app.get(
     '/healthz',
-    { schema: { tags: ['ops'], summary: 'The process is up', response: { 200: Health } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['ops'], summary: 'The process is up', response: { 200: Health } },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
     {
-      schema: { tags: ['ops'], summary: 'Redis answers', response: { 200: Health, 503: ref(ErrorResponse) } },
+      config: { rateLimit: false },
+      schema: {
+        tags: ['ops'],
+        summary: 'Redis answers and at least one worker is heartbeating',
+        response: { 200: Ready, 503: ref(ErrorResponse) },
+      },
     },
     async () => {
       await app.redis.ping();
-      return { status: 'ok' as const };
+      const workers = await app.redis.zcount(k.workers(), Date.now() - HEARTBEAT_TTL_MS, '+inf');
+      if (workers === 0) throw new HttpErrors.not_ready('No worker has sent a heartbeat recently');
+      return { status: 'ok' as const, redis: 'ok' as const, workers };
     },
   );
 }

@@ -7,6 +7,8 @@ import type { Keys } from '../keys.js';
 
 export interface StoredCheck {
   id: string;
+  /** The organization that submitted it: only its keys can read it. */
+  org: string;
   status: CheckStatus;
   created_at: string;
   updated_at: string;
@@ -26,10 +28,11 @@ export function createCheckStore(redis: Redis, keys: Keys) {
   const now = () => new Date().toISOString();
 
   return {
-    async create(id: string, targets: Target[]): Promise<StoredCheck> {
+    async create(id: string, org: string, targets: Target[]): Promise<StoredCheck> {
       const at = now();
       const check: StoredCheck = {
         id,
+        org,
         status: 'queued',
         created_at: at,
         updated_at: at,
@@ -38,6 +41,7 @@ export function createCheckStore(redis: Redis, keys: Keys) {
       };
       await redis.hset(keys.check(id), {
         id,
+        org,
         status: check.status,
         created_at: at,
         updated_at: at,
@@ -52,6 +56,7 @@ export function createCheckStore(redis: Redis, keys: Keys) {
       if (!h.id) return null;
       return {
         id: h.id,
+        org: h.org ?? '',
         status: h.status as CheckStatus,
         created_at: h.created_at ?? '',
         updated_at: h.updated_at ?? '',

@@ -6,6 +6,7 @@ import type { CheckJob } from '../../schemas/jobs.js';
 import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
+import type { Principal } from './api-keys.js';
 import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
 import { CHECK_JOB_NAME } from '../queues.js';
 import { checkLinks, newCheckId, type CheckStore, type StoredCheck } from './check-store.js';
@@ -35,7 +36,12 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
   }
 
   return {
-    async submit(request: CheckRequest, idempotencyKey?: string): Promise<CheckAccepted> {
+    async submit(
+      request: CheckRequest,
+      principal: Principal,
+      idempotencyKey?: string,
+    ): Promise<CheckAccepted> {
+      const org = principal.org;
       if ((request.url === undefined) === (request.text === undefined)) {
         throw new HttpErrors.invalid_request('Give exactly one of "url" or "text"');
       }
@@ -49,18 +55,23 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
 
       const id = newCheckId();
       if (idempotencyKey) {
-        const holder = await claim(keys.idempotency(idempotencyKey), id, config.idempotencyTtlSeconds);
+        const holder = await claim(keys.idempotency(org, idempotencyKey), id, config.idempotencyTtlSeconds);
         if (holder) return reuse(holder);
       }
       if (config.dedupWindowSeconds > 0) {
-        const dedupKey = keys.dedup(targetsFingerprint(found.targets));
+        const dedupKey = keys.dedup(org, targetsFingerprint(found.targets));
         const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
         if (holder) {
           // A failed check is not worth reusing: this submission takes the key over and runs again.
           if ((await store.status(holder)) !== 'failed') {
             // The Idempotency-Key claimed above must lead to the check the client is given.
             if (idempotencyKey)
-              await redis.set(keys.idempotency(idempotencyKey), holder, 'EX', config.idempotencyTtlSeconds);
+              await redis.set(
+                keys.idempotency(org, idempotencyKey),
+                holder,
+                'EX',
+                config.idempotencyTtlSeconds,
+              );
             return reuse(holder);
           }
           await redis.set(dedupKey, id, 'EX', config.dedupWindowSeconds);
@@ -68,20 +79,21 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
       }
       // The record is written before the job exists, so a worker always finds it. The 202 goes out
       // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
-      await store.create(id, found.targets);
+      await store.create(id, org, found.targets);
       await queue.add(CHECK_JOB_NAME, { check_id: id, targets: found.targets }, { jobId: id });
       return { id, status: 'queued', reused: false, links: checkLinks(id) };
     },
 
-    async get(id: string): Promise<Check> {
+    /** A check of the caller's organization; another organization's check is as good as missing. */
+    async get(id: string, principal: Principal): Promise<Check> {
       const check = await store.get(id);
-      if (!check) throw new HttpErrors.not_found(`No check ${id}`);
+      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
       return toView(check);
     },
   };
 }
 
-function toView(check: StoredCheck): Check {
+function toView({ org: _org, ...check }: StoredCheck): Check {
   return { ...check, links: checkLinks(check.id) };
 }
 

@@ -8,6 +8,10 @@ import { buildServer } from '../../src/server.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The operator's admin key every test server starts with (BOOTSTRAP_API_KEY). */
+export const TEST_KEY = 'fsk_test_bootstrap_key_0001';
+export const AUTH = { authorization: `Bearer ${TEST_KEY}` };
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     REDIS_URL,
@@ -16,6 +20,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     FETCH_ALLOW_LOOPBACK: 'true',
     FETCH_TIMEOUT_MS: '5000',
     FETCH_CONNECT_TIMEOUT_MS: '2000',
+    BOOTSTRAP_API_KEY: TEST_KEY,
+    // Off by default in tests: a loaded CI machine must not turn test requests into 503s.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...overrides,
   });
 }
@@ -51,10 +58,15 @@ export async function buildTestServer(t: Test, overrides: Record<string, string>
 type Injectable = Awaited<ReturnType<typeof buildServer>>;
 
 /** Polls GET /v1/checks/:id until the check is done or failed. */
-export async function waitForCheck(app: Injectable, id: string, timeoutMs = 30000) {
+export async function waitForCheck(
+  app: Injectable,
+  id: string,
+  timeoutMs = 30000,
+  headers: Record<string, string> = AUTH,
+) {
   const t0 = Date.now();
   for (;;) {
-    const res = await app.inject({ method: 'GET', url: `/v1/checks/${id}` });
+    const res = await app.inject({ method: 'GET', url: `/v1/checks/${id}`, headers });
     const body = res.json();
     if (body.status === 'done' || body.status === 'failed') return body;
     if (Date.now() - t0 > timeoutMs)
@@ -64,5 +76,10 @@ export async function waitForCheck(app: Injectable, id: string, timeoutMs = 3000
 }
 
 export async function submit(app: Injectable, body: object, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/v1/checks', payload: body, headers });
+  return app.inject({ method: 'POST', url: '/v1/checks', payload: body, headers: { ...AUTH, ...headers } });
+}
+
+/** GET with the test admin key. */
+export async function get(app: Injectable, url: string, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'GET', url, headers: { ...AUTH, ...headers } });
 }

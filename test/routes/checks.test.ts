@@ -1,7 +1,7 @@
 // The API as users meet it: submit, poll, read the report. Real Redis, a local image host.
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { buildTestServer, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
 import { animatedGif, exiftool, fixture, pixelBombPng } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 
@@ -84,7 +84,7 @@ t.test('text with three links gives three items; an HTML page is not_media, not 
     check.report.media.map((m: { status: string; error?: { code: string } }) => m.error?.code ?? m.status),
     ['not_media', 'ok', 'ok'],
   );
-  const report = await app.inject({ url: `/v1/checks/${check.id}/report` });
+  const report = await get(app, `/v1/checks/${check.id}/report`);
   t.equal(report.statusCode, 200);
   t.same(report.json(), check.report);
 });
@@ -142,15 +142,15 @@ t.test('validation errors are 400 with stable codes', async (t) => {
   const notJson = await app.inject({
     method: 'POST',
     url: '/v1/checks',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...AUTH, 'content-type': 'application/json' },
     payload: '{nope',
   });
   t.match(notJson.json(), { statusCode: 400, code: 'invalid_json' });
-  const unknown = await app.inject({ url: '/v1/checks/chk_doesnotexist' });
+  const unknown = await get(app, '/v1/checks/chk_doesnotexist');
   t.match(unknown.json(), { statusCode: 404, code: 'not_found' });
-  const badId = await app.inject({ url: '/v1/checks/..%2F..%2Fetc' });
+  const badId = await get(app, '/v1/checks/..%2F..%2Fetc');
   t.equal(badId.statusCode, 400);
-  const noRoute = await app.inject({ url: '/v2/nothing' });
+  const noRoute = await get(app, '/v2/nothing');
   t.match(noRoute.json(), { statusCode: 404, code: 'not_found' });
 });
 

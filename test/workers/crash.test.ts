@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import t from 'tap';
-import { buildTestServer, submit, waitForCheck } from '../helpers/app.js';
+import { buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 
@@ -56,7 +56,7 @@ t.test('SIGKILL of a worker mid-job: the check is picked up again and completes'
   t.equal(res.statusCode, 202);
   const id = res.json().id as string;
   await firstRequest;
-  t.equal((await app.inject({ url: `/v1/checks/${id}` })).json().status, 'running');
+  t.equal((await get(app, `/v1/checks/${id}`)).json().status, 'running');
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 

@@ -5,6 +5,7 @@ import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { Report } from '../../../schemas/report.js';
 import { HttpErrors } from '../../errors.js';
+import { AUTH_ERRORS, SECURITY } from '../security.js';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -16,9 +17,11 @@ export default async function checkRoutes(app: FastifyInstance) {
   app.post(
     '/v1/checks',
     {
+      preHandler: app.requireScope('submit'),
       schema: {
         tags: ['checks'],
         summary: 'Submit a URL, or text containing links, for a provenance check',
+        security: SECURITY,
         headers: IdempotencyHeaders,
         body: ref(CheckRequest),
         response: {
@@ -32,7 +35,7 @@ export default async function checkRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body as CheckRequest;
       const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      const accepted = await app.checks.submit(body, key);
+      const accepted = await app.checks.submit(body, request.principal!, key);
       request.log.info({ check_id: accepted.id, reused: accepted.reused }, 'check submitted');
       return reply
         .code(accepted.reused ? 200 : 202)
@@ -44,28 +47,32 @@ export default async function checkRoutes(app: FastifyInstance) {
   app.get(
     '/v1/checks/:id',
     {
+      preHandler: app.requireScope('read'),
       schema: {
         tags: ['checks'],
         summary: 'Status of a check, with its report when done',
+        security: SECURITY,
         params: CheckParams,
-        response: { 200: ref(Check), 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+        response: { 200: ref(Check), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
-    async (request) => app.checks.get((request.params as { id: string }).id),
+    async (request) => app.checks.get((request.params as { id: string }).id, request.principal!),
   );
 
   app.get(
     '/v1/checks/:id/report',
     {
+      preHandler: app.requireScope('read'),
       schema: {
         tags: ['checks'],
         summary: 'The report of a finished check',
+        security: SECURITY,
         params: CheckParams,
-        response: { 200: ref(Report), 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+        response: { 200: ref(Report), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
     async (request) => {
-      const check = await app.checks.get((request.params as { id: string }).id);
+      const check = await app.checks.get((request.params as { id: string }).id, request.principal!);
       if (!check.report)
         throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
       return check.report;

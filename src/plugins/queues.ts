@@ -1,0 +1,25 @@
+// The producer side of every queue, for the API process. Closed when the app closes.
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { CheckJob } from '../../schemas/jobs.js';
+import { createCheckQueue } from '../queues.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    checkQueue: Queue<CheckJob>;
+    /** Every queue, for the dashboard and the metrics. */
+    queues: Queue[];
+  }
+}
+
+async function queuesPlugin(app: FastifyInstance) {
+  const checkQueue = createCheckQueue(app.config, app.redis, app.log);
+  app.decorate('checkQueue', checkQueue);
+  app.decorate('queues', [checkQueue as Queue]);
+  app.addHook('onClose', async () => {
+    await Promise.all(app.queues.map((q) => q.close()));
+  });
+}
+
+export default fp(queuesPlugin, { name: 'queues', dependencies: ['redis'] });

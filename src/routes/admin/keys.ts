@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ApiKeyCreate, ApiKeyCreated, ApiKeyList } from '../../../schemas/api-keys.js';
+import { ErrorResponse } from '../../../schemas/errors.js';
+import { ref } from '../../../schemas/ref.js';
+import { HttpErrors } from '../../errors.js';
+import type { ApiKeyInfo, Principal } from '../../services/api-keys.js';
+import { AUTH_ERRORS, SECURITY } from '../security.js';
+
+/** The operator's organization: its admins manage every organization's keys. */
+export const OPERATOR_ORG = 'default';
+
+const ERRORS = { ...AUTH_ERRORS, 400: ref(ErrorResponse), 404: ref(ErrorResponse) };
+const security = SECURITY;
+
+function targetOrg(principal: Principal, requested: string | undefined): string {
+  const org = requested ?? principal.org;
+  if (org !== principal.org && principal.org !== OPERATOR_ORG) {
+    throw new HttpErrors.forbidden('Only the operator’s admins manage another organization’s keys');
+  }
+  return org;
+}
+
+const view = (k: ApiKeyInfo) => ({
+  id: k.keyId,
+  org: k.org,
+  name: k.name,
+  scopes: k.scopes,
+  created_at: k.created_at,
+});
+
+export default async function adminKeyRoutes(app: FastifyInstance) {
+  app.post(
+    '/v1/admin/keys',
+    {
+      preHandler: app.requireScope('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Create an API key',
+        security,
+        body: ref(ApiKeyCreate),
+        response: { 201: ref(ApiKeyCreated), ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as ApiKeyCreate;
+      const org = targetOrg(request.principal!, body.org);
+      const created = await app.apiKeys.create({ org, scopes: body.scopes, name: body.name });
+      request.log.info({ key_id: created.keyId, org }, 'api key created');
+      return reply.code(201).send({ ...view(created), key: created.key });
+    },
+  );
+
+  app.get(
+    '/v1/admin/keys',
+    {
+      preHandler: app.requireScope('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'List the API keys of an organization (never the keys themselves)',
+        security,
+        querystring: Type.Object(
+          { org: Type.Optional(Type.String({ maxLength: 64 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ref(ApiKeyList), ...ERRORS },
+      },
+    },
+    async (request) => {
+      const org = targetOrg(request.principal!, (request.query as { org?: string }).org);
+      return { keys: (await app.apiKeys.list(org)).map(view) };
+    },
+  );
+
+  app.delete(
+    '/v1/admin/keys/:id',
+    {
+      preHandler: app.requireScope('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke an API key',
+        security,
+        params: Type.Object(
+          { id: Type.String({ pattern: '^key_[A-Za-z0-9_]{1,64}$' }) },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const key = await app.apiKeys.get(id);
+      if (!key) throw new HttpErrors.not_found(`No key ${id}`);
+      targetOrg(request.principal!, key.org);
+      await app.apiKeys.revoke(id);
+      return reply.code(204).send();
+    },
+  );
+}
