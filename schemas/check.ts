@@ -25,11 +25,19 @@ export const CheckRequest = Type.Object(
           'Pasted text: every http(s) link in it becomes a target; `pic.twitter.com/…` without a scheme counts too.',
       }),
     ),
+    callback_url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'Where to POST `check.completed` / `check.failed` for this check, signed (Standard Webhooks) with the `callback_secret` of the answer.',
+      }),
+    ),
   },
   {
     $id: 'CheckRequest',
     additionalProperties: false,
-    description: 'Exactly one of `url` or `text`.',
+    description: 'Exactly one of `url` or `text`, and optionally a `callback_url`.',
   },
 );
 export type CheckRequest = Static<typeof CheckRequest>;
@@ -51,6 +59,12 @@ export const CheckAccepted = Type.Object(
         'True when an existing check was returned (same Idempotency-Key, or same URLs within the window).',
     }),
     links: CheckLinks,
+    callback_secret: Type.Optional(
+      Type.String({
+        description:
+          'Secret that signs this check’s callbacks (`whsec_…`); only when a callback_url was given.',
+      }),
+    ),
   },
   { $id: 'CheckAccepted', additionalProperties: false },
 );

@@ -5,11 +5,20 @@ import { ErrorResponse } from './errors.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
 import { MediaItem, MediaItemError, Report } from './report.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
+import {
+  Webhook,
+  WebhookCreate,
+  WebhookDeliveries,
+  WebhookDelivery,
+  WebhookList,
+  WebhookWithSecret,
+} from './webhooks.js';
 
 export * from './errors.js';
 export * from './check.js';
 export * from './report.js';
 export * from './api-keys.js';
+export * from './webhooks.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -24,4 +33,10 @@ export const namedSchemas = [
   ApiKey,
   ApiKeyCreated,
   ApiKeyList,
+  WebhookCreate,
+  Webhook,
+  WebhookWithSecret,
+  WebhookList,
+  WebhookDelivery,
+  WebhookDeliveries,
 ];

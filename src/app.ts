@@ -11,10 +11,12 @@ import protectionPlugin from './plugins/protection.js';
 import queuesPlugin from './plugins/queues.js';
 import redisPlugin from './plugins/redis.js';
 import swaggerPlugin from './plugins/swagger.js';
+import webhooksPlugin from './plugins/webhooks.js';
 import workersPlugin from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
 import checkRoutes from './routes/checks/index.js';
 import healthRoutes from './routes/health.js';
+import webhookRoutes from './routes/webhooks/index.js';
 
 export interface AppOptions {
   config: Config;
@@ -30,10 +32,12 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(protectionPlugin);
   await fastify.register(queuesPlugin);
   await fastify.register(checksPlugin);
+  await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(dashboardPlugin);
   await fastify.register(workersPlugin);
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
   await fastify.register(adminKeyRoutes);
+  await fastify.register(webhookRoutes);
 }

@@ -85,6 +85,12 @@ export const EnvSchema = Type.Object({
     1000,
     'The API answers 503 while its event loop lags more than this (under-pressure protection). 0 disables.',
   ),
+  WEBHOOK_ATTEMPTS: Int(8, 'Delivery attempts per webhook event before it goes to the dead-letter list.', 1),
+  WEBHOOK_BACKOFF_MS: Int(
+    660000,
+    'First retry delay of a failed webhook delivery; each next one doubles (8 attempts at 11 min span about a day).',
+    1,
+  ),
   WORKER_METRICS_PORT: Int(
     0,
     'Port on which a worker-only process (`npm run worker`) serves `/metrics` and `/healthz`. 0: none (with `ROLE=all` the API serves them).',
@@ -126,6 +132,7 @@ export interface Config {
   rateLimitPerMinute: number;
   maxEventLoopDelayMs: number;
   workerMetricsPort: number;
+  webhooks: { attempts: number; backoffMs: number };
 }
 
 export class ConfigError extends Error {
@@ -193,5 +200,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    webhooks: { attempts: env.WEBHOOK_ATTEMPTS, backoffMs: env.WEBHOOK_BACKOFF_MS },
   };
 }

@@ -8,13 +8,20 @@
 //   <p>:apikeys:<org>              set    key ids of an organization
 //   <p>:workers                    zset   worker process name -> last heartbeat (ms); /readyz reads it
 //   <p>:ratelimit:<key id or ip>   string request count in the current minute (@fastify/rate-limit)
+//   <p>:webhook:<id>               hash   a subscription: org, url, events, description, secret, disabled, created_at
+//   <p>:webhooks:<org>             set    subscription ids of an organization
+//   <p>:webhook-msg:<message id>   string an event's signed payload and type (JSON), kept 7 days for retries and redelivery
+//   <p>:webhook-log:<target>       list   last 200 delivery attempts of a subscription (or a check's callback), newest first
+//   <p>:webhooks:dead              list   deliveries that used up their attempts (last 1000)
+//   {<p>}:webhooks:*               BullMQ's keys for the `webhooks` delivery queue
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
+//   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //
 // Keys that are read together are single keys, never multi-key transactions, so the layout works
 // unchanged on Redis Cluster.
 import { createHash } from 'node:crypto';
 
-export const QUEUES = { checks: 'checks' } as const;
+export const QUEUES = { checks: 'checks', webhooks: 'webhooks' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -30,6 +37,15 @@ export function keys(prefix: string) {
     orgApiKeys: (org: string) => `${prefix}:apikeys:${org}`,
     workers: () => `${prefix}:workers`,
     rateLimitNamespace: () => `${prefix}:ratelimit:`,
+    webhook: (id: string) => `${prefix}:webhook:${id}`,
+    orgWebhooks: (org: string) => `${prefix}:webhooks:${org}`,
+    webhookMessage: (messageId: string) => `${prefix}:webhook-msg:${messageId}`,
+    webhookLog: (target: string) => `${prefix}:webhook-log:${target}`,
+    webhookDeadLetters: () => `${prefix}:webhooks:dead`,
+    // --- near-duplicate hash index (src/index/) ---
+    /** The index's source of truth: one record per add or removal; every querying process follows it. */
+    indexStream: () => `${prefix}:index:stream`,
+    // --- end hash index ---
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */
     all: () => `${prefix}:*`,
   };

@@ -30,4 +30,10 @@ export const checksFinished = new Counter({
   labelNames: ['outcome'] as const,
 });
 
+export const webhookDeliveries = new Counter({
+  name: 'firstseen_webhook_deliveries_total',
+  help: 'Webhook delivery attempts by outcome (delivered, failed, gone, dead, skipped).',
+  labelNames: ['outcome'] as const,
+});
+
 export { register };

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import type { CheckJob } from '../schemas/jobs.js';
+import type { WebhookJob } from '../schemas/webhook-jobs.js';
 import type { Config } from './config.js';
 import { QUEUES } from './keys.js';
 
@@ -27,5 +28,22 @@ export function createCheckQueue(config: Config, connection: Redis, log: Logger)
     skipWaitingForReady: true,
   });
   queue.on('error', (err) => log.warn({ err: err.message }, 'checks queue error'));
+  return queue;
+}
+
+export function createWebhookQueue(config: Config, connection: Redis, log: Logger): Queue<WebhookJob> {
+  const queue = new Queue<WebhookJob>(QUEUES.webhooks, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: config.webhooks.attempts,
+      // Doubling delays: with the defaults, 8 attempts span about a day (Standard Webhooks' advice).
+      backoff: { type: 'exponential', delay: config.webhooks.backoffMs },
+      removeOnComplete: { age: 24 * 3600, count: 10000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+    skipWaitingForReady: true,
+  });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'webhooks queue error'));
   return queue;
 }

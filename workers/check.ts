@@ -6,10 +6,29 @@ import { QUEUES } from '../src/keys.js';
 import { processCheck } from '../src/pipeline/process-check.js';
 import { CHECK_JOB_NAME } from '../src/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
+import { checkView } from '../src/services/check-store.js';
+import { emitEvent } from '../src/services/webhooks.js';
 import type { WorkerContext } from './context.js';
 
 export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
   const { config, connection, store, log } = ctx;
+
+  /** check.completed / check.failed to the organization's subscribers and the check's callback. */
+  async function announce(checkId: string, type: 'check.completed' | 'check.failed') {
+    const check = await store.get(checkId);
+    if (!check) return;
+    const callback = await store.callback(checkId);
+    await emitEvent(
+      { store: ctx.webhooks, queue: ctx.webhookQueue },
+      {
+        id: `msg_${checkId}_${type === 'check.completed' ? 'completed' : 'failed'}`,
+        type,
+        org: check.org,
+        data: checkView(check),
+        callbackCheckId: callback ? checkId : null,
+      },
+    );
+  }
 
   const processor = async (job: Job<CheckJob>) => {
     if (job.name !== CHECK_JOB_NAME || !Value.Check(CheckJob, job.data)) {
@@ -34,6 +53,8 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       (Date.parse(report.completed_at) - Date.parse(report.started_at)) / 1000,
     );
     checksFinished.inc({ outcome: 'done' });
+    // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
+    await announce(checkId, 'check.completed');
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
@@ -57,6 +78,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     if (final && typeof id === 'string') {
       store
         .fail(id, { code: 'check_failed', message: err.message.slice(0, 500) })
+        .then(() => announce(id, 'check.failed'))
         .catch((e: Error) => log.error({ check_id: id, err: e.message }, 'could not mark check failed'));
     }
   });

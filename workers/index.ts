@@ -6,11 +6,13 @@ import type { Config } from '../src/config.js';
 import { keys, QUEUES, type QueueName } from '../src/keys.js';
 import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
+import { startWebhookWorker } from './webhook.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
   [QUEUES.checks]: startCheckWorker as (ctx: WorkerContext) => Worker,
+  [QUEUES.webhooks]: startWebhookWorker as (ctx: WorkerContext) => Worker,
 };
 
 export interface RunningWorkers {
@@ -32,6 +34,7 @@ export function startWorkers(config: Config, log: Logger): RunningWorkers {
     async close() {
       await heartbeat.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await ctx.webhookQueue.close();
       await ctx.fetcher.close();
       await ctx.connection.quit().catch(() => ctx.connection.disconnect());
     },

@@ -41,8 +41,17 @@ export interface FetchOptions {
   allowHttpErrors?: boolean;
 }
 
+export interface PostOptions {
+  headers?: Record<string, string>;
+  /** Cap on the answer's body (default 64 KiB: a webhook receiver's answer is read for the log only). */
+  maxBytes?: number;
+}
+
 export interface SafeFetcher {
   get(url: string, options?: FetchOptions): Promise<FetchResult>;
+  /** POSTs a body and returns the answer whatever its status. Redirects are not followed: a 3xx is an
+   *  answer like any other (webhook receivers must answer at the URL they registered). */
+  post(url: string, body: string, options?: PostOptions): Promise<FetchResult>;
   close(): Promise<void>;
 }
 
@@ -177,8 +186,17 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
   const policy = compilePolicy(limits);
   const agent = createAgent(limits, policy);
 
-  async function get(rawUrl: string, options: FetchOptions = {}): Promise<FetchResult> {
-    const cap = Math.min(options.maxBytes ?? limits.maxBytes, limits.maxBytes);
+  interface Exchange {
+    method: 'GET' | 'POST';
+    body?: string;
+    headers: Record<string, string>;
+    cap: number;
+    followRedirects: boolean;
+    allowHttpErrors: boolean;
+  }
+
+  async function exchange(rawUrl: string, ex: Exchange): Promise<FetchResult> {
+    const cap = Math.min(ex.cap, limits.maxBytes);
     const signal = AbortSignal.timeout(limits.timeoutMs);
     const redirects: string[] = [];
     let current = parseTarget(rawUrl);
@@ -188,13 +206,19 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         const why = ip ? policy.refusal(ip) : null;
         if (ip && why) throw new MediaError('blocked_address', `${ip} (${why}) is not a public address`);
         const res = await request(current, {
-          method: 'GET',
+          method: ex.method,
           dispatcher: agent,
           signal,
-          headers: { 'user-agent': limits.userAgent, accept: options.accept ?? '*/*', ...options.headers },
+          headers: { 'user-agent': limits.userAgent, ...ex.headers },
+          ...(ex.body !== undefined && { body: ex.body }),
         });
         const location = res.headers.location;
-        if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        if (
+          ex.followRedirects &&
+          res.statusCode >= 300 &&
+          res.statusCode < 400 &&
+          typeof location === 'string'
+        ) {
           discard(res.body);
           if (redirects.length >= limits.maxRedirects)
             throw new MediaError('too_many_redirects', `More than ${limits.maxRedirects} redirects`);
@@ -202,7 +226,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
           redirects.push(current.toString());
           continue;
         }
-        if (res.statusCode >= 400 && !options.allowHttpErrors) {
+        if (res.statusCode >= 400 && !ex.allowHttpErrors) {
           discard(res.body);
           throw new MediaError('http_error', `HTTP ${res.statusCode} from ${current.host}`, {
             httpStatus: res.statusCode,
@@ -230,5 +254,24 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
     }
   }
 
-  return { get, close: () => agent.close() };
+  return {
+    get: (url, options = {}) =>
+      exchange(url, {
+        method: 'GET',
+        headers: { accept: options.accept ?? '*/*', ...options.headers },
+        cap: options.maxBytes ?? limits.maxBytes,
+        followRedirects: true,
+        allowHttpErrors: options.allowHttpErrors ?? false,
+      }),
+    post: (url, body, options = {}) =>
+      exchange(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...options.headers },
+        cap: options.maxBytes ?? 64 * 1024,
+        followRedirects: false,
+        allowHttpErrors: true,
+      }),
+    close: () => agent.close(),
+  };
 }

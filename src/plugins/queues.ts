@@ -3,11 +3,13 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CheckJob } from '../../schemas/jobs.js';
-import { createCheckQueue } from '../queues.js';
+import type { WebhookJob } from '../../schemas/webhook-jobs.js';
+import { createCheckQueue, createWebhookQueue } from '../queues.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     checkQueue: Queue<CheckJob>;
+    webhookQueue: Queue<WebhookJob>;
     /** Every queue, for the dashboard and the metrics. */
     queues: Queue[];
   }
@@ -15,8 +17,10 @@ declare module 'fastify' {
 
 async function queuesPlugin(app: FastifyInstance) {
   const checkQueue = createCheckQueue(app.config, app.redis, app.log);
+  const webhookQueue = createWebhookQueue(app.config, app.redis, app.log);
   app.decorate('checkQueue', checkQueue);
-  app.decorate('queues', [checkQueue as Queue]);
+  app.decorate('webhookQueue', webhookQueue);
+  app.decorate('queues', [checkQueue as Queue, webhookQueue as Queue]);
   app.addHook('onClose', async () => {
     await Promise.all(app.queues.map((q) => q.close()));
   });

@@ -24,11 +24,21 @@ export function checkLinks(id: string): Check['links'] {
   return { self: `/v1/checks/${id}`, report: `/v1/checks/${id}/report` };
 }
 
+/** What the API shows of a stored check (the owning organization stays internal). */
+export function checkView({ org: _org, ...check }: StoredCheck): Check {
+  return { ...check, links: checkLinks(check.id) };
+}
+
 export function createCheckStore(redis: Redis, keys: Keys) {
   const now = () => new Date().toISOString();
 
   return {
-    async create(id: string, org: string, targets: Target[]): Promise<StoredCheck> {
+    async create(
+      id: string,
+      org: string,
+      targets: Target[],
+      callback?: { url: string; secret: string },
+    ): Promise<StoredCheck> {
       const at = now();
       const check: StoredCheck = {
         id,
@@ -47,6 +57,7 @@ export function createCheckStore(redis: Redis, keys: Keys) {
         updated_at: at,
         targets: JSON.stringify(targets),
         attempts: 0,
+        ...(callback && { callback_url: callback.url, callback_secret: callback.secret }),
       });
       return check;
     },
@@ -65,6 +76,12 @@ export function createCheckStore(redis: Redis, keys: Keys) {
         ...(h.error ? { error: JSON.parse(h.error) as { code: string; message: string } } : {}),
         ...(h.report ? { report: JSON.parse(h.report) as Report } : {}),
       };
+    },
+
+    /** Where to POST this check's events, when the submitter gave a callback_url. */
+    async callback(id: string): Promise<{ url: string; secret: string } | null> {
+      const [url, secret] = await redis.hmget(keys.check(id), 'callback_url', 'callback_secret');
+      return url && secret ? { url, secret } : null;
     },
 
     async status(id: string): Promise<CheckStatus | null> {

@@ -9,7 +9,8 @@ import type { Keys } from '../keys.js';
 import type { Principal } from './api-keys.js';
 import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
 import { CHECK_JOB_NAME } from '../queues.js';
-import { checkLinks, newCheckId, type CheckStore, type StoredCheck } from './check-store.js';
+import { checkLinks, checkView, newCheckId, type CheckStore } from './check-store.js';
+import { newSecret } from './webhooks.js';
 
 export interface ChecksDeps {
   config: Config;
@@ -58,7 +59,8 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
         const holder = await claim(keys.idempotency(org, idempotencyKey), id, config.idempotencyTtlSeconds);
         if (holder) return reuse(holder);
       }
-      if (config.dedupWindowSeconds > 0) {
+      // A submission with its own callback_url wants its own events: it is never folded into another.
+      if (config.dedupWindowSeconds > 0 && !request.callback_url) {
         const dedupKey = keys.dedup(org, targetsFingerprint(found.targets));
         const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
         if (holder) {
@@ -79,22 +81,41 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
       }
       // The record is written before the job exists, so a worker always finds it. The 202 goes out
       // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
-      await store.create(id, org, found.targets);
+      const callback = request.callback_url
+        ? { url: callbackUrl(request.callback_url), secret: newSecret() }
+        : undefined;
+      await store.create(id, org, found.targets, callback);
       await queue.add(CHECK_JOB_NAME, { check_id: id, targets: found.targets }, { jobId: id });
-      return { id, status: 'queued', reused: false, links: checkLinks(id) };
+      return {
+        id,
+        status: 'queued',
+        reused: false,
+        links: checkLinks(id),
+        ...(callback && { callback_secret: callback.secret }),
+      };
     },
 
     /** A check of the caller's organization; another organization's check is as good as missing. */
     async get(id: string, principal: Principal): Promise<Check> {
       const check = await store.get(id);
       if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
-      return toView(check);
+      return checkView(check);
     },
   };
 }
 
-function toView({ org: _org, ...check }: StoredCheck): Check {
-  return { ...check, links: checkLinks(check.id) };
+/** A callback URL must be http(s) without credentials; where it points is checked at each delivery. */
+export function callbackUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new HttpErrors.invalid_url(`callback_url is not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new HttpErrors.invalid_url('callback_url must be an http(s) URL without credentials');
+  }
+  return url.toString();
 }
 
 export type ChecksService = ReturnType<typeof createChecksService>;

@@ -1,0 +1,160 @@
+// Webhook subscriptions, the events they receive, and the log of every delivery attempt.
+// Events are stored once (signed payload and type) and delivered by the `webhooks` queue; the message
+// id (`webhook-id`) is derived from what happened (check id + event), so an event emitted twice — a
+// check re-run after a worker crash — is one message, delivered once per target.
+import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WebhookJob } from '../../schemas/webhook-jobs.js';
+import type { Webhook, WebhookDelivery, WebhookEvent, WebhookWithSecret } from '../../schemas/webhooks.js';
+import type { Keys } from '../keys.js';
+
+export const MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
+const LOG_LENGTH = 200;
+const DEAD_LETTERS = 1000;
+
+export interface StoredSubscription extends Webhook {
+  org: string;
+  secret: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  type: WebhookEvent;
+  org: string;
+  /** The exact bytes that are signed and sent. */
+  payload: string;
+}
+
+export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+const newId = () => `wh_${randomBytes(9).toString('base64url')}`;
+
+/** Where a delivery goes: a subscription, or the callback_url of one check. */
+export const targetKey = (t: WebhookJob['target']) =>
+  t.kind === 'subscription' ? t.id : `callback:${t.check_id}`;
+
+export function createWebhookStore(redis: Redis, keys: Keys) {
+  const read = (h: Record<string, string>): StoredSubscription | null =>
+    h.id && h.org
+      ? {
+          id: h.id,
+          org: h.org,
+          url: h.url ?? '',
+          events: JSON.parse(h.events ?? '[]') as WebhookEvent[],
+          description: h.description ?? '',
+          disabled: h.disabled === '1',
+          created_at: h.created_at ?? '',
+          secret: h.secret ?? '',
+        }
+      : null;
+
+  const store = {
+    async create(
+      org: string,
+      input: { url: string; events: WebhookEvent[]; description?: string },
+    ): Promise<WebhookWithSecret> {
+      const sub: StoredSubscription = {
+        id: newId(),
+        org,
+        url: input.url,
+        events: input.events,
+        description: input.description ?? '',
+        disabled: false,
+        created_at: new Date().toISOString(),
+        // Kept in Redis as it is: signing needs the secret itself, unlike API keys.
+        secret: newSecret(),
+      };
+      await redis.hset(keys.webhook(sub.id), { ...sub, events: JSON.stringify(sub.events), disabled: '0' });
+      await redis.sadd(keys.orgWebhooks(org), sub.id);
+      return publicView(sub, true);
+    },
+
+    async get(id: string): Promise<StoredSubscription | null> {
+      return read(await redis.hgetall(keys.webhook(id)));
+    },
+
+    async list(org: string): Promise<StoredSubscription[]> {
+      const ids = (await redis.smembers(keys.orgWebhooks(org))).sort();
+      const subs = await Promise.all(ids.map((id) => store.get(id)));
+      return subs.filter((s): s is StoredSubscription => s !== null);
+    },
+
+    async remove(sub: StoredSubscription): Promise<void> {
+      await redis.del(keys.webhook(sub.id));
+      await redis.srem(keys.orgWebhooks(sub.org), sub.id);
+    },
+
+    async rotateSecret(sub: StoredSubscription): Promise<WebhookWithSecret> {
+      const secret = newSecret();
+      await redis.hset(keys.webhook(sub.id), 'secret', secret);
+      return publicView({ ...sub, secret }, true);
+    },
+
+    async disable(id: string): Promise<void> {
+      await redis.hset(keys.webhook(id), 'disabled', '1');
+    },
+
+    async saveMessage(msg: StoredMessage): Promise<void> {
+      await redis.set(keys.webhookMessage(msg.id), JSON.stringify(msg), 'EX', MESSAGE_TTL_SECONDS);
+    },
+
+    async message(id: string): Promise<StoredMessage | null> {
+      const raw = await redis.get(keys.webhookMessage(id));
+      return raw ? (JSON.parse(raw) as StoredMessage) : null;
+    },
+
+    async logDelivery(target: string, entry: WebhookDelivery): Promise<void> {
+      await redis.lpush(keys.webhookLog(target), JSON.stringify(entry));
+      await redis.ltrim(keys.webhookLog(target), 0, LOG_LENGTH - 1);
+    },
+
+    async deliveries(target: string): Promise<WebhookDelivery[]> {
+      return (await redis.lrange(keys.webhookLog(target), 0, LOG_LENGTH - 1)).map(
+        (s) => JSON.parse(s) as WebhookDelivery,
+      );
+    },
+
+    async deadLetter(job: WebhookJob, reason: string): Promise<void> {
+      const entry = JSON.stringify({ ...job, reason, at: new Date().toISOString() });
+      await redis.lpush(keys.webhookDeadLetters(), entry);
+      await redis.ltrim(keys.webhookDeadLetters(), 0, DEAD_LETTERS - 1);
+    },
+  };
+  return store;
+}
+
+export function publicView(sub: StoredSubscription, withSecret: true): WebhookWithSecret;
+export function publicView(sub: StoredSubscription, withSecret?: false): Webhook;
+export function publicView(sub: StoredSubscription, withSecret = false): Webhook | WebhookWithSecret {
+  const { org: _org, secret, ...view } = sub;
+  return withSecret ? { ...view, secret } : view;
+}
+
+export type WebhookStore = ReturnType<typeof createWebhookStore>;
+
+/**
+ * Records an event and queues one delivery per interested target: the organization's subscriptions
+ * to this event type, plus a check's own callback. Idempotent per message id (BullMQ job ids).
+ */
+export async function emitEvent(
+  deps: { store: WebhookStore; queue: Queue<WebhookJob> },
+  event: { id: string; type: WebhookEvent; org: string; data: unknown; callbackCheckId?: string | null },
+): Promise<number> {
+  const payload = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
+  // A message emitted again (a re-run check) keeps its first payload: one event, one message.
+  if (!(await deps.store.message(event.id))) {
+    await deps.store.saveMessage({ id: event.id, type: event.type, org: event.org, payload });
+  }
+  const targets: WebhookJob['target'][] = (await deps.store.list(event.org))
+    .filter((s) => !s.disabled && s.events.includes(event.type))
+    .map((s) => ({ kind: 'subscription', id: s.id }));
+  if (event.callbackCheckId) targets.push({ kind: 'callback', check_id: event.callbackCheckId });
+  await deps.queue.addBulk(
+    targets.map((target) => ({
+      name: 'deliver',
+      data: { message_id: event.id, target },
+      opts: { jobId: `${event.id}--${targetKey(target).replace(/:/g, '-')}` },
+    })),
+  );
+  return targets.length;
+}

@@ -1,0 +1,121 @@
+// The `webhooks` queue's worker: signs each event per Standard Webhooks and POSTs it to its target.
+// 2xx: delivered. 410 Gone: the subscription is disabled, no retry. Anything else: retried with
+// doubling delays; when attempts run out, the delivery goes to the dead-letter list.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Webhook as Signer } from 'standardwebhooks';
+import { Value } from 'typebox/value';
+import { WebhookJob } from '../schemas/webhook-jobs.js';
+import type { WebhookDelivery } from '../schemas/webhooks.js';
+import { isMediaError } from '../src/errors.js';
+import { QUEUES } from '../src/keys.js';
+import { webhookDeliveries } from '../src/metrics.js';
+import { targetKey } from '../src/services/webhooks.js';
+import type { WorkerContext } from './context.js';
+
+export function startWebhookWorker(ctx: WorkerContext): Worker<WebhookJob> {
+  const { config, connection, webhooks, store, log } = ctx;
+
+  async function resolveTarget(
+    target: WebhookJob['target'],
+  ): Promise<{ url: string; secret: string } | null> {
+    if (target.kind === 'subscription') {
+      const sub = await webhooks.get(target.id);
+      return sub && !sub.disabled ? { url: sub.url, secret: sub.secret } : null;
+    }
+    const callback = await store.callback(target.check_id);
+    return callback ? { url: callback.url, secret: callback.secret } : null;
+  }
+
+  const processor = async (job: Job<WebhookJob>) => {
+    if (!Value.Check(WebhookJob, job.data)) throw new UnrecoverableError('Malformed webhook job');
+    const { message_id, target } = job.data;
+    const message = await webhooks.message(message_id);
+    if (!message) throw new UnrecoverableError(`Message ${message_id} expired`);
+    const to = await resolveTarget(target);
+    if (!to) {
+      webhookDeliveries.inc({ outcome: 'skipped' });
+      return 'skipped: target deleted or disabled';
+    }
+    const jobLog = log.child({ job_id: job.id, message_id, webhook_target: targetKey(target) });
+    const at = new Date();
+    const signature = new Signer(to.secret).sign(message_id, at, message.payload);
+    const entry: WebhookDelivery = {
+      message_id,
+      event: message.type,
+      attempt: job.attemptsMade + 1,
+      outcome: 'failed',
+      at: at.toISOString(),
+      duration_ms: 0,
+    };
+    const t0 = performance.now();
+    try {
+      const res = await ctx.fetcher.post(to.url, message.payload, {
+        headers: {
+          'webhook-id': message_id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+      });
+      entry.http_status = res.status;
+      entry.duration_ms = Math.round(performance.now() - t0);
+      if (res.status >= 200 && res.status < 300) {
+        entry.outcome = 'delivered';
+        webhookDeliveries.inc({ outcome: 'delivered' });
+        return 'delivered';
+      }
+      if (res.status === 410 && target.kind === 'subscription') {
+        entry.outcome = 'gone';
+        await webhooks.disable(target.id);
+        webhookDeliveries.inc({ outcome: 'gone' });
+        jobLog.warn('receiver answered 410 Gone: subscription disabled');
+        throw new UnrecoverableError('410 Gone: subscription disabled');
+      }
+      entry.error = `HTTP ${res.status}`;
+      webhookDeliveries.inc({ outcome: 'failed' });
+      throw new Error(`Receiver answered HTTP ${res.status}`);
+    } catch (err) {
+      entry.duration_ms = Math.round(performance.now() - t0);
+      if (isMediaError(err)) {
+        entry.error = `${err.code}: ${err.message}`;
+        webhookDeliveries.inc({ outcome: 'failed' });
+        // A receiver behind a forbidden address will never become deliverable.
+        if (err.code === 'blocked_address' || err.code === 'unsupported_scheme' || err.code === 'invalid_url')
+          throw new UnrecoverableError(entry.error);
+      }
+      throw err;
+    } finally {
+      await webhooks.logDelivery(targetKey(target), entry);
+    }
+  };
+
+  const worker = new Worker<WebhookJob>(QUEUES.webhooks, processor, {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: 16, // waiting on receivers, not on CPU
+    lockDuration: config.worker.lockMs,
+    stalledInterval: config.worker.stalledIntervalMs,
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final || err.message.startsWith('410 Gone')) return;
+    webhookDeliveries.inc({ outcome: 'dead' });
+    const target = targetKey(job.data.target);
+    void webhooks
+      .deadLetter(job.data, err.message)
+      .then(() =>
+        webhooks.logDelivery(target, {
+          message_id: job.data.message_id,
+          event: 'delivery',
+          attempt: job.attemptsMade,
+          outcome: 'dead',
+          error: err.message.slice(0, 300),
+          at: new Date().toISOString(),
+          duration_ms: 0,
+        }),
+      )
+      .catch((e: Error) => log.error({ err: e.message }, 'could not record a dead webhook delivery'));
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'webhooks worker error'));
+  return worker;
+}
