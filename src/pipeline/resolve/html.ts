@@ -1,13 +1,15 @@
-// A small, forgiving HTML reader for the few things resolvers need from a page: meta tags, images,
-// links, elements by class, and text. No HTML parser is installed (parse5 or htmlparser2 would replace
-// this); until one is, this scanner follows the HTML tokenizer where it matters to us: comments,
-// raw-text elements (script, style), RCDATA (title, textarea), void elements, quoted and unquoted
-// attributes, character references, and mis-nested end tags (an end tag without a matching open
-// element is ignored; one that matches closes everything opened inside it).
+// A small HTML reader for the few things resolvers need from a page: meta tags, images, links,
+// elements by class, and text. htmlparser2's streaming Parser does the tokenizing (comments, raw text
+// in script and style, entity-decoded title and textarea, void elements, quoted and unquoted
+// attributes, character references, implied and mis-nested end tags); this file only builds a small
+// tree from its callbacks. Not its DomHandler: building the tree here is what lets the caps below
+// apply while parsing, and the resolvers keep the plain shape they read.
 //
-// Hostile pages are bounded: the input is capped by the fetch, elements by MAX_ELEMENTS, nesting by
-// MAX_DEPTH (deeper elements are attached flat), attributes per element and attribute value length.
-// Everything is iterative, so deep nesting cannot overflow the stack.
+// Hostile pages are bounded: the input by MAX_INPUT_CHARS (the fetch caps it first), elements by
+// MAX_ELEMENTS and nesting by MAX_DEPTH (past either, parsing stops and the rest is ignored),
+// attributes per element by MAX_ATTRS and their values by MAX_ATTR_VALUE. Everything is iterative, so
+// deep nesting cannot overflow the stack.
+import { Parser } from 'htmlparser2';
 
 export interface HtmlElement {
   tag: string;
@@ -17,218 +19,78 @@ export interface HtmlElement {
 }
 export type HtmlNode = HtmlElement | string;
 
+/** Above the fetch caps (HTML_MAX_BYTES), so only strings from elsewhere are ever cut. */
+const MAX_INPUT_CHARS = 4 * 1024 * 1024;
 const MAX_ELEMENTS = 100_000;
+/**
+ * htmlparser2 keeps its open elements in an array that it grows at the front on every start tag and
+ * searches on every end tag, so time grows with depth × tags: 1.8 MB of unclosed `<span>` took 35 s.
+ * Real pages stay far below this depth; a page that goes past it is read only up to there.
+ */
 const MAX_DEPTH = 256;
 const MAX_ATTRS = 64;
 const MAX_ATTR_VALUE = 16_384;
 
-const VOID = new Set([
-  'area',
-  'base',
-  'br',
-  'col',
-  'embed',
-  'hr',
-  'img',
-  'input',
-  'link',
-  'meta',
-  'param',
-  'source',
-  'track',
-  'wbr',
-]);
+/** Elements whose content is not text a reader sees (scripts, styles, embedded documents). */
 const RAW_TEXT = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes']);
-const RCDATA = new Set(['title', 'textarea']);
-/** Opening one of these closes an open element of the same name at the top of the stack. */
-const SELF_NESTING_CLOSES = new Set(['p', 'li', 'option', 'dt', 'dd', 'tr', 'td', 'th']);
 
-const NAMED: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00a0',
-  mdash: '—',
-  ndash: '–',
-  hellip: '…',
-  laquo: '«',
-  raquo: '»',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  sbquo: '‚',
-  bdquo: '„',
-  copy: '©',
-  reg: '®',
-  trade: '™',
-  middot: '·',
-  bull: '•',
-  deg: '°',
-  euro: '€',
-  pound: '£',
-  yen: '¥',
-  cent: '¢',
-  times: '×',
-  divide: '÷',
-  shy: '\u00ad',
-  zwj: '\u200d',
-  zwnj: '\u200c',
-  thinsp: '\u2009',
-  ensp: '\u2002',
-  emsp: '\u2003',
-};
-
-/** Decodes character references (named ones from a common set, all numeric ones). */
+/** Decodes character references (every named one HTML knows, all numeric ones). */
 export function decodeEntities(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(
-    /&(#[xX][0-9a-fA-F]{1,8}|#\d{1,10}|[A-Za-z][A-Za-z0-9]{1,31});?/g,
-    (whole, ref: string) => {
-      if (ref.startsWith('#')) {
-        const code =
-          ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-        if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-          return '\ufffd';
-        return String.fromCodePoint(code);
-      }
-      const named = NAMED[ref] ?? NAMED[ref.toLowerCase()];
-      return named ?? whole;
-    },
-  );
+  let out = '';
+  // With '<' escaped the tokenizer sees nothing but text and references, and decodes them as in a page.
+  new Parser({ ontext: (t) => (out += t) }).end(text.replaceAll('<', '&lt;'));
+  return out;
 }
-
-function isNameStart(c: string | undefined): boolean {
-  return c !== undefined && /[A-Za-z]/.test(c);
-}
-
-const WS = /[\t\n\f\r ]/;
 
 export function parseHtml(html: string): HtmlElement {
   const root: HtmlElement = { tag: '#root', attrs: {}, children: [], parent: null };
-  const stack: HtmlElement[] = [root];
+  // Mirrors the parser's open elements: each start tag pushes, each close (explicit, implied, or the
+  // immediate one of a void element) pops, so the top is where the next node goes.
+  const open: HtmlElement[] = [root];
+  const top = () => open[open.length - 1] as HtmlElement;
   let elements = 0;
-  let i = 0;
-  const n = html.length;
-  const top = () => stack[stack.length - 1] as HtmlElement;
+  let attrCount = 0;
+  let stopped = false;
 
-  const pushText = (raw: string, decode: boolean) => {
-    if (!raw) return;
-    const text = decode ? decodeEntities(raw) : raw;
-    const children = top().children;
-    const last = children[children.length - 1];
-    if (typeof last === 'string') children[children.length - 1] = last + text;
-    else children.push(text);
-  };
-
-  while (i < n) {
-    const lt = html.indexOf('<', i);
-    if (lt < 0) {
-      pushText(html.slice(i), true);
-      break;
-    }
-    if (lt > i) pushText(html.slice(i, lt), true);
-    i = lt;
-    const next = html[i + 1];
-
-    if (html.startsWith('<!--', i)) {
-      const end = html.indexOf('-->', i + 4);
-      i = end < 0 ? n : end + 3;
-      continue;
-    }
-    if (next === '!' || next === '?') {
-      // Doctype, CDATA, processing instruction: nothing we read.
-      const end = html.indexOf('>', i + 2);
-      i = end < 0 ? n : end + 1;
-      continue;
-    }
-    if (next === '/' && isNameStart(html[i + 2])) {
-      let j = i + 2;
-      while (j < n && !WS.test(html[j] as string) && html[j] !== '>' && html[j] !== '/') j++;
-      const name = html.slice(i + 2, j).toLowerCase();
-      const end = html.indexOf('>', j);
-      i = end < 0 ? n : end + 1;
-      for (let k = stack.length - 1; k > 0; k--) {
-        if ((stack[k] as HtmlElement).tag === name) {
-          stack.length = k;
-          break;
-        }
+  const parser: Parser = new Parser({
+    onopentagname(tag) {
+      if (stopped) return;
+      if (elements >= MAX_ELEMENTS || open.length > MAX_DEPTH) {
+        // pause() stops the tokenizer; a few events of the current token may still arrive.
+        stopped = true;
+        parser.pause();
+        return;
       }
-      continue;
-    }
-    if (!isNameStart(next)) {
-      pushText('<', false);
-      i++;
-      continue;
-    }
-
-    // A start tag: name, then attributes until '>'.
-    let j = i + 1;
-    while (j < n && !WS.test(html[j] as string) && html[j] !== '>' && html[j] !== '/') j++;
-    const tag = html.slice(i + 1, j).toLowerCase();
-    const attrs: Record<string, string> = {};
-    let count = 0;
-    let selfClosing = false;
-    for (;;) {
-      while (j < n && (WS.test(html[j] as string) || html[j] === '/')) {
-        selfClosing = html[j] === '/';
-        j++;
-      }
-      if (j >= n || html[j] === '>') break;
-      selfClosing = false;
-      const nameStart = j;
-      while (j < n && !WS.test(html[j] as string) && html[j] !== '=' && html[j] !== '>' && html[j] !== '/')
-        j++;
-      // A lone '=' where a name should be: skip it rather than loop.
-      if (j === nameStart) j++;
-      const name = html.slice(nameStart, j).toLowerCase();
-      while (j < n && WS.test(html[j] as string)) j++;
-      let value = '';
-      if (html[j] === '=') {
-        j++;
-        while (j < n && WS.test(html[j] as string)) j++;
-        const q = html[j];
-        if (q === '"' || q === "'") {
-          const close = html.indexOf(q, j + 1);
-          const end = close < 0 ? n : close;
-          value = html.slice(j + 1, end);
-          j = end + 1;
-        } else {
-          const start = j;
-          while (j < n && !WS.test(html[j] as string) && html[j] !== '>') j++;
-          value = html.slice(start, j);
-        }
-      }
-      if (name && !(name in attrs) && count < MAX_ATTRS) {
-        attrs[name] = decodeEntities(value.length > MAX_ATTR_VALUE ? value.slice(0, MAX_ATTR_VALUE) : value);
-        count++;
-      }
-    }
-    i = j >= n ? n : j + 1;
-
-    if (elements >= MAX_ELEMENTS) continue;
-    elements++;
-    if (SELF_NESTING_CLOSES.has(tag) && top().tag === tag && stack.length > 1) stack.pop();
-    const parent = top();
-    const el: HtmlElement = { tag, attrs, children: [], parent };
-    parent.children.push(el);
-
-    if (RAW_TEXT.has(tag) || RCDATA.has(tag)) {
-      // Case-insensitive search from here on; lower-casing the page would shift indices for some characters.
-      const endTag = new RegExp(`</${tag}`, 'gi');
-      endTag.lastIndex = i;
-      const close = endTag.exec(html)?.index ?? -1;
-      const end = close < 0 ? n : close;
-      if (RCDATA.has(tag)) el.children.push(decodeEntities(html.slice(i, end)));
-      const gt = close < 0 ? n : html.indexOf('>', close);
-      i = gt < 0 ? n : gt + 1;
-      continue;
-    }
-    if (VOID.has(tag) || selfClosing) continue;
-    if (stack.length < MAX_DEPTH) stack.push(el);
-  }
+      elements++;
+      attrCount = 0;
+      const parent = top();
+      const el: HtmlElement = { tag, attrs: {}, children: [], parent };
+      parent.children.push(el);
+      open.push(el);
+    },
+    onattribute(name, value) {
+      // Attributes arrive between a start tag's name and its end, so the top is their element.
+      if (stopped || attrCount >= MAX_ATTRS) return;
+      const attrs = top().attrs;
+      if (Object.hasOwn(attrs, name)) return;
+      attrs[name] = value.length > MAX_ATTR_VALUE ? value.slice(0, MAX_ATTR_VALUE) : value;
+      attrCount++;
+    },
+    onclosetag() {
+      if (!stopped && open.length > 1) open.pop();
+    },
+    ontext(text) {
+      if (stopped) return;
+      const el = top();
+      if (RAW_TEXT.has(el.tag)) return;
+      // The parser hands text over in pieces (around each character reference): join them.
+      const last = el.children[el.children.length - 1];
+      if (typeof last === 'string') el.children[el.children.length - 1] = last + text;
+      else el.children.push(text);
+    },
+  });
+  parser.end(html.length > MAX_INPUT_CHARS ? html.slice(0, MAX_INPUT_CHARS) : html);
   return root;
 }
 

@@ -129,6 +129,25 @@ t.test('the HTML reader', async (t) => {
   t.same(img?.attrs, { src: '/x.jpg', alt: 'q"uote', width: '10' });
   t.equal(textOf(findAll(root, (el) => el.tag === 'title')[0]!), 'T <1>');
   t.equal(decodeEntities('&mdash;&laquo;x&raquo;&#8217;'), '—«x»’');
-  const deep = parseHtml('<div>'.repeat(100_000) + '<img src=a.jpg>');
-  t.equal(findAll(deep, (el) => el.tag === 'img').length, 0, 'past the element cap, the rest is ignored');
+  const imgs = (r: ReturnType<typeof parseHtml>) => findAll(r, (el) => el.tag === 'img').length;
+  t.equal(imgs(parseHtml('<b></b>'.repeat(99_999) + '<img src=a.jpg>')), 1, 'up to the element cap');
+  t.equal(
+    imgs(parseHtml('<b></b>'.repeat(100_000) + '<img src=a.jpg>')),
+    0,
+    'past the element cap, the rest is ignored',
+  );
+  t.equal(imgs(parseHtml('<div>'.repeat(255) + '<img src=a.jpg>')), 1, 'up to the depth cap');
+  const deep = parseHtml('<span>'.repeat(300_000) + '<img src=a.jpg>');
+  t.equal(findAll(deep, () => true, 1e6).length, 256, 'past the depth cap, the rest is ignored');
+  t.equal(imgs(deep), 0);
+  const many = parseHtml(`<a ${Array.from({ length: 100 }, (_, k) => `a${k}=${k}`).join(' ')} a0=again>`);
+  const attrs = findAll(many, (el) => el.tag === 'a')[0]?.attrs ?? {};
+  t.equal(Object.keys(attrs).length, 64, 'attributes per element are capped');
+  t.equal(attrs.a0, '0', 'the first of repeated attributes wins');
+  const huge = parseHtml(`<meta content="${long}">`);
+  t.equal(
+    findAll(huge, (el) => el.tag === 'meta')[0]?.attrs.content?.length,
+    16_384,
+    'attribute values are capped',
+  );
 });
