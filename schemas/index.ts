@@ -3,7 +3,21 @@
 // so it appears as a named component in the OpenAPI document.
 import { ErrorResponse } from './errors.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
-import { MediaItem, MediaItemError, Report } from './report.js';
+import { MediaItem, MediaItemError, Report, TargetResult, ThumbnailComparison } from './report.js';
+import { Post } from './post.js';
+import {
+  Bank,
+  BankCreate,
+  BankEntry,
+  BankEntryCreate,
+  BankList,
+  ImportResult,
+  LookupRequest,
+} from './banks.js';
+import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
+import { DecodeInfo, Hashes } from './hashes.js';
+import { Metadata } from './metadata.js';
+import { ContentCredentials } from './c2pa.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -17,6 +31,12 @@ import {
 export * from './errors.js';
 export * from './check.js';
 export * from './report.js';
+export * from './hashes.js';
+export * from './metadata.js';
+export * from './c2pa.js';
+export * from './post.js';
+export * from './provenance.js';
+export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
 
@@ -27,6 +47,24 @@ export const namedSchemas = [
   CheckAccepted,
   Check,
   MediaItemError,
+  Hashes,
+  DecodeInfo,
+  Metadata,
+  ThumbnailComparison,
+  ContentCredentials,
+  Post,
+  Match,
+  TimelineEvent,
+  Signal,
+  Provenance,
+  TargetResult,
+  BankCreate,
+  Bank,
+  BankList,
+  BankEntryCreate,
+  BankEntry,
+  ImportResult,
+  LookupRequest,
   MediaItem,
   Report,
   ApiKeyCreate,

@@ -21,7 +21,7 @@ export const MetadataTime = Type.Object(
     ),
     note: text('Why `iso` has no offset or is null, e.g. `no time zone`.'),
   },
-  { $id: 'MetadataTime', additionalProperties: false },
+  { additionalProperties: false },
 );
 export type MetadataTime = Static<typeof MetadataTime>;
 
@@ -38,7 +38,6 @@ export const MetadataGps = Type.Object(
     map_url: Type.String({ description: 'OpenStreetMap link centred on the position.' }),
   },
   {
-    $id: 'MetadataGps',
     additionalProperties: false,
     description:
       'Present only when the EXIF GPS block holds a valid latitude and longitude with their N/S, E/W refs.',
@@ -54,7 +53,7 @@ export const MetadataHistoryStep = Type.Object(
     instance_id: text('stEvt:instanceID of the file version this step produced.'),
     parameters: text('stEvt:parameters, e.g. `from image/tiff to image/jpeg`.'),
   },
-  { $id: 'MetadataHistoryStep', additionalProperties: false },
+  { additionalProperties: false },
 );
 
 export const MetadataXmp = Type.Object(
@@ -75,7 +74,7 @@ export const MetadataXmp = Type.Object(
     }),
     history_total: Type.Integer({ description: 'Steps in the file’s history, which may exceed the list.' }),
   },
-  { $id: 'MetadataXmp', additionalProperties: false },
+  { additionalProperties: false },
 );
 
 const IPTC_FIELD = Type.Union([
@@ -116,7 +115,7 @@ export const MetadataIptc = Type.Object(
       description: 'The fields taken from XMP because IIM lacked them.',
     }),
   },
-  { $id: 'MetadataIptc', additionalProperties: false },
+  { additionalProperties: false },
 );
 
 export const MetadataThumbnail = Type.Object(
@@ -127,7 +126,6 @@ export const MetadataThumbnail = Type.Object(
     height: nullable(Type.Integer(), 'Its height in pixels.'),
   },
   {
-    $id: 'MetadataThumbnail',
     additionalProperties: false,
     description:
       'Editors often leave the camera’s preview untouched: a thumbnail that differs from the main image ' +

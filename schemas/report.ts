@@ -1,7 +1,13 @@
 import { Type, type Static } from 'typebox';
+import { ContentCredentials } from './c2pa.js';
+import { DecodeInfo, Hashes } from './hashes.js';
+import { Metadata } from './metadata.js';
+import { Post, WebPage } from './post.js';
+import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
 
-export const REPORT_SCHEMA_VERSION = '1';
+// Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
+export const REPORT_SCHEMA_VERSION = '2';
 
 export const MediaItemError = Type.Object(
   {
@@ -11,10 +17,29 @@ export const MediaItemError = Type.Object(
   { $id: 'MediaItemError', additionalProperties: false },
 );
 
+export const ThumbnailComparison = Type.Object(
+  {
+    width: Type.Union([Type.Integer(), Type.Null()]),
+    height: Type.Union([Type.Integer(), Type.Null()]),
+    pdq: Type.Union([Type.String(), Type.Null()], { description: 'PDQ of the embedded thumbnail.' }),
+    pdq_quality: Type.Union([Type.Integer(), Type.Null()]),
+    pdq_distance: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Hamming distance (0-256) between the thumbnail and the picture, over the picture’s 8 rotations and flips. Small: the same picture. Large: the picture was changed after the camera wrote the thumbnail. Null: the thumbnail could not be decoded.',
+    }),
+  },
+  { $id: 'ThumbnailComparison', additionalProperties: false },
+);
+export type ThumbnailComparison = Static<typeof ThumbnailComparison>;
+
 export const MediaItem = Type.Object(
   {
-    index: Type.Integer({ description: 'Position among the check’s targets.' }),
-    source_url: Type.String({ description: 'The URL we were asked to fetch.' }),
+    index: Type.Integer({ description: 'Position in `media`.' }),
+    target_index: Type.Integer({ description: 'The target (link) it came from.' }),
+    post_index: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'The post (in `posts`) that carried it.',
+    }),
+    source_url: Type.String({ description: 'The media URL (from the post, the page, or the link itself).' }),
     final_url: Type.Optional(Type.String({ description: 'Where the bytes came from, after redirects.' })),
     redirects: Type.Array(Type.String(), { description: 'Every URL followed after source_url, in order.' }),
     status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
@@ -34,6 +59,12 @@ export const MediaItem = Type.Object(
     height: Type.Optional(Type.Integer({ description: 'Stored height in pixels (before EXIF rotation).' })),
     animated: Type.Optional(Type.Boolean()),
     frames: Type.Optional(Type.Integer({ description: 'Frames (pages) in the file; 1 for a still image.' })),
+    decode: Type.Optional(ref(DecodeInfo)),
+    hashes: Type.Optional(ref(Hashes)),
+    metadata: Type.Optional(ref(Metadata)),
+    exif_thumbnail: Type.Optional(ref(ThumbnailComparison)),
+    content_credentials: Type.Optional(ref(ContentCredentials)),
+    provenance: Type.Optional(ref(Provenance)),
     timings_ms: Type.Record(Type.String(), Type.Number(), {
       description: 'Milliseconds spent per stage on this item (fetch, probe, …): where the time goes.',
     }),
@@ -42,12 +73,39 @@ export const MediaItem = Type.Object(
 );
 export type MediaItem = Static<typeof MediaItem>;
 
+export const TargetResult = Type.Object(
+  {
+    index: Type.Integer(),
+    url: Type.String(),
+    kind: Type.Union(
+      [Type.Literal('media'), Type.Literal('post'), Type.Literal('page'), Type.Literal('error')],
+      {
+        description: 'What the link turned out to be.',
+      },
+    ),
+    error: Type.Optional(ref(MediaItemError)),
+    post_index: Type.Optional(Type.Integer({ description: 'The post it resolved to, in `posts`.' })),
+    post_indexes: Type.Optional(
+      Type.Array(Type.Integer(), { description: 'Posts embedded in the page, in `posts`.' }),
+    ),
+    page: Type.Optional(
+      Type.Omit(WebPage, ['embedded_posts'], {
+        description: 'The web page (its embedded posts are in `posts`).',
+      }),
+    ),
+  },
+  { $id: 'TargetResult', additionalProperties: false },
+);
+export type TargetResult = Static<typeof TargetResult>;
+
 export const Report = Type.Object(
   {
     schema_version: Type.Literal(REPORT_SCHEMA_VERSION),
     check_id: Type.String(),
     started_at: Type.String({ format: 'date-time' }),
     completed_at: Type.String({ format: 'date-time' }),
+    targets: Type.Array(ref(TargetResult)),
+    posts: Type.Array(ref(Post)),
     media: Type.Array(ref(MediaItem)),
   },
   { $id: 'Report', additionalProperties: false },

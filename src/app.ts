@@ -6,14 +6,18 @@ import authPlugin from './plugins/auth.js';
 import checksPlugin from './plugins/checks.js';
 import dashboardPlugin from './plugins/dashboard.js';
 import errorsPlugin from './plugins/errors.js';
+import hashIndexPlugin from './plugins/hash-index.js';
 import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
+import provenancePlugin from './plugins/provenance.js';
 import queuesPlugin from './plugins/queues.js';
 import redisPlugin from './plugins/redis.js';
 import swaggerPlugin from './plugins/swagger.js';
 import webhooksPlugin from './plugins/webhooks.js';
 import workersPlugin from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
+import bankRoutes from './routes/banks/index.js';
+import lookupRoutes from './routes/lookup.js';
 import checkRoutes from './routes/checks/index.js';
 import healthRoutes from './routes/health.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -31,6 +35,8 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(authPlugin);
   await fastify.register(protectionPlugin);
   await fastify.register(queuesPlugin);
+  await fastify.register(hashIndexPlugin);
+  await fastify.register(provenancePlugin);
   await fastify.register(checksPlugin);
   await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
@@ -40,4 +46,6 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(checkRoutes);
   await fastify.register(adminKeyRoutes);
   await fastify.register(webhookRoutes);
+  await fastify.register(bankRoutes);
+  await fastify.register(lookupRoutes);
 }

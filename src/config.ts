@@ -91,6 +91,40 @@ export const EnvSchema = Type.Object({
     'First retry delay of a failed webhook delivery; each next one doubles (8 attempts at 11 min span about a day).',
     1,
   ),
+  X_SYNDICATION_BASE_URL: Str(
+    'https://cdn.syndication.twimg.com',
+    'X’s embedded-tweet API, the primary source for posts on X/Twitter.',
+  ),
+  FXTWITTER_BASE_URL: Str(
+    'https://api.fxtwitter.com',
+    'FxTwitter-style fallback API for X posts; empty disables it.',
+  ),
+  BLUESKY_APPVIEW_URL: Str('https://public.api.bsky.app', 'Bluesky public AppView.'),
+  TELEGRAM_BASE_URL: Str('https://t.me', 'Telegram web preview (public channel posts).'),
+  REDDIT_BASE_URL: Str('https://www.reddit.com', 'Reddit, for a post’s JSON.'),
+  WAYBACK_AVAILABILITY_URL: Str('https://archive.org', 'Wayback Machine availability API.'),
+  WAYBACK_CDX_URL: Str('https://web.archive.org', 'Wayback Machine CDX server.'),
+  WAYBACK_ENABLED: Bool(
+    true,
+    'Look up the first Wayback Machine capture of every post and media URL (cached in Redis).',
+  ),
+  PDQ_MATCH_DISTANCE: Int(
+    31,
+    'Largest PDQ Hamming distance (of 256) that counts as the same picture; 31 is the reference threshold.',
+  ),
+  PHASH_MATCH_DISTANCE: Int(
+    10,
+    'Largest pHash distance (of 64) that counts as the same picture, used when PDQ quality is low.',
+  ),
+  PDQ_MIN_QUALITY: Int(50, 'Below this PDQ quality (0-100) matching falls back to pHash.'),
+  RECYCLED_MARGIN_HOURS: Int(
+    48,
+    'A match, or a capture date, older than the post by more than this raises `recycled` / `capture_predates_post`.',
+  ),
+  THUMBNAIL_MISMATCH_BITS: Int(
+    80,
+    'PDQ distance between the embedded EXIF thumbnail and the picture above which `thumbnail_mismatch` is raised.',
+  ),
   WORKER_METRICS_PORT: Int(
     0,
     'Port on which a worker-only process (`npm run worker`) serves `/metrics` and `/healthz`. 0: none (with `ROLE=all` the API serves them).',
@@ -133,6 +167,18 @@ export interface Config {
   maxEventLoopDelayMs: number;
   workerMetricsPort: number;
   webhooks: { attempts: number; backoffMs: number };
+  endpoints: {
+    xSyndication: string;
+    fxTwitter: string;
+    blueskyAppView: string;
+    telegram: string;
+    reddit: string;
+    waybackAvailability: string;
+    waybackCdx: string;
+  };
+  waybackEnabled: boolean;
+  matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
+  provenance: { recycledMarginHours: number; thumbnailMismatchBits: number; minPdqQuality: number };
 }
 
 export class ConfigError extends Error {
@@ -201,5 +247,25 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     workerMetricsPort: env.WORKER_METRICS_PORT,
     webhooks: { attempts: env.WEBHOOK_ATTEMPTS, backoffMs: env.WEBHOOK_BACKOFF_MS },
+    endpoints: {
+      xSyndication: env.X_SYNDICATION_BASE_URL,
+      fxTwitter: env.FXTWITTER_BASE_URL,
+      blueskyAppView: env.BLUESKY_APPVIEW_URL,
+      telegram: env.TELEGRAM_BASE_URL,
+      reddit: env.REDDIT_BASE_URL,
+      waybackAvailability: env.WAYBACK_AVAILABILITY_URL,
+      waybackCdx: env.WAYBACK_CDX_URL,
+    },
+    waybackEnabled: env.WAYBACK_ENABLED,
+    matching: {
+      pdqMaxDistance: env.PDQ_MATCH_DISTANCE,
+      phashMaxDistance: env.PHASH_MATCH_DISTANCE,
+      minPdqQuality: env.PDQ_MIN_QUALITY,
+    },
+    provenance: {
+      recycledMarginHours: env.RECYCLED_MARGIN_HOURS,
+      thumbnailMismatchBits: env.THUMBNAIL_MISMATCH_BITS,
+      minPdqQuality: env.PDQ_MIN_QUALITY,
+    },
   };
 }

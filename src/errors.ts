@@ -48,6 +48,17 @@ export const MEDIA_ERROR_CODES = {
 
 export type MediaErrorCode = keyof typeof MEDIA_ERROR_CODES;
 
+/** Why a link could not be resolved to a post (src/pipeline/resolve/); fetch codes above occur too. */
+export const RESOLVE_ERROR_CODES = {
+  post_not_found: 'The platform says the post does not exist (never did, or was deleted without a trace)',
+  post_deleted: 'The post was deleted or withheld; the platform shows a tombstone in its place',
+  post_protected: 'The post is not public: a protected account, a private channel or community',
+  post_age_restricted: 'The platform shows the post only to signed-in adults',
+  rate_limited: 'The platform kept answering 429 Too Many Requests; try again later',
+  unsupported_url: 'A link to a platform we resolve, but not to a post (a profile, a search, an invite)',
+  resolver_failed: 'The platform answered in a shape we could not read, or every source failed',
+} as const;
+
 /** An error that belongs to one media item; the check itself goes on. */
 export class MediaError extends Error {
   readonly code: MediaErrorCode;

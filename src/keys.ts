@@ -14,6 +14,13 @@
 //   <p>:webhook-log:<target>       list   last 200 delivery attempts of a subscription (or a check's callback), newest first
 //   <p>:webhooks:dead              list   deliveries that used up their attempts (last 1000)
 //   {<p>}:webhooks:*               BullMQ's keys for the `webhooks` delivery queue
+//   <p>:media:<sha256>             hash   an image seen: first seen (time, check, org, URLs), hashes, earliest post time, capture time, sightings count
+//   <p>:media-sightings:<sha256>   list   its last 100 sightings (JSON), newest first
+//   <p>:bank:<id>                  hash   a bank: org, name, description, kind, shared, created_at, entries, next_entry
+//   <p>:banks:<org>                set    bank ids of an organization
+//   <p>:banks:shared               set    bank ids every organization can match against
+//   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
+//   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //
@@ -42,6 +49,13 @@ export function keys(prefix: string) {
     webhookMessage: (messageId: string) => `${prefix}:webhook-msg:${messageId}`,
     webhookLog: (target: string) => `${prefix}:webhook-log:${target}`,
     webhookDeadLetters: () => `${prefix}:webhooks:dead`,
+    media: (sha256: string) => `${prefix}:media:${sha256}`,
+    mediaSightings: (sha256: string) => `${prefix}:media-sightings:${sha256}`,
+    bank: (id: string) => `${prefix}:bank:${id}`,
+    orgBanks: (org: string) => `${prefix}:banks:${org}`,
+    sharedBanks: () => `${prefix}:banks:shared`,
+    bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
+    cache: (key: string) => `${prefix}:cache:${key}`,
     // --- near-duplicate hash index (src/index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import t from 'tap';
 import { ConfigError, EnvSchema, loadConfig } from '../src/config.js';
-import { HttpErrors, MEDIA_ERROR_CODES } from '../src/errors.js';
+import { HttpErrors, MEDIA_ERROR_CODES, RESOLVE_ERROR_CODES } from '../src/errors.js';
+import { SIGNAL_CODES } from '../schemas/provenance.js';
 import { configTable } from '../scripts/config-table.js';
 
 const README = readFileSync(resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
@@ -36,7 +37,15 @@ t.test('the README table lists every variable with its default', async (t) => {
 });
 
 t.test('every error code is documented in the README', async (t) => {
-  for (const code of [...Object.keys(HttpErrors), ...Object.keys(MEDIA_ERROR_CODES)]) {
+  for (const code of [
+    ...Object.keys(HttpErrors),
+    ...Object.keys(MEDIA_ERROR_CODES),
+    ...Object.keys(RESOLVE_ERROR_CODES),
+  ]) {
     t.match(README, `| \`${code}\` |`, code);
   }
+});
+
+t.test('every signal code is documented in the README', async (t) => {
+  for (const code of SIGNAL_CODES) t.match(README, `| \`${code}\` |`, code);
 });

@@ -8,6 +8,8 @@ import { CHECK_JOB_NAME } from '../src/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkView } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
+import { createMatcher } from '../src/pipeline/match.js';
+import type { Report } from '../schemas/report.js';
 import type { WorkerContext } from './context.js';
 
 export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
@@ -39,9 +41,26 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     const jobLog = log.child({ check_id: checkId, job_id: job.id, attempt: job.attemptsMade + 1 });
     const attempts = await store.markRunning(checkId);
     jobLog.info({ starts: attempts }, 'check started');
+    const org = (await store.get(checkId))?.org ?? '';
+    const matcher = createMatcher({
+      index: ctx.index,
+      media: ctx.media,
+      banks: ctx.banks,
+      checkId,
+      org,
+      thresholds: config.matching,
+    });
     const report = await processCheck(
       { checkId, targets: job.data.targets },
-      { fetcher: ctx.fetcher, maxInputPixels: config.maxInputPixels, log: jobLog },
+      {
+        fetcher: ctx.fetcher,
+        endpoints: config.endpoints,
+        waybackCache: config.waybackEnabled ? ctx.cache : null,
+        matcher,
+        maxInputPixels: config.maxInputPixels,
+        thresholds: config.provenance,
+        log: jobLog,
+      },
     );
     await store.complete(checkId, report);
     for (const item of report.media) {
@@ -55,6 +74,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     checksFinished.inc({ outcome: 'done' });
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
     await announce(checkId, 'check.completed');
+    await announceWatchlistMatches(ctx, checkId, report);
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
@@ -84,4 +104,39 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'checks worker error'));
   return worker;
+}
+
+/**
+ * `match.found` to the owner of every watchlist bank an image of this check matched: "a watched image
+ * reappeared". The event names where it reappeared (public URLs), not the other newsroom's check.
+ */
+async function announceWatchlistMatches(ctx: WorkerContext, checkId: string, report: Report): Promise<void> {
+  for (const item of report.media) {
+    for (const match of item.provenance?.matches ?? []) {
+      if (match.bank?.kind !== 'watchlist') continue;
+      const bank = await ctx.banks.get(match.bank.id);
+      if (!bank) continue;
+      const post = item.post_index === null ? null : report.posts[item.post_index];
+      await emitEvent(
+        { store: ctx.webhooks, queue: ctx.webhookQueue },
+        {
+          id: `msg_${checkId}_match_${item.index}_${match.bank.id}_${match.bank.entry_id}`,
+          type: 'match.found',
+          org: bank.org,
+          data: {
+            bank: { id: bank.id, name: bank.name },
+            entry: { id: match.bank.entry_id, label: match.bank.label, verdict: match.bank.verdict },
+            hash: match.hash,
+            distance: match.distance,
+            transform: match.transform,
+            seen_at: report.completed_at,
+            media_url: item.source_url,
+            sha256: item.sha256 ?? null,
+            post_url: post?.url ?? null,
+            posted_at: post?.posted_at ?? null,
+          },
+        },
+      );
+    }
+  }
 }

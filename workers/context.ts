@@ -1,37 +1,73 @@
 // What every worker needs, built once per process and closed once on shutdown.
-import type { Redis } from 'ioredis';
-import type { Logger } from '../src/logger.js';
-import type { Config } from '../src/config.js';
-import { keys } from '../src/keys.js';
-import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
-import { workerRedis } from '../src/redis.js';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
+import type { Config } from '../src/config.js';
+import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
+import { keys, type Keys } from '../src/keys.js';
+import type { Logger } from '../src/logger.js';
+import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
+import type { TtlCache } from '../src/pipeline/resolve/wayback.js';
 import { createWebhookQueue } from '../src/queues.js';
+import { workerRedis } from '../src/redis.js';
+import { createBankStore, type BankStore } from '../src/services/banks.js';
 import { createCheckStore, type CheckStore } from '../src/services/check-store.js';
+import { createMediaStore, type MediaStore } from '../src/services/media-store.js';
+import { createRedisCache } from '../src/services/ttl-cache.js';
 import { createWebhookStore, type WebhookStore } from '../src/services/webhooks.js';
 
 export interface WorkerContext {
   config: Config;
+  keys: Keys;
   connection: Redis;
   store: CheckStore;
   fetcher: SafeFetcher;
   webhooks: WebhookStore;
   /** Producer side of the webhooks queue: workers emit events when checks end. */
   webhookQueue: Queue<WebhookJob>;
+  /** The near-duplicate index, kept current from Redis (shared with the API when ROLE=all). */
+  index: HashIndex;
+  media: MediaStore;
+  banks: BankStore;
+  cache: TtlCache;
   log: Logger;
+  /** Closes what this context created (not a shared index). */
+  close(): Promise<void>;
 }
 
-export function createWorkerContext(config: Config, log: Logger): WorkerContext {
+export async function createWorkerContext(
+  config: Config,
+  log: Logger,
+  shared?: { index: HashIndex },
+): Promise<WorkerContext> {
   const connection = workerRedis(config.redisUrl, log);
   const k = keys(config.keyPrefix);
+  const index = shared?.index ?? createIndex(config, connection, k, log);
+  if (!shared) await index.start();
+  const fetcher = createSafeFetcher(config.fetch);
+  const webhookQueue = createWebhookQueue(config, connection, log);
   return {
     config,
+    keys: k,
     connection,
     store: createCheckStore(connection, k),
-    fetcher: createSafeFetcher(config.fetch),
+    fetcher,
     webhooks: createWebhookStore(connection, k),
-    webhookQueue: createWebhookQueue(config, connection, log),
+    webhookQueue,
+    index,
+    media: createMediaStore(connection, k),
+    banks: createBankStore(connection, k, index),
+    cache: createRedisCache(connection, k),
     log,
+    async close() {
+      await webhookQueue.close();
+      await fetcher.close();
+      if (!shared) await index.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
   };
+}
+
+export function createIndex(config: Config, redis: Redis, k: Keys, log: Logger): HashIndex {
+  return createHashIndex({ redis, keys: k, log, ...config.matching });
 }

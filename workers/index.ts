@@ -8,6 +8,7 @@ import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
+import type { HashIndex } from '../src/index/hash-index.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
@@ -21,11 +22,15 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function startWorkers(config: Config, log: Logger): RunningWorkers {
+export async function startWorkers(
+  config: Config,
+  log: Logger,
+  shared?: { index: HashIndex },
+): Promise<RunningWorkers> {
   for (const q of Object.values(QUEUES)) {
     if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);
   }
-  const ctx = createWorkerContext(config, log.child({ role: 'worker' }));
+  const ctx = await createWorkerContext(config, log.child({ role: 'worker' }), shared);
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
   const heartbeat = startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'workers started');
@@ -34,9 +39,7 @@ export function startWorkers(config: Config, log: Logger): RunningWorkers {
     async close() {
       await heartbeat.stop();
       await Promise.all(workers.map((w) => w.close()));
-      await ctx.webhookQueue.close();
-      await ctx.fetcher.close();
-      await ctx.connection.quit().catch(() => ctx.connection.disconnect());
+      await ctx.close();
     },
   };
 }

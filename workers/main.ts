@@ -6,7 +6,7 @@ import { startWorkers } from './index.js';
 
 const config = loadConfig();
 const log = createLogger(config);
-const running = startWorkers(config, log);
+const running = await startWorkers(config, log);
 const metrics = config.workerMetricsPort
   ? await startWorkerMetricsServer(config.workerMetricsPort, config.host)
   : null;

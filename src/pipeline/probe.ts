@@ -58,7 +58,12 @@ export async function probeMedia(
     // Reads the header only; no pixel is decoded here.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new MediaError('decode_failed', `Unreadable ${base.format} header: ${(err as Error).message}`);
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    // A file cut short before its pixels (a partial download, a broken upload) says so.
+    const code = /premature end|truncated|unexpected end|end of (file|stream)/i.test(message)
+      ? 'image_truncated'
+      : 'decode_failed';
+    throw new MediaError(code, `Unreadable ${base.format} header: ${message}`);
   }
   const width = meta.width;
   const height = meta.height;

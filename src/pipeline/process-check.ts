@@ -1,42 +1,145 @@
-// The check pipeline: for each target, fetch -> probe -> analyze, then the report. A plain async
-// function of its inputs (the job payload and injected services): no Redis, no queue, so tests call
-// it directly and workers are thin wrappers around it.
+// The check pipeline: resolve each target (a post, a page or a media URL) -> fetch each media file ->
+// probe -> analyze -> match against everything remembered -> provenance. A plain async function of its
+// inputs and injected services (fetcher, matcher, store): no queue, so tests call it directly and the
+// worker is a thin wrapper around it.
 import { createHash } from 'node:crypto';
-import type { Logger } from '../logger.js';
 import type { Target } from '../../schemas/check.js';
-import { REPORT_SCHEMA_VERSION, type MediaItem, type Report } from '../../schemas/report.js';
+import type { Post } from '../../schemas/post.js';
+import type { Match } from '../../schemas/provenance.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type MediaItem,
+  type Report,
+  type TargetResult,
+} from '../../schemas/report.js';
 import { isMediaError, MEDIA_ERROR_CODES } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
+import { analyzeImage } from './analyze/index.js';
 import { probeMedia } from './probe.js';
+import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
+import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
+import type { TtlCache } from './resolve/wayback.js';
+
+/** What the pipeline needs from the memory of images seen (src/pipeline/match.ts implements it). */
+export interface Matcher {
+  /** Matches of one analyzed item against everything remembered, before it is remembered itself. */
+  find(item: MediaItem): Promise<Match[]>;
+  /** Remembers the item (media record, sighting, index). */
+  remember(item: MediaItem, sighting: { post: Post | null }): Promise<void>;
+}
 
 export interface PipelineDeps {
   fetcher: SafeFetcher;
+  endpoints: ResolverEndpoints;
+  /** Wayback answers are cached (Redis in production). Null: Wayback lookups are off. */
+  waybackCache: TtlCache | null;
+  matcher: Matcher | null;
   maxInputPixels: number;
+  thresholds: ProvenanceThresholds;
   log: Logger;
 }
 
-/** Targets of one check handled at once: enough to overlap slow hosts, few enough to bound memory. */
-const TARGET_CONCURRENCY = 3;
+/** Work units at once: enough to overlap slow hosts, few enough to bound memory. */
+const CONCURRENCY = 3;
+/** Media files one check downloads at most (a page with 200 images is not 200 downloads). */
+const MAX_MEDIA = 40;
 const ACCEPT = 'image/avif,image/webp,image/*,video/*;q=0.9,*/*;q=0.5';
+
+interface MediaRef {
+  url: string;
+  target: number;
+  post: number | null;
+}
 
 export async function processCheck(
   input: { checkId: string; targets: Target[] },
   deps: PipelineDeps,
 ): Promise<Report> {
   const started_at = new Date().toISOString();
-  const media = await mapLimited(input.targets, TARGET_CONCURRENCY, (t, i) => processTarget(t, i, deps));
+  const posts: Post[] = [];
+  const refs: MediaRef[] = [];
+  const seen = new Set<string>();
+  const addRef = (ref: MediaRef) => {
+    if (seen.has(ref.url) || refs.length >= MAX_MEDIA) return;
+    seen.add(ref.url);
+    refs.push(ref);
+  };
+  const addPost = (post: Post, target: number) => {
+    const index = posts.push(post) - 1;
+    for (const m of allMedia(post)) addRef({ url: m.url, target, post: index });
+    return index;
+  };
+
+  const resolutions = await mapLimited(input.targets, CONCURRENCY, (t) =>
+    resolveTarget(t.url, { fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
+  );
+  // Posts and media in target order, so reports are stable whatever finished first.
+  const targets = resolutions.map((r, i): TargetResult => {
+    const t: TargetResult = { index: i, url: input.targets[i]?.url ?? '', kind: r.kind };
+    if (r.kind === 'error') t.error = { code: r.code, message: r.message };
+    else if (r.kind === 'media') addRef({ url: r.url, target: i, post: null });
+    else if (r.kind === 'post') t.post_index = addPost(r.post, i);
+    else {
+      const { embedded_posts, ...page } = r.page;
+      t.page = page;
+      for (const m of page.media) addRef({ url: m.url, target: i, post: null });
+      t.post_indexes = embedded_posts.map((p) => addPost(p, i));
+    }
+    return t;
+  });
+
+  const matches = new Map<number, Match[]>();
+  const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
+    processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
+  );
+  const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
+  for (const item of media) {
+    const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
+    const captures = [post?.url, item.source_url]
+      .map((u) => (u ? wayback.get(u) : undefined))
+      .filter((c): c is Capture => !!c);
+    item.provenance = buildProvenance({
+      checkedAt: started_at,
+      sourceUrl: item.source_url,
+      post: post ? { url: post.url, posted_at: post.posted_at ?? null } : null,
+      wayback: captures,
+      ...(item.metadata && { metadata: item.metadata }),
+      ...(item.content_credentials && { contentCredentials: item.content_credentials }),
+      ...(item.hashes && { hashes: item.hashes }),
+      ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+      matches: matches.get(item.index) ?? [],
+      thresholds: deps.thresholds,
+    });
+  }
   return {
     schema_version: REPORT_SCHEMA_VERSION,
     check_id: input.checkId,
     started_at,
     completed_at: new Date().toISOString(),
+    targets,
+    posts,
     media,
   };
 }
 
-export async function processTarget(target: Target, index: number, deps: PipelineDeps): Promise<MediaItem> {
-  const item: MediaItem = { index, source_url: target.url, redirects: [], status: 'ok', timings_ms: {} };
-  const log = deps.log.child({ target: index });
+async function processMedia(
+  ref: MediaRef,
+  index: number,
+  post: Post | null,
+  deps: PipelineDeps,
+  matches: Map<number, Match[]>,
+): Promise<MediaItem> {
+  const item: MediaItem = {
+    index,
+    target_index: ref.target,
+    post_index: ref.post,
+    source_url: ref.url,
+    redirects: [],
+    status: 'ok',
+    timings_ms: {},
+  };
+  const log = deps.log.child({ media: index });
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -46,7 +149,8 @@ export async function processTarget(target: Target, index: number, deps: Pipelin
     }
   };
   try {
-    const fetched = await timed('fetch', () => deps.fetcher.get(target.url, { accept: ACCEPT }));
+    const url = deps.endpoints.rewrite ? deps.endpoints.rewrite(new URL(ref.url)).toString() : ref.url;
+    const fetched = await timed('fetch', () => deps.fetcher.get(url, { accept: ACCEPT }));
     item.final_url = fetched.finalUrl;
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;
@@ -63,7 +167,23 @@ export async function processTarget(target: Target, index: number, deps: Pipelin
       ...(probe.width !== undefined && { width: probe.width, height: probe.height }),
       ...(probe.frames !== undefined && { animated: probe.animated, frames: probe.frames }),
     });
-    log.info({ sha256: item.sha256, format: item.format, bytes: item.bytes }, 'media fetched');
+    if (probe.kind === 'image') {
+      const analysis = await analyzeImage(fetched.body, probe, { maxInputPixels: deps.maxInputPixels });
+      const { timings_ms, error, ...parts } = analysis;
+      Object.assign(item, parts);
+      Object.assign(item.timings_ms, timings_ms);
+      // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
+      if (error) throw error;
+    }
+    if (deps.matcher) {
+      const matcher = deps.matcher;
+      matches.set(index, await timed('match', () => matcher.find(item)));
+      await timed('remember', () => matcher.remember(item, { post }));
+    }
+    log.info(
+      { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },
+      'media analyzed',
+    );
   } catch (err) {
     item.status = 'error';
     if (isMediaError(err)) {
@@ -77,6 +197,29 @@ export async function processTarget(target: Target, index: number, deps: Pipelin
     }
   }
   return item;
+}
+
+type Capture = { url: string; captured_at: string; snapshot_url: string };
+
+/** First Wayback captures of every post URL and media URL of the check (cached, so cheap on repeats). */
+async function waybackCaptures(
+  posts: Post[],
+  media: MediaItem[],
+  deps: PipelineDeps,
+): Promise<Map<string, Capture>> {
+  const urls = [...new Set([...posts.map((p) => p.url), ...media.map((m) => m.source_url)])];
+  const out = new Map<string, Capture>();
+  const cache = deps.waybackCache as TtlCache;
+  await mapLimited(urls, CONCURRENCY, async (url) => {
+    const r = await firstCapture(url, {
+      fetcher: deps.fetcher,
+      endpoints: deps.endpoints,
+      log: deps.log,
+      cache,
+    });
+    if (r.status === 'found') out.set(url, r.capture);
+  });
+  return out;
 }
 
 async function mapLimited<T, R>(

@@ -19,6 +19,7 @@ async function swaggerPlugin(app: FastifyInstance) {
       },
       tags: [
         { name: 'checks', description: 'Submit links and read provenance reports' },
+        { name: 'banks', description: 'Collections of known media every image is matched against' },
         { name: 'webhooks', description: 'Signed event deliveries for newsroom bots' },
         { name: 'admin', description: 'API keys (admin scope)' },
         { name: 'ops', description: 'Health and readiness' },

@@ -6,10 +6,10 @@ import { startWorkers } from '../../workers/index.js';
 
 async function workersPlugin(app: FastifyInstance) {
   if (app.config.role !== 'all') return;
-  const running = startWorkers(app.config, app.log);
+  const running = await startWorkers(app.config, app.log, { index: app.hashIndex });
   app.addHook('onClose', async () => {
     await running.close();
   });
 }
 
-export default fp(workersPlugin, { name: 'workers', dependencies: ['redis'] });
+export default fp(workersPlugin, { name: 'workers', dependencies: ['redis', 'hash-index'] });

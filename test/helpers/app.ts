@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     BOOTSTRAP_API_KEY: TEST_KEY,
     // Off by default in tests: a loaded CI machine must not turn test requests into 503s.
     MAX_EVENT_LOOP_DELAY_MS: '0',
+    // Tests never touch a real archive; the tests of Wayback lookups point it at a local server.
+    WAYBACK_ENABLED: 'false',
     ...overrides,
   });
 }

@@ -68,26 +68,48 @@ t.test('an image URL gives a report with the right sha256, size, MIME and dimens
   });
 });
 
-t.test('text with three links gives three items; an HTML page is not_media, not a crash', async (t) => {
-  const { app } = await buildTestServer(t);
-  const media = await startMediaServer(t, {
-    '/article': (_q, r) =>
-      r.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>news</body></html>'),
-  });
-  const text = `Seen on ${media.base}/article today; the photo ${media.base}/exif-samples/jpg/Canon_40D.jpg and ${media.base}/c2pa/CA.jpg.`;
-  const res = await submit(app, { text });
-  t.equal(res.statusCode, 202);
-  const check = await waitForCheck(app, res.json().id);
-  t.equal(check.status, 'done');
-  t.equal(check.targets.length, 3);
-  t.same(
-    check.report.media.map((m: { status: string; error?: { code: string } }) => m.error?.code ?? m.status),
-    ['not_media', 'ok', 'ok'],
-  );
-  const report = await get(app, `/v1/checks/${check.id}/report`);
-  t.equal(report.statusCode, 200);
-  t.same(report.json(), check.report);
-});
+t.test(
+  'text with links: each resolved; a page is read for its images; HTML posing as an image is not_media',
+  async (t) => {
+    const { app } = await buildTestServer(t);
+    const media = await startMediaServer(t, {
+      '/article': (_q, r) =>
+        r
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(
+            '<html><head><meta property="og:image" content="/c2pa/IMG_0003.jpg"></head><body>news</body></html>',
+          ),
+      '/photo.jpg': (_q, r) =>
+        r.writeHead(200, { 'content-type': 'image/jpeg' }).end('<html>not an image</html>'),
+    });
+    const text = `Seen on ${media.base}/article today; the photo ${media.base}/exif-samples/jpg/Canon_40D.jpg, ${media.base}/photo.jpg and ${media.base}/c2pa/CA.jpg.`;
+    const res = await submit(app, { text });
+    t.equal(res.statusCode, 202);
+    const check = await waitForCheck(app, res.json().id);
+    t.equal(check.status, 'done');
+    t.equal(check.targets.length, 4);
+    t.same(
+      check.report.targets.map((x: { kind: string }) => x.kind),
+      ['page', 'media', 'media', 'media'],
+    );
+    t.same(
+      check.report.media.map((m: { source_url: string; status: string; error?: { code: string } }) => [
+        m.source_url.replace(media.base, ''),
+        m.error?.code ?? m.status,
+      ]),
+      [
+        ['/c2pa/IMG_0003.jpg', 'ok'],
+        ['/exif-samples/jpg/Canon_40D.jpg', 'ok'],
+        ['/photo.jpg', 'not_media'],
+        ['/c2pa/CA.jpg', 'ok'],
+      ],
+    );
+    t.equal(check.report.media[0].target_index, 0, 'the og:image came from the article');
+    const report = await get(app, `/v1/checks/${check.id}/report`);
+    t.equal(report.statusCode, 200);
+    t.same(report.json(), check.report);
+  },
+);
 
 t.test('bad media: each a clear per-item error, and the worker keeps serving', async (t) => {
   const { app } = await buildTestServer(t, {
@@ -100,6 +122,12 @@ t.test('bad media: each a clear per-item error, and the worker keeps serving', a
     '/slow.jpg': (_q, r) =>
       void r.writeHead(200, { 'content-type': 'image/jpeg' }).write(jpeg.subarray(0, 100)),
     '/loop.jpg': (_q, r) => r.writeHead(302, { location: '/loop.jpg' }).end(),
+    // Cut in the middle of the pixel data: the header reads, the decode fails.
+    '/truncated-pixels.jpg': (_q, r) =>
+      r
+        .writeHead(200, { 'content-type': 'image/jpeg' })
+        .end(fixture('exif-samples/jpg/gps/DSCN0010.jpg').subarray(0, 100000)),
+    // Cut inside the metadata segments, before the image header.
     '/truncated.jpg': (_q, r) =>
       r.writeHead(200, { 'content-type': 'image/jpeg' }).end(fixture('c2pa/CA.jpg').subarray(0, 40000)),
     '/bomb.png': (_q, r) => r.writeHead(200, { 'content-type': 'image/png' }).end(pixelBombPng()),
@@ -110,6 +138,7 @@ t.test('bad media: each a clear per-item error, and the worker keeps serving', a
     '/slow.jpg': 'timeout',
     '/loop.jpg': 'too_many_redirects',
     '/truncated.jpg': 'image_truncated',
+    '/truncated-pixels.jpg': 'image_truncated',
     '/bomb.png': 'too_many_pixels',
     '/empty.jpg': 'empty_file',
     '/missing.jpg': 'http_error',

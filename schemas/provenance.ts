@@ -1,0 +1,143 @@
+// What the report says about where an image comes from: matches, a timeline, the earliest sighting
+// and plain-language signals. It lays out evidence; it never says "true" or "false".
+import { Type, type Static } from 'typebox';
+import { ref } from './ref.js';
+
+const nullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
+
+export const Match = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('exact'), Type.Literal('near_duplicate')], {
+      description: '`exact`: the same file (sha256). `near_duplicate`: the same picture by perceptual hash.',
+    }),
+    source: Type.Union([Type.Literal('seen'), Type.Literal('bank')], {
+      description: '`seen`: an image firstseen analyzed before. `bank`: an entry of a bank of known media.',
+    }),
+    hash: Type.Union([Type.Literal('sha256'), Type.Literal('pdq'), Type.Literal('phash')], {
+      description: 'Which hash matched.',
+    }),
+    distance: Type.Integer({
+      description: 'Hamming distance (0 for sha256): PDQ out of 256, pHash out of 64.',
+    }),
+    transform: Type.String({
+      description:
+        'How this image differs from the match: none, rotated_90_clockwise, rotated_180, rotated_90_counterclockwise, flipped_upside_down, mirrored, transposed, transversed.',
+    }),
+    sha256: nullableString('The matched image’s sha256, for images seen before.'),
+    first_seen_at: nullableString(
+      'When firstseen first saw the matched image (or the bank entry was added).',
+    ),
+    first_seen_url: nullableString('Where it was first seen (its URL).'),
+    posted_at: nullableString('When the post that carried it was published, where known.'),
+    post_url: nullableString('That post’s URL, where known.'),
+    captured_at: nullableString('Its EXIF capture time, where known.'),
+    sightings: Type.Integer({ description: 'How many times firstseen has seen it.' }),
+    bank: Type.Union(
+      [
+        Type.Object(
+          {
+            id: Type.String(),
+            name: Type.String(),
+            kind: Type.String(),
+            entry_id: Type.String(),
+            label: Type.String(),
+            verdict: nullableString('The bank’s verdict on this image, e.g. "old photo, Syria 2016".'),
+            source_url: nullableString('Where the bank’s evidence is.'),
+            first_published: nullableString('When the image was first published, per the bank.'),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'The bank entry, for bank matches.' },
+    ),
+  },
+  { $id: 'Match', additionalProperties: false },
+);
+export type Match = Static<typeof Match>;
+
+export const TimelineEvent = Type.Object(
+  {
+    at: Type.String({
+      description: 'ISO 8601 time (or a local time without zone for EXIF times, see note).',
+    }),
+    kind: Type.Union([
+      Type.Literal('exif_capture'),
+      Type.Literal('c2pa_signed'),
+      Type.Literal('post_published'),
+      Type.Literal('wayback_capture'),
+      Type.Literal('first_seen'),
+      Type.Literal('match_first_seen'),
+      Type.Literal('match_posted'),
+      Type.Literal('bank_first_published'),
+      Type.Literal('checked'),
+    ]),
+    description: Type.String(),
+    url: nullableString('Where this event can be seen.'),
+    strength: Type.Union([Type.Literal('strong'), Type.Literal('medium'), Type.Literal('weak')], {
+      description:
+        'How much the date can be trusted: a platform’s or archive’s own record is strong; a bank’s claim or our index is medium; a camera clock or a signer’s clock is weak (easy to set wrong).',
+    }),
+    note: nullableString('What the date rests on and its limits.'),
+  },
+  { $id: 'TimelineEvent', additionalProperties: false },
+);
+export type TimelineEvent = Static<typeof TimelineEvent>;
+
+export const SIGNAL_CODES = [
+  'recycled',
+  'bank_match',
+  'capture_predates_post',
+  'edited_with_software',
+  'thumbnail_mismatch',
+  'metadata_stripped',
+  'c2pa_valid',
+  'c2pa_invalid',
+  'gps_present',
+  'ai_generated_marker',
+  'low_quality_hash',
+] as const;
+export type SignalCode = (typeof SIGNAL_CODES)[number];
+
+export const Signal = Type.Object(
+  {
+    code: Type.Union(
+      [
+        Type.Literal('recycled'),
+        Type.Literal('bank_match'),
+        Type.Literal('capture_predates_post'),
+        Type.Literal('edited_with_software'),
+        Type.Literal('thumbnail_mismatch'),
+        Type.Literal('metadata_stripped'),
+        Type.Literal('c2pa_valid'),
+        Type.Literal('c2pa_invalid'),
+        Type.Literal('gps_present'),
+        Type.Literal('ai_generated_marker'),
+        Type.Literal('low_quality_hash'),
+      ],
+      { description: 'Stable code; the README lists them all.' },
+    ),
+    severity: Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('info')], {
+      description: '`high`: evidence against the claimed context; `medium`: worth a look; `info`: context.',
+    }),
+    message: Type.String({ description: 'One plain sentence.' }),
+  },
+  { $id: 'Signal', additionalProperties: false },
+);
+export type Signal = Static<typeof Signal>;
+
+export const Provenance = Type.Object(
+  {
+    earliest: Type.Union([ref(TimelineEvent), Type.Null()], {
+      description:
+        'The earliest dated evidence (checks excluded), with what it rests on. Null when there is none.',
+    }),
+    timeline: Type.Array(ref(TimelineEvent), { description: 'Every dated event, oldest first.' }),
+    matches: Type.Array(ref(Match), {
+      description: 'Images seen before and bank entries this image matches, closest first.',
+    }),
+    signals: Type.Array(ref(Signal)),
+  },
+  { $id: 'Provenance', additionalProperties: false },
+);
+export type Provenance = Static<typeof Provenance>;

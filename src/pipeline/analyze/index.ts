@@ -1,0 +1,102 @@
+// The analysis stage: everything firstseen reads from one image's bytes. Decoded once (decode.ts) and
+// every hash derived from that buffer; metadata and Content Credentials read from the bytes; the EXIF
+// thumbnail compared with the picture. A pure function: no network, no store.
+import type { ContentCredentials } from '../../../schemas/c2pa.js';
+import type { DecodeInfo, Hashes } from '../../../schemas/hashes.js';
+import type { Metadata } from '../../../schemas/metadata.js';
+import type { ThumbnailComparison } from '../../../schemas/report.js';
+import { isMediaError, MediaError } from '../../errors.js';
+import { readContentCredentials } from './c2pa.js';
+import { decodeForHashing, decodeInfo } from './decode.js';
+import { hammingHex } from './hamming.js';
+import { computeHashes } from './hashes.js';
+import { readMetadata } from './metadata.js';
+import { pdqFromRgb } from './pdq.js';
+
+export interface Analysis {
+  decode?: DecodeInfo;
+  hashes?: Hashes;
+  metadata: Metadata;
+  exif_thumbnail?: ThumbnailComparison;
+  content_credentials: ContentCredentials;
+  /** Why the pixels could not be hashed; metadata and credentials are still reported. */
+  error?: MediaError;
+  timings_ms: Record<string, number>;
+}
+
+export interface AnalyzeOptions {
+  maxInputPixels: number;
+}
+
+async function timed<T>(timings: Record<string, number>, stage: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[stage] = Math.round((performance.now() - t0) * 10) / 10;
+  }
+}
+
+export async function analyzeImage(
+  bytes: Buffer,
+  probe: { mime: string; format: string },
+  opts: AnalyzeOptions,
+): Promise<Analysis> {
+  const timings: Record<string, number> = {};
+  // Metadata and credentials need no pixels: read them while the decoder works (it runs on libuv threads).
+  const metadataP = timed(timings, 'metadata', () => readMetadata(bytes, probe.format));
+  const c2paP = timed(timings, 'c2pa', () => readContentCredentials(bytes, probe.mime));
+  let decode: DecodeInfo | undefined;
+  let hashes: Hashes | undefined;
+  let error: MediaError | undefined;
+  try {
+    const decoded = await timed(timings, 'decode', () =>
+      decodeForHashing(bytes, { maxPixels: opts.maxInputPixels }),
+    );
+    decode = decodeInfo(decoded);
+    hashes = await timed(timings, 'hashes', async () => computeHashes(decoded));
+  } catch (err) {
+    error = isMediaError(err) ? err : new MediaError('decode_failed', (err as Error).message);
+  }
+  const [{ metadata, thumbnail }, content_credentials] = await Promise.all([metadataP, c2paP]);
+  const exif_thumbnail = thumbnail && hashes ? await compareThumbnail(thumbnail, hashes, opts) : undefined;
+  return {
+    ...(decode && { decode }),
+    ...(hashes && { hashes }),
+    metadata,
+    ...(exif_thumbnail && { exif_thumbnail }),
+    content_credentials,
+    ...(error && { error }),
+    timings_ms: timings,
+  };
+}
+
+/**
+ * How far the camera's embedded thumbnail is from the picture. Cameras write the thumbnail with the
+ * photo; editors often rewrite the picture but leave the thumbnail, so a large distance says the picture
+ * was changed after capture. The thumbnail is stored unrotated, so it is compared with all 8 rotations
+ * and flips of the picture's PDQ and the closest counts.
+ */
+async function compareThumbnail(
+  thumbnail: Buffer,
+  hashes: Hashes,
+  opts: AnalyzeOptions,
+): Promise<ThumbnailComparison | undefined> {
+  try {
+    const small = await decodeForHashing(thumbnail, {
+      maxPixels: opts.maxInputPixels,
+      applyOrientation: false,
+    });
+    const pdq = pdqFromRgb(small.data, small.width, small.height);
+    const distance = Math.min(...hashes.pdq.dihedral.map((h) => hammingHex(h, pdq.hash)));
+    return {
+      width: small.width,
+      height: small.height,
+      pdq: pdq.hash,
+      pdq_quality: pdq.quality,
+      pdq_distance: distance,
+    };
+  } catch {
+    return { width: null, height: null, pdq: null, pdq_quality: null, pdq_distance: null };
+  }
+}

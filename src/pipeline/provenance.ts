@@ -1,0 +1,281 @@
+// The story of one image: a timeline of every dated piece of evidence, the earliest sighting, and plain
+// signals. A pure function of what the other stages found: it weighs evidence, it never says "true" or
+// "false", and every date says what it rests on.
+import type { ContentCredentials } from '../../schemas/c2pa.js';
+import type { Hashes } from '../../schemas/hashes.js';
+import type { Metadata } from '../../schemas/metadata.js';
+import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
+import type { ThumbnailComparison } from '../../schemas/report.js';
+
+export interface ProvenanceThresholds {
+  /** A match first seen (or capture time) this much before the post counts as predating it. */
+  recycledMarginHours: number;
+  /** Thumbnail-to-picture PDQ distance above which the picture was changed after capture. */
+  thumbnailMismatchBits: number;
+  minPdqQuality: number;
+}
+
+export interface ProvenanceInput {
+  /** When this check looked at the image. */
+  checkedAt: string;
+  sourceUrl: string;
+  /** The post that carried the image, when the link was a post. */
+  post?: { url: string | null; posted_at: string | null } | null;
+  /** First captures in the Wayback Machine of the post and media URLs. */
+  wayback?: Array<{ url: string; captured_at: string; snapshot_url: string }>;
+  metadata?: Metadata;
+  contentCredentials?: ContentCredentials;
+  hashes?: Hashes;
+  exifThumbnail?: ThumbnailComparison;
+  matches: Match[];
+  thresholds: ProvenanceThresholds;
+}
+
+// Editors whose name in EXIF Software or XMP history means the file went through editing software
+// (camera firmware and phone OS names do not count).
+const EDITORS =
+  /photoshop|lightroom|gimp|affinity|snapseed|pixelmator|paint\.net|capture one|darktable|rawtherapee|luminar|picsart|canva|facetune|photopea|corel|acdsee|krita|inkscape|illustrator|dxo|on1|fotor|vsco|meitu|remini/i;
+
+const time = (iso: string | null | undefined): number | null => {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
+};
+
+const HOUR = 3600_000;
+
+function describeAge(ms: number): string {
+  const days = ms / (24 * HOUR);
+  if (days >= 730) return `${Math.floor(days / 365)} years`;
+  if (days >= 60) return `${Math.floor(days / 30)} months`;
+  if (days >= 2) return `${Math.floor(days)} days`;
+  return `${Math.max(1, Math.round(ms / HOUR))} hours`;
+}
+
+function timeline(input: ProvenanceInput): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  const add = (e: Omit<TimelineEvent, 'url' | 'note'> & { url?: string | null; note?: string | null }) =>
+    events.push({ url: null, note: null, ...e });
+
+  const captured = input.metadata?.times.date_time_original;
+  if (captured?.iso) {
+    add({
+      at: captured.iso,
+      kind: 'exif_capture',
+      description: `The camera recorded the photo as taken at ${captured.raw}.`,
+      strength: 'weak',
+      note: `Camera clock${captured.time_zone ? '' : ', no time zone'}: easy to set wrong, and easy to edit.`,
+    });
+  }
+  const signed = input.contentCredentials?.active_manifest?.signing_time;
+  if (signed) {
+    add({
+      at: signed,
+      kind: 'c2pa_signed',
+      description: `Content Credentials were signed${input.contentCredentials?.active_manifest?.claim_generator ? ` by ${input.contentCredentials.active_manifest.claim_generator}` : ''}.`,
+      strength: 'weak',
+      note: 'The signer’s own clock; a trusted timestamp is not checked.',
+    });
+  }
+  if (input.post?.posted_at) {
+    add({
+      at: input.post.posted_at,
+      kind: 'post_published',
+      description: 'The post carrying the image was published.',
+      url: input.post.url,
+      strength: 'strong',
+      note: 'The platform’s own timestamp.',
+    });
+  }
+  for (const w of input.wayback ?? []) {
+    add({
+      at: w.captured_at,
+      kind: 'wayback_capture',
+      description: `The Wayback Machine first archived ${w.url}.`,
+      url: w.snapshot_url,
+      strength: 'strong',
+      note: 'An independent archive: the content existed by then (it may be older).',
+    });
+  }
+  for (const m of input.matches) {
+    const what =
+      m.source === 'bank'
+        ? `bank "${m.bank?.name ?? ''}" entry "${m.bank?.label ?? ''}"`
+        : 'a matching image';
+    if (m.bank?.first_published) {
+      add({
+        at: m.bank.first_published,
+        kind: 'bank_first_published',
+        description: `Per ${what}, the image was first published.`,
+        url: m.bank.source_url,
+        strength: 'medium',
+        note: 'The bank’s claim, with its source.',
+      });
+    }
+    if (m.posted_at) {
+      add({
+        at: m.posted_at,
+        kind: 'match_posted',
+        description: `A post carried ${what} (${m.kind === 'exact' ? 'the same file' : `${m.hash} distance ${m.distance}`}).`,
+        url: m.post_url,
+        strength: 'strong',
+        note: 'The platform’s timestamp of the earlier post.',
+      });
+    }
+    if (m.first_seen_at) {
+      add({
+        at: m.first_seen_at,
+        kind: 'match_first_seen',
+        description: `firstseen first saw ${what} (${m.kind === 'exact' ? 'the same file' : `${m.hash} distance ${m.distance}`}).`,
+        url: m.first_seen_url,
+        strength: 'medium',
+        note: 'firstseen’s index is only as old as firstseen: the image may be older.',
+      });
+    }
+  }
+  add({
+    at: input.checkedAt,
+    kind: 'checked',
+    description: 'This check looked at the image.',
+    url: input.sourceUrl,
+    strength: 'strong',
+  });
+  return events
+    .filter((e) => time(e.at) !== null)
+    .sort((a, b) => (time(a.at) as number) - (time(b.at) as number));
+}
+
+function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
+  const out: Signal[] = [];
+  const { thresholds: th } = input;
+  const margin = th.recycledMarginHours * HOUR;
+  // The moment the claim is about: the post's time, or else when we were asked.
+  const reference = time(input.post?.posted_at) ?? time(input.checkedAt) ?? Date.now();
+  const referenceName = input.post?.posted_at ? 'the post' : 'this check';
+
+  const earlierMatch = input.matches
+    .map((m) => ({
+      m,
+      t: Math.min(
+        time(m.posted_at) ?? Infinity,
+        time(m.first_seen_at) ?? Infinity,
+        time(m.bank?.first_published) ?? Infinity,
+      ),
+    }))
+    .filter((x) => Number.isFinite(x.t) && reference - x.t > margin)
+    .sort((a, b) => a.t - b.t)[0];
+  if (earlierMatch) {
+    const { m, t } = earlierMatch;
+    out.push({
+      code: 'recycled',
+      severity: 'high',
+      message: `This image was seen ${describeAge(reference - t)} before ${referenceName}${m.first_seen_url ? ` (at ${m.first_seen_url})` : ''}.`,
+    });
+  }
+  for (const m of input.matches.filter((x) => x.bank)) {
+    const b = m.bank!;
+    out.push({
+      code: 'bank_match',
+      severity: b.kind === 'debunked' ? 'high' : 'medium',
+      message: `Matches "${b.label}" in the bank "${b.name}"${b.verdict ? `: ${b.verdict}` : ''}.`,
+    });
+  }
+  const capture = events.find((e) => e.kind === 'exif_capture');
+  const captureTime = time(capture?.at);
+  if (captureTime !== null && reference - captureTime > Math.max(margin, 24 * HOUR)) {
+    out.push({
+      code: 'capture_predates_post',
+      severity: 'high',
+      message: `The EXIF capture date is ${describeAge(reference - captureTime)} before ${referenceName}.`,
+    });
+  }
+  const md = input.metadata;
+  const editors = [
+    md?.software,
+    md?.xmp?.creator_tool,
+    ...(md?.xmp?.history.map((h) => h.software_agent) ?? []),
+  ].filter((s): s is string => typeof s === 'string' && EDITORS.test(s));
+  if (editors.length) {
+    const steps = md?.xmp?.history_total ?? 0;
+    out.push({
+      code: 'edited_with_software',
+      severity: 'medium',
+      message: `Edited with ${[...new Set(editors)].slice(0, 3).join(', ')}${steps ? ` (${steps} steps in its edit history)` : ''}.`,
+    });
+  }
+  const thumb = input.exifThumbnail?.pdq_distance;
+  // Flat images (and tiny thumbnails of them) have unreliable PDQ: only compare detailed pictures.
+  const comparable =
+    (input.exifThumbnail?.pdq_quality ?? 0) >= th.minPdqQuality &&
+    (input.hashes?.pdq.quality ?? 0) >= th.minPdqQuality;
+  if (comparable && thumb !== undefined && thumb !== null && thumb > th.thumbnailMismatchBits) {
+    out.push({
+      code: 'thumbnail_mismatch',
+      severity: 'high',
+      message: `The camera’s embedded thumbnail differs from the picture (PDQ distance ${thumb} of 256): the picture was changed after it was taken.`,
+    });
+  }
+  if (md?.metadata_status === 'stripped') {
+    out.push({
+      code: 'metadata_stripped',
+      severity: 'info',
+      message: input.post
+        ? 'No camera metadata: the platform strips it on upload, so its absence says nothing about the image.'
+        : 'No camera metadata: it was removed (platforms do this on upload).',
+    });
+  }
+  const c2pa = input.contentCredentials;
+  if (c2pa?.present && c2pa.validation.status === 'valid') {
+    out.push({
+      code: 'c2pa_valid',
+      severity: 'info',
+      message: `Content Credentials verify${c2pa.active_manifest?.signer?.common_name ? `, signed by "${c2pa.active_manifest.signer.common_name}"` : ''} (the signer is not checked against a trust list).`,
+    });
+  } else if (c2pa?.present && c2pa.validation.status !== 'not_checked') {
+    const why: Record<string, string> = {
+      data_hash_mismatch: 'the pixels were changed after signing',
+      signature_mismatch: 'the signature does not match the claim',
+      invalid: 'the manifest fails validation',
+      could_not_validate: 'the manifest could not be validated',
+    };
+    out.push({
+      code: 'c2pa_invalid',
+      severity: c2pa.validation.status === 'could_not_validate' ? 'medium' : 'high',
+      message: `Content Credentials signature invalid: ${why[c2pa.validation.status] ?? c2pa.validation.status}.`,
+    });
+  }
+  if (md?.gps) {
+    out.push({
+      code: 'gps_present',
+      severity: 'info',
+      message: `GPS position in the metadata: ${md.gps.latitude.toFixed(5)}, ${md.gps.longitude.toFixed(5)}.`,
+    });
+  }
+  if (c2pa?.ai_generated) {
+    out.push({
+      code: 'ai_generated_marker',
+      severity: 'high',
+      message: 'Its Content Credentials declare generative-AI content.',
+    });
+  }
+  const quality = input.hashes?.pdq.quality;
+  if (quality !== undefined && quality < th.minPdqQuality) {
+    out.push({
+      code: 'low_quality_hash',
+      severity: 'info',
+      message: `The image has little detail (PDQ quality ${quality}): near-duplicate matching falls back to pHash and is less reliable.`,
+    });
+  }
+  return out;
+}
+
+export function buildProvenance(input: ProvenanceInput): Provenance {
+  const events = timeline(input);
+  const dated = events.filter((e) => e.kind !== 'checked');
+  return {
+    earliest: dated[0] ?? null,
+    timeline: events,
+    matches: input.matches,
+    signals: signals(input, events),
+  };
+}

@@ -1,0 +1,27 @@
+// What the API needs to answer from memory: banks, media records, and a safe fetcher for images given
+// by URL (bank entries).
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { keys } from '../keys.js';
+import { createSafeFetcher, type SafeFetcher } from '../net/safe-fetch.js';
+import { createBankStore, type BankStore } from '../services/banks.js';
+import { createMediaStore, type MediaStore } from '../services/media-store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    banks: BankStore;
+    media: MediaStore;
+    fetcher: SafeFetcher;
+  }
+}
+
+async function provenancePlugin(app: FastifyInstance) {
+  const k = keys(app.config.keyPrefix);
+  app.decorate('banks', createBankStore(app.redis, k, app.hashIndex));
+  app.decorate('media', createMediaStore(app.redis, k));
+  const fetcher = createSafeFetcher(app.config.fetch);
+  app.decorate('fetcher', fetcher);
+  app.addHook('onClose', () => fetcher.close());
+}
+
+export default fp(provenancePlugin, { name: 'provenance', dependencies: ['redis', 'hash-index'] });

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { LookupRequest } from '../../schemas/banks.js';
+import { ErrorResponse } from '../../schemas/errors.js';
+import { Match } from '../../schemas/provenance.js';
+import { ref } from '../../schemas/ref.js';
+import { HttpErrors } from '../errors.js';
+import { createMatcher } from '../pipeline/match.js';
+import { AUTH_ERRORS, SECURITY } from './security.js';
+
+const LookupResult = Type.Object({ matches: Type.Array(ref(Match)) }, { additionalProperties: false });
+
+export default async function lookupRoutes(app: FastifyInstance) {
+  app.post(
+    '/v1/lookup',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        tags: ['checks'],
+        summary: 'Match a hash you computed yourself against everything seen and your banks, synchronously',
+        security: SECURITY,
+        body: ref(LookupRequest),
+        response: { 200: LookupResult, ...AUTH_ERRORS, 400: ref(ErrorResponse) },
+      },
+    },
+    async (request) => {
+      const body = request.body as LookupRequest;
+      if (!body.pdq && !body.phash) throw new HttpErrors.invalid_request('Give a pdq or a phash');
+      const matcher = createMatcher({
+        index: app.hashIndex,
+        media: app.media,
+        banks: app.banks,
+        checkId: '',
+        org: request.principal!.org,
+        thresholds: app.config.matching,
+      });
+      const matches = await matcher.lookup({
+        pdq: body.pdq ? [body.pdq.toLowerCase()] : undefined,
+        quality: body.quality,
+        phash: body.phash?.toLowerCase(),
+        maxDistance: body.max_distance,
+      });
+      return { matches };
+    },
+  );
+}

@@ -1,0 +1,162 @@
+// Banks: named collections of known media (an agency archive, debunked images, a watchlist) whose
+// entries every new image is matched against. Entries are hashes plus what the bank knows of the image;
+// their hashes go into the shared near-duplicate index as `b:<bank>:<entry>`.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { BankKind } from '../../schemas/banks.js';
+import type { HashIndex } from '../index/hash-index.js';
+import type { Keys } from '../keys.js';
+
+export interface Bank {
+  id: string;
+  org: string;
+  name: string;
+  description: string;
+  kind: BankKind;
+  shared: boolean;
+  created_at: string;
+  entries: number;
+}
+
+export interface BankEntryInput {
+  pdq: string | null;
+  quality: number | null;
+  phash: string | null;
+  label: string;
+  verdict: string | null;
+  source_url: string | null;
+  first_published: string | null;
+  sha256?: string | null;
+}
+
+export interface BankEntry extends BankEntryInput {
+  id: string;
+  bank_id: string;
+}
+
+export const indexId = (bankId: string, entryId: string) => `b:${bankId}:${entryId}`;
+
+/** `b:<bank>:<entry>` back to its parts, or null for other ids. */
+export function parseIndexId(id: string): { bankId: string; entryId: string } | null {
+  const m = /^b:([^:]+):([^:]+)$/.exec(id);
+  return m ? { bankId: m[1] as string, entryId: m[2] as string } : null;
+}
+
+export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
+  const read = (h: Record<string, string>): Bank | null =>
+    h.id && h.org
+      ? {
+          id: h.id,
+          org: h.org,
+          name: h.name ?? '',
+          description: h.description ?? '',
+          kind: (h.kind ?? 'archive') as BankKind,
+          shared: h.shared === '1',
+          created_at: h.created_at ?? '',
+          entries: Number(h.entries ?? 0),
+        }
+      : null;
+
+  const store = {
+    async create(
+      org: string,
+      input: { name: string; description?: string; kind: BankKind; shared?: boolean },
+    ): Promise<Bank> {
+      const bank: Bank = {
+        id: `bank_${randomBytes(6).toString('hex')}`,
+        org,
+        name: input.name,
+        description: input.description ?? '',
+        kind: input.kind,
+        shared: input.shared ?? false,
+        created_at: new Date().toISOString(),
+        entries: 0,
+      };
+      await redis.hset(keys.bank(bank.id), { ...bank, shared: bank.shared ? '1' : '0', next_entry: 0 });
+      await redis.sadd(keys.orgBanks(org), bank.id);
+      if (bank.shared) await redis.sadd(keys.sharedBanks(), bank.id);
+      return bank;
+    },
+
+    get: async (id: string) => read(await redis.hgetall(keys.bank(id))),
+
+    /** Banks an organization may see and match against: its own and the shared ones. */
+    async visibleTo(org: string): Promise<Bank[]> {
+      const ids = new Set([
+        ...(await redis.smembers(keys.orgBanks(org))),
+        ...(await redis.smembers(keys.sharedBanks())),
+      ]);
+      const banks = await Promise.all([...ids].sort().map((id) => store.get(id)));
+      return banks.filter((b): b is Bank => b !== null);
+    },
+
+    /**
+     * Deletes a bank. Its entries stop matching at once (matches are resolved through the bank record,
+     * which is gone); their index slots and entry records are removed in the background.
+     */
+    async remove(bank: Bank): Promise<void> {
+      const next = Number((await redis.hget(keys.bank(bank.id), 'next_entry')) ?? 0);
+      await redis.del(keys.bank(bank.id));
+      await redis.srem(keys.orgBanks(bank.org), bank.id);
+      await redis.srem(keys.sharedBanks(), bank.id);
+      void (async () => {
+        for (let i = 1; i <= next; i++) {
+          await index.remove(indexId(bank.id, `e${i}`));
+          await redis.del(keys.bankEntry(bank.id, `e${i}`));
+        }
+      })().catch(() => undefined);
+    },
+
+    /** Adds entries in one pipeline and one index batch; returns their ids. */
+    async addEntries(bank: Bank, rows: BankEntryInput[]): Promise<string[]> {
+      if (!rows.length) return [];
+      const last = await redis.hincrby(keys.bank(bank.id), 'next_entry', rows.length);
+      const ids = rows.map((_, i) => `e${last - rows.length + i + 1}`);
+      const pipe = redis.pipeline();
+      rows.forEach((row, i) => {
+        const id = ids[i] as string;
+        pipe.hset(keys.bankEntry(bank.id, id), {
+          label: row.label,
+          verdict: row.verdict ?? '',
+          source_url: row.source_url ?? '',
+          first_published: row.first_published ?? '',
+          pdq: row.pdq ?? '',
+          quality: row.quality ?? '',
+          phash: row.phash ?? '',
+          sha256: row.sha256 ?? '',
+        });
+      });
+      pipe.hincrby(keys.bank(bank.id), 'entries', rows.length);
+      await pipe.exec();
+      await index.addMany(
+        rows.map((row, i) => ({
+          id: indexId(bank.id, ids[i] as string),
+          ...(row.pdq && { pdq: row.pdq }),
+          ...(row.quality !== null && { quality: row.quality }),
+          ...(row.phash && { phash: row.phash }),
+        })),
+      );
+      return ids;
+    },
+
+    async entry(bankId: string, entryId: string): Promise<BankEntry | null> {
+      const h = await redis.hgetall(keys.bankEntry(bankId, entryId));
+      if (h.label === undefined) return null;
+      return {
+        id: entryId,
+        bank_id: bankId,
+        label: h.label,
+        verdict: h.verdict || null,
+        source_url: h.source_url || null,
+        first_published: h.first_published || null,
+        pdq: h.pdq || null,
+        quality: h.quality ? Number(h.quality) : null,
+        phash: h.phash || null,
+        sha256: h.sha256 || null,
+      };
+    },
+  };
+  return store;
+}
+
+export type BankStore = ReturnType<typeof createBankStore>;

@@ -1,0 +1,101 @@
+// Every image firstseen has analyzed, keyed by sha256: when and where it was first seen, its hashes,
+// and every later sighting. The near-duplicate index (src/index/) holds its hashes as `m:<sha256>`.
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+
+const SIGHTINGS_KEPT = 100;
+
+export interface Sighting {
+  at: string;
+  check_id: string;
+  org: string;
+  source_url: string;
+  post_url: string | null;
+  posted_at: string | null;
+}
+
+export interface MediaRecord {
+  sha256: string;
+  first_seen_at: string;
+  first_check_id: string;
+  first_org: string;
+  first_seen_url: string;
+  first_post_url: string | null;
+  /** The earliest post time known for any post that carried it. */
+  posted_at: string | null;
+  post_url: string | null;
+  captured_at: string | null;
+  pdq: string | null;
+  quality: number | null;
+  phash: string | null;
+  sightings: number;
+}
+
+export function createMediaStore(redis: Redis, keys: Keys) {
+  const read = (h: Record<string, string>): MediaRecord | null =>
+    h.sha256
+      ? {
+          sha256: h.sha256,
+          first_seen_at: h.first_seen_at ?? '',
+          first_check_id: h.first_check_id ?? '',
+          first_org: h.first_org ?? '',
+          first_seen_url: h.first_seen_url ?? '',
+          first_post_url: h.first_post_url || null,
+          posted_at: h.posted_at || null,
+          post_url: h.post_url || null,
+          captured_at: h.captured_at || null,
+          pdq: h.pdq || null,
+          quality: h.quality ? Number(h.quality) : null,
+          phash: h.phash || null,
+          sightings: Number(h.sightings ?? 0),
+        }
+      : null;
+
+  return {
+    get: async (sha256: string) => read(await redis.hgetall(keys.media(sha256))),
+
+    /**
+     * Records a sighting. The first sighting of a sha256 wins the record (HSETNX, so two workers seeing
+     * the same new file at once agree on one); later ones add to the count and the list.
+     */
+    async record(
+      sha256: string,
+      sighting: Sighting,
+      facts: { pdq: string | null; quality: number | null; phash: string | null; captured_at: string | null },
+    ): Promise<{ isNew: boolean }> {
+      const key = keys.media(sha256);
+      const isNew = (await redis.hsetnx(key, 'sha256', sha256)) === 1;
+      if (isNew) {
+        await redis.hset(key, {
+          first_seen_at: sighting.at,
+          first_check_id: sighting.check_id,
+          first_org: sighting.org,
+          first_seen_url: sighting.source_url,
+          first_post_url: sighting.post_url ?? '',
+          pdq: facts.pdq ?? '',
+          quality: facts.quality ?? '',
+          phash: facts.phash ?? '',
+          captured_at: facts.captured_at ?? '',
+        });
+      }
+      if (sighting.posted_at) {
+        const current = await redis.hget(key, 'posted_at');
+        if (!current || Date.parse(sighting.posted_at) < Date.parse(current)) {
+          await redis.hset(key, { posted_at: sighting.posted_at, post_url: sighting.post_url ?? '' });
+        }
+      }
+      await redis.hincrby(key, 'sightings', 1);
+      await redis.lpush(keys.mediaSightings(sha256), JSON.stringify(sighting));
+      await redis.ltrim(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1);
+      return { isNew };
+    },
+
+    async sightings(sha256: string): Promise<Sighting[]> {
+      return (await redis.lrange(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1)).map(
+        (s) => JSON.parse(s) as Sighting,
+      );
+    },
+  };
+}
+
+export type MediaStore = ReturnType<typeof createMediaStore>;

@@ -1,0 +1,159 @@
+// The story the report tells, from evidence the other stages found: timeline order, the earliest sighting
+// and what it rests on, and each signal's trigger.
+import t from 'tap';
+import type { Match } from '../../schemas/provenance.js';
+import { buildProvenance, type ProvenanceInput } from '../../src/pipeline/provenance.js';
+
+const TH = { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 };
+const base: ProvenanceInput = {
+  checkedAt: '2026-11-20T10:00:00Z',
+  sourceUrl: 'https://pbs.example/a.jpg',
+  matches: [],
+  thresholds: TH,
+};
+
+const seen = (over: Partial<Match> = {}): Match => ({
+  kind: 'near_duplicate',
+  source: 'seen',
+  hash: 'pdq',
+  distance: 12,
+  transform: 'original',
+  sha256: 'a'.repeat(64),
+  first_seen_at: '2019-03-02T08:00:00Z',
+  first_seen_url: 'https://old.example/photo.jpg',
+  posted_at: null,
+  post_url: null,
+  captured_at: null,
+  sightings: 3,
+  bank: null,
+  ...over,
+});
+
+t.test(
+  'a match first seen years before the post: recycled, and the earliest sighting rests on it',
+  async (t) => {
+    const p = buildProvenance({
+      ...base,
+      post: { url: 'https://x.com/a/status/1', posted_at: '2026-11-19T09:00:00Z' },
+      matches: [seen()],
+    });
+    t.match(p.signals, [
+      {
+        code: 'recycled',
+        severity: 'high',
+        message: /7 years before the post \(at https:\/\/old\.example\/photo\.jpg\)/,
+      },
+    ]);
+    t.match(p.earliest, {
+      kind: 'match_first_seen',
+      at: '2019-03-02T08:00:00Z',
+      strength: 'medium',
+      note: /only as old as firstseen/,
+    });
+    t.same(
+      p.timeline.map((e) => e.kind),
+      ['match_first_seen', 'post_published', 'checked'],
+      'oldest first, the check last',
+    );
+  },
+);
+
+t.test('a match from yesterday is not recycled; the margin is configurable', async (t) => {
+  const recent = seen({ first_seen_at: '2026-11-19T08:00:00Z' });
+  t.notMatch(buildProvenance({ ...base, matches: [recent] }).signals, [{ code: 'recycled' }]);
+  const strict = buildProvenance({
+    ...base,
+    matches: [recent],
+    thresholds: { ...TH, recycledMarginHours: 1 },
+  });
+  t.match(strict.signals, [{ code: 'recycled', message: /before this check/ }]);
+});
+
+t.test('bank matches carry the label and verdict; a debunked bank is high severity', async (t) => {
+  const bank = seen({
+    source: 'bank',
+    first_seen_at: null,
+    bank: {
+      id: 'bank_1',
+      name: 'Debunked',
+      kind: 'debunked',
+      entry_id: 'e1',
+      label: 'Aleppo 2016',
+      verdict: 'old photo, Syria 2016',
+      source_url: 'https://factcheck.example/1',
+      first_published: '2016-08-18T00:00:00Z',
+    },
+  });
+  const p = buildProvenance({ ...base, matches: [bank] });
+  t.match(p.signals, [
+    { code: 'recycled', message: /10 years before this check/ },
+    {
+      code: 'bank_match',
+      severity: 'high',
+      message: 'Matches "Aleppo 2016" in the bank "Debunked": old photo, Syria 2016.',
+    },
+  ]);
+  t.match(p.earliest, { kind: 'bank_first_published', url: 'https://factcheck.example/1' });
+});
+
+t.test('EXIF capture date years before the post; camera clocks are weak evidence', async (t) => {
+  const p = buildProvenance({
+    ...base,
+    post: { url: null, posted_at: '2026-11-19T09:00:00Z' },
+    metadata: {
+      times: {
+        date_time_original: {
+          raw: '2023:05:01 12:00:00',
+          iso: '2023-05-01T12:00:00',
+          time_zone: null,
+          note: 'no time zone',
+        },
+      },
+      gps: { latitude: 41.5, longitude: 2.1 },
+      software: 'Adobe Photoshop CS5 Windows',
+      xmp: { creator_tool: null, history: [], history_total: 11 },
+      metadata_status: 'present',
+    } as never,
+  });
+  t.match(p.signals, [
+    { code: 'capture_predates_post', message: 'The EXIF capture date is 3 years before the post.' },
+    { code: 'edited_with_software', message: /Edited with Adobe Photoshop CS5 Windows \(11 steps/ },
+    { code: 'gps_present', message: /41\.50000, 2\.10000/ },
+  ]);
+  t.match(p.earliest, { kind: 'exif_capture', strength: 'weak', note: /no time zone/ });
+});
+
+t.test('thumbnail mismatch only between detailed pictures', async (t) => {
+  const hashes = {
+    pdq: { hash: '0'.repeat(64), quality: 100, dihedral: [] },
+    ahash: '',
+    dhash: '',
+    phash: '',
+  };
+  const thumb = (d: number, q: number) => ({
+    width: 160,
+    height: 120,
+    pdq: '0'.repeat(64),
+    pdq_quality: q,
+    pdq_distance: d,
+  });
+  t.match(buildProvenance({ ...base, hashes, exifThumbnail: thumb(120, 100) }).signals, [
+    { code: 'thumbnail_mismatch', severity: 'high' },
+  ]);
+  t.same(buildProvenance({ ...base, hashes, exifThumbnail: thumb(40, 100) }).signals, []);
+  t.same(
+    buildProvenance({ ...base, hashes, exifThumbnail: thumb(120, 10) }).signals,
+    [],
+    'a flat thumbnail proves nothing',
+  );
+});
+
+t.test('no evidence at all: no earliest sighting, only the check', async (t) => {
+  const p = buildProvenance(base);
+  t.equal(p.earliest, null);
+  t.same(
+    p.timeline.map((e) => e.kind),
+    ['checked'],
+  );
+  t.same(p.signals, []);
+});
