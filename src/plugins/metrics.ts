@@ -32,10 +32,20 @@ async function metricsPlugin(app: FastifyInstance) {
     },
   });
 
+  const index = app.hashIndex;
+  new Gauge({
+    name: 'firstseen_index_entries',
+    help: 'Images and bank entries in the near-duplicate index, as this process holds it.',
+    registers: [local],
+    collect() {
+      this.set(index.size());
+    },
+  });
+
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     const merged = Registry.merge([register, local]);
     return reply.type(merged.contentType).send(await merged.metrics());
   });
 }
 
-export default fp(metricsPlugin, { name: 'metrics', dependencies: ['checks'] });
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['queues', 'hash-index'] });
