@@ -68,7 +68,16 @@ export const EnvSchema = Type.Object({
     'Largest image, in pixels (width x height), the decoder accepts; larger ones fail with `too_many_pixels`.',
     1,
   ),
-  BODY_LIMIT_BYTES: Int(1048576, 'Largest API request body.', 1024),
+  BODY_LIMIT_BYTES: Int(
+    1048576,
+    'Largest API request body (JSON); uploads may be up to `FETCH_MAX_BYTES`.',
+    1024,
+  ),
+  UPLOAD_TTL_SECONDS: Int(
+    86400,
+    'How long an uploaded file waits in Redis for its check to run (and be re-run after a crash).',
+    60,
+  ),
   AUTH_REQUIRED: Bool(
     true,
     'Require an API key (`Authorization: Bearer <key>` or `X-API-Key`) on every /v1 route. `false` is for local demos only: every caller is then an admin of the `public` organization.',
@@ -162,6 +171,7 @@ export interface Config {
   };
   maxInputPixels: number;
   bodyLimitBytes: number;
+  uploadTtlSeconds: number;
   auth: { required: boolean; bootstrapKey: string | null };
   rateLimitPerMinute: number;
   maxEventLoopDelayMs: number;
@@ -242,6 +252,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     maxInputPixels: env.MAX_INPUT_PIXELS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     auth: { required: env.AUTH_REQUIRED, bootstrapKey: env.BOOTSTRAP_API_KEY || null },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,

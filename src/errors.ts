@@ -43,6 +43,7 @@ export const MEDIA_ERROR_CODES = {
   image_truncated: 'The image data ends early or is corrupt',
   decode_failed: 'The image could not be decoded',
   unsupported_format: 'The format is recognised but not supported for this step',
+  upload_missing: 'The uploaded file is no longer stored (UPLOAD_TTL_SECONDS passed before the check ran)',
   internal_error: 'An unexpected error while processing this item',
 } as const;
 

@@ -21,6 +21,7 @@
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
 //   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
+//   <p>:upload:<sha256>            string a file uploaded for a check, until a worker has read it (TTL UPLOAD_TTL_SECONDS)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //
@@ -56,6 +57,7 @@ export function keys(prefix: string) {
     sharedBanks: () => `${prefix}:banks:shared`,
     bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
     cache: (key: string) => `${prefix}:cache:${key}`,
+    upload: (sha256: string) => `${prefix}:upload:${sha256}`,
     // --- near-duplicate hash index (src/index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,

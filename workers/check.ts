@@ -54,6 +54,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       { checkId, targets: job.data.targets },
       {
         fetcher: ctx.fetcher,
+        uploads: (sha256) => ctx.connection.getBuffer(ctx.keys.upload(sha256)),
         endpoints: config.endpoints,
         waybackCache: config.waybackEnabled ? ctx.cache : null,
         matcher,

@@ -12,7 +12,7 @@ import {
   type Report,
   type TargetResult,
 } from '../../schemas/report.js';
-import { isMediaError, MEDIA_ERROR_CODES } from '../errors.js';
+import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
@@ -29,8 +29,13 @@ export interface Matcher {
   remember(item: MediaItem, sighting: { post: Post | null }): Promise<void>;
 }
 
+/** Targets that are files uploaded with the check, stored in Redis under their sha256. */
+export const UPLOAD_SCHEME = 'upload:';
+
 export interface PipelineDeps {
   fetcher: SafeFetcher;
+  /** Bytes of an uploaded file by sha256, or null once it expired. */
+  uploads: (sha256: string) => Promise<Buffer | null>;
   endpoints: ResolverEndpoints;
   /** Wayback answers are cached (Redis in production). Null: Wayback lookups are off. */
   waybackCache: TtlCache | null;
@@ -72,7 +77,9 @@ export async function processCheck(
   };
 
   const resolutions = await mapLimited(input.targets, CONCURRENCY, (t) =>
-    resolveTarget(t.url, { fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
+    t.url.startsWith(UPLOAD_SCHEME)
+      ? Promise.resolve({ kind: 'media' as const, url: t.url, trail: [] })
+      : resolveTarget(t.url, { fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
   );
   // Posts and media in target order, so reports are stable whatever finished first.
   const targets = resolutions.map((r, i): TargetResult => {
@@ -149,8 +156,7 @@ async function processMedia(
     }
   };
   try {
-    const url = deps.endpoints.rewrite ? deps.endpoints.rewrite(new URL(ref.url)).toString() : ref.url;
-    const fetched = await timed('fetch', () => deps.fetcher.get(url, { accept: ACCEPT }));
+    const fetched = await timed('fetch', () => download(ref.url, deps));
     item.final_url = fetched.finalUrl;
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;
@@ -199,6 +205,17 @@ async function processMedia(
   return item;
 }
 
+/** The bytes of a media URL, or of an uploaded file. */
+async function download(url: string, deps: PipelineDeps) {
+  if (url.startsWith(UPLOAD_SCHEME)) {
+    const body = await deps.uploads(url.slice(UPLOAD_SCHEME.length));
+    if (!body) throw new MediaError('upload_missing');
+    return { finalUrl: url, redirects: [], status: 200, contentType: null, body };
+  }
+  const target = deps.endpoints.rewrite ? deps.endpoints.rewrite(new URL(url)).toString() : url;
+  return deps.fetcher.get(target, { accept: ACCEPT });
+}
+
 type Capture = { url: string; captured_at: string; snapshot_url: string };
 
 /** First Wayback captures of every post URL and media URL of the check (cached, so cheap on repeats). */
@@ -207,7 +224,9 @@ async function waybackCaptures(
   media: MediaItem[],
   deps: PipelineDeps,
 ): Promise<Map<string, Capture>> {
-  const urls = [...new Set([...posts.map((p) => p.url), ...media.map((m) => m.source_url)])];
+  const urls = [...new Set([...posts.map((p) => p.url), ...media.map((m) => m.source_url)])].filter(
+    (u) => !u.startsWith(UPLOAD_SCHEME),
+  );
   const out = new Map<string, Capture>();
   const cache = deps.waybackCache as TtlCache;
   await mapLimited(urls, CONCURRENCY, async (url) => {

@@ -1,14 +1,16 @@
 // Submitting and reading checks: the API's only business logic. Routes call these and reply.
+import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Check, CheckAccepted, CheckRequest } from '../../schemas/check.js';
+import type { Check, CheckAccepted, CheckRequest, Target } from '../../schemas/check.js';
 import type { CheckJob } from '../../schemas/jobs.js';
 import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
-import type { Principal } from './api-keys.js';
+import { UPLOAD_SCHEME } from '../pipeline/process-check.js';
 import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
 import { CHECK_JOB_NAME } from '../queues.js';
+import type { Principal } from './api-keys.js';
 import { checkLinks, checkView, newCheckId, type CheckStore } from './check-store.js';
 import { newSecret } from './webhooks.js';
 
@@ -36,13 +38,59 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
     return ok ? null : ((await redis.get(key)) ?? null);
   }
 
+  /** Idempotency, dedup, then the record and the job. */
+  async function enqueue(
+    targets: Target[],
+    principal: Principal,
+    idempotencyKey: string | undefined,
+    callbackInput: string | undefined,
+  ): Promise<CheckAccepted> {
+    const org = principal.org;
+    const callback = callbackInput ? { url: callbackUrl(callbackInput), secret: newSecret() } : undefined;
+    const id = newCheckId();
+    if (idempotencyKey) {
+      const holder = await claim(keys.idempotency(org, idempotencyKey), id, config.idempotencyTtlSeconds);
+      if (holder) return reuse(holder);
+    }
+    // A submission with its own callback_url wants its own events: it is never folded into another.
+    if (config.dedupWindowSeconds > 0 && !callback) {
+      const dedupKey = keys.dedup(org, targetsFingerprint(targets));
+      const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
+      if (holder) {
+        // A failed check is not worth reusing: this submission takes the key over and runs again.
+        if ((await store.status(holder)) !== 'failed') {
+          // The Idempotency-Key claimed above must lead to the check the client is given.
+          if (idempotencyKey)
+            await redis.set(
+              keys.idempotency(org, idempotencyKey),
+              holder,
+              'EX',
+              config.idempotencyTtlSeconds,
+            );
+          return reuse(holder);
+        }
+        await redis.set(dedupKey, id, 'EX', config.dedupWindowSeconds);
+      }
+    }
+    // The record is written before the job exists, so a worker always finds it. The 202 goes out
+    // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
+    await store.create(id, org, targets, callback);
+    await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id });
+    return {
+      id,
+      status: 'queued',
+      reused: false,
+      links: checkLinks(id),
+      ...(callback && { callback_secret: callback.secret }),
+    };
+  }
+
   return {
     async submit(
       request: CheckRequest,
       principal: Principal,
       idempotencyKey?: string,
     ): Promise<CheckAccepted> {
-      const org = principal.org;
       if ((request.url === undefined) === (request.text === undefined)) {
         throw new HttpErrors.invalid_request('Give exactly one of "url" or "text"');
       }
@@ -53,46 +101,25 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
         throw new HttpErrors.no_target();
       }
       if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);
+      return enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+    },
 
-      const id = newCheckId();
-      if (idempotencyKey) {
-        const holder = await claim(keys.idempotency(org, idempotencyKey), id, config.idempotencyTtlSeconds);
-        if (holder) return reuse(holder);
-      }
-      // A submission with its own callback_url wants its own events: it is never folded into another.
-      if (config.dedupWindowSeconds > 0 && !request.callback_url) {
-        const dedupKey = keys.dedup(org, targetsFingerprint(found.targets));
-        const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
-        if (holder) {
-          // A failed check is not worth reusing: this submission takes the key over and runs again.
-          if ((await store.status(holder)) !== 'failed') {
-            // The Idempotency-Key claimed above must lead to the check the client is given.
-            if (idempotencyKey)
-              await redis.set(
-                keys.idempotency(org, idempotencyKey),
-                holder,
-                'EX',
-                config.idempotencyTtlSeconds,
-              );
-            return reuse(holder);
-          }
-          await redis.set(dedupKey, id, 'EX', config.dedupWindowSeconds);
-        }
-      }
-      // The record is written before the job exists, so a worker always finds it. The 202 goes out
-      // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
-      const callback = request.callback_url
-        ? { url: callbackUrl(request.callback_url), secret: newSecret() }
-        : undefined;
-      await store.create(id, org, found.targets, callback);
-      await queue.add(CHECK_JOB_NAME, { check_id: id, targets: found.targets }, { jobId: id });
-      return {
-        id,
-        status: 'queued',
-        reused: false,
-        links: checkLinks(id),
-        ...(callback && { callback_secret: callback.secret }),
-      };
+    /**
+     * A file sent by the caller instead of a link. The bytes wait in Redis (UPLOAD_TTL_SECONDS) under
+     * their sha256; the job carries only `upload:<sha256>`, never the bytes.
+     */
+    async submitUpload(
+      bytes: Buffer,
+      input: { filename?: string | undefined; callbackUrl?: string | undefined },
+      principal: Principal,
+      idempotencyKey?: string,
+    ): Promise<CheckAccepted> {
+      if (bytes.length === 0) throw new HttpErrors.invalid_request('The upload is empty');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await redis.set(keys.upload(sha256), bytes, 'EX', config.uploadTtlSeconds);
+      const name = input.filename?.replace(/[^\w.\- ]/g, '_').slice(0, 100) || sha256.slice(0, 12);
+      const target = { input: `upload:${name}`, url: `${UPLOAD_SCHEME}${sha256}` };
+      return enqueue([target], principal, idempotencyKey, input.callbackUrl);
     },
 
     /** A check of the caller's organization; another organization's check is as good as missing. */

@@ -58,6 +58,7 @@ t.test(
       { checkId: 'chk_seed', targets: found.targets },
       {
         fetcher: w.deps.fetcher,
+        uploads: async () => null,
         endpoints: w.endpoints,
         waybackCache: memoryCache(),
         matcher: null,

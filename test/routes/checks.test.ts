@@ -217,3 +217,33 @@ t.test('with the dedup window off, the same URL is checked again', async (t) => 
   await waitForCheck(app, a.json().id);
   await waitForCheck(app, b.json().id);
 });
+
+t.test('a file uploaded instead of a link: analyzed the same way, bytes kept only until read', async (t) => {
+  const { app, config } = await buildTestServer(t);
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/checks/upload?filename=from%20whatsapp.jpg',
+    headers: { ...AUTH, 'content-type': 'image/jpeg' },
+    payload: photo,
+  });
+  t.equal(res.statusCode, 202);
+  const check = await waitForCheck(app, res.json().id);
+  t.match(check.targets, [{ input: 'upload:from whatsapp.jpg', url: `upload:${sha256(photo)}` }]);
+  t.match(check.report.media[0], {
+    status: 'ok',
+    sha256: sha256(photo),
+    bytes: photo.length,
+    width: 640,
+    metadata: { gps: { latitude: Number } },
+  });
+  t.ok(Number(await app.redis.ttl(`${config.keyPrefix}:upload:${sha256(photo)}`)) > 0, 'the upload expires');
+  const json = await app.inject({
+    method: 'POST',
+    url: '/v1/checks/upload',
+    headers: { ...AUTH, 'content-type': 'text/plain' },
+    payload: 'hello',
+  });
+  t.equal(json.statusCode, 415);
+  t.equal(json.json().code, 'unsupported_media_type');
+});

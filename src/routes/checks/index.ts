@@ -44,6 +44,61 @@ export default async function checkRoutes(app: FastifyInstance) {
     },
   );
 
+  // Files: the raw body is the image (any image/* or video/* type, or octet-stream), up to FETCH_MAX_BYTES.
+  await app.register(async (raw) => {
+    raw.addContentTypeParser(
+      /^(image|video)\/|^application\/octet-stream/,
+      { parseAs: 'buffer', bodyLimit: app.config.fetch.maxBytes },
+      (_request, body, done) => done(null, body),
+    );
+    raw.post(
+      '/v1/checks/upload',
+      {
+        preHandler: app.requireScope('submit'),
+        schema: {
+          tags: ['checks'],
+          summary: 'Submit a file (the raw request body) for a provenance check',
+          security: SECURITY,
+          headers: IdempotencyHeaders,
+          querystring: Type.Object(
+            {
+              filename: Type.Optional(Type.String({ maxLength: 255, description: 'Shown in the report.' })),
+              callback_url: Type.Optional(Type.String({ maxLength: 2048 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            202: ref(CheckAccepted),
+            200: ref(CheckAccepted),
+            ...AUTH_ERRORS,
+            400: ref(ErrorResponse),
+            415: ref(ErrorResponse),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!Buffer.isBuffer(request.body)) {
+          throw new HttpErrors.unsupported_media_type(
+            'Send the file as the raw body with an image/* or video/* Content-Type',
+          );
+        }
+        const q = request.query as { filename?: string; callback_url?: string };
+        const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+        const accepted = await app.checks.submitUpload(
+          request.body,
+          { filename: q.filename, callbackUrl: q.callback_url },
+          request.principal!,
+          key,
+        );
+        request.log.info({ check_id: accepted.id, bytes: request.body.length }, 'file submitted');
+        return reply
+          .code(accepted.reused ? 200 : 202)
+          .header('location', accepted.links.self)
+          .send(accepted);
+      },
+    );
+  });
+
   app.get(
     '/v1/checks/:id',
     {
