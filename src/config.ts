@@ -4,6 +4,7 @@
 // a variable or its default is missing there.
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import type { ResolverEndpoints } from './pipeline/resolve/types.js';
 
 const Int = (def: number, description: string, min = 0) =>
   Type.Integer({ default: def, minimum: min, description });
@@ -177,15 +178,8 @@ export interface Config {
   maxEventLoopDelayMs: number;
   workerMetricsPort: number;
   webhooks: { attempts: number; backoffMs: number };
-  endpoints: {
-    xSyndication: string;
-    fxTwitter: string;
-    blueskyAppView: string;
-    telegram: string;
-    reddit: string;
-    waybackAvailability: string;
-    waybackCdx: string;
-  };
+  /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
+  endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
   provenance: { recycledMarginHours: number; thumbnailMismatchBits: number; minPdqQuality: number };

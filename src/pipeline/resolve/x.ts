@@ -164,26 +164,44 @@ function syndicationMedia(t: Json): PostMedia[] {
   return out;
 }
 
-function syndicationTweet(t: Json, fallbackId: string): QuotedPost {
-  const user = obj(t.user);
-  const id = str(t.id_str)?.match(/^\d{1,20}$/)?.[0] ?? fallbackId;
-  const handle = str(user?.screen_name)?.match(SCREEN_NAME)?.[0];
+/**
+ * A tweet in the post schema, from either source's JSON: they name the same facts differently
+ * (syndication: id_str, user.id_str, created_at; FxTwitter: id, author.id, created_timestamp).
+ */
+function xPost(
+  t: Json,
+  fallbackId: string,
+  fields: { id: unknown; user: Json | undefined; userId: unknown; postedAt: unknown },
+  media: PostMedia[],
+): QuotedPost {
+  const id = str(fields.id)?.match(/^\d{1,20}$/)?.[0] ?? fallbackId;
+  const handle = str(fields.user?.screen_name)?.match(SCREEN_NAME)?.[0];
   return defined({
     platform: 'x' as const,
     id,
     url: `https://x.com/${handle ?? 'i'}/status/${id}`,
     author: defined({
       handle,
-      display_name: clip(user?.name),
-      id: clip(user?.id_str, 30),
+      display_name: clip(fields.user?.name),
+      id: clip(fields.userId, 30),
       url: handle ? `https://x.com/${handle}` : undefined,
     }),
-    posted_at: isoDate(t.created_at),
+    posted_at: isoDate(fields.postedAt),
     text: clip(t.text, MAX_TEXT_LENGTH),
     language: clip(t.lang, 20),
     sensitive: t.possibly_sensitive === true ? true : undefined,
-    media: syndicationMedia(t),
+    media,
   });
+}
+
+function syndicationTweet(t: Json, fallbackId: string): QuotedPost {
+  const user = obj(t.user);
+  return xPost(
+    t,
+    fallbackId,
+    { id: t.id_str, user, userId: user?.id_str, postedAt: t.created_at },
+    syndicationMedia(t),
+  );
 }
 
 /** What a tombstone's text says happened. */
@@ -246,24 +264,8 @@ function fxMedia(t: Json): PostMedia[] {
 
 function fxTweet(t: Json, fallbackId: string): QuotedPost {
   const author = obj(t.author);
-  const id = str(t.id)?.match(/^\d{1,20}$/)?.[0] ?? fallbackId;
-  const handle = str(author?.screen_name)?.match(SCREEN_NAME)?.[0];
-  return defined({
-    platform: 'x' as const,
-    id,
-    url: `https://x.com/${handle ?? 'i'}/status/${id}`,
-    author: defined({
-      handle,
-      display_name: clip(author?.name),
-      id: clip(author?.id, 30),
-      url: handle ? `https://x.com/${handle}` : undefined,
-    }),
-    posted_at: isoDate(num(t.created_timestamp) ?? t.created_at),
-    text: clip(t.text, MAX_TEXT_LENGTH),
-    language: clip(t.lang, 20),
-    sensitive: t.possibly_sensitive === true ? true : undefined,
-    media: fxMedia(t),
-  });
+  const postedAt = num(t.created_timestamp) ?? t.created_at;
+  return xPost(t, fallbackId, { id: t.id, user: author, userId: author?.id, postedAt }, fxMedia(t));
 }
 
 async function fromFxTwitter(id: string, ctx: ResolveContext): Promise<PostCore> {
