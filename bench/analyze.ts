@@ -1,0 +1,513 @@
+// `npx tsx bench/analyze.ts` (npm run bench:analyze): images per second per core of the analysis stage
+// and of its parts, over the test fixtures and over generated 12-megapixel JPEGs.
+//
+// Stages, each timed on its own, one image at a time (sequential awaits: one image in flight, so the
+// figures are per core; sharp runs one libvips thread per image, decode.ts sets sharp.concurrency(1)):
+//   decode    decodeForHashing, the one decode the analysis does (shrink-on-load to 1024 px, RGB)
+//   hashes    decode + computeHashes (PDQ with its 8 dihedral hashes, aHash, dHash, pHash)
+//   metadata  readMetadata (EXIF, XMP, IPTC, ICC, the EXIF thumbnail's bytes)
+//   c2pa      readContentCredentials (parse and validate)
+//   analyze   analyzeImage, the whole stage. It reads metadata and C2PA on the main thread while libvips
+//             decodes on a libuv thread, so its wall time can use a little more than one core; its CPU
+//             time counts everything.
+// and analyze/decode, the cost of the whole analysis over the decode alone (decoding is the floor).
+//
+// The machine is shared and noisy, so figures are compared within one run: after a warm-up pass, the
+// stages are timed in interleaved rounds (each round times every stage in turn), a stage's figure is
+// the median of its rounds, and analyze/decode is the median of the ratios taken within each round.
+// CPU time (process.cpuUsage, every thread of the process) is reported next to wall time: images per
+// CPU-second is the per-core figure least disturbed by other processes on the machine.
+//
+// Sets: the images of test/fixtures/exiftool-truth.json except HEVC-coded HEIC; 12 MP JPEGs generated
+// at start from real fixtures (4000x3000, quality 90, with grain so they compress like photographs);
+// and the HEVC HEIC fixtures apart, in one pass (heic-decode, libheif in wasm on decode.ts' HEIC
+// thread, takes seconds each). Of those, only phone-sized ones (<= 20 MP) are timed: c2pa/sample1.heic
+// (51 MP) would take most of the bench's time and, as its wasm memory exceeds the thread's bound, makes
+// decode.ts replace the thread after it, so the next image would pay a cold start.
+//
+// Env: BENCH_ANALYZE_FIXTURE_ROUNDS (3; a round is one pass per stage over the fixtures),
+//      BENCH_ANALYZE_ROUNDS (5, for the 12 MP JPEGs), BENCH_ANALYZE_ROUND_MS (700: least time per stage
+//      per round on the 12 MP JPEGs), BENCH_ANALYZE_LARGE (8: how many 12 MP JPEGs are generated).
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import sharp from 'sharp';
+import { readContentCredentials } from '../src/pipeline/analyze/c2pa.js';
+import { decodeForHashing, HASH_DECODE_SIDE } from '../src/pipeline/analyze/decode.js';
+import { computeHashes } from '../src/pipeline/analyze/hashes.js';
+import { imageHashesFromRgb } from '../src/pipeline/analyze/imagehash.js';
+import { analyzeImage, type Analysis } from '../src/pipeline/analyze/index.js';
+import { readMetadata } from '../src/pipeline/analyze/metadata.js';
+import { pdqFromRgb } from '../src/pipeline/analyze/pdq.js';
+import { probeMedia } from '../src/pipeline/probe.js';
+import { machine, ROOT, writeResult } from './lib.js';
+
+const FIXTURE_ROUNDS = Number(process.env.BENCH_ANALYZE_FIXTURE_ROUNDS ?? 3);
+const LARGE_ROUNDS = Number(process.env.BENCH_ANALYZE_ROUNDS ?? 5);
+const ROUND_MS = Number(process.env.BENCH_ANALYZE_ROUND_MS ?? 700);
+const LARGE = Number(process.env.BENCH_ANALYZE_LARGE ?? 8);
+const MAX_PIXELS = 100_000_000; // MAX_INPUT_PIXELS' default
+const HEIC_MAX_PIXELS = 20_000_000; // HEVC HEIC timed: phone photos
+const FIXTURES = resolve(ROOT, 'test', 'fixtures');
+
+// Published figures this is compared with (/work/shared/FACTS.md, same kind of 2-core machine).
+const REFERENCE = {
+  python_imagehash_ms_per_12mp: 251, // aHash + dHash + pHash with Pillow's full decode (108 ms of it)
+  pdq_reference_ms_per_decoded_12mp: 4.7, // Meta's pdq/cpp on an already decoded 12 MP frame
+};
+
+// Real photographs the 12 MP JPEGs are made from (upscaled, then textured with noise).
+const LARGE_SOURCES = [
+  'exifr/IMG_20180725_163423.jpg',
+  'exifr/canon-dslr.jpg',
+  'exifr/iptc-mess.jpg',
+  'exif-samples/jpg/gps/DSCN0010.jpg',
+  'exif-samples/jpg/hdr/canon_hdr_YES.jpg',
+  'exifr/door-knocker.jpg',
+  'exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg',
+  'pdq/dih/bridge-1-original.jpg',
+];
+// A real 12 MP phone JPEG among the fixtures, to check that the generated ones decode like real ones.
+const REAL_12MP = 'exifr/IMG_20180725_163423.jpg';
+
+interface Item {
+  name: string;
+  bytes: Buffer;
+  mime: string;
+  format: string;
+  pixels: number;
+}
+
+type StageName = 'decode' | 'hashes' | 'metadata' | 'c2pa' | 'analyze';
+type Stage = (item: Item) => Promise<unknown>;
+
+const STAGES: Record<StageName, Stage> = {
+  decode: (it) => decodeForHashing(it.bytes, { maxPixels: MAX_PIXELS }),
+  hashes: async (it) => computeHashes(await decodeForHashing(it.bytes, { maxPixels: MAX_PIXELS })),
+  metadata: (it) => readMetadata(it.bytes, it.format),
+  c2pa: (it) => readContentCredentials(it.bytes, it.mime),
+  analyze: (it) => analyzeImage(it.bytes, it, { maxInputPixels: MAX_PIXELS }),
+};
+const STAGE_NAMES = Object.keys(STAGES) as StageName[];
+
+const say = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function toItem(name: string, bytes: Buffer): Promise<Item> {
+  const probe = await probeMedia(bytes, null, MAX_PIXELS);
+  return {
+    name,
+    bytes,
+    mime: probe.mime,
+    format: probe.format,
+    pixels: (probe.width ?? 0) * (probe.height ?? 0),
+  };
+}
+
+/** A fast deterministic PRNG (xorshift32), so the generated images are the same on every run. */
+function xorshift(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/**
+ * A 4000x3000 JPEG (quality 90, 4:2:0, baseline, as phones write them) from a real photograph: upscaled
+ * to cover the frame, then given grain (mostly luminance, some colour) so that it is not the smooth,
+ * highly compressible picture an upscale alone would be; its size lands near a real 12 MP phone photo's.
+ * A little EXIF (camera, date) so the metadata reader has something to read; no embedded thumbnail.
+ */
+async function makeLarge(source: string, seed: number): Promise<Buffer> {
+  const W = 4000;
+  const H = 3000;
+  const { data } = await sharp(readFileSync(resolve(FIXTURES, source)))
+    .autoOrient()
+    .resize(W, H, { fit: 'cover', kernel: 'linear' }) // the grain hides the kernel; linear is quicker
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // A clamped view: values written outside 0..255 saturate instead of wrapping.
+  const px = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
+  const rand = xorshift(seed * 2654435761);
+  for (let p = 0; p < px.length; p += 3) {
+    const r = rand();
+    // Luminance grain in [-16, 16] (sum of two uniforms: triangular), colour grain in [-3, 4] on R and B.
+    const luma = ((r & 0xff) + ((r >>> 8) & 0xff)) / 16 - 16;
+    px[p] = (px[p] as number) + luma + ((r >>> 16) & 7) - 3;
+    px[p + 1] = (px[p + 1] as number) + luma;
+    px[p + 2] = (px[p + 2] as number) + luma + ((r >>> 19) & 7) - 3;
+  }
+  return sharp(data, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .withExif({
+      IFD0: {
+        Make: 'firstseen',
+        Model: 'bench 12 MP',
+        Software: 'bench/analyze.ts',
+        DateTime: '2024:05:01 12:00:00',
+      },
+    })
+    .toBuffer();
+}
+
+interface Sample {
+  images: number;
+  wallMs: number;
+  cpuMs: number;
+  errors: number;
+}
+
+/** Complete passes over `items` through `stage` until at least `minMs` has gone by (at least one pass). */
+async function timePasses(items: Item[], stage: Stage, minMs: number): Promise<Sample> {
+  let images = 0;
+  let errors = 0;
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  do {
+    for (const item of items) {
+      try {
+        await stage(item);
+      } catch {
+        errors++; // decode failures (broken files) cost time too and stay in the figure
+      }
+      images++;
+    }
+  } while (performance.now() - t0 < minMs);
+  return { images, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0, errors };
+}
+
+interface StageFigure {
+  images_per_second: number;
+  ms_per_image: number;
+  cpu_ms_per_image: number;
+  images_per_cpu_second: number;
+  /** Images per second of every round, in order. */
+  rounds: number[];
+  images_timed: number;
+  errors_per_pass: number;
+}
+
+function figure(samples: Sample[], passSize: number): StageFigure {
+  const ips = samples.map((s) => (s.images / s.wallMs) * 1000);
+  const cpu = median(samples.map((s) => s.cpuMs / s.images));
+  const images = samples.reduce((a, s) => a + s.images, 0);
+  const errors = samples.reduce((a, s) => a + s.errors, 0);
+  return {
+    images_per_second: r1(median(ips)),
+    ms_per_image: r1(median(samples.map((s) => s.wallMs / s.images))),
+    cpu_ms_per_image: r1(cpu),
+    images_per_cpu_second: r1(1000 / cpu),
+    rounds: ips.map(r1),
+    images_timed: images,
+    errors_per_pass: r1((errors / images) * passSize),
+  };
+}
+
+interface SetFigures {
+  images: string[];
+  mean_bytes: number;
+  mean_megapixels: number;
+  rounds: number;
+  stages: Record<StageName, StageFigure>;
+  /** Time per image of the whole analysis over the decode alone, median of the rounds' ratios. */
+  analyze_over_decode: { wall: number; cpu: number; wall_rounds: number[]; cpu_rounds: number[] };
+  per_image_ms?: Record<string, Record<string, number>>;
+}
+
+function describe(items: Item[], rounds: number) {
+  return {
+    images: items.map((i) => i.name),
+    mean_bytes: Math.round(items.reduce((a, i) => a + i.bytes.length, 0) / items.length),
+    mean_megapixels: r2(items.reduce((a, i) => a + i.pixels, 0) / items.length / 1e6),
+    rounds,
+  };
+}
+
+function ratios(samples: Record<StageName, Sample[]>, rounds: number) {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = samples.analyze[r] as Sample;
+    const d = samples.decode[r] as Sample;
+    wall.push(a.wallMs / a.images / (d.wallMs / d.images));
+    cpu.push(a.cpuMs / a.images / (d.cpuMs / d.images));
+  }
+  return { wall: r2(median(wall)), cpu: r2(median(cpu)), wall_rounds: wall.map(r2), cpu_rounds: cpu.map(r2) };
+}
+
+/**
+ * Every stage over one set: a warm-up pass of the whole analysis (it runs every code path the stages
+ * run), then `rounds` rounds, each timing every stage in turn for at least `roundMs` (whole passes).
+ */
+async function measureSet(
+  label: string,
+  items: Item[],
+  rounds: number,
+  roundMs: number,
+): Promise<SetFigures> {
+  say(`${label}: ${items.length} images, warming up`);
+  await timePasses(items, STAGES.analyze, 0);
+  const samples = Object.fromEntries(STAGE_NAMES.map((n) => [n, [] as Sample[]])) as Record<
+    StageName,
+    Sample[]
+  >;
+  for (let r = 0; r < rounds; r++) {
+    for (const name of STAGE_NAMES) samples[name].push(await timePasses(items, STAGES[name], roundMs));
+    say(`${label}: round ${r + 1}/${rounds}`);
+  }
+  return {
+    ...describe(items, rounds),
+    stages: Object.fromEntries(STAGE_NAMES.map((n) => [n, figure(samples[n], items.length)])) as Record<
+      StageName,
+      StageFigure
+    >,
+    analyze_over_decode: ratios(samples, rounds),
+  };
+}
+
+/**
+ * HEVC HEIC: heic-decode takes seconds per image, so one pass, image by image, after warming the wasm
+ * decoder up on the smallest. The hashes figure is that pass's decode plus computeHashes on its result
+ * (the same work as the hashes stage, without decoding every image a second time).
+ */
+async function measureHeic(items: Item[]): Promise<SetFigures> {
+  say(`HEVC HEIC: ${items.length} images, one pass`);
+  const smallest = [...items].sort((a, b) => a.pixels - b.pixels)[0];
+  if (smallest) await STAGES.decode(smallest);
+  const samples = Object.fromEntries(
+    STAGE_NAMES.map((n) => [n, [{ images: 0, wallMs: 0, cpuMs: 0, errors: 0 }] as Sample[]]),
+  ) as Record<StageName, Sample[]>;
+  const add = (name: StageName, wallMs: number, cpu: number, failed: boolean) => {
+    const s = samples[name][0] as Sample;
+    s.images++;
+    s.wallMs += wallMs;
+    s.cpuMs += cpu;
+    if (failed) s.errors++;
+  };
+  const perImage: Record<string, Record<string, number>> = {};
+  for (const item of items) {
+    const ms: Record<string, number> = {};
+    let c0 = cpuMs();
+    let t0 = performance.now();
+    const decoded = await decodeForHashing(item.bytes, { maxPixels: MAX_PIXELS }).catch(() => null);
+    const decodeWall = performance.now() - t0;
+    const decodeCpu = cpuMs() - c0;
+    add('decode', decodeWall, decodeCpu, !decoded);
+    c0 = cpuMs();
+    t0 = performance.now();
+    if (decoded) computeHashes(decoded);
+    add('hashes', decodeWall + performance.now() - t0, decodeCpu + cpuMs() - c0, !decoded);
+    ms.decode = r1(decodeWall);
+    for (const name of ['metadata', 'c2pa', 'analyze'] as const) {
+      c0 = cpuMs();
+      t0 = performance.now();
+      const out = await STAGES[name](item);
+      // analyzeImage does not throw: a failed decode is its `error`.
+      add(name, performance.now() - t0, cpuMs() - c0, name === 'analyze' && !!(out as Analysis).error);
+      ms[name] = r1(performance.now() - t0);
+    }
+    perImage[item.name] = ms;
+    say(`HEVC HEIC: ${item.name} decode ${ms.decode} ms, analyze ${ms.analyze} ms`);
+  }
+  return {
+    ...describe(items, 1),
+    stages: Object.fromEntries(STAGE_NAMES.map((n) => [n, figure(samples[n], items.length)])) as Record<
+      StageName,
+      StageFigure
+    >,
+    analyze_over_decode: ratios(samples, 1),
+    per_image_ms: perImage,
+  };
+}
+
+/** Median wall and CPU time of a synchronous function, in ms, over `batches` batches of about `batchMs`. */
+function timeSync(fn: () => unknown, batches: number, batchMs: number): { ms: number; cpu_ms: number } {
+  for (let i = 0; i < 5; i++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    let n = 0;
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    do {
+      fn();
+      n++;
+    } while (performance.now() - t0 < batchMs);
+    wall.push((performance.now() - t0) / n);
+    cpu.push((cpuMs() - c0) / n);
+  }
+  return { ms: r2(median(wall)), cpu_ms: r2(median(cpu)) };
+}
+
+async function main() {
+  const started = performance.now();
+  const loadBefore = loadavg().map(r2);
+  const sharpSettings = {
+    concurrency: sharp.concurrency(), // libvips threads per image: decode.ts sets 1
+    simd: sharp.simd(),
+    cache: sharp.cache(),
+    uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    vips: sharp.versions.vips,
+    sharp: sharp.versions.sharp,
+  };
+  say(`load average ${loadBefore.join(' ')}; sharp concurrency ${sharpSettings.concurrency}`);
+
+  // The fixtures: the images of exiftool-truth.json, HEVC HEIC apart.
+  const names = Object.keys(
+    JSON.parse(readFileSync(resolve(FIXTURES, 'exiftool-truth.json'), 'utf8')) as Record<string, unknown>,
+  );
+  const fixtures: Item[] = [];
+  const heic: Item[] = [];
+  const heicSkipped: string[] = [];
+  for (const name of names) {
+    const bytes = readFileSync(resolve(FIXTURES, name));
+    const item = await toItem(name, bytes);
+    const meta = await sharp(bytes).metadata();
+    if (meta.format !== 'heif' || meta.compression !== 'hevc') fixtures.push(item);
+    else if (item.pixels <= HEIC_MAX_PIXELS) heic.push(item);
+    else heicSkipped.push(`${name} (${r1(item.pixels / 1e6)} MP)`);
+  }
+
+  say(`generating ${LARGE} 12 MP JPEGs`);
+  const large: Item[] = [];
+  for (let i = 0; i < LARGE; i++) {
+    const source = LARGE_SOURCES[i % LARGE_SOURCES.length] as string;
+    large.push(await toItem(`12mp-${i}-from-${source}`, await makeLarge(source, i + 1)));
+  }
+  const generatedS = r1((performance.now() - started) / 1000);
+  say(`generated in ${generatedS} s`);
+
+  const results = {
+    fixtures: await measureSet('fixtures', fixtures, FIXTURE_ROUNDS, 0),
+    large_12mp: await measureSet('12 MP JPEG', large, LARGE_ROUNDS, ROUND_MS),
+    heic_hevc: await measureHeic(heic),
+  };
+
+  // Hashing alone, on the 1024 px buffer the decode delivers for a 12 MP photo.
+  const decoded = await decodeForHashing((large[0] as Item).bytes, { maxPixels: MAX_PIXELS });
+  const { data, width, height } = decoded;
+  const hashOnly = {
+    buffer: `${width}x${height}`,
+    pdq: timeSync(() => pdqFromRgb(data, width, height), 5, 200),
+    imagehash_trio: timeSync(() => imageHashesFromRgb(data, width, height), 5, 200),
+    compute_hashes: timeSync(() => computeHashes(decoded), 5, 200),
+  };
+
+  // Is the generated set representative? The real 12 MP phone photo among the fixtures, decoded alone.
+  const real = fixtures.find((f) => f.name === REAL_12MP) as Item;
+  const realDecode = figure([await timePasses([real], STAGES.decode, 1500)], 1);
+
+  const loadAfter = loadavg().map(r2);
+  const totalS = r1((performance.now() - started) / 1000);
+
+  // ---------------------------------------------------------------------------------------------
+  const rows: string[][] = [
+    ['set', 'stage', 'images/s', 'ms/image', 'CPU ms/image', 'images/CPU-s', 'err/pass', 'images/s by round'],
+  ];
+  for (const [label, set] of [
+    ['fixtures', results.fixtures],
+    ['12 MP JPEG', results.large_12mp],
+    ['HEVC HEIC', results.heic_hevc],
+  ] as const) {
+    for (const name of STAGE_NAMES) {
+      const f = set.stages[name];
+      rows.push([
+        label,
+        name,
+        String(f.images_per_second),
+        String(f.ms_per_image),
+        String(f.cpu_ms_per_image),
+        String(f.images_per_cpu_second),
+        String(f.errors_per_pass),
+        f.rounds.join(' '),
+      ]);
+    }
+    const q = set.analyze_over_decode;
+    rows.push([
+      label,
+      'analyze/decode',
+      '',
+      `x${q.wall}`,
+      `x${q.cpu}`,
+      '',
+      '',
+      `CPU: ${q.cpu_rounds.join(' ')}`,
+    ]);
+  }
+  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] as number))
+      .join('  ')
+      .trimEnd();
+  console.log(line(rows[0] as string[]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+
+  const L = results.large_12mp;
+  const hashes12 = L.stages.hashes.ms_per_image;
+  console.log('');
+  console.log(
+    `fixtures: ${results.fixtures.images.length} images, mean ${results.fixtures.mean_megapixels} MP, ` +
+      `${FIXTURE_ROUNDS} rounds of one pass per stage`,
+  );
+  console.log(
+    `12 MP JPEG: ${large.length} generated 4000x3000 q90, mean ${r2(L.mean_bytes / 1e6)} MB, ` +
+      `${LARGE_ROUNDS} rounds of >= ${ROUND_MS} ms per stage; real phone photo ${REAL_12MP} ` +
+      `(${r2(real.bytes.length / 1e6)} MB): decode ${realDecode.ms_per_image} ms, ${realDecode.cpu_ms_per_image} CPU ms`,
+  );
+  console.log(
+    `HEVC HEIC: ${heic.map((h) => `${h.name} (${r1(h.pixels / 1e6)} MP)`).join(', ')}; not timed: ${heicSkipped.join(', ')}`,
+  );
+  console.log(
+    `hashing the ${hashOnly.buffer} buffer of a 12 MP photo (ms, CPU ms): PDQ + 8 dihedral ${hashOnly.pdq.ms}, ` +
+      `${hashOnly.pdq.cpu_ms}; aHash + dHash + pHash ${hashOnly.imagehash_trio.ms}, ${hashOnly.imagehash_trio.cpu_ms}; ` +
+      `computeHashes ${hashOnly.compute_hashes.ms}, ${hashOnly.compute_hashes.cpu_ms}` +
+      ` (reference PDQ hasher: ${REFERENCE.pdq_reference_ms_per_decoded_12mp} ms on a decoded 12 MP frame)`,
+  );
+  console.log(
+    `12 MP decode + all hashes: ${L.stages.hashes.cpu_ms_per_image} CPU ms (${hashes12} ms wall) per image vs ` +
+      `Python imagehash ${REFERENCE.python_imagehash_ms_per_12mp} ms for its three hashes: ` +
+      `x${r1(REFERENCE.python_imagehash_ms_per_12mp / L.stages.hashes.cpu_ms_per_image)} by CPU time, ` +
+      `x${r1(REFERENCE.python_imagehash_ms_per_12mp / hashes12)} by wall time on this (shared) machine`,
+  );
+  console.log(
+    `sharp ${sharpSettings.sharp} (libvips ${sharpSettings.vips}): concurrency ${sharpSettings.concurrency}, ` +
+      `simd ${String(sharpSettings.simd)}; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ` +
+      `${totalS} s (generation ${generatedS} s)`,
+  );
+
+  const file = writeResult('analyze', {
+    machine: { ...machine(), load_average_before: loadBefore, load_average_after: loadAfter },
+    sharp: sharpSettings,
+    method:
+      'one image at a time (sequential awaits); a warm-up pass of analyzeImage, then interleaved rounds ' +
+      '(every stage once per round), median of the rounds; CPU = process.cpuUsage (all threads)',
+    round_ms: ROUND_MS,
+    hash_decode_side: HASH_DECODE_SIDE,
+    results,
+    hash_only_on_decoded_buffer: hashOnly,
+    heic_not_timed: heicSkipped,
+    real_12mp_phone_jpeg: { name: REAL_12MP, bytes: real.bytes.length, decode: realDecode },
+    reference: REFERENCE,
+    seconds: totalS,
+  });
+  console.log(`wrote ${file}`);
+}
+
+await main();
