@@ -115,16 +115,23 @@ export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
       const pipe = redis.pipeline();
       rows.forEach((row, i) => {
         const id = ids[i] as string;
-        pipe.hset(keys.bankEntry(bank.id, id), {
+        // Only the fields a row has: most hash-list rows carry a PDQ, a quality and a label, nothing else.
+        const fields = {
           label: row.label,
-          verdict: row.verdict ?? '',
-          source_url: row.source_url ?? '',
-          first_published: row.first_published ?? '',
-          pdq: row.pdq ?? '',
-          quality: row.quality ?? '',
-          phash: row.phash ?? '',
-          sha256: row.sha256 ?? '',
-        });
+          verdict: row.verdict,
+          source_url: row.source_url,
+          first_published: row.first_published,
+          pdq: row.pdq,
+          quality: row.quality,
+          phash: row.phash,
+          sha256: row.sha256,
+        };
+        pipe.hset(
+          keys.bankEntry(bank.id, id),
+          Object.fromEntries(
+            Object.entries(fields).filter(([, v]) => v !== null && v !== undefined && v !== ''),
+          ),
+        );
       });
       pipe.hincrby(keys.bank(bank.id), 'entries', rows.length);
       await pipe.exec();
