@@ -15,12 +15,15 @@
 // the EXIF tag inside is informative only; applying it too would rotate twice.
 //
 // HEIC coded with HEVC cannot be decoded by sharp's prebuilt libvips (AV1-coded AVIF can): those go to
-// `heic-decode` (libheif compiled to wasm, about 1 s for 12 MP, synchronous: run analysis off the main
-// thread). heic-decode has no pixel limit of its own, so the header's size is checked first.
-import { createRequire } from 'node:module';
+// `heic-decode` (libheif compiled to wasm), in a worker thread (heic-thread.ts): the decode is synchronous
+// CPU work (1-2 s for 12 MP, ~6 s for 51 MP) that would stall the event loop, and libheif's wasm
+// memory never shrinks. heic-decode has no pixel limit of its own, so the header's size is checked first
+// (here, from libvips' reading of the header, and again in the thread from libheif's).
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import type { DecodeInfo } from '../../../schemas/hashes.js';
 import { MEDIA_ERROR_CODES, MediaError, isMediaError, type MediaErrorCode } from '../../errors.js';
+import type { HeicReply, HeicRequest } from './heic-thread.js';
 
 // ---------------------------------------------------------------------------------------------
 // sharp settings, process-wide: set here and nowhere else.
@@ -122,7 +125,7 @@ export async function decodeForHashing(bytes: Buffer, opts: DecodeOptions): Prom
       format: meta.format,
     };
     if (heif && meta.compression === 'hevc') {
-      const rgba = await decodeHevc(bytes, meta.pages ?? 1, meta.pagePrimary ?? 0);
+      const rgba = await decodeHevc(bytes, meta.pagePrimary ?? 0, opts.maxPixels);
       const input = sharp(rgba.data, {
         raw: { width: rgba.width, height: rgba.height, channels: 4 },
         limitInputPixels: opts.maxPixels,
@@ -173,58 +176,197 @@ async function shrinkToRgb(
 }
 
 // ---------------------------------------------------------------------------------------------
-// HEVC HEIC through heic-decode (CommonJS, untyped: typed here by what its README documents).
+// HEVC HEIC through heic-decode, in one worker thread reused from decode to decode: starting one and
+// loading libheif costs 0.2-0.4 s (more on a busy machine), and a fresh thread's first decode runs up to
+// 2x slower than later ones (V8 has not optimised the wasm yet). Decodes wait their turn, one at a time,
+// as they did on the main thread.
 
-interface HeicPixels {
-  width: number;
-  height: number;
-  /** RGBA, 4 bytes per pixel. */
-  data: Uint8ClampedArray;
-}
-interface HeicDecode {
-  (input: { buffer: Uint8Array }): Promise<HeicPixels>;
-  all(input: {
-    buffer: Uint8Array;
-  }): Promise<Array<{ width: number; height: number; decode(): Promise<HeicPixels> }> & { dispose(): void }>;
-}
-
-let heicDecode: HeicDecode | undefined;
-
-// Loaded on first use: the wasm libheif is large and most images are not HEIC.
-function loadHeicDecode(): HeicDecode {
-  heicDecode ??= createRequire(import.meta.url)('heic-decode') as HeicDecode;
-  return heicDecode;
+export interface HeicDecodeSettings {
+  /** Longest one decode may take (thread start-up included); then the thread is ended. */
+  timeoutMs: number;
+  /** Replace the thread after a decode that leaves its wasm memory larger than this (it never shrinks). */
+  maxWasmMb: number;
+  /** Replace the thread after this many decodes, whatever its size. */
+  maxDecodesPerThread: number;
+  /** End the thread once it has been idle this long, giving its memory back. */
+  idleMs: number;
+  /** V8 heap limit of the thread. Wasm memory and pixel buffers are outside it: maxPixels bounds those. */
+  maxOldGenerationSizeMb: number;
 }
 
-async function decodeHevc(
+export const DEFAULT_HEIC_DECODE_SETTINGS: HeicDecodeSettings = {
+  timeoutMs: 30_000,
+  maxWasmMb: 192, // a 12 MP photo leaves ~90 MB, a 51 MP one ~460 MB
+  maxDecodesPerThread: 200,
+  idleMs: 30_000,
+  maxOldGenerationSizeMb: 64,
+};
+
+let heicSettings: HeicDecodeSettings = { ...DEFAULT_HEIC_DECODE_SETTINGS };
+
+/**
+ * Sets the HEIC thread's bounds (defaults for what is not given). They apply from the next decode, the
+ * heap limit from the next thread started.
+ */
+export function configureHeicDecode(settings: Partial<HeicDecodeSettings> = {}): void {
+  heicSettings = { ...DEFAULT_HEIC_DECODE_SETTINGS, ...settings };
+}
+
+// From the build (dist/, plain node) the thread is heic-thread.js next to this file. Under tsx (tests,
+// scripts) this module is decode.ts, and the thread must register tsx itself before importing
+// heic-thread.ts: Node 20 does not run the process's --import flags in worker threads.
+const RUNNING_TS = import.meta.url.endsWith('.ts');
+const THREAD_URL = new URL(RUNNING_TS ? './heic-thread.ts' : './heic-thread.js', import.meta.url);
+
+function newThreadWorker(options: WorkerOptions): Worker {
+  if (!RUNNING_TS) return new Worker(THREAD_URL, options);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+interface HeicThread {
+  worker: Worker;
+  decodes: number;
+}
+
+let thread: HeicThread | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+let waiting = 0;
+const heicStats = { threadsStarted: 0, decodes: 0, timeouts: 0, crashes: 0 };
+
+/** Counters since the process started, for metrics and tests. */
+export function heicDecodeStats(): typeof heicStats & { threadRunning: boolean } {
+  return { ...heicStats, threadRunning: thread !== undefined };
+}
+
+/** Ends the HEIC thread if one runs (an idle thread never keeps the process alive; this frees it now). */
+export async function stopHeicThread(): Promise<void> {
+  const current = thread;
+  if (current) await retire(current);
+}
+
+function startThread(): HeicThread {
+  const { maxOldGenerationSizeMb } = heicSettings;
+  const worker = newThreadWorker({
+    resourceLimits: { maxOldGenerationSizeMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+  });
+  // Not `stdout: true`: a worker whose stdout is read keeps the process alive even when unref'd (Node
+  // 20). The thread captures its own console and stdout instead.
+  const started: HeicThread = { worker, decodes: 0 };
+  // Errors are reported to the decode under way (runOnThread); this listener only keeps an 'error'
+  // event from becoming an uncaught exception of the process when none is.
+  worker.on('error', () => {});
+  worker.on('exit', () => {
+    if (thread === started) thread = undefined;
+  });
+  worker.unref();
+  heicStats.threadsStarted++;
+  return started;
+}
+
+function retire(t: HeicThread): Promise<void> {
+  if (thread === t) thread = undefined;
+  return t.worker.terminate().then(() => undefined);
+}
+
+function decodeHevc(
   bytes: Buffer,
-  pages: number,
   primary: number,
+  maxPixels: number,
 ): Promise<{ data: Buffer; width: number; height: number }> {
-  const decode = loadHeicDecode();
-  let pixels: HeicPixels;
-  try {
-    if (pages > 1 && primary > 0) {
-      // heic-decode's one-image call takes the first top-level image; libvips and libheif list them
-      // in the same order, so the primary one is at libvips' `pagePrimary`.
-      const images = await decode.all({ buffer: bytes });
-      try {
-        const image = images[primary] ?? images[0];
-        if (!image) throw new Error('HEIF image not found');
-        pixels = await image.decode();
-      } finally {
-        images.dispose();
-      }
-    } else {
-      pixels = await decode({ buffer: bytes });
+  // A copy is sent, its buffer transferred: the caller's bytes stay readable (metadata and credentials
+  // are read from them while this decodes).
+  const copy = new Uint8Array(bytes);
+  waiting++;
+  clearTimeout(idleTimer);
+  const run = queue.then(() => runOnThread({ bytes: copy, primary, maxPixels }));
+  queue = run.catch(() => {});
+  return run.finally(() => {
+    if (--waiting === 0 && thread) {
+      const idle = thread;
+      idleTimer = setTimeout(() => void retire(idle), heicSettings.idleMs).unref();
     }
+  });
+}
+
+async function runOnThread(req: HeicRequest): Promise<{ data: Buffer; width: number; height: number }> {
+  thread ??= startThread();
+  const t = thread;
+  let reply: HeicReply;
+  t.worker.ref();
+  try {
+    reply = await request(t, req);
   } catch (err) {
-    throw new MediaError('decode_failed', `HEIC could not be decoded (${firstLine(err)})`, { cause: err });
+    void retire(t);
+    throw err;
+  } finally {
+    t.worker.unref();
   }
-  const { width, height, data } = pixels;
-  if (data.length !== width * height * 4)
-    throw new MediaError('decode_failed', 'HEIC decoder returned no pixels');
+  t.decodes++;
+  heicStats.decodes++;
+  const wasmBytes = reply.ok ? (reply.wasmBytes ?? reply.width * reply.height * 9) : 0;
+  // After a failure libheif's state is not to be trusted (an aborted wasm module stays aborted). A thread
+  // grown large is kept only while other decodes wait: it will not grow past what the largest of them
+  // needs (maxPixels bounds that), and a new thread's first decode is slower (the wasm is not optimised
+  // yet); once the queue is empty it goes.
+  const large = wasmBytes > heicSettings.maxWasmMb * 2 ** 20 && waiting <= 1;
+  if (!reply.ok || large || t.decodes >= heicSettings.maxDecodesPerThread) void retire(t);
+  if (!reply.ok) {
+    const detail = [reply.message, ...reply.log.filter((line) => line.trim() !== '')].slice(0, 2).join('; ');
+    throw new MediaError(
+      reply.code,
+      reply.code === 'too_many_pixels'
+        ? reply.message
+        : `HEIC could not be decoded (${detail.slice(0, 300)})`,
+    );
+  }
+  const { data, width, height } = reply;
   return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
+}
+
+/** Sends one request and waits for the reply, the time limit, or the thread's death. */
+function request(t: HeicThread, req: HeicRequest): Promise<HeicReply> {
+  const { worker } = t;
+  return new Promise((resolve, reject) => {
+    const settle = (fn: () => void) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('messageerror', onError);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      fn();
+    };
+    const onMessage = (reply: HeicReply) => settle(() => resolve(reply));
+    const onError = (err: unknown) =>
+      settle(() => {
+        heicStats.crashes++;
+        const oom = (err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const why = oom ? 'the HEIC decoder ran out of memory' : `the HEIC decoder failed: ${firstLine(err)}`;
+        reject(new MediaError('decode_failed', `HEIC could not be decoded (${why})`, { cause: err }));
+      });
+    const onExit = (code: number) =>
+      settle(() => {
+        heicStats.crashes++;
+        reject(
+          new MediaError('decode_failed', `HEIC could not be decoded (the decoder exited with ${code})`),
+        );
+      });
+    const timer = setTimeout(
+      () =>
+        settle(() => {
+          heicStats.timeouts++;
+          reject(new MediaError('decode_failed', 'HEIC decode took too long'));
+        }),
+      heicSettings.timeoutMs,
+    );
+    worker.on('message', onMessage);
+    worker.on('messageerror', onError);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(req, [req.bytes.buffer]);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

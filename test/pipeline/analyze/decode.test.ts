@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Value } from 'typebox/value';
 import { DecodeInfo } from '../../../schemas/hashes.js';
 import { isMediaError } from '../../../src/errors.js';
 import {
+  configureHeicDecode,
   decodeForHashing,
   decodeInfo,
   exifOrientation,
+  heicDecodeStats,
+  stopHeicThread,
   type DecodeOptions,
 } from '../../../src/pipeline/analyze/decode.js';
 import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
@@ -225,6 +228,175 @@ t.test('HEVC HEIC goes through heic-decode, oriented once', async (t) => {
     const bits = hammingHex(pdqFromRgb(d.data, d.width, d.height).hash, truthPdq(c.name));
     t.ok(bits <= 12, `${c.name}: PDQ ${bits} bits from the reference (measured 2-12)`);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// heic-decode runs in a worker thread (heic-thread.ts): bounded, and never blocking the event loop.
+
+/** 2566x3313 (8.5 MP), the smallest HEVC HEIC of the fixtures. */
+const HEIC = 'exif-samples/heic/IMG_5195.HEIC';
+
+/** The decode's outcome and the longest the event loop went without running a 50 ms interval. */
+async function withTicks<T>(fn: () => Promise<T>): Promise<{ result: T; maxGapMs: number }> {
+  let last = performance.now();
+  let maxGapMs = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  }, 50);
+  try {
+    const result = await fn();
+    maxGapMs = Math.max(maxGapMs, performance.now() - last);
+    return { result, maxGapMs };
+  } finally {
+    clearInterval(tick);
+  }
+}
+
+/** Flips the payload of the HEVC parameter sets of the given NAL type in every hvcC box (lengths kept). */
+function corruptParameterSets(heic: Buffer, nalType: number): Buffer {
+  const out = Buffer.from(heic);
+  let flipped = 0;
+  for (let box = out.indexOf('hvcC', 0, 'latin1'); box >= 0; box = out.indexOf('hvcC', box + 4, 'latin1')) {
+    let at = box + 4 + 22; // after the box type, the 22 bytes of HEVCDecoderConfigurationRecord
+    const arrays = out[at++] as number;
+    for (let a = 0; a < arrays; a++) {
+      const type = (out[at++] as number) & 0x3f;
+      const count = out.readUInt16BE(at);
+      at += 2;
+      for (let n = 0; n < count; n++) {
+        const length = out.readUInt16BE(at);
+        at += 2;
+        if (type === nalType) {
+          for (let i = at + 2; i < at + length; i++) out[i] = (out[i] as number) ^ 0xff; // NAL header kept
+          flipped++;
+        }
+        at += length;
+      }
+    }
+  }
+  if (flipped === 0) throw new Error(`no NAL unit of type ${nalType} in an hvcC box`);
+  return out;
+}
+
+t.test('HEIC decodes off the main thread: the event loop keeps ticking', async (t) => {
+  const { result, maxGapMs } = await withTicks(() => decodeForHashing(fixture(HEIC), OPTS));
+  t.match(result, { decoder: 'heic-decode', sourceWidth: 2566, sourceHeight: 3313 });
+  t.equal(heicDecodeStats().threadRunning, true, 'the thread is kept for the next decode (~70 MB of wasm)');
+  // On the main thread the same decode blocked the loop for 1 s or more (up to 5 s on a busy machine).
+  t.ok(maxGapMs < 500, `longest gap between 50 ms ticks: ${maxGapMs.toFixed(0)} ms`);
+});
+
+t.test('a corrupt HEIC: a MediaError, nothing printed, and the next one is decoded', async (t) => {
+  const heic = fixture(HEIC);
+  const printed: unknown[][] = [];
+  const saved = { log: console.log, error: console.error, warn: console.warn, info: console.info };
+  const spy = (...args: unknown[]) => void printed.push(args);
+  Object.assign(console, { log: spy, error: spy, warn: spy, info: spy });
+  let err: unknown;
+  try {
+    // A broken SPS (its bytes flipped): the container reads fine, libheif's HEVC decoder gives up.
+    await decodeForHashing(corruptParameterSets(heic, 33), OPTS);
+  } catch (e) {
+    err = e;
+  } finally {
+    Object.assign(console, saved);
+  }
+  t.ok(isMediaError(err), 'a MediaError');
+  t.match(err, {
+    code: 'decode_failed',
+    message: /^HEIC could not be decoded \(HEIF processing error; .*Decoder plugin generated an error/,
+  });
+  t.same(printed, [], "libheif's console output stays in the thread (its message is in the error)");
+
+  // Bytes flipped in the middle of the coded data: libde265 conceals the damage (a garbled picture,
+  // measured) or fails; either way an answer from a new thread, not a crash.
+  const flipped = Buffer.from(heic);
+  for (let i = heic.length >> 1; i < (heic.length >> 1) + 4096; i++)
+    flipped[i] = (flipped[i] as number) ^ 0xff;
+  const outcome = await failure(decodeForHashing(flipped, OPTS));
+  t.ok(['decoded', 'decode_failed', 'image_truncated'].includes(outcome), `middle bytes flipped: ${outcome}`);
+});
+
+/** A request that a working thread answers quickly: libheif parses the file, then fails on its SPS. */
+async function probeNewThread(t: Test) {
+  const started = heicDecodeStats().threadsStarted;
+  t.match(
+    await decodeForHashing(corruptParameterSets(fixture(HEIC), 33), OPTS).catch((err: unknown) => err),
+    { code: 'decode_failed', message: /HEIF processing error/ },
+    'a new thread answers the next request',
+  );
+  t.equal(heicDecodeStats().threadsStarted, started + 1, 'a new thread');
+}
+
+t.test('a HEIC decode over the time limit: decode_failed, and the thread is replaced', async (t) => {
+  const before = heicDecodeStats();
+  configureHeicDecode({ timeoutMs: 50 });
+  let err: unknown;
+  try {
+    await decodeForHashing(fixture(HEIC), OPTS);
+  } catch (e) {
+    err = e;
+  } finally {
+    configureHeicDecode();
+  }
+  t.match(err, { code: 'decode_failed', message: 'HEIC decode took too long' });
+  t.equal(heicDecodeStats().timeouts, before.timeouts + 1);
+  t.equal(heicDecodeStats().threadRunning, false, 'the thread was ended');
+  await probeNewThread(t);
+});
+
+t.test('a crash in the thread is a MediaError, not an uncaught exception', async (t) => {
+  await stopHeicThread();
+  // A V8 heap too small to load libheif: the thread dies of ERR_WORKER_OUT_OF_MEMORY.
+  configureHeicDecode({ maxOldGenerationSizeMb: 1 });
+  const before = heicDecodeStats();
+  let err: unknown;
+  try {
+    await decodeForHashing(fixture(HEIC), OPTS);
+  } catch (e) {
+    err = e;
+  } finally {
+    configureHeicDecode();
+  }
+  t.ok(isMediaError(err), 'a MediaError');
+  t.match(err, { code: 'decode_failed', message: /^HEIC could not be decoded \(the HEIC decoder/ });
+  t.equal(heicDecodeStats().crashes, before.crashes + 1);
+  await probeNewThread(t);
+});
+
+t.test('the HEIC thread is reused, and replaced once its wasm memory is large', async (t) => {
+  await stopHeicThread();
+  const first = heicDecodeStats();
+  configureHeicDecode({ maxWasmMb: 32 });
+  try {
+    // Two at once: they take turns on one thread, kept while the second waits, ended after it.
+    const both = await Promise.all([
+      decodeForHashing(fixture(HEIC), OPTS),
+      decodeForHashing(fixture(HEIC), OPTS),
+    ]);
+    t.same(
+      both.map((d) => d.decoder),
+      ['heic-decode', 'heic-decode'],
+    );
+  } finally {
+    configureHeicDecode();
+  }
+  const after = heicDecodeStats();
+  t.equal(after.decodes, first.decodes + 2);
+  t.equal(after.threadsStarted, first.threadsStarted + 1, 'one thread for both decodes');
+  t.equal(after.threadRunning, false, 'ended after the last one left its wasm memory above 32 MB');
+});
+
+t.test('HEIC with more pixels than allowed: refused before the thread decodes', async (t) => {
+  const before = heicDecodeStats().decodes;
+  t.equal(
+    await failure(decodeForHashing(fixture(HEIC), { maxPixels: 5_000_000 })),
+    'too_many_pixels',
+    '2566x3313 with a 5 MP limit',
+  );
+  t.equal(heicDecodeStats().decodes, before, 'no decode');
 });
 
 t.test('AVIF decodes with sharp', async (t) => {
