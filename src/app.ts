@@ -18,6 +18,7 @@ import workersPlugin from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
 import bankRoutes from './routes/banks/index.js';
 import lookupRoutes from './routes/lookup.js';
+import pagesRoutes from './routes/pages/index.js';
 import checkRoutes from './routes/checks/index.js';
 import healthRoutes from './routes/health.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -48,4 +49,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(webhookRoutes);
   await fastify.register(bankRoutes);
   await fastify.register(lookupRoutes);
+  await fastify.register(pagesRoutes);
 }

@@ -22,6 +22,7 @@
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
 //   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
 //   <p>:upload:<sha256>            string a file uploaded for a check, until a worker has read it (TTL UPLOAD_TTL_SECONDS)
+//   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL 90 days, renewed at each sighting)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //
@@ -58,6 +59,7 @@ export function keys(prefix: string) {
     bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
     cache: (key: string) => `${prefix}:cache:${key}`,
     upload: (sha256: string) => `${prefix}:upload:${sha256}`,
+    thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     // --- near-duplicate hash index (src/index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,

@@ -9,6 +9,7 @@ import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkView } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
 import { createMatcher } from '../src/pipeline/match.js';
+import { storeThumbnail } from '../src/services/thumbnails.js';
 import type { Report } from '../schemas/report.js';
 import type { WorkerContext } from './context.js';
 
@@ -55,6 +56,8 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       {
         fetcher: ctx.fetcher,
         uploads: (sha256) => ctx.connection.getBuffer(ctx.keys.upload(sha256)),
+        thumbnails: (sha, bytes) =>
+          storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, { maxPixels: config.maxInputPixels }),
         endpoints: config.endpoints,
         waybackCache: config.waybackEnabled ? ctx.cache : null,
         matcher,

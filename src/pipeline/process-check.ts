@@ -34,6 +34,8 @@ export const UPLOAD_SCHEME = 'upload:';
 
 export interface PipelineDeps {
   fetcher: SafeFetcher;
+  /** Keeps a small thumbnail of an analyzed image for report pages (null: none kept). */
+  thumbnails: ((sha256: string, bytes: Buffer) => Promise<unknown>) | null;
   /** Bytes of an uploaded file by sha256, or null once it expired. */
   uploads: (sha256: string) => Promise<Buffer | null>;
   endpoints: ResolverEndpoints;
@@ -175,6 +177,14 @@ async function processMedia(
     });
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, { maxInputPixels: deps.maxInputPixels });
+      const keep = deps.thumbnails;
+      const sha = item.sha256;
+      if (keep) {
+        // Downloads are dropped after analysis; only this small picture stays, for the report page.
+        await timed('thumbnail', () =>
+          keep(sha, fetched.body).catch((err: unknown) => log.warn({ err }, 'thumbnail not kept')),
+        );
+      }
       const { timings_ms, error, ...parts } = analysis;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);

@@ -59,6 +59,7 @@ t.test(
       {
         fetcher: w.deps.fetcher,
         uploads: async () => null,
+        thumbnails: null,
         endpoints: w.endpoints,
         waybackCache: memoryCache(),
         matcher: null,

@@ -111,7 +111,11 @@ export default async function checkRoutes(app: FastifyInstance) {
         response: { 200: ref(Check), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
-    async (request) => app.checks.get((request.params as { id: string }).id, request.principal!),
+    async (request, reply) => {
+      // Browsers get the HTML page from src/routes/pages/ for the same URL: caches must keep them apart.
+      void reply.header('vary', 'Accept');
+      return app.checks.get((request.params as { id: string }).id, request.principal!);
+    },
   );
 
   app.get(

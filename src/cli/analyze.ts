@@ -1,0 +1,41 @@
+// `firstseen analyze <file>`: the analysis a check runs on a media file, run here on a local file
+// (local-analysis.ts), printed as the same summary as a check's or as the report's JSON. The decoders
+// and the configuration are loaded only once the file is known to exist.
+import { stat } from 'node:fs/promises';
+import type { AnalyzeOptions } from './args.js';
+import { clean, EXIT, UsageError, type Io } from './io.js';
+import { formatReport } from './summary.js';
+
+export async function analyzeCommand(options: AnalyzeOptions, io: Io): Promise<number> {
+  const info = await stat(options.file).catch(() => null);
+  if (!info) throw new UsageError(`no file ${options.file}`, 'analyze');
+  if (!info.isFile()) throw new UsageError(`${options.file} is not a file`, 'analyze');
+  const { ConfigError, loadConfig } = await import('../config.js');
+  let config;
+  try {
+    // The thresholds the service would use, from the same variables (and defaults).
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message, 'analyze');
+    throw err;
+  }
+  const { analyzeFile } = await import('./local-analysis.js');
+  const report = await analyzeFile(options.file, {
+    maxInputPixels: config.maxInputPixels,
+    thresholds: config.provenance,
+  });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const text = formatReport(report, { color: io.settings.color && !!io.stdout.isTTY });
+    io.stdout.write(
+      `${text}\n\nAnalyzed on this machine: matching against earlier sightings and banks needs the service.\n`,
+    );
+  }
+  const item = report.media[0];
+  if (item?.status === 'ok') return EXIT.ok;
+  io.stderr.write(
+    `firstseen: ${clean(options.file)} could not be analyzed: ${item?.error?.code ?? 'error'}: ${clean(item?.error?.message)}\n`,
+  );
+  return EXIT.failed;
+}

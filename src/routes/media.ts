@@ -1,0 +1,67 @@
+// GET /v1/media/:sha256/thumbnail: the small thumbnail kept of an image seen (src/services/thumbnails.ts).
+//
+// Who may read it: any key with the `read` scope, whatever its organization. The images are the
+// public ones people asked about; the sha256 that names one is shown only to those who checked that
+// file or a copy of the same picture (a match), who already hold the picture. Uploaded files are the
+// exception to "public": their thumbnail is still reachable only through their sha256, i.e. by whoever
+// has the file or a near-identical copy. A per-organization rule would need an index of which
+// organizations saw each sha256, which the data model does not keep.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ErrorResponse } from '../../schemas/errors.js';
+import { ref } from '../../schemas/ref.js';
+import { HttpErrors } from '../errors.js';
+import { loadThumbnail, THUMBNAIL_MIME } from '../services/thumbnails.js';
+import { AUTH_ERRORS, SECURITY } from './security.js';
+
+const Params = Type.Object(
+  { sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the image file.' }) },
+  { additionalProperties: false },
+);
+
+export default async function mediaRoutes(app: FastifyInstance) {
+  app.get(
+    '/v1/media/:sha256/thumbnail',
+    {
+      // A browser showing a report fetches thumbnails with the credentials it signed in with; a 401
+      // that names Basic lets it send them again when this path is outside the space it signed in to.
+      // onSend: it also runs when the auth hook refused the key before this route's hooks.
+      onSend: async (_request, reply, payload) => {
+        if (reply.statusCode === 401)
+          void reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
+        return payload;
+      },
+      preHandler: app.requireScope('read'),
+      schema: {
+        tags: ['checks'],
+        summary: 'Thumbnail of an image seen (WebP, at most 320 px), for report pages',
+        security: SECURITY,
+        params: Params,
+        response: {
+          200: {
+            description: 'The thumbnail. Immutable: the same sha256 always has the same picture.',
+            content: { [THUMBNAIL_MIME]: { schema: { type: 'string', format: 'binary' } } },
+          },
+          304: { description: 'Not modified (If-None-Match).', type: 'null' },
+          ...AUTH_ERRORS,
+          404: ref(ErrorResponse),
+          503: ref(ErrorResponse),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { sha256 } = request.params as { sha256: string };
+      const thumbnail = await loadThumbnail(app.redis, app.config.keyPrefix, sha256);
+      if (!thumbnail) throw new HttpErrors.not_found(`No thumbnail kept for ${sha256}`);
+      const etag = `"${sha256}"`;
+      void reply
+        .header('etag', etag)
+        // private: behind a key, so never in a shared cache; immutable: content-addressed.
+        .header('cache-control', 'private, max-age=604800, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'");
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.type(THUMBNAIL_MIME).send(thumbnail);
+    },
+  );
+}

@@ -1,0 +1,133 @@
+// The HTML side of firstseen, for people in a browser: the form at `/`, a check's page at
+// `/checks/:id`, and the same page at `/v1/checks/:id` when the browser asks for HTML. Browsers sign
+// in with HTTP Basic (any user name, the API key as the password: src/plugins/auth.ts), so every
+// 401 here names Basic and the browser asks for the key.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { CheckParams } from '../../../schemas/check.js';
+import type { ErrorResponse } from '../../../schemas/errors.js';
+import type { Check } from '../../../schemas/check.js';
+import { keptThumbnails } from '../../services/thumbnails.js';
+import { renderCheckPage } from '../../views/check-page.js';
+import { renderErrorPage } from '../../views/error-page.js';
+import { PAGE_CSP } from '../../views/layout.js';
+import { renderSubmitPage } from '../../views/submit-page.js';
+import mediaRoutes from '../media.js';
+import { addFormParser, checkRequestOf, MAX_INPUT_LENGTH, sameOriginOnly } from './form.js';
+import { HTML_ONLY, htmlConstraint } from './negotiate.js';
+
+const HTML = 'text/html; charset=utf-8';
+const BASIC_CHALLENGE = 'Basic realm="firstseen", charset="UTF-8"';
+
+/** The one plugin src/app.ts registers: the pages and the thumbnails they show. */
+export default async function pagesRoutes(app: FastifyInstance) {
+  await app.register(mediaRoutes);
+  await app.register(htmlPages);
+}
+
+async function htmlPages(app: FastifyInstance) {
+  if (!app.hasConstraintStrategy(htmlConstraint.name)) app.addConstraintStrategy(htmlConstraint);
+  addFormParser(app);
+
+  // onSend, not onRequest: it also runs when the auth hook refused the key before any of ours ran.
+  app.addHook('onSend', async (request, reply, payload) => {
+    void reply
+      .header('content-security-policy', PAGE_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('x-frame-options', 'DENY')
+      .header('referrer-policy', 'no-referrer')
+      // Reports are one organization's: never in a shared cache, and a running check's page must reload.
+      .header('cache-control', 'no-store');
+    if (reply.statusCode === 401) void reply.header('www-authenticate', BASIC_CHALLENGE);
+    return errorAsPage(reply, payload);
+  });
+
+  const hidden = { hide: true } as const;
+
+  app.get(
+    '/',
+    {
+      preHandler: app.requireScope('submit'),
+      schema: {
+        ...hidden,
+        querystring: Type.Object({ input: Type.Optional(Type.String({ maxLength: MAX_INPUT_LENGTH })) }),
+      },
+    },
+    async (request, reply) => {
+      const { input } = request.query as { input?: string };
+      return reply.type(HTML).send(renderSubmitPage({ value: input, maxTargets: app.config.maxTargets }));
+    },
+  );
+
+  app.post(
+    '/',
+    { onRequest: sameOriginOnly, preHandler: app.requireScope('submit'), schema: hidden },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const input = typeof body.input === 'string' ? body.input : '';
+      const again = (error: string) =>
+        reply
+          .code(400)
+          .type(HTML)
+          .send(renderSubmitPage({ value: input, error, maxTargets: app.config.maxTargets }));
+      if (!input.trim()) return again('Paste a link, or some text with links, first.');
+      if (input.length > MAX_INPUT_LENGTH) return again(`That is more than ${MAX_INPUT_LENGTH} characters.`);
+      try {
+        const accepted = await app.checks.submit(checkRequestOf(input), request.principal!);
+        request.log.info({ check_id: accepted.id, reused: accepted.reused }, 'check submitted from the form');
+        return reply.redirect(`/checks/${accepted.id}`, 303);
+      } catch (err) {
+        // The service's 400s (no link, not a URL, too many links) are the user's to fix, on the form.
+        if ((err as { statusCode?: number }).statusCode === 400) return again((err as Error).message);
+        throw err;
+      }
+    },
+  );
+
+  const pageOptions = { preHandler: app.requireScope('read'), schema: { ...hidden, params: CheckParams } };
+  const checkPage = async (request: FastifyRequest, reply: FastifyReply) => {
+    const check = await app.checks.get((request.params as { id: string }).id, request.principal!);
+    const thumbnails = await keptThumbnails(app.redis, app.config.keyPrefix, imagesOf(check));
+    return reply.type(HTML).send(renderCheckPage(check, { thumbnails }));
+  };
+
+  app.get('/checks/:id', pageOptions, checkPage);
+  // The JSON route answers the rest; caches must keep the two apart.
+  app.get('/v1/checks/:id', { ...pageOptions, constraints: HTML_ONLY }, async (request, reply) => {
+    void reply.header('vary', 'Accept');
+    return checkPage(request, reply);
+  });
+}
+
+/** Every image a check's page may show: the checked ones and those they match. */
+function imagesOf(check: Check): string[] {
+  const out: string[] = [];
+  for (const item of check.report?.media ?? []) {
+    if (item.sha256) out.push(item.sha256);
+    for (const m of item.provenance?.matches ?? []) if (m.sha256) out.push(m.sha256);
+  }
+  return out;
+}
+
+/**
+ * Errors are answered by the app's error handler (src/plugins/errors.ts) as JSON, with its codes and
+ * logging; on these routes a person reads them, so the same answer becomes a page.
+ */
+function errorAsPage(reply: FastifyReply, payload: unknown): unknown {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (reply.statusCode < 400 || !type.startsWith('application/json') || typeof payload !== 'string')
+    return payload;
+  let body: Partial<ErrorResponse>;
+  try {
+    body = JSON.parse(payload) as Partial<ErrorResponse>;
+  } catch {
+    return payload;
+  }
+  void reply.type(HTML);
+  return renderErrorPage({
+    status: reply.statusCode,
+    code: body.code ?? 'error',
+    message: body.message ?? 'Something went wrong',
+    ...(body.request_id && { requestId: body.request_id }),
+  });
+}

@@ -1,0 +1,90 @@
+// Small thumbnails of analyzed images, so a report page can show the picture long after the download
+// was dropped (STYLE.md: only what a report shows is kept). One per sha256, shared by every check and
+// organization that saw the file: the same bytes make the same thumbnail.
+//
+// A thumbnail is re-encoded pixels only: sharp writes no metadata unless asked, so the EXIF, GPS and
+// XMP of the original never reach a browser through it.
+import type { Redis } from 'ioredis';
+import { keys } from '../keys.js';
+import sharp from 'sharp';
+
+/** Long side in pixels: enough to recognise a picture next to another, a few KB as WebP. */
+export const THUMBNAIL_SIDE = 320;
+export const THUMBNAIL_MIME = 'image/webp';
+/**
+ * Kept 90 days after the image was last seen (each new sighting renews it): reports are read mostly
+ * in the days after a check, and Redis memory is the limit (3 to 20 KB per image at quality 60).
+ */
+export const THUMBNAIL_TTL_SECONDS = 90 * 24 * 3600;
+/** MAX_INPUT_PIXELS' default; callers pass the configured value. */
+const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface ThumbnailOptions {
+  /** Largest width x height decoded (MAX_INPUT_PIXELS): a decompression bomb is refused, not decoded. */
+  maxPixels?: number;
+}
+
+export function thumbnailKey(prefix: string, sha256: string): string {
+  return keys(prefix).thumbnail(sha256);
+}
+
+/**
+ * A WebP of at most THUMBNAIL_SIDE px on its long side, EXIF orientation applied, first frame of an
+ * animation. Null when the bytes cannot be decoded (not an image, truncated, too many pixels, a HEIC
+ * that sharp's libvips cannot read): a missing thumbnail must never fail a check.
+ */
+export async function makeThumbnail(bytes: Buffer, opts: ThumbnailOptions = {}): Promise<Buffer | null> {
+  if (bytes.length === 0) return null;
+  try {
+    return await sharp(bytes, {
+      limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+      failOn: 'error',
+      pages: 1,
+      autoOrient: true,
+    })
+      .resize({ width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 60 })
+      .toBuffer();
+  } catch {
+    return null;
+  }
+}
+
+export type StoreOutcome = 'stored' | 'renewed' | 'undecodable';
+
+/**
+ * Makes and keeps the thumbnail of an analyzed image, unless one is kept already (then only its TTL
+ * is renewed, without decoding anything). Never throws for a bad image; Redis errors propagate.
+ */
+export async function storeThumbnail(
+  redis: Redis,
+  prefix: string,
+  sha256: string,
+  bytes: Buffer,
+  opts: ThumbnailOptions = {},
+): Promise<StoreOutcome> {
+  const key = thumbnailKey(prefix, sha256);
+  if ((await redis.expire(key, THUMBNAIL_TTL_SECONDS)) === 1) return 'renewed';
+  const thumbnail = await makeThumbnail(bytes, opts);
+  if (!thumbnail) return 'undecodable';
+  await redis.set(key, thumbnail, 'EX', THUMBNAIL_TTL_SECONDS);
+  return 'stored';
+}
+
+export async function loadThumbnail(redis: Redis, prefix: string, sha256: string): Promise<Buffer | null> {
+  return redis.getBuffer(thumbnailKey(prefix, sha256));
+}
+
+/** Which of these images have a thumbnail, in one round trip. */
+export async function keptThumbnails(
+  redis: Redis,
+  prefix: string,
+  sha256s: Iterable<string>,
+): Promise<Set<string>> {
+  const list = [...new Set(sha256s)];
+  if (!list.length) return new Set();
+  const pipeline = redis.pipeline();
+  for (const sha of list) pipeline.exists(thumbnailKey(prefix, sha));
+  const results = (await pipeline.exec()) ?? [];
+  return new Set(list.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1));
+}

@@ -1,0 +1,181 @@
+// The report as a page: for each image, the signals and the earliest sighting first, then the
+// evidence behind them (timeline, matches, post, metadata, Content Credentials, the file). A pure
+// function of the check and of which thumbnails exist, so it is tested without a server.
+import type { Check } from '../../schemas/check.js';
+import type { MediaItem, Report, TargetResult } from '../../schemas/report.js';
+import { credentialsSection } from './credentials.js';
+import { fileFacts, sourceText } from './file.js';
+import { fileNameOf, formatBytes, formatSize, formatTime } from './format.js';
+import { markup, type Html, type SafeHtml } from './html.js';
+import { layout } from './layout.js';
+import { matchesList } from './matches.js';
+import { metadataSection } from './metadata.js';
+import { platformName, postSection } from './post.js';
+import { severityBadge, signalsList, sortSignals } from './signals.js';
+import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
+import { earliestSighting, timelineTable } from './timeline.js';
+
+/** Seconds between reloads of a page whose check is still queued or running. */
+export const REFRESH_SECONDS = 2;
+
+export interface CheckPageOptions {
+  /** sha256 of the images whose thumbnail firstseen kept; the others get a placeholder. */
+  thumbnails?: ReadonlySet<string>;
+}
+
+export function renderCheckPage(check: Check, options: CheckPageOptions = {}): string {
+  const ctx: ThumbnailContext = { thumbnails: options.thumbnails ?? new Set() };
+  if (check.status === 'done' && check.report) {
+    return layout({ title: 'Provenance report', main: reportMain(check, check.report, ctx) });
+  }
+  if (check.status === 'failed') return layout({ title: 'Check failed', main: failedMain(check) });
+  return layout({ title: 'Checking…', main: pendingMain(check), refreshSeconds: REFRESH_SECONDS });
+}
+
+function submittedList(check: Check, report?: Report): SafeHtml {
+  const items = check.targets.map((t, i) => {
+    const shown = t.url.startsWith('upload:')
+      ? markup`Uploaded file <code>${t.input.replace(/^upload:/, '')}</code>`
+      : sourceText(t.url);
+    const result = report?.targets[i];
+    return markup`<li>${shown}${result ? markup` — ${targetOutcome(result, report)}` : ''}</li>`;
+  });
+  return markup`<ul class="targets">${items}</ul>`;
+}
+
+function targetOutcome(t: TargetResult, report: Report): Html {
+  if (t.kind === 'error') {
+    return markup`<span class="badge high">Failed</span> <code>${t.error?.code ?? 'error'}</code>: ${t.error?.message ?? ''}`;
+  }
+  if (t.kind === 'post') {
+    const post = t.post_index === undefined ? undefined : report.posts[t.post_index];
+    return post ? `a post on ${platformName(post.platform)}` : 'a post';
+  }
+  if (t.kind === 'page') {
+    const title = t.page?.title ? markup` “${t.page.title}”` : '';
+    const published = t.page?.published_at ? markup`, published ${formatTime(t.page.published_at)}` : '';
+    return markup`a web page${title}${published}`;
+  }
+  return 'a media file';
+}
+
+function pendingMain(check: Check): SafeHtml {
+  const attempt = check.attempts > 1 ? ` (attempt ${check.attempts})` : '';
+  const state =
+    check.status === 'running'
+      ? `Running: resolving the links, downloading and analyzing the media${attempt}.`
+      : 'Queued: waiting for a worker.';
+  return markup`<h1>Checking…</h1>
+<p class="notice" role="status">${state}</p>
+<p class="muted">This page reloads itself every ${REFRESH_SECONDS} seconds until the report is ready.</p>
+<h2>Submitted</h2>
+${submittedList(check)}`;
+}
+
+function failedMain(check: Check): SafeHtml {
+  const links = check.targets.filter((t) => !t.url.startsWith('upload:')).map((t) => t.input);
+  const again = links.length
+    ? markup`<p><a href="/?input=${encodeURIComponent(links.join('\n'))}">Submit the same links again</a></p>`
+    : markup`<p><a href="/">Submit a new check</a></p>`;
+  return markup`<h1>The check failed</h1>
+<div class="notice error" role="alert"><p><code>${check.error?.code ?? 'check_failed'}</code>: ${check.error?.message ?? 'no reason given'}</p>
+<p>This happens when firstseen itself failed (its store was lost mid-check, say), not because of the links.
+Submitting them again usually works.</p></div>
+<h2>Submitted</h2>
+${submittedList(check)}
+${again}`;
+}
+
+function reportMain(check: Check, report: Report, ctx: ThumbnailContext): SafeHtml {
+  const n = report.media.length;
+  const shownPosts = new Map<number, number>();
+  const none = n === 0 ? markup`<p class="notice">No image or video was found behind these links.</p>` : '';
+  return markup`<h1>Provenance report</h1>
+<p class="lede">Check <code>${check.id}</code> · submitted ${formatTime(check.created_at)} · finished ${formatTime(report.completed_at)} · ${n} image${n === 1 ? '' : 's'}<span class="no-print"> · <a href="/v1/checks/${check.id}/report">Report as JSON</a></span></p>
+<section><h2>Submitted</h2>
+${submittedList(check, report)}
+</section>
+${n > 1 ? contents(report.media) : ''}
+${none}
+${report.media.map((item) => mediaArticle(item, report, ctx, shownPosts))}`;
+}
+
+function contents(media: readonly MediaItem[]): SafeHtml {
+  const items = media.map((m) => {
+    const worst = sortSignals(m.provenance?.signals ?? [])[0];
+    const signal = worst ? markup` ${severityBadge(worst.severity)} ${worst.message}` : '';
+    const error = m.status === 'error' ? markup` <span class="badge medium">Error</span>` : '';
+    return markup`<li><a href="#image-${m.index + 1}">${itemName(m)}</a>${signal}${error}</li>`;
+  });
+  return markup`<nav aria-label="Images in this report" class="no-print"><h2>Images</h2><ol>${items}</ol></nav>`;
+}
+
+function itemName(item: MediaItem): string {
+  if (item.source_url.startsWith('upload:')) return 'Uploaded file';
+  return fileNameOf(item.source_url) ?? item.source_url;
+}
+
+function postPart(item: MediaItem, report: Report, number: number, shownPosts: Map<number, number>): Html {
+  const post = item.post_index === null ? undefined : report.posts[item.post_index];
+  if (!post || item.post_index === null) return null;
+  // Several images of one post: the post is shown once, with the first of them.
+  const first = shownPosts.get(item.post_index);
+  if (first !== undefined)
+    return markup`<p>The same post as <a href="#image-${first}">image ${first}</a>.</p>`;
+  shownPosts.set(item.post_index, number);
+  return postSection(post, item.source_url);
+}
+
+function mediaArticle(
+  item: MediaItem,
+  report: Report,
+  ctx: ThumbnailContext,
+  shownPosts: Map<number, number>,
+): SafeHtml {
+  const number = item.index + 1;
+  const prov = item.provenance;
+  const post = item.post_index === null ? undefined : report.posts[item.post_index];
+  const authorAlt = post?.media.find((m) => m.url === item.source_url)?.alt_text;
+  const alt = `The checked image${authorAlt ? `; the author describes it as: ${authorAlt}` : ''}`;
+  const caption = [
+    item.format?.toUpperCase(),
+    formatSize(item.width, item.height),
+    item.bytes !== undefined ? formatBytes(item.bytes) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const error = item.error
+    ? markup`<div class="notice error" role="alert"><p>Could not analyze this file: <code>${item.error.code}</code> — ${item.error.message}</p></div>`
+    : '';
+  const postHtml = postPart(item, report, number, shownPosts);
+  const matchCount = prov?.matches.length ? ` (${prov.matches.length})` : '';
+  return markup`<article class="item" id="image-${number}">
+<h2>Image ${number} of ${report.media.length} <span class="muted">· ${itemName(item)}</span></h2>
+${error}
+<div class="overview">
+${thumbnailFigure(item.sha256, alt, caption, ctx)}
+<div>
+<section><h3>Signals</h3>
+${signalsList(prov?.signals ?? [])}
+</section>
+${earliestSighting(prov?.earliest ?? null)}
+</div>
+</div>
+<section><h3>Timeline</h3>
+${timelineTable(prov?.timeline ?? [])}
+</section>
+<section><h3>Matches${matchCount}</h3>
+${matchesList(prov?.matches ?? [], item.sha256, ctx)}
+</section>
+${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
+<section><h3>Metadata</h3>
+${metadataSection(item.metadata, item.exif_thumbnail)}
+</section>
+<section><h3>Content Credentials</h3>
+${credentialsSection(item.content_credentials)}
+</section>
+<section><h3>File</h3>
+${fileFacts(item)}
+</section>
+</article>`;
+}

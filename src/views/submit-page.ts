@@ -1,0 +1,33 @@
+// The submission form at `/`: one box for a link or pasted text, posted as an ordinary form (no
+// script), answered with a redirect to the check's page.
+import { markup } from './html.js';
+import { layout } from './layout.js';
+
+export interface SubmitPageOptions {
+  /** What the user typed, kept when the form comes back with an error. */
+  value?: string | undefined;
+  error?: string | undefined;
+  maxTargets: number;
+}
+
+export function renderSubmitPage({ value, error, maxTargets }: SubmitPageOptions): string {
+  const alert = error
+    ? markup`<div class="notice error" role="alert" id="input-error"><p>${error}</p></div>`
+    : '';
+  const describedBy = error ? 'input-hint input-error' : 'input-hint';
+  const invalid = error ? markup` aria-invalid="true"` : '';
+  return layout({
+    title: error ? 'Check an image: error' : 'Check an image',
+    main: markup`<h1>Where does this image come from?</h1>
+<p class="lede">firstseen follows the link to the image, reads its metadata and Content Credentials, and looks for
+earlier copies of the same picture. The report lays out the evidence with what each date rests on.</p>
+${alert}
+<form class="form" method="post" action="/" accept-charset="utf-8">
+<label for="input">Link, or text with links</label>
+<p class="hint" id="input-hint">A post on X, Bluesky, Mastodon, Telegram or Reddit, a news article, an image URL,
+or pasted text with up to ${maxTargets} links.</p>
+<textarea id="input" name="input" required spellcheck="false" autofocus aria-describedby="${describedBy}"${invalid}>${value ?? ''}</textarea>
+<p><button type="submit">Check</button></p>
+</form>`,
+  });
+}

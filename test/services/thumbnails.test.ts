@@ -1,0 +1,86 @@
+// Thumbnails: small, upright, free of the original's metadata, never an exception; kept once per
+// sha256 in Redis.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import sharp from 'sharp';
+import t from 'tap';
+import {
+  keptThumbnails,
+  loadThumbnail,
+  makeThumbnail,
+  storeThumbnail,
+  THUMBNAIL_SIDE,
+  THUMBNAIL_TTL_SECONDS,
+  thumbnailKey,
+} from '../../src/services/thumbnails.js';
+import { REDIS_URL, removePrefix } from '../helpers/app.js';
+import { animatedGif, fixture, pixelBombPng } from '../helpers/images.js';
+
+const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+
+t.test('makeThumbnail: a small WebP of the picture as people see it, without its metadata', async (t) => {
+  const thumb = await makeThumbnail(PHOTO);
+  t.ok(thumb);
+  const meta = await sharp(thumb!).metadata();
+  t.match(meta, { format: 'webp', width: THUMBNAIL_SIDE, height: 240 });
+  t.ok(thumb!.length < 30000, `a few KB (${thumb!.length} bytes)`);
+  t.notOk(meta.exif, 'no EXIF, so no GPS position, in the thumbnail');
+
+  // Stored 400x200, EXIF orientation 6 (rotate 90° clockwise to display): shown 200x400.
+  const sideways = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#246' } })
+    .jpeg()
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
+  t.match(await sharp((await makeThumbnail(sideways))!).metadata(), { width: 160, height: 320 }, 'upright');
+
+  const small = await sharp({ create: { width: 100, height: 50, channels: 3, background: '#fff' } })
+    .png()
+    .toBuffer();
+  t.match(
+    await sharp((await makeThumbnail(small))!).metadata(),
+    { width: 100, height: 50 },
+    'never enlarged',
+  );
+
+  const gif = await sharp((await makeThumbnail(await animatedGif()))!).metadata();
+  t.match(gif, { format: 'webp', width: 160, height: 120 }, 'the first frame of an animation');
+  t.notOk((gif.pages ?? 1) > 1, 'a still image');
+});
+
+t.test('makeThumbnail never throws: null for what it cannot or must not decode', async (t) => {
+  t.equal(await makeThumbnail(Buffer.alloc(0)), null, 'empty');
+  t.equal(await makeThumbnail(Buffer.from('<html>not an image</html>')), null, 'not an image');
+  t.equal(await makeThumbnail(PHOTO.subarray(0, PHOTO.length / 2)), null, 'truncated');
+  const t0 = performance.now();
+  t.equal(await makeThumbnail(pixelBombPng(), { maxPixels: 100_000_000 }), null, 'a decompression bomb');
+  t.ok(performance.now() - t0 < 2000, 'refused before decoding');
+  t.equal(await makeThumbnail(PHOTO, { maxPixels: 1000 }), null, 'over the configured pixel limit');
+});
+
+t.test('storeThumbnail keeps one per sha256, renews it, and reads back', async (t) => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = `fstest_${process.pid}_${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    redis.disconnect();
+    await removePrefix(prefix);
+  });
+  const sha = 'a'.repeat(64);
+  t.equal(thumbnailKey(prefix, sha), `${prefix}:thumb:${sha}`);
+
+  t.equal(await storeThumbnail(redis, prefix, sha, PHOTO), 'stored');
+  const kept = await loadThumbnail(redis, prefix, sha);
+  t.same(kept, await makeThumbnail(PHOTO));
+  const ttl = await redis.ttl(thumbnailKey(prefix, sha));
+  t.ok(ttl > THUMBNAIL_TTL_SECONDS - 60 && ttl <= THUMBNAIL_TTL_SECONDS, 'kept 90 days');
+
+  await redis.expire(thumbnailKey(prefix, sha), 60);
+  t.equal(await storeThumbnail(redis, prefix, sha, Buffer.from('not decoded again')), 'renewed');
+  t.ok((await redis.ttl(thumbnailKey(prefix, sha))) > 60, 'a new sighting renews it');
+  t.same(await loadThumbnail(redis, prefix, sha), kept, 'unchanged');
+
+  const bad = 'b'.repeat(64);
+  t.equal(await storeThumbnail(redis, prefix, bad, Buffer.from('nope')), 'undecodable');
+  t.equal(await loadThumbnail(redis, prefix, bad), null);
+  t.same(await keptThumbnails(redis, prefix, [sha, bad, sha]), new Set([sha]));
+  t.same(await keptThumbnails(redis, prefix, []), new Set());
+});
