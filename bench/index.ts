@@ -4,10 +4,10 @@
 // For each size: 200 queries, each 8 independent random PDQ hashes (the worst case: real dihedral variants
 // share structure), and per query 11 planted neighbours on random variants: 8 at distances spread over
 // 0..31 (every distance covered), 3 at 32..40 that must not come back; half of them with their flipped
-// bits dealt evenly over the index's segments (the worst case for the pigeonhole argument). Planted pHash
-// neighbours ride on the same entries: 4 at 0..10, 2 at 11..14. Everything else is random, with ids like
-// production's (m:<sha256>).
-//   1. A writer instance adds all N through addMany (XADD pipelines + local apply): the insert rate.
+// bits dealt evenly over the index's segments, 12 or 16 (the worst case for the pigeonhole argument).
+// Planted pHash neighbours ride on the same entries: 4 at 0..10, 2 at 11..14. Everything else is random,
+// with ids like production's (m:<sha256>).
+//   1. A writer instance adds all N through addMany (batched XADDs + local apply): the insert rate.
 //   2. A fresh instance starts from the stream: the cold load (restart) time.
 //   3. Query latency (wall and CPU), recall of planted neighbours <= 31, results beyond the threshold
 //      (checked against each stored hash with hammingHex), on both instances; pHash queries as well.
@@ -29,7 +29,9 @@ const QUERIES = Number(process.env.BENCH_INDEX_QUERIES ?? 200);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const THRESHOLD = 31;
 const PHASH_THRESHOLD = 10;
-const SEGMENTS = 12; // as PDQ_SEGMENTS in src/index/hash-index.ts, for the worst-case planting
+// As PDQ_LAYOUT in src/index/hash-index.ts (large levels 12 segments, small ones 16), for the worst-case
+// planting.
+const LAYOUTS = [12, 16];
 const BATCH = 10000;
 const MiB = 2 ** 20;
 
@@ -38,12 +40,12 @@ const say = (msg: string) => process.stderr.write(`${new Date().toISOString().sl
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) say('run with node --expose-gc for meaningful memory figures');
 
-/** `hex` with exactly `d` distinct bits flipped; spread: dealt round-robin over the index's segments. */
-function flip(hex: string, d: number, spread: boolean): string {
+/** `hex` with exactly `d` distinct bits flipped; spread: dealt round-robin over that many segments. */
+function flip(hex: string, d: number, spread = 0): string {
   const buf = Buffer.from(hex, 'hex');
   const total = buf.length * 8;
   const bits = new Set<number>();
-  const segs = spread && total === 256 ? SEGMENTS : 1;
+  const segs = Math.max(1, spread);
   const order = [...Array(segs).keys()].sort(() => Math.random() - 0.5);
   const start = (s: number) => {
     let at = 0;
@@ -86,9 +88,9 @@ function makeQueries() {
       planted.set(id, { query: qi, pdqDistance, variant, phashDistance });
       entries.push({
         id,
-        pdq: flip(q.dihedral[variant] as string, pdqDistance, j % 2 === 0),
+        pdq: flip(q.dihedral[variant] as string, pdqDistance, j % 2 === 0 ? LAYOUTS[(j >> 1) % 2] : 0),
         quality: 90,
-        phash: phashDistance === null ? randomBytes(8).toString('hex') : flip(q.phash, phashDistance, false),
+        phash: phashDistance === null ? randomBytes(8).toString('hex') : flip(q.phash, phashDistance),
       });
     }
   });
@@ -264,6 +266,9 @@ async function run(n: number) {
         heap: perMillion(memReader.heap - mem1.heap, n),
         array_buffers: perMillion(memReader.arrayBuffers - mem1.arrayBuffers, n),
         index_typed_arrays: perMillion(reader.stats().bytes, n),
+        index_typed_arrays_by_part: Object.fromEntries(
+          Object.entries(reader.stats().bytesBy).map(([part, bytes]) => [part, perMillion(bytes, n)]),
+        ),
       },
       writer_instance: {
         rss: perMillion(memWriter.rss - mem0.rss, n),
@@ -295,7 +300,7 @@ for (const n of SIZES) {
       `  pHash (<= ${PHASH_THRESHOLD}): p50 ${r.query_phash.latency_ms.p50} ms, p99 ${r.query_phash.latency_ms.p99} ms, recall ${(r.query_phash.recall * 100).toFixed(2)}%, beyond ${r.query_phash.results_beyond_threshold}`,
       `  insert ${r.insert.per_second}/s (${r.insert.seconds} s); cold load ${r.cold_load.per_second}/s (${r.cold_load.seconds} s)`,
       `  sync delay p50 ${r.sync_delay_ms.p50} ms, p99 ${r.sync_delay_ms.p99} ms`,
-      `  memory per million (MiB): loaded instance RSS ${r.memory_per_million_mib.loaded_instance.rss}, heap ${r.memory_per_million_mib.loaded_instance.heap}, array buffers ${r.memory_per_million_mib.loaded_instance.array_buffers}; writer RSS ${r.memory_per_million_mib.writer_instance.rss}; Redis ${r.memory_per_million_mib.redis_stream}`,
+      `  memory per million (MiB): loaded instance RSS ${r.memory_per_million_mib.loaded_instance.rss}, heap ${r.memory_per_million_mib.loaded_instance.heap}, array buffers ${r.memory_per_million_mib.loaded_instance.array_buffers} (index ${r.memory_per_million_mib.loaded_instance.index_typed_arrays}: ${JSON.stringify(r.memory_per_million_mib.loaded_instance.index_typed_arrays_by_part)}); writer RSS ${r.memory_per_million_mib.writer_instance.rss}; Redis ${r.memory_per_million_mib.redis_stream}`,
       `  load average ${r.load_average.join(' ')}`,
     ].join('\n'),
   );

@@ -8,7 +8,12 @@ import type { Logger } from './logger.js';
 export const HEARTBEAT_INTERVAL_MS = 5000;
 export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
-export function startHeartbeat(redis: Redis, keys: Keys, log: Logger): { stop(): Promise<void> } {
+/** Starts beating; resolves after the first beat, so a process counts as ready once it has started. */
+export async function startHeartbeat(
+  redis: Redis,
+  keys: Keys,
+  log: Logger,
+): Promise<{ stop(): Promise<void> }> {
   const name = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const beat = async () => {
     const now = Date.now();
@@ -16,9 +21,9 @@ export function startHeartbeat(redis: Redis, keys: Keys, log: Logger): { stop():
     // Forget processes that stopped beating long ago (crashed without saying goodbye).
     await redis.zremrangebyscore(keys.workers(), '-inf', now - 10 * HEARTBEAT_TTL_MS);
   };
-  const tick = () => void beat().catch((err: Error) => log.warn({ err: err.message }, 'heartbeat failed'));
-  tick();
-  const timer = setInterval(tick, HEARTBEAT_INTERVAL_MS);
+  const tick = () => beat().catch((err: Error) => log.warn({ err: err.message }, 'heartbeat failed'));
+  await tick();
+  const timer = setInterval(() => void tick(), HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return {
     async stop() {

@@ -32,7 +32,7 @@ export async function startWorkers(
   }
   const ctx = await createWorkerContext(config, log.child({ role: 'worker' }), shared);
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
-  const heartbeat = startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
+  const heartbeat = await startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'workers started');
   return {
     workers,

@@ -67,6 +67,9 @@ export class IdStore {
   private slots: Uint32Array;
   private tags: Uint8Array;
   private distinct = 0;
+  /** Where the last find() stopped: the id's slot or the empty one it would take (-1: unknown). */
+  private probe = -1;
+  private probeTag = 0;
 
   constructor(expected = 1024) {
     this.arena = new Uint8Array(Math.max(1024, expected * 40));
@@ -88,22 +91,36 @@ export class IdStore {
     const h = fnv1a(id, from, to);
     const mask = this.slots.length - 1;
     const tag = h >>> 24;
+    this.probeTag = tag;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const v = this.slots[s] as number;
+      this.probe = s;
       if (v === 0) return -1;
       if (this.tags[s] === tag && this.equals(v - 1, id, from, to)) return v - 1;
     }
   }
 
+  /**
+   * As append, for the id the immediately preceding find() looked up: its slot is known already (the
+   * loader looks every id up first, to replace an older entry).
+   */
+  appendFound(id: Uint8Array, from = 0, to = id.length): number {
+    const s = this.probe;
+    if (s < 0 || this.distinct + 1 > this.slots.length * 0.7) return this.append(id, from, to);
+    this.probe = -1;
+    const e = this.store(id, from, to);
+    if (this.slots[s] === 0) {
+      this.tags[s] = this.probeTag;
+      this.distinct++;
+    }
+    this.slots[s] = e + 1;
+    return e;
+  }
+
   /** Records the id of the next entry (number `count`) and points the id at it. Returns the number. */
   append(id: Uint8Array, from = 0, to = id.length): number {
-    const e = this.count;
-    this.growOffsets(e + 2);
-    this.growArena(this.used + (to - from));
-    this.arena.set(id.subarray(from, to), this.used);
-    this.used += to - from;
-    this.offsets[e + 1] = this.used;
-    this.count = e + 1;
+    this.probe = -1;
+    const e = this.store(id, from, to);
     if (this.distinct + 1 > this.slots.length * 0.7) this.growTable(this.distinct + 1);
     const h = fnv1a(id, from, to);
     const mask = this.slots.length - 1;
@@ -121,6 +138,19 @@ export class IdStore {
         return e;
       }
     }
+  }
+
+  private store(id: Uint8Array, from: number, to: number): number {
+    const e = this.count;
+    this.growOffsets(e + 2);
+    this.growArena(this.used + (to - from));
+    // A byte loop, not arena.set(id.subarray(...)): ids are short, and a view per id is garbage.
+    const arena = this.arena;
+    for (let i = from, at = this.used; i < to; i++, at++) arena[at] = id[i] as number;
+    this.used += to - from;
+    this.offsets[e + 1] = this.used;
+    this.count = e + 1;
+    return e;
   }
 
   /** Entry e's id bytes (a view into the arena: copy before the next append). */
@@ -165,6 +195,7 @@ export class IdStore {
     const cap = tableCapacity(need);
     if (cap <= this.slots.length) return;
     const old = this.slots;
+    this.probe = -1;
     this.slots = new Uint32Array(cap);
     this.tags = new Uint8Array(cap);
     const mask = cap - 1;

@@ -17,20 +17,75 @@
 // A level's bucket is the top `bits` bits of a segment, bits ~ log2(level size) - 1 (capped at the
 // segment's width): bucket tables stay proportional to the level, a few entries per bucket. Probing the
 // top bits within the same radius finds a superset of the segment's neighbours; verification filters.
+// Each level picks its cut: a level costs about probes x entries-per-bucket candidate checks whatever its
+// size, so small levels use many short segments (radius 1: few probes), large ones fewer, longer ones.
 // When the tail is full it becomes a level, and the newest levels merge while the older one is at most
 // twice the size of the newer (a binary counter, as in an LSM tree): O(log n) levels, each entry rebuilt
 // O(log n) times over its life. A bulk load (start-up) builds one level for everything at once.
+// Builds run on the caller's thread: a merge into the largest level pauses the event loop for about a
+// second per few million entries (rare: the rest must reach half its size first).
 // Removal clears `present`; postings keep the entry until its level is rebuilt, and hits skip it.
 import { popcount32 } from '../pipeline/analyze/hamming.js';
 
 /** Widest segment: keeps segment values and bucket masks small non-negative integers. */
 const MAX_SEGMENT_BITS = 28;
-/** Build scratch kept between builds up to this many words (4 MiB). */
-const SCRATCH_KEEP = 2 ** 20;
+/** Build scratch always kept up to 4 MiB. */
+const SCRATCH_KEEP = 4 * 2 ** 20;
+
+/** How a hash is cut into segments, and the probe radii per threshold for that cut. */
+class Layout {
+  readonly segments: number;
+  /** Per segment: first bit (0 = most significant bit of word 0) and width. */
+  readonly start: Uint16Array;
+  readonly width: Uint8Array;
+  /** Segments ordered narrowest first: extra probe radius goes to the cheapest segments. */
+  private readonly byWidth: number[];
+  private readonly radii = new Map<number, Int8Array>();
+
+  constructor(bits: number, segments: number) {
+    if (!Number.isInteger(segments) || segments < 1 || Math.ceil(bits / segments) > MAX_SEGMENT_BITS) {
+      throw new RangeError(`segments must cut ${bits} bits into pieces of at most ${MAX_SEGMENT_BITS}`);
+    }
+    this.segments = segments;
+    this.start = new Uint16Array(segments);
+    this.width = new Uint8Array(segments);
+    for (let s = 0, at = 0; s < segments; s++) {
+      const w = Math.floor(bits / segments) + (s < bits % segments ? 1 : 0);
+      this.start[s] = at;
+      this.width[s] = w;
+      at += w;
+    }
+    this.byWidth = [...this.width.keys()].sort(
+      (a, b) => (this.width[a] as number) - (this.width[b] as number),
+    );
+  }
+
+  /**
+   * Probe radius per segment for threshold D: D + 1 "units" shared out as evenly as possible (the
+   * narrowest segments get the extra ones), radius = units - 1 (-1: that segment need not be probed).
+   * If every segment i differed in more than r_i bits, the distance would be at least
+   * sum(r_i + 1) = D + 1: so some segment is within its radius.
+   */
+  radiiFor(maxDistance: number): Int8Array {
+    let radii = this.radii.get(maxDistance);
+    if (!radii) {
+      const r = new Int8Array(this.segments);
+      const units = maxDistance + 1;
+      this.byWidth.forEach((s, rank) => {
+        const u = Math.floor(units / this.segments) + (rank < units % this.segments ? 1 : 0);
+        r[s] = Math.min(this.width[s] as number, u - 1);
+      });
+      this.radii.set(maxDistance, r);
+      radii = r;
+    }
+    return radii;
+  }
+}
 
 interface Level {
   start: number;
   end: number;
+  layout: Layout;
   /** Per segment: bucket bits (top bits of the segment used as bucket number). */
   bits: Uint8Array;
   /** Per segment: first index of its bucket offsets in `offsets` (2^bits + 1 of them). */
@@ -47,6 +102,13 @@ export interface MultiIndexOptions {
   words: number;
   /** Number of segments the hash is cut into (widths as equal as possible). */
   segments: number;
+  /**
+   * Segments for levels of fewer than `smallLevel` entries (default: as `segments`). Each level costs
+   * about (probes x entries per bucket) candidate checks whatever its size, so small levels want short
+   * segments and radius 1 (few probes); large ones long segments (few entries per bucket).
+   */
+  smallSegments?: number;
+  smallLevel?: number;
   /** Entries kept in the linearly scanned tail before they become a level. */
   tailMax?: number;
   /** Initial room, in entries. */
@@ -55,12 +117,9 @@ export interface MultiIndexOptions {
 
 export class MultiIndex {
   readonly words: number;
-  readonly segments: number;
-  /** Per segment: first bit (0 = most significant bit of word 0) and width. */
-  private readonly start: Uint16Array;
-  private readonly width: Uint8Array;
-  /** Segments ordered narrowest first: extra probe radius goes to the cheapest segments. */
-  private readonly byWidth: number[];
+  private readonly large: Layout;
+  private readonly small: Layout;
+  private readonly smallLevel: number;
   private readonly tailMax: number;
   private hashes: Uint32Array;
   private present: Uint8Array;
@@ -69,7 +128,6 @@ export class MultiIndex {
   private live = 0;
   private levels: Level[] = [];
   private deferSeal = false;
-  private readonly radii = new Map<number, Int8Array>();
   /** Candidates gathered from many small buckets, verified together (see verify). */
   private readonly gathered = new Uint32Array(4096);
   /**
@@ -78,27 +136,16 @@ export class MultiIndex {
    * GiB), and a build that merges levels would otherwise fault in its whole size again every time.
    */
   private spare: Uint32Array[] = [];
+  private slack = 1.25;
   private scratch = new Uint32Array(0);
 
-  constructor({ words, segments, tailMax = 4096, capacity = 1024 }: MultiIndexOptions) {
-    const bits = words * 32;
+  constructor(o: MultiIndexOptions) {
+    const { words, segments, tailMax = 4096, capacity = 1024 } = o;
     if (!Number.isInteger(words) || words < 1) throw new RangeError('words must be a positive integer');
-    if (!Number.isInteger(segments) || segments < 1 || Math.ceil(bits / segments) > MAX_SEGMENT_BITS) {
-      throw new RangeError(`segments must cut ${bits} bits into pieces of at most ${MAX_SEGMENT_BITS}`);
-    }
     this.words = words;
-    this.segments = segments;
-    this.start = new Uint16Array(segments);
-    this.width = new Uint8Array(segments);
-    for (let s = 0, at = 0; s < segments; s++) {
-      const w = Math.floor(bits / segments) + (s < bits % segments ? 1 : 0);
-      this.start[s] = at;
-      this.width[s] = w;
-      at += w;
-    }
-    this.byWidth = [...this.width.keys()].sort(
-      (a, b) => (this.width[a] as number) - (this.width[b] as number),
-    );
+    this.large = new Layout(words * 32, segments);
+    this.small = o.smallSegments ? new Layout(words * 32, o.smallSegments) : this.large;
+    this.smallLevel = o.smallLevel ?? 0;
     this.tailMax = tailMax;
     this.hashes = new Uint32Array(capacity * words);
     this.present = new Uint8Array(capacity);
@@ -131,7 +178,9 @@ export class MultiIndex {
 
   endBulk(): void {
     this.deferSeal = false;
+    this.slack = 1;
     this.seal();
+    this.slack = 1.25;
   }
 
   /**
@@ -171,21 +220,33 @@ export class MultiIndex {
    * Returns the number of candidates whose full hash was compared, for the benchmark.
    */
   search(query: Uint32Array, offset: number, maxDistance: number, sink: HitSink): number {
+    if (!Number.isInteger(maxDistance) || maxDistance < 0) {
+      throw new RangeError('maxDistance must be a non-negative integer');
+    }
     const q = query.subarray(offset, offset + this.words);
-    const radii = this.radiiFor(maxDistance);
     const buf = this.gathered;
     let n = 0;
     let examined = 0;
     for (const level of this.levels) {
-      const { offsets, postings } = level;
-      for (let s = 0; s < this.segments; s++) {
+      const { offsets, postings, layout } = level;
+      const radii = layout.radiiFor(maxDistance);
+      for (let s = 0; s < layout.segments; s++) {
         const r = radii[s] as number;
         if (r < 0) continue;
-        const width = this.width[s] as number;
+        const width = layout.width[s] as number;
         const bits = level.bits[s] as number;
-        const key = segmentValue(q, 0, this.start[s] as number, width) >>> (width - bits);
+        const key = segmentValue(q, 0, layout.start[s] as number, width) >>> (width - bits);
         const masks = maskTable(bits, r);
         const base = level.base[s] as number;
+        // The probed buckets are random places in large tables: touch their offsets, then their first
+        // postings, in loops without branches (many misses in flight, as in verify), before reading
+        // them for real. Measured ~20% less CPU per query at 10 million.
+        let t = 0;
+        for (let m = 0; m < masks.length; m++) t ^= offsets[base + (key ^ (masks[m] as number))] as number;
+        for (let m = 0; m < masks.length; m++) {
+          t ^= postings[offsets[base + (key ^ (masks[m] as number))] as number] as number;
+        }
+        touched.sink ^= t;
         for (let m = 0; m < masks.length; m++) {
           const b = base + (key ^ (masks[m] as number));
           const from = offsets[b] as number;
@@ -220,29 +281,6 @@ export class MultiIndex {
     return n;
   }
 
-  /**
-   * Probe radius per segment for threshold D: D + 1 "units" shared out as evenly as possible (the
-   * narrowest segments get the extra ones), radius = units - 1 (-1: that segment need not be probed).
-   * If every segment i differed in more than r_i bits, the distance would be at least
-   * sum(r_i + 1) = D + 1: so some segment is within its radius.
-   */
-  radiiFor(maxDistance: number): Int8Array {
-    if (!Number.isInteger(maxDistance) || maxDistance < 0) {
-      throw new RangeError('maxDistance must be a non-negative integer');
-    }
-    let radii = this.radii.get(maxDistance);
-    if (!radii) {
-      radii = new Int8Array(this.segments);
-      const units = maxDistance + 1;
-      this.byWidth.forEach((s, rank) => {
-        const u = Math.floor(units / this.segments) + (rank < units % this.segments ? 1 : 0);
-        radii![s] = Math.min(this.width[s] as number, u - 1);
-      });
-      this.radii.set(maxDistance, radii);
-    }
-    return radii;
-  }
-
   /** Turns the tail into a level, then merges levels while the older is at most twice the newer. */
   seal(): void {
     if (this.count > this.sealed) {
@@ -260,11 +298,10 @@ export class MultiIndex {
       this.release(older);
       this.release(newer);
     }
-    // Scratch sized for a bulk load is not kept; spares are kept up to half the levels' size (oldest
-    // dropped first).
-    if (this.scratch.length > SCRATCH_KEEP) this.scratch = new Uint32Array(0);
+    // Scratch and spares are kept within a fraction of the levels' size (oldest spares dropped first).
     let levelBytes = 0;
     for (const l of this.levels) levelBytes += l.offsets.buffer.byteLength + l.postings.buffer.byteLength;
+    if (this.scratch.byteLength > Math.max(SCRATCH_KEEP, levelBytes / 8)) this.scratch = new Uint32Array(0);
     let spareBytes = this.spare.reduce((sum, a) => sum + a.byteLength, 0);
     while (this.spare.length > 0 && spareBytes > levelBytes / 2) {
       spareBytes -= (this.spare.shift() as Uint32Array).byteLength;
@@ -279,7 +316,8 @@ export class MultiIndex {
         if (best < 0 || a.length < (this.spare[best] as Uint32Array).length) best = i;
       }
     });
-    if (best < 0) return new Uint32Array(length);
+    // Fresh arrays get some slack (not in a bulk load), so that a later, larger build can reuse them.
+    if (best < 0) return new Uint32Array(Math.ceil(length * this.slack)).subarray(0, length);
     const [a] = this.spare.splice(best, 1);
     return (a as Uint32Array).subarray(0, length);
   }
@@ -294,9 +332,11 @@ export class MultiIndex {
    * of landing at random in tables of up to 16 MiB: ~4x faster than one counting sort at 10 million.
    */
   private build(start: number, end: number): Level {
-    const { words, segments, hashes, present } = this;
+    const { words, hashes, present } = this;
     let n = 0;
     for (let e = start; e < end; e++) n += present[e] as number;
+    const layout = n < this.smallLevel ? this.small : this.large;
+    const segments = layout.segments;
     if (this.scratch.length < 4 * n) this.scratch = new Uint32Array(4 * n);
     const entries = this.scratch.subarray(0, n);
     const keys = this.scratch.subarray(n, 2 * n);
@@ -307,7 +347,7 @@ export class MultiIndex {
     const base = new Uint32Array(segments);
     let total = 0;
     for (let s = 0; s < segments; s++) {
-      bits[s] = Math.min(this.width[s] as number, Math.max(1, Math.ceil(Math.log2(Math.max(2, n))) - 1));
+      bits[s] = Math.min(layout.width[s] as number, Math.max(1, Math.ceil(Math.log2(Math.max(2, n))) - 1));
       base[s] = total;
       total += (1 << (bits[s] as number)) + 1;
     }
@@ -317,8 +357,8 @@ export class MultiIndex {
     const parts = new Uint32Array(257);
     for (let s = 0; s < segments; s++) {
       const b = bits[s] as number;
-      const width = this.width[s] as number;
-      bucketKeys(hashes, words, entries, this.start[s] as number, width, width - b, keys);
+      const width = layout.width[s] as number;
+      bucketKeys(hashes, words, entries, layout.start[s] as number, width, width - b, keys);
       const highBits = Math.min(8, b);
       const lowBits = b - highBits;
       // Partition by the top bits.
@@ -366,7 +406,7 @@ export class MultiIndex {
       }
       offsets[b0 + (1 << b)] = s * n + n;
     }
-    return { start, end, bits, base, offsets, postings };
+    return { start, end, layout, bits, base, offsets, postings };
   }
 }
 

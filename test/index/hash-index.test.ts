@@ -7,7 +7,6 @@ import t, { type Test } from 'tap';
 import { keys } from '../../src/keys.js';
 import { hammingHex } from '../../src/pipeline/analyze/hamming.js';
 import { createHashIndex, type HashIndex, type HashIndexOptions } from '../../src/index/hash-index.js';
-import { decodeId, encodeId } from '../../src/index/ids.js';
 import { encodeEntry, encodeRemoval } from '../../src/index/record.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,23 +55,6 @@ async function eventually(check: () => boolean, ms = 1000): Promise<number> {
   }
   return performance.now() - t0;
 }
-
-t.test('ids: compact encoding round-trips, and equal ids encode equally', async (t) => {
-  const sha = hex(32);
-  for (const id of [
-    `m:${sha}`,
-    `b:bank-1:${hex(8)}`,
-    'b:x:ABCDEF0123456789ab',
-    'plain',
-    'é:ü/文字',
-    `m:${sha}f`,
-    sha,
-  ]) {
-    t.equal(decodeId(encodeId(id)), id, id);
-  }
-  t.ok(encodeId(`m:${sha}`).length <= 36, 'an m:<sha256> id takes 36 bytes');
-  t.throws(() => encodeId(''), RangeError);
-});
 
 t.test('PDQ: hits within the threshold on any dihedral variant, reported with the variant', async (t) => {
   const { open } = await setup(t);

@@ -66,6 +66,9 @@ function distance(a: Uint32Array, ai: number, b: Uint32Array, bi: number, words:
 interface Case {
   words: number;
   segments: number;
+  /** Levels under `smallLevel` entries cut into `smallSegments` (as the PDQ index does). */
+  smallSegments?: number;
+  smallLevel?: number;
   random: number;
   queries: number;
   plantedUpTo: number;
@@ -83,6 +86,7 @@ function runCase(t: Test, c: Case, seed: number) {
     for (let d = 0; d <= c.plantedUpTo; d++) {
       rows.push(plant(queries, q * words, words, d, next));
       rows.push(plant(queries, q * words, words, d, next, c.segments));
+      if (c.smallSegments) rows.push(plant(queries, q * words, words, d, next, c.smallSegments));
     }
   }
   // Shuffle, so planted neighbours land in every level and in the tail.
@@ -93,8 +97,9 @@ function runCase(t: Test, c: Case, seed: number) {
   const all = new Uint32Array(rows.length * words);
   rows.forEach((r, i) => all.set(r, i * words));
 
-  const incremental = new MultiIndex({ words, segments: c.segments, tailMax: Math.max(97, c.random >> 6) });
-  const bulk = new MultiIndex({ words, segments: c.segments });
+  const layout = { segments: c.segments, smallSegments: c.smallSegments, smallLevel: c.smallLevel };
+  const incremental = new MultiIndex({ words, ...layout, tailMax: Math.max(97, c.random >> 6) });
+  const bulk = new MultiIndex({ words, ...layout });
   bulk.beginBulk();
   // Entry numbers with gaps (entries without this kind of hash), as the facade produces them.
   rows.forEach((_, i) => {
@@ -135,7 +140,8 @@ function runCase(t: Test, c: Case, seed: number) {
         if (got.size !== expected.size) mismatches++;
         for (const [e, d] of expected) if (got.get(e) !== d) mismatches++;
       }
-      t.equal(mismatches, 0, `${name}, ${words * 32} bits / ${c.segments} segments, threshold ${max}`);
+      const cut = c.smallSegments ? `${c.segments} (small levels ${c.smallSegments})` : c.segments;
+      t.equal(mismatches, 0, `${name}, ${words * 32} bits / ${cut} segments, threshold ${max}`);
     }
   }
   t.ok(checked > c.queries, 'the planted neighbours were found');
@@ -153,6 +159,23 @@ t.test('PDQ (256 bits, 12 segments): same hits as brute force at every threshold
       thresholds: [0, 1, 7, 12, 31, 32, 40],
     },
     1,
+  );
+});
+
+t.test('PDQ as the index cuts it: 12 segments, small levels 16; same hits as brute force', async (t) => {
+  runCase(
+    t,
+    {
+      words: 8,
+      segments: 12,
+      smallSegments: 16,
+      smallLevel: 3000,
+      random: 6000,
+      queries: 8,
+      plantedUpTo: 40,
+      thresholds: [0, 9, 31, 33],
+    },
+    9,
   );
 });
 

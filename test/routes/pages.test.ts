@@ -181,7 +181,12 @@ t.test('a check page: reloads while running, then the report; JSON or HTML on /v
   const page = await app.inject({ method: 'GET', url: `/checks/${id}`, headers: BASIC });
   t.notMatch(page.body, 'http-equiv="refresh"');
   t.match(page.body, /<h1>Provenance report<\/h1>/);
-  t.match(page.body, 'No thumbnail kept');
+  // The worker kept a thumbnail while analyzing: the page shows it.
+  t.match(page.body, `<img src="/v1/media/${PHOTO_SHA}/thumbnail" alt="The checked image">`);
+  t.ok(await app.redis.exists(thumbnailKey(config.keyPrefix, PHOTO_SHA)), 'kept by the pipeline');
+  await app.redis.del(thumbnailKey(config.keyPrefix, PHOTO_SHA));
+  const without = await app.inject({ method: 'GET', url: `/checks/${id}`, headers: BASIC });
+  t.match(without.body, 'No thumbnail kept', 'and says so when there is none');
   await storeThumbnail(app.redis, config.keyPrefix, PHOTO_SHA, PHOTO);
   const withThumb = await app.inject({ method: 'GET', url: `/checks/${id}`, headers: BASIC });
   t.match(withThumb.body, `<img src="/v1/media/${PHOTO_SHA}/thumbnail" alt="The checked image">`);
