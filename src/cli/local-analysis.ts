@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { REPORT_SCHEMA_VERSION, type MediaItem, type Report } from '../../schemas/report.js';
 import { isMediaError } from '../errors.js';
 import { analyzeImage } from '../pipeline/analyze/index.js';
+import { probeFields } from '../pipeline/process-check.js';
 import { probeMedia } from '../pipeline/probe.js';
 import { buildProvenance, type ProvenanceThresholds } from '../pipeline/provenance.js';
 
@@ -47,14 +48,7 @@ export async function analyzeFile(path: string, options: LocalAnalysisOptions): 
   };
   try {
     const probe = await timed(item, 'probe', () => probeMedia(bytes, null, options.maxInputPixels));
-    Object.assign(item, {
-      mime: probe.mime,
-      declared_mime: probe.declared_mime,
-      mime_mismatch: probe.mime_mismatch,
-      format: probe.format,
-      ...(probe.width !== undefined && { width: probe.width, height: probe.height }),
-      ...(probe.frames !== undefined && { animated: probe.animated, frames: probe.frames }),
-    });
+    Object.assign(item, probeFields(probe));
     if (probe.kind === 'image') {
       const { timings_ms, error, ...parts } = await analyzeImage(bytes, probe, {
         maxInputPixels: options.maxInputPixels,

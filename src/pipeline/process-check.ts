@@ -16,7 +16,7 @@ import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
-import { probeMedia } from './probe.js';
+import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
 import type { TtlCache } from './resolve/wayback.js';
@@ -167,14 +167,7 @@ async function processMedia(
     const probe = await timed('probe', () =>
       probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels),
     );
-    Object.assign(item, {
-      mime: probe.mime,
-      declared_mime: probe.declared_mime,
-      mime_mismatch: probe.mime_mismatch,
-      format: probe.format,
-      ...(probe.width !== undefined && { width: probe.width, height: probe.height }),
-      ...(probe.frames !== undefined && { animated: probe.animated, frames: probe.frames }),
-    });
+    Object.assign(item, probeFields(probe));
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, { maxInputPixels: deps.maxInputPixels });
       const keep = deps.thumbnails;
@@ -213,6 +206,18 @@ async function processMedia(
     }
   }
   return item;
+}
+
+/** What the probe found, as report fields (shared with the CLI's local analysis). */
+export function probeFields(probe: Probe): Partial<MediaItem> {
+  return {
+    mime: probe.mime,
+    declared_mime: probe.declared_mime,
+    mime_mismatch: probe.mime_mismatch,
+    format: probe.format,
+    ...(probe.width !== undefined && { width: probe.width, height: probe.height }),
+    ...(probe.frames !== undefined && { animated: probe.animated, frames: probe.frames }),
+  };
 }
 
 /** The bytes of a media URL, or of an uploaded file. */
