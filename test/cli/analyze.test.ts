@@ -1,13 +1,11 @@
 // `firstseen analyze`: the analysis in the CLI's own process, with no service, no Redis and no network.
 // The child runs with REDIS_URL pointing at a closed port and with every way of opening a connection
 // (sockets, DNS, fetch) replaced by a function that throws: it must succeed all the same.
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import t from 'tap';
+import { firstseen } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/media-server.js';
-
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 
 // Loaded after tsx, before the CLI: any connection attempt throws (and the CLI would exit 1 with it).
 const NO_NETWORK = `data:text/javascript,${encodeURIComponent(
@@ -18,21 +16,6 @@ const NO_NETWORK = `data:text/javascript,${encodeURIComponent(
     'dns.lookup = no; dns.promises.lookup = no; dns.resolve = no; globalThis.fetch = no;',
   ].join('\n'),
 )}`;
-
-function firstseen(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', NO_NETWORK, MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -47,8 +30,8 @@ t.test('analyze: GPS and capture date; C2PA valid as JSON; no Redis, no network'
   const gps = resolve(FIXTURES, 'exif-samples/jpg/gps/DSCN0010.jpg');
   const ca = resolve(FIXTURES, 'c2pa/CA.jpg');
   const [text, json] = await Promise.all([
-    firstseen(['analyze', gps], env),
-    firstseen(['analyze', ca, '--json'], env),
+    firstseen(['analyze', gps], env, { preload: [NO_NETWORK] }),
+    firstseen(['analyze', ca, '--json'], env, { preload: [NO_NETWORK] }),
   ]);
 
   t.equal(text.code, 0, `exit 0 (${text.stderr})`);

@@ -1,31 +1,14 @@
 // `firstseen bank import`: how a list is cut into chunks (in-process), then a generated list of a few
 // thousand rows loaded by the CLI as a child process in several requests, and resumed with --skip-rows.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
+import { firstseen } from '../helpers/cli.js';
 import { chunkCsv, csvRecords, isHeader, surveyCsv, type Chunk } from '../../src/cli/csv-chunks.js';
 import { renderBar } from '../../src/cli/progress.js';
 import { run } from '../../src/cli/run.js';
 import { AUTH, buildTestServer, get, TEST_KEY } from '../helpers/app.js';
-
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function firstseen(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

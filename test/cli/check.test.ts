@@ -1,31 +1,15 @@
 // `firstseen check` as a user runs it: the CLI as a child process against a real service (listening on a
 // port, with its workers and Redis) and a local image host.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
+import { firstseen } from '../helpers/cli.js';
 import { run } from '../../src/cli/run.js';
 import { buildTestServer, TEST_KEY } from '../helpers/app.js';
 import { FIXTURES, startMediaServer } from '../helpers/media-server.js';
 
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-
 /** Runs `firstseen …` with only the environment given (plus PATH), and `input` on stdin. */
-function firstseen(args: string[], env: Record<string, string>, input: string | Buffer = '') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 t.test('check: a URL, a file, text on stdin, --json; a bad key; a missing key', async (t) => {
   const { app } = await buildTestServer(t);
@@ -39,11 +23,9 @@ t.test('check: a URL, a file, text on stdin, --json; a bad key; a missing key', 
   const [byUrl, upload, text, badKey, noKey] = await Promise.all([
     firstseen(['check', `${media.base}/${gps}`], env),
     firstseen(['check', resolve(FIXTURES, 'c2pa/CA.jpg'), '--json'], env),
-    firstseen(
-      ['check', '-'],
-      env,
-      `Seen today: ${media.base}/exif-samples/jpg/Canon_40D.jpg\nand ${media.base}/c2pa/CA.jpg (no, it is old)`,
-    ),
+    firstseen(['check', '-'], env, {
+      input: `Seen today: ${media.base}/exif-samples/jpg/Canon_40D.jpg\nand ${media.base}/c2pa/CA.jpg (no, it is old)`,
+    }),
     firstseen(['check', `${media.base}/${gps}`], { ...env, FIRSTSEEN_API_KEY: 'fsk_not_a_key_at_all_00' }),
     firstseen(['check', `${media.base}/${gps}`], { FIRSTSEEN_URL: env.FIRSTSEEN_URL }),
   ]);

@@ -3,7 +3,7 @@
 // read is reported `unreadable` with the reason.
 import type { Metadata } from '../../../schemas/metadata.js';
 import { buildMetadata } from './metadata/normalize.js';
-import { readSources } from './metadata/sources.js';
+import { failed, readSources } from './metadata/sources.js';
 
 export type { Metadata } from '../../../schemas/metadata.js';
 
@@ -20,18 +20,7 @@ export async function readMetadata(bytes: Buffer, format: string): Promise<Metad
   } catch (err) {
     // The readers are meant to turn every malformed input into warnings; this is the last line of defence.
     const reason = `unexpected error while reading metadata (${err instanceof Error ? err.message : String(err)})`;
-    return buildMetadata(
-      {
-        exif: null,
-        exifFound: false,
-        xmp: [],
-        icc: null,
-        warnings: [],
-        unreadable: reason,
-        incomplete: null,
-      },
-      format,
-    );
+    return buildMetadata(failed(reason), format);
   }
 }
 

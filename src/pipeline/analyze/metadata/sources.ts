@@ -36,7 +36,8 @@ const WALKERS = new Map<string, (bytes: Buffer) => ContainerBlocks>([
 const TIFF_MAGIC = ['49492a00', '4d4d002a'];
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-const failed = (reason: string): Sources => ({
+/** What a reading that failed as a whole says: nothing, and why. */
+export const failed = (reason: string): Sources => ({
   exif: null,
   exifFound: false,
   xmp: [],
