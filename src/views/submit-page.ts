@@ -1,5 +1,5 @@
-// The submission form at `/`: one box for a link or pasted text, posted as an ordinary form (no
-// script), answered with a redirect to the check's page.
+// The submission form at `/`: one box for a link or pasted text, or a file to upload, posted as an
+// ordinary form (no script), answered with a redirect to the check's page.
 import { markup } from './html.js';
 import { layout } from './layout.js';
 
@@ -8,9 +8,13 @@ export interface SubmitPageOptions {
   value?: string | undefined;
   error?: string | undefined;
   maxTargets: number;
+  /** The largest file the form accepts (FETCH_MAX_BYTES, as for downloads). */
+  maxFileBytes: number;
 }
 
-export function renderSubmitPage({ value, error, maxTargets }: SubmitPageOptions): string {
+export const megabytes = (bytes: number) => Math.floor(bytes / 1e5) / 10;
+
+export function renderSubmitPage({ value, error, maxTargets, maxFileBytes }: SubmitPageOptions): string {
   const alert = error
     ? markup`<div class="notice error" role="alert" id="input-error"><p>${error}</p></div>`
     : '';
@@ -22,11 +26,14 @@ export function renderSubmitPage({ value, error, maxTargets }: SubmitPageOptions
 <p class="lede">firstseen follows the link to the image, reads its metadata and Content Credentials, and looks for
 earlier copies of the same picture. The report lays out the evidence with what each date rests on.</p>
 ${alert}
-<form class="form" method="post" action="/" accept-charset="utf-8">
+<form class="form" method="post" action="/" accept-charset="utf-8" enctype="multipart/form-data">
 <label for="input">Link, or text with links</label>
 <p class="hint" id="input-hint">A post on X, Bluesky, Mastodon, Telegram or Reddit, a news article, an image URL,
 or pasted text with up to ${maxTargets} links.</p>
-<textarea id="input" name="input" required spellcheck="false" autofocus aria-describedby="${describedBy}"${invalid}>${value ?? ''}</textarea>
+<textarea id="input" name="input" spellcheck="false" autofocus aria-describedby="${describedBy}"${invalid}>${value ?? ''}</textarea>
+<label for="file">Or an image or video file</label>
+<p class="hint" id="file-hint">Up to ${megabytes(maxFileBytes)} MB, from your computer or phone.</p>
+<input type="file" id="file" name="file" accept="image/*,video/*" aria-describedby="file-hint">
 <p><button type="submit">Check</button></p>
 </form>`,
   });

@@ -1,6 +1,7 @@
 // A fact-checker in a real browser (Debian's chromium driven by playwright-core), with JavaScript
 // off: signs in with the API key, submits a link on the form, lands on the report as it finishes,
-// sees the signals and, for a second copy of the same image, the match side by side. A hostile EXIF
+// sees the signals and, for a second copy of the same image, the match side by side; then uploads a
+// file from the form. A hostile EXIF
 // field shows as text. Screenshots go to test/artifacts/ (not committed) for people to look at.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -113,6 +114,20 @@ t.test('the form, a report page, a match side by side, and a hostile EXIF string
     );
   }
   await page.screenshot({ path: resolve(ARTIFACTS, 'report.png'), fullPage: true });
+
+  // A file from the person's own computer, chosen on the same form: the photo saved again as PNG (its
+  // EXIF gone), as it comes out of a chat app. It is found as the same picture as the one seen first.
+  const resaved = await sharp(photo).png().toBuffer();
+  await page.goto(`${base}/`);
+  await page.setInputFiles('#file', { name: 'from-chat.png', mimeType: 'image/png', buffer: resaved });
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/checks\/chk_/);
+  await page.locator('h1', { hasText: 'Provenance report' }).waitFor({ timeout: 20000 });
+  t.ok(await page.getByText('from-chat.png').first().isVisible(), 'the uploaded file, by its name');
+  const near = page.locator('.match[data-kind="near_duplicate"]');
+  t.ok((await near.count()) >= 1, 'matched as the same picture');
+  t.match(await near.first().textContent(), `${media.base}/news/flood.jpg`, 'first seen on the news site');
+  await page.screenshot({ path: resolve(ARTIFACTS, 'report-upload.png'), fullPage: true });
   await page.emulateMedia({ media: 'print' });
   await page.screenshot({ path: resolve(ARTIFACTS, 'report-print.png'), fullPage: true });
   await page.emulateMedia({ media: 'screen' });

@@ -129,7 +129,7 @@ t.test('the form: submit a link, get redirected to the check page', async (t) =>
   t.equal((await waitForCheck(app, textId)).targets.length, 2);
 
   for (const [input, message] of [
-    ['', /Paste a link, or some text with links, first\./],
+    ['', /Paste a link, or some text with links, or choose a file\./],
     ['no links in here', /Give a &quot;url&quot; or a &quot;text&quot; with at least one http\(s\) link/],
   ] as const) {
     const bad = await app.inject({
@@ -157,6 +157,82 @@ t.test('the form: submit a link, get redirected to the check page', async (t) =>
     t.equal(forged.statusCode, 403, `cross-site post refused (${Object.keys(headers)[0]})`);
     t.match(forged.body, /Cross-site form submissions are refused/);
   }
+});
+
+/** A multipart body as a browser sends the form: the text field, then the file field (maybe empty). */
+function multipartForm(input: string, file: { name: string; type: string; bytes: Buffer } | null) {
+  const boundary = '----firstseenFormBoundary7MA4YWxkTrZu0gW';
+  const part = (headers: string, body: Buffer | string) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`),
+      Buffer.from(body),
+      Buffer.from('\r\n'),
+    ]);
+  const payload = Buffer.concat([
+    part('Content-Disposition: form-data; name="input"', input),
+    file
+      ? part(
+          `Content-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}`,
+          file.bytes,
+        )
+      : part(
+          'Content-Disposition: form-data; name="file"; filename=""\r\nContent-Type: application/octet-stream',
+          '',
+        ),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+t.test('the form: upload a file, or links, as a browser sends them (multipart)', async (t) => {
+  const { app } = await buildTestServer(t, { FETCH_MAX_BYTES: String(PHOTO.length + 10) });
+  const media = await startMediaServer(t);
+  const form = await app.inject({ method: 'GET', url: '/', headers: BASIC });
+  t.match(form.body, /<form [^>]*enctype="multipart\/form-data"/);
+  t.match(form.body, /<input type="file" id="file" name="file" accept="image\/\*,video\/\*"/);
+
+  const post = (body: ReturnType<typeof multipartForm>) =>
+    app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { ...BASIC, ...body.headers, 'sec-fetch-site': 'same-origin' },
+      payload: body.payload,
+    });
+  const uploaded = await post(multipartForm('', { name: 'flood <1>.jpg', type: 'image/jpeg', bytes: PHOTO }));
+  t.equal(uploaded.statusCode, 303, 'a file alone is checked');
+  const id = (uploaded.headers.location as string).split('/').pop() as string;
+  const done = await waitForCheck(app, id);
+  t.equal(done.status, 'done');
+  t.equal(done.targets[0]?.url, `upload:${PHOTO_SHA}`, 'the bytes, by their sha256');
+  t.equal(done.report?.media[0]?.sha256, PHOTO_SHA);
+  t.equal(done.report?.media[0]?.status, 'ok');
+  const page = await app.inject({ method: 'GET', url: `/checks/${id}`, headers: BASIC });
+  t.match(page.body, 'Uploaded file <code>flood _1_.jpg</code>', 'its name, made harmless');
+
+  const url = `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg`;
+  const linked = await post(multipartForm(url, null));
+  t.equal(linked.statusCode, 303, 'links typed on the multipart form, with no file chosen');
+  const linkedId = (linked.headers.location as string).split('/').pop() as string;
+  t.same((await waitForCheck(app, linkedId)).targets, [{ input: url, url }]);
+
+  const both = await post(multipartForm(url, { name: 'a.jpg', type: 'image/jpeg', bytes: PHOTO }));
+  t.equal(both.statusCode, 400);
+  t.match(both.body, /Check a file or links, one at a time/);
+  t.match(both.body, `>${url}</textarea>`, 'what was typed is kept');
+
+  const big = await post(
+    multipartForm('', {
+      name: 'big.jpg',
+      type: 'image/jpeg',
+      bytes: Buffer.concat([PHOTO, Buffer.alloc(64)]),
+    }),
+  );
+  t.equal(big.statusCode, 400, 'a file over FETCH_MAX_BYTES');
+  t.match(big.body, /That file is larger than [\d.]+ MB\./);
+
+  const nothing = await post(multipartForm('  ', null));
+  t.equal(nothing.statusCode, 400);
+  t.match(nothing.body, /or choose a file/);
 });
 
 t.test('a check page: reloads while running, then the report; JSON or HTML on /v1/checks/:id', async (t) => {

@@ -1,5 +1,6 @@
-// The submission form's plumbing: urlencoded bodies, refusing cross-site posts, and turning what was
-// typed into a check request.
+// The submission form's plumbing: urlencoded and multipart bodies (a file chosen on the form), refusing
+// cross-site posts, and turning what was typed into a check request.
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CheckRequest } from '../../../schemas/check.js';
 import { HttpErrors } from '../../errors.js';
@@ -16,6 +17,47 @@ export function addFormParser(scope: FastifyInstance): void {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     },
   );
+}
+
+/**
+ * Multipart bodies, in this scope only: one file of at most `maxFileBytes` and the one text field. The
+ * API's own upload route takes the raw body instead; browsers can only send a file as multipart.
+ */
+export async function addMultipart(scope: FastifyInstance, maxFileBytes: number): Promise<void> {
+  await scope.register(multipart, {
+    limits: { files: 1, fileSize: maxFileBytes, fields: 4, fieldSize: MAX_INPUT_LENGTH * 4, parts: 6 },
+  });
+}
+
+/** What the form sent: the typed text, and the chosen file if any (a browser sends an empty one if not). */
+export interface FormInput {
+  input: string;
+  file: { bytes: Buffer; filename: string } | null;
+}
+
+/** The file that did not fit: the form comes back saying so. */
+export class FileTooLarge extends Error {}
+
+export async function readForm(request: FastifyRequest): Promise<FormInput> {
+  if (!request.isMultipart()) {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    return { input: typeof body.input === 'string' ? body.input : '', file: null };
+  }
+  const out: FormInput = { input: '', file: null };
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.fieldname === 'file' && bytes.length > 0) out.file = { bytes, filename: part.filename };
+      } else if (part.fieldname === 'input' && typeof part.value === 'string') {
+        out.input = part.value;
+      }
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new FileTooLarge();
+    throw err;
+  }
+  return out;
 }
 
 /**

@@ -11,9 +11,17 @@ import { keptThumbnails } from '../../services/thumbnails.js';
 import { renderCheckPage } from '../../views/check-page.js';
 import { renderErrorPage } from '../../views/error-page.js';
 import { PAGE_CSP } from '../../views/layout.js';
-import { renderSubmitPage } from '../../views/submit-page.js';
+import { megabytes, renderSubmitPage } from '../../views/submit-page.js';
 import mediaRoutes from '../media.js';
-import { addFormParser, checkRequestOf, MAX_INPUT_LENGTH, sameOriginOnly } from './form.js';
+import {
+  addFormParser,
+  addMultipart,
+  checkRequestOf,
+  FileTooLarge,
+  MAX_INPUT_LENGTH,
+  readForm,
+  sameOriginOnly,
+} from './form.js';
 import { HTML_ONLY, htmlConstraint } from './negotiate.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -28,6 +36,14 @@ export default async function pagesRoutes(app: FastifyInstance) {
 async function htmlPages(app: FastifyInstance) {
   if (!app.hasConstraintStrategy(htmlConstraint.name)) app.addConstraintStrategy(htmlConstraint);
   addFormParser(app);
+  await addMultipart(app, app.config.fetch.maxBytes);
+  const formPage = (value?: string, error?: string) =>
+    renderSubmitPage({
+      value,
+      error,
+      maxTargets: app.config.maxTargets,
+      maxFileBytes: app.config.fetch.maxBytes,
+    });
 
   // onSend, not onRequest: it also runs when the auth hook refused the key before any of ours ran.
   app.addHook('onSend', async (request, reply, payload) => {
@@ -55,7 +71,7 @@ async function htmlPages(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { input } = request.query as { input?: string };
-      return reply.type(HTML).send(renderSubmitPage({ value: input, maxTargets: app.config.maxTargets }));
+      return reply.type(HTML).send(formPage(input));
     },
   );
 
@@ -63,18 +79,34 @@ async function htmlPages(app: FastifyInstance) {
     '/',
     { onRequest: sameOriginOnly, preHandler: app.requireScope('submit'), schema: hidden },
     async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const input = typeof body.input === 'string' ? body.input : '';
-      const again = (error: string) =>
-        reply
-          .code(400)
-          .type(HTML)
-          .send(renderSubmitPage({ value: input, error, maxTargets: app.config.maxTargets }));
-      if (!input.trim()) return again('Paste a link, or some text with links, first.');
+      let input = '';
+      const again = (error: string) => reply.code(400).type(HTML).send(formPage(input, error));
+      let form;
+      try {
+        form = await readForm(request);
+      } catch (err) {
+        if (err instanceof FileTooLarge)
+          return again(`That file is larger than ${megabytes(app.config.fetch.maxBytes)} MB.`);
+        throw err;
+      }
+      input = form.input;
+      if (form.file && input.trim())
+        return again('Check a file or links, one at a time: clear the text box or the file.');
+      if (!form.file && !input.trim())
+        return again('Paste a link, or some text with links, or choose a file.');
       if (input.length > MAX_INPUT_LENGTH) return again(`That is more than ${MAX_INPUT_LENGTH} characters.`);
       try {
-        const accepted = await app.checks.submit(checkRequestOf(input), request.principal!);
-        request.log.info({ check_id: accepted.id, reused: accepted.reused }, 'check submitted from the form');
+        const accepted = form.file
+          ? await app.checks.submitUpload(
+              form.file.bytes,
+              { filename: form.file.filename },
+              request.principal!,
+            )
+          : await app.checks.submit(checkRequestOf(input), request.principal!);
+        request.log.info(
+          { check_id: accepted.id, reused: accepted.reused, file: !!form.file },
+          'check submitted from the form',
+        );
         return reply.redirect(`/checks/${accepted.id}`, 303);
       } catch (err) {
         // The service's 400s (no link, not a URL, too many links) are the user's to fix, on the form.
