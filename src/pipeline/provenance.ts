@@ -49,7 +49,12 @@ function describeAge(ms: number): string {
   if (days >= 730) return `${Math.floor(days / 365)} years`;
   if (days >= 60) return `${Math.floor(days / 30)} months`;
   if (days >= 2) return `${Math.floor(days)} days`;
-  return `${Math.max(1, Math.round(ms / HOUR))} hours`;
+  const hours = Math.round(ms / HOUR);
+  if (hours >= 2) return `${hours} hours`;
+  if (hours === 1) return 'an hour';
+  // Only seen when RECYCLED_MARGIN_HOURS is below 1 (a newsroom watching a breaking story closely).
+  const minutes = Math.round(ms / 60_000);
+  return minutes >= 2 ? `${minutes} minutes` : 'moments';
 }
 
 function timeline(input: ProvenanceInput): TimelineEvent[] {

@@ -66,7 +66,17 @@ t.test('a match from yesterday is not recycled; the margin is configurable', asy
     matches: [recent],
     thresholds: { ...TH, recycledMarginHours: 1 },
   });
-  t.match(strict.signals, [{ code: 'recycled', message: /before this check/ }]);
+  t.match(strict.signals, [{ code: 'recycled', message: /seen 26 hours before this check/ }]);
+  // Short gaps read as people say them, never "1 hours".
+  const message = (first_seen_at: string) =>
+    buildProvenance({
+      ...base,
+      matches: [seen({ first_seen_at })],
+      thresholds: { ...TH, recycledMarginHours: 0 },
+    }).signals.find((s) => s.code === 'recycled')?.message;
+  t.match(message('2026-11-20T09:00:00Z'), /seen an hour before this check/);
+  t.match(message('2026-11-20T09:48:00Z'), /seen 12 minutes before this check/);
+  t.match(message('2026-11-20T09:59:30Z'), /seen moments before this check/);
 });
 
 t.test('bank matches carry the label and verdict; a debunked bank is high severity', async (t) => {
