@@ -2,7 +2,8 @@
 // as its source, so the strength is always shown next to it, in words.
 import type { TimelineEvent } from '../../schemas/provenance.js';
 import { formatTime } from './format.js';
-import { externalLink, markup, type SafeHtml } from './html.js';
+import { sourceText } from './file.js';
+import { markup, type SafeHtml } from './html.js';
 
 const STRENGTHS: Record<string, { cls: string; word: string; why: string }> = {
   strong: { cls: 'strong', word: 'Strong', why: 'a platform’s or an archive’s own record' },
@@ -43,13 +44,13 @@ export function earliestSighting(event: TimelineEvent | null): SafeHtml {
 <p class="when">${formatTime(event.at)}</p>
 <p>${event.description}</p>
 <p>Rests on: ${strengthBadge(event.strength)} ${why}</p>
-${event.url ? markup`<p>Source: ${externalLink(event.url)}</p>` : ''}
+${event.url ? markup`<p>Source: ${sourceText(event.url)}</p>` : ''}
 </section>`;
 }
 
 function timelineRow(e: TimelineEvent): SafeHtml {
   const note = e.note ? markup`<br><span class="muted">${e.note}</span>` : '';
-  const source = e.url ? externalLink(e.url) : markup`<span class="muted">—</span>`;
+  const source = e.url ? sourceText(e.url) : markup`<span class="muted">—</span>`;
   return markup`<tr data-kind="${e.kind}">
 <td>${formatTime(e.at)}</td>
 <td><strong>${KINDS[e.kind] ?? e.kind}</strong><br>${e.description}</td>

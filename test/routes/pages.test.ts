@@ -208,6 +208,7 @@ t.test('the form: upload a file, or links, as a browser sends them (multipart)',
   t.equal(done.report?.media[0]?.status, 'ok');
   const page = await app.inject({ method: 'GET', url: `/checks/${id}`, headers: BASIC });
   t.match(page.body, 'Uploaded file <code>flood _1_.jpg</code>', 'its name, made harmless');
+  t.notMatch(page.body, `upload:${PHOTO_SHA}`, 'the internal upload address is never shown as a source');
 
   const url = `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg`;
   const linked = await post(multipartForm(url, null));
