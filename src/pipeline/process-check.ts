@@ -14,11 +14,12 @@ import {
 } from '../../schemas/report.js';
 import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SafeFetcher } from '../net/safe-fetch.js';
+import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
+import type { Resolution } from './resolve/types.js';
 import type { TtlCache } from './resolve/wayback.js';
 
 /** What the pipeline needs from the memory of images seen (src/pipeline/match.ts implements it). */
@@ -57,6 +58,8 @@ interface MediaRef {
   url: string;
   target: number;
   post: number | null;
+  /** The file's bytes, when resolving the link already downloaded them. */
+  prefetched?: FetchResult | undefined;
 }
 
 export async function processCheck(
@@ -80,14 +83,14 @@ export async function processCheck(
 
   const resolutions = await mapLimited(input.targets, CONCURRENCY, (t) =>
     t.url.startsWith(UPLOAD_SCHEME)
-      ? Promise.resolve({ kind: 'media' as const, url: t.url, trail: [] })
+      ? Promise.resolve<Resolution>({ kind: 'media', url: t.url, trail: [] })
       : resolveTarget(t.url, { fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
   );
   // Posts and media in target order, so reports are stable whatever finished first.
   const targets = resolutions.map((r, i): TargetResult => {
     const t: TargetResult = { index: i, url: input.targets[i]?.url ?? '', kind: r.kind };
     if (r.kind === 'error') t.error = { code: r.code, message: r.message };
-    else if (r.kind === 'media') addRef({ url: r.url, target: i, post: null });
+    else if (r.kind === 'media') addRef({ url: r.url, target: i, post: null, prefetched: r.prefetched });
     else if (r.kind === 'post') t.post_index = addPost(r.post, i);
     else {
       const { embedded_posts, ...page } = r.page;
@@ -158,7 +161,8 @@ async function processMedia(
     }
   };
   try {
-    const fetched = await timed('fetch', () => download(ref.url, deps));
+    const fetched = ref.prefetched ?? (await timed('fetch', () => download(ref.url, deps)));
+    ref.prefetched = undefined; // the report keeps what it needs; the bytes go once analyzed
     item.final_url = fetched.finalUrl;
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;

@@ -91,3 +91,40 @@ t.test(
     t.same(w.undeclared, [], 'nothing left the local servers');
   },
 );
+
+t.test(
+  'an image at a URL without an extension is downloaded once, not once to resolve and again',
+  async (t) => {
+    const photo = image('exif-samples/jpg/gps/DSCN0010.jpg');
+    let requests = 0;
+    const w = await startWorld(t, {
+      'img.example': {
+        '/render': (_q, _u, r) => {
+          requests++;
+          r.writeHead(200, { 'content-type': 'application/octet-stream' }).end(photo);
+        },
+      },
+    });
+    const found = targetsOf({ url: 'https://img.example/render' });
+    if (!found.ok) throw new Error('not a target');
+    const report = await processCheck(
+      { checkId: 'chk_once', targets: found.targets },
+      {
+        fetcher: w.deps.fetcher,
+        uploads: async () => null,
+        thumbnails: null,
+        endpoints: w.endpoints,
+        waybackCache: null,
+        matcher: null,
+        maxInputPixels: 100_000_000,
+        thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+        log: pino({ level: 'silent' }),
+      },
+    );
+    t.equal(requests, 1, 'one request for the whole check');
+    t.match(report.media, [
+      { status: 'ok', source_url: 'https://img.example/render', format: 'jpeg', bytes: photo.length },
+    ]);
+    t.match(report.media[0]?.metadata, { camera: { make: 'NIKON' } });
+  },
+);

@@ -1,7 +1,7 @@
 // The shapes shared by the resolvers: what they are given (deps, endpoints), what they return
 // (Resolution), and the one interface every platform module implements.
 import type { Logger } from '../../logger.js';
-import type { SafeFetcher } from '../../net/safe-fetch.js';
+import type { FetchResult, SafeFetcher } from '../../net/safe-fetch.js';
 import type { Platform, Post, TrailStep, WebPage } from '../../../schemas/post.js';
 import type { ResolveErrorCode } from './failures.js';
 
@@ -63,7 +63,13 @@ export interface ResolveFailure {
 
 /** What a pasted URL turned out to be. Never thrown: failures are the `error` kind. */
 export type Resolution =
-  | { kind: 'media'; url: string; trail: TrailStep[] }
+  | {
+      kind: 'media';
+      url: string;
+      trail: TrailStep[];
+      /** The whole file, when resolving had to download it to learn it was no page: not fetched twice. */
+      prefetched?: FetchResult;
+    }
   | { kind: 'post'; post: Post }
   | { kind: 'page'; page: WebPage }
   | ResolveFailure;

@@ -238,9 +238,10 @@ export const webResolver: PlatformResolver = {
     }
     expectOk(res, url.host);
     const type = (res.contentType ?? '').toLowerCase();
-    // Anything that is not HTML goes to the downloader, which reads the bytes (an image served as
-    // application/octet-stream is still an image).
-    if (!/html|xml/.test(type) && type !== '') return { kind: 'media', url: input, trail: ctx.trail };
+    // Anything that is not HTML goes to the media step, which sniffs the bytes (an image served as
+    // application/octet-stream is still an image). They are all here already: handed over, not fetched again.
+    if (!/html|xml/.test(type) && type !== '')
+      return { kind: 'media', url: input, trail: ctx.trail, prefetched: res };
 
     // Relative URLs resolve against where the HTML came from; without redirects that is the input
     // (which the rewrite hook may have sent elsewhere, in tests).
