@@ -43,14 +43,14 @@ export interface FetchOptions {
 
 export interface PostOptions {
   headers?: Record<string, string>;
-  /** Cap on the answer's body (default 64 KiB: a webhook receiver's answer is read for the log only). */
-  maxBytes?: number;
 }
 
 export interface SafeFetcher {
   get(url: string, options?: FetchOptions): Promise<FetchResult>;
   /** POSTs a body and returns the answer whatever its status. Redirects are not followed: a 3xx is an
-   *  answer like any other (webhook receivers must answer at the URL they registered). */
+   *  answer like any other (webhook receivers must answer at the URL they registered). The answer's
+   *  body is not read (`body` is empty): the status is the answer, and a receiver that sends an
+   *  endless or dripping body after its 2xx has still accepted the delivery. */
   post(url: string, body: string, options?: PostOptions): Promise<FetchResult>;
   close(): Promise<void>;
 }
@@ -193,6 +193,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
     cap: number;
     followRedirects: boolean;
     allowHttpErrors: boolean;
+    readBody: boolean;
   }
 
   async function exchange(rawUrl: string, ex: Exchange): Promise<FetchResult> {
@@ -233,11 +234,12 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
           });
         }
         const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > cap) {
+        if (ex.readBody && Number.isFinite(declared) && declared > cap) {
           discard(res.body);
           throw new MediaError('too_large', `${declared} bytes declared, more than the cap of ${cap}`);
         }
-        const body = await readCapped(res.body, cap, () => discard(res.body));
+        if (!ex.readBody) discard(res.body);
+        const body = ex.readBody ? await readCapped(res.body, cap, () => discard(res.body)) : Buffer.alloc(0);
         const ct = res.headers['content-type'];
         return {
           url: rawUrl,
@@ -262,15 +264,17 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         cap: options.maxBytes ?? limits.maxBytes,
         followRedirects: true,
         allowHttpErrors: options.allowHttpErrors ?? false,
+        readBody: true,
       }),
     post: (url, body, options = {}) =>
       exchange(url, {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', ...options.headers },
-        cap: options.maxBytes ?? 64 * 1024,
+        cap: 0,
         followRedirects: false,
         allowHttpErrors: true,
+        readBody: false,
       }),
     close: () => agent.close(),
   };
