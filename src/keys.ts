@@ -16,15 +16,23 @@
 //   {<p>}:webhooks:*               BullMQ's keys for the `webhooks` delivery queue
 //   <p>:media:<sha256>             hash   an image seen: first seen (time, check, org, URLs), hashes, earliest post time, capture time, sightings count
 //   <p>:media-sightings:<sha256>   list   its last 100 sightings (JSON), newest first
+//   <p>:media-seen:<sha256(sha256,check,url)> string marks a sighting recorded by one check, so a re-run after a crash does not count it twice (TTL 1 day)
 //   <p>:bank:<id>                  hash   a bank: org, name, description, kind, shared, created_at, entries, next_entry
 //   <p>:banks:<org>                set    bank ids of an organization
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
 //   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
 //   <p>:upload:<sha256>            string a file uploaded for a check, until a worker has read it (TTL UPLOAD_TTL_SECONDS)
-//   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL 90 days, renewed at each sighting)
+//   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL 90 days, renewed at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
+//   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/pipeline/video/video-index.ts)
+//   <p>:video-seq                  string last video number handed out
+//   <p>:video-num:<id>             string a video's number (set members are numbers: compact intsets)
+//   <p>:video-by-num:<n>           string the video id of a number; deleted when the video is removed
+//   <p>:vidx:<segment>:<4 hex>     set    numbers of videos with a frame whose PDQ has this 16-bit value in this segment (0-15)
+//   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/index/feature-index.ts)
+//   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
 //
 // Keys that are read together are single keys, never multi-key transactions, so the layout works
 // unchanged on Redis Cluster.
@@ -53,6 +61,8 @@ export function keys(prefix: string) {
     webhookDeadLetters: () => `${prefix}:webhooks:dead`,
     media: (sha256: string) => `${prefix}:media:${sha256}`,
     mediaSightings: (sha256: string) => `${prefix}:media-sightings:${sha256}`,
+    mediaSeen: (sha256: string, checkId: string, url: string) =>
+      `${prefix}:media-seen:${digest(`${sha256}\n${checkId}\n${url}`)}`,
     bank: (id: string) => `${prefix}:bank:${id}`,
     orgBanks: (org: string) => `${prefix}:banks:${org}`,
     sharedBanks: () => `${prefix}:banks:shared`,
@@ -64,6 +74,16 @@ export function keys(prefix: string) {
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,
     // --- end hash index ---
+    // --- video index (src/pipeline/video/video-index.ts) ---
+    videoHashes: (id: string) => `${prefix}:video:${id}`,
+    videoSequence: () => `${prefix}:video-seq`,
+    videoNumber: (id: string) => `${prefix}:video-num:${id}`,
+    videoByNumber: (n: string) => `${prefix}:video-by-num:${n}`,
+    videoBucket: (segment: number, value: string) => `${prefix}:vidx:${segment}:${value}`,
+    // --- end video index ---
+    // --- local-feature index (src/index/feature-index.ts) ---
+    features: (id: string) => `${prefix}:features:${id}`,
+    featureIds: () => `${prefix}:features:ids`,
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */
     all: () => `${prefix}:*`,
   };

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 
 const SIGHTINGS_KEPT = 100;
+/** How long a check's sightings are remembered against a re-run: far beyond its retries and stalls. */
+const RERUN_WINDOW_SECONDS = 86_400;
 
 export interface Sighting {
   at: string;
@@ -64,6 +66,15 @@ export function createMediaStore(redis: Redis, keys: Keys) {
       facts: { pdq: string | null; quality: number | null; phash: string | null; captured_at: string | null },
     ): Promise<{ isNew: boolean }> {
       const key = keys.media(sha256);
+      // A check re-run after its worker died mid-check (the job's lock expired) records again what the
+      // killed attempt recorded: that is one sighting, not two. The mark is set after the writes, so a
+      // crash in between counts a sighting twice rather than losing it. The killed attempt may also
+      // have died before adding to the index, so the record's own check still counts as new for the
+      // caller (adding the same hashes to the index again changes nothing).
+      const seen = keys.mediaSeen(sha256, sighting.check_id, sighting.source_url);
+      if ((await redis.exists(seen)) === 1) {
+        return { isNew: (await redis.hget(key, 'first_check_id')) === sighting.check_id };
+      }
       const isNew = (await redis.hsetnx(key, 'sha256', sha256)) === 1;
       if (isNew) {
         await redis.hset(key, {
@@ -87,6 +98,7 @@ export function createMediaStore(redis: Redis, keys: Keys) {
       await redis.hincrby(key, 'sightings', 1);
       await redis.lpush(keys.mediaSightings(sha256), JSON.stringify(sighting));
       await redis.ltrim(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1);
+      await redis.set(seen, '1', 'EX', RERUN_WINDOW_SECONDS);
       return { isNew };
     },
 
