@@ -6,6 +6,9 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
+COPY scripts/setup-video.sh ./scripts/
+# The build stage decodes no video: npm ci's postinstall need not install ffmpeg here.
+ENV FIRSTSEEN_SKIP_VIDEO_SETUP=1
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -16,8 +19,12 @@ RUN npm run build
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# Videos are decoded by ffmpeg/ffprobe in bounded child processes: Debian's maintained package (see README).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg \
+  && rm -rf /var/lib/apt/lists/* && ffmpeg -hide_banner -version | head -n 1
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
+COPY scripts/setup-video.sh ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node

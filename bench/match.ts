@@ -25,6 +25,13 @@ import { loadConfig } from '../src/config.js';
 import { decodeForHashing } from '../src/pipeline/analyze/decode.js';
 import { hammingHex } from '../src/pipeline/analyze/hamming.js';
 import { computeHashes } from '../src/pipeline/analyze/hashes.js';
+import { imageFeatures } from '../src/pipeline/analyze/index.js';
+import type { ImageFeatures } from '../src/pipeline/features/orb.js';
+import { loadOpenCv } from '../src/pipeline/features/opencv.js';
+import { createFeatureIndex, type FeatureHit, type FeatureIndex } from '../src/index/feature-index.js';
+import { keys } from '../src/keys.js';
+import { Redis } from 'ioredis';
+import { FEATURE_MATCH } from '../workers/context.js';
 import type { Hashes } from '../schemas/hashes.js';
 import { machine, ROOT, writeResult } from './lib.js';
 
@@ -46,9 +53,26 @@ const SAME_PICTURE = [
   Array.from({ length: 8 }, (_, i) => `exif-samples/jpg/orientation/landscape_${i + 1}.jpg`),
 ];
 
+/**
+ * Originals that share part of a picture: adobe-20220124-E-clm-CAICAI.jpg is a C2PA test composite with
+ * CA.jpg pasted into it (a shrunk copy fills its lower right). Local features rightly find one in the other,
+ * so those hits are reported as related, not counted as false matches.
+ */
+const RELATED = [['c2pa/CA.jpg', 'c2pa/adobe-20220124-E-clm-CAICAI.jpg']];
+const related = (a: string, b: string) => RELATED.some((r) => r.includes(a) && r.includes(b) && a !== b);
+
 const DUMP = process.env.BENCH_MATCH_DUMP;
-const config = loadConfig({});
+// Defaults, except the partial-matching thresholds, which can be tried from the environment.
+const config = loadConfig(
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(FEATURE_|MATCH_REGION_)/.test(k))),
+);
+/** BENCH_MATCH_EDITS=crop_offc,collage: only these edits (and the control), for quick threshold trials. */
+const ONLY = process.env.BENCH_MATCH_EDITS?.split(',');
 const { pdqMaxDistance: PDQ_MAX, phashMaxDistance: PHASH_MAX, minPdqQuality: MIN_QUALITY } = config.matching;
+const PARTIAL = config.partial;
+/** Inliers the bench asks for: below the service's threshold, so the table can show what each threshold gives. */
+const BENCH_MIN_INLIERS = 8;
+const featureOpts = { side: PARTIAL.side, maxKeypoints: PARTIAL.maxKeypoints };
 
 // ---------------------------------------------------------------------------------------------
 // The edits. Each gets the original's pixels as displayed (EXIF orientation applied), full size.
@@ -109,7 +133,45 @@ async function screenshot(p: Pixels): Promise<Buffer> {
     .toBuffer();
 }
 
-const TRANSFORMS: Array<{ name: string; what: string; make: (p: Pixels) => Promise<Buffer> }> = [
+/** Deterministic pseudo-random in [0, 1) per copy, so runs compare. */
+const rand = (seed: number, k: number) => {
+  const x = Math.sin(seed * 12.9898 + k * 78.233) * 43758.5453;
+  return x - Math.floor(x);
+};
+interface EditContext {
+  seed: number;
+  /** Another original, for the collage. */
+  partner: Pixels;
+}
+
+/** A frame of `share` of the long side in `colour` on every side. */
+const framed = (p: Pixels, share: number, colour: string) => {
+  const b = Math.max(1, Math.round(Math.max(p.width, p.height) * share));
+  return jpeg(pixels(p).extend({ top: b, bottom: b, left: b, right: b, background: colour }));
+};
+
+/** Two photos side by side at one height (800 px), as collage posts pair "then and now". */
+async function collage(p: Pixels, partner: Pixels): Promise<Buffer> {
+  const h = 800;
+  const w1 = Math.round((p.width * h) / p.height);
+  const w2 = Math.round((partner.width * h) / partner.height);
+  const [a, b] = await Promise.all([
+    pixels(p).resize(w1, h).png().toBuffer(),
+    pixels(partner).resize(w2, h).png().toBuffer(),
+  ]);
+  return jpeg(
+    sharp({ create: { width: w1 + w2, height: h, channels: 3, background: '#ffffff' } }).composite([
+      { input: a, left: 0, top: 0 },
+      { input: b, left: w1, top: 0 },
+    ]),
+  );
+}
+
+const ALL_TRANSFORMS: Array<{
+  name: string;
+  what: string;
+  make: (p: Pixels, ctx: EditContext) => Promise<Buffer>;
+}> = [
   { name: 'reencode', what: 'control: JPEG quality 85, nothing else', make: (p) => jpeg(pixels(p)) },
   {
     name: 'resize30',
@@ -148,7 +210,60 @@ const TRANSFORMS: Array<{ name: string; what: string; make: (p: Pixels) => Promi
     what: 'screenshot: photo 1000 px wide in a 1080x1920 white frame with grey text bars (PNG)',
     make: screenshot,
   },
+  {
+    name: 'crop_offc',
+    what: 'off-centre crop keeping 70-90% of each side (random per copy)',
+    make: (p, { seed }) => {
+      const kw = 0.7 + 0.2 * rand(seed, 1);
+      const kh = 0.7 + 0.2 * rand(seed, 2);
+      const width = Math.round(p.width * kw);
+      const height = Math.round(p.height * kh);
+      const left = Math.round((p.width - width) * rand(seed, 3));
+      const top = Math.round((p.height - height) * rand(seed, 4));
+      return jpeg(pixels(p).extract({ left, top, width, height }));
+    },
+  },
+  {
+    name: 'strip',
+    what: 'a strip of 10-20% cut from one side (side and share random per copy)',
+    make: (p, { seed }) => {
+      const cut = 0.1 + 0.1 * rand(seed, 5);
+      const side = Math.floor(rand(seed, 6) * 4);
+      const dx = side < 2 ? Math.round(p.width * cut) : 0;
+      const dy = side >= 2 ? Math.round(p.height * cut) : 0;
+      return jpeg(
+        pixels(p).extract({
+          left: side === 0 ? dx : 0,
+          top: side === 2 ? dy : 0,
+          width: p.width - dx,
+          height: p.height - dy,
+        }),
+      );
+    },
+  },
+  {
+    name: 'border_w',
+    what: 'white border of 2-5% of the long side',
+    make: (p, { seed }) => framed(p, 0.02 + 0.03 * rand(seed, 7), '#ffffff'),
+  },
+  {
+    name: 'border_b',
+    what: 'black border of 2-5% of the long side',
+    make: (p, { seed }) => framed(p, 0.02 + 0.03 * rand(seed, 8), '#000000'),
+  },
+  {
+    name: 'letterbox',
+    what: 'letterboxed into 1920x1080 with black bars (pillarbox for portrait photos)',
+    make: (p) => jpeg(pixels(p).resize(1920, 1080, { fit: 'contain', background: '#000000' })),
+  },
+  {
+    name: 'collage',
+    what: 'side-by-side collage with another original, both 800 px high',
+    make: (p, { partner }) => collage(p, partner),
+  },
 ];
+
+const TRANSFORMS = ALL_TRANSFORMS.filter((t) => !ONLY || t.name === 'reencode' || ONLY.includes(t.name));
 
 /** librsvg draws nothing for text without a font: make sure the watermark is really there. */
 async function checkTextRenders(): Promise<void> {
@@ -168,6 +283,37 @@ interface Original {
   pixels: Pixels;
   hashes: Hashes;
   desk: boolean;
+  features?: ImageFeatures;
+}
+
+/**
+ * Content-region rule (what the index does with region hashes, both directions): the copy's region or
+ * whole frame against the original's region or whole frame, PDQ over the query's 8 dihedral variants.
+ */
+function regionDistance(query: Hashes, stored: Hashes): number {
+  const q = [query.pdq.dihedral, ...(query.region ? [query.region.pdq.dihedral] : [])];
+  const st = [stored.pdq.hash, ...(stored.region ? [stored.region.pdq.hash] : [])];
+  let best = Infinity;
+  for (const dih of q) for (const h of st) for (const d of dih) best = Math.min(best, hammingHex(d, h));
+  return best;
+}
+
+function featureIndexFor(redis: Redis, prefix: string): FeatureIndex {
+  return createFeatureIndex({
+    redis,
+    keys: keys(prefix),
+    scopeDays: PARTIAL.scopeDays,
+    minVotes: PARTIAL.minVotes,
+    maxCandidates: PARTIAL.maxCandidates,
+    voteDistance: FEATURE_MATCH.voteDistance,
+    verify: {
+      minInliers: BENCH_MIN_INLIERS,
+      minInlierRatio: PARTIAL.minInlierRatio,
+      minAgreement: PARTIAL.minAgreement,
+      ratio: FEATURE_MATCH.ratio,
+      maxDistance: FEATURE_MATCH.maxDistance,
+    },
+  });
 }
 
 function listFixtures(): string[] {
@@ -220,6 +366,15 @@ interface CopyResult {
   /** For a desk photo's copy: the nearest other desk photo, PDQ and pHash (null for other copies). */
   nearestDeskPdq: number | null;
   nearestDeskPhash: number | null;
+  /** Content-region rule: distance to the original, other originals it matches. */
+  region: number;
+  regionRegion: string | null;
+  falseRegion: string[];
+  /** Feature index: the verified hit on the original (if any), verified hits on other originals. */
+  own: FeatureHit | null;
+  falseHits: FeatureHit[];
+  features?: ImageFeatures;
+  ms: { hashes: number; region: number; extract: number; query: number };
 }
 
 async function main() {
@@ -279,10 +434,39 @@ async function main() {
       `  ${p.a.startsWith(DESK) && p.b.startsWith(DESK) ? 'desk photos' : 'ORIGINALS MATCH'}: ${p.a} vs ${p.b}: PDQ ${p.pdq}, pHash ${p.phash}`,
     );
 
+  // The feature index of the originals, in Redis under a prefix of its own (deleted at the end).
+  await loadOpenCv();
+  const redis = new Redis(config.redisUrl);
+  const prefix = `bench-match-${process.pid}`;
+  const forward = featureIndexFor(redis, prefix);
+  const heap0 = process.memoryUsage().heapUsed;
+  const extractMs: number[] = [];
+  for (const o of originals) {
+    const decoded = await decodeForHashing(readFileSync(resolve(FIXTURES, o.file)), {
+      maxPixels: config.maxInputPixels,
+    });
+    const te = performance.now();
+    o.features = await imageFeatures(decoded, o.hashes, featureOpts);
+    extractMs.push(performance.now() - te);
+    await forward.add(o.file, o.features);
+  }
+  const heapPerImage = (process.memoryUsage().heapUsed - heap0) / originals.length;
+  const redisBytes = await redis.memory('USAGE', keys(prefix).features(originals[0]?.file ?? ''));
+  const fstats = forward.stats();
+  console.log(
+    `feature index: ${fstats.images} originals, ${Math.round(fstats.descriptors / fstats.images)} keypoints each on average; in memory ~${Math.round(fstats.bytes / fstats.images / 1024)} KiB per image by count (heap grew ${Math.round(heapPerImage / 1024)} KiB per image, with extraction garbage), Redis ${Math.round(Number(redisBytes) / 1024)} KiB per image`,
+  );
+
   // Copies.
   const results = new Map<string, CopyResult[]>(TRANSFORMS.map((t) => [t.name, []]));
+  const partnerFile = new Map<string, string>();
   for (const o of originals) {
-    const copies = await Promise.all(TRANSFORMS.map((t) => t.make(o.pixels)));
+    const oi = originals.indexOf(o);
+    const partnerOf = originals[(oi + 1) % originals.length] as Original;
+    partnerFile.set(o.file, partnerOf.file);
+    const copies = await Promise.all(
+      TRANSFORMS.map((t) => t.make(o.pixels, { seed: oi + 1, partner: partnerOf.pixels })),
+    );
     for (const [k, t] of TRANSFORMS.entries()) {
       const bytes = copies[k] as Buffer;
       if (DUMP) {
@@ -290,7 +474,23 @@ async function main() {
         writeFileSync(resolve(DUMP, name), bytes);
       }
       const decoded = await decodeForHashing(bytes, { maxPixels: config.maxInputPixels });
+      const th0 = performance.now();
+      computeHashes(decoded, { region: false });
+      const th1 = performance.now();
       const h = computeHashes(decoded);
+      const th2 = performance.now();
+      const features = await imageFeatures(decoded, h, featureOpts);
+      const th3 = performance.now();
+      const hits = await forward.query(features);
+      const th4 = performance.now();
+      // The collage holds the next original too: finding it is right, not a false match.
+      const expected = new Set([
+        o.file,
+        ...(t.name === 'collage' ? [partnerOf.file] : []),
+        ...originals
+          .filter((x) => related(o.file, x.file) || (t.name === 'collage' && related(partnerOf.file, x.file)))
+          .map((x) => x.file),
+      ]);
       const others = originals.filter((x) => x !== o);
       const deskOthers = others.filter((x) => x.desk);
       const byPdq = others.map((x) => ({ file: x.file, distance: pdqDistance(h, x.hashes) }));
@@ -317,6 +517,15 @@ async function main() {
         falseService: others.filter((x) => serviceMatch(h, x.hashes)).map((x) => x.file),
         nearestDeskPdq: o.desk ? Math.min(...deskOthers.map((x) => pdqDistance(h, x.hashes))) : null,
         nearestDeskPhash: o.desk ? Math.min(...deskOthers.map((x) => phashDistance(h, x.hashes))) : null,
+        region: regionDistance(h, o.hashes),
+        regionRegion: h.region ? h.region.kind : null,
+        falseRegion: others
+          .filter((x) => !expected.has(x.file) && regionDistance(h, x.hashes) <= PARTIAL.regionPdqMaxDistance)
+          .map((x) => x.file),
+        own: hits.find((x) => x.id === o.file) ?? null,
+        falseHits: hits.filter((x) => !expected.has(x.id)),
+        features,
+        ms: { hashes: th1 - th0, region: th2 - th1 - (th1 - th0), extract: th3 - th2, query: th4 - th3 },
       });
     }
   }
@@ -364,6 +573,9 @@ async function main() {
   });
 
   printTable(summary);
+  const partial = await partialReport(results, originals, partnerFile, redis, prefix);
+  await cleanUp(redis, prefix);
+  redis.disconnect();
   console.log('\nPDQ misses per edit (original: distance, copy PDQ quality):');
   for (const s of summary)
     if (s.misses_pdq.length && s.misses_pdq.length < s.copies)
@@ -413,6 +625,13 @@ async function main() {
     set_aside: { same_picture: Object.fromEntries(duplicates), low_quality: lowQuality },
     original_pairs: originalPairs,
     summary,
+    partial,
+    feature_memory: {
+      keypoints_per_image: fstats.descriptors / fstats.images,
+      bytes_per_image_counted: fstats.bytes / fstats.images,
+      heap_bytes_per_image: heapPerImage,
+      redis_bytes_per_image: Number(redisBytes),
+    },
     // Per copy, compactly: its original, distances to it, PDQ quality, nearest other original.
     copies: Object.fromEntries(
       [...results].map(([t, rs]) => [
@@ -430,6 +649,155 @@ async function main() {
     seconds,
   });
   console.log(`\n${originals.length * TRANSFORMS.length} copies in ${seconds} s; wrote ${file}`);
+}
+
+async function cleanUp(redis: Redis, prefix: string) {
+  const found = await redis.keys(`${prefix}:*`);
+  if (found.length) await redis.del(...found);
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number) : NaN;
+};
+
+/**
+ * Recall per edit for PDQ alone (the service's rule), + content region, and the full matcher (+ verified
+ * feature hits at the configured inlier threshold), false matches for each, both directions for features.
+ */
+async function partialReport(
+  results: Map<string, CopyResult[]>,
+  originals: Original[],
+  partnerFile: Map<string, string>,
+  redis: Redis,
+  prefix: string,
+) {
+  const minInliers = PARTIAL.minInliers;
+  const rows = [];
+  for (const t of TRANSFORMS) {
+    const rs = results.get(t.name) ?? [];
+    const n = rs.length;
+    const regionOk = (r: CopyResult) => r.serviceMatch || r.region <= PARTIAL.regionPdqMaxDistance;
+    const featureOk = (r: CopyResult) => (r.own?.inliers ?? 0) >= minInliers;
+    const falseFeat = (r: CopyResult) => r.falseHits.filter((x) => x.inliers >= minInliers);
+    // Reverse: index this edit's copies, query every original (an original submitted after the copy).
+    const rev = featureIndexFor(redis, `${prefix}-rev-${t.name}`);
+    for (const r of rs) if (r.features) await rev.add(r.original, r.features);
+    let revOk = 0;
+    let revFalse = 0;
+    const revFalseList: string[] = [];
+    for (const o of originals) {
+      const hits = await rev.query(o.features as ImageFeatures);
+      // The copy of o, and for collages also the previous original's collage (which holds o).
+      const expected = new Set([
+        o.file,
+        // Collages of another original hold their partner, or a picture related to it.
+        ...[...partnerFile]
+          .filter(([, b]) => t.name === 'collage' && (b === o.file || related(b, o.file)))
+          .map(([a]) => a),
+        ...originals.filter((x) => related(o.file, x.file)).map((x) => x.file),
+      ]);
+      const r = rs.find((x) => x.original === o.file);
+      const regionRev = r ? r.region <= PARTIAL.regionPdqMaxDistance || r.serviceMatch : false;
+      if (regionRev || hits.some((x) => x.id === o.file && x.inliers >= minInliers)) revOk++;
+      const wrong = hits.filter((x) => !expected.has(x.id) && x.inliers >= minInliers);
+      if (wrong.length) {
+        revFalse++;
+        revFalseList.push(...wrong.map((w) => `${o.file} -> copy of ${w.id} (${w.inliers} inliers)`));
+      }
+    }
+    await cleanUp(redis, `${prefix}-rev-${t.name}`);
+    const ownInliers = rs.map((r) => r.own?.inliers ?? 0);
+    const falseMax = Math.max(0, ...rs.flatMap((r) => r.falseHits.map((x) => x.inliers)));
+    rows.push({
+      edit: t.name,
+      n,
+      pdq_recall: pct(rs.filter((r) => r.serviceMatch).length, n),
+      region_recall: pct(rs.filter(regionOk).length, n),
+      full_recall: pct(rs.filter((r) => regionOk(r) || featureOk(r)).length, n),
+      full_recall_reverse: pct(revOk, originals.length),
+      region_fpr: pct(rs.filter((r) => r.falseRegion.length || r.falseService.length).length, n),
+      full_fpr: pct(
+        rs.filter((r) => r.falseRegion.length || r.falseService.length || falseFeat(r).length).length,
+        n,
+      ),
+      reverse_fpr: pct(revFalse, originals.length),
+      regions_found: rs.filter((r) => r.regionRegion).length,
+      own_inliers_median: quantile(ownInliers, 0.5),
+      own_inliers_p10: quantile(ownInliers, 0.1),
+      max_false_inliers: falseMax,
+      median_coverage: quantile(
+        rs.filter((r) => r.own).map((r) => Math.round((r.own?.coverage ?? 0) * 100)),
+        0.5,
+      ),
+      ms_region:
+        Math.round(
+          quantile(
+            rs.map((r) => r.ms.region),
+            0.5,
+          ) * 10,
+        ) / 10,
+      ms_extract:
+        Math.round(
+          quantile(
+            rs.map((r) => r.ms.extract),
+            0.5,
+          ) * 10,
+        ) / 10,
+      ms_query:
+        Math.round(
+          quantile(
+            rs.map((r) => r.ms.query),
+            0.5,
+          ) * 10,
+        ) / 10,
+      ms_hashes:
+        Math.round(
+          quantile(
+            rs.map((r) => r.ms.hashes),
+            0.5,
+          ) * 10,
+        ) / 10,
+      misses: rs
+        .filter((r) => !regionOk(r) && !featureOk(r))
+        .map((r) => `${r.original} (region d ${r.region}, inliers ${r.own?.inliers ?? 0})`),
+      false_matches: [
+        ...rs.flatMap((r) => r.falseRegion.map((f) => `${r.original} -> ${f} (region)`)),
+        ...rs.flatMap((r) => falseFeat(r).map((f) => `${r.original} -> ${f.id} (${f.inliers} inliers)`)),
+        ...revFalseList.map((x) => `reverse: ${x}`),
+      ],
+    });
+  }
+  const cols = [
+    'edit',
+    'n',
+    'pdq_recall',
+    'region_recall',
+    'full_recall',
+    'full_recall_reverse',
+    'region_fpr',
+    'full_fpr',
+    'reverse_fpr',
+    'regions_found',
+    'own_inliers_p10',
+    'max_false_inliers',
+    'median_coverage',
+    'ms_hashes',
+    'ms_region',
+    'ms_extract',
+    'ms_query',
+  ] as const;
+  console.log(
+    `\nContent regions and partial matches (region PDQ <= ${PARTIAL.regionPdqMaxDistance}, features >= ${minInliers} inliers; recall %, FPR %):`,
+  );
+  console.log(`| ${cols.join(' | ')} |`);
+  console.log(`|${cols.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${cols.map((c) => String(r[c])).join(' | ')} |`);
+  for (const r of rows) {
+    if (r.misses.length) console.log(`  ${r.edit} misses: ${r.misses.join('; ')}`);
+    if (r.false_matches.length) console.log(`  ${r.edit} FALSE: ${r.false_matches.join('; ')}`);
+  }
+  return rows;
 }
 
 function printTable(summary: Array<Record<string, unknown>>) {

@@ -31,6 +31,27 @@ export const Pdq = Type.Object(
 );
 export type Pdq = Static<typeof Pdq>;
 
+/** The picture found inside the frame (src/pipeline/analyze/region.ts) and its own PDQ. */
+export const ContentRegion = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('border'), Type.Literal('letterbox'), Type.Literal('embedded')], {
+      description:
+        '`border`: a uniform frame was trimmed; `letterbox`: bars on two opposite sides; `embedded`: a picture placed among other content on a flat canvas (a screenshot of a post).',
+    }),
+    x: Type.Integer({ minimum: 0, description: 'Left edge, in the hashed pixels (`decode.hashed_width`).' }),
+    y: Type.Integer({ minimum: 0, description: 'Top edge, in the hashed pixels.' }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    pdq: Pdq,
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The picture inside the file when it is framed, letterboxed or embedded in a larger canvas, hashed on its own so a copy matches the original either way.',
+  },
+);
+export type ContentRegionHashes = Static<typeof ContentRegion>;
+
 export const Hashes = Type.Object(
   {
     pdq: Pdq,
@@ -41,6 +62,7 @@ export const Hashes = Type.Object(
       'Difference hash (horizontal gradient), 64 bits as Python imagehash prints `str(dhash(img))`.',
     ),
     phash: Hex64('Perceptual (DCT) hash, 64 bits as Python imagehash prints `str(phash(img))`.'),
+    region: Type.Optional(ContentRegion),
   },
   {
     $id: 'Hashes',

@@ -18,6 +18,7 @@ import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
+import { Video, VpdqImportResult } from './video.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -39,6 +40,7 @@ export * from './provenance.js';
 export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
+export * from './video.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -52,6 +54,8 @@ export const namedSchemas = [
   Metadata,
   ThumbnailComparison,
   ContentCredentials,
+  Video,
+  VpdqImportResult,
   Post,
   Match,
   TimelineEvent,

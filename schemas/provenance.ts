@@ -7,18 +7,143 @@ const nullableString = (description: string) => Type.Union([Type.String(), Type.
 
 export const Match = Type.Object(
   {
-    kind: Type.Union([Type.Literal('exact'), Type.Literal('near_duplicate')], {
-      description: '`exact`: the same file (sha256). `near_duplicate`: the same picture by perceptual hash.',
-    }),
+    kind: Type.Union(
+      [
+        Type.Literal('exact'),
+        Type.Literal('near_duplicate'),
+        Type.Literal('content_region'),
+        Type.Literal('partial'),
+      ],
+      {
+        description:
+          '`exact`: the same file (sha256). `near_duplicate`: the same picture by perceptual hash. `content_region`: the same picture once a frame, letterbox bars or a screenshot around it is left out (see `region`). `partial`: local features (ORB) and a geometric check show the two share part of a picture: a crop, a strip cut off, a collage (see `inliers`, `coverage`).',
+      },
+    ),
     source: Type.Union([Type.Literal('seen'), Type.Literal('bank')], {
       description: '`seen`: an image firstseen analyzed before. `bank`: an entry of a bank of known media.',
     }),
-    hash: Type.Union([Type.Literal('sha256'), Type.Literal('pdq'), Type.Literal('phash')], {
-      description: 'Which hash matched.',
-    }),
+    hash: Type.Union(
+      [
+        Type.Literal('sha256'),
+        Type.Literal('pdq'),
+        Type.Literal('phash'),
+        Type.Literal('orb'),
+        Type.Literal('vpdq'),
+      ],
+      {
+        description:
+          'Which hash matched (`orb`: local features, for `partial` matches; `vpdq`: a video’s frames against another video’s, see `video`).',
+      },
+    ),
+    video: Type.Optional(
+      Type.Object(
+        {
+          method: Type.Union([Type.Literal('vpdq'), Type.Literal('vpdq_content_region')], {
+            description:
+              '`vpdq`: frames as decoded; `vpdq_content_region`: frames cropped to their content region (bars removed).',
+          }),
+          query_match_percent: Type.Number({
+            description: 'Share of this video’s unique frames (quality 50+) that match a frame of the other.',
+          }),
+          compared_match_percent: Type.Number({
+            description:
+              'Share of the other video’s unique frames (quality 50+) that match a frame of this one.',
+          }),
+          plain_query_match_percent: Type.Number({ description: '`query_match_percent` under plain vPDQ.' }),
+          plain_compared_match_percent: Type.Number({
+            description: '`compared_match_percent` under plain vPDQ.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            '`vpdq` matches (video against video): both percentages; `distance` is then the median distance of the matched frames.',
+        },
+      ),
+    ),
+    frame: Type.Optional(
+      Type.Object(
+        {
+          frame: Type.Integer({ description: 'Frame number in this video.' }),
+          timestamp: Type.Number({ description: 'Seconds from its start.' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'For a video: the keyframe of this video that matched an image (a photo seen as a frame).',
+        },
+      ),
+    ),
+    match_frame: Type.Optional(
+      Type.Object(
+        {
+          frame: Type.Integer({ description: 'Frame number in the matched video.' }),
+          timestamp: Type.Number({ description: 'Seconds from its start.' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The matched media is a video seen before, and this image matched one of its keyframes: a still taken from that footage.',
+        },
+      ),
+    ),
     distance: Type.Integer({
-      description: 'Hamming distance (0 for sha256): PDQ out of 256, pHash out of 64.',
+      description:
+        'Hamming distance (0 for sha256): PDQ out of 256, pHash out of 64. 0 for `partial` matches, which have `inliers` instead.',
     }),
+    inliers: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          '`partial` matches: keypoints of the two images that one scale-rotation-shift maps onto each other (RANSAC inliers). More is surer.',
+      }),
+    ),
+    coverage: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          '`partial` matches: the share of the matched image’s area this image shows (0.6: a crop keeping about 60% of it).',
+      }),
+    ),
+    share: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          '`partial` matches: the share of this image’s area the matched picture takes up (about 0.5 in a two-photo collage).',
+      }),
+    ),
+    covered: Type.Optional(
+      Type.Object(
+        {
+          x: Type.Number({ minimum: 0, maximum: 1 }),
+          y: Type.Number({ minimum: 0, maximum: 1 }),
+          width: Type.Number({ minimum: 0, maximum: 1 }),
+          height: Type.Number({ minimum: 0, maximum: 1 }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            '`partial` matches: the part of the matched image this image shows, as fractions of its width and height (the bounding box).',
+        },
+      ),
+    ),
+    region: Type.Optional(
+      Type.Object(
+        {
+          of: Type.Union([Type.Literal('this'), Type.Literal('match')], {
+            description:
+              '`this`: the picture inside this image matched the other image; `match`: this image matched the picture inside the other (a screenshot or framed copy seen before).',
+          }),
+          kind: Type.Union([Type.Literal('border'), Type.Literal('letterbox'), Type.Literal('embedded')]),
+        },
+        {
+          additionalProperties: false,
+          description: '`content_region` matches: whose content region matched.',
+        },
+      ),
+    ),
     transform: Type.String({
       description:
         'How this image differs from the match: none, rotated_90_clockwise, rotated_180, rotated_90_counterclockwise, flipped_upside_down, mirrored, transposed, transversed.',
@@ -70,6 +195,7 @@ export const TimelineEvent = Type.Object(
       Type.Literal('match_first_seen'),
       Type.Literal('match_posted'),
       Type.Literal('bank_first_published'),
+      Type.Literal('video_created'),
       Type.Literal('checked'),
     ]),
     description: Type.String(),
@@ -96,6 +222,8 @@ export const SIGNAL_CODES = [
   'gps_present',
   'ai_generated_marker',
   'low_quality_hash',
+  'cropped_or_framed_copy',
+  'creation_time_predates_post',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -114,6 +242,8 @@ export const Signal = Type.Object(
         Type.Literal('gps_present'),
         Type.Literal('ai_generated_marker'),
         Type.Literal('low_quality_hash'),
+        Type.Literal('cropped_or_framed_copy'),
+        Type.Literal('creation_time_predates_post'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -5,6 +5,7 @@ import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { Video } from './video.js';
 
 // Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
 export const REPORT_SCHEMA_VERSION = '2';
@@ -65,6 +66,7 @@ export const MediaItem = Type.Object(
     exif_thumbnail: Type.Optional(ref(ThumbnailComparison)),
     content_credentials: Type.Optional(ref(ContentCredentials)),
     provenance: Type.Optional(ref(Provenance)),
+    video: Type.Optional(ref(Video)),
     timings_ms: Type.Record(Type.String(), Type.Number(), {
       description: 'Milliseconds spent per stage on this item (fetch, probe, …): where the time goes.',
     }),

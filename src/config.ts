@@ -127,6 +127,47 @@ export const EnvSchema = Type.Object({
     'Largest pHash distance (of 64) that counts as the same picture, used when PDQ quality is low.',
   ),
   PDQ_MIN_QUALITY: Int(50, 'Below this PDQ quality (0-100) matching falls back to pHash.'),
+  MATCH_REGION_PDQ_DISTANCE: Int(
+    31,
+    'Largest PDQ distance between a content region (the picture inside a frame, letterbox or screenshot) and an image, or the other way round, that counts as a `content_region` match.',
+  ),
+  FEATURE_MATCHING: Bool(
+    true,
+    'Partial matching with local features (ORB): finds crops and collages. Workers load OpenCV (wasm, ~140 MB) and keep the feature index in memory.',
+  ),
+  FEATURE_SCOPE_DAYS: Int(
+    14,
+    'Images stay in the feature index this many days after they were first seen (memory: ~65 KiB per image in every worker process, 14 KiB in Redis).',
+    1,
+  ),
+  FEATURE_SIDE: Int(
+    512,
+    'Size of the grey copy features are extracted from: a 4:3 image gets this long side, others the same area (long side at most twice this).',
+    64,
+  ),
+  FEATURE_MAX_KEYPOINTS: Type.Integer({
+    default: 500,
+    minimum: 16,
+    maximum: 1024,
+    description: 'Most ORB keypoints kept per image (at most 1024).',
+  }),
+  FEATURE_MIN_INLIERS: Int(
+    20,
+    'Keypoints one scale-rotation-shift must map onto each other (within 2 px) to report a `partial` match.',
+    4,
+  ),
+  FEATURE_MIN_INLIER_RATIO: Int(
+    40,
+    'Percentage of descriptor correspondences the scale-rotation-shift must explain for a `partial` match (two shots of one scene stay below 30).',
+    0,
+  ),
+  FEATURE_MIN_AGREEMENT: Int(
+    65,
+    'Percentage: share of correspondences explained plus inliers per keypoint in the overlap, needed for a `partial` match (copies 69+, other shots of one scene at most 58 on the benchmark).',
+    0,
+  ),
+  FEATURE_MIN_VOTES: Int(8, 'Descriptor votes an indexed image needs to be checked geometrically.', 1),
+  FEATURE_MAX_CANDIDATES: Int(3, 'Most images checked geometrically per query (bounds the cost).', 1),
   RECYCLED_MARGIN_HOURS: Int(
     48,
     'A match, or a capture date, older than the post by more than this raises `recycled` / `capture_predates_post`.',
@@ -138,6 +179,48 @@ export const EnvSchema = Type.Object({
   WORKER_METRICS_PORT: Int(
     0,
     'Port on which a worker-only process (`npm run worker`) serves `/metrics` and `/healthz`. 0: none (with `ROLE=all` the API serves them).',
+  ),
+  VIDEO_FFMPEG_PATH: Str(
+    'ffmpeg',
+    'ffmpeg program that decodes video frames (a name on PATH or a full path).',
+  ),
+  VIDEO_FFPROBE_PATH: Str('ffprobe', 'ffprobe program that reads video container metadata.'),
+  VIDEO_MAX_SECONDS: Int(600, 'Seconds of a video hashed at most (from the start); the rest is skipped.', 1),
+  VIDEO_MAX_FRAMES: Int(600, 'Frames hashed per video at most (1 per second plus scene changes).', 1),
+  VIDEO_SCENE_THRESHOLD: Type.Number({
+    default: 0.4,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'ffmpeg scene-change score (0-1) above which a frame is hashed besides the one per second; 0: none.',
+  }),
+  VIDEO_DECODE_TIMEOUT_MS: Int(
+    300000,
+    'Time one video’s decoder process may run; it is killed after it (`video_timeout`).',
+    1000,
+  ),
+  VIDEO_DECODER_MEMORY_MB: Int(
+    1024,
+    'Address-space limit of each ffmpeg/ffprobe process, in MiB (a hostile file fails in the child, not the worker; 4K H.264/HEVC decode within 512). 0: none.',
+  ),
+  VIDEO_DECODER_THREADS: Int(1, 'Decoding threads per ffmpeg process.', 1),
+  VIDEO_KEYFRAMES: Int(
+    6,
+    'Representative keyframes (distinct scenes) kept per video as thumbnails and looked up as images.',
+    1,
+  ),
+  VPDQ_MIN_QUALITY: Int(
+    50,
+    'vPDQ: frames below this PDQ quality are left out of video comparisons (reference: 50).',
+  ),
+  VPDQ_FRAME_DISTANCE: Int(31, 'vPDQ: largest PDQ distance at which two frames match (reference: 31).'),
+  VPDQ_QUERY_MATCH_PERCENT: Int(
+    80,
+    'vPDQ: share (%) of a video’s unique frames that must match another video’s for a video match (reference: 80).',
+  ),
+  VPDQ_COMPARED_MATCH_PERCENT: Int(
+    0,
+    'vPDQ: share (%) of the other video’s unique frames that must match too (reference: 0).',
   ),
 });
 
@@ -182,7 +265,37 @@ export interface Config {
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
+  /** Content regions and local features (crops, frames, screenshots, collages). */
+  partial: {
+    regionPdqMaxDistance: number;
+    features: boolean;
+    scopeDays: number;
+    side: number;
+    maxKeypoints: number;
+    minInliers: number;
+    minInlierRatio: number;
+    minAgreement: number;
+    minVotes: number;
+    maxCandidates: number;
+  };
   provenance: { recycledMarginHours: number; thumbnailMismatchBits: number; minPdqQuality: number };
+  video: {
+    ffmpeg: string;
+    ffprobe: string;
+    maxSeconds: number;
+    maxFrames: number;
+    sceneThreshold: number;
+    timeoutMs: number;
+    memoryMb: number;
+    threads: number;
+    keyframes: number;
+    vpdq: {
+      minQuality: number;
+      frameDistance: number;
+      queryMatchPercent: number;
+      comparedMatchPercent: number;
+    };
+  };
 }
 
 export class ConfigError extends Error {
@@ -267,10 +380,39 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    partial: {
+      regionPdqMaxDistance: env.MATCH_REGION_PDQ_DISTANCE,
+      features: env.FEATURE_MATCHING,
+      scopeDays: env.FEATURE_SCOPE_DAYS,
+      side: env.FEATURE_SIDE,
+      maxKeypoints: env.FEATURE_MAX_KEYPOINTS,
+      minInliers: env.FEATURE_MIN_INLIERS,
+      minInlierRatio: env.FEATURE_MIN_INLIER_RATIO / 100,
+      minAgreement: env.FEATURE_MIN_AGREEMENT / 100,
+      minVotes: env.FEATURE_MIN_VOTES,
+      maxCandidates: env.FEATURE_MAX_CANDIDATES,
+    },
     provenance: {
       recycledMarginHours: env.RECYCLED_MARGIN_HOURS,
       thumbnailMismatchBits: env.THUMBNAIL_MISMATCH_BITS,
       minPdqQuality: env.PDQ_MIN_QUALITY,
+    },
+    video: {
+      ffmpeg: env.VIDEO_FFMPEG_PATH,
+      ffprobe: env.VIDEO_FFPROBE_PATH,
+      maxSeconds: env.VIDEO_MAX_SECONDS,
+      maxFrames: env.VIDEO_MAX_FRAMES,
+      sceneThreshold: env.VIDEO_SCENE_THRESHOLD,
+      timeoutMs: env.VIDEO_DECODE_TIMEOUT_MS,
+      memoryMb: env.VIDEO_DECODER_MEMORY_MB,
+      threads: env.VIDEO_DECODER_THREADS,
+      keyframes: env.VIDEO_KEYFRAMES,
+      vpdq: {
+        minQuality: env.VPDQ_MIN_QUALITY,
+        frameDistance: env.VPDQ_FRAME_DISTANCE,
+        queryMatchPercent: env.VPDQ_QUERY_MATCH_PERCENT,
+        comparedMatchPercent: env.VPDQ_COMPARED_MATCH_PERCENT,
+      },
     },
   };
 }

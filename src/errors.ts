@@ -44,6 +44,10 @@ export const MEDIA_ERROR_CODES = {
   decode_failed: 'The image could not be decoded',
   unsupported_format: 'The format is recognised but not supported for this step',
   upload_missing: 'The uploaded file is no longer stored (UPLOAD_TTL_SECONDS passed before the check ran)',
+  video_tools_missing: 'ffmpeg/ffprobe are not installed on this worker, so videos cannot be analyzed',
+  video_unreadable: 'The video container or its video stream cannot be read',
+  video_timeout: 'Decoding the video took longer than VIDEO_DECODE_TIMEOUT_MS',
+  video_decode_failed: 'The decoder failed on the video (corrupt data, or it hit its memory or output bound)',
   internal_error: 'An unexpected error while processing this item',
 } as const;
 

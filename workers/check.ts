@@ -9,7 +9,8 @@ import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkView } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
 import { createMatcher } from '../src/pipeline/match.js';
-import { storeThumbnail } from '../src/services/thumbnails.js';
+import { storeThumbnail, THUMBNAIL_TTL_SECONDS, thumbnailKey } from '../src/services/thumbnails.js';
+import { createVideoStage } from '../src/pipeline/video/stage.js';
 import type { Report } from '../schemas/report.js';
 import type { WorkerContext } from './context.js';
 
@@ -50,6 +51,12 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       checkId,
       org,
       thresholds: config.matching,
+      partial: {
+        regionPdqMaxDistance: config.partial.regionPdqMaxDistance,
+        minInliers: config.partial.minInliers,
+        features: ctx.features,
+        featureOptions: { side: config.partial.side, maxKeypoints: config.partial.maxKeypoints },
+      },
     });
     const report = await processCheck(
       { checkId, targets: job.data.targets },
@@ -61,6 +68,19 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
         endpoints: config.endpoints,
         waybackCache: config.waybackEnabled ? ctx.cache : null,
         matcher,
+        video: createVideoStage({
+          options: { ...config.video, maxPixels: config.maxInputPixels },
+          thresholds: config.video.vpdq,
+          index: ctx.videoIndex,
+          media: ctx.media,
+          banks: ctx.banks,
+          frames: matcher,
+          imageIndex: ctx.index,
+          thumbnails: (id, webp) =>
+            ctx.connection.set(thumbnailKey(config.keyPrefix, id), webp, 'EX', THUMBNAIL_TTL_SECONDS),
+          checkId,
+          org,
+        }),
         maxInputPixels: config.maxInputPixels,
         thresholds: config.provenance,
         log: jobLog,

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
 import type { Config } from '../src/config.js';
+import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
 import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
 import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
@@ -15,6 +16,8 @@ import { createCheckStore, type CheckStore } from '../src/services/check-store.j
 import { createMediaStore, type MediaStore } from '../src/services/media-store.js';
 import { createRedisCache } from '../src/services/ttl-cache.js';
 import { createWebhookStore, type WebhookStore } from '../src/services/webhooks.js';
+import { checkVideoTools } from '../src/pipeline/video/tools.js';
+import { createVideoIndex, type VideoIndex } from '../src/pipeline/video/video-index.js';
 
 export interface WorkerContext {
   config: Config;
@@ -27,8 +30,12 @@ export interface WorkerContext {
   webhookQueue: Queue<WebhookJob>;
   /** The near-duplicate index, kept current from Redis (shared with the API when ROLE=all). */
   index: HashIndex;
+  /** The local-feature index for partial matches (null when FEATURE_MATCHING is off); one per process. */
+  features: FeatureIndex | null;
   media: MediaStore;
   banks: BankStore;
+  /** Videos seen and bank videos, matchable by vPDQ (lives in Redis only). */
+  videoIndex: VideoIndex;
   cache: TtlCache;
   log: Logger;
   /** Closes what this context created (not a shared index). */
@@ -46,6 +53,10 @@ export async function createWorkerContext(
   if (!shared) await index.start();
   const fetcher = createSafeFetcher(config.fetch);
   const webhookQueue = createWebhookQueue(config, connection, log);
+  // Said once at start-up: a worker without ffmpeg fails every video with `video_tools_missing`.
+  const tools = await checkVideoTools(config.video);
+  if (tools.available) log.info({ ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe }, 'video tools found');
+  else log.warn({ problem: tools.problem }, 'video tools missing: videos will fail with video_tools_missing');
   return {
     config,
     keys: k,
@@ -55,8 +66,10 @@ export async function createWorkerContext(
     webhooks: createWebhookStore(connection, k),
     webhookQueue,
     index,
+    features: config.partial.features ? createFeaturesIndex(config, connection, k) : null,
     media: createMediaStore(connection, k),
     banks: createBankStore(connection, k, index),
+    videoIndex: createVideoIndex(connection, k),
     cache: createRedisCache(connection, k),
     log,
     async close() {
@@ -66,6 +79,28 @@ export async function createWorkerContext(
       await connection.quit().catch(() => connection.disconnect());
     },
   };
+}
+
+/** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
+export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
+
+export function createFeaturesIndex(config: Config, redis: Redis, k: Keys): FeatureIndex {
+  const p = config.partial;
+  return createFeatureIndex({
+    redis,
+    keys: k,
+    scopeDays: p.scopeDays,
+    minVotes: p.minVotes,
+    maxCandidates: p.maxCandidates,
+    voteDistance: FEATURE_MATCH.voteDistance,
+    verify: {
+      minInliers: p.minInliers,
+      minInlierRatio: p.minInlierRatio,
+      minAgreement: p.minAgreement,
+      ratio: FEATURE_MATCH.ratio,
+      maxDistance: FEATURE_MATCH.maxDistance,
+    },
+  });
 }
 
 export function createIndex(config: Config, redis: Redis, k: Keys, log: Logger): HashIndex {

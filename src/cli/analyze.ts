@@ -23,6 +23,7 @@ export async function analyzeCommand(options: AnalyzeOptions, io: Io): Promise<n
   const report = await analyzeFile(options.file, {
     maxInputPixels: config.maxInputPixels,
     thresholds: config.provenance,
+    video: config.video,
   });
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // The service's analysis of one local file, run in this process: probe, analyzeImage (metadata, Content
-// Credentials, hashes, the EXIF thumbnail) and buildProvenance with no matches. No server, no Redis, no
-// network: the signals are those that need no index of earlier sightings.
+// Credentials, hashes, the EXIF thumbnail) or analyzeVideo (container metadata, frames, vPDQ, keyframes;
+// ffmpeg runs as a child process as in a worker) and buildProvenance with no matches. No server, no
+// Redis, no network: the signals are those that need no index of earlier sightings.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -11,10 +12,13 @@ import { analyzeImage } from '../pipeline/analyze/index.js';
 import { probeFields } from '../pipeline/process-check.js';
 import { probeMedia } from '../pipeline/probe.js';
 import { buildProvenance, type ProvenanceThresholds } from '../pipeline/provenance.js';
+import { analyzeVideo, type VideoAnalysisOptions } from '../pipeline/video/analyze.js';
 
 export interface LocalAnalysisOptions {
   maxInputPixels: number;
   thresholds: ProvenanceThresholds;
+  /** The video settings (VIDEO_*) a worker would use; the pixel cap is `maxInputPixels`. */
+  video: Omit<VideoAnalysisOptions, 'maxPixels'>;
 }
 
 async function timed<T>(item: MediaItem, stage: string, fn: () => Promise<T>): Promise<T> {
@@ -56,6 +60,18 @@ export async function analyzeFile(path: string, options: LocalAnalysisOptions): 
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);
       if (error) throw error;
+    } else if (probe.kind === 'video') {
+      const sha256 = item.sha256 as string;
+      const { video, timings_ms } = await analyzeVideo(
+        bytes,
+        sha256,
+        { ...options.video, maxPixels: options.maxInputPixels },
+        null, // keyframe thumbnails are for report pages; there is none here
+      );
+      item.video = video;
+      const { width, height } = video.metadata;
+      if (width !== null && height !== null) Object.assign(item, { width, height });
+      Object.assign(item.timings_ms, timings_ms);
     }
   } catch (err) {
     item.status = 'error';
@@ -72,6 +88,7 @@ export async function analyzeFile(path: string, options: LocalAnalysisOptions): 
     ...(item.content_credentials && { contentCredentials: item.content_credentials }),
     ...(item.hashes && { hashes: item.hashes }),
     ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+    ...(item.video && { video: item.video.metadata }),
     matches: [],
     thresholds: options.thresholds,
   });

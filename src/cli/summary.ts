@@ -8,6 +8,7 @@ import type { Metadata, MetadataTime } from '../../schemas/metadata.js';
 import type { Post } from '../../schemas/post.js';
 import type { Match, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { MediaItem, Report, TargetResult } from '../../schemas/report.js';
+import type { Video } from '../../schemas/video.js';
 import { clean } from './io.js';
 import { formatElapsed } from './progress.js';
 
@@ -154,8 +155,43 @@ function mediaLines(item: MediaItem, report: Report, options: SummaryOptions, pa
     field('earliest', ...earliestLines(provenance.earliest));
     field('matches', ...matchLines(provenance.matches, options.maxMatches ?? 5));
   }
+  if (item.video) field('video', ...videoLines(item.video));
   if (item.metadata) field('metadata', ...metadataLines(item.metadata));
   if (item.content_credentials) field('C2PA', ...credentialLines(item.content_credentials, paint));
+  return lines;
+}
+
+/** A video's container facts, then what was hashed: enough to see at a glance where and when it says it was made. */
+function videoLines(video: Video): [string, ...string[]] {
+  const md = video.metadata;
+  const first = [
+    md.duration_s !== null ? `${md.duration_s.toFixed(1)} s` : null,
+    [md.video_codec, md.audio_codec]
+      .filter(Boolean)
+      .map((c) => clean(c))
+      .join(' + ') || null,
+    md.frame_rate !== null ? `${Math.round(md.frame_rate * 100) / 100} fps` : null,
+    md.rotation ? `rotated ${md.rotation}°` : null,
+  ].filter((p): p is string => !!p);
+  const lines: [string, ...string[]] = [first.length ? first.join(', ') : clean(md.container)];
+  if (md.creation_time)
+    lines.push(`created: ${clean(md.creation_time)} (${clean(md.creation_time_source ?? 'container')})`);
+  const device = [md.make, md.model, md.software]
+    .filter(Boolean)
+    .map((v) => clean(v))
+    .join(' ');
+  if (device) lines.push(`device: ${device}`);
+  if (md.encoder) lines.push(`encoder: ${clean(md.encoder)}`);
+  if (md.location)
+    lines.push(`location: ${md.location.latitude}, ${md.location.longitude}`, md.location.map_url);
+  lines.push(
+    `metadata: ${md.metadata_status}${md.metadata_note ? ` (${clean(md.metadata_note)})` : ''}`,
+    `frames hashed: ${video.frames_hashed} (${clean(video.decoder.sampling)}${video.decoder.truncated ? ', start only' : ''}), ${video.keyframes.length} keyframes`,
+  );
+  if (video.content_region) {
+    const r = video.content_region;
+    lines.push(`content region: ${r.width} × ${r.height} at ${r.x},${r.y} (${clean(r.kind)})`);
+  }
   return lines;
 }
 
@@ -196,6 +232,7 @@ const KINDS: Record<TimelineEvent['kind'], string> = {
   match_first_seen: 'a match first seen by firstseen',
   match_posted: 'a match was posted',
   bank_first_published: 'first published, per a bank',
+  video_created: 'video file creation time',
   checked: 'this check',
 };
 

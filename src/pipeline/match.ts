@@ -1,15 +1,30 @@
 // Matching one analyzed image against everything remembered: images seen before (exact file, or the
-// same picture by PDQ over its 8 rotations/flips, pHash when PDQ quality is low) and bank entries.
-// Also remembering it afterwards. The index and stores are injected; the logic is here.
+// same picture by PDQ over its 8 rotations/flips, pHash when PDQ quality is low) and bank entries; the
+// picture inside a frame or screenshot by its content-region PDQ, both ways (`mr:` index entries hold
+// the regions of images seen before); crops and collages by local features (feature index, optional).
+// Also remembering it afterwards. The indexes and stores are injected; the logic is here.
 import type { Post } from '../../schemas/post.js';
 import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
+import type { FeatureIndex } from '../index/feature-index.js';
 import type { HashIndex } from '../index/hash-index.js';
 import { parseIndexId, type Bank, type BankStore } from '../services/banks.js';
 import type { MediaRecord, MediaStore } from '../services/media-store.js';
+import type { FeatureOptions, ImageFeatures } from './features/orb.js';
 import type { Matcher } from './process-check.js';
 
 export const mediaIndexId = (sha256: string) => `m:${sha256}`;
+type RegionKind = 'border' | 'letterbox' | 'embedded';
+/** The content region of an image seen before, in the hash index; the id says which kind it was. */
+export const regionIndexId = (sha256: string, kind: RegionKind) => `mr:${kind}:${sha256}`;
+const REGION_ID = /^mr:(border|letterbox|embedded):([0-9a-f]{64})$/;
+/**
+ * A keyframe of a video seen before, in the image index, so that a still taken from footage matches the
+ * video (src/pipeline/video/stage.ts adds them). Frame number and time in ms travel in the id.
+ */
+export const frameIndexId = (sha256: string, frame: number, timestampMs: number) =>
+  `mf:${frame}:${timestampMs}:${sha256}`;
+const FRAME_ID = /^mf:(\d+):(\d+):([0-9a-f]{64})$/;
 
 /**
  * How the new image differs from the match, by the dihedral variant that matched (the variant that,
@@ -35,10 +50,29 @@ export interface MatcherDeps {
   checkId: string;
   org: string;
   thresholds: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
+  /** Content regions and partial matching; without it, only whole-image hashes match. */
+  partial?: {
+    regionPdqMaxDistance: number;
+    minInliers: number;
+    /** Null: no feature index (no `partial` matches; features are not even extracted). */
+    features: FeatureIndex | null;
+    featureOptions: FeatureOptions;
+  };
   now?: () => string;
 }
 
-function seenMatch(record: MediaRecord, m: Pick<Match, 'kind' | 'hash' | 'distance' | 'transform'>): Match {
+type MatchFacts = Pick<Match, 'kind' | 'hash' | 'distance' | 'transform'> &
+  Partial<Pick<Match, 'inliers' | 'coverage' | 'share' | 'covered' | 'region' | 'match_frame'>>;
+
+/** Which kinds come first when there are more matches than MAX_MATCHES: the surest. */
+const KIND_ORDER: Record<Match['kind'], number> = {
+  exact: 0,
+  near_duplicate: 1,
+  content_region: 2,
+  partial: 3,
+};
+
+function seenMatch(record: MediaRecord, m: MatchFacts): Match {
   return {
     ...m,
     source: 'seen',
@@ -60,32 +94,109 @@ export interface MatchQuery {
   quality?: number | undefined;
   phash?: string | undefined;
   maxDistance?: number | undefined;
+  /** The query's content region: its PDQ variants are looked up too (as `content_region` matches). */
+  region?: { kind: RegionKind; pdq: readonly string[] } | undefined;
+  /** Local features of the query, for `partial` matches. */
+  features?: ImageFeatures | undefined;
 }
 
-export function createMatcher(deps: MatcherDeps): Matcher & { lookup(q: MatchQuery): Promise<Match[]> } {
+export type FullMatcher = Matcher & { lookup(q: MatchQuery): Promise<Match[]> };
+
+export function createMatcher(deps: MatcherDeps): FullMatcher {
   const bankCache = new Map<string, Promise<Bank | null>>();
   const bank = (id: string) => {
     if (!bankCache.has(id)) bankCache.set(id, deps.banks.get(id));
     return bankCache.get(id) as Promise<Bank | null>;
   };
+  const partial = deps.partial;
+
+  /** The match for one index id (an image seen before, its region, or a bank entry), or null. */
+  async function resolve(id: string, facts: MatchFacts): Promise<Match | null> {
+    const region = REGION_ID.exec(id);
+    if (region) {
+      const record = await deps.media.get(region[2] as string);
+      // This image, whole, is the picture inside an image seen before (a screenshot of it, say).
+      const kind = facts.kind === 'partial' ? 'partial' : 'content_region';
+      const of = facts.region?.of ?? 'match';
+      return record
+        ? seenMatch(record, { ...facts, kind, region: { of, kind: region[1] as RegionKind } })
+        : null;
+    }
+    const frame = FRAME_ID.exec(id);
+    if (frame) {
+      const record = await deps.media.get(frame[3] as string);
+      const match_frame = { frame: Number(frame[1]), timestamp: Number(frame[2]) / 1000 };
+      return record ? seenMatch(record, { ...facts, match_frame }) : null;
+    }
+    if (id.startsWith('m:')) {
+      const record = await deps.media.get(id.slice(2));
+      return record ? seenMatch(record, facts) : null;
+    }
+    const ref = parseIndexId(id);
+    if (!ref) return null;
+    const b = await bank(ref.bankId);
+    // Deleted banks, and other organizations' unshared banks, do not match.
+    if (!b || (b.org !== deps.org && !b.shared)) return null;
+    const entry = await deps.banks.entry(ref.bankId, ref.entryId);
+    if (!entry) return null;
+    return {
+      ...facts,
+      source: 'bank',
+      sha256: entry.sha256 ?? null,
+      first_seen_at: null,
+      first_seen_url: entry.source_url,
+      posted_at: null,
+      post_url: null,
+      captured_at: null,
+      sightings: 0,
+      bank: {
+        id: b.id,
+        name: b.name,
+        kind: b.kind,
+        entry_id: entry.id,
+        label: entry.label,
+        verdict: entry.verdict,
+        source_url: entry.source_url,
+        first_published: entry.first_published,
+      },
+    };
+  }
 
   return {
-    find(item: MediaItem): Promise<Match[]> {
+    featureOptions: partial?.features ? partial.featureOptions : null,
+
+    find(item: MediaItem, extra?: { features?: ImageFeatures | undefined }): Promise<Match[]> {
+      const r = item.hashes?.region;
       return this.lookup({
         sha256: item.sha256,
         pdq: item.hashes?.pdq.dihedral,
         quality: item.hashes?.pdq.quality,
         phash: item.hashes?.phash,
+        region: r ? { kind: r.kind, pdq: r.pdq.dihedral } : undefined,
+        features: extra?.features,
       });
     },
 
     async lookup(q: MatchQuery): Promise<Match[]> {
       const out: Match[] = [];
-      const own = q.sha256 ? mediaIndexId(q.sha256) : null;
+      // One match per image seen before or bank entry: the surest kind wins.
+      const taken = new Set<string>();
+      const push = (m: Match | null) => {
+        if (!m) return;
+        const key = m.source === 'bank' ? `b:${m.bank?.id}:${m.bank?.entry_id}` : `m:${m.sha256}`;
+        if (taken.has(key)) return;
+        taken.add(key);
+        out.push(m);
+      };
+      const own = q.sha256 ?? null;
+      const isOwn = (id: string) =>
+        own !== null && (id === mediaIndexId(own) || (/^m[rf]:/.test(id) && id.endsWith(`:${own}`)));
       if (q.sha256) {
         const record = await deps.media.get(q.sha256);
-        if (record)
-          out.push(seenMatch(record, { kind: 'exact', hash: 'sha256', distance: 0, transform: 'none' }));
+        // First seen by this very check: an attempt that crashed after remembering it, now retried. That is
+        // not an earlier sighting.
+        if (record && record.first_check_id !== deps.checkId)
+          push(seenMatch(record, { kind: 'exact', hash: 'sha256', distance: 0, transform: 'none' }));
       }
       // PDQ unless its quality says it cannot be trusted (or there is none); then pHash.
       const usePdq = q.pdq?.length && (q.quality === undefined || q.quality >= deps.thresholds.minPdqQuality);
@@ -100,52 +211,76 @@ export function createMatcher(deps: MatcherDeps): Matcher & { lookup(q: MatchQue
               limit: MAX_MATCHES,
             })
           : [];
-      for (const hit of hits) {
-        if (hit.id === own) continue;
-        const transform = TRANSFORMS[hit.variant] ?? 'none';
-        const kind = 'near_duplicate' as const;
-        if (hit.id.startsWith('m:')) {
-          const record = await deps.media.get(hit.id.slice(2));
-          if (record)
-            out.push(seenMatch(record, { kind, hash: hit.hash, distance: hit.distance, transform }));
-          continue;
-        }
-        const ref = parseIndexId(hit.id);
-        if (!ref) continue;
-        const b = await bank(ref.bankId);
-        // Deleted banks, and other organizations' unshared banks, do not match.
-        if (!b || (b.org !== deps.org && !b.shared)) continue;
-        const entry = await deps.banks.entry(ref.bankId, ref.entryId);
-        if (!entry) continue;
-        out.push({
-          kind,
-          source: 'bank',
+      const regionHits =
+        partial && q.region && usePdq
+          ? deps.index
+              .queryPdq(q.region.pdq, {
+                maxDistance: q.maxDistance ?? partial.regionPdqMaxDistance,
+                limit: MAX_MATCHES,
+              })
+              .map((h) => ({ ...h, ofThis: true }))
+          : [];
+      const all = [...hits.map((h) => ({ ...h, ofThis: false })), ...regionHits].sort(
+        (a, b) => a.distance - b.distance || Number(a.ofThis) - Number(b.ofThis),
+      );
+      // Whole-image hits first (near duplicates), then region ones.
+      for (const hit of all.filter((h) => !h.ofThis && !h.id.startsWith('mr:'))) {
+        if (isOwn(hit.id)) continue;
+        push(
+          await resolve(hit.id, {
+            kind: 'near_duplicate',
+            hash: hit.hash,
+            distance: hit.distance,
+            transform: TRANSFORMS[hit.variant] ?? 'none',
+          }),
+        );
+      }
+      for (const hit of all.filter((h) => h.ofThis || h.id.startsWith('mr:'))) {
+        if (isOwn(hit.id)) continue;
+        // A region against a region (two screenshots of one photo) is a region match too.
+        const facts: MatchFacts = {
+          kind: 'content_region',
           hash: hit.hash,
           distance: hit.distance,
-          transform,
-          sha256: entry.sha256 ?? null,
-          first_seen_at: null,
-          first_seen_url: entry.source_url,
-          posted_at: null,
-          post_url: null,
-          captured_at: null,
-          sightings: 0,
-          bank: {
-            id: b.id,
-            name: b.name,
-            kind: b.kind,
-            entry_id: entry.id,
-            label: entry.label,
-            verdict: entry.verdict,
-            source_url: entry.source_url,
-            first_published: entry.first_published,
-          },
-        });
+          transform: TRANSFORMS[hit.variant] ?? 'none',
+        };
+        if (hit.ofThis && q.region) facts.region = { of: 'this', kind: q.region.kind };
+        push(await resolve(hit.id, facts));
       }
-      return out.sort((a, b) => a.distance - b.distance).slice(0, MAX_MATCHES);
+      if (partial?.features && q.features) {
+        const featureHits = await partial.features.query(q.features, {
+          ...(own && { exclude: mediaIndexId(own) }),
+        });
+        for (const f of featureHits) {
+          if (f.inliers < partial.minInliers || isOwn(f.id)) continue;
+          push(
+            await resolve(f.id, {
+              kind: 'partial',
+              hash: 'orb',
+              distance: 0,
+              transform: 'none',
+              inliers: f.inliers,
+              coverage: round2(f.coverage),
+              share: round2(f.share),
+              covered: f.region,
+            }),
+          );
+        }
+      }
+      return out
+        .sort(
+          (a, b) =>
+            KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+            a.distance - b.distance ||
+            (b.inliers ?? 0) - (a.inliers ?? 0),
+        )
+        .slice(0, MAX_MATCHES);
     },
 
-    async remember(item: MediaItem, { post }: { post: Post | null }): Promise<void> {
+    async remember(
+      item: MediaItem,
+      { post, features }: { post: Post | null; features?: ImageFeatures | undefined },
+    ): Promise<void> {
       if (!item.sha256 || !item.hashes) return;
       const { isNew } = await deps.media.record(
         item.sha256,
@@ -164,14 +299,25 @@ export function createMatcher(deps: MatcherDeps): Matcher & { lookup(q: MatchQue
           captured_at: item.metadata?.times.date_time_original?.iso ?? null,
         },
       );
-      if (isNew) {
+      if (!isNew) return;
+      await deps.index.add({
+        id: mediaIndexId(item.sha256),
+        pdq: item.hashes.pdq.hash,
+        quality: item.hashes.pdq.quality,
+        phash: item.hashes.phash,
+      });
+      // Remember the picture inside it too, so the original submitted later finds this framed copy.
+      const r = item.hashes.region;
+      if (partial && r && r.pdq.quality >= deps.thresholds.minPdqQuality) {
         await deps.index.add({
-          id: mediaIndexId(item.sha256),
-          pdq: item.hashes.pdq.hash,
-          quality: item.hashes.pdq.quality,
-          phash: item.hashes.phash,
+          id: regionIndexId(item.sha256, r.kind),
+          pdq: r.pdq.hash,
+          quality: r.pdq.quality,
         });
       }
+      if (partial?.features && features) await partial.features.add(mediaIndexId(item.sha256), features);
     },
   };
 }
+
+const round2 = (v: number) => Math.round(v * 100) / 100;

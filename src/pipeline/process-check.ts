@@ -14,8 +14,10 @@ import {
 } from '../../schemas/report.js';
 import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { FeatureOptions, ImageFeatures } from './features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
+import type { VideoStage } from './video/stage.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
@@ -25,9 +27,14 @@ import type { TtlCache } from './resolve/wayback.js';
 /** What the pipeline needs from the memory of images seen (src/pipeline/match.ts implements it). */
 export interface Matcher {
   /** Matches of one analyzed item against everything remembered, before it is remembered itself. */
-  find(item: MediaItem): Promise<Match[]>;
+  find(item: MediaItem, extra?: { features?: ImageFeatures | undefined }): Promise<Match[]>;
   /** Remembers the item (media record, sighting, index). */
-  remember(item: MediaItem, sighting: { post: Post | null }): Promise<void>;
+  remember(
+    item: MediaItem,
+    sighting: { post: Post | null; features?: ImageFeatures | undefined },
+  ): Promise<void>;
+  /** Local features the matcher uses (extracted during analysis, never reported); null or absent: none. */
+  featureOptions?: FeatureOptions | null;
 }
 
 /** Targets that are files uploaded with the check, stored in Redis under their sha256. */
@@ -43,6 +50,8 @@ export interface PipelineDeps {
   /** Wayback answers are cached (Redis in production). Null: Wayback lookups are off. */
   waybackCache: TtlCache | null;
   matcher: Matcher | null;
+  /** Video analysis and matching (src/pipeline/video/stage.ts). Absent: videos get the probe only. */
+  video?: VideoStage | null;
   maxInputPixels: number;
   thresholds: ProvenanceThresholds;
   log: Logger;
@@ -120,6 +129,7 @@ export async function processCheck(
       ...(item.content_credentials && { contentCredentials: item.content_credentials }),
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+      ...(item.video && { video: item.video.metadata }),
       matches: matches.get(item.index) ?? [],
       thresholds: deps.thresholds,
     });
@@ -172,8 +182,12 @@ async function processMedia(
       probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels),
     );
     Object.assign(item, probeFields(probe));
+    let features: ImageFeatures | undefined;
     if (probe.kind === 'image') {
-      const analysis = await analyzeImage(fetched.body, probe, { maxInputPixels: deps.maxInputPixels });
+      const analysis = await analyzeImage(fetched.body, probe, {
+        maxInputPixels: deps.maxInputPixels,
+        features: deps.matcher?.featureOptions ?? null,
+      });
       const keep = deps.thumbnails;
       const sha = item.sha256;
       if (keep) {
@@ -182,16 +196,33 @@ async function processMedia(
           keep(sha, fetched.body).catch((err: unknown) => log.warn({ err }, 'thumbnail not kept')),
         );
       }
-      const { timings_ms, error, ...parts } = analysis;
+      const { timings_ms, error, features: found, ...parts } = analysis;
+      features = found;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
     }
+    const videoStage = probe.kind === 'video' ? deps.video : null;
+    if (videoStage) {
+      const analysis = await timed('video', () =>
+        videoStage.analyze(fetched.body, item.sha256 as string, log),
+      );
+      item.video = analysis.video;
+      const { width, height } = analysis.video.metadata;
+      if (width !== null && height !== null) Object.assign(item, { width, height });
+      Object.assign(item.timings_ms, analysis.timings_ms);
+    }
     if (deps.matcher) {
       const matcher = deps.matcher;
-      matches.set(index, await timed('match', () => matcher.find(item)));
-      await timed('remember', () => matcher.remember(item, { post }));
+      matches.set(index, await timed('match', () => matcher.find(item, { features })));
+      await timed('remember', () => matcher.remember(item, { post, features }));
+    }
+    if (videoStage && item.video) {
+      // Frames against images and videos against videos; the image matcher above found exact copies.
+      const found = await timed('video_match', () => videoStage.find(item));
+      matches.set(index, [...(matches.get(index) ?? []), ...found]);
+      await timed('video_remember', () => videoStage.remember(item, { post }));
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },

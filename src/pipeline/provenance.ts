@@ -6,6 +6,7 @@ import type { Hashes } from '../../schemas/hashes.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
+import type { VideoMetadata } from '../../schemas/video.js';
 
 export interface ProvenanceThresholds {
   /** A match first seen (or capture time) this much before the post counts as predating it. */
@@ -27,6 +28,8 @@ export interface ProvenanceInput {
   contentCredentials?: ContentCredentials;
   hashes?: Hashes;
   exifThumbnail?: ThumbnailComparison;
+  /** A video's container metadata (creation time, device, location). */
+  video?: VideoMetadata;
   matches: Match[];
   thresholds: ProvenanceThresholds;
 }
@@ -57,11 +60,27 @@ function describeAge(ms: number): string {
   return minutes >= 2 ? `${minutes} minutes` : 'moments';
 }
 
+function howMatched(m: Match): string {
+  if (m.kind === 'exact') return 'the same file';
+  if (m.kind === 'partial') return `part of the picture, ${m.inliers ?? 0} matching points`;
+  return `${m.kind === 'content_region' ? 'content region, ' : ''}${m.hash} distance ${m.distance}`;
+}
+
 function timeline(input: ProvenanceInput): TimelineEvent[] {
   const events: TimelineEvent[] = [];
   const add = (e: Omit<TimelineEvent, 'url' | 'note'> & { url?: string | null; note?: string | null }) =>
     events.push({ url: null, note: null, ...e });
 
+  const created = input.video?.creation_time;
+  if (created) {
+    add({
+      at: created,
+      kind: 'video_created',
+      description: `The video file says it was recorded at ${created} (${input.video?.creation_time_source ?? 'container'}).`,
+      strength: 'weak',
+      note: 'A device or encoder clock: easy to set wrong; a re-encode may write its own time.',
+    });
+  }
   const captured = input.metadata?.times.date_time_original;
   if (captured?.iso) {
     add({
@@ -121,7 +140,7 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       add({
         at: m.posted_at,
         kind: 'match_posted',
-        description: `A post carried ${what} (${m.kind === 'exact' ? 'the same file' : `${m.hash} distance ${m.distance}`}).`,
+        description: `A post carried ${what} (${howMatched(m)}).`,
         url: m.post_url,
         strength: 'strong',
         note: 'The platform’s timestamp of the earlier post.',
@@ -131,7 +150,7 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       add({
         at: m.first_seen_at,
         kind: 'match_first_seen',
-        description: `firstseen first saw ${what} (${m.kind === 'exact' ? 'the same file' : `${m.hash} distance ${m.distance}`}).`,
+        description: `firstseen first saw ${what} (${howMatched(m)}).`,
         url: m.first_seen_url,
         strength: 'medium',
         note: 'firstseen’s index is only as old as firstseen: the image may be older.',
@@ -174,7 +193,7 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     out.push({
       code: 'recycled',
       severity: 'high',
-      message: `This image was seen ${describeAge(reference - t)} before ${referenceName}${m.first_seen_url ? ` (at ${m.first_seen_url})` : ''}.`,
+      message: `This ${input.video ? 'video' : 'image'} was seen ${describeAge(reference - t)} before ${referenceName}${m.match_frame ? `, as a frame ${m.match_frame.timestamp.toFixed(1)} s into a video` : ''}${m.first_seen_url ? ` (at ${m.first_seen_url})` : ''}.`,
     });
   }
   for (const m of input.matches.filter((x) => x.bank)) {
@@ -192,6 +211,14 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       code: 'capture_predates_post',
       severity: 'high',
       message: `The EXIF capture date is ${describeAge(reference - captureTime)} before ${referenceName}.`,
+    });
+  }
+  const created = time(input.video?.creation_time);
+  if (created !== null && reference - created > Math.max(margin, 24 * HOUR)) {
+    out.push({
+      code: 'creation_time_predates_post',
+      severity: 'high',
+      message: `The video file’s creation time is ${describeAge(reference - created)} before ${referenceName}.`,
     });
   }
   const md = input.metadata;
@@ -220,7 +247,7 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `The camera’s embedded thumbnail differs from the picture (PDQ distance ${thumb} of 256): the picture was changed after it was taken.`,
     });
   }
-  if (md?.metadata_status === 'stripped') {
+  if (md?.metadata_status === 'stripped' || input.video?.metadata_status === 'stripped') {
     out.push({
       code: 'metadata_stripped',
       severity: 'info',
@@ -249,11 +276,12 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `Content Credentials signature invalid: ${why[c2pa.validation.status] ?? c2pa.validation.status}.`,
     });
   }
-  if (md?.gps) {
+  const gps = md?.gps ?? input.video?.location;
+  if (gps) {
     out.push({
       code: 'gps_present',
       severity: 'info',
-      message: `GPS position in the metadata: ${md.gps.latitude.toFixed(5)}, ${md.gps.longitude.toFixed(5)}.`,
+      message: `GPS position in the metadata: ${gps.latitude.toFixed(5)}, ${gps.longitude.toFixed(5)}.`,
     });
   }
   if (c2pa?.ai_generated) {
@@ -263,6 +291,8 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: 'Its Content Credentials declare generative-AI content.',
     });
   }
+  const framed = framedCopySignal(input.matches);
+  if (framed) out.push(framed);
   const quality = input.hashes?.pdq.quality;
   if (quality !== undefined && quality < th.minPdqQuality) {
     out.push({
@@ -272,6 +302,40 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     });
   }
   return out;
+}
+
+const REGION_WORDS = {
+  border: { inside: 'frame', copy: 'framed copy' },
+  letterbox: { inside: 'letterbox bars', copy: 'letterboxed copy' },
+  embedded: { inside: 'screenshot', copy: 'screenshot' },
+} as const;
+
+/**
+ * One sentence on the surest crop/frame/screenshot match: what part of which image. Whole-picture
+ * matches need no such sentence; `recycled` already says when the picture was seen.
+ */
+function framedCopySignal(matches: readonly Match[]): Signal | null {
+  const m = matches.find((x) => x.kind === 'content_region') ?? matches.find((x) => x.kind === 'partial');
+  if (!m) return null;
+  const day = m.first_seen_at?.slice(0, 10);
+  const which =
+    m.source === 'bank'
+      ? `the image "${m.bank?.label ?? ''}" in the bank "${m.bank?.name ?? ''}"`
+      : `the image first seen${day ? ` on ${day}` : ''}${m.first_seen_url ? ` at ${m.first_seen_url}` : ''}`;
+  const pct = (v: number | undefined) => `${Math.round((v ?? 0) * 100)}%`;
+  let message: string;
+  if (m.kind === 'content_region') {
+    const words = REGION_WORDS[m.region?.kind ?? 'border'];
+    message =
+      m.region?.of === 'match'
+        ? `This image is the picture inside a ${words.copy} of ${which}.`
+        : `Without its ${words.inside}, this image is ${which}.`;
+  } else if ((m.share ?? 1) < 0.8) {
+    message = `${which[0]?.toUpperCase()}${which.slice(1)} takes up about ${pct(m.share)} of this image (a collage, screenshot or framed copy; ${m.inliers ?? 0} matching points).`;
+  } else {
+    message = `This image is a crop covering about ${pct(m.coverage)} of ${which} (${m.inliers ?? 0} matching points).`;
+  }
+  return { code: 'cropped_or_framed_copy', severity: 'medium', message };
 }
 
 export function buildProvenance(input: ProvenanceInput): Provenance {

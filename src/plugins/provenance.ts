@@ -6,12 +6,14 @@ import { keys } from '../keys.js';
 import { createSafeFetcher, type SafeFetcher } from '../net/safe-fetch.js';
 import { createBankStore, type BankStore } from '../services/banks.js';
 import { createMediaStore, type MediaStore } from '../services/media-store.js';
+import { createVideoIndex, type VideoIndex } from '../pipeline/video/video-index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     banks: BankStore;
     media: MediaStore;
     fetcher: SafeFetcher;
+    videoIndex: VideoIndex;
   }
 }
 
@@ -19,6 +21,7 @@ async function provenancePlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
   app.decorate('banks', createBankStore(app.redis, k, app.hashIndex));
   app.decorate('media', createMediaStore(app.redis, k));
+  app.decorate('videoIndex', createVideoIndex(app.redis, k));
   const fetcher = createSafeFetcher(app.config.fetch);
   app.decorate('fetcher', fetcher);
   app.addHook('onClose', () => fetcher.close());

@@ -146,6 +146,28 @@ export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
       return ids;
     },
 
+    /**
+     * Adds a video entry (its vPDQ goes into the video index, by the caller: src/pipeline/video/).
+     * The entry record holds what the bank knows, like an image entry, plus its frame count.
+     */
+    async addVideoEntry(
+      bank: Bank,
+      meta: Pick<BankEntryInput, 'label' | 'verdict' | 'source_url' | 'first_published'>,
+      frames: number,
+    ): Promise<string> {
+      const next = await redis.hincrby(keys.bank(bank.id), 'next_entry', 1);
+      const id = `e${next}`;
+      const fields = { ...meta, kind: 'video', frames };
+      await redis.hset(
+        keys.bankEntry(bank.id, id),
+        Object.fromEntries(
+          Object.entries(fields).filter(([, v]) => v !== null && v !== undefined && v !== ''),
+        ),
+      );
+      await redis.hincrby(keys.bank(bank.id), 'entries', 1);
+      return id;
+    },
+
     async entry(bankId: string, entryId: string): Promise<BankEntry | null> {
       const h = await redis.hgetall(keys.bankEntry(bankId, entryId));
       if (h.label === undefined) return null;

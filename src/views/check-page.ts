@@ -14,6 +14,7 @@ import { platformName, postSection } from './post.js';
 import { severityBadge, signalsList, sortSignals } from './signals.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 import { earliestSighting, timelineTable } from './timeline.js';
+import { videoSection } from './video.js';
 
 /** Seconds between reloads of a page whose check is still queued or running. */
 export const REFRESH_SECONDS = 2;
@@ -168,6 +169,7 @@ ${timelineTable(prov?.timeline ?? [])}
 ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
 </section>
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
+${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}
 <section><h3>Metadata</h3>
 ${metadataSection(item.metadata, item.exif_thumbnail)}
 </section>

@@ -8,10 +8,35 @@ import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 
 const HASH_BITS: Record<string, number> = { pdq: 256, phash: 64 };
 
+const REGION_NAMES = { border: 'a frame', letterbox: 'letterbox bars', embedded: 'a screenshot' } as const;
+const pct = (v: number | undefined) => `${Math.round((v ?? 0) * 100)}%`;
+
 function howClose(m: Match): string {
   if (m.kind === 'exact' || m.hash === 'sha256') return 'Exact: the very same file (identical sha256)';
+  if (m.kind === 'partial') {
+    return `Part of the same picture: ${m.inliers ?? 0} matching points; this image shows ${pct(m.coverage)} of the other, which fills ${pct(m.share)} of this one`;
+  }
+  if (m.kind === 'content_region') {
+    const inside = REGION_NAMES[m.region?.kind ?? 'border'];
+    const whose =
+      m.region?.of === 'match' ? `the picture inside ${inside} seen before` : `this image without ${inside}`;
+    return `Same picture once ${inside} is left out (${whose}): ${m.hash.toUpperCase()} distance ${m.distance} of 256 bits`;
+  }
+  if (m.video) {
+    const v = m.video;
+    const cropped =
+      v.method === 'vpdq_content_region'
+        ? ` once bars are cropped (plain vPDQ: ${v.plain_query_match_percent}%)`
+        : '';
+    return `Same video by vPDQ${cropped}: ${v.query_match_percent}% of this video’s frames match, ${v.compared_match_percent}% of the other’s (median frame distance ${m.distance} of 256 bits)`;
+  }
   const bits = HASH_BITS[m.hash];
-  return `Same picture: ${m.hash.toUpperCase()} distance ${m.distance}${bits ? ` of ${bits} bits` : ''}`;
+  const frame = m.frame
+    ? `the frame at ${m.frame.timestamp.toFixed(1)} s of this video is the picture: `
+    : m.match_frame
+      ? `this image is the frame at ${m.match_frame.timestamp.toFixed(1)} s of that video: `
+      : '';
+  return `Same picture: ${frame}${m.hash.toUpperCase()} distance ${m.distance}${bits ? ` of ${bits} bits` : ''}`;
 }
 
 function fact(term: string, value: Html): Html {
@@ -41,7 +66,13 @@ function matchCard(m: Match, sha256: string | undefined, ctx: ThumbnailContext):
       : thumbnailFigure(m.sha256, 'The matching image seen before', 'Seen before', ctx);
   const facts: Html[] = [
     fact('Match', howClose(m)),
-    fact('Orientation', m.kind === 'exact' ? null : describeTransform(m.transform)),
+    fact('Orientation', m.kind === 'exact' || m.kind === 'partial' ? null : describeTransform(m.transform)),
+    m.covered
+      ? fact(
+          'Part shown',
+          `x ${pct(m.covered.x)}–${pct(m.covered.x + m.covered.width)}, y ${pct(m.covered.y)}–${pct(m.covered.y + m.covered.height)} of the other image`,
+        )
+      : null,
     bank && fact('Bank', `${bank.name} (${bank.kind})`),
     bank && fact('Label', bank.label),
     bank && fact('Verdict', bank.verdict),

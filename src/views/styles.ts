@@ -61,6 +61,8 @@ tbody th{font-weight:600;width:14rem}
 .matches{display:grid;gap:1rem;list-style:none;margin:0;padding:0}
 .match{display:grid;grid-template-columns:12rem 12rem minmax(0,1fr);gap:1rem;padding:1rem;border:1px solid var(--line)}
 .match .thumb img,.match .thumb .none{width:12rem}
+.keyframes{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0}
+.keyframes .thumb img,.keyframes .thumb .none{width:10rem}
 .bank-card{border:1px dashed var(--muted);padding:.75rem;min-height:6rem;font-size:.9rem}
 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem;margin:0}
 dl.facts dt{font-weight:600}

@@ -78,3 +78,30 @@ t.test('analyze: GPS and capture date; C2PA valid as JSON; no Redis, no network'
     ['metadata_stripped', 'c2pa_valid'],
   );
 });
+
+t.test('analyze: a video, with ffmpeg as a child process and still no Redis or network', async (t) => {
+  const env = { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` };
+  const clip = resolve(FIXTURES, 'video/doorknob-hd-no-bar.mp4');
+  const [text, json] = await Promise.all([
+    firstseen(['analyze', clip], env, { preload: [NO_NETWORK] }),
+    firstseen(['analyze', clip, '--json'], env, { preload: [NO_NETWORK] }),
+  ]);
+  t.equal(text.code, 0, `exit 0 (${text.stderr})`);
+  t.equal(text.stderr, '', 'no connection was even attempted');
+  t.match(text.stdout, /file {7}mp4, 1280 × 720, 468 KB/);
+  t.match(text.stdout, /video {6}4\.3 s, h264 \+ aac, 30 fps\n/);
+  t.match(text.stdout, /encoder: Lavf56\.40\.101/);
+  t.match(text.stdout, /frames hashed: \d+ \(1fps\+scene>0\.4\), \d+ keyframes/);
+
+  t.equal(json.code, 0, `exit 0 (${json.stderr})`);
+  const item = JSON.parse(json.stdout).media[0];
+  t.match(item, {
+    status: 'ok',
+    mime: 'video/mp4',
+    video: { metadata: { video_codec: 'h264', metadata_status: 'stripped' }, decoder: { ffmpeg: /\S/ } },
+  });
+  t.ok(item.video.frames_hashed >= 4, `${item.video.frames_hashed} frames: one per second of 4.3 s at least`);
+  t.equal(item.video.vpdq.length, item.video.frames_hashed, 'one vPDQ line per hashed frame');
+  for (const line of item.video.vpdq)
+    t.match(line, /^\d+,\d{1,3},[0-9a-f]{64},\d+\.\d{3}$/, 'the reference line format');
+});

@@ -7,9 +7,10 @@ import type { Metadata } from '../../../schemas/metadata.js';
 import type { ThumbnailComparison } from '../../../schemas/report.js';
 import { isMediaError, MediaError } from '../../errors.js';
 import { readContentCredentials } from './c2pa.js';
-import { decodeForHashing, decodeInfo } from './decode.js';
+import { decodeForHashing, decodeInfo, type DecodedImage } from './decode.js';
 import { hammingHex } from './hamming.js';
-import { computeHashes } from './hashes.js';
+import { extractFeatures, type FeatureOptions, type ImageFeatures } from '../features/orb.js';
+import { computeHashes, cropRgb } from './hashes.js';
 import { readMetadata } from './metadata.js';
 import { pdqFromRgb } from './pdq.js';
 
@@ -21,11 +22,15 @@ export interface Analysis {
   content_credentials: ContentCredentials;
   /** Why the pixels could not be hashed; metadata and credentials are still reported. */
   error?: MediaError;
+  /** ORB features for partial matching (of the content region when one was found); never in the report. */
+  features?: ImageFeatures;
   timings_ms: Record<string, number>;
 }
 
 export interface AnalyzeOptions {
   maxInputPixels: number;
+  /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
+  features?: FeatureOptions | null;
 }
 
 async function timed<T>(timings: Record<string, number>, stage: string, fn: () => Promise<T>): Promise<T> {
@@ -49,12 +54,21 @@ export async function analyzeImage(
   let decode: DecodeInfo | undefined;
   let hashes: Hashes | undefined;
   let error: MediaError | undefined;
+  let features: ImageFeatures | undefined;
   try {
     const decoded = await timed(timings, 'decode', () =>
       decodeForHashing(bytes, { maxPixels: opts.maxInputPixels }),
     );
     decode = decodeInfo(decoded);
-    hashes = await timed(timings, 'hashes', async () => computeHashes(decoded));
+    const h = await timed(timings, 'hashes', async () => computeHashes(decoded));
+    hashes = h;
+    const featureOpts = opts.features;
+    if (featureOpts) {
+      // Partial matching is extra: a failure here must not cost the check its hashes.
+      features = await timed(timings, 'features', () => imageFeatures(decoded, h, featureOpts)).catch(
+        () => undefined,
+      );
+    }
   } catch (err) {
     error = isMediaError(err) ? err : new MediaError('decode_failed', (err as Error).message);
   }
@@ -67,8 +81,22 @@ export async function analyzeImage(
     ...(exif_thumbnail && { exif_thumbnail }),
     content_credentials,
     ...(error && { error }),
+    ...(features && { features }),
     timings_ms: timings,
   };
+}
+
+/** Features of the picture itself: a screenshot's text lines and buttons would only add noise. */
+export function imageFeatures(
+  decoded: Pick<DecodedImage, 'data' | 'width' | 'height'>,
+  hashes: Hashes,
+  opts: FeatureOptions,
+): Promise<ImageFeatures> {
+  const r = hashes.region;
+  const pixels = r
+    ? { data: cropRgb(decoded, r), width: r.width, height: r.height, channels: 3 }
+    : { data: decoded.data, width: decoded.width, height: decoded.height, channels: 3 };
+  return extractFeatures(pixels, opts);
 }
 
 /**

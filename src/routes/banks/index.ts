@@ -8,10 +8,12 @@ import {
   BankList,
   ImportResult,
 } from '../../../schemas/banks.js';
+import { VpdqImportResult } from '../../../schemas/video.js';
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { HttpErrors, isMediaError } from '../../errors.js';
-import type { Bank, BankEntryInput } from '../../services/banks.js';
+import { indexId, type Bank, type BankEntryInput } from '../../services/banks.js';
+import { comparableFrames, formatVpdqLine, parseVpdq } from '../../pipeline/video/vpdq.js';
 import { parseHashCsv } from '../../services/hash-csv.js';
 import { hashImage } from '../../services/image-hashing.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
@@ -216,6 +218,63 @@ export default async function bankRoutes(app: FastifyInstance) {
         });
         const [entryId] = await app.banks.addEntries(bank, [row]);
         return reply.code(201).send(await app.banks.entry(bank.id, entryId as string));
+      },
+    );
+
+    raw.post(
+      '/v1/banks/:id/vpdq',
+      {
+        preHandler: app.requireScope('submit'),
+        schema: schema(
+          'Add a video entry from its vPDQ file (text, one `frame,quality,pdq,timestamp` line per frame)',
+          {
+            params: IdParams,
+            querystring: Type.Object(
+              {
+                label: Type.String({ minLength: 1, maxLength: 500 }),
+                verdict: Type.Optional(Type.String({ maxLength: 1000 })),
+                source_url: Type.Optional(Type.String({ maxLength: 2048 })),
+                first_published: Type.Optional(Type.String({ format: 'date-time' })),
+              },
+              { additionalProperties: false },
+            ),
+            response: { 201: ref(VpdqImportResult), ...ERRORS },
+          },
+        ),
+      },
+      async (request, reply) => {
+        const bank = await visible(request, true);
+        if (typeof request.body !== 'string')
+          throw new HttpErrors.unsupported_media_type('Send the vPDQ file as text/plain');
+        const { frames, rejected } = parseVpdq(request.body);
+        if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
+        const q = request.query as {
+          label: string;
+          verdict?: string;
+          source_url?: string;
+          first_published?: string;
+        };
+        const entryId = await app.banks.addVideoEntry(
+          bank,
+          {
+            label: q.label,
+            verdict: q.verdict ?? null,
+            source_url: q.source_url ?? null,
+            first_published: q.first_published ?? null,
+          },
+          frames.length,
+        );
+        const minQuality = app.config.video.vpdq.minQuality;
+        await app.videoIndex.add(
+          { id: indexId(bank.id, entryId), vpdq: frames.map(formatVpdqLine), contentVpdq: [] },
+          minQuality,
+        );
+        return reply.code(201).send({
+          entry_id: entryId,
+          frames: frames.length,
+          comparable_frames: comparableFrames(frames, minQuality).length,
+          rejected_lines: rejected.slice(0, 100),
+        });
       },
     );
 

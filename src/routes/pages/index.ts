@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import { CheckParams } from '../../../schemas/check.js';
 import type { ErrorResponse } from '../../../schemas/errors.js';
 import type { Check } from '../../../schemas/check.js';
+import { keyframeThumbnails } from '../../views/video.js';
 import { keptThumbnails } from '../../services/thumbnails.js';
 import { renderCheckPage } from '../../views/check-page.js';
 import { renderErrorPage } from '../../views/error-page.js';
@@ -136,6 +137,7 @@ function imagesOf(check: Check): string[] {
   const out: string[] = [];
   for (const item of check.report?.media ?? []) {
     if (item.sha256) out.push(item.sha256);
+    out.push(...keyframeThumbnails(item.video));
     for (const m of item.provenance?.matches ?? []) if (m.sha256) out.push(m.sha256);
   }
   return out;

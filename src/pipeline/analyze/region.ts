@@ -1,0 +1,197 @@
+// The picture inside the file: a photo re-shared with a frame, letterbox bars, or shrunk into a screenshot
+// of a post no longer hashes like the photo (a 3% border moves PDQ 62-78 bits, a screenshot 114-126), but
+// its content region does. Hand-written because no library fits: sharp's trim() only removes one uniform
+// colour all round (no letterbox-only or embedded case, no report of where), and OpenCV would mean loading
+// 140 MB of wasm for a few array scans.
+//
+// One pass over a coarse block grid: the background is the colour the image's corners agree on; a block is
+// content when most of its pixels differ from it by more than JPEG noise; the largest 4-connected group of
+// content blocks is the candidate, refined to pixel rows/columns. Photos whose corners disagree (most of
+// them) are rejected after reading four small patches.
+
+export interface ContentRegion {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** border: trimmed on every side; letterbox: bars on two opposite sides only; embedded: a picture among other content (text, avatars) on a flat canvas. */
+  kind: 'border' | 'letterbox' | 'embedded';
+}
+
+export interface RegionPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+export interface RegionOptions {
+  /** Largest per-channel difference from the background still counted as background (JPEG ringing). */
+  tolerance?: number;
+  /** Smallest share of the image the region must cover. */
+  minArea?: number;
+  /** Smallest share of the image a frame must take away for the region to be worth a hash. */
+  minTrim?: number;
+}
+
+const DEFAULTS: Required<RegionOptions> = { tolerance: 28, minArea: 0.08, minTrim: 0.015 };
+/** Blocks on the long side: 128 keeps a 1 px text line gap (at 1024 px) from merging a caption in. */
+const GRID = 128;
+const MIN_SIDE = 24;
+
+export function findContentRegion(pixels: RegionPixels, options: RegionOptions = {}): ContentRegion | null {
+  const o = { ...DEFAULTS, ...options };
+  const { data, width: W, height: H, channels: C } = pixels;
+  if (W < MIN_SIDE * 2 || H < MIN_SIDE * 2 || C < 1) return null;
+  const bg = background(pixels, o.tolerance);
+  if (!bg) return null;
+  const isBg = (i: number) => {
+    for (let c = 0; c < Math.min(C, 3); c++)
+      if (Math.abs((data[i + c] as number) - (bg[c] as number)) > o.tolerance) return false;
+    return true;
+  };
+
+  // Content blocks: more than half of a block's (sampled) pixels differ from the background.
+  const bs = Math.max(2, Math.round(Math.max(W, H) / GRID));
+  const gw = Math.ceil(W / bs);
+  const gh = Math.ceil(H / bs);
+  const content = new Uint8Array(gw * gh);
+  for (let by = 0; by < gh; by++)
+    for (let bx = 0; bx < gw; bx++) {
+      let n = 0;
+      let fg = 0;
+      for (let y = by * bs; y < Math.min(H, (by + 1) * bs); y += 2)
+        for (let x = bx * bs; x < Math.min(W, (bx + 1) * bs); x += 2) {
+          n++;
+          if (!isBg((y * W + x) * C)) fg++;
+        }
+      content[by * gw + bx] = fg * 2 > n ? 1 : 0;
+    }
+
+  const best = largestComponent(content, gw, gh);
+  if (!best) return null;
+  // Content outside the component (text lines, an avatar) makes it an embedded picture.
+  const others = best.total - best.count;
+  const bx0 = best.x0 * bs;
+  const by0 = best.y0 * bs;
+  const bx1 = Math.min(W, (best.x1 + 1) * bs);
+  const by1 = Math.min(H, (best.y1 + 1) * bs);
+  // A picture is a filled rectangle; a scatter of shapes on a flat background is not one.
+  const boxBlocks = (best.x1 - best.x0 + 1) * (best.y1 - best.y0 + 1);
+  if (best.count < 0.85 * boxBlocks) return null;
+
+  // Pixel-exact edges: the first/last row and column, near the block edge, that is mostly content.
+  const rowIsContent = (y: number, x0: number, x1: number) => {
+    let fg = 0;
+    for (let x = x0; x < x1; x++) if (!isBg((y * W + x) * C)) fg++;
+    return fg * 2 > x1 - x0;
+  };
+  const colIsContent = (x: number, y0: number, y1: number) => {
+    let fg = 0;
+    for (let y = y0; y < y1; y++) if (!isBg((y * W + x) * C)) fg++;
+    return fg * 2 > y1 - y0;
+  };
+  let top = Math.max(0, by0 - bs);
+  while (top < by1 - 1 && !rowIsContent(top, bx0, bx1)) top++;
+  let bottom = Math.min(H, by1 + bs);
+  while (bottom > top + 1 && !rowIsContent(bottom - 1, bx0, bx1)) bottom--;
+  let left = Math.max(0, bx0 - bs);
+  while (left < bx1 - 1 && !colIsContent(left, top, bottom)) left++;
+  let right = Math.min(W, bx1 + bs);
+  while (right > left + 1 && !colIsContent(right - 1, top, bottom)) right--;
+
+  const region = { x: left, y: top, width: right - left, height: bottom - top };
+  if (region.width < MIN_SIDE || region.height < MIN_SIDE) return null;
+  if (region.width * region.height < o.minArea * W * H) return null;
+  const trimmed = 1 - (region.width * region.height) / (W * H);
+  if (trimmed < o.minTrim) return null;
+  const margins = { l: left, t: top, r: W - right, b: H - bottom };
+  // Two pixels of margin is JPEG edge noise, not a bar.
+  const edge = Math.max(2, Math.round(Math.min(W, H) * 0.005));
+  const has = (m: number) => m > edge;
+  let kind: ContentRegion['kind'];
+  if (others > Math.max(2, 0.01 * gw * gh)) kind = 'embedded';
+  else if (has(margins.t) && has(margins.b) && !has(margins.l) && !has(margins.r)) kind = 'letterbox';
+  else if (has(margins.l) && has(margins.r) && !has(margins.t) && !has(margins.b)) kind = 'letterbox';
+  else kind = 'border';
+  return { ...region, kind };
+}
+
+/**
+ * The colour at least three of the four corners share (median of a small patch each), or null: a photo
+ * running to its edges has corners that disagree, and gets no region.
+ */
+function background(p: RegionPixels, tolerance: number): number[] | null {
+  const { data, width: W, height: H, channels: C } = p;
+  const s = Math.max(2, Math.round(Math.min(W, H) / 100));
+  const patch = (x0: number, y0: number): number[] | null => {
+    const chans: number[][] = [[], [], []];
+    for (let y = y0; y < y0 + s; y++)
+      for (let x = x0; x < x0 + s; x++)
+        for (let c = 0; c < 3; c++) chans[c]?.push(data[(y * W + x) * C + Math.min(c, C - 1)] as number);
+    const out: number[] = [];
+    for (const v of chans) {
+      v.sort((a, b) => a - b);
+      // A corner that is not flat (texture, a gradient) is no background.
+      if ((v[v.length - 1] as number) - (v[0] as number) > tolerance * 2) return null;
+      out.push(v[v.length >> 1] as number);
+    }
+    return out;
+  };
+  const corners = [patch(0, 0), patch(W - s, 0), patch(0, H - s), patch(W - s, H - s)];
+  const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - (b[i] as number)) <= tolerance);
+  for (const c of corners) {
+    if (!c) continue;
+    const agree = corners.filter((d) => d && close(c, d)).length;
+    if (agree >= 3) return c;
+  }
+  // Letterbox bars with differently lit corners of one bar pair: two corners on one side agree.
+  return null;
+}
+
+interface Component {
+  count: number;
+  total: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function largestComponent(grid: Uint8Array, gw: number, gh: number): Component | null {
+  const label = new Int32Array(gw * gh);
+  const stack: number[] = [];
+  let best: Component | null = null;
+  let total = 0;
+  let next = 0;
+  for (let start = 0; start < grid.length; start++) {
+    if (!grid[start] || label[start]) continue;
+    next++;
+    const c = { count: 0, total: 0, x0: gw, y0: gh, x1: -1, y1: -1 };
+    stack.push(start);
+    label[start] = next;
+    while (stack.length) {
+      const i = stack.pop() as number;
+      const x = i % gw;
+      const y = (i - x) / gw;
+      c.count++;
+      if (x < c.x0) c.x0 = x;
+      if (x > c.x1) c.x1 = x;
+      if (y < c.y0) c.y0 = y;
+      if (y > c.y1) c.y1 = y;
+      const push = (j: number) => {
+        if (grid[j] && !label[j]) {
+          label[j] = next;
+          stack.push(j);
+        }
+      };
+      if (x > 0) push(i - 1);
+      if (x < gw - 1) push(i + 1);
+      if (y > 0) push(i - gw);
+      if (y < gh - 1) push(i + gw);
+    }
+    total += c.count;
+    if (!best || c.count > best.count) best = c;
+  }
+  return best ? { ...best, total } : null;
+}

@@ -1,0 +1,99 @@
+// OpenCV (the @techstark/opencv-js WebAssembly build) loaded once per process, on first use: it costs
+// ~1.5 s and ~140 MB, so processes that never extract features (the API without a feature index, the CLI)
+// never pay it. Only the few calls firstseen makes are typed here; the package's own typings describe the
+// browser build loosely (factories that are promises, members created at runtime).
+
+export interface CvMat {
+  rows: number;
+  cols: number;
+  data: Uint8Array;
+  data32F: Float32Array;
+  data64F: Float64Array;
+  delete(): void;
+}
+interface CvKeyPoint {
+  pt: { x: number; y: number };
+  response: number;
+}
+interface CvVector<T> {
+  size(): number;
+  get(i: number): T;
+  delete(): void;
+}
+interface CvDMatch {
+  queryIdx: number;
+  trainIdx: number;
+  distance: number;
+}
+export interface Cv {
+  Mat: new (rows?: number, cols?: number, type?: number) => CvMat;
+  KeyPointVector: new () => CvVector<CvKeyPoint>;
+  DMatchVectorVector: new () => CvVector<CvVector<CvDMatch>>;
+  ORB: new (
+    nfeatures: number,
+    scaleFactor?: number,
+    nlevels?: number,
+    edgeThreshold?: number,
+    firstLevel?: number,
+    WTA_K?: number,
+    scoreType?: number,
+    patchSize?: number,
+    fastThreshold?: number,
+  ) => {
+    detectAndCompute(img: CvMat, mask: CvMat, kp: CvVector<CvKeyPoint>, des: CvMat): void;
+    delete(): void;
+  };
+  BFMatcher: new (
+    normType: number,
+    crossCheck?: boolean,
+  ) => {
+    knnMatch(q: CvMat, t: CvMat, out: CvVector<CvVector<CvDMatch>>, k: number): void;
+    delete(): void;
+  };
+  matFromArray(rows: number, cols: number, type: number, data: ArrayLike<number>): CvMat;
+  findHomography(
+    src: CvMat,
+    dst: CvMat,
+    method: number,
+    threshold: number,
+    mask: CvMat,
+    maxIters: number,
+    confidence: number,
+  ): CvMat;
+  resize(
+    src: CvMat,
+    dst: CvMat,
+    size: { width: number; height: number },
+    fx: number,
+    fy: number,
+    interp: number,
+  ): void;
+  Size: new (w: number, h: number) => { width: number; height: number };
+  CV_8UC1: number;
+  CV_32FC2: number;
+  NORM_HAMMING: number;
+  RANSAC: number;
+  INTER_AREA: number;
+}
+
+// Always handed out in a box: the Emscripten module object has a `then` method that calls back with the
+// module itself, so a promise resolved with it (`return cv` from an async function) spins forever.
+let loading: Promise<{ cv: Cv }> | null = null;
+
+export function loadOpenCv(): Promise<{ cv: Cv }> {
+  loading ??= (async () => {
+    const mod = (await import('@techstark/opencv-js')) as unknown as { default?: unknown };
+    const cv = (mod.default ?? mod) as Cv & { then?: (ready: () => void) => unknown };
+    if (typeof cv.Mat !== 'function' && typeof cv.then === 'function') {
+      // The wasm runtime finishes compiling after the import resolves; the module's own `then` says when
+      // (called with a callback that returns nothing, so the thenable is not chained).
+      const then = cv.then.bind(cv);
+      await new Promise<void>((resolve) => {
+        then(() => resolve());
+      });
+    }
+    if (typeof cv.Mat !== 'function') throw new Error('OpenCV did not initialize');
+    return { cv };
+  })();
+  return loading;
+}

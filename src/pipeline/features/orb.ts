@@ -1,0 +1,152 @@
+// ORB keypoints and binary descriptors of one image, for partial matching (crops, strips cut off,
+// collages) where whole-image hashes cannot help. Computed on a grey copy with its long side at most
+// FEATURE_SIDE px: bounds the cost (~25 ms in wasm at 512 px, 500 keypoints) and makes crops of one
+// picture, seen at different sizes, land on similar scales.
+import { loadOpenCv, type Cv } from './opencv.js';
+
+export const DESCRIPTOR_BYTES = 32;
+
+export interface ImageFeatures {
+  /** Size of the grey copy the keypoints are in (about side x 3/4 side pixels). */
+  width: number;
+  height: number;
+  /** x, y of each keypoint in that copy. */
+  points: Float32Array;
+  /** 32 bytes (256 bits) per keypoint, same order as points. */
+  descriptors: Uint8Array;
+}
+
+export interface FeatureOptions {
+  /** Long side of the grey copy (px) for a 4:3 image; others get the same area. */
+  side: number;
+  /** Most keypoints kept (ORB keeps the strongest). */
+  maxKeypoints: number;
+}
+
+export interface FeaturePixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+export const featureCount = (f: ImageFeatures) => f.points.length / 2;
+
+/**
+ * A grey copy of about side x 3/4 side pixels (a 4:3 photo gets `side` on its long side), by box averaging
+ * (what INTER_AREA does, without a wasm round trip). By area, not long side: a wide collage shrunk to 512 px
+ * leaves each photo in it too small to match (measured: a two-photo collage gave no match at 512 px long,
+ * 128 inliers at 560).
+ */
+export function greyThumbnail(
+  p: FeaturePixels,
+  side: number,
+): { data: Uint8Array; width: number; height: number } {
+  const long = Math.max(p.width, p.height);
+  // Small images are enlarged (up to 4x): ORB finds nothing in a 100 px thumbnail, and its crops stay
+  // findable once both are seen at a common size.
+  const scale = Math.min(4, Math.sqrt((side * side * 0.75) / (p.width * p.height)), (2 * side) / long);
+  const w = Math.max(1, Math.round(p.width * scale));
+  const h = Math.max(1, Math.round(p.height * scale));
+  const out = new Uint8Array(w * h);
+  const C = p.channels;
+  for (let y = 0; y < h; y++) {
+    const sy0 = Math.floor((y * p.height) / h);
+    const sy1 = Math.max(sy0 + 1, Math.floor(((y + 1) * p.height) / h));
+    for (let x = 0; x < w; x++) {
+      const sx0 = Math.floor((x * p.width) / w);
+      const sx1 = Math.max(sx0 + 1, Math.floor(((x + 1) * p.width) / w));
+      let sum = 0;
+      for (let sy = sy0; sy < sy1; sy++)
+        for (let sx = sx0; sx < sx1; sx++) {
+          const i = (sy * p.width + sx) * C;
+          sum +=
+            C >= 3
+              ? 0.299 * (p.data[i] as number) +
+                0.587 * (p.data[i + 1] as number) +
+                0.114 * (p.data[i + 2] as number)
+              : (p.data[i] as number);
+        }
+      out[y * w + x] = Math.round(sum / ((sy1 - sy0) * (sx1 - sx0)));
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/**
+ * Images more than twice as wide as high (or high as wide) get twice the pixels and keypoints: they are
+ * usually collages or panoramas, where each picture would otherwise get a small share of both (measured: a
+ * portrait photo beside a landscape one in an 800 px high collage kept 55 correspondences).
+ */
+const WIDE = 2;
+
+export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): Promise<ImageFeatures> {
+  const { cv } = await loadOpenCv();
+  const wide = Math.max(p.width / p.height, p.height / p.width) > WIDE;
+  const side = wide ? Math.round(opts.side * Math.SQRT2) : opts.side;
+  return extractWith(
+    cv,
+    greyThumbnail(p, side),
+    wide ? Math.min(1024, opts.maxKeypoints * 2) : opts.maxKeypoints,
+  );
+}
+
+function extractWith(
+  cv: Cv,
+  grey: { data: Uint8Array; width: number; height: number },
+  max: number,
+): ImageFeatures {
+  const img = new cv.Mat(grey.height, grey.width, cv.CV_8UC1);
+  const mask = new cv.Mat();
+  const kp = new cv.KeyPointVector();
+  const des = new cv.Mat();
+  // Default ORB (8 levels, scale 1.2, FAST 20): the pyramid covers the 0.5-2x scale changes of crops
+  // and screenshots seen at other sizes.
+  const orb = new cv.ORB(max);
+  try {
+    img.data.set(grey.data);
+    orb.detectAndCompute(img, mask, kp, des);
+    const n = Math.min(kp.size(), des.rows);
+    const points = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      const { pt } = kp.get(i);
+      points[2 * i] = pt.x;
+      points[2 * i + 1] = pt.y;
+    }
+    const descriptors = n ? Uint8Array.from(des.data.subarray(0, n * DESCRIPTOR_BYTES)) : new Uint8Array(0);
+    return { width: grey.width, height: grey.height, points, descriptors };
+  } finally {
+    orb.delete();
+    img.delete();
+    mask.delete();
+    kp.delete();
+    des.delete();
+  }
+}
+
+/** Compact binary form for Redis: 6-byte header, points as 1/16 px uint16, then the descriptors. */
+export function encodeFeatures(f: ImageFeatures): Buffer {
+  const n = featureCount(f);
+  const out = Buffer.alloc(7 + n * 4 + n * DESCRIPTOR_BYTES);
+  out[0] = 1; // format version
+  out.writeUInt16LE(f.width, 1);
+  out.writeUInt16LE(f.height, 3);
+  out.writeUInt16LE(n, 5);
+  for (let i = 0; i < n * 2; i++) out.writeUInt16LE(Math.round((f.points[i] as number) * 16), 7 + i * 2);
+  out.set(f.descriptors.subarray(0, n * DESCRIPTOR_BYTES), 7 + n * 4);
+  return out;
+}
+
+export function decodeFeatures(b: Buffer): ImageFeatures | null {
+  if (b.length < 7 || b[0] !== 1) return null;
+  const n = b.readUInt16LE(5);
+  if (b.length !== 7 + n * 4 + n * DESCRIPTOR_BYTES) return null;
+  const points = new Float32Array(n * 2);
+  for (let i = 0; i < n * 2; i++) points[i] = b.readUInt16LE(7 + i * 2) / 16;
+  return {
+    width: b.readUInt16LE(1),
+    height: b.readUInt16LE(3),
+    points,
+    descriptors: Uint8Array.from(b.subarray(7 + n * 4)),
+  };
+}

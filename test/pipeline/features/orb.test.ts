@@ -1,0 +1,106 @@
+// ORB features and the geometric check on real photos: an off-centre crop and a collage are found with
+// their overlap measured; another shot of the same desk is not the same picture.
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import t from 'tap';
+import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
+import {
+  decodeFeatures,
+  encodeFeatures,
+  extractFeatures,
+  featureCount,
+  type ImageFeatures,
+} from '../../../src/pipeline/features/orb.js';
+import { verifyPair } from '../../../src/pipeline/features/verify.js';
+
+const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url));
+const BRIDGE = fixture('pdq/dih/bridge-1-original.jpg');
+const OPTS = { side: 512, maxKeypoints: 500 };
+const VERIFY = { minInliers: 20, minInlierRatio: 0.4, minAgreement: 0.65, ratio: 0.8, maxDistance: 64 };
+
+async function features(bytes: Buffer): Promise<ImageFeatures> {
+  const d = await decodeForHashing(bytes, { maxPixels: 100_000_000 });
+  return extractFeatures({ data: d.data, width: d.width, height: d.height, channels: 3 }, OPTS);
+}
+
+t.test(
+  'features: bounded keypoints on a copy of about 512 x 384 px, and a lossless round trip',
+  async (t) => {
+    const f = await features(BRIDGE);
+    const area = f.width * f.height;
+    t.ok(area <= 512 * 384 * 1.01 && area >= 512 * 384 * 0.97, `${f.width} x ${f.height}`);
+    t.ok(featureCount(f) > 200 && featureCount(f) <= 500, `${featureCount(f)} keypoints`);
+    t.equal(f.descriptors.length, featureCount(f) * 32);
+    const back = decodeFeatures(encodeFeatures(f));
+    t.ok(back);
+    t.same(back?.descriptors, f.descriptors);
+    t.ok(
+      back && back.points.every((v, i) => Math.abs(v - (f.points[i] as number)) <= 1 / 32),
+      'points to 1/16 px',
+    );
+    t.equal(decodeFeatures(Buffer.from([2, 0, 0])), null, 'unknown format');
+  },
+);
+
+t.test('an off-centre crop keeping 80% x 75% matches, covering about 60% of the original', async (t) => {
+  const meta = await sharp(BRIDGE).metadata();
+  const W = meta.width ?? 0;
+  const H = meta.height ?? 0;
+  const crop = await sharp(BRIDGE)
+    .extract({
+      left: Math.round(W * 0.2),
+      top: Math.round(H * 0.05),
+      width: Math.round(W * 0.8),
+      height: Math.round(H * 0.75),
+    })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  const v = await verifyPair(await features(crop), await features(BRIDGE), VERIFY);
+  t.ok(v, 'verified');
+  if (!v) return;
+  t.ok(v.inliers >= 40, `${v.inliers} inliers`);
+  t.ok(Math.abs(v.coverage - 0.6) < 0.06, `coverage ${v.coverage}`);
+  t.ok(v.share > 0.95, `share ${v.share}`);
+  t.ok(Math.abs(v.region.x - 0.2) < 0.03 && Math.abs(v.region.y - 0.05) < 0.03, JSON.stringify(v.region));
+});
+
+t.test('a two-photo collage holds the original in about half of it', async (t) => {
+  const other = fixture('pdq/exif-rotn/exif-rotn-1.jpg');
+  const h = 600;
+  const left = await sharp(BRIDGE).resize({ height: h }).png().toBuffer();
+  const right = await sharp(other).rotate().resize({ height: h }).png().toBuffer();
+  const lw = (await sharp(left).metadata()).width ?? 0;
+  const rw = (await sharp(right).metadata()).width ?? 0;
+  const collage = await sharp({ create: { width: lw + rw, height: h, channels: 3, background: '#fff' } })
+    .composite([
+      { input: left, left: 0, top: 0 },
+      { input: right, left: lw, top: 0 },
+    ])
+    .jpeg()
+    .toBuffer();
+  const v = await verifyPair(await features(collage), await features(BRIDGE), VERIFY);
+  t.ok(v, 'verified');
+  const expected = lw / (lw + rw);
+  t.ok(v && Math.abs(v.share - expected) < 0.08, `share ${v?.share} ~ ${expected}`);
+  t.ok(v && v.coverage > 0.9, `coverage ${v?.coverage}`);
+});
+
+t.test('another shot of the same desk is not the same picture', async (t) => {
+  const shots = ['1', '3', '6', '8'].map((n) => fixture(`pdq/exif-rotn/exif-rotn-${n}.jpg`));
+  const f = await Promise.all(shots.map(features));
+  for (let i = 0; i < f.length; i++)
+    for (let j = 0; j < f.length; j++) {
+      if (i === j) continue;
+      const v = await verifyPair(f[i] as ImageFeatures, f[j] as ImageFeatures, VERIFY);
+      t.equal(v, null, `desk ${i} vs ${j}${v ? `: ${v.inliers} inliers` : ''}`);
+    }
+});
+
+t.test('a flat image has no keypoints and verifies against nothing', async (t) => {
+  const flat = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#777' } })
+    .png()
+    .toBuffer();
+  const f = await features(flat);
+  t.equal(featureCount(f), 0);
+  t.equal(await verifyPair(f, await features(BRIDGE), VERIFY), null);
+});

@@ -1,0 +1,269 @@
+// Content-region and partial matches through the real matcher, hash index, feature index and media store
+// (real Redis, own prefix): both directions for a screenshot, a crop with its coverage, the signal's
+// sentence, and a check on an image with no region and no features that still completes.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import sharp from 'sharp';
+import t, { type Test } from 'tap';
+import type { MediaItem } from '../../schemas/report.js';
+import { createFeatureIndex } from '../../src/index/feature-index.js';
+import { createHashIndex } from '../../src/index/hash-index.js';
+import { keys } from '../../src/keys.js';
+import { createSafeFetcher } from '../../src/net/safe-fetch.js';
+import { analyzeImage } from '../../src/pipeline/analyze/index.js';
+import type { ImageFeatures } from '../../src/pipeline/features/orb.js';
+import { createMatcher } from '../../src/pipeline/match.js';
+import { probeMedia } from '../../src/pipeline/probe.js';
+import { processCheck } from '../../src/pipeline/process-check.js';
+import { buildProvenance } from '../../src/pipeline/provenance.js';
+import { createBankStore } from '../../src/services/banks.js';
+import { createMediaStore } from '../../src/services/media-store.js';
+import { matchesList } from '../../src/views/matches.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const log = pino({ level: 'silent' });
+const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));
+const BRIDGE = fixture('pdq/dih/bridge-1-original.jpg');
+const DESK = fixture('pdq/exif-rotn/exif-rotn-1.jpg');
+const FEATURES = { side: 512, maxKeypoints: 500 };
+const THRESHOLDS = { pdqMaxDistance: 31, phashMaxDistance: 10, minPdqQuality: 50 };
+
+async function setup(t: Test) {
+  const prefix = `fstest_match_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const k = keys(prefix);
+  const redis = new Redis(REDIS_URL);
+  const conn = new Redis(REDIS_URL);
+  const index = createHashIndex({ redis: conn, keys: k, log, blockMs: 200 });
+  await index.start();
+  const features = createFeatureIndex({
+    redis,
+    keys: k,
+    scopeDays: 30,
+    minVotes: 8,
+    maxCandidates: 5,
+    voteDistance: 40,
+    verify: { minInliers: 20, minInlierRatio: 0.4, minAgreement: 0.65, ratio: 0.8, maxDistance: 64 },
+  });
+  const media = createMediaStore(redis, k);
+  const matcher = (checkId: string) =>
+    createMatcher({
+      index,
+      media,
+      banks: createBankStore(redis, k, index),
+      checkId,
+      org: 'org_test',
+      thresholds: THRESHOLDS,
+      partial: { regionPdqMaxDistance: 31, minInliers: 20, features, featureOptions: FEATURES },
+    });
+  t.teardown(async () => {
+    await index.close();
+    conn.disconnect();
+    const found = await redis.keys(`${prefix}:*`);
+    if (found.length) await redis.del(...found);
+    redis.disconnect();
+  });
+  return { matcher };
+}
+
+/** An analyzed report item as the pipeline builds it, and the features it keeps aside. */
+async function analyzed(bytes: Buffer, url: string): Promise<{ item: MediaItem; features?: ImageFeatures }> {
+  const probe = await probeMedia(bytes, null, 100_000_000);
+  if (probe.kind !== 'image') throw new Error('not an image');
+  const { timings_ms, error, features, ...parts } = await analyzeImage(bytes, probe, {
+    maxInputPixels: 100_000_000,
+    features: FEATURES,
+  });
+  if (error) throw error;
+  const item = {
+    index: 0,
+    target_index: 0,
+    post_index: null,
+    source_url: url,
+    redirects: [],
+    status: 'ok',
+    timings_ms,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    ...parts,
+  } as MediaItem;
+  return { item, ...(features && { features }) };
+}
+
+async function screenshot(photo: Buffer): Promise<Buffer> {
+  const m = await sharp(photo).rotate().metadata();
+  const w = 1000;
+  const h = Math.round(((m.autoOrient?.height ?? m.height ?? 1) * w) / (m.autoOrient?.width ?? m.width ?? 1));
+  const y = Math.round((1920 - h) / 2);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1080" height="1920"><rect width="100%" height="100%" fill="#fff"/>
+<rect x="40" y="${y - 90}" width="900" height="24" rx="12" fill="#c8c8c8"/><rect x="40" y="${y + h + 40}" width="700" height="24" rx="12" fill="#c8c8c8"/></svg>`;
+  const inner = await sharp(photo).rotate().resize(w, h).png().toBuffer();
+  return sharp(Buffer.from(svg))
+    .composite([{ input: inner, left: 40, top: y }])
+    .png()
+    .toBuffer();
+}
+
+const provenanceOf = (
+  item: MediaItem,
+  matches: Awaited<ReturnType<ReturnType<typeof createMatcher>['find']>>,
+) =>
+  buildProvenance({
+    checkedAt: '2026-11-26T03:00:00.000Z',
+    sourceUrl: item.source_url,
+    matches,
+    thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+  });
+
+t.test('a screenshot submitted today matches the original seen before (its region)', async (t) => {
+  const { matcher } = await setup(t);
+  const original = await analyzed(BRIDGE, 'https://example.org/bridge.jpg');
+  await matcher('chk_1').remember(original.item, { post: null, features: original.features });
+  const shot = await analyzed(await screenshot(BRIDGE), 'https://example.org/shot.png');
+  t.equal(shot.item.hashes?.region?.kind, 'embedded');
+  const matches = await matcher('chk_2').find(shot.item, { features: shot.features });
+  t.match(matches, [
+    {
+      kind: 'content_region',
+      hash: 'pdq',
+      sha256: original.item.sha256,
+      region: { of: 'this', kind: 'embedded' },
+    },
+  ]);
+  t.ok((matches[0]?.distance ?? 99) <= 31);
+  const signal = provenanceOf(shot.item, matches).signals.find((s) => s.code === 'cropped_or_framed_copy');
+  t.match(
+    signal?.message,
+    /^Without its screenshot, this image is the image first seen on \d{4}-\d\d-\d\d at https:\/\/example\.org\/bridge\.jpg\.$/,
+  );
+});
+
+t.test('an original submitted today matches a screenshot of it seen before', async (t) => {
+  const { matcher } = await setup(t);
+  const shot = await analyzed(await screenshot(DESK), 'https://example.org/desk-shot.png');
+  await matcher('chk_1').remember(shot.item, { post: null, features: shot.features });
+  const original = await analyzed(DESK, 'https://example.org/desk.jpg');
+  const matches = await matcher('chk_2').find(original.item, { features: original.features });
+  t.match(matches, [
+    { kind: 'content_region', sha256: shot.item.sha256, region: { of: 'match', kind: 'embedded' } },
+  ]);
+  const signal = provenanceOf(original.item, matches).signals.find(
+    (s) => s.code === 'cropped_or_framed_copy',
+  );
+  t.match(signal?.message, /^This image is the picture inside a screenshot of the image first seen on /);
+  t.same(
+    await matcher('chk_3')
+      .find(shot.item, { features: shot.features })
+      .then((m) => m.map((x) => x.kind)),
+    ['exact'],
+    'the screenshot itself is the same file, not a region of itself',
+  );
+});
+
+t.test('a crop matches as partial with its coverage, both ways', async (t) => {
+  const { matcher } = await setup(t);
+  const m = await sharp(BRIDGE).metadata();
+  const W = m.width ?? 0;
+  const H = m.height ?? 0;
+  const cropBytes = await sharp(BRIDGE)
+    .extract({
+      left: Math.round(W * 0.1),
+      top: Math.round(H * 0.15),
+      width: Math.round(W * 0.75),
+      height: Math.round(H * 0.8),
+    })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  const original = await analyzed(BRIDGE, 'https://example.org/bridge.jpg');
+  const crop = await analyzed(cropBytes, 'https://example.org/crop.jpg');
+  await matcher('chk_1').remember(original.item, { post: null, features: original.features });
+  const matches = await matcher('chk_2').find(crop.item, { features: crop.features });
+  t.match(matches, [{ kind: 'partial', hash: 'orb', distance: 0, sha256: original.item.sha256 }]);
+  const p = matches[0];
+  t.ok(p && (p.inliers ?? 0) >= 20, `${p?.inliers} inliers`);
+  t.ok(p && Math.abs((p.coverage ?? 0) - 0.6) <= 0.06, `coverage ${p?.coverage}`);
+  t.ok(
+    p?.covered && Math.abs(p.covered.x - 0.1) < 0.03 && Math.abs(p.covered.y - 0.15) < 0.03,
+    JSON.stringify(p?.covered),
+  );
+  const signal = provenanceOf(crop.item, matches).signals.find((s) => s.code === 'cropped_or_framed_copy');
+  t.match(
+    signal?.message,
+    /^This image is a crop covering about (5[5-9]|6[0-5])% of the image first seen on /,
+  );
+
+  const html = matchesList(matches, crop.item.sha256, { thumbnails: new Set() }).toString();
+  t.match(html, /data-kind="partial"/);
+  t.match(
+    html,
+    /Part of the same picture: \d+ matching points; this image shows (5[5-9]|6[0-5])% of the other/,
+  );
+  t.match(html, /Part shown.*x 10%–8\d%, y 1[45]%–9\d% of the other image/s);
+
+  await matcher('chk_2').remember(crop.item, { post: null, features: crop.features });
+  const back = await matcher('chk_3').find(original.item, { features: original.features });
+  t.match(
+    back.map((x) => [x.kind, x.sha256]),
+    [
+      ['exact', original.item.sha256],
+      ['partial', crop.item.sha256],
+    ],
+  );
+  t.ok((back[1]?.share ?? 0) < 0.7, 'the crop takes up part of the original');
+});
+
+t.test('different shots of one desk do not match each other by any kind', async (t) => {
+  const { matcher } = await setup(t);
+  for (const n of ['1', '3', '6', '8']) {
+    const shot = await analyzed(
+      fixture(`pdq/exif-rotn/exif-rotn-${n}.jpg`),
+      `https://example.org/desk-${n}.jpg`,
+    );
+    t.same(await matcher(`chk_${n}`).find(shot.item, { features: shot.features }), [], `desk ${n}`);
+    await matcher(`chk_${n}`).remember(shot.item, { post: null, features: shot.features });
+  }
+});
+
+t.test('a check of an image with no region and no features completes', async (t) => {
+  const { matcher } = await setup(t);
+  const flat = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#6a8caf' } })
+    .png()
+    .toBuffer();
+  const sha = createHash('sha256').update(flat).digest('hex');
+  const fetcher = createSafeFetcher({
+    maxBytes: 1_000_000,
+    connectTimeoutMs: 1000,
+    timeoutMs: 1000,
+    maxRedirects: 0,
+    userAgent: 'test',
+    allowLoopback: false,
+    allowedNetworks: [],
+  });
+  t.teardown(() => fetcher.close());
+  const run = () =>
+    processCheck(
+      { checkId: 'chk_flat', targets: [{ url: `upload:${sha}`, input: `upload:${sha}` }] },
+      {
+        fetcher,
+        uploads: async (s) => (s === sha ? flat : null),
+        thumbnails: null,
+        endpoints: {} as never,
+        waybackCache: null,
+        matcher: matcher('chk_flat'),
+        maxInputPixels: 100_000_000,
+        thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+        log,
+      },
+    );
+  const report = await run();
+  t.match(report.media, [{ status: 'ok', sha256: sha }]);
+  t.equal(report.media[0]?.hashes?.region, undefined, 'no region');
+  t.ok(report.media[0]?.timings_ms.features !== undefined, 'features were attempted');
+  t.notOk('features' in (report.media[0] ?? {}), 'features never enter the report');
+  const again = await run();
+  t.match(
+    again.media[0]?.provenance?.matches,
+    [{ kind: 'exact' }],
+    'remembered, and found again as the same file',
+  );
+});
