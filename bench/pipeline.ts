@@ -1,108 +1,222 @@
-// `npm run bench`: checks per second and submission-to-report latency for 200 local image URLs,
-// with 1 and then 2 worker processes (from the build, as production runs them) against one Redis.
-// The API is built with buildServer (ROLE=api) in this process; submissions go through HTTP inject.
+// `npm run bench`: the whole pipeline with 1, 2 and 4 worker processes (from the build, as production
+// runs them) against one Redis: BENCH_CHECKS (500) checks of local image URLs of mixed sizes, submitted
+// at once; sustained checks per second, submission-to-report latency (p50/p95/p99), and where the time
+// goes: waiting in the queue, then each stage of the reports' timings_ms.
+// BENCH_WORKERS="1,2,4" chooses the runs. The API is built with buildServer (ROLE=api) in this process;
+// submissions go through HTTP inject.
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
+import type { Report } from '../schemas/report.js';
 import { loadConfig } from '../src/config.js';
 import { keys } from '../src/keys.js';
 import { buildServer } from '../src/server.js';
-import { machine, ROOT, serveBuffers, startWorker, stopProcess, summarize, writeResult } from './lib.js';
+import { machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
+import {
+  AUTH,
+  benchEnv,
+  fixture,
+  REDIS_URL,
+  removePrefix,
+  startWorkers,
+  stopAll,
+  waitAll,
+} from './system.js';
 
-const N = Number(process.env.BENCH_CHECKS ?? 200);
-const FIXTURES = [
+const N = Number(process.env.BENCH_CHECKS ?? 500);
+const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
+const BASES = [
   'exif-samples/jpg/gps/DSCN0010.jpg',
   'exif-samples/jpg/Canon_40D.jpg',
-  'exif-samples/jpg/orientation/landscape_6.jpg',
   'exifr/door-knocker.jpg',
+  'exifr/canon-dslr.jpg',
+  'exifr/IMG_20180725_163423.jpg',
+  'pdq/dih/bridge-1-original.jpg',
+  'exifr/iptc-staff-photographer-example.jpg',
   'c2pa/CA.jpg',
   'c2pa/sample1.png',
   'c2pa/mars.webp',
-  'pdq/dih/bridge-1-original.jpg',
-  'exif-samples/jpg/hdr/canon_hdr_YES.jpg',
-  'exifr/iptc-staff-photographer-example.jpg',
 ];
+/** Long sides of the variants; 0 keeps the original (up to 4000 px, 4 MB). */
+const SIDES = [320, 800, 1600, 0];
+
+/** The same bytes with a JPEG comment or a PNG text chunk carrying `n`: another sha256, the same picture. */
+function distinct(bytes: Buffer, format: string, n: number): Buffer {
+  const text = Buffer.from(`firstseen bench ${n}`);
+  if (format === 'jpeg') {
+    const com = Buffer.from([0xff, 0xfe, 0, 0]);
+    com.writeUInt16BE(text.length + 2, 2);
+    return Buffer.concat([bytes.subarray(0, 2), com, text, bytes.subarray(2)]);
+  }
+  if (format === 'png') {
+    const data = Buffer.concat([Buffer.from('tEXt'), Buffer.from('Comment\0'), text]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length - 4);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(data));
+    return Buffer.concat([bytes.subarray(0, 33), len, data, crc, bytes.subarray(33)]); // after IHDR
+  }
+  return bytes; // WebP: served as is; repeats are exact matches of the first
+}
+
+/** The benchmark's images: each base at each size, then N files made distinct from those. */
+async function corpus(): Promise<Map<string, Buffer>> {
+  const variants: Array<{ bytes: Buffer; format: string }> = [];
+  for (const path of BASES) {
+    const original = fixture(path);
+    const { format = 'jpeg', width = 0, height = 0 } = await sharp(original).metadata();
+    for (const side of SIDES) {
+      if (side === 0 || side >= Math.max(width, height)) {
+        variants.push({ bytes: original, format });
+        if (side !== 0) continue;
+        break;
+      }
+      const resized = sharp(original).resize(side, side, { fit: 'inside' }).keepMetadata();
+      const bytes = await (
+        format === 'png' ? resized.png() : format === 'webp' ? resized.webp() : resized.jpeg()
+      ).toBuffer();
+      variants.push({ bytes, format });
+    }
+  }
+  const ext: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < N; i++) {
+    const v = variants[i % variants.length] as (typeof variants)[number];
+    files.set(`/img/${i}.${ext[v.format] ?? 'jpg'}`, distinct(v.bytes, v.format, i));
+  }
+  return files;
+}
 
 async function run(workers: number, files: Map<string, Buffer>, base: string) {
   const prefix = `bench_${process.pid}_${workers}`;
-  const env = {
-    KEY_PREFIX: prefix,
-    FETCH_ALLOW_LOOPBACK: 'true',
-    LOG_LEVEL: 'warn',
-    DEDUP_WINDOW_SECONDS: '0',
-    MAX_TARGETS: '20',
-  };
+  const env = benchEnv(prefix);
   const config = loadConfig({ ...env, ROLE: 'api', LOG_LEVEL: 'silent' });
   const api = await buildServer(config);
   await api.ready();
-  const procs = Array.from({ length: workers }, () => startWorker(env));
-  const redis = new Redis(config.redisUrl);
-  const k = keys(prefix);
-  await new Promise((r) => setTimeout(r, 1500)); // let the workers connect
+  const redis = new Redis(REDIS_URL);
+  const procs = await startWorkers(workers, env, redis);
 
-  const paths = [...files.keys()];
   const submitted = new Map<string, number>();
   const latencies: number[] = [];
+  const doneAt: number[] = [];
+  let failed = 0;
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) {
+  for (const path of files.keys()) {
     const res = await api.inject({
       method: 'POST',
       url: '/v1/checks',
-      payload: { url: `${base}${paths[i % paths.length]}?n=${i}` },
+      headers: AUTH,
+      payload: { url: `${base}${path}` },
     });
     submitted.set(res.json<{ id: string }>().id, performance.now());
   }
   const submitMs = performance.now() - t0;
-  const pending = new Set(submitted.keys());
-  let failedItems = 0;
-  while (pending.size) {
-    const ids = [...pending];
-    const pipe = redis.pipeline();
-    for (const id of ids) pipe.hget(k.check(id), 'status');
-    const statuses = (await pipe.exec()) ?? [];
-    const now = performance.now();
-    ids.forEach((id, i) => {
-      const st = statuses[i]?.[1];
-      if (st === 'done' || st === 'failed') {
-        latencies.push(now - (submitted.get(id) as number));
-        pending.delete(id);
-        if (st === 'failed') failedItems++;
-      }
-    });
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitAll(
+    redis,
+    prefix,
+    submitted.keys(),
+    (id, status, at) => {
+      latencies.push(at - (submitted.get(id) as number));
+      doneAt.push(at - t0);
+      if (status === 'failed') failed++;
+    },
+    30 * 60_000,
+  );
   const wallMs = performance.now() - t0;
-  for (const p of procs) await stopProcess(p);
+  await stopAll(procs);
   await api.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  const bull = await redis.keys(`{${prefix}}:*`);
-  if (stale.length + bull.length) await redis.del(...stale, ...bull);
+
+  // Where the time went, from the reports themselves.
+  const k = keys(prefix);
+  const stages = new Map<string, number[]>();
+  const queued: number[] = [];
+  const running: number[] = [];
+  let itemErrors = 0;
+  const ids = [...submitted.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const pipe = redis.pipeline();
+    for (const id of ids.slice(i, i + 500)) pipe.hmget(k.check(id), 'created_at', 'report');
+    for (const [, value] of (await pipe.exec()) ?? []) {
+      const [created, raw] = value as [string, string | null];
+      if (!raw) continue;
+      const report = JSON.parse(raw) as Report;
+      queued.push(Date.parse(report.started_at) - Date.parse(created));
+      running.push(Date.parse(report.completed_at) - Date.parse(report.started_at));
+      for (const item of report.media) {
+        if (item.status !== 'ok') itemErrors++;
+        for (const [stage, ms] of Object.entries(item.timings_ms)) {
+          if (!stages.has(stage)) stages.set(stage, []);
+          stages.get(stage)?.push(ms);
+        }
+      }
+    }
+  }
+  await removePrefix(redis, prefix);
   redis.disconnect();
+
+  const total = [...stages.values()].reduce((s, v) => s + v.reduce((a, b) => a + b, 0), 0);
+  const perStage = Object.fromEntries(
+    [...stages.entries()].map(([stage, v]) => {
+      const sum = v.reduce((a, b) => a + b, 0);
+      return [
+        stage,
+        {
+          ...summarize(v),
+          mean: Math.round((sum / v.length) * 10) / 10,
+          share: Math.round((sum / total) * 1000) / 10,
+        },
+      ];
+    }),
+  );
+  doneAt.sort((a, b) => a - b);
+  const t10 = percentile(doneAt, 10);
+  const t90 = percentile(doneAt, 90);
+  const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
     workers,
+    worker_concurrency: config.worker.concurrency,
     checks: N,
-    failed: failedItems,
-    checks_per_second: Math.round((N / wallMs) * 1000 * 10) / 10,
+    failed,
+    item_errors: itemErrors,
     submit_ms_total: Math.round(submitMs),
+    wall_ms: Math.round(wallMs),
+    checks_per_second: r1((N / wallMs) * 1000),
+    // Completions between the 10th and the 90th percentile: the rate once the pipeline is full.
+    sustained_checks_per_second: r1(((0.8 * N) / (t90 - t10)) * 1000),
     latency_ms: summarize(latencies),
+    queue_wait_ms: summarize(queued),
+    processing_ms: summarize(running),
+    stages_ms: perStage,
   };
 }
 
 async function main() {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const files = new Map(FIXTURES.map((f) => [`/${f}`, readFileSync(resolve(ROOT, 'test', 'fixtures', f))]));
+  if (!process.env.BENCH_NO_BUILD) execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const files = await corpus();
+  const sizes = [...files.values()].map((b) => b.length);
   const { server, base } = await serveBuffers(files);
   const results = [];
-  for (const workers of [1, 2]) {
+  for (const workers of WORKERS) {
     const r = await run(workers, files, base);
+    const stages = Object.entries(r.stages_ms)
+      .sort((a, b) => b[1].share - a[1].share)
+      .map(([s, v]) => `${s} ${v.share}%`)
+      .join(', ');
     console.log(
-      `${workers} worker process(es): ${r.checks_per_second} checks/s; submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms (${r.failed} failed)`,
+      `${workers} worker process(es): ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
+        `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
+        `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
+        `(${r.failed} failed, ${r.item_errors} item errors)`,
     );
     results.push(r);
   }
   server.close();
-  const file = writeResult('pipeline', { machine: machine(), fixtures: FIXTURES, results });
+  const file = writeResult('pipeline', {
+    machine: machine(),
+    images: { count: files.size, bytes: summarize(sizes), bases: BASES, sides: SIDES },
+    results,
+  });
   console.log(`wrote ${file}`);
 }
 
