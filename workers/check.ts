@@ -63,8 +63,11 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       {
         fetcher: ctx.fetcher,
         uploads: (sha256) => ctx.connection.getBuffer(ctx.keys.upload(sha256)),
-        thumbnails: (sha, bytes) =>
-          storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, { maxPixels: config.maxInputPixels }),
+        thumbnails: (sha, bytes, pixels) =>
+          storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, {
+            maxPixels: config.maxInputPixels,
+            pixels,
+          }),
         endpoints: config.endpoints,
         waybackCache: config.waybackEnabled ? ctx.cache : null,
         matcher,

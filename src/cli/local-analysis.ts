@@ -54,7 +54,12 @@ export async function analyzeFile(path: string, options: LocalAnalysisOptions): 
     const probe = await timed(item, 'probe', () => probeMedia(bytes, null, options.maxInputPixels));
     Object.assign(item, probeFields(probe));
     if (probe.kind === 'image') {
-      const { timings_ms, error, ...parts } = await analyzeImage(bytes, probe, {
+      const {
+        timings_ms,
+        error,
+        pixels: _pixels,
+        ...parts
+      } = await analyzeImage(bytes, probe, {
         maxInputPixels: options.maxInputPixels,
       });
       Object.assign(item, parts);

@@ -43,7 +43,13 @@ export const UPLOAD_SCHEME = 'upload:';
 export interface PipelineDeps {
   fetcher: SafeFetcher;
   /** Keeps a small thumbnail of an analyzed image for report pages (null: none kept). */
-  thumbnails: ((sha256: string, bytes: Buffer) => Promise<unknown>) | null;
+  thumbnails:
+    | ((
+        sha256: string,
+        bytes: Buffer,
+        pixels?: { data: Buffer; width: number; height: number },
+      ) => Promise<unknown>)
+    | null;
   /** Bytes of an uploaded file by sha256, or null once it expired. */
   uploads: (sha256: string) => Promise<Buffer | null>;
   endpoints: ResolverEndpoints;
@@ -193,10 +199,12 @@ async function processMedia(
       if (keep) {
         // Downloads are dropped after analysis; only this small picture stays, for the report page.
         await timed('thumbnail', () =>
-          keep(sha, fetched.body).catch((err: unknown) => log.warn({ err }, 'thumbnail not kept')),
+          keep(sha, fetched.body, analysis.pixels).catch((err: unknown) =>
+            log.warn({ err }, 'thumbnail not kept'),
+          ),
         );
       }
-      const { timings_ms, error, features: found, ...parts } = analysis;
+      const { timings_ms, error, features: found, pixels: _pixels, ...parts } = analysis;
       features = found;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);

@@ -22,6 +22,31 @@ const DEFAULT_MAX_PIXELS = 100_000_000;
 export interface ThumbnailOptions {
   /** Largest width x height decoded (MAX_INPUT_PIXELS): a decompression bomb is refused, not decoded. */
   maxPixels?: number;
+  /**
+   * The picture as the analysis already decoded it (RGB, upright, first frame, long side ≤ 1024): the
+   * thumbnail is made from these instead of decoding the file a second time. It is also the only way to
+   * a thumbnail of an HEVC-coded HEIC, which libvips cannot decode (the analysis decodes it with libheif).
+   */
+  pixels?: RgbPixels | undefined;
+}
+
+export interface RgbPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** A WebP of at most THUMBNAIL_SIDE px from decoded RGB pixels; null when they are not a picture. */
+export async function thumbnailFromPixels(p: RgbPixels): Promise<Buffer | null> {
+  if (p.width < 1 || p.height < 1 || p.data.length < p.width * p.height * 3) return null;
+  try {
+    return await sharp(p.data, { raw: { width: p.width, height: p.height, channels: 3 } })
+      .resize({ width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 60 })
+      .toBuffer();
+  } catch {
+    return null;
+  }
 }
 
 export function thumbnailKey(prefix: string, sha256: string): string {
@@ -65,7 +90,7 @@ export async function storeThumbnail(
 ): Promise<StoreOutcome> {
   const key = thumbnailKey(prefix, sha256);
   if ((await redis.expire(key, THUMBNAIL_TTL_SECONDS)) === 1) return 'renewed';
-  const thumbnail = await makeThumbnail(bytes, opts);
+  const thumbnail = opts.pixels ? await thumbnailFromPixels(opts.pixels) : await makeThumbnail(bytes, opts);
   if (!thumbnail) return 'undecodable';
   await redis.set(key, thumbnail, 'EX', THUMBNAIL_TTL_SECONDS);
   return 'stored';

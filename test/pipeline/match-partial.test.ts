@@ -71,7 +71,13 @@ async function setup(t: Test) {
 async function analyzed(bytes: Buffer, url: string): Promise<{ item: MediaItem; features?: ImageFeatures }> {
   const probe = await probeMedia(bytes, null, 100_000_000);
   if (probe.kind !== 'image') throw new Error('not an image');
-  const { timings_ms, error, features, ...parts } = await analyzeImage(bytes, probe, {
+  const {
+    timings_ms,
+    error,
+    features,
+    pixels: _pixels,
+    ...parts
+  } = await analyzeImage(bytes, probe, {
     maxInputPixels: 100_000_000,
     features: FEATURES,
   });

@@ -11,8 +11,10 @@ import {
   storeThumbnail,
   THUMBNAIL_SIDE,
   THUMBNAIL_TTL_SECONDS,
+  thumbnailFromPixels,
   thumbnailKey,
 } from '../../src/services/thumbnails.js';
+import { decodeForHashing } from '../../src/pipeline/analyze/decode.js';
 import { REDIS_URL, removePrefix } from '../helpers/app.js';
 import { animatedGif, fixture, pixelBombPng } from '../helpers/images.js';
 
@@ -83,4 +85,34 @@ t.test('storeThumbnail keeps one per sha256, renews it, and reads back', async (
   t.equal(await loadThumbnail(redis, prefix, bad), null);
   t.same(await keptThumbnails(redis, prefix, [sha, bad, sha]), new Set([sha]));
   t.same(await keptThumbnails(redis, prefix, []), new Set());
+});
+
+t.test('a thumbnail from the pixels the analysis decoded: no second decode, and HEVC HEIC too', async (t) => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = `fs-test-thumbpx-${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    await removePrefix(prefix);
+    redis.disconnect();
+  });
+  // An iPhone HEIC (HEVC): libvips cannot decode it, so the file alone gives no thumbnail...
+  const heic = fixture('exifr/heic-iphone7.heic');
+  t.equal(await makeThumbnail(heic), null, 'sharp alone cannot read it');
+  // ...but the analysis decodes it (heic-decode), and those pixels make one.
+  const decoded = await decodeForHashing(heic, { maxPixels: 100_000_000 });
+  t.equal(decoded.decoder, 'heic-decode');
+  const pixels = { data: decoded.data, width: decoded.width, height: decoded.height };
+  t.equal(await storeThumbnail(redis, prefix, 'a'.repeat(64), heic, { pixels }), 'stored');
+  const meta = await sharp((await loadThumbnail(redis, prefix, 'a'.repeat(64)))!).metadata();
+  t.match(meta, { format: 'webp' });
+  t.equal(Math.max(meta.width ?? 0, meta.height ?? 0), THUMBNAIL_SIDE, 'long side 320');
+  t.equal(
+    (meta.width ?? 0) / (meta.height ?? 1) > 1,
+    decoded.width / decoded.height > 1,
+    'the same orientation as the picture the hashes were computed from',
+  );
+  t.equal(
+    await thumbnailFromPixels({ data: Buffer.alloc(10), width: 100, height: 100 }),
+    null,
+    'a buffer too small for its size',
+  );
 });

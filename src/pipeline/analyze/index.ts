@@ -24,6 +24,8 @@ export interface Analysis {
   error?: MediaError;
   /** ORB features for partial matching (of the content region when one was found); never in the report. */
   features?: ImageFeatures;
+  /** The decoded picture (RGB, upright, long side ≤ 1024), for a thumbnail without decoding again; never in the report. */
+  pixels?: Pick<DecodedImage, 'data' | 'width' | 'height'>;
   timings_ms: Record<string, number>;
 }
 
@@ -55,11 +57,13 @@ export async function analyzeImage(
   let hashes: Hashes | undefined;
   let error: MediaError | undefined;
   let features: ImageFeatures | undefined;
+  let pixels: Analysis['pixels'];
   try {
     const decoded = await timed(timings, 'decode', () =>
       decodeForHashing(bytes, { maxPixels: opts.maxInputPixels }),
     );
     decode = decodeInfo(decoded);
+    pixels = { data: decoded.data, width: decoded.width, height: decoded.height };
     const h = await timed(timings, 'hashes', async () => computeHashes(decoded));
     hashes = h;
     const featureOpts = opts.features;
@@ -82,6 +86,7 @@ export async function analyzeImage(
     content_credentials,
     ...(error && { error }),
     ...(features && { features }),
+    ...(pixels && { pixels }),
     timings_ms: timings,
   };
 }
