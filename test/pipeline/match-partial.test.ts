@@ -246,27 +246,28 @@ t.test('a check of an image with no region and no features completes', async (t)
     allowedNetworks: [],
   });
   t.teardown(() => fetcher.close());
-  const run = () =>
+  const run = (checkId: string) =>
     processCheck(
-      { checkId: 'chk_flat', targets: [{ url: `upload:${sha}`, input: `upload:${sha}` }] },
+      { checkId, targets: [{ url: `upload:${sha}`, input: `upload:${sha}` }] },
       {
         fetcher,
         uploads: async (s) => (s === sha ? flat : null),
         thumbnails: null,
         endpoints: {} as never,
         waybackCache: null,
-        matcher: matcher('chk_flat'),
+        matcher: matcher(checkId),
         maxInputPixels: 100_000_000,
         thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
         log,
       },
     );
-  const report = await run();
+  const report = await run('chk_flat');
   t.match(report.media, [{ status: 'ok', sha256: sha }]);
   t.equal(report.media[0]?.hashes?.region, undefined, 'no region');
   t.ok(report.media[0]?.timings_ms.features !== undefined, 'features were attempted');
   t.notOk('features' in (report.media[0] ?? {}), 'features never enter the report');
-  const again = await run();
+  // A later check (a re-run of the same check would not count its own sighting as an earlier one).
+  const again = await run('chk_flat_again');
   t.match(
     again.media[0]?.provenance?.matches,
     [{ kind: 'exact' }],
