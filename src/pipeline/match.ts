@@ -8,7 +8,7 @@ import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import type { HashIndex } from '../index/hash-index.js';
-import { parseIndexId, type Bank, type BankStore } from '../services/banks.js';
+import { parseIndexId, type Bank, type BankEntry, type BankStore } from '../services/banks.js';
 import type { MediaRecord, MediaStore } from '../services/media-store.js';
 import type { FeatureOptions, ImageFeatures } from './features/orb.js';
 import type { Matcher } from './process-check.js';
@@ -61,8 +61,11 @@ export interface MatcherDeps {
   now?: () => string;
 }
 
-type MatchFacts = Pick<Match, 'kind' | 'hash' | 'distance' | 'transform'> &
-  Partial<Pick<Match, 'inliers' | 'coverage' | 'share' | 'covered' | 'region' | 'match_frame'>>;
+/** What a match says of itself; the rest (where and when it was seen, or its bank entry) comes from the store. */
+export type MatchFacts = Pick<Match, 'kind' | 'hash' | 'distance' | 'transform'> &
+  Partial<
+    Pick<Match, 'inliers' | 'coverage' | 'share' | 'covered' | 'region' | 'match_frame' | 'video' | 'frame'>
+  >;
 
 /** Which kinds come first when there are more matches than MAX_MATCHES: the surest. */
 const KIND_ORDER: Record<Match['kind'], number> = {
@@ -72,7 +75,7 @@ const KIND_ORDER: Record<Match['kind'], number> = {
   partial: 3,
 };
 
-function seenMatch(record: MediaRecord, m: MatchFacts): Match {
+export function seenMatch(record: MediaRecord, m: MatchFacts): Match {
   return {
     ...m,
     source: 'seen',
@@ -84,6 +87,31 @@ function seenMatch(record: MediaRecord, m: MatchFacts): Match {
     captured_at: record.captured_at,
     sightings: record.sightings,
     bank: null,
+  };
+}
+
+/** A bank entry as a match: its label and verdict, where the bank's evidence is. */
+export function bankMatch(b: Bank, entry: BankEntry, m: MatchFacts): Match {
+  return {
+    ...m,
+    source: 'bank',
+    sha256: entry.sha256 ?? null,
+    first_seen_at: null,
+    first_seen_url: entry.source_url,
+    posted_at: null,
+    post_url: null,
+    captured_at: null,
+    sightings: 0,
+    bank: {
+      id: b.id,
+      name: b.name,
+      kind: b.kind,
+      entry_id: entry.id,
+      label: entry.label,
+      verdict: entry.verdict,
+      source_url: entry.source_url,
+      first_published: entry.first_published,
+    },
   };
 }
 
@@ -138,28 +166,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
     // Deleted banks, and other organizations' unshared banks, do not match.
     if (!b || (b.org !== deps.org && !b.shared)) return null;
     const entry = await deps.banks.entry(ref.bankId, ref.entryId);
-    if (!entry) return null;
-    return {
-      ...facts,
-      source: 'bank',
-      sha256: entry.sha256 ?? null,
-      first_seen_at: null,
-      first_seen_url: entry.source_url,
-      posted_at: null,
-      post_url: null,
-      captured_at: null,
-      sightings: 0,
-      bank: {
-        id: b.id,
-        name: b.name,
-        kind: b.kind,
-        entry_id: entry.id,
-        label: entry.label,
-        verdict: entry.verdict,
-        source_url: entry.source_url,
-        first_published: entry.first_published,
-      },
-    };
+    return entry ? bankMatch(b, entry, facts) : null;
   }
 
   return {

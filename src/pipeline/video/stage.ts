@@ -11,7 +11,7 @@ import type { Video } from '../../../schemas/video.js';
 import type { Logger } from '../../logger.js';
 import type { HashIndex } from '../../index/hash-index.js';
 import { parseIndexId, type Bank, type BankStore } from '../../services/banks.js';
-import { frameIndexId } from '../match.js';
+import { bankMatch, frameIndexId, seenMatch } from '../match.js';
 import type { MediaStore } from '../../services/media-store.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './analyze.js';
 import type { VideoIndex } from './video-index.js';
@@ -82,19 +82,7 @@ export function createVideoStage(deps: VideoStageDeps): VideoStage {
       if (hit.id.startsWith('m:')) {
         const record = await deps.media.get(hit.id.slice(2));
         if (!record) continue;
-        out.push({
-          ...base,
-          source: 'seen',
-          sha256: record.sha256,
-          first_seen_at: record.first_seen_at || null,
-          first_seen_url: record.first_seen_url || null,
-          posted_at: record.posted_at,
-          post_url: record.post_url,
-          captured_at: record.captured_at,
-          sightings: record.sightings,
-          bank: null,
-          video: info,
-        });
+        out.push(seenMatch(record, { ...base, video: info }));
         continue;
       }
       const ref = parseIndexId(hit.id);
@@ -104,28 +92,7 @@ export function createVideoStage(deps: VideoStageDeps): VideoStage {
       if (!b || (b.org !== deps.org && !b.shared)) continue;
       const entry = await deps.banks.entry(ref.bankId, ref.entryId);
       if (!entry) continue;
-      out.push({
-        ...base,
-        source: 'bank',
-        sha256: entry.sha256 ?? null,
-        first_seen_at: null,
-        first_seen_url: entry.source_url,
-        posted_at: null,
-        post_url: null,
-        captured_at: null,
-        sightings: 0,
-        bank: {
-          id: b.id,
-          name: b.name,
-          kind: b.kind,
-          entry_id: entry.id,
-          label: entry.label,
-          verdict: entry.verdict,
-          source_url: entry.source_url,
-          first_published: entry.first_published,
-        },
-        video: info,
-      });
+      out.push(bankMatch(b, entry, { ...base, video: info }));
     }
     return out;
   }
