@@ -1,8 +1,8 @@
 // Shared by the whole-system benchmarks (api, pipeline, backpressure): an API process and worker
 // processes from the build, as production runs them, their memory, and clean-up of a key prefix.
+import { freePort, sleep } from '../test/faults/processes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { keys } from '../src/keys.js';
@@ -34,15 +34,8 @@ export function benchEnv(prefix: string, extra: Record<string, string> = {}): Re
   };
 }
 
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The fault tests start processes the same way: one free-port probe and one sleep for both.
+export { freePort, sleep };
 
 /** `npm run api`'s entry from the build (ROLE=api) on a free loopback port; resolves once it answers. */
 export async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {

@@ -9,7 +9,7 @@ import type { MediaItem } from '../../schemas/report.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import type { HashIndex } from '../index/hash-index.js';
 import { parseIndexId, type Bank, type BankEntry, type BankStore } from '../services/banks.js';
-import type { MediaRecord, MediaStore } from '../services/media-store.js';
+import type { MediaRecord, MediaStore, Sighting } from '../services/media-store.js';
 import type { FeatureOptions, ImageFeatures } from './features/orb.js';
 import type { Matcher } from './process-check.js';
 
@@ -74,6 +74,25 @@ const KIND_ORDER: Record<Match['kind'], number> = {
   content_region: 2,
   partial: 3,
 };
+
+/** This check's sighting of a media item, as the media store records it (images and videos alike). */
+export function sightingOf(
+  check: { checkId: string; org: string; now?: (() => string) | undefined },
+  item: Pick<MediaItem, 'source_url'>,
+  post: Post | null,
+): Sighting {
+  return {
+    at: check.now?.() ?? new Date().toISOString(),
+    check_id: check.checkId,
+    org: check.org,
+    source_url: item.source_url,
+    post_url: post?.url ?? null,
+    posted_at: post?.posted_at ?? null,
+  };
+}
+
+/** Other organizations' banks match only when shared; a deleted bank (null) never does. */
+export const bankVisible = (b: Bank | null, org: string): b is Bank => !!b && (b.org === org || b.shared);
 
 export function seenMatch(record: MediaRecord, m: MatchFacts): Match {
   return {
@@ -164,7 +183,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
     if (!ref) return null;
     const b = await bank(ref.bankId);
     // Deleted banks, and other organizations' unshared banks, do not match.
-    if (!b || (b.org !== deps.org && !b.shared)) return null;
+    if (!bankVisible(b, deps.org)) return null;
     const entry = await deps.banks.entry(ref.bankId, ref.entryId);
     return entry ? bankMatch(b, entry, facts) : null;
   }
@@ -289,23 +308,12 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       { post, features }: { post: Post | null; features?: ImageFeatures | undefined },
     ): Promise<void> {
       if (!item.sha256 || !item.hashes) return;
-      const { isNew } = await deps.media.record(
-        item.sha256,
-        {
-          at: deps.now?.() ?? new Date().toISOString(),
-          check_id: deps.checkId,
-          org: deps.org,
-          source_url: item.source_url,
-          post_url: post?.url ?? null,
-          posted_at: post?.posted_at ?? null,
-        },
-        {
-          pdq: item.hashes.pdq.hash,
-          quality: item.hashes.pdq.quality,
-          phash: item.hashes.phash,
-          captured_at: item.metadata?.times.date_time_original?.iso ?? null,
-        },
-      );
+      const { isNew } = await deps.media.record(item.sha256, sightingOf(deps, item, post), {
+        pdq: item.hashes.pdq.hash,
+        quality: item.hashes.pdq.quality,
+        phash: item.hashes.phash,
+        captured_at: item.metadata?.times.date_time_original?.iso ?? null,
+      });
       if (!isNew) return;
       await deps.index.add({
         id: mediaIndexId(item.sha256),

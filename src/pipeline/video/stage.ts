@@ -11,7 +11,7 @@ import type { Video } from '../../../schemas/video.js';
 import type { Logger } from '../../logger.js';
 import type { HashIndex } from '../../index/hash-index.js';
 import { parseIndexId, type Bank, type BankStore } from '../../services/banks.js';
-import { bankMatch, frameIndexId, seenMatch } from '../match.js';
+import { bankMatch, bankVisible, frameIndexId, seenMatch, sightingOf } from '../match.js';
 import type { MediaStore } from '../../services/media-store.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './analyze.js';
 import type { VideoIndex } from './video-index.js';
@@ -89,7 +89,7 @@ export function createVideoStage(deps: VideoStageDeps): VideoStage {
       if (!ref) continue;
       const b = await bank(ref.bankId);
       // Deleted banks, and other organizations' unshared banks, do not match (as for images).
-      if (!b || (b.org !== deps.org && !b.shared)) continue;
+      if (!bankVisible(b, deps.org)) continue;
       const entry = await deps.banks.entry(ref.bankId, ref.entryId);
       if (!entry) continue;
       out.push(bankMatch(b, entry, { ...base, video: info }));
@@ -142,23 +142,12 @@ export function createVideoStage(deps: VideoStageDeps): VideoStage {
 
     async remember(item, { post }) {
       if (!item.sha256 || !item.video) return;
-      const { isNew } = await deps.media.record(
-        item.sha256,
-        {
-          at: deps.now?.() ?? new Date().toISOString(),
-          check_id: deps.checkId,
-          org: deps.org,
-          source_url: item.source_url,
-          post_url: post?.url ?? null,
-          posted_at: post?.posted_at ?? null,
-        },
-        {
-          pdq: item.video.keyframes[0]?.pdq ?? null,
-          quality: item.video.keyframes[0]?.quality ?? null,
-          phash: null,
-          captured_at: item.video.metadata.creation_time,
-        },
-      );
+      const { isNew } = await deps.media.record(item.sha256, sightingOf(deps, item, post), {
+        pdq: item.video.keyframes[0]?.pdq ?? null,
+        quality: item.video.keyframes[0]?.quality ?? null,
+        phash: null,
+        captured_at: item.video.metadata.creation_time,
+      });
       if (isNew) {
         await deps.index.add(
           { id: videoIndexId(item.sha256), vpdq: item.video.vpdq, contentVpdq: item.video.content_vpdq },
