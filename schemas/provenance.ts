@@ -5,6 +5,16 @@ import { ref } from './ref.js';
 
 const nullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
+/** A frame of a video: `this` one's (the match's keyframe) or `the matched` one's (a still taken from it). */
+const frameIn = (video: string, description: string) =>
+  Type.Object(
+    {
+      frame: Type.Integer({ description: `Frame number in ${video} video.` }),
+      timestamp: Type.Number({ description: 'Seconds from its start.' }),
+    },
+    { additionalProperties: false, description },
+  );
+
 export const Match = Type.Object(
   {
     kind: Type.Union(
@@ -62,29 +72,15 @@ export const Match = Type.Object(
       ),
     ),
     frame: Type.Optional(
-      Type.Object(
-        {
-          frame: Type.Integer({ description: 'Frame number in this video.' }),
-          timestamp: Type.Number({ description: 'Seconds from its start.' }),
-        },
-        {
-          additionalProperties: false,
-          description:
-            'For a video: the keyframe of this video that matched an image (a photo seen as a frame).',
-        },
+      frameIn(
+        'this',
+        'For a video: the keyframe of this video that matched an image (a photo seen as a frame).',
       ),
     ),
     match_frame: Type.Optional(
-      Type.Object(
-        {
-          frame: Type.Integer({ description: 'Frame number in the matched video.' }),
-          timestamp: Type.Number({ description: 'Seconds from its start.' }),
-        },
-        {
-          additionalProperties: false,
-          description:
-            'The matched media is a video seen before, and this image matched one of its keyframes: a still taken from that footage.',
-        },
+      frameIn(
+        'the matched',
+        'The matched media is a video seen before, and this image matched one of its keyframes: a still taken from that footage.',
       ),
     ),
     distance: Type.Integer({
