@@ -21,6 +21,7 @@ import {
   encodeFeatures,
   featureCount,
   type ImageFeatures,
+  MAX_KEYPOINTS_PER_IMAGE,
 } from '../pipeline/features/orb.js';
 import { verifyPair, type Verified, type VerifyOptions } from '../pipeline/features/verify.js';
 
@@ -30,8 +31,8 @@ const RECONCILE_MS = 60_000;
 /** Ids added within this much before the last one seen are read again (clocks of writers differ). */
 const CLOCK_SLACK_MS = 5_000;
 const DAY_MS = 86_400_000;
-/** A table entry is slot * 1024 + keypoint: one small integer (8 bytes in a JS array), not two. */
-const KP_SPAN = 1024;
+/** A table entry is slot * KP_SPAN + keypoint: one small integer (8 bytes in a JS array), not two. */
+const KP_SPAN = MAX_KEYPOINTS_PER_IMAGE;
 
 export interface FeatureIndexOptions {
   redis: Redis;

@@ -79,16 +79,82 @@ export function greyThumbnail(
  * portrait photo beside a landscape one in an 800 px high collage kept 55 correspondences).
  */
 const WIDE = 2;
+/** Most keypoints one image may have (the feature index addresses 1024 per image). */
+export const MAX_KEYPOINTS_PER_IMAGE = 1024;
+/** Columns (or rows) of grey pixels a tile reads beyond its own part: ORB's 31 px patch and border. */
+const TILE_MARGIN = 40;
 
 export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): Promise<ImageFeatures> {
   const { cv } = await loadOpenCv();
   const wide = Math.max(p.width / p.height, p.height / p.width) > WIDE;
   const side = wide ? Math.round(opts.side * Math.SQRT2) : opts.side;
-  return extractWith(
-    cv,
-    greyThumbnail(p, side),
-    wide ? Math.min(1024, opts.maxKeypoints * 2) : opts.maxKeypoints,
-  );
+  const grey = greyThumbnail(p, side);
+  if (!wide) return extractWith(cv, grey, opts.maxKeypoints);
+  // A wide image's keypoints are found tile by tile, each tile keeping its own strongest: ORB over the
+  // whole image keeps the strongest of all, and a textured picture then takes them from a smoother one
+  // beside it. Measured on the collage benchmark (npm run bench:match): 84% recall with 1,000 keypoints
+  // over the whole collage, 92% with 500 in each half; same keypoint count, so same memory and query cost.
+  const tiles = tilesOf(grey.width, grey.height);
+  const budget = Math.min(opts.maxKeypoints, Math.floor(MAX_KEYPOINTS_PER_IMAGE / tiles.length));
+  const points: number[] = [];
+  const descriptors: Uint8Array[] = [];
+  for (const t of tiles) {
+    const f = extractWith(cv, cropGrey(grey, t.outer), budget);
+    for (let i = 0; i < featureCount(f); i++) {
+      const x = (f.points[2 * i] as number) + t.outer.x;
+      const y = (f.points[2 * i + 1] as number) + t.outer.y;
+      // Keypoints in the margin belong to the neighbouring tile, which finds them itself.
+      if (x < t.core.x || x >= t.core.x + t.core.width || y < t.core.y || y >= t.core.y + t.core.height)
+        continue;
+      points.push(x, y);
+      descriptors.push(f.descriptors.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES));
+    }
+  }
+  const all = new Uint8Array(descriptors.length * DESCRIPTOR_BYTES);
+  descriptors.forEach((d, i) => all.set(d, i * DESCRIPTOR_BYTES));
+  return { width: grey.width, height: grey.height, points: Float32Array.from(points), descriptors: all };
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Tiles along the long side, each about 4:3 or longer (two for a 2:1 to 3.3:1 image, as two photos side
+ * by side make), with a margin read but not kept.
+ */
+export function tilesOf(w: number, h: number): Array<{ core: Rect; outer: Rect }> {
+  const long = Math.max(w, h);
+  const short = Math.min(w, h);
+  const n = Math.max(1, Math.min(4, Math.round(long / short / (4 / 3))));
+  const out: Array<{ core: Rect; outer: Rect }> = [];
+  for (let k = 0; k < n; k++) {
+    const a = Math.round((k * long) / n);
+    const b = Math.round(((k + 1) * long) / n);
+    const oa = Math.max(0, a - TILE_MARGIN);
+    const ob = Math.min(long, b + TILE_MARGIN);
+    out.push(
+      w >= h
+        ? { core: { x: a, y: 0, width: b - a, height: h }, outer: { x: oa, y: 0, width: ob - oa, height: h } }
+        : {
+            core: { x: 0, y: a, width: w, height: b - a },
+            outer: { x: 0, y: oa, width: w, height: ob - oa },
+          },
+    );
+  }
+  return out;
+}
+
+function cropGrey(g: { data: Uint8Array; width: number }, r: Rect) {
+  const out = new Uint8Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) {
+    const from = (r.y + y) * g.width + r.x;
+    out.set(g.data.subarray(from, from + r.width), y * r.width);
+  }
+  return { data: out, width: r.width, height: r.height };
 }
 
 function extractWith(
