@@ -40,8 +40,12 @@ export async function serveBuffers(files: Map<string, Buffer>): Promise<{ server
 }
 
 /** Starts `npm run worker`'s entry from the build (dist/), as production runs it. */
+/** BENCH_CPU_PROF=<dir>: each worker process writes a V8 CPU profile there when it stops (open in Chrome DevTools). */
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+
 export function startWorker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['dist/workers/main.js'], {
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, 'dist/workers/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -2,7 +2,8 @@
 // runs them) against one Redis: BENCH_CHECKS (500) checks of local image URLs of mixed sizes, submitted
 // at once; sustained checks per second, submission-to-report latency (p50/p95/p99), and where the time
 // goes: waiting in the queue, then each stage of the reports' timings_ms.
-// BENCH_WORKERS="1,2,4" chooses the runs. The API is built with buildServer (ROLE=api) in this process;
+// BENCH_WORKERS="1,2,4" chooses the runs; BENCH_FEATURES="on,off" runs each with and without feature
+// matching (FEATURE_MATCHING) and prints what partial matching costs in checks per second. The API is built with buildServer (ROLE=api) in this process;
 // submissions go through HTTP inject.
 import { execSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
@@ -26,6 +27,7 @@ import {
 
 const N = Number(process.env.BENCH_CHECKS ?? 500);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
+const FEATURES = (process.env.BENCH_FEATURES ?? 'on').split(',').map((v) => v.trim() !== 'off');
 const BASES = [
   'exif-samples/jpg/gps/DSCN0010.jpg',
   'exif-samples/jpg/Canon_40D.jpg',
@@ -88,9 +90,11 @@ async function corpus(): Promise<Map<string, Buffer>> {
   return files;
 }
 
-async function run(workers: number, files: Map<string, Buffer>, base: string) {
-  const prefix = `bench_${process.pid}_${workers}`;
-  const env = benchEnv(prefix);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+async function run(workers: number, files: Map<string, Buffer>, base: string, features: boolean) {
+  const prefix = `bench_${process.pid}_${workers}_${features ? 'f' : 'nf'}`;
+  const env = benchEnv(prefix, { FEATURE_MATCHING: String(features) });
   const config = loadConfig({ ...env, ROLE: 'api', LOG_LEVEL: 'silent' });
   const api = await buildServer(config);
   await api.ready();
@@ -172,7 +176,6 @@ async function run(workers: number, files: Map<string, Buffer>, base: string) {
   doneAt.sort((a, b) => a - b);
   const t10 = percentile(doneAt, 10);
   const t90 = percentile(doneAt, 90);
-  const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
     workers,
     worker_concurrency: config.worker.concurrency,
@@ -197,19 +200,28 @@ async function main() {
   const sizes = [...files.values()].map((b) => b.length);
   const { server, base } = await serveBuffers(files);
   const results = [];
+  for (const workers of WORKERS)
+    for (const features of FEATURES) {
+      const r = { ...(await run(workers, files, base, features)), feature_matching: features };
+      const stages = Object.entries(r.stages_ms)
+        .sort((a, b) => b[1].share - a[1].share)
+        .map(([s, v]) => `${s} ${v.share}%`)
+        .join(', ');
+      console.log(
+        `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
+          `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
+          `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
+          `(${r.failed} failed, ${r.item_errors} item errors)`,
+      );
+      results.push(r);
+    }
   for (const workers of WORKERS) {
-    const r = await run(workers, files, base);
-    const stages = Object.entries(r.stages_ms)
-      .sort((a, b) => b[1].share - a[1].share)
-      .map(([s, v]) => `${s} ${v.share}%`)
-      .join(', ');
-    console.log(
-      `${workers} worker process(es): ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
-        `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
-        `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
-        `(${r.failed} failed, ${r.item_errors} item errors)`,
-    );
-    results.push(r);
+    const on = results.find((r) => r.workers === workers && r.feature_matching);
+    const off = results.find((r) => r.workers === workers && !r.feature_matching);
+    if (on && off)
+      console.log(
+        `${workers} worker process(es): without feature matching ${off.sustained_checks_per_second} checks/s, with ${on.sustained_checks_per_second}: ${(off.sustained_checks_per_second / on.sustained_checks_per_second).toFixed(2)}x the time per check`,
+      );
   }
   server.close();
   const file = writeResult('pipeline', {

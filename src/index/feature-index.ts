@@ -54,8 +54,13 @@ export interface FeatureHit extends Verified {
 export interface FeatureIndex {
   add(id: string, features: ImageFeatures): Promise<void>;
   remove(id: string): Promise<void>;
-  /** Images in scope that share a picture with these features, best first (excluding `exclude`). */
-  query(features: ImageFeatures, opts?: { exclude?: string }): Promise<FeatureHit[]>;
+  /**
+   * Images in scope that share a picture with these features, best first. `exclude`: ids not to check (the
+   * query's own, and images already matched by their hashes: the geometric check is the costly part).
+   */
+  query(features: ImageFeatures, opts?: { exclude?: ReadonlySet<string> }): Promise<FeatureHit[]>;
+  /** Whether this process holds `id` in scope (as of its last query or add). */
+  has(id: string): boolean;
   /** Images held in this process, and bytes of descriptor memory they take. */
   stats(): { images: number; descriptors: number; bytes: number };
 }
@@ -257,7 +262,7 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
         }
       }
       const candidates = [...votes]
-        .filter(([s, v]) => v >= o.minVotes && slots[s]?.id !== opts.exclude)
+        .filter(([s, v]) => v >= o.minVotes && !opts.exclude?.has(slots[s]?.id as string))
         .sort((a, b) => b[1] - a[1])
         .slice(0, o.maxCandidates);
       const hits: FeatureHit[] = [];
@@ -267,6 +272,11 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
         if (verified) hits.push({ id: slot.id, votes: v, ...verified });
       }
       return hits.sort((a, b) => b.inliers - a.inliers);
+    },
+
+    has(id) {
+      const s = byId.get(id);
+      return s !== undefined && !!slots[s]?.alive && (slots[s]?.addedAt ?? 0) >= cutoff();
     },
 
     stats() {

@@ -42,6 +42,7 @@ export const TRANSFORMS = [
   'transversed',
 ] as const;
 const MAX_MATCHES = 50;
+const UNMIRRORED = new Set<string>(TRANSFORMS.slice(0, 4));
 
 export interface MatcherDeps {
   index: HashIndex;
@@ -274,9 +275,12 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
         push(await resolve(hit.id, facts));
       }
       if (partial?.features && q.features) {
-        const featureHits = await partial.features.query(q.features, {
-          ...(own && { exclude: mediaIndexId(own) }),
-        });
+        // Images already matched by a hash need no geometric check: the hash match is the surer one.
+        const exclude = new Set(
+          out.flatMap((m) => (m.source === 'seen' && m.sha256 ? [mediaIndexId(m.sha256)] : [])),
+        );
+        if (own) exclude.add(mediaIndexId(own));
+        const featureHits = await partial.features.query(q.features, { exclude });
         for (const f of featureHits) {
           if (f.inliers < partial.minInliers || isOwn(f.id)) continue;
           push(
@@ -305,7 +309,11 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
 
     async remember(
       item: MediaItem,
-      { post, features }: { post: Post | null; features?: ImageFeatures | undefined },
+      {
+        post,
+        features,
+        matches = [],
+      }: { post: Post | null; features?: ImageFeatures | undefined; matches?: readonly Match[] | undefined },
     ): Promise<void> {
       if (!item.sha256 || !item.hashes) return;
       const { isNew } = await deps.media.record(item.sha256, sightingOf(deps, item, post), {
@@ -330,7 +338,21 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
           quality: r.pdq.quality,
         });
       }
-      if (partial?.features && features) await partial.features.add(mediaIndexId(item.sha256), features);
+      // The same picture already in the feature index (an exact or near-duplicate match) adds no features:
+      // a crop of it finds the earlier copy, the earliest sighting is that one's, and a viral picture
+      // checked a thousand times would otherwise take a thousand times the memory and slow every query.
+      const index = partial?.features;
+      if (!index || !features) return;
+      const inScope = matches.some(
+        (m) =>
+          (m.kind === 'exact' || m.kind === 'near_duplicate') &&
+          // ORB is rotation-invariant, not mirror-invariant: a mirrored copy's features are its own.
+          UNMIRRORED.has(m.transform) &&
+          m.source === 'seen' &&
+          m.sha256 !== null &&
+          index.has(mediaIndexId(m.sha256)),
+      );
+      if (!inScope) await index.add(mediaIndexId(item.sha256), features);
     },
   };
 }

@@ -28,10 +28,14 @@ import type { TtlCache } from './resolve/wayback.js';
 export interface Matcher {
   /** Matches of one analyzed item against everything remembered, before it is remembered itself. */
   find(item: MediaItem, extra?: { features?: ImageFeatures | undefined }): Promise<Match[]>;
-  /** Remembers the item (media record, sighting, index). */
+  /** Remembers the item (media record, sighting, index); `matches`: what find() returned for it. */
   remember(
     item: MediaItem,
-    sighting: { post: Post | null; features?: ImageFeatures | undefined },
+    sighting: {
+      post: Post | null;
+      features?: ImageFeatures | undefined;
+      matches?: readonly Match[] | undefined;
+    },
   ): Promise<void>;
   /** Local features the matcher uses (extracted during analysis, never reported); null or absent: none. */
   featureOptions?: FeatureOptions | null;
@@ -223,8 +227,9 @@ async function processMedia(
     }
     if (deps.matcher) {
       const matcher = deps.matcher;
-      matches.set(index, await timed('match', () => matcher.find(item, { features })));
-      await timed('remember', () => matcher.remember(item, { post, features }));
+      const found = await timed('match', () => matcher.find(item, { features }));
+      matches.set(index, found);
+      await timed('remember', () => matcher.remember(item, { post, features, matches: found }));
     }
     if (videoStage && item.video) {
       // Frames against images and videos against videos; the image matcher above found exact copies.

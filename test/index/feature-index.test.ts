@@ -77,7 +77,9 @@ t.test('a crop finds its original, with the overlap; another instance sees it th
   t.ok((await redis.getBuffer(k.features('m:bridge')))?.length, 'descriptors are stored in Redis');
   t.ok((await redis.ttl(k.features('m:bridge'))) > 29 * 86400, 'expiring with the scope');
 
-  t.same(await a.query(query, { exclude: 'm:bridge' }), [], 'exclude leaves the image out');
+  t.same(await a.query(query, { exclude: new Set(['m:bridge']) }), [], 'exclude leaves the image out');
+  t.ok(a.has('m:bridge') && b.has('m:bridge'), 'both processes hold it');
+  t.notOk(a.has('m:other'));
 });
 
 t.test('another shot of the same desk and an unrelated photo are not found', async (t) => {

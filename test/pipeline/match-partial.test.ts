@@ -64,7 +64,7 @@ async function setup(t: Test) {
     if (found.length) await redis.del(...found);
     redis.disconnect();
   });
-  return { matcher };
+  return { matcher, features };
 }
 
 /** An analyzed report item as the pipeline builds it, and the features it keeps aside. */
@@ -217,6 +217,55 @@ t.test('a crop matches as partial with its coverage, both ways', async (t) => {
   );
   t.ok((back[1]?.share ?? 0) < 0.7, 'the crop takes up part of the original');
 });
+
+t.test(
+  'a copy of a picture already in the feature index adds no features; a mirrored one does',
+  async (t) => {
+    const { matcher, features } = await setup(t);
+    const original = await analyzed(BRIDGE, 'https://example.org/bridge.jpg');
+    await matcher('chk_1').remember(original.item, { post: null, features: original.features });
+    t.ok(features.has(`m:${original.item.sha256}`), 'the first copy is indexed');
+
+    const resized = await analyzed(
+      await sharp(BRIDGE).resize({ width: 800 }).jpeg({ quality: 80 }).toBuffer(),
+      'https://example.org/resized.jpg',
+    );
+    const found = await matcher('chk_2').find(resized.item, { features: resized.features });
+    t.match(found, [{ kind: 'near_duplicate', transform: 'none', sha256: original.item.sha256 }]);
+    await matcher('chk_2').remember(resized.item, { post: null, features: resized.features, matches: found });
+    t.notOk(features.has(`m:${resized.item.sha256}`), 'a resized copy: its picture is there already');
+    t.equal(features.stats().images, 1);
+
+    // A crop finds the first copy (the earliest sighting), as it would have found both.
+    const meta = await sharp(BRIDGE).metadata();
+    const crop = await analyzed(
+      await sharp(BRIDGE)
+        .extract({ left: 0, top: 0, width: Math.round((meta.width ?? 0) * 0.7), height: meta.height ?? 0 })
+        .jpeg()
+        .toBuffer(),
+      'https://example.org/crop.jpg',
+    );
+    const cropMatches = await matcher('chk_3').find(crop.item, { features: crop.features });
+    t.same(
+      cropMatches.filter((m) => m.kind === 'partial').map((m) => m.sha256),
+      [original.item.sha256],
+    );
+
+    // ORB is not mirror-invariant: a mirrored copy keeps its own features, so its crops can be found.
+    const mirrored = await analyzed(
+      await sharp(BRIDGE).flop().jpeg({ quality: 90 }).toBuffer(),
+      'https://example.org/mirrored.jpg',
+    );
+    const mirrorMatches = await matcher('chk_4').find(mirrored.item, { features: mirrored.features });
+    t.match(mirrorMatches, [{ kind: 'near_duplicate', transform: 'mirrored' }]);
+    await matcher('chk_4').remember(mirrored.item, {
+      post: null,
+      features: mirrored.features,
+      matches: mirrorMatches,
+    });
+    t.ok(features.has(`m:${mirrored.item.sha256}`), 'the mirrored copy is indexed');
+  },
+);
 
 t.test('different shots of one desk do not match each other by any kind', async (t) => {
   const { matcher } = await setup(t);

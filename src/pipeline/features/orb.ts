@@ -50,24 +50,38 @@ export function greyThumbnail(
   const h = Math.max(1, Math.round(p.height * scale));
   const out = new Uint8Array(w * h);
   const C = p.channels;
+  const W = p.width;
+  // Source columns of each output column, then per output row: the luma of its source rows summed per
+  // column, then those sums per output column (each source pixel read once).
+  const sx0 = new Int32Array(w);
+  const sx1 = new Int32Array(w);
+  for (let x = 0; x < w; x++) {
+    sx0[x] = Math.floor((x * W) / w);
+    sx1[x] = Math.max((sx0[x] as number) + 1, Math.floor(((x + 1) * W) / w));
+  }
+  const cols = new Float64Array(W);
   for (let y = 0; y < h; y++) {
     const sy0 = Math.floor((y * p.height) / h);
     const sy1 = Math.max(sy0 + 1, Math.floor(((y + 1) * p.height) / h));
+    cols.fill(0);
+    for (let sy = sy0; sy < sy1; sy++) {
+      let i = sy * W * C;
+      if (C >= 3)
+        for (let sx = 0; sx < W; sx++, i += C)
+          cols[sx] =
+            (cols[sx] as number) +
+            0.299 * (p.data[i] as number) +
+            0.587 * (p.data[i + 1] as number) +
+            0.114 * (p.data[i + 2] as number);
+      else for (let sx = 0; sx < W; sx++, i += C) cols[sx] = (cols[sx] as number) + (p.data[i] as number);
+    }
+    const rows = sy1 - sy0;
     for (let x = 0; x < w; x++) {
-      const sx0 = Math.floor((x * p.width) / w);
-      const sx1 = Math.max(sx0 + 1, Math.floor(((x + 1) * p.width) / w));
+      const a = sx0[x] as number;
+      const b = sx1[x] as number;
       let sum = 0;
-      for (let sy = sy0; sy < sy1; sy++)
-        for (let sx = sx0; sx < sx1; sx++) {
-          const i = (sy * p.width + sx) * C;
-          sum +=
-            C >= 3
-              ? 0.299 * (p.data[i] as number) +
-                0.587 * (p.data[i + 1] as number) +
-                0.114 * (p.data[i + 2] as number)
-              : (p.data[i] as number);
-        }
-      out[y * w + x] = Math.round(sum / ((sy1 - sy0) * (sx1 - sx0)));
+      for (let sx = a; sx < b; sx++) sum += cols[sx] as number;
+      out[y * w + x] = Math.round(sum / (rows * (b - a)));
     }
   }
   return { data: out, width: w, height: h };
