@@ -22,7 +22,9 @@ function startWorkerProcess(env: Record<string, string>): ChildProcess {
 
 t.test('SIGKILL of a worker mid-job: the check is picked up again and completes', async (t) => {
   // The API runs without workers here; the workers are child processes we can kill.
-  const lock = { JOB_LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000' };
+  // 5 s, not less: the second worker must keep its own lock while it loads OpenCV and analyses on a loaded
+  // machine (with 2 s, a busy worker's lock could expire mid-check and the job run a third time).
+  const lock = { JOB_LOCK_MS: '5000', STALLED_INTERVAL_MS: '1500' };
   const { app, config } = await buildTestServer(t, { ROLE: 'api', ...lock });
   const env = {
     REDIS_URL: config.redisUrl,
@@ -62,7 +64,7 @@ t.test('SIGKILL of a worker mid-job: the check is picked up again and completes'
 
   const second = startWorkerProcess(env);
   t.teardown(() => void second.kill('SIGKILL'));
-  const check = await waitForCheck(app, id, 30000);
+  const check = await waitForCheck(app, id, 60000);
   t.equal(check.status, 'done');
   t.equal(check.attempts, 2, 'started twice: once by the killed worker, once by the second');
   t.match(check.report.media[0], { status: 'ok', bytes: photo.length, width: 640, height: 480 });
