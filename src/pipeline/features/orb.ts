@@ -140,7 +140,7 @@ interface Rect {
  * Tiles along the long side, each about 4:3 or longer (two for a 2:1 to 3.3:1 image, as two photos side
  * by side make), with a margin read but not kept.
  */
-export function tilesOf(w: number, h: number): Array<{ core: Rect; outer: Rect }> {
+function tilesOf(w: number, h: number): Array<{ core: Rect; outer: Rect }> {
   const long = Math.max(w, h);
   const short = Math.min(w, h);
   const n = Math.max(1, Math.min(4, Math.round(long / short / (4 / 3))));
