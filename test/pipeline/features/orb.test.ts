@@ -139,3 +139,35 @@ t.test(
     t.ok(b && b.inliers >= VERIFY.minInliers, `bridge found: ${b?.inliers ?? 0} inliers`);
   },
 );
+
+t.test('screenshots of different text posts from one app are not the same picture', async (t) => {
+  // Same layout, same user line, same action row, same font; different words. Shared UI text must not
+  // make a `partial` match (measured with 4 such screenshots: no pair verified).
+  const post = (lines: string[]) =>
+    sharp(
+      Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1080" height="900">
+<rect width="100%" height="100%" fill="#fff"/><circle cx="90" cy="90" r="45" fill="#9a9a9a"/>
+<text x="155" y="80" font-family="DejaVu Sans" font-weight="bold" font-size="34">News Desk</text>
+<text x="155" y="125" font-family="DejaVu Sans" font-size="28" fill="#666">@newsdesk · 2h</text>
+${lines.map((l, i) => `<text x="40" y="${240 + i * 60}" font-family="DejaVu Sans" font-size="40">${l}</text>`).join('')}
+<text x="40" y="620" font-family="DejaVu Sans" font-size="28" fill="#666">10:42 AM · Nov 25, 2026 · 1.2M Views</text>
+<text x="60" y="760" font-family="DejaVu Sans" font-size="30" fill="#666">Reply     Repost     Like     Share</text></svg>`),
+    )
+      .png()
+      .toBuffer();
+  const shots = await Promise.all(
+    [
+      ['Breaking: protesters gathered outside the', 'ministry this morning, witnesses say the'],
+      ['Officials deny any link between the fire', 'and the power cuts reported overnight in'],
+      ['Video shows flooding in the old town after', 'two days of heavy rain; residents were'],
+    ].map(async (lines) => features(await post(lines))),
+  );
+  for (const [i, f] of shots.entries())
+    t.ok(featureCount(f) >= 100, `screenshot ${i}: ${featureCount(f)} keypoints (the text rendered)`);
+  for (let i = 0; i < shots.length; i++)
+    for (let j = 0; j < shots.length; j++) {
+      if (i === j) continue;
+      const v = await verifyPair(shots[i] as ImageFeatures, shots[j] as ImageFeatures, VERIFY);
+      t.equal(v, null, `post ${i} vs ${j}${v ? `: ${v.inliers} inliers` : ''}`);
+    }
+});
