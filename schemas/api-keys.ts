@@ -1,9 +1,12 @@
 import { Type, type Static } from 'typebox';
 
-export const Scope = Type.Union([Type.Literal('submit'), Type.Literal('read'), Type.Literal('admin')], {
-  description:
-    '`submit` checks, `read` checks and reports, `admin` everything including keys and the dashboard.',
-});
+export const Scope = Type.Union(
+  [Type.Literal('submit'), Type.Literal('read'), Type.Literal('admin'), Type.Literal('operator')],
+  {
+    description:
+      '`submit` checks, banks and webhooks, `read` checks and reports, `admin` everything of the key’s own organization including its keys and banks; `operator` the deployment: the queue dashboard, /metrics, shared banks and every organization’s keys (held by the operator’s `default` organization’s admins; only they can grant it).',
+  },
+);
 
 export const ApiKeyCreate = Type.Object(
   {

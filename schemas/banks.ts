@@ -16,7 +16,10 @@ export const BankCreate = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     kind: BankKind,
     shared: Type.Optional(
-      Type.Boolean({ description: 'Every organization matches against a shared bank (read-only to them).' }),
+      Type.Boolean({
+        description:
+          'Every organization matches against a shared bank (read-only to them). Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), may publish one.',
+      }),
     ),
   },
   { $id: 'BankCreate', additionalProperties: false },
@@ -33,6 +36,7 @@ export const Bank = Type.Object(
     owned: Type.Boolean({
       description: 'The caller’s organization owns it (otherwise it is shared with it).',
     }),
+    publisher: Type.String({ description: 'The organization that owns and publishes it.' }),
     entries: Type.Integer(),
     created_at: Type.String({ format: 'date-time' }),
   },
@@ -114,8 +118,16 @@ export const LookupRequest = Type.Object(
     max_distance: Type.Optional(
       Type.Integer({
         minimum: 0,
-        maximum: 128,
-        description: 'Defaults to PDQ_MATCH_DISTANCE (or PHASH_MATCH_DISTANCE).',
+        maximum: 64,
+        description:
+          'Defaults to, and may not exceed, PDQ_MATCH_DISTANCE (or PHASH_MATCH_DISTANCE for a pHash): beyond it hits are other pictures, and the search costs grow fast.',
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 50,
+        description: 'Most matches returned, closest first (default 50).',
       }),
     ),
   },

@@ -160,6 +160,10 @@ export const Match = Type.Object(
             id: Type.String(),
             name: Type.String(),
             kind: Type.String(),
+            publisher: Type.String({
+              description:
+                'The organization whose bank it is: yours, or the operator (or an organization it allows) for a shared bank.',
+            }),
             entry_id: Type.String(),
             label: Type.String(),
             verdict: nullableString('The bank’s verdict on this image, e.g. "old photo, Syria 2016".'),

@@ -11,6 +11,7 @@ import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
 import provenancePlugin from './plugins/provenance.js';
 import queuesPlugin from './plugins/queues.js';
+import uploadGatePlugin from './plugins/upload-gate.js';
 import redisPlugin from './plugins/redis.js';
 import swaggerPlugin from './plugins/swagger.js';
 import webhooksPlugin from './plugins/webhooks.js';
@@ -35,6 +36,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(swaggerPlugin);
   await fastify.register(authPlugin);
   await fastify.register(protectionPlugin);
+  await fastify.register(uploadGatePlugin);
   await fastify.register(queuesPlugin);
   await fastify.register(hashIndexPlugin);
   await fastify.register(provenancePlugin);

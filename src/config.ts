@@ -76,8 +76,17 @@ export const EnvSchema = Type.Object({
   ),
   UPLOAD_TTL_SECONDS: Int(
     86400,
-    'How long an uploaded file waits in Redis for its check to run (and be re-run after a crash).',
+    'Longest an uploaded file waits in Redis for its check; it is deleted as soon as the check is done or has failed for good.',
     60,
+  ),
+  UPLOAD_ORG_QUOTA_BYTES: Int(
+    209715200,
+    'Bytes of uploaded files one organization may have waiting in Redis at once; beyond it an upload is refused with `upload_quota_exceeded` (429). 0: no quota.',
+  ),
+  UPLOAD_MAX_CONCURRENT: Int(
+    4,
+    'Upload bodies (API and form) one API process receives at once; more are refused with `uploads_busy` (503) before their bytes are read. Each can hold up to `FETCH_MAX_BYTES` in memory.',
+    1,
   ),
   AUTH_REQUIRED: Bool(
     true,
@@ -89,7 +98,19 @@ export const EnvSchema = Type.Object({
   ),
   RATE_LIMIT_PER_MINUTE: Int(
     600,
-    'Requests per minute per API key (per client address without a key). 0 disables.',
+    'Requests per minute per organization, all its keys together (per client address without a key), so making more keys buys no more. 0 disables.',
+  ),
+  SHARED_BANK_PUBLISHERS: Str(
+    '',
+    'Comma-separated organizations allowed to publish shared banks (matched in every organization’s checks), besides the operator’s `default` organization. Empty: the operator only.',
+  ),
+  DASHBOARD_READ_ONLY: Bool(
+    true,
+    'The queue dashboard at /admin/queues (operator only) shows jobs but cannot add, retry, remove or pause them. `false` lets the operator act on jobs.',
+  ),
+  METRICS_PORT: Int(
+    0,
+    'Port of a separate listener that serves only /metrics without a key (bind it to a private network). 0: /metrics is served on the API port and needs a key with the operator scope.',
   ),
   MAX_EVENT_LOOP_DELAY_MS: Int(
     1000,
@@ -99,6 +120,17 @@ export const EnvSchema = Type.Object({
   WEBHOOK_BACKOFF_MS: Int(
     660000,
     'First retry delay of a failed webhook delivery; each next one doubles (8 attempts at 11 min span about a day).',
+    1,
+  ),
+  WEBHOOK_TIMEOUT_MS: Int(
+    5000,
+    'Time a webhook receiver has to answer one delivery (connect to last header); no answer in time is a failed attempt, retried later.',
+    100,
+  ),
+  WEBHOOK_MAX_SUBSCRIPTIONS: Int(25, 'Webhook subscriptions one organization may have.', 1),
+  WEBHOOK_ORG_CONCURRENCY: Int(
+    4,
+    'Deliveries of one organization in flight at once, across all workers; its others wait (briefly re-queued), so its slow receivers never hold every delivery slot.',
     1,
   ),
   X_SYNDICATION_BASE_URL: Str(
@@ -256,11 +288,22 @@ export interface Config {
   maxInputPixels: number;
   bodyLimitBytes: number;
   uploadTtlSeconds: number;
+  uploads: { orgQuotaBytes: number; maxConcurrent: number };
   auth: { required: boolean; bootstrapKey: string | null };
+  /** Organizations besides the operator's that may publish shared banks. */
+  sharedBankPublishers: string[];
+  dashboardReadOnly: boolean;
+  metricsPort: number;
   rateLimitPerMinute: number;
   maxEventLoopDelayMs: number;
   workerMetricsPort: number;
-  webhooks: { attempts: number; backoffMs: number };
+  webhooks: {
+    attempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+    maxSubscriptions: number;
+    orgConcurrency: number;
+  };
   /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
@@ -360,11 +403,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxInputPixels: env.MAX_INPUT_PIXELS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
+    uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },
+    sharedBankPublishers: env.SHARED_BANK_PUBLISHERS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dashboardReadOnly: env.DASHBOARD_READ_ONLY,
+    metricsPort: env.METRICS_PORT,
     auth: { required: env.AUTH_REQUIRED, bootstrapKey: env.BOOTSTRAP_API_KEY || null },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     workerMetricsPort: env.WORKER_METRICS_PORT,
-    webhooks: { attempts: env.WEBHOOK_ATTEMPTS, backoffMs: env.WEBHOOK_BACKOFF_MS },
+    webhooks: {
+      attempts: env.WEBHOOK_ATTEMPTS,
+      backoffMs: env.WEBHOOK_BACKOFF_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxSubscriptions: env.WEBHOOK_MAX_SUBSCRIPTIONS,
+      orgConcurrency: env.WEBHOOK_ORG_CONCURRENCY,
+    },
     endpoints: {
       xSyndication: env.X_SYNDICATION_BASE_URL,
       fxTwitter: env.FXTWITTER_BASE_URL,

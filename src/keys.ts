@@ -22,7 +22,11 @@
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
 //   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
-//   <p>:upload:<sha256>            string a file uploaded for a check, until a worker has read it (TTL UPLOAD_TTL_SECONDS)
+//   <p>:upload:<check id>          string the file uploaded for a check, deleted when the check is done or failed for good (TTL UPLOAD_TTL_SECONDS at most)
+//   <p>:uploads:<org>              hash   check id -> "<bytes>:<expiry ms>" of an organization's uploads waiting: its quota (UPLOAD_ORG_QUOTA_BYTES)
+//   <p>:fair:<queue>:<org>:pending zset   an organization's jobs not finished (id -> queued at, ms): the rank that sets a new job's priority
+//   <p>:fair:<queue>:<org>:active  zset   an organization's jobs being processed (id -> lease end, ms): its share of the workers
+//   <p>:media-private:<sha256>     hash   org -> its first sighting (JSON) of a media file it uploaded: shown to that organization only
 //   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL 90 days, renewed at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
@@ -68,7 +72,11 @@ export function keys(prefix: string) {
     sharedBanks: () => `${prefix}:banks:shared`,
     bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
     cache: (key: string) => `${prefix}:cache:${key}`,
-    upload: (sha256: string) => `${prefix}:upload:${sha256}`,
+    upload: (checkId: string) => `${prefix}:upload:${checkId}`,
+    orgUploads: (org: string) => `${prefix}:uploads:${org}`,
+    fairPending: (queue: QueueName, org: string) => `${prefix}:fair:${queue}:${org}:pending`,
+    fairActive: (queue: QueueName, org: string) => `${prefix}:fair:${queue}:${org}:active`,
+    mediaPrivate: (sha256: string) => `${prefix}:media-private:${sha256}`,
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     // --- near-duplicate hash index (src/index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */

@@ -5,7 +5,8 @@ import type { Logger } from './logger.js';
 import type { CheckJob } from '../schemas/jobs.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
 import type { Config } from './config.js';
-import { QUEUES } from './keys.js';
+import { QUEUES, type Keys } from './keys.js';
+import { createFairShare, type FairShare } from './services/fair-share.js';
 
 export const CHECK_JOB_NAME = 'check';
 
@@ -46,4 +47,15 @@ export function createWebhookQueue(config: Config, connection: Redis, log: Logge
   });
   queue.on('error', (err) => log.warn({ err: err.message }, 'webhooks queue error'));
   return queue;
+}
+
+/**
+ * Each queue's fair share between organizations (src/services/fair-share.ts). A job counts in its
+ * organization's rank until it finishes, or for at most this long (webhook retries span about a day).
+ */
+export function fairShares(redis: Redis, keys: Keys): { checks: FairShare; webhooks: FairShare } {
+  return {
+    checks: createFairShare(redis, keys, QUEUES.checks, { pendingMs: 24 * 3600_000 }),
+    webhooks: createFairShare(redis, keys, QUEUES.webhooks, { pendingMs: 2 * 24 * 3600_000 }),
+  };
 }

@@ -1,4 +1,7 @@
 // The `checks` queue's worker: a thin BullMQ entry around the pure pipeline in src/pipeline/.
+// A job only names its check: the job id must be the check id (the API adds it so) and the targets
+// are the check record's, so a job added by hand can neither rewrite another check nor run other URLs
+// under an organization's name.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from 'typebox/value';
 import { CheckJob } from '../schemas/jobs.js';
@@ -6,8 +9,9 @@ import { QUEUES } from '../src/keys.js';
 import { processCheck } from '../src/pipeline/process-check.js';
 import { CHECK_JOB_NAME } from '../src/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
-import { checkView } from '../src/services/check-store.js';
+import { checkView, type StoredCheck } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
+import { createUploadStore } from '../src/services/uploads.js';
 import { createMatcher } from '../src/pipeline/match.js';
 import { storeThumbnail, THUMBNAIL_TTL_SECONDS, thumbnailKey } from '../src/services/thumbnails.js';
 import { createVideoStage } from '../src/pipeline/video/stage.js';
@@ -16,22 +20,28 @@ import type { WorkerContext } from './context.js';
 
 export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
   const { config, connection, store, log } = ctx;
+  const uploads = createUploadStore(connection, ctx.keys, config);
+  const events = { store: ctx.webhooks, queue: ctx.webhookQueue, fair: ctx.fair.webhooks };
+
+  /** The check's work is over (done, or failed for good): its upload goes, its rank in the queue too. */
+  async function finish(check: Pick<StoredCheck, 'id' | 'org'>) {
+    await uploads.remove(check.org, check.id);
+    await ctx.fair.checks.finished(check.org, check.id);
+  }
 
   /** check.completed / check.failed to the organization's subscribers and the check's callback. */
   async function announce(checkId: string, type: 'check.completed' | 'check.failed') {
     const check = await store.get(checkId);
     if (!check) return;
     const callback = await store.callback(checkId);
-    await emitEvent(
-      { store: ctx.webhooks, queue: ctx.webhookQueue },
-      {
-        id: `msg_${checkId}_${type === 'check.completed' ? 'completed' : 'failed'}`,
-        type,
-        org: check.org,
-        data: checkView(check),
-        callbackCheckId: callback ? checkId : null,
-      },
-    );
+    await emitEvent(events, {
+      id: `msg_${checkId}_${type === 'check.completed' ? 'completed' : 'failed'}`,
+      type,
+      org: check.org,
+      data: checkView(check),
+      checkId,
+      callbackCheckId: callback ? checkId : null,
+    });
   }
 
   const processor = async (job: Job<CheckJob>) => {
@@ -40,10 +50,14 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       throw new UnrecoverableError(`Malformed ${QUEUES.checks} job ${job.id ?? '?'}`);
     }
     const checkId = job.data.check_id;
+    if (job.id !== checkId)
+      throw new UnrecoverableError(`Job ${job.id ?? '?'} is not check ${checkId}'s job`);
+    const check = await store.get(checkId);
+    if (!check) throw new UnrecoverableError(`No check ${checkId}`);
+    const { org, targets } = check;
     const jobLog = log.child({ check_id: checkId, job_id: job.id, attempt: job.attemptsMade + 1 });
     const attempts = await store.markRunning(checkId);
     jobLog.info({ starts: attempts }, 'check started');
-    const org = (await store.get(checkId))?.org ?? '';
     const matcher = createMatcher({
       index: ctx.index,
       media: ctx.media,
@@ -59,10 +73,10 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       },
     });
     const report = await processCheck(
-      { checkId, targets: job.data.targets },
+      { checkId, targets },
       {
         fetcher: ctx.fetcher,
-        uploads: (sha256) => ctx.connection.getBuffer(ctx.keys.upload(sha256)),
+        uploads: (sha256) => uploads.read(checkId, sha256),
         thumbnails: (sha, bytes, pixels) =>
           storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, {
             maxPixels: config.maxInputPixels,
@@ -90,6 +104,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       },
     );
     await store.complete(checkId, report);
+    await finish(check);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
       if (item.error) mediaErrors.inc({ code: item.error.code });
@@ -101,7 +116,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     checksFinished.inc({ outcome: 'done' });
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
     await announce(checkId, 'check.completed');
-    await announceWatchlistMatches(ctx, checkId, report);
+    await announceWatchlistMatches(ctx, events, check, report);
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
@@ -122,9 +137,12 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     const id = (job.data as Partial<CheckJob>).check_id;
     log.warn({ check_id: id, job_id: job.id, final, err: err.message }, 'check attempt failed');
     if (final) checksFinished.inc({ outcome: 'failed' });
-    if (final && typeof id === 'string') {
+    // Only the check's own job may mark it failed (a job naming another check fails alone).
+    if (final && typeof id === 'string' && job.id === id) {
       store
         .fail(id, { code: 'check_failed', message: err.message.slice(0, 500) })
+        .then(() => store.get(id))
+        .then((check) => (check ? finish(check) : undefined))
         .then(() => announce(id, 'check.failed'))
         .catch((e: Error) => log.error({ check_id: id, err: e.message }, 'could not mark check failed'));
     }
@@ -134,36 +152,43 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
 }
 
 /**
- * `match.found` to the owner of every watchlist bank an image of this check matched: "a watched image
- * reappeared". The event names where it reappeared (public URLs), not the other newsroom's check.
+ * `match.found` to the check's own organization for every watchlist bank an image of its check matched
+ * (its own watchlists, and those the operator shares): "a watched image reappeared in your check".
+ * Never to the bank's owner when that is another organization: an event carries no other newsroom's
+ * URLs or ids (SECURITY.md).
  */
-async function announceWatchlistMatches(ctx: WorkerContext, checkId: string, report: Report): Promise<void> {
+async function announceWatchlistMatches(
+  ctx: WorkerContext,
+  events: Parameters<typeof emitEvent>[0],
+  check: StoredCheck,
+  report: Report,
+): Promise<void> {
+  const checkId = check.id;
   for (const item of report.media) {
     for (const match of item.provenance?.matches ?? []) {
       if (match.bank?.kind !== 'watchlist') continue;
       const bank = await ctx.banks.get(match.bank.id);
-      if (!bank) continue;
+      if (!bank || (bank.org !== check.org && !bank.shared)) continue;
       const post = item.post_index === null ? null : report.posts[item.post_index];
-      await emitEvent(
-        { store: ctx.webhooks, queue: ctx.webhookQueue },
-        {
-          id: `msg_${checkId}_match_${item.index}_${match.bank.id}_${match.bank.entry_id}`,
-          type: 'match.found',
-          org: bank.org,
-          data: {
-            bank: { id: bank.id, name: bank.name },
-            entry: { id: match.bank.entry_id, label: match.bank.label, verdict: match.bank.verdict },
-            hash: match.hash,
-            distance: match.distance,
-            transform: match.transform,
-            seen_at: report.completed_at,
-            media_url: item.source_url,
-            sha256: item.sha256 ?? null,
-            post_url: post?.url ?? null,
-            posted_at: post?.posted_at ?? null,
-          },
+      await emitEvent(events, {
+        id: `msg_${checkId}_match_${item.index}_${match.bank.id}_${match.bank.entry_id}`,
+        type: 'match.found',
+        org: check.org,
+        checkId,
+        data: {
+          check_id: checkId,
+          bank: { id: bank.id, name: bank.name },
+          entry: { id: match.bank.entry_id, label: match.bank.label, verdict: match.bank.verdict },
+          hash: match.hash,
+          distance: match.distance,
+          transform: match.transform,
+          seen_at: report.completed_at,
+          media_url: item.source_url,
+          sha256: item.sha256 ?? null,
+          post_url: post?.url ?? null,
+          posted_at: post?.posted_at ?? null,
         },
-      );
+      });
     }
   }
 }

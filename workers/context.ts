@@ -9,7 +9,8 @@ import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
 import type { TtlCache } from '../src/pipeline/resolve/wayback.js';
-import { createWebhookQueue } from '../src/queues.js';
+import { createWebhookQueue, fairShares } from '../src/queues.js';
+import type { FairShare } from '../src/services/fair-share.js';
 import { workerRedis } from '../src/redis.js';
 import { createBankStore, type BankStore } from '../src/services/banks.js';
 import { createCheckStore, type CheckStore } from '../src/services/check-store.js';
@@ -26,6 +27,8 @@ export interface WorkerContext {
   store: CheckStore;
   fetcher: SafeFetcher;
   webhooks: WebhookStore;
+  /** Each queue's share between organizations. */
+  fair: { checks: FairShare; webhooks: FairShare };
   /** Producer side of the webhooks queue: workers emit events when checks end. */
   webhookQueue: Queue<WebhookJob>;
   /** The near-duplicate index, kept current from Redis (shared with the API when ROLE=all). */
@@ -63,12 +66,13 @@ export async function createWorkerContext(
     connection,
     store: createCheckStore(connection, k),
     fetcher,
-    webhooks: createWebhookStore(connection, k),
+    webhooks: createWebhookStore(connection, k, config.webhooks),
+    fair: fairShares(connection, k),
     webhookQueue,
     index,
     features: config.partial.features ? createFeaturesIndex(config, connection, k) : null,
     media: createMediaStore(connection, k),
-    banks: createBankStore(connection, k, index),
+    banks: createBankStore(connection, k, index, { publishers: config.sharedBankPublishers }),
     videoIndex: createVideoIndex(connection, k),
     cache: createRedisCache(connection, k),
     log,

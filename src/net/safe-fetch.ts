@@ -43,6 +43,8 @@ export interface FetchOptions {
 
 export interface PostOptions {
   headers?: Record<string, string>;
+  /** Time for the whole exchange, instead of the fetcher's (webhook receivers get a few seconds). */
+  timeoutMs?: number;
 }
 
 export interface SafeFetcher {
@@ -194,11 +196,12 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
     followRedirects: boolean;
     allowHttpErrors: boolean;
     readBody: boolean;
+    timeoutMs?: number | undefined;
   }
 
   async function exchange(rawUrl: string, ex: Exchange): Promise<FetchResult> {
     const cap = Math.min(ex.cap, limits.maxBytes);
-    const signal = AbortSignal.timeout(limits.timeoutMs);
+    const signal = AbortSignal.timeout(ex.timeoutMs ?? limits.timeoutMs);
     const redirects: string[] = [];
     let current = parseTarget(rawUrl);
     try {
@@ -275,6 +278,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         followRedirects: false,
         allowHttpErrors: true,
         readBody: false,
+        timeoutMs: options.timeoutMs,
       }),
     close: () => agent.close(),
   };

@@ -126,6 +126,7 @@ export function bankMatch(b: Bank, entry: BankEntry, m: MatchFacts): Match {
       id: b.id,
       name: b.name,
       kind: b.kind,
+      publisher: b.org,
       entry_id: entry.id,
       label: entry.label,
       verdict: entry.verdict,
@@ -162,7 +163,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
   async function resolve(id: string, facts: MatchFacts): Promise<Match | null> {
     const region = REGION_ID.exec(id);
     if (region) {
-      const record = await deps.media.get(region[2] as string);
+      const record = await deps.media.getFor(region[2] as string, deps.org);
       // This image, whole, is the picture inside an image seen before (a screenshot of it, say).
       const kind = facts.kind === 'partial' ? 'partial' : 'content_region';
       const of = facts.region?.of ?? 'match';
@@ -172,12 +173,12 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
     }
     const frame = FRAME_ID.exec(id);
     if (frame) {
-      const record = await deps.media.get(frame[3] as string);
+      const record = await deps.media.getFor(frame[3] as string, deps.org);
       const match_frame = { frame: Number(frame[1]), timestamp: Number(frame[2]) / 1000 };
       return record ? seenMatch(record, { ...facts, match_frame }) : null;
     }
     if (id.startsWith('m:')) {
-      const record = await deps.media.get(id.slice(2));
+      const record = await deps.media.getFor(id.slice(2), deps.org);
       return record ? seenMatch(record, facts) : null;
     }
     const ref = parseIndexId(id);
@@ -219,7 +220,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       const isOwn = (id: string) =>
         own !== null && (id === mediaIndexId(own) || (/^m[rf]:/.test(id) && id.endsWith(`:${own}`)));
       if (q.sha256) {
-        const record = await deps.media.get(q.sha256);
+        const record = await deps.media.getFor(q.sha256, deps.org);
         // First seen by this very check: an attempt that crashed after remembering it, now retried. That is
         // not an earlier sighting.
         if (record && record.first_check_id !== deps.checkId)

@@ -201,7 +201,7 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     out.push({
       code: 'bank_match',
       severity: b.kind === 'debunked' ? 'high' : 'medium',
-      message: `Matches "${b.label}" in the bank "${b.name}"${b.verdict ? `: ${b.verdict}` : ''}.`,
+      message: `Matches "${b.label}" in the bank "${b.name}" of ${b.publisher}${b.verdict ? `: ${b.verdict}` : ''}.`,
     });
   }
   const capture = events.find((e) => e.kind === 'exif_capture');

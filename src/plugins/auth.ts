@@ -42,14 +42,14 @@ async function authPlugin(app: FastifyInstance) {
   const store = createApiKeyStore(app.redis, keys(app.config.keyPrefix));
   app.decorate('apiKeys', store);
   app.decorateRequest('principal', null);
-  if (app.config.auth.bootstrapKey) {
-    const key = app.config.auth.bootstrapKey;
-    app.addHook('onReady', async () => {
-      await store
-        .ensureBootstrap(key)
-        .catch((err: Error) => app.log.error({ err: err.message }, 'bootstrap key not registered'));
-    });
-  }
+  app.addHook('onReady', async () => {
+    await store
+      .syncBootstrap(app.config.auth.bootstrapKey)
+      .then(({ revoked }) => {
+        if (revoked.length) app.log.warn({ revoked }, 'earlier BOOTSTRAP_API_KEY keys revoked');
+      })
+      .catch((err: Error) => app.log.error({ err: err.message }, 'bootstrap key not registered'));
+  });
 
   app.addHook('onRequest', async (request) => {
     const key = presentedKey(request);

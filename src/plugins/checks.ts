@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
 import { createCheckStore } from '../services/check-store.js';
+import { fairShares } from '../queues.js';
 import { createChecksService, type ChecksService } from '../services/checks.js';
+import { createUploadStore } from '../services/uploads.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,7 +18,15 @@ async function checksPlugin(app: FastifyInstance) {
   const store = createCheckStore(app.redis, k);
   app.decorate(
     'checks',
-    createChecksService({ config: app.config, redis: app.redis, keys: k, store, queue: app.checkQueue }),
+    createChecksService({
+      config: app.config,
+      redis: app.redis,
+      keys: k,
+      store,
+      queue: app.checkQueue,
+      fair: fairShares(app.redis, k).checks,
+      uploads: createUploadStore(app.redis, k, app.config),
+    }),
   );
 }
 

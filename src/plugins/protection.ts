@@ -1,4 +1,4 @@
-// Load protection: rate limits per API key (per client address without one), counted in Redis so all
+// Load protection: rate limits per organization (per client address without a key), counted in Redis so all
 // API processes share them; and 503 while the event loop lags (under-pressure), so an overloaded
 // process sheds load instead of timing everything out.
 import rateLimit from '@fastify/rate-limit';
@@ -20,7 +20,8 @@ async function protectionPlugin(app: FastifyInstance) {
       nameSpace: keys(app.config.keyPrefix).rateLimitNamespace(),
       // A Redis outage must not turn into 500s here: the route itself answers 503.
       skipOnError: true,
-      keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+      // Per organization, not per key: an organization's admin can make keys, not capacity.
+      keyGenerator: (request) => (request.principal ? `org:${request.principal.org}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) => new HttpErrors.rate_limited(Math.ceil(context.ttl / 1000)),
     });
   }

@@ -19,7 +19,10 @@ declare module 'fastify' {
 
 async function provenancePlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
-  app.decorate('banks', createBankStore(app.redis, k, app.hashIndex));
+  app.decorate(
+    'banks',
+    createBankStore(app.redis, k, app.hashIndex, { publishers: app.config.sharedBankPublishers }),
+  );
   app.decorate('media', createMediaStore(app.redis, k));
   app.decorate('videoIndex', createVideoIndex(app.redis, k));
   const fetcher = createSafeFetcher(app.config.fetch);

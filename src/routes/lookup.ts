@@ -26,6 +26,14 @@ export default async function lookupRoutes(app: FastifyInstance) {
     async (request) => {
       const body = request.body as LookupRequest;
       if (!body.pdq && !body.phash) throw new HttpErrors.invalid_request('Give a pdq or a phash');
+      // The same choice the matcher makes: PDQ unless its quality is too low to trust, then pHash.
+      const { pdqMaxDistance, phashMaxDistance, minPdqQuality } = app.config.matching;
+      const byPdq = !!body.pdq && (body.quality === undefined || body.quality >= minPdqQuality);
+      const cap = byPdq ? pdqMaxDistance : phashMaxDistance;
+      if (body.max_distance !== undefined && body.max_distance > cap)
+        throw new HttpErrors.invalid_request(
+          `max_distance may be at most ${cap} (${byPdq ? 'PDQ_MATCH_DISTANCE' : 'PHASH_MATCH_DISTANCE'})`,
+        );
       const matcher = createMatcher({
         index: app.hashIndex,
         media: app.media,
@@ -40,7 +48,7 @@ export default async function lookupRoutes(app: FastifyInstance) {
         phash: body.phash?.toLowerCase(),
         maxDistance: body.max_distance,
       });
-      return { matches };
+      return { matches: matches.slice(0, body.limit ?? matches.length) };
     },
   );
 }

@@ -4,8 +4,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 
-export const SCOPES = ['submit', 'read', 'admin'] as const;
+export const SCOPES = ['submit', 'read', 'admin', 'operator'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * The operator's organization. Its admins run the deployment: they manage every organization's keys,
+ * open the queue dashboard, read /metrics and publish shared banks (SECURITY.md).
+ */
+export const OPERATOR_ORG = 'default';
 
 export interface Principal {
   keyId: string;
@@ -20,8 +26,18 @@ export interface ApiKeyInfo extends Principal {
 
 const digestOf = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/**
+ * `admin` holds every scope of its own organization; `operator` (the deployment: dashboard, metrics, shared
+ * banks, every organization's keys) is held by an `operator` key or by an admin of the operator's
+ * organization, never by another organization's admin.
+ */
 export function hasScope(p: Principal, scope: Scope): boolean {
+  if (scope === 'operator') return isOperator(p);
   return p.scopes.includes('admin') || p.scopes.includes(scope);
+}
+
+export function isOperator(p: Principal): boolean {
+  return p.scopes.includes('operator') || (p.org === OPERATOR_ORG && p.scopes.includes('admin'));
 }
 
 export function createApiKeyStore(redis: Redis, keys: Keys) {
@@ -71,17 +87,28 @@ export function createApiKeyStore(redis: Redis, keys: Keys) {
       return { ...info, key };
     },
 
-    /** Registers the operator's bootstrap key (idempotent: same key, same id). */
-    async ensureBootstrap(key: string): Promise<void> {
-      const keyId = `key_bootstrap_${digestOf(key).slice(0, 8)}`;
-      if (await byId(keyId)) return;
-      await save(key, {
-        keyId,
-        org: 'default',
-        scopes: ['admin'],
-        name: 'bootstrap',
-        created_at: new Date().toISOString(),
-      });
+    /**
+     * Makes BOOTSTRAP_API_KEY the one bootstrap key: registers it (idempotent: same key, same id) and
+     * revokes every earlier bootstrap key, so changing the variable (or emptying it) and restarting
+     * retires the old secret.
+     */
+    async syncBootstrap(key: string | null): Promise<{ revoked: string[] }> {
+      const keyId = key ? `key_bootstrap_${digestOf(key).slice(0, 8)}` : null;
+      const earlier = (await redis.smembers(keys.orgApiKeys(OPERATOR_ORG))).filter(
+        (id) => id.startsWith('key_bootstrap_') && id !== keyId,
+      );
+      const revoked: string[] = [];
+      for (const id of earlier) if (await this.revoke(id)) revoked.push(id);
+      if (key && keyId && !(await byId(keyId))) {
+        await save(key, {
+          keyId,
+          org: OPERATOR_ORG,
+          scopes: ['admin'],
+          name: 'bootstrap',
+          created_at: new Date().toISOString(),
+        });
+      }
+      return { revoked };
     },
 
     async verify(key: string): Promise<Principal | null> {

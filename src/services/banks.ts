@@ -6,16 +6,24 @@ import type { Redis } from 'ioredis';
 import type { BankKind } from '../../schemas/banks.js';
 import type { HashIndex } from '../index/hash-index.js';
 import type { Keys } from '../keys.js';
+import { OPERATOR_ORG } from './api-keys.js';
 
 export interface Bank {
   id: string;
+  /** The organization that owns it: for a shared bank, its publisher, named in other organizations' reports. */
   org: string;
   name: string;
   description: string;
   kind: BankKind;
+  /** Matched in every organization's checks: only when its owner may publish shared banks. */
   shared: boolean;
   created_at: string;
   entries: number;
+}
+
+/** Who may publish shared banks: the operator, and the organizations it names (SHARED_BANK_PUBLISHERS). */
+export function mayPublishShared(org: string, publishers: readonly string[]): boolean {
+  return org === OPERATOR_ORG || publishers.includes(org);
 }
 
 export interface BankEntryInput {
@@ -42,7 +50,12 @@ export function parseIndexId(id: string): { bankId: string; entryId: string } | 
   return m ? { bankId: m[1] as string, entryId: m[2] as string } : null;
 }
 
-export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
+export function createBankStore(
+  redis: Redis,
+  keys: Keys,
+  index: HashIndex,
+  sharing: { publishers: readonly string[] } = { publishers: [] },
+) {
   const read = (h: Record<string, string>): Bank | null =>
     h.id && h.org
       ? {
@@ -51,7 +64,9 @@ export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
           name: h.name ?? '',
           description: h.description ?? '',
           kind: (h.kind ?? 'archive') as BankKind,
-          shared: h.shared === '1',
+          // Checked at every read, not only when the bank was made: a bank shared before the operator
+          // withdrew its owner's right to publish stops reaching other organizations at once.
+          shared: h.shared === '1' && mayPublishShared(h.org, sharing.publishers),
           created_at: h.created_at ?? '',
           entries: Number(h.entries ?? 0),
         }
@@ -87,7 +102,7 @@ export function createBankStore(redis: Redis, keys: Keys, index: HashIndex) {
         ...(await redis.smembers(keys.sharedBanks())),
       ]);
       const banks = await Promise.all([...ids].sort().map((id) => store.get(id)));
-      return banks.filter((b): b is Bank => b !== null);
+      return banks.filter((b): b is Bank => b !== null && (b.org === org || b.shared));
     },
 
     /**

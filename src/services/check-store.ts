@@ -78,6 +78,11 @@ export function createCheckStore(redis: Redis, keys: Keys) {
       };
     },
 
+    /** Removes a check that was never queued (its job could not be added). */
+    async remove(id: string): Promise<void> {
+      await redis.del(keys.check(id));
+    },
+
     /** Where to POST this check's events, when the submitter gave a callback_url. */
     async callback(id: string): Promise<{ url: string; secret: string } | null> {
       const [url, secret] = await redis.hmget(keys.check(id), 'callback_url', 'callback_secret');

@@ -8,6 +8,8 @@ import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
 import { UPLOAD_SCHEME } from '../pipeline/process-check.js';
+import type { FairShare } from './fair-share.js';
+import type { UploadStore } from './uploads.js';
 import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
 import { CHECK_JOB_NAME } from '../queues.js';
 import type { Principal } from './api-keys.js';
@@ -20,9 +22,14 @@ export interface ChecksDeps {
   keys: Keys;
   store: CheckStore;
   queue: Queue<CheckJob>;
+  fair: FairShare;
+  uploads: UploadStore;
 }
 
-export function createChecksService({ config, redis, keys, store, queue }: ChecksDeps) {
+// Deletes a claim only while it still points at this check (another submission may have taken it over).
+const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export function createChecksService({ config, redis, keys, store, queue, fair, uploads }: ChecksDeps) {
   async function reuse(id: string): Promise<CheckAccepted> {
     // The winner of a race may not have written its record yet: it is then still "queued".
     const status = (await store.status(id)) ?? 'queued';
@@ -38,19 +45,27 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
     return ok ? null : ((await redis.get(key)) ?? null);
   }
 
-  /** Idempotency, dedup, then the record and the job. */
+  /**
+   * Idempotency, dedup, then `prepare` (an upload's bytes), the record and the job. When any of the last
+   * three fails, the claims made for this check are released and what was written is removed, so the same
+   * submission sent again runs instead of being "reused" as a check that never will.
+   */
   async function enqueue(
     targets: Target[],
     principal: Principal,
     idempotencyKey: string | undefined,
     callbackInput: string | undefined,
+    prepare?: (id: string) => Promise<void>,
   ): Promise<CheckAccepted> {
     const org = principal.org;
     const callback = callbackInput ? { url: callbackUrl(callbackInput), secret: newSecret() } : undefined;
     const id = newCheckId();
+    const claims: string[] = [];
     if (idempotencyKey) {
-      const holder = await claim(keys.idempotency(org, idempotencyKey), id, config.idempotencyTtlSeconds);
+      const key = keys.idempotency(org, idempotencyKey);
+      const holder = await claim(key, id, config.idempotencyTtlSeconds);
       if (holder) return reuse(holder);
+      claims.push(key);
     }
     // A submission with its own callback_url wants its own events: it is never folded into another.
     if (config.dedupWindowSeconds > 0 && !callback) {
@@ -71,11 +86,24 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
         }
         await redis.set(dedupKey, id, 'EX', config.dedupWindowSeconds);
       }
+      claims.push(dedupKey);
     }
     // The record is written before the job exists, so a worker always finds it. The 202 goes out
     // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
-    await store.create(id, org, targets, callback);
-    await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id });
+    try {
+      await prepare?.(id);
+      await store.create(id, org, targets, callback);
+      const priority = await fair.priority(org, id);
+      await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id, priority });
+    } catch (err) {
+      await Promise.allSettled([
+        ...claims.map((key) => redis.eval(RELEASE_CLAIM, 1, key, id)),
+        store.remove(id),
+        fair.finished(org, id),
+        uploads.remove(org, id),
+      ]);
+      throw err;
+    }
     return {
       id,
       status: 'queued',
@@ -105,8 +133,9 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
     },
 
     /**
-     * A file sent by the caller instead of a link. The bytes wait in Redis (UPLOAD_TTL_SECONDS) under
-     * their sha256; the job carries only `upload:<sha256>`, never the bytes.
+     * A file sent by the caller instead of a link. The bytes wait in Redis under the check's id until its
+     * worker is done with them (src/services/uploads.ts); the job carries only `upload:<sha256>`, never
+     * the bytes. A resubmission folded into an earlier check (dedup, Idempotency-Key) stores nothing.
      */
     async submitUpload(
       bytes: Buffer,
@@ -116,10 +145,11 @@ export function createChecksService({ config, redis, keys, store, queue }: Check
     ): Promise<CheckAccepted> {
       if (bytes.length === 0) throw new HttpErrors.invalid_request('The upload is empty');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      await redis.set(keys.upload(sha256), bytes, 'EX', config.uploadTtlSeconds);
       const name = input.filename?.replace(/[^\w.\- ]/g, '_').slice(0, 100) || sha256.slice(0, 12);
       const target = { input: `upload:${name}`, url: `${UPLOAD_SCHEME}${sha256}` };
-      return enqueue([target], principal, idempotencyKey, input.callbackUrl);
+      return enqueue([target], principal, idempotencyKey, input.callbackUrl, (id) =>
+        uploads.save(principal.org, id, bytes),
+      );
     },
 
     /** A check of the caller's organization; another organization's check is as good as missing. */

@@ -1,9 +1,15 @@
 // Every image firstseen has analyzed, keyed by sha256: when and where it was first seen, its hashes,
 // and every later sighting. The near-duplicate index (src/index/) holds its hashes as `m:<sha256>`.
+//
+// The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
+// it directly) is its own: other organizations never see that sighting. They see the file's first
+// public sighting (a URL anyone could fetch) if there is one, and otherwise nothing at all (`getFor`).
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 
 const SIGHTINGS_KEPT = 100;
+/** Sightings of uploaded files: private to the organization that uploaded them. */
+export const isPrivateSighting = (s: Pick<Sighting, 'source_url'>) => s.source_url.startsWith('upload:');
 /** How long a check's sightings are remembered against a re-run: far beyond its retries and stalls. */
 const RERUN_WINDOW_SECONDS = 86_400;
 
@@ -33,8 +39,14 @@ export interface MediaRecord {
   sightings: number;
 }
 
+interface PublicFirst {
+  at: string;
+  url: string;
+  post_url: string | null;
+}
+
 export function createMediaStore(redis: Redis, keys: Keys) {
-  const read = (h: Record<string, string>): MediaRecord | null =>
+  const read = (h: Record<string, string>): (MediaRecord & { publicFirst: PublicFirst | null }) | null =>
     h.sha256
       ? {
           sha256: h.sha256,
@@ -50,11 +62,45 @@ export function createMediaStore(redis: Redis, keys: Keys) {
           quality: h.quality ? Number(h.quality) : null,
           phash: h.phash || null,
           sightings: Number(h.sightings ?? 0),
+          publicFirst: h.first_public_at
+            ? { at: h.first_public_at, url: h.first_public_url ?? '', post_url: h.first_public_post_url || null }
+            : null,
         }
       : null;
 
+  const withFirst = (r: MediaRecord, first: PublicFirst): MediaRecord => ({
+    ...r,
+    first_seen_at: first.at,
+    first_seen_url: first.url,
+    first_post_url: first.post_url,
+  });
+
   return {
-    get: async (sha256: string) => read(await redis.hgetall(keys.media(sha256))),
+    /** The whole record, private sightings included: for the memory's own bookkeeping, never for a report. */
+    get: async (sha256: string): Promise<MediaRecord | null> => {
+      const r = read(await redis.hgetall(keys.media(sha256)));
+      if (!r) return null;
+      const { publicFirst: _p, ...record } = r;
+      return record;
+    },
+
+    /**
+     * The record as `org` may see it: first seen where the public, or this organization itself, first saw
+     * it; null when only other organizations' uploads ever held the file.
+     */
+    async getFor(sha256: string, org: string): Promise<MediaRecord | null> {
+      const r = read(await redis.hgetall(keys.media(sha256)));
+      if (!r) return null;
+      const { publicFirst, ...record } = r;
+      if (!record.first_seen_url.startsWith('upload:') || record.first_org === org) return record;
+      const own = await redis.hget(keys.mediaPrivate(sha256), org);
+      const mine = own ? (JSON.parse(own) as Sighting) : null;
+      const candidates: PublicFirst[] = [
+        ...(publicFirst ? [publicFirst] : []),
+        ...(mine ? [{ at: mine.at, url: mine.source_url, post_url: null }] : []),
+      ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      return candidates[0] ? withFirst(record, candidates[0]) : null;
+    },
 
     /**
      * Records a sighting. The first sighting of a sha256 wins the record (HSETNX, so two workers seeing
@@ -87,6 +133,15 @@ export function createMediaStore(redis: Redis, keys: Keys) {
           quality: facts.quality ?? '',
           phash: facts.phash ?? '',
           captured_at: facts.captured_at ?? '',
+        });
+      }
+      if (isPrivateSighting(sighting)) {
+        await redis.hsetnx(keys.mediaPrivate(sha256), sighting.org, JSON.stringify(sighting));
+      } else if (!(await redis.hexists(key, 'first_public_at'))) {
+        await redis.hset(key, {
+          first_public_at: sighting.at,
+          first_public_url: sighting.source_url,
+          first_public_post_url: sighting.post_url ?? '',
         });
       }
       if (sighting.posted_at) {

@@ -7,7 +7,9 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { Webhook, WebhookDelivery, WebhookEvent, WebhookWithSecret } from '../../schemas/webhooks.js';
+import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
+import type { FairShare } from './fair-share.js';
 
 export const MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
 const LOG_LENGTH = 200;
@@ -21,7 +23,10 @@ export interface StoredSubscription extends Webhook {
 export interface StoredMessage {
   id: string;
   type: WebhookEvent;
+  /** The organization the event belongs to: only its subscriptions receive it. */
   org: string;
+  /** The check the event is about: only that check's callback_url receives it. */
+  check_id?: string | undefined;
   /** The exact bytes that are signed and sent. */
   payload: string;
 }
@@ -33,7 +38,12 @@ const newId = () => `wh_${randomBytes(9).toString('base64url')}`;
 export const targetKey = (t: WebhookJob['target']) =>
   t.kind === 'subscription' ? t.id : `callback:${t.check_id}`;
 
-export function createWebhookStore(redis: Redis, keys: Keys) {
+/** The check a message is about: stored with it, or (messages written before it was) read from its id. */
+export function messageCheckId(msg: StoredMessage): string | null {
+  return msg.check_id ?? /^msg_(chk_[A-Za-z0-9_-]+?)_(completed|failed|match_.*)$/.exec(msg.id)?.[1] ?? null;
+}
+
+export function createWebhookStore(redis: Redis, keys: Keys, limits: { maxSubscriptions: number }) {
   const read = (h: Record<string, string>): StoredSubscription | null =>
     h.id && h.org
       ? {
@@ -53,6 +63,9 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
       org: string,
       input: { url: string; events: WebhookEvent[]; description?: string },
     ): Promise<WebhookWithSecret> {
+      // Bounded per organization: each subscription is a delivery per event, and its receiver's time.
+      if ((await redis.scard(keys.orgWebhooks(org))) >= limits.maxSubscriptions)
+        throw new HttpErrors.too_many_subscriptions(limits.maxSubscriptions);
       const sub: StoredSubscription = {
         id: newId(),
         org,
@@ -137,24 +150,45 @@ export type WebhookStore = ReturnType<typeof createWebhookStore>;
  * to this event type, plus a check's own callback. Idempotent per message id (BullMQ job ids).
  */
 export async function emitEvent(
-  deps: { store: WebhookStore; queue: Queue<WebhookJob> },
-  event: { id: string; type: WebhookEvent; org: string; data: unknown; callbackCheckId?: string | null },
+  deps: { store: WebhookStore; queue: Queue<WebhookJob>; fair: FairShare },
+  event: {
+    id: string;
+    type: WebhookEvent;
+    org: string;
+    data: unknown;
+    /** The check the event is about. */
+    checkId: string;
+    /** Also deliver to this check's callback_url. */
+    callbackCheckId?: string | null;
+  },
 ): Promise<number> {
   const payload = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
   // A message emitted again (a re-run check) keeps its first payload: one event, one message.
   if (!(await deps.store.message(event.id))) {
-    await deps.store.saveMessage({ id: event.id, type: event.type, org: event.org, payload });
+    await deps.store.saveMessage({
+      id: event.id,
+      type: event.type,
+      org: event.org,
+      check_id: event.checkId,
+      payload,
+    });
   }
   const targets: WebhookJob['target'][] = (await deps.store.list(event.org))
     .filter((s) => !s.disabled && s.events.includes(event.type))
     .map((s) => ({ kind: 'subscription', id: s.id }));
   if (event.callbackCheckId) targets.push({ kind: 'callback', check_id: event.callbackCheckId });
-  await deps.queue.addBulk(
-    targets.map((target) => ({
+  const jobs = [];
+  for (const target of targets) {
+    const jobId = deliveryJobId(event.id, target);
+    jobs.push({
       name: 'deliver',
       data: { message_id: event.id, target },
-      opts: { jobId: `${event.id}--${targetKey(target).replace(/:/g, '-')}` },
-    })),
-  );
+      opts: { jobId, priority: await deps.fair.priority(event.org, jobId) },
+    });
+  }
+  await deps.queue.addBulk(jobs);
   return targets.length;
 }
+
+export const deliveryJobId = (messageId: string, target: WebhookJob['target'], suffix = '') =>
+  `${messageId}--${targetKey(target).replace(/:/g, '-')}${suffix}`;

@@ -50,7 +50,7 @@ function bankCard(m: Match): SafeHtml {
   const weight = bank?.kind === 'debunked' ? 'high' : 'medium';
   return markup`<div class="bank-card"><p>${severityBadge(weight)}</p>
 <p><strong>${bank?.label ?? 'Bank entry'}</strong></p>
-<p class="muted">A known image in the bank “${bank?.name ?? '?'}”. Banks keep hashes, not pictures.</p></div>`;
+<p class="muted">A known image in the bank “${bank?.name ?? '?'}” of ${bank?.publisher ?? '?'}. Banks keep hashes, not pictures.</p></div>`;
 }
 
 function posted(m: Match): Html {

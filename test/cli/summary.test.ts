@@ -66,7 +66,7 @@ t.test('a real report: matches, the bank, the earliest sighting, signals', async
     text,
     /signals {4}HIGH {4}This image was seen 1\d years before this check \(at https:\/\/archive\.example\/nikon\)\./,
   );
-  t.match(text, /HIGH {4}Matches "Nikon sample, 2008" in the bank "Debunked": old photo, 2008\./);
+  t.match(text, /HIGH {4}Matches "Nikon sample, 2008" in the bank "Debunked" of default: old photo, 2008\./);
   t.match(text, /info {4}No camera metadata/);
   t.match(
     text,

@@ -87,6 +87,7 @@ t.test('bank matches carry the label and verdict; a debunked bank is high severi
       id: 'bank_1',
       name: 'Debunked',
       kind: 'debunked',
+      publisher: 'default',
       entry_id: 'e1',
       label: 'Aleppo 2016',
       verdict: 'old photo, Syria 2016',
@@ -100,7 +101,7 @@ t.test('bank matches carry the label and verdict; a debunked bank is high severi
     {
       code: 'bank_match',
       severity: 'high',
-      message: 'Matches "Aleppo 2016" in the bank "Debunked": old photo, Syria 2016.',
+      message: 'Matches "Aleppo 2016" in the bank "Debunked" of default: old photo, Syria 2016.',
     },
   ]);
   t.match(p.earliest, { kind: 'bank_first_published', url: 'https://factcheck.example/1' });

@@ -95,15 +95,26 @@ t.test('key management: list without secrets, revoke, organization boundaries', 
   t.match(revoked.json(), { statusCode: 401, code: 'unauthorized' });
 });
 
-t.test('rate limits per key, with the usual headers', async (t) => {
-  const { app } = await buildTestServer(t, { RATE_LIMIT_PER_MINUTE: '3' });
+t.test('rate limits per organization, with the usual headers', async (t) => {
+  const { app } = await buildTestServer(t, { RATE_LIMIT_PER_MINUTE: '5' });
+  // Two requests of the operator's organization: its keys' limit is shared.
+  const other = await createKey(app, { name: 'b', org: 'newsroom-b', scopes: ['read'] });
+  const second = await createKey(app, { name: 'another key of the operator', scopes: ['read'] });
   const res = [];
-  for (let i = 0; i < 4; i++) res.push(await get(app, '/v1/checks/chk_nothing'));
+  for (let i = 0; i < 2; i++) res.push(await get(app, '/v1/checks/chk_nothing'));
+  res.push(await get(app, '/v1/checks/chk_nothing', second.bearer));
+  res.push(await get(app, '/v1/checks/chk_nothing'));
   t.same(
     res.map((r) => r.statusCode),
     [404, 404, 404, 429],
+    'a second key of the same organization buys no more requests',
   );
-  t.equal(res[0]?.headers['x-ratelimit-limit'], '3');
+  t.equal(
+    (await get(app, '/v1/checks/chk_nothing', other.bearer)).statusCode,
+    404,
+    'another organization has its own limit',
+  );
+  t.equal(res[0]?.headers['x-ratelimit-limit'], '5');
   t.match(res[3]?.json(), { statusCode: 429, code: 'rate_limited' });
   t.ok(Number(res[3]?.headers['retry-after']) > 0, 'Retry-After');
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'health is never rate limited');

@@ -218,7 +218,7 @@ t.test('with the dedup window off, the same URL is checked again', async (t) => 
   await waitForCheck(app, b.json().id);
 });
 
-t.test('a file uploaded instead of a link: analyzed the same way, bytes kept only until read', async (t) => {
+t.test('a file uploaded instead of a link: analyzed the same way, bytes kept only until done', async (t) => {
   const { app, config } = await buildTestServer(t);
   const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
   const res = await app.inject({
@@ -237,7 +237,12 @@ t.test('a file uploaded instead of a link: analyzed the same way, bytes kept onl
     width: 640,
     metadata: { gps: { latitude: Number } },
   });
-  t.ok(Number(await app.redis.ttl(`${config.keyPrefix}:upload:${sha256(photo)}`)) > 0, 'the upload expires');
+  t.equal(
+    await app.redis.exists(`${config.keyPrefix}:upload:${check.id as string}`),
+    0,
+    'the upload is deleted once its check is done',
+  );
+  t.same(await app.redis.hgetall(`${config.keyPrefix}:uploads:default`), {}, 'and no longer counts in the quota');
   const json = await app.inject({
     method: 'POST',
     url: '/v1/checks/upload',

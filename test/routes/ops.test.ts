@@ -22,7 +22,8 @@ t.test('metrics: queue depths, stage durations, error codes', async (t) => {
   await waitForCheck(app, ok.json().id);
   const bad = await submit(app, { url: `${media.base}/missing.jpg` });
   await waitForCheck(app, bad.json().id);
-  const res = await app.inject({ url: '/metrics' });
+  t.equal((await app.inject({ url: '/metrics' })).statusCode, 401, 'not without a key');
+  const res = await app.inject({ url: '/metrics', headers: AUTH });
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /text\/plain/);
   t.match(res.body, /firstseen_queue_jobs\{queue="checks",state="waiting"\} 0/);

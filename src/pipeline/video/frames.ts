@@ -6,7 +6,7 @@
 // or piped: one frame per second of video, plus every frame whose scene-change score passes the
 // threshold, up to the caps. `all` mode hands over every frame (the reference vPDQ does that).
 import type { StreamFacts } from './metadata.js';
-import { runBounded } from './run.js';
+import { INPUT_WHITELIST, runBounded } from './run.js';
 import { MediaError } from '../../errors.js';
 
 export interface FrameOptions {
@@ -93,6 +93,7 @@ export async function decodeFrames(
     String(opts.maxPixels),
     '-t',
     String(opts.maxSeconds),
+    ...INPUT_WHITELIST,
     '-i',
     file,
     '-map',

@@ -3,7 +3,7 @@
 // `com.apple.quicktime.*` keys, ISO 6709 locations).
 import type { VideoMetadata } from '../../../schemas/video.js';
 import { MediaError } from '../../errors.js';
-import { runBounded } from './run.js';
+import { INPUT_WHITELIST, runBounded } from './run.js';
 
 export interface ProbeOptions {
   ffprobe: string;
@@ -57,7 +57,7 @@ export async function probeVideo(
   let out = '';
   const r = await runBounded(
     opts.ffprobe,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', file],
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...INPUT_WHITELIST, '-i', file],
     { timeoutMs: opts.timeoutMs, memoryMb: opts.memoryMb, maxStdoutBytes: PROBE_OUTPUT_CAP },
     (chunk) => {
       out += chunk.toString('utf8');

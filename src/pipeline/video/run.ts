@@ -8,6 +8,18 @@
 // Hand-written because the usual wrappers (fluent-ffmpeg and friends) set no limits and buffer output.
 import { spawn } from 'node:child_process';
 
+/**
+ * Input options for every ffmpeg/ffprobe run on a stranger's file: read the local file and nothing else
+ * (no http, no other file named inside it: an HLS playlist or a concat script cannot make the decoder
+ * fetch a URL or read /etc), in the container formats platforms serve, whatever the bytes claim to be.
+ */
+export const INPUT_WHITELIST = [
+  '-protocol_whitelist',
+  'file',
+  '-format_whitelist',
+  'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,asf,ogg,gif',
+];
+
 export interface Limits {
   timeoutMs: number;
   /** Address-space limit of the child, in MiB (0: none). */

@@ -80,7 +80,7 @@ export function createVideoStage(deps: VideoStageDeps): VideoStage {
         transform: 'none',
       };
       if (hit.id.startsWith('m:')) {
-        const record = await deps.media.get(hit.id.slice(2));
+        const record = await deps.media.getFor(hit.id.slice(2), deps.org);
         if (!record) continue;
         out.push(seenMatch(record, { ...base, video: info }));
         continue;

@@ -4,18 +4,15 @@ import { ApiKeyCreate, ApiKeyCreated, ApiKeyList } from '../../../schemas/api-ke
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { HttpErrors } from '../../errors.js';
-import type { ApiKeyInfo, Principal } from '../../services/api-keys.js';
+import { isOperator, type ApiKeyInfo, type Principal } from '../../services/api-keys.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
-
-/** The operator's organization: its admins manage every organization's keys. */
-export const OPERATOR_ORG = 'default';
 
 const ERRORS = { ...AUTH_ERRORS, 400: ref(ErrorResponse), 404: ref(ErrorResponse) };
 const security = SECURITY;
 
 function targetOrg(principal: Principal, requested: string | undefined): string {
   const org = requested ?? principal.org;
-  if (org !== principal.org && principal.org !== OPERATOR_ORG) {
+  if (org !== principal.org && !isOperator(principal)) {
     throw new HttpErrors.forbidden('Only the operator’s admins manage another organization’s keys');
   }
   return org;
@@ -45,6 +42,8 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body as ApiKeyCreate;
       const org = targetOrg(request.principal!, body.org);
+      if (body.scopes.includes('operator') && !isOperator(request.principal!))
+        throw new HttpErrors.forbidden('Only the operator grants the operator scope');
       const created = await app.apiKeys.create({ org, scopes: body.scopes, name: body.name });
       request.log.info({ key_id: created.keyId, org }, 'api key created');
       return reply.code(201).send({ ...view(created), key: created.key });

@@ -12,7 +12,8 @@ import { VpdqImportResult } from '../../../schemas/video.js';
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { HttpErrors, isMediaError } from '../../errors.js';
-import { indexId, type Bank, type BankEntryInput } from '../../services/banks.js';
+import { isOperator } from '../../services/api-keys.js';
+import { indexId, mayPublishShared, type Bank, type BankEntryInput } from '../../services/banks.js';
 import { comparableFrames, formatVpdqLine, parseVpdq } from '../../pipeline/video/vpdq.js';
 import { parseHashCsv } from '../../services/hash-csv.js';
 import { hashImage } from '../../services/image-hashing.js';
@@ -40,6 +41,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     kind: b.kind,
     shared: b.shared,
     owned: b.org === org,
+    publisher: b.org,
     entries: b.entries,
     created_at: b.created_at,
   });
@@ -81,7 +83,18 @@ export default async function bankRoutes(app: FastifyInstance) {
       }),
     },
     async (request, reply) => {
-      const bank = await app.banks.create(request.principal!.org, request.body as BankCreate);
+      const body = request.body as BankCreate;
+      const principal = request.principal!;
+      // A shared bank's verdicts appear in every newsroom's reports: publishing one is the operator's call.
+      if (
+        body.shared &&
+        !isOperator(principal) &&
+        !mayPublishShared(principal.org, app.config.sharedBankPublishers)
+      )
+        throw new HttpErrors.forbidden(
+          'Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), publishes shared banks',
+        );
+      const bank = await app.banks.create(principal.org, body);
       return reply.code(201).send(view(bank, bank.org));
     },
   );
@@ -185,6 +198,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     raw.post(
       '/v1/banks/:id/entries/upload',
       {
+        ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: schema('Add one entry by uploading the image (raw body, Content-Type image/*)', {
           params: IdParams,
@@ -224,6 +238,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     raw.post(
       '/v1/banks/:id/vpdq',
       {
+        ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: schema(
           'Add a video entry from its vPDQ file (text, one `frame,quality,pdq,timestamp` line per frame)',
@@ -281,6 +296,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     raw.post(
       '/v1/banks/:id/import',
       {
+        ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: schema('Import a hash list (CSV, up to 32 MiB per request: send big lists in chunks)', {
           params: IdParams,

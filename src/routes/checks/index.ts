@@ -54,6 +54,7 @@ export default async function checkRoutes(app: FastifyInstance) {
     raw.post(
       '/v1/checks/upload',
       {
+        ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: {
           tags: ['checks'],
@@ -73,6 +74,7 @@ export default async function checkRoutes(app: FastifyInstance) {
             ...AUTH_ERRORS,
             400: ref(ErrorResponse),
             415: ref(ErrorResponse),
+            503: ref(ErrorResponse),
           },
         },
       },

@@ -78,7 +78,19 @@ async function htmlPages(app: FastifyInstance) {
 
   app.post(
     '/',
-    { onRequest: sameOriginOnly, preHandler: app.requireScope('submit'), schema: hidden },
+    {
+      // A file chosen on the form is an upload like the API's: it takes one of the process's upload slots.
+      onRequest: [
+        sameOriginOnly,
+        async (request) => {
+          if (request.isMultipart()) await app.uploadGate.onRequest(request);
+        },
+      ],
+      onResponse: app.uploadGate.onResponse,
+      onRequestAbort: app.uploadGate.onRequestAbort,
+      preHandler: app.requireScope('submit'),
+      schema: hidden,
+    },
     async (request, reply) => {
       let input = '';
       const again = (error: string) => reply.code(400).type(HTML).send(formPage(input, error));

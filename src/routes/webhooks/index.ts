@@ -11,10 +11,11 @@ import {
 } from '../../../schemas/webhooks.js';
 import { HttpErrors } from '../../errors.js';
 import { callbackUrl } from '../../services/checks.js';
-import { publicView, targetKey, type StoredSubscription } from '../../services/webhooks.js';
+import { deliveryJobId, publicView, targetKey, type StoredSubscription } from '../../services/webhooks.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
 
 const ERRORS = { ...AUTH_ERRORS, 400: ref(ErrorResponse), 404: ref(ErrorResponse) };
+const CREATE_ERRORS = { ...ERRORS, 409: ref(ErrorResponse) };
 const IdParams = Type.Object(
   { id: Type.String({ pattern: '^wh_[A-Za-z0-9_-]{1,32}$' }) },
   { additionalProperties: false },
@@ -41,7 +42,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('submit'),
       schema: schema('Subscribe a URL to events', {
         body: ref(WebhookCreate),
-        response: { 201: ref(WebhookWithSecret), ...ERRORS },
+        response: { 201: ref(WebhookWithSecret), ...CREATE_ERRORS },
       }),
     },
     async (request, reply) => {
@@ -134,10 +135,12 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const message = await app.webhooks.message(message_id);
       if (!message || message.org !== sub.org)
         throw new HttpErrors.not_found(`No message ${message_id} (kept 7 days)`);
+      const target = { kind: 'subscription' as const, id: sub.id };
+      const jobId = deliveryJobId(message_id, target, `--redeliver-${Date.now()}`);
       await app.webhookQueue.add(
         'deliver',
-        { message_id, target: { kind: 'subscription', id: sub.id } },
-        { jobId: `${message_id}--${sub.id}--redeliver-${Date.now()}` },
+        { message_id, target },
+        { jobId, priority: await app.webhookFair.priority(sub.org, jobId) },
       );
       return reply.code(202).send({ queued: true as const });
     },

@@ -1,6 +1,8 @@
 // The decoder runs as a bounded child process: hostile or broken files, slow decodes, runaway output
 // and missing tools end as media errors of the item, never as a crash or a hang of the worker.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { analyzeVideo } from '../../../src/pipeline/video/analyze.js';
 import { runBounded, ToolMissingError } from '../../../src/pipeline/video/run.js';
@@ -140,3 +142,23 @@ t.test(
     );
   },
 );
+
+t.test('a file that names other files or URLs (HLS playlist, concat script) is never followed', async (t) => {
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const { port } = server.address() as AddressInfo;
+  const playlist = Buffer.from(
+    `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nhttp://127.0.0.1:${port}/segment.ts\n#EXT-X-ENDLIST\n`,
+  );
+  await t.rejects(analyzeVideo(playlist, sha, VIDEO_OPTIONS, null), { code: 'video_unreadable' });
+  const concat = Buffer.from(
+    `ffconcat version 1.0\nfile '${new URL('pattern-sd-grey-bar.mp4', VIDEO).pathname}'\n`,
+  );
+  await t.rejects(analyzeVideo(concat, sha, VIDEO_OPTIONS, null), { code: 'video_unreadable' });
+  t.equal(requests, 0, 'the decoder made no request');
+});
