@@ -63,7 +63,11 @@ export function createMediaStore(redis: Redis, keys: Keys) {
           phash: h.phash || null,
           sightings: Number(h.sightings ?? 0),
           publicFirst: h.first_public_at
-            ? { at: h.first_public_at, url: h.first_public_url ?? '', post_url: h.first_public_post_url || null }
+            ? {
+                at: h.first_public_at,
+                url: h.first_public_url ?? '',
+                post_url: h.first_public_post_url || null,
+              }
             : null,
         }
       : null;

@@ -145,7 +145,7 @@ t.test(
   'webhook receivers that hang, drip or reset: bounded attempts, then the dead-letter list; a 2xx is final',
   async (t) => {
     const { app } = await buildTestServer(t, {
-      FETCH_TIMEOUT_MS: String(HOOK_TIMEOUT_MS),
+      WEBHOOK_TIMEOUT_MS: String(HOOK_TIMEOUT_MS),
       WEBHOOK_ATTEMPTS: '2',
       WEBHOOK_BACKOFF_MS: '200',
     });

@@ -242,7 +242,11 @@ t.test('a file uploaded instead of a link: analyzed the same way, bytes kept onl
     0,
     'the upload is deleted once its check is done',
   );
-  t.same(await app.redis.hgetall(`${config.keyPrefix}:uploads:default`), {}, 'and no longer counts in the quota');
+  t.same(
+    await app.redis.hgetall(`${config.keyPrefix}:uploads:default`),
+    {},
+    'and no longer counts in the quota',
+  );
   const json = await app.inject({
     method: 'POST',
     url: '/v1/checks/upload',
