@@ -56,6 +56,15 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     if (!check) throw new UnrecoverableError(`No check ${checkId}`);
     const { org, targets } = check;
     const jobLog = log.child({ check_id: checkId, job_id: job.id, attempt: job.attemptsMade + 1 });
+    if (check.status === 'done' && check.report) {
+      // A job re-run after its worker died between storing the report and finishing: the work is done
+      // (and its upload may be gone), so only what follows the report is repeated. Event ids are stable.
+      jobLog.info('check already done: finishing what followed its report');
+      await announce(checkId, 'check.completed');
+      await announceWatchlistMatches(ctx, events, check, check.report);
+      await finish(check);
+      return;
+    }
     const attempts = await store.markRunning(checkId);
     jobLog.info({ starts: attempts }, 'check started');
     const matcher = createMatcher({
@@ -104,7 +113,6 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       },
     );
     await store.complete(checkId, report);
-    await finish(check);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
       if (item.error) mediaErrors.inc({ code: item.error.code });
@@ -117,6 +125,8 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
     await announce(checkId, 'check.completed');
     await announceWatchlistMatches(ctx, events, check, report);
+    // Last: until here a re-run (after a crash) still finds the check's upload.
+    await finish(check);
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
