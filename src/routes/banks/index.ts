@@ -13,8 +13,9 @@ import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { HttpErrors, isMediaError } from '../../errors.js';
 import { indexId, type Bank, type BankEntryInput } from '../../services/banks.js';
-import { comparableFrames, formatVpdqLine, parseVpdq } from '../../pipeline/video/vpdq.js';
-import { parseHashCsv } from '../../services/hash-csv.js';
+import { comparableFrames, formatVpdqLine, readVpdq } from '../../pipeline/video/vpdq.js';
+import { CsvError } from 'csv-parse';
+import { readHashCsv } from '../../services/hash-csv.js';
 import { hashImage } from '../../services/image-hashing.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
 
@@ -246,7 +247,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         const bank = await visible(request, true);
         if (typeof request.body !== 'string')
           throw new HttpErrors.unsupported_media_type('Send the vPDQ file as text/plain');
-        const { frames, rejected } = parseVpdq(request.body);
+        const { frames, rejected } = await readVpdq(request.body);
         if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
         const q = request.query as {
           label: string;
@@ -291,7 +292,14 @@ export default async function bankRoutes(app: FastifyInstance) {
         const bank = await visible(request, true);
         if (typeof request.body !== 'string')
           throw new HttpErrors.unsupported_media_type('Send the list as text/csv');
-        const parsed = parseHashCsv(request.body);
+        let parsed;
+        try {
+          parsed = await readHashCsv(request.body);
+        } catch (err) {
+          // csv-parse's own errors (unclosed quote, a record over its size cap) are the caller's to fix.
+          if (err instanceof CsvError) throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
+          throw err;
+        }
         // Written in batches so one request never builds a giant pipeline.
         for (let i = 0; i < parsed.rows.length; i += 5000)
           await app.banks.addEntries(bank, parsed.rows.slice(i, i + 5000));

@@ -25,6 +25,12 @@ const MAX_ELEMENTS = 100_000;
 const MAX_DEPTH = 64;
 const MAX_TEXT_KEPT = 10_000;
 const MAX_ATTRIBUTES = 1_000;
+/**
+ * Namespace prefixes in scope at once (real packets declare a dozen or two). An element that declares
+ * one copies its parent's scope, so without this bound a packet that declares thousands at the top and
+ * one more on each of many elements below cost scope size × elements; further prefixes stay unresolved.
+ */
+const MAX_NAMESPACES = 256;
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -103,8 +109,10 @@ function openElement(inside: string, parentScope: Scope): Open {
   let scope = parentScope;
   for (const [name, value] of raw) {
     if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+    const prefix = name === 'xmlns' ? '' : name.slice(6);
+    if (!scope.has(prefix) && scope.size >= MAX_NAMESPACES) continue;
     if (scope === parentScope) scope = new Map(scope);
-    scope.set(name === 'xmlns' ? '' : name.slice(6), value);
+    scope.set(prefix, value);
   }
   const attributes: XmlAttribute[] = [];
   for (const [name, value] of raw) {
