@@ -121,12 +121,12 @@ export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
 }
 
 /**
- * The same as parseHashCsv, for a request body: the text is parsed CHUNK_BYTES at a time, with a turn of
+ * The same as parseHashCsv, for a request body (bytes, UTF-8): it is parsed CHUNK_BYTES at a time, with a turn of
  * the event loop between chunks, so that other requests are answered meanwhile. Throws CsvError.
  */
-export async function readHashCsv(text: string, maxErrors = 100): Promise<ParsedRows> {
+export async function readHashCsv(body: Buffer | string, maxErrors = 100): Promise<ParsedRows> {
   const reader = rowReader(maxErrors);
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const parser = parseStream(CSV_OPTIONS);
   let failed: Error | undefined;
   parser.on('data', (cells: string[]) => reader.read(cells));

@@ -56,10 +56,10 @@ const LINE = /^\s*(\d+)\s*,\s*(\d{1,3})\s*,\s*([0-9a-fA-F]{64})\s*,\s*(\d+(?:\.\
 
 /** One line's frame, or null when it does not parse ('skip' for blank lines and comments). */
 function frameOf(line: string): VpdqFrame | null | 'skip' {
+  // A frame line is under 100 characters: a longer one (blank or not) is refused before it is read.
+  if (line.length > MAX_LINE_CHARS) return null;
   const start = line.trimStart();
   if (!start || start.startsWith('#')) return 'skip';
-  // A frame line is under 100 characters: a longer one is refused before the expression reads it.
-  if (line.length > MAX_LINE_CHARS) return null;
   const m = LINE.exec(line);
   const quality = m ? Number(m[2]) : NaN;
   if (!m || quality > 100) return null;
@@ -98,13 +98,27 @@ export function parseVpdq(text: string): { frames: VpdqFrame[]; rejected: number
   return out;
 }
 
-/** parseVpdq for a request body (up to 32 MiB): a turn of the event loop every LINES_PER_TURN lines. */
-export async function readVpdq(text: string): Promise<{ frames: VpdqFrame[]; rejected: number[] }> {
+/**
+ * parseVpdq for a request body (UTF-8 bytes, up to 32 MiB): each line is decoded on its own (a line
+ * over MAX_LINE_CHARS bytes is rejected undecoded) and the event loop gets a turn every LINES_PER_TURN
+ * lines.
+ */
+export async function readVpdq(body: Buffer): Promise<{ frames: VpdqFrame[]; rejected: number[] }> {
   const out = { frames: [] as VpdqFrame[], rejected: [] as number[] };
-  const at = { offset: 0, line: 0 };
-  while (at.offset <= text.length) {
-    readLines(text, at, LINES_PER_TURN, out);
-    if (at.offset <= text.length) await setImmediate();
+  let offset = 0;
+  let line = 0;
+  while (offset <= body.length) {
+    for (let n = 0; n < LINES_PER_TURN && offset <= body.length; n++) {
+      const nl = body.indexOf(0x0a, offset);
+      const end = nl < 0 ? body.length : nl;
+      line++;
+      const frame =
+        end - offset > MAX_LINE_CHARS ? null : frameOf(body.toString('utf8', offset, end).replace(/\r$/, ''));
+      offset = end + 1;
+      if (frame === null) out.rejected.push(line);
+      else if (frame !== 'skip') out.frames.push(frame);
+    }
+    if (offset <= body.length) await setImmediate();
   }
   return out;
 }
