@@ -178,7 +178,8 @@ export function textOf(el: HtmlElement, maxChars = 20_000): string {
       continue;
     }
     if ('close' in node) {
-      if (!out.endsWith('\n')) out += '\n';
+      // charCodeAt, not endsWith: endsWith flattens the string being built, once per block element.
+      if (out.charCodeAt(out.length - 1) !== 0x0a) out += '\n';
       continue;
     }
     if (node.tag === 'br') {
