@@ -23,7 +23,9 @@ const flat = (s: string): string => Buffer.from(s).toString();
 t.test('a page whose <title> holds 100,000 spaces, and a 3 MiB page of references', async (t) => {
   const title = flat(`<html><head><title>Flood${' '.repeat(100_000)}</title></head><body>x</body></html>`);
   const unit = '<p class="a b c" data-x="&amp;&lt;&#x1F600;">&amp;&nbsp;&hellip; ';
-  const dense = flat(`<html><head><title>Dense</title></head><body>${unit.repeat(Math.floor(HTML_MAX_BYTES / unit.length))}`);
+  const dense = flat(
+    `<html><head><title>Dense</title></head><body>${unit.repeat(Math.floor(HTML_MAX_BYTES / unit.length))}`,
+  );
   const w = await startWorld(t, { 'news.example': { '/title': html(title), '/dense': html(dense) } });
   const r = await withoutStall(t, 'web page, <title> of 100,000 spaces', () =>
     resolveTarget('https://news.example/title', w.deps),
@@ -31,8 +33,12 @@ t.test('a page whose <title> holds 100,000 spaces, and a 3 MiB page of reference
   t.equal(r.kind === 'page' && r.page.title, 'Flood', 'the title, its blanks trimmed');
   // Measured, not yet held to the bound: parsing is spread over event-loop turns (readHtml), but what the
   // web resolver does with a tree of 50,000 elements afterwards still holds the loop ~250 ms of CPU here.
-  const { result: d, stalls } = await measureStalls(() => resolveTarget('https://news.example/dense', w.deps));
-  t.comment(`web page of ${HTML_MAX_BYTES} bytes of tags and references: longest block ${stalls.blockMs.toFixed(0)} ms of CPU`);
+  const { result: d, stalls } = await measureStalls(() =>
+    resolveTarget('https://news.example/dense', w.deps),
+  );
+  t.comment(
+    `web page of ${HTML_MAX_BYTES} bytes of tags and references: longest block ${stalls.blockMs.toFixed(0)} ms of CPU`,
+  );
   t.equal(d.kind === 'page' && d.page.title, 'Dense');
 });
 
@@ -40,7 +46,10 @@ t.test('a Mastodon status whose content holds 100,000 spaces, and one of 2 MiB',
   const ID = '112233445566778899';
   const status = JSON.parse(fixture('mastodon/status-media.json').toString()) as Record<string, unknown>;
   const spaces = { ...status, content: `<p>Hochwasser${' '.repeat(100_000)}</p>` };
-  const huge = { ...status, content: `<p>${'&amp; <b>x</b>\t'.repeat(Math.floor((JSON_MAX_BYTES - 4096) / 16))}</p>` };
+  const huge = {
+    ...status,
+    content: `<p>${'&amp; <b>x</b>\t'.repeat(Math.floor((JSON_MAX_BYTES - 4096) / 16))}</p>`,
+  };
   const w = await startWorld(t, {
     'social.example': { [`/api/v1/statuses/${ID}`]: json(spaces), [`/api/v1/statuses/${ID}1`]: json(huge) },
   });
@@ -56,25 +65,42 @@ t.test('a Mastodon status whose content holds 100,000 spaces, and one of 2 MiB',
 
 t.test('submitted text, platform strings and file strings at their caps', async (t) => {
   const parens = flat(`https://a.example/${')'.repeat(MAX_TEXT_CHARS - 18)}`);
-  t.same(await withoutStall(t, 'links: 20,000 characters of ")"', () => extractLinks(parens)), ['https://a.example/']);
+  t.same(await withoutStall(t, 'links: 20,000 characters of ")"', () => extractLinks(parens)), [
+    'https://a.example/',
+  ]);
   const punct = flat(`https://a.example/${'.,;:!?)]}\'"»”’…('.repeat(MAX_TEXT_CHARS / 17)}`);
-  t.equal((await withoutStall(t, 'links: trailing punctuation', () => extractLinks(punct)))[0]?.startsWith('https://a.example/'), true);
+  t.equal(
+    (await withoutStall(t, 'links: trailing punctuation', () => extractLinks(punct)))[0]?.startsWith(
+      'https://a.example/',
+    ),
+    true,
+  );
   const blanks = flat(`a${' \t\r\u0000'.repeat(JSON_MAX_BYTES / 4)}b`);
   const clipped = await withoutStall(t, 'clip of a 2 MiB string', () => clip(blanks, 10_000));
   t.match(clipped, /^a[ \t\n]*…$/, 'no controls, cut with an ellipsis');
   t.ok(clipped !== undefined && clipped.length <= 10_000);
   const refs = flat('&amp;'.repeat(JSON_MAX_BYTES / 5));
-  t.equal((await withoutStall(t, 'entities of a 2 MiB string', () => decodeEntities(refs, 10_000))).slice(0, 3), '&&&');
+  t.equal(
+    (await withoutStall(t, 'entities of a 2 MiB string', () => decodeEntities(refs, 10_000))).slice(0, 3),
+    '&&&',
+  );
   const exif = flat(`${'\u202e\u0000 '.repeat(MiB)}Make`);
-  t.equal(await withoutStall(t, 'an EXIF string of 3 Mi characters', () => cleanText(exif)), null, 'nothing but controls in what is read');
+  t.equal(
+    await withoutStall(t, 'an EXIF string of 3 Mi characters', () => cleanText(exif)),
+    null,
+    'nothing but controls in what is read',
+  );
 });
 
 t.test('XMP, CSV and vPDQ at their caps', async (t) => {
   const attrs = Array.from({ length: 1000 }, (_, i) => `a:p${i}="&amp;x"`).join(' ');
   const el = `<rdf:Description xmlns:a="urn:a" ${attrs}/>`;
-  const head = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">';
+  const head =
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">';
   const packet = flat(head + el.repeat(Math.floor((MAX_XMP_CHARS - head.length) / el.length)));
-  const xmp = await withoutStall(t, `XMP of ${MAX_XMP_CHARS} characters of attributes`, () => readXmp([packet]));
+  const xmp = await withoutStall(t, `XMP of ${MAX_XMP_CHARS} characters of attributes`, () =>
+    readXmp([packet]),
+  );
   t.equal(xmp.xmp.creator_tool, null);
   t.match(xmp.error, /truncated/);
 
@@ -83,7 +109,9 @@ t.test('XMP, CSV and vPDQ at their caps', async (t) => {
   const csv = await withoutStall(t, 'hash CSV of 32 MiB', () => readHashCsv(rows));
   t.equal(csv.rows.length, Math.floor((32 * MiB) / row.length));
   await t.rejects(
-    withoutStall(t, 'hash CSV of one 32 MiB field', () => readHashCsv(Buffer.from(`"${'a'.repeat(32 * MiB - 2)}"`))),
+    withoutStall(t, 'hash CSV of one 32 MiB field', () =>
+      readHashCsv(Buffer.from(`"${'a'.repeat(32 * MiB - 2)}"`)),
+    ),
     { code: 'CSV_MAX_RECORD_SIZE' },
   );
 

@@ -19,7 +19,12 @@ const run = promisify(execFile);
 t.test('POST /v1/checks: 20 KB of ")" after a link, /healthz answering meanwhile', async (t) => {
   const { app } = await buildTestServer(t, { ROLE: 'api' });
   // A fresh app's first check request compiles its code paths (~0.5 s of CPU here): not what is measured.
-  await app.inject({ method: 'POST', url: '/v1/checks', payload: { text: 'see https://b.example/x' }, headers: AUTH });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/checks',
+    payload: { text: 'see https://b.example/x' },
+    headers: AUTH,
+  });
   const healthz: number[] = [];
   const statuses = new Set<number>();
   const res = await withoutStall(t, 'POST /v1/checks with 19,900 ")"', async () => {
@@ -95,8 +100,20 @@ t.test('bank imports: CSV and vPDQ bodies of 32 MiB, over HTTP', async (t) => {
     // 0.1-0.3 s on this loaded machine) before any reader runs; the readers themselves are held to
     // the bound in test/pipeline/stalls.test.ts. Streaming these bodies is left to do.
     const { result, stalls } = await measureStalls(() =>
-      run('curl', ['-sS', '-X', 'POST', '-H', `authorization: ${AUTH.authorization}`, '-H', `content-type: ${type}`,
-        '--data-binary', `@${file}`, '-w', '\n%{http_code}', `${base}/v1/banks/${bank}/${path}`]),
+      run('curl', [
+        '-sS',
+        '-X',
+        'POST',
+        '-H',
+        `authorization: ${AUTH.authorization}`,
+        '-H',
+        `content-type: ${type}`,
+        '--data-binary',
+        `@${file}`,
+        '-w',
+        '\n%{http_code}',
+        `${base}/v1/banks/${bank}/${path}`,
+      ]),
     );
     t.comment(`${path}, ${body.length} bytes: longest block ${stalls.blockMs.toFixed(0)} ms of CPU`);
     const cut = result.stdout.lastIndexOf('\n');
@@ -121,7 +138,11 @@ t.test('bank imports: CSV and vPDQ bodies of 32 MiB, over HTTP', async (t) => {
 
   // vPDQ files up to 32 MiB as text/plain (they were refused over 1 MiB).
   const frame = `0,100,${'ab'.repeat(32)},0.000\n`;
-  const vpdq = await send('vpdq?label=v', 'text/plain', ` ${' ,'.repeat(Math.floor((LIMIT - frame.length - 2) / 2))}\n${frame}`);
+  const vpdq = await send(
+    'vpdq?label=v',
+    'text/plain',
+    ` ${' ,'.repeat(Math.floor((LIMIT - frame.length - 2) / 2))}\n${frame}`,
+  );
   t.equal(vpdq.status, 201, JSON.stringify(vpdq.body).slice(0, 200));
   t.match(vpdq.body, { frames: 1, rejected_lines: [1] });
 });

@@ -249,7 +249,10 @@ export default async function bankRoutes(app: FastifyInstance) {
       },
       async (request, reply) => {
         const bank = await visible(request, true);
-        if (!Buffer.isBuffer(request.body) || /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? ''))
+        if (
+          !Buffer.isBuffer(request.body) ||
+          /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? '')
+        )
           throw new HttpErrors.unsupported_media_type('Send the vPDQ file as text/plain');
         const { frames, rejected } = await readVpdq(request.body);
         if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
@@ -294,14 +297,18 @@ export default async function bankRoutes(app: FastifyInstance) {
       },
       async (request) => {
         const bank = await visible(request, true);
-        if (!Buffer.isBuffer(request.body) || /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? ''))
+        if (
+          !Buffer.isBuffer(request.body) ||
+          /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? '')
+        )
           throw new HttpErrors.unsupported_media_type('Send the list as text/csv');
         let parsed;
         try {
           parsed = await readHashCsv(request.body);
         } catch (err) {
           // csv-parse's own errors (unclosed quote, a record over its size cap) are the caller's to fix.
-          if (err instanceof CsvError) throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
+          if (err instanceof CsvError)
+            throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
           throw err;
         }
         // Written in batches so one request never builds a giant pipeline.
