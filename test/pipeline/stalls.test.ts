@@ -5,6 +5,7 @@
 import t from 'tap';
 import { readXmp } from '../../src/pipeline/analyze/metadata/xmp.js';
 import { MAX_XMP_CHARS } from '../../src/pipeline/analyze/metadata/rdf.js';
+import { iccDescription } from '../../src/pipeline/analyze/metadata/icc.js';
 import { cleanText } from '../../src/pipeline/analyze/metadata/text.js';
 import { decodeEntities } from '../../src/pipeline/resolve/html.js';
 import { HTML_MAX_BYTES, JSON_MAX_BYTES } from '../../src/pipeline/resolve/http.js';
@@ -84,6 +85,22 @@ t.test('submitted text, platform strings and file strings at their caps', async 
   t.equal(
     (await withoutStall(t, 'entities of a 2 MiB string', () => decodeEntities(refs, 10_000))).slice(0, 3),
     '&&&',
+  );
+  // An ICC profile's 'desc' of 16 MiB of padding NULs before one byte (4.7 s at 100,000 NULs before).
+  const n = 16 * MiB;
+  const icc = Buffer.alloc(144 + 12 + n + 1);
+  icc.write('acsp', 36, 'latin1');
+  icc.writeUInt32BE(1, 128);
+  icc.write('desc', 132, 'latin1');
+  icc.writeUInt32BE(144, 136);
+  icc.writeUInt32BE(12 + n + 1, 140);
+  icc.write('desc', 144, 'latin1');
+  icc.writeUInt32BE(n + 1, 152);
+  icc.write('x', 156 + n, 'latin1');
+  t.equal(
+    await withoutStall(t, 'an ICC description of 16 MiB', () => iccDescription(icc)),
+    null,
+    'only padding is read',
   );
   const exif = flat(`${'\u202e\u0000 '.repeat(MiB)}Make`);
   t.equal(
