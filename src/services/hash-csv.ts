@@ -1,6 +1,8 @@
 // Hash lists in CSV, as agencies and ThreatExchange export them. Columns by header name when the first
 // row is a header, else by position: pdq, quality, phash, label, first_published, source_url, verdict.
 // ThreatExchange-style rows (`<pdq hex>,<quality>` and anything after) fit the positional form.
+import { setImmediate } from 'node:timers/promises';
+import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import type { BankEntryInput } from './banks.js';
 
@@ -42,16 +44,27 @@ export interface ParsedRows {
   errors: Array<{ line: number; reason: string }>;
 }
 
-export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
-  const records = parse(text, {
-    relax_column_count: true,
-    skip_empty_lines: true,
-    trim: true,
-    bom: true,
-  }) as string[][];
-  const first = records[0] ?? [];
-  const header = first.length > 0 && !PDQ.test(first[0] ?? '') && first.some((c) => ALIASES[c.toLowerCase()]);
-  const columns = header ? first.map((c) => ALIASES[c.toLowerCase()] ?? null) : POSITIONAL;
+/** Options given to csv-parse, the same for the whole text and for the streamed chunks. */
+const CSV_OPTIONS = {
+  relax_column_count: true,
+  skip_empty_lines: true,
+  trim: true,
+  bom: true,
+  // A row keeps at most ~4 KB (64 hex, label 500, verdict 1000, URL 2048): a longer record is refused
+  // as soon as it gets this long, instead of being gathered (a 32 MiB quoted field took 4 s).
+  max_record_size: 64 * 1024,
+};
+/**
+ * Bytes parsed between two turns of the event loop in readHashCsv: about 3 ms of csv-parse on a quiet
+ * core (it reads ~25 MB/s), so a 32 MiB import never holds the API for long.
+ */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Rows from records, one record at a time: the first one may be a header. */
+function rowReader(maxErrors: number) {
+  let header = false;
+  let columns: Array<keyof BankEntryInput | null> = POSITIONAL;
+  let i = 0;
   const rows: BankEntryInput[] = [];
   const errors: ParsedRows['errors'] = [];
   let rejected = 0;
@@ -59,9 +72,15 @@ export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
     rejected++;
     if (errors.length < maxErrors) errors.push({ line, reason });
   };
-  records.forEach((cells, i) => {
-    if (header && i === 0) return;
-    const line = i + 1;
+  const read = (cells: string[]): void => {
+    const line = ++i;
+    if (line === 1) {
+      header = cells.length > 0 && !PDQ.test(cells[0] ?? '') && cells.some((c) => ALIASES[c.toLowerCase()]);
+      if (header) {
+        columns = cells.map((c) => ALIASES[c.toLowerCase()] ?? null);
+        return;
+      }
+    }
     const v: Partial<Record<keyof BankEntryInput, string>> = {};
     cells.forEach((cell, c) => {
       const col = columns[c];
@@ -90,6 +109,37 @@ export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
       source_url: v.source_url?.slice(0, 2048) ?? null,
       first_published: firstPublished,
     });
-  });
-  return { rows, rejected, errors };
+  };
+  return { read, result: (): ParsedRows => ({ rows, rejected, errors }) };
+}
+
+/** Parses a hash list at once (the CLI's header check, benchmarks). Throws CsvError on broken CSV. */
+export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
+  const reader = rowReader(maxErrors);
+  for (const cells of parse(text, CSV_OPTIONS) as string[][]) reader.read(cells);
+  return reader.result();
+}
+
+/**
+ * The same as parseHashCsv, for a request body (bytes, UTF-8): it is parsed CHUNK_BYTES at a time, with a turn of
+ * the event loop between chunks, so that other requests are answered meanwhile. Throws CsvError.
+ */
+export async function readHashCsv(body: Buffer | string, maxErrors = 100): Promise<ParsedRows> {
+  const reader = rowReader(maxErrors);
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const parser = parseStream(CSV_OPTIONS);
+  let failed: Error | undefined;
+  parser.on('data', (cells: string[]) => reader.read(cells));
+  parser.on('error', (err: Error) => (failed ??= err));
+  for (let at = 0; at < bytes.length && !failed; at += CHUNK_BYTES) {
+    parser.write(bytes.subarray(at, at + CHUNK_BYTES));
+    // setImmediate runs after pending I/O callbacks: the records of this chunk are read by then.
+    await setImmediate();
+  }
+  if (!failed) {
+    parser.end();
+    await new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
+  }
+  if (failed) throw failed;
+  return reader.result();
 }

@@ -18,6 +18,7 @@ import {
   isoDate,
   MAX_ALT_LENGTH,
   MAX_TEXT_LENGTH,
+  MAX_URL_LENGTH,
   num,
   obj,
   parseJson,
@@ -55,7 +56,7 @@ export function redditPostId(pathname: string): string | null {
 
 /** Reddit's JSON escapes `&` in URLs as `&amp;` (unless raw_json=1). */
 const unescapeUrl = (value: unknown): string | undefined =>
-  typeof value === 'string' ? httpUrl(decodeEntities(value)) : undefined;
+  typeof value === 'string' ? httpUrl(decodeEntities(value, MAX_URL_LENGTH)) : undefined;
 
 function galleryMedia(d: Json): PostMedia[] {
   const metadata = obj(d.media_metadata);
@@ -161,8 +162,8 @@ function postOf(d: Json): QuotedPost | undefined {
   const id = str(d.id)?.match(/^[a-z0-9]{1,12}$/)?.[0];
   if (!id) return undefined;
   const author = str(d.author)?.match(/^(\[deleted\]|[A-Za-z0-9_-]{1,30})$/)?.[0];
-  const title = clip(decodeEntities(str(d.title) ?? ''), 500);
-  const body = clip(decodeEntities(str(d.selftext) ?? ''), MAX_TEXT_LENGTH);
+  const title = clip(decodeEntities(str(d.title) ?? '', 500), 500);
+  const body = clip(decodeEntities(str(d.selftext) ?? '', MAX_TEXT_LENGTH), MAX_TEXT_LENGTH);
   const permalink = str(d.permalink);
   return defined({
     platform: 'reddit' as const,

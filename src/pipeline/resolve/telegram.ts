@@ -9,7 +9,7 @@ import {
   findAll,
   findFirst,
   hasClass,
-  parseHtml,
+  readHtml,
   styleUrl,
   textOf,
   type HtmlElement,
@@ -125,7 +125,7 @@ async function fetchPage(ctx: ResolveContext, url: string) {
     await fetchStep(ctx, 'telegram_web', url, { accept: ACCEPT_HTML, maxBytes: HTML_MAX_BYTES }),
     'Telegram',
   );
-  return { res, root: parseHtml(res.body.toString('utf8')) };
+  return { res, root: await readHtml(res.body.toString('utf8')) };
 }
 
 export const telegramResolver: PlatformResolver = {

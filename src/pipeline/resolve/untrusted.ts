@@ -46,9 +46,13 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u20
 /** A display string: controls removed, trimmed, cut to `max` characters; undefined when empty. */
 export function clip(value: unknown, max = MAX_NAME_LENGTH): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const cleaned = value.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+  // Cut before cleaning, so the work is bounded by `max` and not by what the platform sent. The slack
+  // leaves room for the controls and carriage returns that cleaning removes.
+  const start = value.trimStart();
+  const bounded = start.length > 2 * max + 64 ? start.slice(0, 2 * max + 64) : start;
+  const cleaned = bounded.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
   if (!cleaned) return undefined;
-  return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
+  return cleaned.length > max || bounded !== start ? `${cleaned.slice(0, max - 1)}…` : cleaned;
 }
 
 /** An absolute http(s) URL without credentials, resolved against `base` when relative; else undefined. */

@@ -9,7 +9,7 @@ import {
   type WebPage,
 } from '../../../schemas/post.js';
 import { atUriToWeb } from './bluesky.js';
-import { byTag, findAll, findFirst, hasClass, parseHtml, textOf, type HtmlElement } from './html.js';
+import { byTag, findAll, findFirst, hasClass, readHtml, textOf, type HtmlElement } from './html.js';
 import { ACCEPT_HTML, expectOk, fetchStep, HTML_MAX_BYTES } from './http.js';
 import { isDirectMediaUrl, mediaTypeOf } from './media-url.js';
 import { METADATA_NOTES, capMedia } from './post-record.js';
@@ -246,7 +246,7 @@ export const webResolver: PlatformResolver = {
     // Relative URLs resolve against where the HTML came from; without redirects that is the input
     // (which the rewrite hook may have sent elsewhere, in tests).
     const finalUrl = res.redirects.length ? res.finalUrl : input;
-    const root = parseHtml(res.body.toString('utf8'));
+    const root = await readHtml(res.body.toString('utf8'));
     const baseHref = httpUrl(findFirst(root, byTag('base'))?.attrs.href, finalUrl);
     const base = baseHref ?? finalUrl;
     const meta = metaTags(root);

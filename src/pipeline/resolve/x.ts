@@ -329,7 +329,7 @@ function metaRefresh(body: Buffer): string | undefined {
 }
 
 async function resolveShortLink(url: URL, ctx: ResolveContext): Promise<Resolution> {
-  if (url.pathname.replace(/\/+$/, '') === '')
+  if (/^\/*$/.test(url.pathname))
     throw new ResolveError('unsupported_url', `${url.host} link without a code`);
   const res = await fetchStep(ctx, 'shortener', url.toString(), {
     accept: ACCEPT_HTML,

@@ -9,6 +9,7 @@
 // frame of the other list is within distance 31 (inclusive); the two percentages are the shares of each
 // list's remaining frames that match. HMA calls it a match when the query's share reaches 80% (and the
 // other side's reaches 0%): both thresholds are configurable here.
+import { setImmediate } from 'node:timers/promises';
 import { hammingWords, hexToWords } from '../analyze/hamming.js';
 
 export interface VpdqFrame {
@@ -53,29 +54,73 @@ export function formatVpdqLine(f: VpdqFrame): string {
 
 const LINE = /^\s*(\d+)\s*,\s*(\d{1,3})\s*,\s*([0-9a-fA-F]{64})\s*,\s*(\d+(?:\.\d+)?)\s*$/;
 
+/** One line's frame, or null when it does not parse ('skip' for blank lines and comments). */
+function frameOf(line: string): VpdqFrame | null | 'skip' {
+  // A frame line is under 100 characters: a longer one (blank or not) is refused before it is read.
+  if (line.length > MAX_LINE_CHARS) return null;
+  const start = line.trimStart();
+  if (!start || start.startsWith('#')) return 'skip';
+  const m = LINE.exec(line);
+  const quality = m ? Number(m[2]) : NaN;
+  if (!m || quality > 100) return null;
+  return { frame: Number(m[1]), quality, pdq: (m[3] as string).toLowerCase(), timestamp: Number(m[4]) };
+}
+const MAX_LINE_CHARS = 1024;
+/** Lines read between two turns of the event loop in readVpdq (~10 ms on a quiet core). */
+const LINES_PER_TURN = 10_000;
+
+/** Reads lines [from, …) of `text` at `at`, up to `maxLines` of them; returns where it stopped. */
+function readLines(
+  text: string,
+  at: { offset: number; line: number },
+  maxLines: number,
+  out: { frames: VpdqFrame[]; rejected: number[] },
+): void {
+  for (let n = 0; n < maxLines && at.offset <= text.length; n++) {
+    const nl = text.indexOf('\n', at.offset);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(at.offset, end > at.offset && text[end - 1] === '\r' ? end - 1 : end);
+    at.line++;
+    at.offset = end + 1;
+    const frame = frameOf(line);
+    if (frame === null) out.rejected.push(at.line);
+    else if (frame !== 'skip') out.frames.push(frame);
+  }
+}
+
 /**
  * Parses vPDQ text (one frame per line; blank lines and `#` comments skipped). Lines that do not parse
  * are returned by number, so an import can say which ones it rejected.
  */
 export function parseVpdq(text: string): { frames: VpdqFrame[]; rejected: number[] } {
-  const frames: VpdqFrame[] = [];
-  const rejected: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim() || line.trimStart().startsWith('#')) return;
-    const m = LINE.exec(line);
-    const quality = m ? Number(m[2]) : NaN;
-    if (!m || quality > 100) {
-      rejected.push(i + 1);
-      return;
+  const out = { frames: [] as VpdqFrame[], rejected: [] as number[] };
+  readLines(text, { offset: 0, line: 0 }, Infinity, out);
+  return out;
+}
+
+/**
+ * parseVpdq for a request body (UTF-8 bytes, up to 32 MiB): each line is decoded on its own (a line
+ * over MAX_LINE_CHARS bytes is rejected undecoded) and the event loop gets a turn every LINES_PER_TURN
+ * lines.
+ */
+export async function readVpdq(body: Buffer): Promise<{ frames: VpdqFrame[]; rejected: number[] }> {
+  const out = { frames: [] as VpdqFrame[], rejected: [] as number[] };
+  let offset = 0;
+  let line = 0;
+  while (offset <= body.length) {
+    for (let n = 0; n < LINES_PER_TURN && offset <= body.length; n++) {
+      const nl = body.indexOf(0x0a, offset);
+      const end = nl < 0 ? body.length : nl;
+      line++;
+      const frame =
+        end - offset > MAX_LINE_CHARS ? null : frameOf(body.toString('utf8', offset, end).replace(/\r$/, ''));
+      offset = end + 1;
+      if (frame === null) out.rejected.push(line);
+      else if (frame !== 'skip') out.frames.push(frame);
     }
-    frames.push({
-      frame: Number(m[1]),
-      quality,
-      pdq: (m[3] as string).toLowerCase(),
-      timestamp: Number(m[4]),
-    });
-  });
-  return { frames, rejected };
+    if (offset <= body.length) await setImmediate();
+  }
+  return out;
 }
 
 /** The frames a comparison uses: one per distinct hash, quality >= minQuality (the reference's order). */

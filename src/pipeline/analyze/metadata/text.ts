@@ -21,14 +21,18 @@ export function cleanText(value: unknown, max = MAX_TEXT): string | null {
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
   else return null;
+  // Cut before cleaning, so the work is bounded by `max` and not by the file; the slack leaves room for
+  // the leading blanks and controls that cleaning removes.
+  const cut = text.length > 2 * max + 64;
+  if (cut) text = text.slice(0, 2 * max + 64);
   // Lone surrogates (possible after a byte-level decode) would make the JSON invalid UTF-8.
   text = text.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE, ' ').trim();
   if (text === '') return null;
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
+  if (text.length <= max && !cut) return text;
+  let kept = text.slice(0, max - 1);
   // Do not end on half of a surrogate pair.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  if (/[\ud800-\udbff]$/.test(kept)) kept = kept.slice(0, -1);
+  return `${kept}…`;
 }
 
 /** The cleaned, non-empty strings of a value that may be one string or a list of them; at most MAX_ITEMS. */

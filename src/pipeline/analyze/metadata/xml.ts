@@ -21,10 +21,30 @@ export interface XmlElement {
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const PHOTOSHOP_NS = 'http://ns.adobe.com/photoshop/1.0/';
-const MAX_ELEMENTS = 100_000;
 const MAX_DEPTH = 64;
 const MAX_TEXT_KEPT = 10_000;
 const MAX_ATTRIBUTES = 1_000;
+
+/**
+ * What one reading may cost, shared by all the packets of a file (pass the same object to each
+ * parseXml). Real packets hold a few thousand elements (1,000 history steps are ~6,000 elements and
+ * attributes); Photoshop's DocumentAncestors bloat is skipped unread and not counted. Measured at the
+ * 16 MiB XMP cap on a loaded 2-core machine: 100,000 elements took 280 ms of CPU and 3 million
+ * attributes 1.7 s (~2 µs each with their decoding); the budgets below keep a whole file's XMP to about 50 ms.
+ */
+export interface XmlBudget {
+  elements: number;
+  attributes: number;
+  /** End tags: a page of stray `</a>` costs a scan of the open elements each. */
+  endTags: number;
+}
+export const xmlBudget = (): XmlBudget => ({ elements: 20_000, attributes: 10_000, endTags: 40_000 });
+/**
+ * Namespace prefixes in scope at once (real packets declare a dozen or two). An element that declares
+ * one copies its parent's scope, so without this bound a packet that declares thousands at the top and
+ * one more on each of many elements below cost scope size × elements; further prefixes stay unresolved.
+ */
+const MAX_NAMESPACES = 256;
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -40,10 +60,10 @@ function decode(text: string): string {
 const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\r' || c === '\t';
 
 /** Raw attributes of a start tag's inside (after the name), scanned by position. */
-function rawAttributes(tag: string, from: number): [string, string][] {
+function rawAttributes(tag: string, from: number, budget: XmlBudget): [string, string][] {
   const out: [string, string][] = [];
   let i = from;
-  while (i < tag.length && out.length < MAX_ATTRIBUTES) {
+  while (i < tag.length && out.length < MAX_ATTRIBUTES && budget.attributes > 0) {
     while (isSpace(tag[i])) i++;
     const nameStart = i;
     while (i < tag.length && !isSpace(tag[i]) && tag[i] !== '=') i++;
@@ -57,6 +77,7 @@ function rawAttributes(tag: string, from: number): [string, string][] {
     const close = tag.indexOf(quote, i + 1);
     if (close < 0) break;
     out.push([name, decode(tag.slice(i + 1, close))]);
+    budget.attributes--;
     i = close + 1;
   }
   return out;
@@ -70,17 +91,21 @@ function resolve(qname: string, scope: Scope, isAttribute: boolean): [string, st
   return [scope.get(qname.slice(0, colon)) ?? '', qname.slice(colon + 1)];
 }
 
+const TAG_STOP = /["'>]/g;
+
 /** End of the start tag opened at `lt`: the first `>` outside quotes, or -1. */
 function tagEnd(source: string, lt: number): number {
-  let quote: string | null = null;
-  for (let j = lt + 1; j < source.length; j++) {
-    const c = source[j];
-    if (quote !== null) {
-      if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return j;
+  // Native searches from stop to stop rather than a loop over every character of a long tag.
+  let j = lt + 1;
+  for (;;) {
+    TAG_STOP.lastIndex = j;
+    const m = TAG_STOP.exec(source);
+    if (!m) return -1;
+    if (m[0] === '>') return m.index;
+    const close = source.indexOf(m[0], m.index + 1);
+    if (close < 0) return -1;
+    j = close + 1;
   }
-  return -1;
 }
 
 export interface XmlDocument {
@@ -95,16 +120,18 @@ interface Open {
 }
 
 /** The element of a start tag's inside (`name attr="…"`), with the namespaces it declares added to `scope`. */
-function openElement(inside: string, parentScope: Scope): Open {
+function openElement(inside: string, parentScope: Scope, budget: XmlBudget): Open {
   let n = 0;
   while (n < inside.length && !isSpace(inside[n])) n++;
   const qname = inside.slice(0, n);
-  const raw = rawAttributes(inside, n);
+  const raw = rawAttributes(inside, n, budget);
   let scope = parentScope;
   for (const [name, value] of raw) {
     if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+    const prefix = name === 'xmlns' ? '' : name.slice(6);
+    if (!scope.has(prefix) && scope.size >= MAX_NAMESPACES) continue;
     if (scope === parentScope) scope = new Map(scope);
-    scope.set(name === 'xmlns' ? '' : name.slice(6), value);
+    scope.set(prefix, value);
   }
   const attributes: XmlAttribute[] = [];
   for (const [name, value] of raw) {
@@ -128,11 +155,10 @@ function addText(element: XmlElement, text: string, raw: boolean): void {
   element.text += raw ? kept : decode(kept);
 }
 
-export function parseXml(source: string): XmlDocument {
+export function parseXml(source: string, budget: XmlBudget = xmlBudget()): XmlDocument {
   const root: XmlElement = { ns: '', local: '', qname: '', attributes: [], children: [], text: '' };
   const stack: Open[] = [{ element: root, scope: new Map([['xml', XML_NS]]) }];
   const done = (error: string | null): XmlDocument => ({ root, error });
-  let count = 0;
   let i = 0;
   while (i < source.length) {
     const lt = source.indexOf('<', i);
@@ -146,6 +172,7 @@ export function parseXml(source: string): XmlDocument {
     } else if (source.startsWith('<?', lt)) i = after(source, '?>', lt + 2);
     else if (source.startsWith('<!', lt)) i = after(source, '>', lt + 2);
     else if (source.startsWith('</', lt)) {
+      if (--budget.endTags < 0) return done('too many elements');
       i = after(source, '>', lt);
       const name = i < 0 ? '' : source.slice(lt + 2, i - 1).trim();
       // Close the innermost open element of that name; a stray closing tag is ignored.
@@ -158,12 +185,12 @@ export function parseXml(source: string): XmlDocument {
       const end = tagEnd(source, lt);
       if (end < 0) return done('truncated in a start tag');
       const selfClosing = source[end - 1] === '/';
-      const open = openElement(source.slice(lt + 1, selfClosing ? end - 1 : end), top.scope);
-      if (++count > MAX_ELEMENTS) return done('too many elements');
+      if (--budget.elements < 0) return done('too many elements');
+      const open = openElement(source.slice(lt + 1, selfClosing ? end - 1 : end), top.scope, budget);
       if (stack.length > MAX_DEPTH) return done('nested too deeply');
       i = end + 1;
       // Photoshop has a known bug that bloats photoshop:DocumentAncestors to hundreds of thousands of ids;
-      // nothing we report is inside, so it is skipped unread rather than allowed to exhaust MAX_ELEMENTS.
+      // nothing we report is inside, so it is skipped unread rather than allowed to exhaust the budget.
       if (!selfClosing && open.element.ns === PHOTOSHOP_NS && open.element.local === 'DocumentAncestors') {
         i = after(source, `</${open.element.qname}>`, i);
       } else {
