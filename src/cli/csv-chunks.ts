@@ -76,7 +76,7 @@ export interface ChunkOptions {
   rows: number;
   /** Data rows to leave out at the start (to resume an import). */
   skip?: number;
-  /** A chunk is also cut before it passes this many bytes (the service takes 32 MiB per request). */
+  /** A chunk is also cut before it passes this many bytes (the service takes 8 MiB per request). */
   maxBytes?: number;
 }
 
@@ -102,7 +102,7 @@ export async function* chunkCsv(
   records: AsyncIterable<CsvRecord>,
   options: ChunkOptions,
 ): AsyncGenerator<Chunk> {
-  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   let skip = options.skip ?? 0;
   let header: CsvRecord | null = null;
   let first = true;

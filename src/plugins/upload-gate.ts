@@ -1,5 +1,5 @@
 // A bound on the upload bodies one API process receives at once (UPLOAD_MAX_CONCURRENT): each may hold
-// up to FETCH_MAX_BYTES (or an import's 32 MiB) in memory, so without it a flood of uploads from one
+// up to FETCH_MAX_BYTES (or an import's 8 MiB) in memory, so without it a flood of uploads from one
 // caller could take all of the process's memory. Routes that take large bodies add `app.uploadGate` to
 // their hooks; a request beyond the bound is answered 503 `uploads_busy` before its body is read.
 import type { FastifyInstance, FastifyRequest } from 'fastify';

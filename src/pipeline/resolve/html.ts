@@ -22,7 +22,10 @@ export type HtmlNode = HtmlElement | string;
 
 /** Above the fetch caps (HTML_MAX_BYTES), so only strings from elsewhere are ever cut. */
 const MAX_INPUT_CHARS = 4 * 1024 * 1024;
-const MAX_ELEMENTS = 100_000;
+// 20,000: a long news article has 2,000-15,000 elements, and what firstseen reads (meta tags, embedded
+// posts, the article's images) comes early. With 50,000 (a 3 MiB page dense with tags) the web
+// resolver's passes over the tree held the event loop 170-340 ms (test/pipeline/stalls.test.ts).
+const MAX_ELEMENTS = 20_000;
 /**
  * htmlparser2 keeps its open elements in an array that it grows at the front on every start tag and
  * searches on every end tag, so time grows with depth × tags: 1.8 MB of unclosed `<span>` took 35 s.

@@ -31,8 +31,12 @@ const schema = (summary: string, extra: object) => ({
   security: SECURITY,
   ...extra,
 });
-/** One import request at most: big lists are sent in chunks (the CLI does it), each answered with progress. */
-const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * One import request at most: big lists are sent in chunks (the CLI sends 20,000 rows, about 2 MiB),
+ * each answered with progress. 8 MiB, not more: Fastify gathers a body into one buffer in one go, which
+ * for 32 MiB held the event loop 250-300 ms (test/routes/stalls.test.ts).
+ */
+const IMPORT_MAX_BYTES = 8 * 1024 * 1024;
 
 export default async function bankRoutes(app: FastifyInstance) {
   const view = (b: Bank, org: string) => ({
@@ -195,7 +199,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     raw.removeContentTypeParser('text/plain');
     raw.addContentTypeParser(
       /^text\/csv|^text\/plain/,
-      // As bytes: the readers decode them a piece per event-loop turn (one 32 MiB string is ~0.3 s of work).
+      // As bytes: the readers decode them a piece per event-loop turn (one 8 MiB string is ~0.1 s of work).
       { parseAs: 'buffer', bodyLimit: IMPORT_MAX_BYTES },
       (_req, body, done) => done(null, body),
     );
@@ -306,7 +310,7 @@ export default async function bankRoutes(app: FastifyInstance) {
       {
         ...app.uploadGate,
         preHandler: app.requireScope('submit'),
-        schema: schema('Import a hash list (CSV, up to 32 MiB per request: send big lists in chunks)', {
+        schema: schema('Import a hash list (CSV, up to 8 MiB per request: send big lists in chunks)', {
           params: IdParams,
           response: { 200: ref(ImportResult), ...ERRORS },
         }),
