@@ -1,6 +1,6 @@
 // The queues and their job options, defined once for producers (the API) and consumers (workers).
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from './logger.js';
 import type { CheckJob } from '../schemas/jobs.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
@@ -19,7 +19,7 @@ export function checkJobOptions(config: Config) {
   };
 }
 
-export function createCheckQueue(config: Config, connection: Redis, log: Logger): Queue<CheckJob> {
+export function createCheckQueue(config: Config, connection: RedisClient, log: Logger): Queue<CheckJob> {
   const queue = new Queue<CheckJob>(QUEUES.checks, {
     connection,
     prefix: config.queuePrefix,
@@ -31,7 +31,7 @@ export function createCheckQueue(config: Config, connection: Redis, log: Logger)
   return queue;
 }
 
-export function createWebhookQueue(config: Config, connection: Redis, log: Logger): Queue<WebhookJob> {
+export function createWebhookQueue(config: Config, connection: RedisClient, log: Logger): Queue<WebhookJob> {
   const queue = new Queue<WebhookJob>(QUEUES.webhooks, {
     connection,
     prefix: config.queuePrefix,

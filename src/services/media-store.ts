@@ -1,6 +1,6 @@
 // Every image firstseen has analyzed, keyed by sha256: when and where it was first seen, its hashes,
 // and every later sighting. The near-duplicate index (src/index/) holds its hashes as `m:<sha256>`.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 
 const SIGHTINGS_KEPT = 100;
@@ -33,7 +33,7 @@ export interface MediaRecord {
   sightings: number;
 }
 
-export function createMediaStore(redis: Redis, keys: Keys) {
+export function createMediaStore(redis: RedisClient, keys: Keys) {
   const read = (h: Record<string, string>): MediaRecord | null =>
     h.sha256
       ? {

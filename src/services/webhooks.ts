@@ -4,7 +4,7 @@
 // check re-run after a worker crash — is one message, delivered once per target.
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { Webhook, WebhookDelivery, WebhookEvent, WebhookWithSecret } from '../../schemas/webhooks.js';
 import type { Keys } from '../keys.js';
@@ -33,7 +33,7 @@ const newId = () => `wh_${randomBytes(9).toString('base64url')}`;
 export const targetKey = (t: WebhookJob['target']) =>
   t.kind === 'subscription' ? t.id : `callback:${t.check_id}`;
 
-export function createWebhookStore(redis: Redis, keys: Keys) {
+export function createWebhookStore(redis: RedisClient, keys: Keys) {
   const read = (h: Record<string, string>): StoredSubscription | null =>
     h.id && h.org
       ? {
