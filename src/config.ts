@@ -247,7 +247,14 @@ export interface HostPort {
 export type RedisTarget =
   | { mode: 'single'; url: string }
   | { mode: 'cluster'; nodes: HostPort[]; username?: string; password?: string }
-  | { mode: 'sentinel'; sentinels: HostPort[]; name: string; username?: string; password?: string; db: number };
+  | {
+      mode: 'sentinel';
+      sentinels: HostPort[];
+      name: string;
+      username?: string;
+      password?: string;
+      db: number;
+    };
 
 export interface Config {
   role: Env['ROLE'];

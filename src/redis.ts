@@ -55,11 +55,13 @@ export function connectRedis(target: RedisTarget, flavour: Flavour, extra: Redis
         clusterRetryStrategy: retryStrategy,
         // A primary gone: its replica takes over after cluster-node-timeout plus an election. Until
         // then commands on its slots fail; ioredis refreshes the slot map and retries, 100 ms apart.
-        // The API gives up after 16 tries (~2 s, then 503); workers wait through a failover (~60 s).
+        // The API gives up after 6 tries (under a second, then 503: a failover takes longer than
+        // cluster-node-timeout, so waiting would only hold requests); workers wait through a failover
+        // (600 tries, about a minute).
         retryDelayOnFailover: 100,
         retryDelayOnClusterDown: 100,
         retryDelayOnTryAgain: 100,
-        maxRedirections: flavour === 'api' ? 16 : 600,
+        maxRedirections: flavour === 'api' ? 6 : 600,
         slotsRefreshTimeout: 2000,
         redisOptions: {
           ...node,

@@ -60,7 +60,13 @@ function startServer(t: Test, port: number, args: string[]): Server {
 
 /** A connection for the test's own probing: fails at once instead of retrying. */
 function probe(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   r.on('error', () => undefined);
   return r;
 }
@@ -75,6 +81,12 @@ async function ask(port: number, ...command: [string, ...string[]]): Promise<unk
   } finally {
     r.disconnect();
   }
+}
+
+/** A reply that is text (INFO, CLUSTER INFO); '' when the server does not answer. */
+async function askText(port: number, ...command: [string, ...string[]]): Promise<string> {
+  const reply = await ask(port, ...command);
+  return typeof reply === 'string' ? reply : '';
 }
 
 function redisArgs(port: number, dir: string, extra: string[] = []): string[] {
@@ -135,18 +147,24 @@ export async function startCluster(t: Test): Promise<TestCluster> {
       ]),
     ),
   );
-  for (const port of ports) await until(`cluster node ${port} answers`, async () => (await ask(port, 'PING')) === 'PONG', 10_000);
+  for (const port of ports)
+    await until(`cluster node ${port} answers`, async () => (await ask(port, 'PING')) === 'PONG', 10_000);
   const nodes = ports.map((p) => `127.0.0.1:${p}`);
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '1', '--cluster-yes'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  const created = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes, '--cluster-replicas', '1', '--cluster-yes'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  if (created.status !== 0)
+    throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
 
   const live = () => servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
   const healthy = async () => {
     for (const s of live()) {
-      const info = String((await ask(s.port, 'CLUSTER', 'INFO')) ?? '');
+      const info = await askText(s.port, 'CLUSTER', 'INFO');
       if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
     }
     return true;
@@ -158,7 +176,7 @@ export async function startCluster(t: Test): Promise<TestCluster> {
       if (!(await healthy())) return false;
       let synced = 0;
       for (const s of servers) {
-        const info = String((await ask(s.port, 'INFO', 'replication')) ?? '');
+        const info = await askText(s.port, 'INFO', 'replication');
         if (/role:slave/.test(info) && /master_link_status:up/.test(info)) synced++;
       }
       return synced === 3;
@@ -169,7 +187,9 @@ export async function startCluster(t: Test): Promise<TestCluster> {
   async function primaryOf(key: string): Promise<Server> {
     for (const s of live()) {
       const slot = Number(await ask(s.port, 'CLUSTER', 'KEYSLOT', key));
-      const ranges = (await ask(s.port, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]> | null;
+      const ranges = (await ask(s.port, 'CLUSTER', 'SLOTS')) as Array<
+        [number, number, [string, number]]
+      > | null;
       const owner = ranges?.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
       const server = servers.find((x) => x.port === owner);
       if (server) return server;
@@ -199,10 +219,14 @@ export async function startSentinels(t: Test): Promise<TestSentinels> {
   const rPort = await port();
   const primary = startServer(t, pPort, redisArgs(pPort, join(dir, 'primary')));
   await until('primary answers', async () => (await ask(pPort, 'PING')) === 'PONG', 10_000);
-  const replica = startServer(t, rPort, redisArgs(rPort, join(dir, 'replica'), ['--replicaof', '127.0.0.1', String(pPort)]));
+  const replica = startServer(
+    t,
+    rPort,
+    redisArgs(rPort, join(dir, 'replica'), ['--replicaof', '127.0.0.1', String(pPort)]),
+  );
   await until(
     'replica in sync',
-    async () => /master_link_status:up/.test(String((await ask(rPort, 'INFO', 'replication')) ?? '')),
+    async () => /master_link_status:up/.test(await askText(rPort, 'INFO', 'replication')),
     15_000,
   );
   const sentinelPorts: number[] = [];
@@ -241,8 +265,7 @@ export async function startSentinels(t: Test): Promise<TestSentinels> {
   );
   async function primaryPort(): Promise<number | null> {
     const reply = (await ask(sentinelPorts[0] as number, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as
-      | [string, string]
-      | null;
+      [string, string] | null;
     return reply ? Number(reply[1]) : null;
   }
   return {
