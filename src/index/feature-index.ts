@@ -1,7 +1,7 @@
 // The local-feature index: ORB descriptors of every image in scope, queried by votes then a geometric check,
 // for copies whole-image hashes cannot find (crops, strips cut off, collages).
 //
-// Source of truth is RedisClient, so every worker on every machine answers alike: one binary value per image
+// Source of truth is Redis, so every worker on every machine answers alike: one binary value per image
 // (keys.features(id), ~18 KB at 500 keypoints) and a sorted set of ids by time added (keys.featureIds()).
 // Each querying process holds what is in scope in memory and follows the sorted set before each query (one
 // ZRANGEBYSCORE of what was added since the last look; a full reconcile, for removals, every
