@@ -96,7 +96,11 @@ export async function storeThumbnail(
   return 'stored';
 }
 
-export async function loadThumbnail(redis: RedisClient, prefix: string, sha256: string): Promise<Buffer | null> {
+export async function loadThumbnail(
+  redis: RedisClient,
+  prefix: string,
+  sha256: string,
+): Promise<Buffer | null> {
   return redis.getBuffer(thumbnailKey(prefix, sha256));
 }
 

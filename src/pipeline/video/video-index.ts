@@ -98,7 +98,9 @@ export function createVideoIndex(redis: RedisClient, keys: Keys) {
       });
       const { plain, content } = hashesOf(video, minQuality);
       const frames = spread([...new Set([...plain, ...content])], MAX_INDEXED_FRAMES);
-      const buckets = [...new Set(frames.flatMap((hex) => segments(hex).map((seg, i) => keys.videoBucket(i, seg))))];
+      const buckets = [
+        ...new Set(frames.flatMap((hex) => segments(hex).map((seg, i) => keys.videoBucket(i, seg)))),
+      ];
       await batch(redis, buckets, (pipe, bucket) => pipe.sadd(bucket, num));
     },
 
