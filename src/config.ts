@@ -20,7 +20,19 @@ export const EnvSchema = Type.Object({
   HOST: Str('0.0.0.0', 'Address the API listens on.'),
   PORT: Int(3000, 'Port the API listens on.', 0),
   LOG_LEVEL: Str('info', 'pino log level (trace, debug, info, warn, error, fatal, silent).'),
-  REDIS_URL: Str('redis://127.0.0.1:6379', 'Redis holding the queues, the checks and the reports.'),
+  REDIS_URL: Str(
+    'redis://127.0.0.1:6379',
+    'Redis holding the queues, the checks and the reports. With `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS` only its user name and password are used (and its database number with Sentinel).',
+  ),
+  REDIS_CLUSTER_NODES: Str(
+    '',
+    'Comma-separated `host:port` of Redis Cluster nodes (a few are enough, the others are discovered). When set, firstseen and its queues run on the cluster.',
+  ),
+  REDIS_SENTINELS: Str(
+    '',
+    'Comma-separated `host:port` of Redis Sentinels. When set, firstseen connects to the primary they name `REDIS_SENTINEL_NAME` and follows it through failovers.',
+  ),
+  REDIS_SENTINEL_NAME: Str('mymaster', 'Name of the Sentinel-monitored primary (with `REDIS_SENTINELS`).'),
   KEY_PREFIX: Str(
     'fs',
     'Prefix of every Redis key firstseen writes (its own keys and BullMQ queues), so several deployments or test runs can share one Redis.',
@@ -258,12 +270,32 @@ export const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>;
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server, a Redis Cluster, or a primary managed by Sentinels (src/redis.ts connects). */
+export type RedisTarget =
+  | { mode: 'single'; url: string }
+  | { mode: 'cluster'; nodes: HostPort[]; username?: string; password?: string }
+  | {
+      mode: 'sentinel';
+      sentinels: HostPort[];
+      name: string;
+      username?: string;
+      password?: string;
+      db: number;
+    };
+
 export interface Config {
   role: Env['ROLE'];
   host: string;
   port: number;
   logLevel: string;
+  /** REDIS_URL as given (the single server when neither cluster nor Sentinel is configured). */
   redisUrl: string;
+  redis: RedisTarget;
   /** Prefix of firstseen's own keys ("fs" gives "fs:check:…"). */
   keyPrefix: string;
   /**
@@ -379,6 +411,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     redisUrl: env.REDIS_URL,
+    redis: redisTarget(env),
     keyPrefix: env.KEY_PREFIX,
     queuePrefix: `{${env.KEY_PREFIX}}`,
     worker: {
@@ -470,4 +503,44 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
   };
+}
+
+function hostPorts(name: string, list: string): HostPort[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
+      const port = Number(m?.[2]);
+      if (!m?.[1] || !(port > 0 && port < 65536)) {
+        throw new ConfigError(`Invalid configuration: ${name}: "${item}" is not host:port`);
+      }
+      return { host: m[1].replace(/^\[|\]$/g, ''), port };
+    });
+}
+
+function redisTarget(env: Env): RedisTarget {
+  const nodes = hostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES);
+  const sentinels = hostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS);
+  if (!nodes.length && !sentinels.length) return { mode: 'single', url: env.REDIS_URL };
+  if (nodes.length && sentinels.length) {
+    throw new ConfigError('Invalid configuration: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both');
+  }
+  let url: URL;
+  try {
+    url = new URL(env.REDIS_URL);
+  } catch {
+    throw new ConfigError('Invalid configuration: REDIS_URL is not a URL');
+  }
+  const auth = {
+    ...(url.username && { username: decodeURIComponent(url.username) }),
+    ...(url.password && { password: decodeURIComponent(url.password) }),
+  };
+  if (nodes.length) return { mode: 'cluster', nodes, ...auth };
+  const db = Number(url.pathname.replace(/^\//, '') || 0);
+  if (!Number.isInteger(db) || db < 0) {
+    throw new ConfigError('Invalid configuration: REDIS_URL database must be a number');
+  }
+  return { mode: 'sentinel', sentinels, name: env.REDIS_SENTINEL_NAME, ...auth, db };
 }

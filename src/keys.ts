@@ -38,8 +38,18 @@
 //   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/index/feature-index.ts)
 //   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
 //
-// Keys that are read together are single keys, never multi-key transactions, so the layout works
-// unchanged on Redis Cluster.
+// Redis Cluster (REDIS_CLUSTER_NODES): a command, MULTI or Lua script may only touch keys of one hash
+// slot. The layout keeps to that without renaming any key:
+//  - BullMQ's keys carry the hash tag `{<p>}` (config.queuePrefix), so each queue's keys, and its Lua
+//    scripts, share one slot, as BullMQ requires;
+//  - the index stream is one key (its Lua XADD batch names only it); the MULTIs (check record, feature
+//    ids) touch one key each;
+//  - everything read or written in bulk across many keys (bank entries, video buckets and numbers,
+//    feature blobs, thumbnails) goes through `batch` in src/redis.ts: one pipeline on a single Redis,
+//    one command per key (routed to its node) on a cluster, never MGET, multi-key DEL or a pipeline
+//    spanning nodes. Where two such writes must be seen in order (a feature blob before its id), they
+//    are two commands in that order.
+// Clean-ups that SCAN by pattern must SCAN every primary of a cluster (`onEveryPrimary`).
 import { createHash } from 'node:crypto';
 
 export const QUEUES = { checks: 'checks', webhooks: 'webhooks' } as const;

@@ -1,6 +1,6 @@
 // The queues and their job options, defined once for producers (the API) and consumers (workers).
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from './logger.js';
 import type { CheckJob } from '../schemas/jobs.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
@@ -20,7 +20,7 @@ export function checkJobOptions(config: Config) {
   };
 }
 
-export function createCheckQueue(config: Config, connection: Redis, log: Logger): Queue<CheckJob> {
+export function createCheckQueue(config: Config, connection: RedisClient, log: Logger): Queue<CheckJob> {
   const queue = new Queue<CheckJob>(QUEUES.checks, {
     connection,
     prefix: config.queuePrefix,
@@ -32,7 +32,7 @@ export function createCheckQueue(config: Config, connection: Redis, log: Logger)
   return queue;
 }
 
-export function createWebhookQueue(config: Config, connection: Redis, log: Logger): Queue<WebhookJob> {
+export function createWebhookQueue(config: Config, connection: RedisClient, log: Logger): Queue<WebhookJob> {
   const queue = new Queue<WebhookJob>(QUEUES.webhooks, {
     connection,
     prefix: config.queuePrefix,
@@ -53,7 +53,7 @@ export function createWebhookQueue(config: Config, connection: Redis, log: Logge
  * Each queue's fair share between organizations (src/services/fair-share.ts). A job counts in its
  * organization's rank until it finishes, or for at most this long (webhook retries span about a day).
  */
-export function fairShares(redis: Redis, keys: Keys): { checks: FairShare; webhooks: FairShare } {
+export function fairShares(redis: RedisClient, keys: Keys): { checks: FairShare; webhooks: FairShare } {
   return {
     checks: createFairShare(redis, keys, QUEUES.checks, { pendingMs: 24 * 3600_000 }),
     webhooks: createFairShare(redis, keys, QUEUES.webhooks, { pendingMs: 2 * 24 * 3600_000 }),

@@ -1,7 +1,7 @@
 // Worker processes announce themselves in Redis every few seconds; /readyz counts the recent ones.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 
@@ -10,7 +10,7 @@ export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 /** Starts beating; resolves after the first beat, so a process counts as ready once it has started. */
 export async function startHeartbeat(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   log: Logger,
 ): Promise<{ stop(): Promise<void> }> {

@@ -31,6 +31,46 @@ t.test('values are converted and validated', async (t) => {
   t.throws(() => loadConfig({ KEY_PREFIX: 'a b' }), /KEY_PREFIX/);
 });
 
+t.test('Redis: one server, a cluster or Sentinels, named once', async (t) => {
+  t.same(loadConfig({}).redis, { mode: 'single', url: 'redis://127.0.0.1:6379' });
+  t.same(
+    loadConfig({
+      REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, [::1]:7001 ,redis-2:7002',
+      REDIS_URL: 'redis://app:s%40cret@ignored:1',
+    }).redis,
+    {
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+        { host: 'redis-2', port: 7002 },
+      ],
+      username: 'app',
+      password: 's@cret',
+    },
+  );
+  t.same(
+    loadConfig({
+      REDIS_SENTINELS: 'a:26379,b:26379',
+      REDIS_SENTINEL_NAME: 'fs',
+      REDIS_URL: 'redis://:pw@x/3',
+    }).redis,
+    {
+      mode: 'sentinel',
+      sentinels: [
+        { host: 'a', port: 26379 },
+        { host: 'b', port: 26379 },
+      ],
+      name: 'fs',
+      password: 'pw',
+      db: 3,
+    },
+  );
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2' }), /not both/);
+  t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'a' }), /REDIS_CLUSTER_NODES: "a" is not host:port/);
+  t.throws(() => loadConfig({ REDIS_SENTINELS: 'a:70000' }), /REDIS_SENTINELS/);
+});
+
 t.test('the README table lists every variable with its default', async (t) => {
   for (const name of Object.keys(EnvSchema.properties)) t.match(README, `| \`${name}\` |`, name);
   t.ok(README.includes(configTable()), 'README table equals `npx tsx scripts/config-table.ts`');

@@ -1,6 +1,6 @@
 // What every worker needs, built once per process and closed once on shutdown.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
 import type { Config } from '../src/config.js';
 import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
@@ -23,7 +23,7 @@ import { createVideoIndex, type VideoIndex } from '../src/pipeline/video/video-i
 export interface WorkerContext {
   config: Config;
   keys: Keys;
-  connection: Redis;
+  connection: RedisClient;
   store: CheckStore;
   fetcher: SafeFetcher;
   webhooks: WebhookStore;
@@ -50,7 +50,7 @@ export async function createWorkerContext(
   log: Logger,
   shared?: { index: HashIndex },
 ): Promise<WorkerContext> {
-  const connection = workerRedis(config.redisUrl, log);
+  const connection = workerRedis(config.redis, log);
   const k = keys(config.keyPrefix);
   const index = shared?.index ?? createIndex(config, connection, k, log);
   if (!shared) await index.start();
@@ -88,7 +88,7 @@ export async function createWorkerContext(
 /** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
 export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
 
-export function createFeaturesIndex(config: Config, redis: Redis, k: Keys): FeatureIndex {
+export function createFeaturesIndex(config: Config, redis: RedisClient, k: Keys): FeatureIndex {
   const p = config.partial;
   return createFeatureIndex({
     redis,
@@ -107,6 +107,6 @@ export function createFeaturesIndex(config: Config, redis: Redis, k: Keys): Feat
   });
 }
 
-export function createIndex(config: Config, redis: Redis, k: Keys, log: Logger): HashIndex {
+export function createIndex(config: Config, redis: RedisClient, k: Keys, log: Logger): HashIndex {
   return createHashIndex({ redis, keys: k, log, ...config.matching });
 }

@@ -13,7 +13,7 @@
 // table more often than not); a query descriptor votes once per image for which a bucket mate is within
 // `voteDistance` bits. The best `maxCandidates` images with at least `minVotes` votes are checked
 // geometrically (verify.ts); only those cost OpenCV time.
-import type { Redis } from 'ioredis';
+import { batch, type RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import {
   DESCRIPTOR_BYTES,
@@ -35,7 +35,7 @@ const DAY_MS = 86_400_000;
 const KP_SPAN = MAX_KEYPOINTS_PER_IMAGE;
 
 export interface FeatureIndexOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   /** Media stay in scope this many days after they were indexed. */
   scopeDays: number;
@@ -170,10 +170,11 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
     );
     for (let i = 0; i < fresh.length; i += 100) {
       const part = fresh.slice(i, i + 100);
-      const values = await o.redis.mgetBuffer(...part.map((x) => o.keys.features(x.id)));
+      // One GET each (batched), not MGET: the keys lie in different cluster slots.
+      const values = await batch(o.redis, part, (pipe, x) => pipe.getBuffer(o.keys.features(x.id)));
       part.forEach((x, j) => {
-        const v = values[j];
-        const f = v ? decodeFeatures(v) : null;
+        const v = values[j]?.[1];
+        const f = Buffer.isBuffer(v) ? decodeFeatures(v) : null;
         if (f) insert(x.id, f, x.at);
       });
     }
@@ -216,9 +217,11 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
       if (!featureCount(features)) return;
       const at = now();
       const ttl = Math.max(1, Math.round((o.scopeDays * DAY_MS) / 1000));
+      // The features first, then their id: a process that sees the id can load them. (Two steps, not
+      // a MULTI: the keys lie in different cluster slots; an id whose features are missing is skipped.)
+      await o.redis.set(o.keys.features(id), encodeFeatures(features), 'EX', ttl);
       await o.redis
         .multi()
-        .set(o.keys.features(id), encodeFeatures(features), 'EX', ttl)
         .zadd(o.keys.featureIds(), at, id)
         .zremrangebyscore(o.keys.featureIds(), '-inf', `(${cutoff()}`)
         .exec();
@@ -226,7 +229,9 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
     },
 
     async remove(id) {
-      await o.redis.multi().del(o.keys.features(id)).zrem(o.keys.featureIds(), id).exec();
+      // The id first, then the features (see `add`).
+      await o.redis.zrem(o.keys.featureIds(), id);
+      await o.redis.del(o.keys.features(id));
       const s = byId.get(id);
       if (s !== undefined) drop(s);
     },

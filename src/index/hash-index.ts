@@ -18,7 +18,7 @@
 // In memory, per entry: PDQ in a multi-index of 12 (or, in small levels, 16) segments (mih.ts), pHash in
 // a 4-segment one, the id in a compact arena (ids.ts), quality and liveness bytes. Queries are synchronous and allocate only for hits.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { IdStore, encodeId } from './ids.js';
@@ -66,7 +66,7 @@ return ids`;
 
 export interface HashIndexOptions {
   /** Connection for commands; the index makes its own duplicate for the blocking stream read. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   /** Defaults for queries (the thresholds; each query may override them). */
@@ -122,7 +122,7 @@ export function createHashIndex(options: HashIndexOptions): HashIndex {
 class RedisHashIndex implements HashIndex {
   ready = false;
   private starting: Promise<void> | undefined;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly key: string;
   private readonly log: Logger;
   private readonly pdqMax: number;

@@ -4,14 +4,14 @@
 // on a connection of its own, so a record added by any process is applied here within milliseconds.
 // Records are applied in stream order, each exactly once; after a lost connection the tail resumes
 // from the last id applied, so nothing is missed or applied twice.
-import type { Redis } from 'ioredis';
+import { duplicateForBlocking, type RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 
 /** Called for each record, in stream order: its stream id, its field name, its value. */
 export type ApplyRecord = (streamId: Buffer, field: Buffer, value: Buffer) => void;
 
 export interface StreamSyncOptions {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   log: Logger;
   apply: ApplyRecord;
@@ -39,7 +39,7 @@ export class StreamSync {
   /** Id of the last record applied ("0-0": none yet). */
   lastId = '0-0';
   private readonly opts: Required<StreamSyncOptions>;
-  private blocking: Redis | undefined;
+  private blocking: RedisClient | undefined;
   private tailing: Promise<void> | undefined;
   private closed = false;
 
@@ -73,11 +73,7 @@ export class StreamSync {
     if (this.tailing || this.closed) return;
     // A blocking read needs its own connection, queueing while it reconnects and retrying for ever:
     // whatever the caller's connection is configured to do on errors.
-    this.blocking = this.opts.redis.duplicate({
-      connectionName: 'firstseen-index-tail',
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
+    this.blocking = duplicateForBlocking(this.opts.redis, 'firstseen-index-tail');
     this.blocking.on('error', (err: Error) =>
       this.opts.log.warn({ err: err.message }, 'redis (index tail) connection error'),
     );
@@ -90,7 +86,7 @@ export class StreamSync {
     await this.tailing;
   }
 
-  private async follow(conn: Redis): Promise<void> {
+  private async follow(conn: RedisClient): Promise<void> {
     const { key, chunk, blockMs, log } = this.opts;
     let failures = 0;
     while (!this.closed) {

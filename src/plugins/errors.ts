@@ -15,13 +15,19 @@ const FASTIFY_CODES: Record<string, string> = {
 
 const KNOWN = new Set(Object.keys(HttpErrors));
 
-/** ioredis errors that mean "the store cannot be reached right now". */
+/**
+ * ioredis errors that mean "the store cannot be reached right now": one Redis down, or, on a cluster
+ * or behind Sentinels, a primary lost and its replica not promoted yet (the cluster refuses commands,
+ * ioredis gives up redirecting, the old primary is read-only, an AOF is being loaded).
+ */
 export function isRedisDown(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string };
   return (
-    e?.name === 'MaxRetriesPerRequestError' ||
+    ['MaxRetriesPerRequestError', 'ClusterAllFailedError'].includes(e?.name ?? '') ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') ||
-    /enableOfflineQueue|Connection is closed|Stream isn't writeable/i.test(e?.message ?? '')
+    /enableOfflineQueue|Connection is closed|Stream isn't writeable|^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN) |Too many Cluster redirections|None of startup nodes is available|All sentinels are unreachable/i.test(
+      e?.message ?? '',
+    )
   );
 }
 

@@ -15,7 +15,7 @@ declare module 'fastify' {
 
 async function hashIndexPlugin(app: FastifyInstance) {
   // A connection that waits for Redis rather than failing fast: loading the index is not a request.
-  const redis = workerRedis(app.config.redisUrl, app.log);
+  const redis = workerRedis(app.config.redis, app.log);
   const index = createIndex(app.config, redis, keys(app.config.keyPrefix), app.log);
   await index.start();
   app.decorate('hashIndex', index);

@@ -1,7 +1,7 @@
 // API keys: created by an admin, shown once, stored only as a SHA-256 digest (a leaked Redis dump does
 // not leak usable keys; the keys are long random strings, so a fast hash is enough, unlike passwords).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 
 export const SCOPES = ['submit', 'read', 'admin', 'operator'] as const;
@@ -40,7 +40,7 @@ export function isOperator(p: Principal): boolean {
   return p.scopes.includes('operator') || (p.org === OPERATOR_ORG && p.scopes.includes('admin'));
 }
 
-export function createApiKeyStore(redis: Redis, keys: Keys) {
+export function createApiKeyStore(redis: RedisClient, keys: Keys) {
   async function save(key: string, info: ApiKeyInfo): Promise<void> {
     const digest = digestOf(key);
     await redis.hset(keys.apiKey(digest), {

@@ -2,7 +2,7 @@
 // entries every new image is matched against. Entries are hashes plus what the bank knows of the image;
 // their hashes go into the shared near-duplicate index as `b:<bank>:<entry>`.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { batch, type RedisClient } from '../redis.js';
 import type { BankKind } from '../../schemas/banks.js';
 import type { HashIndex } from '../index/hash-index.js';
 import type { Keys } from '../keys.js';
@@ -51,7 +51,7 @@ export function parseIndexId(id: string): { bankId: string; entryId: string } | 
 }
 
 export function createBankStore(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   index: HashIndex,
   sharing: { publishers: readonly string[] } = { publishers: [] },
@@ -122,14 +122,14 @@ export function createBankStore(
       })().catch(() => undefined);
     },
 
-    /** Adds entries in one pipeline and one index batch; returns their ids. */
+    /** Adds entries in one batch of writes and one index batch; returns their ids. */
     async addEntries(bank: Bank, rows: BankEntryInput[]): Promise<string[]> {
       if (!rows.length) return [];
       const last = await redis.hincrby(keys.bank(bank.id), 'next_entry', rows.length);
       const ids = rows.map((_, i) => `e${last - rows.length + i + 1}`);
-      const pipe = redis.pipeline();
-      rows.forEach((row, i) => {
-        const id = ids[i] as string;
+      const entries = rows.map((row, i) => ({ row, id: ids[i] as string }));
+      // Entries lie in many cluster slots: a batch of single-key commands (one pipeline on one Redis).
+      await batch(redis, entries, (pipe, { row, id }) => {
         // Only the fields a row has: most hash-list rows carry a PDQ, a quality and a label, nothing else.
         const fields = {
           label: row.label,
@@ -148,8 +148,7 @@ export function createBankStore(
           ),
         );
       });
-      pipe.hincrby(keys.bank(bank.id), 'entries', rows.length);
-      await pipe.exec();
+      await redis.hincrby(keys.bank(bank.id), 'entries', rows.length);
       await index.addMany(
         rows.map((row, i) => ({
           id: indexId(bank.id, ids[i] as string),

@@ -1,6 +1,6 @@
 // Checks and their reports in Redis: one hash per check (see src/keys.ts).
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Check, CheckStatus, Target } from '../../schemas/check.js';
 import type { Report } from '../../schemas/report.js';
 import type { Keys } from '../keys.js';
@@ -29,7 +29,7 @@ export function checkView({ org: _org, ...check }: StoredCheck): Check {
   return { ...check, links: checkLinks(check.id) };
 }
 
-export function createCheckStore(redis: Redis, keys: Keys) {
+export function createCheckStore(redis: RedisClient, keys: Keys) {
   const now = () => new Date().toISOString();
 
   return {

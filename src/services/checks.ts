@@ -1,7 +1,7 @@
 // Submitting and reading checks: the API's only business logic. Routes call these and reply.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Check, CheckAccepted, CheckRequest, Target } from '../../schemas/check.js';
 import type { CheckJob } from '../../schemas/jobs.js';
 import type { Config } from '../config.js';
@@ -18,7 +18,7 @@ import { newSecret } from './webhooks.js';
 
 export interface ChecksDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   store: CheckStore;
   queue: Queue<CheckJob>;

@@ -10,7 +10,7 @@
 //  - Active share: at most `cap` jobs of one organization are processed at once across all workers; a
 //    worker that takes one more puts it back (delayed a moment) and takes the next. Entries are leases
 //    that expire, so a worker that dies never holds a slot for ever.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys, QueueName } from '../keys.js';
 
 /** BullMQ's largest priority. */
@@ -37,7 +37,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 `;
 
-export function createFairShare(redis: Redis, keys: Keys, queue: QueueName, options: { pendingMs: number }) {
+export function createFairShare(
+  redis: RedisClient,
+  keys: Keys,
+  queue: QueueName,
+  options: { pendingMs: number },
+) {
   return {
     /**
      * Records a queued job of `org` and returns the priority it should get: how many of the

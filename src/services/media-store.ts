@@ -4,7 +4,7 @@
 // The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
 // it directly) is its own: other organizations never see that sighting. They see the file's first
 // public sighting (a URL anyone could fetch) if there is one, and otherwise nothing at all (`getFor`).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 
 const SIGHTINGS_KEPT = 100;
@@ -45,7 +45,7 @@ interface PublicFirst {
   post_url: string | null;
 }
 
-export function createMediaStore(redis: Redis, keys: Keys) {
+export function createMediaStore(redis: RedisClient, keys: Keys) {
   const read = (h: Record<string, string>): (MediaRecord & { publicFirst: PublicFirst | null }) | null =>
     h.sha256
       ? {

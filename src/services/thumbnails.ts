@@ -4,7 +4,7 @@
 //
 // A thumbnail is re-encoded pixels only: sharp writes no metadata unless asked, so the EXIF, GPS and
 // XMP of the original never reach a browser through it.
-import type { Redis } from 'ioredis';
+import { batch, type RedisClient } from '../redis.js';
 import { keys } from '../keys.js';
 import sharp from 'sharp';
 
@@ -82,7 +82,7 @@ export type StoreOutcome = 'stored' | 'renewed' | 'undecodable';
  * is renewed, without decoding anything). Never throws for a bad image; Redis errors propagate.
  */
 export async function storeThumbnail(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   sha256: string,
   bytes: Buffer,
@@ -96,20 +96,22 @@ export async function storeThumbnail(
   return 'stored';
 }
 
-export async function loadThumbnail(redis: Redis, prefix: string, sha256: string): Promise<Buffer | null> {
+export async function loadThumbnail(
+  redis: RedisClient,
+  prefix: string,
+  sha256: string,
+): Promise<Buffer | null> {
   return redis.getBuffer(thumbnailKey(prefix, sha256));
 }
 
 /** Which of these images have a thumbnail, in one round trip. */
 export async function keptThumbnails(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   sha256s: Iterable<string>,
 ): Promise<Set<string>> {
   const list = [...new Set(sha256s)];
   if (!list.length) return new Set();
-  const pipeline = redis.pipeline();
-  for (const sha of list) pipeline.exists(thumbnailKey(prefix, sha));
-  const results = (await pipeline.exec()) ?? [];
+  const results = await batch(redis, list, (pipe, sha) => pipe.exists(thumbnailKey(prefix, sha)));
   return new Set(list.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1));
 }

@@ -1,10 +1,10 @@
 // A small TTL cache on Redis for answers of outside services (Wayback first captures), shared by every
 // worker so one lookup serves all.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { TtlCache } from '../pipeline/resolve/wayback.js';
 import type { Keys } from '../keys.js';
 
-export function createRedisCache(redis: Redis, keys: Keys): TtlCache {
+export function createRedisCache(redis: RedisClient, keys: Keys): TtlCache {
   return {
     get: (key) => redis.get(keys.cache(key)),
     async set(key, value, ttlSeconds) {

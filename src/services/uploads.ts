@@ -4,7 +4,7 @@
 // has waiting counts against its quota (UPLOAD_ORG_QUOTA_BYTES), so one newsroom's flood of uploads
 // cannot fill Redis (which, with `noeviction`, would stop taking writes for everyone).
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
@@ -30,7 +30,7 @@ return -1
 `;
 
 export function createUploadStore(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   config: Pick<Config, 'uploadTtlSeconds' | 'uploads'>,
 ) {

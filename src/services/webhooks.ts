@@ -4,7 +4,7 @@
 // check re-run after a worker crash — is one message, delivered once per target.
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { Webhook, WebhookDelivery, WebhookEvent, WebhookWithSecret } from '../../schemas/webhooks.js';
 import { HttpErrors } from '../errors.js';
@@ -43,7 +43,7 @@ export function messageCheckId(msg: StoredMessage): string | null {
   return msg.check_id ?? /^msg_(chk_[A-Za-z0-9_-]+?)_(completed|failed|match_.*)$/.exec(msg.id)?.[1] ?? null;
 }
 
-export function createWebhookStore(redis: Redis, keys: Keys, limits: { maxSubscriptions: number }) {
+export function createWebhookStore(redis: RedisClient, keys: Keys, limits: { maxSubscriptions: number }) {
   const read = (h: Record<string, string>): StoredSubscription | null =>
     h.id && h.org
       ? {

@@ -1,9 +1,9 @@
 // Builds the app exactly as src/server.ts does (buildServer), with a configuration of its own:
 // a fresh key prefix per test so tests never see each other's data, and clean-up afterwards.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Test } from 'tap';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config, type RedisTarget } from '../../src/config.js';
+import { connectRedis, onEveryPrimary, waitReady } from '../../src/redis.js';
 import { buildServer } from '../../src/server.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,18 +29,29 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-/** Deletes every key of a prefix: firstseen's own (`p:*`) and BullMQ's (`{p}:*`). */
-export async function removePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+/**
+ * Deletes every key of a prefix: firstseen's own (`p:*`) and BullMQ's (`{p}:*`), on the test Redis or
+ * the given target. On a cluster SCAN runs on every primary, and keys are deleted one by one (a DEL of
+ * several keys must stay in one slot).
+ */
+export async function removePrefix(
+  prefix: string,
+  target: RedisTarget = { mode: 'single', url: REDIS_URL },
+): Promise<void> {
+  const redis = connectRedis(target, 'worker', { connectionName: 'firstseen-test-cleanup' });
+  redis.on('error', () => undefined); // a test that killed a node: the clean-up does what it can
   try {
-    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (found.length) await redis.del(...found);
-      } while (cursor !== '0');
-    }
+    if (!(await waitReady(redis, 10_000))) return;
+    await onEveryPrimary(redis, async (node) => {
+      for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          if (found.length) await node.pipeline(found.map((key) => ['del', key])).exec();
+        } while (cursor !== '0');
+      }
+    });
   } finally {
     redis.disconnect();
   }
@@ -52,7 +63,7 @@ export async function buildTestServer(t: Test, overrides: Record<string, string>
   await app.ready();
   t.teardown(async () => {
     await app.close();
-    await removePrefix(config.keyPrefix);
+    await removePrefix(config.keyPrefix, config.redis);
   });
   return { app, config };
 }

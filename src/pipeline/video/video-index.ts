@@ -15,7 +15,7 @@
 // Set members are small integers (a per-video number), so Redis stores most sets as compact intsets:
 // about 16 x 4 bytes per indexed frame. Removal is by forgetting the number (see `remove`): bucket
 // entries of a removed video are skipped when met.
-import type { Redis } from 'ioredis';
+import { batch, type RedisClient } from '../../redis.js';
 import type { Keys } from '../../keys.js';
 import { comparableFrames, compareHashLists, parseVpdq, type VpdqThresholds } from './vpdq.js';
 
@@ -67,7 +67,7 @@ function spread<T>(list: readonly T[], count: number): T[] {
   return out;
 }
 
-export function createVideoIndex(redis: Redis, keys: Keys) {
+export function createVideoIndex(redis: RedisClient, keys: Keys) {
   const hashesOf = (v: Pick<IndexedVideo, 'vpdq' | 'contentVpdq'>, minQuality: number) => {
     const plain = comparableFrames(parseVpdq(v.vpdq.join('\n')).frames, minQuality);
     const content = v.contentVpdq.length
@@ -98,18 +98,19 @@ export function createVideoIndex(redis: Redis, keys: Keys) {
       });
       const { plain, content } = hashesOf(video, minQuality);
       const frames = spread([...new Set([...plain, ...content])], MAX_INDEXED_FRAMES);
-      const pipe = redis.pipeline();
-      for (const hex of frames) {
-        segments(hex).forEach((seg, i) => pipe.sadd(keys.videoBucket(i, seg), num));
-      }
-      await pipe.exec();
+      const buckets = [
+        ...new Set(frames.flatMap((hex) => segments(hex).map((seg, i) => keys.videoBucket(i, seg)))),
+      ];
+      await batch(redis, buckets, (pipe, bucket) => pipe.sadd(bucket, num));
     },
 
     /** Forgets a video: its number no longer resolves, so its bucket entries are skipped. */
     async remove(id: string): Promise<void> {
       const num = await redis.get(keys.videoNumber(id));
       if (num) await redis.del(keys.videoByNumber(num));
-      await redis.del(keys.videoNumber(id), keys.videoHashes(id));
+      // Two DELs, not one: the keys lie in different cluster slots.
+      await redis.del(keys.videoNumber(id));
+      await redis.del(keys.videoHashes(id));
     },
 
     async get(id: string): Promise<IndexedVideo | null> {
@@ -136,13 +137,10 @@ export function createVideoIndex(redis: Redis, keys: Keys) {
       const probes = [
         ...new Set([...spread(plain, needed(plain.length)), ...spread(content, needed(content.length))]),
       ];
-      const pipe = redis.pipeline();
-      for (const hex of probes) {
-        segments(hex).forEach((seg, i) => {
-          for (const v of neighbours(seg)) pipe.smembers(keys.videoBucket(i, v));
-        });
-      }
-      const replies = (await pipe.exec()) ?? [];
+      const buckets = probes.flatMap((hex) =>
+        segments(hex).flatMap((seg, i) => neighbours(seg).map((v) => keys.videoBucket(i, v))),
+      );
+      const replies = await batch(redis, buckets, (pipe, bucket) => pipe.smembers(bucket));
       const hits = new Map<string, number>();
       for (const [err, members] of replies) {
         if (err || !Array.isArray(members)) continue;
@@ -153,7 +151,10 @@ export function createVideoIndex(redis: Redis, keys: Keys) {
         .slice(0, MAX_CANDIDATES)
         .map(([n]) => n);
       if (!numbers.length) return [];
-      const ids = await redis.mget(numbers.map((n) => keys.videoByNumber(n)));
+      // One GET each (batched), not MGET: the keys lie in different cluster slots.
+      const ids = (await batch(redis, numbers, (pipe, n) => pipe.get(keys.videoByNumber(n)))).map(([, id]) =>
+        typeof id === 'string' ? id : null,
+      );
       const out: VideoHit[] = [];
       for (const id of ids) {
         if (!id || id === exclude) continue;
