@@ -493,13 +493,13 @@ function dihedralHexes(coeffs: Float32Array): string[] {
     (t.negateEvenRows && i % 2 === 0) !== (t.negateEvenCols && j % 2 === 0) ? -1 : 1;
   return DIHEDRAL.map((t) => {
     const pattern = (t.negateEvenRows ? 1 : 0) | (t.negateEvenCols ? 2 : 0);
-    let median = medians.get(pattern);
-    if (median === undefined) {
+    let median = medians.get(pattern) ?? NaN;
+    if (Number.isNaN(median)) {
       for (let i = 0; i < DCT_SIDE; i++) {
         for (let j = 0; j < DCT_SIDE; j++)
           signed[i * DCT_SIDE + j] = signOf(t, i, j) * (coeffs[i * DCT_SIDE + j] as number);
       }
-      median = signed.sort()[LOWER_MEDIAN];
+      median = signed.sort()[LOWER_MEDIAN] ?? 0;
       medians.set(pattern, median);
     }
     let hex = '';
