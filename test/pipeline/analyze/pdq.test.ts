@@ -111,8 +111,8 @@ t.test('agreement with the reference over every fixture of quality >= 80', async
 // The decode shrinks on load (decode.ts: 1024 px, large JPEGs read at libjpeg's 1/4 or 1/8 scale and
 // hashed at 800+ px). The bound chosen for that: every photo within 16 bits of the reference's hash of
 // the whole frame (about half its 31-bit match threshold), the large JPEGs 4 bits at the median.
-// Measured: 0-10 bits, median 4 over the >= 4000 px JPEGs (6 when they were decoded at 1/2 scale to 1024
-// px), and the one exception below.
+// Measured: 0-10 bits, median 3 over the 8 JPEGs of >= 4000 px (8 when they were decoded at 1/2 scale to
+// 1024 px; 9, max 34, at 1/8 scale), and the one exception below.
 const FULLRES_EXPLAINED: Record<string, string> = {
   // 24 bits at 1024 px from a 1/2-scale decode too; 14 at 1536 px, 0 on the whole frame.
   'exifr/issue-metadata-extractor-152.jpg':
