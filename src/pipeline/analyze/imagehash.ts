@@ -57,8 +57,23 @@ interface Taps {
 
 // Taps resampling the span [0, span) of a line of inSize pixels into outSize samples (span < inSize
 // when the line was reduced and its last pixel covers only part of a block). The filter is stretched
-// by the reduction factor so that downscaling averages every input pixel.
+// by the reduction factor so that downscaling averages every input pixel. Kept by size: images of one
+// size (a phone's photos, a platform's re-encodes) reuse them instead of evaluating thousands of sines.
+const tapsCache = new Map<string, Taps>();
+const TAPS_CACHE_SIZE = 64;
+
 function lanczosTaps(inSize: number, span: number, outSize: number): Taps {
+  const key = `${inSize} ${span} ${outSize}`;
+  let taps = tapsCache.get(key);
+  if (!taps) {
+    if (tapsCache.size >= TAPS_CACHE_SIZE) tapsCache.clear();
+    taps = computeTaps(inSize, span, outSize);
+    tapsCache.set(key, taps);
+  }
+  return taps;
+}
+
+function computeTaps(inSize: number, span: number, outSize: number): Taps {
   const scale = span / outSize;
   const filterScale = Math.max(scale, 1);
   const invScale = 1 / filterScale;
@@ -89,23 +104,19 @@ function lanczosTaps(inSize: number, span: number, outSize: number): Taps {
   return { size, bounds, weights };
 }
 
-// Sums stay within int32 (Pillow's own bound: weights sum to 1 in 22-bit fixed point, pixels < 256), so
-// `| 0` keeps V8 on integer arithmetic, and `>>` floors like C's shift of a negative int.
-function resampleRow(src: Uint8Array, start: number, stride: number, taps: Taps, o: number): number {
-  const { bounds, weights, size } = taps;
-  const first = start + (bounds[o * 2] as number) * stride;
-  const count = bounds[o * 2 + 1] as number;
-  const k = o * size;
-  let sum = HALF;
-  for (let x = 0; x < count; x++)
-    sum = (sum + (src[first + x * stride] as number) * (weights[k + x] as number)) | 0;
+// Sums stay within int32 (Pillow's own bound: weights sum to 1 in 22-bit fixed point, pixels < 256);
+// they are accumulated as JavaScript numbers, exact for integers, so the order of the additions does
+// not matter, and `>>` floors like C's shift of a negative int.
+const clamp8 = (sum: number) => {
   const v = sum >> PRECISION_BITS;
   return v < 0 ? 0 : v > 255 ? 255 : v;
-}
+};
 
 /**
  * Pillow's `Image.resize((outW, outH), LANCZOS, box=(0, 0, spanW, spanH))` of an 8-bit single-channel
- * image (the box defaults to the whole image).
+ * image (the box defaults to the whole image): the horizontal pass first, rounded to 8 bits, then the
+ * vertical one. The vertical pass runs along rows (each output row accumulates its input rows, weight by
+ * weight) so that memory is read in order.
  */
 export function resizeLanczosL(
   src: Uint8Array,
@@ -119,19 +130,44 @@ export function resizeLanczosL(
   let img = src;
   let w = width;
   if (outW !== width || spanW !== width) {
-    const taps = lanczosTaps(width, spanW, outW);
+    const { bounds, weights, size } = lanczosTaps(width, spanW, outW);
     const tmp = new Uint8Array(outW * height);
     for (let y = 0; y < height; y++) {
-      for (let o = 0; o < outW; o++) tmp[y * outW + o] = resampleRow(src, y * width, 1, taps, o);
+      const row = y * width;
+      for (let o = 0; o < outW; o++) {
+        const first = row + (bounds[o * 2] as number);
+        const count = bounds[o * 2 + 1] as number;
+        const k = o * size;
+        // Two int32 sums (no overflow, see above): integer adds do not wait on each other as float
+        // adds would, and two chains run side by side.
+        let even = HALF;
+        let odd = 0;
+        let x = 0;
+        for (; x + 1 < count; x += 2) {
+          even = (even + Math.imul(src[first + x] as number, weights[k + x] as number)) | 0;
+          odd = (odd + Math.imul(src[first + x + 1] as number, weights[k + x + 1] as number)) | 0;
+        }
+        if (x < count) even = (even + Math.imul(src[first + x] as number, weights[k + x] as number)) | 0;
+        tmp[y * outW + o] = clamp8((even + odd) | 0);
+      }
     }
     img = tmp;
     w = outW;
   }
   if (outH === height && spanH === height) return img === src ? Uint8Array.from(src) : img;
-  const taps = lanczosTaps(height, spanH, outH);
+  const { bounds, weights, size } = lanczosTaps(height, spanH, outH);
   const out = new Uint8Array(w * outH);
+  const acc = new Float64Array(w);
   for (let o = 0; o < outH; o++) {
-    for (let x = 0; x < w; x++) out[o * w + x] = resampleRow(img, x, w, taps, o);
+    const first = bounds[o * 2] as number;
+    const count = bounds[o * 2 + 1] as number;
+    acc.fill(HALF);
+    for (let t = 0; t < count; t++) {
+      const weight = weights[o * size + t] as number;
+      const row = (first + t) * w;
+      for (let x = 0; x < w; x++) acc[x] = (acc[x] as number) + (img[row + x] as number) * weight;
+    }
+    for (let x = 0; x < w; x++) out[o * w + x] = clamp8(acc[x] as number);
   }
   return out;
 }
@@ -141,25 +177,67 @@ export function resizeLanczosL(
  * blocks of the last column and row may be partial), in Pillow's fixed-point division.
  */
 export function reduceL(src: Uint8Array, width: number, height: number, fx: number, fy: number): Uint8Array {
+  return reduceBlocks(width, height, fx, fy, (y, sums) => {
+    for (let ox = 0, x = 0, i = y * width; x < width; ox++) {
+      let sum = 0;
+      for (const end = Math.min(width, x + fx); x < end; x++, i++) sum += src[i] as number;
+      sums[ox] = (sums[ox] as number) + sum;
+    }
+  });
+}
+
+/** greyscaleL then reduceL in one pass over packed RGB, without the full-size grey image. */
+function reduceRgbToL(rgb: Uint8Array, width: number, height: number, fx: number, fy: number): Uint8Array {
+  if (rgb.length < width * height * 3) throw new RangeError('RGB buffer is smaller than width x height x 3');
+  return reduceBlocks(width, height, fx, fy, (y, sums) => {
+    for (let ox = 0, x = 0, q = y * width * 3; x < width; ox++) {
+      let sum = 0;
+      for (const end = Math.min(width, x + fx); x < end; x++, q += 3) {
+        sum +=
+          ((rgb[q] as number) * 19595 +
+            (rgb[q + 1] as number) * 38470 +
+            (rgb[q + 2] as number) * 7471 +
+            0x8000) >>>
+          16;
+      }
+      sums[ox] = (sums[ox] as number) + sum;
+    }
+  });
+}
+
+function reduceBlocks(
+  width: number,
+  height: number,
+  fx: number,
+  fy: number,
+  addRow: (y: number, sums: Int32Array) => void,
+): Uint8Array {
   const w = Math.ceil(width / fx);
   const h = Math.ceil(height / fy);
   const out = new Uint8Array(w * h);
-  const sums = new Uint32Array(w);
+  const sums = new Int32Array(w);
+  // Per output column: Pillow's division_UINT32, 2^32 / (256 n) computed in float, then
+  // (sum + n/2) * that >> 24, with n the pixels of the block (fewer in the last row and column).
+  const multiplier = new Float64Array(w);
+  const halfCount = new Int32Array(w);
+  let rowsOfLast = -1;
   for (let oy = 0; oy < h; oy++) {
     sums.fill(0);
     const y0 = oy * fy;
     const y1 = Math.min(height, y0 + fy);
-    for (let y = y0; y < y1; y++) {
-      for (let x = 0, i = y * width; x < width; x++, i++) {
-        const ox = (x / fx) | 0;
-        sums[ox] = (sums[ox] as number) + (src[i] as number);
+    for (let y = y0; y < y1; y++) addRow(y, sums);
+    if (y1 - y0 !== rowsOfLast) {
+      rowsOfLast = y1 - y0;
+      for (let ox = 0; ox < w; ox++) {
+        const n = (Math.min(width, (ox + 1) * fx) - ox * fx) * rowsOfLast;
+        multiplier[ox] = Math.trunc(Math.fround(4294967296 / (256 * n)));
+        halfCount[ox] = n >> 1;
       }
     }
     for (let ox = 0; ox < w; ox++) {
-      const n = (Math.min(width, (ox + 1) * fx) - ox * fx) * (y1 - y0);
-      // division_UINT32: 2^32 / (256 n) computed in float, then (sum + n/2) * that >> 24.
-      const multiplier = Math.trunc(Math.fround(4294967296 / (256 * n)));
-      out[oy * w + ox] = Math.floor((((sums[ox] as number) + (n >> 1)) * multiplier) / 16777216);
+      out[oy * w + ox] = Math.floor(
+        (((sums[ox] as number) + (halfCount[ox] as number)) * (multiplier[ox] as number)) / 16777216,
+      );
     }
   }
   return out;
@@ -182,18 +260,28 @@ interface Prepared {
   spanH: number;
 }
 
-function prepare(grey: Uint8Array, width: number, height: number): Prepared {
+/** The block-reduction factors for an image of this size (1 on an axis that is not reduced). */
+function reduction(width: number, height: number): { fx: number; fy: number } {
   const fx = Math.max(1, Math.floor(width / PHASH_SIDE / REDUCING_GAP));
   const fy = Math.max(1, Math.floor(height / PHASH_SIDE / REDUCING_GAP));
   // Reducing one axis only saves little: keep Pillow's exact path then.
-  if (fx < 2 || fy < 2) return { grey, width, height, spanW: width, spanH: height };
+  return fx < 2 || fy < 2 ? { fx: 1, fy: 1 } : { fx, fy };
+}
+
+function reduced(grey: Uint8Array, width: number, height: number, fx: number, fy: number): Prepared {
   return {
-    grey: reduceL(grey, width, height, fx, fy),
+    grey,
     width: Math.ceil(width / fx),
     height: Math.ceil(height / fy),
     spanW: width / fx,
     spanH: height / fy,
   };
+}
+
+function prepare(grey: Uint8Array, width: number, height: number): Prepared {
+  const { fx, fy } = reduction(width, height);
+  if (fx === 1) return { grey, width, height, spanW: width, spanH: height };
+  return reduced(reduceL(grey, width, height, fx, fy), width, height, fx, fy);
 }
 
 /** imagehash.average_hash: 8x8 greyscale, bit = pixel > mean. */
@@ -286,6 +374,10 @@ export function perceptualHash(grey: Uint8Array, width: number, height: number):
 
 /** The three imagehash hashes of packed RGB pixels, sharing one greyscale conversion and reduction. */
 export function imageHashesFromRgb(rgb: Uint8Array, width: number, height: number): ImageHashes {
-  const p = prepare(greyscaleL(rgb, width, height), width, height);
+  const { fx, fy } = reduction(width, height);
+  const p =
+    fx === 1
+      ? prepare(greyscaleL(rgb, width, height), width, height)
+      : reduced(reduceRgbToL(rgb, width, height, fx, fy), width, height, fx, fy);
   return { ahash: averageHashOf(p), dhash: differenceHashOf(p), phash: perceptualHashOf(p) };
 }

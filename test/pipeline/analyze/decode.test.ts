@@ -10,6 +10,7 @@ import {
   decodeForHashing,
   decodeInfo,
   exifOrientation,
+  hashDecodeSide,
   heicDecodeStats,
   stopHeicThread,
   type DecodeOptions,
@@ -138,9 +139,21 @@ t.test('a 1x1 image decodes and hashes (degenerate)', async (t) => {
 });
 
 t.test('shrink on load: long side 1024, never enlarged, 3 channels', async (t) => {
+  const bridge = await decodeForHashing(fixture('pdq/dih/bridge-1-original.jpg'), OPTS);
+  t.match(bridge, { width: 1024, height: 643, sourceWidth: 1600, sourceHeight: 1004 });
+  t.equal(bridge.data.length, bridge.width * bridge.height * 3);
+  // A 12 MP JPEG is read at libjpeg's 1/4 scale (1008 px) and hashed at long side / 5.
   const big = await decodeForHashing(fixture('pdq/exif-rotn/exif-rotn-1.jpg'), OPTS);
-  t.match(big, { width: 1024, height: 768, sourceWidth: 4032, sourceHeight: 3024 });
+  t.match(big, { width: 806, height: 605, sourceWidth: 4032, sourceHeight: 3024 });
   t.equal(big.data.length, big.width * big.height * 3);
+  const png = await decodeForHashing(
+    await sharp(fixture('pdq/exif-rotn/exif-rotn-1.jpg'))
+      .resize(4032, 3024)
+      .png({ compressionLevel: 0 })
+      .toBuffer(),
+    OPTS,
+  );
+  t.match(png, { width: 1024, height: 768 }, 'other formats: 1024 px');
   const small = await decodeForHashing(fixture('pdq/misc/wee.jpg'), OPTS);
   t.match(small, { width: 34, height: 42 });
   const full = await decodeForHashing(fixture('pdq/dih/bridge-1-original.jpg'), {
@@ -148,6 +161,17 @@ t.test('shrink on load: long side 1024, never enlarged, 3 channels', async (t) =
     maxSide: Infinity,
   });
   t.match(full, { width: 1600, height: 1004 });
+});
+
+t.test('JPEG hash side: the coarsest libjpeg scale that keeps 800 px', async (t) => {
+  t.equal(hashDecodeSide('jpeg', 1600, 1004), 1024, 'small: as any format');
+  t.equal(hashDecodeSide('jpeg', 2272, 1704), 1024, '1/2 would leave 757 px: full decode, 1024 px');
+  t.equal(hashDecodeSide('jpeg', 2700, 1800), 900, '1/2 scale, long side / 3');
+  t.equal(hashDecodeSide('jpeg', 3264, 2448), 1024, '1/2 scale, at most 1024 px');
+  t.equal(hashDecodeSide('jpeg', 3024, 4032), 806, '1/4 scale, long side / 5');
+  t.equal(hashDecodeSide('jpeg', 6000, 4000), 1024, '1/4 scale, at most 1024 px');
+  t.equal(hashDecodeSide('jpeg', 8000, 6000), 888, '1/8 scale, long side / 9');
+  t.equal(hashDecodeSide('png', 8000, 6000), 1024, 'not JPEG: 1024 px');
 });
 
 t.test('EXIF orientation is applied, and can be left out', async (t) => {
