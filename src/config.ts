@@ -118,6 +118,23 @@ export const EnvSchema = Type.Object({
     true,
     'Look up the first Wayback Machine capture of every post and media URL (cached in Redis).',
   ),
+  ARCHIVE_ENABLED: Bool(
+    true,
+    'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
+  ),
+  ARCHIVE_DIR: Str(
+    'archives',
+    'Directory of the archive store (`<org>/<check id>.wacz`), shared by workers and API; unused when `ARCHIVE_S3_BUCKET` is set.',
+  ),
+  ARCHIVE_TTL_DAYS: Int(
+    365,
+    'Days an archive is kept; older ones are no longer served and are deleted. 0: forever.',
+  ),
+  ARCHIVE_MAX_BYTES: Int(
+    268435456,
+    'Bodies one check’s archive keeps at most, in bytes (each is already within `FETCH_MAX_BYTES`); past it, exchanges keep their headers only.',
+    0,
+  ),
   PDQ_MATCH_DISTANCE: Int(
     31,
     'Largest PDQ Hamming distance (of 256) that counts as the same picture; 31 is the reference threshold.',
@@ -264,6 +281,8 @@ export interface Config {
   /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
+  /** The evidence archive of each check (src/archive/). */
+  archive: { enabled: boolean; dir: string; ttlDays: number; maxBytes: number };
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
   /** Content regions and local features (crops, frames, screenshots, collages). */
   partial: {
@@ -375,6 +394,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    archive: {
+      enabled: env.ARCHIVE_ENABLED,
+      dir: env.ARCHIVE_DIR,
+      ttlDays: env.ARCHIVE_TTL_DAYS,
+      maxBytes: env.ARCHIVE_MAX_BYTES,
+    },
     matching: {
       pdqMaxDistance: env.PDQ_MATCH_DISTANCE,
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,

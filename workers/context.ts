@@ -2,6 +2,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
+import { createArchiveStore } from '../src/archive/index.js';
+import type { ArchiveStore } from '../src/archive/store.js';
 import type { Config } from '../src/config.js';
 import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
 import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
@@ -37,6 +39,8 @@ export interface WorkerContext {
   /** Videos seen and bank videos, matchable by vPDQ (lives in Redis only). */
   videoIndex: VideoIndex;
   cache: TtlCache;
+  /** Where checks' evidence archives go (null: ARCHIVE_ENABLED is false). */
+  archives: ArchiveStore | null;
   log: Logger;
   /** Closes what this context created (not a shared index). */
   close(): Promise<void>;
@@ -52,6 +56,16 @@ export async function createWorkerContext(
   const index = shared?.index ?? createIndex(config, connection, k, log);
   if (!shared) await index.start();
   const fetcher = createSafeFetcher(config.fetch);
+  const archives = createArchiveStore(config);
+  // Archives past ARCHIVE_TTL_DAYS are deleted at start-up and every hour after (each worker process
+  // sweeps; deleting twice is harmless).
+  const sweep = () =>
+    archives
+      ?.sweep()
+      .then((n) => n && log.info({ removed: n }, 'expired archives deleted'))
+      .catch((err: unknown) => log.warn({ err }, 'archive sweep failed'));
+  void sweep();
+  const sweeper = setInterval(() => void sweep(), 3_600_000).unref();
   const webhookQueue = createWebhookQueue(config, connection, log);
   // Said once at start-up: a worker without ffmpeg fails every video with `video_tools_missing`.
   const tools = await checkVideoTools(config.video);
@@ -71,8 +85,10 @@ export async function createWorkerContext(
     banks: createBankStore(connection, k, index),
     videoIndex: createVideoIndex(connection, k),
     cache: createRedisCache(connection, k),
+    archives,
     log,
     async close() {
+      clearInterval(sweeper);
       await webhookQueue.close();
       await fetcher.close();
       if (!shared) await index.close();
