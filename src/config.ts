@@ -135,6 +135,25 @@ export const EnvSchema = Type.Object({
     'Bodies one check’s archive keeps at most, in bytes (each is already within `FETCH_MAX_BYTES`); past it, exchanges keep their headers only.',
     0,
   ),
+  ARCHIVE_S3_BUCKET: Str(
+    '',
+    'Keep archives in this S3-compatible bucket instead of `ARCHIVE_DIR` (same names, same retention). Empty: the directory.',
+  ),
+  ARCHIVE_S3_PREFIX: Str('', 'Key prefix of the archives inside the bucket (e.g. `firstseen/`).'),
+  ARCHIVE_S3_ENDPOINT: Str(
+    '',
+    'Endpoint of an S3-compatible service (MinIO, Ceph, Garage, ...); empty: AWS S3 of `ARCHIVE_S3_REGION`.',
+  ),
+  ARCHIVE_S3_REGION: Str('us-east-1', 'Region of the bucket.'),
+  ARCHIVE_S3_FORCE_PATH_STYLE: Bool(
+    false,
+    'Address the bucket as `<endpoint>/<bucket>` rather than `<bucket>.<endpoint>` (most S3-compatible services want `true`).',
+  ),
+  ARCHIVE_S3_ACCESS_KEY_ID: Str(
+    '',
+    'Access key of the bucket; empty: the AWS SDK’s default credentials (instance role, web identity).',
+  ),
+  ARCHIVE_S3_SECRET_ACCESS_KEY: Str('', 'Secret of `ARCHIVE_S3_ACCESS_KEY_ID`.'),
   PDQ_MATCH_DISTANCE: Int(
     31,
     'Largest PDQ Hamming distance (of 256) that counts as the same picture; 31 is the reference threshold.',
@@ -282,7 +301,21 @@ export interface Config {
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
   /** The evidence archive of each check (src/archive/). */
-  archive: { enabled: boolean; dir: string; ttlDays: number; maxBytes: number };
+  archive: {
+    enabled: boolean;
+    dir: string;
+    ttlDays: number;
+    maxBytes: number;
+    s3: {
+      bucket: string;
+      prefix: string;
+      endpoint: string;
+      region: string;
+      forcePathStyle: boolean;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+  };
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
   /** Content regions and local features (crops, frames, screenshots, collages). */
   partial: {
@@ -399,6 +432,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       dir: env.ARCHIVE_DIR,
       ttlDays: env.ARCHIVE_TTL_DAYS,
       maxBytes: env.ARCHIVE_MAX_BYTES,
+      s3: {
+        bucket: env.ARCHIVE_S3_BUCKET,
+        prefix: env.ARCHIVE_S3_PREFIX,
+        endpoint: env.ARCHIVE_S3_ENDPOINT,
+        region: env.ARCHIVE_S3_REGION,
+        forcePathStyle: env.ARCHIVE_S3_FORCE_PATH_STYLE,
+        accessKeyId: env.ARCHIVE_S3_ACCESS_KEY_ID,
+        secretAccessKey: env.ARCHIVE_S3_SECRET_ACCESS_KEY,
+      },
     },
     matching: {
       pdqMaxDistance: env.PDQ_MATCH_DISTANCE,

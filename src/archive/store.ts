@@ -39,7 +39,11 @@ export function expired(created: Date, ttlDays: number, now = new Date()): boole
   return ttlDays > 0 && now.getTime() - created.getTime() > ttlDays * DAY_MS;
 }
 
-export function createDirectoryStore(dir: string, ttlDays: number): ArchiveStore {
+export function createDirectoryStore(
+  dir: string,
+  ttlDays: number,
+  now: () => Date = () => new Date(),
+): ArchiveStore {
   const pathOf = (org: string, checkId: string) => join(dir, archiveName(org, checkId));
   return {
     async put(org, checkId, path) {
@@ -53,13 +57,13 @@ export function createDirectoryStore(dir: string, ttlDays: number): ArchiveStore
     async get(org, checkId) {
       const path = pathOf(org, checkId);
       const info = await stat(path).catch(() => null);
-      if (!info || expired(info.mtime, ttlDays)) return null;
+      if (!info || expired(info.mtime, ttlDays, now())) return null;
       return { stream: createReadStream(path), bytes: info.size, created: info.mtime };
     },
     async delete(org, checkId) {
       await rm(pathOf(org, checkId), { force: true });
     },
-    async sweep(now = new Date()) {
+    async sweep(at = now()) {
       if (ttlDays <= 0) return 0;
       let removed = 0;
       const orgs = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -67,7 +71,7 @@ export function createDirectoryStore(dir: string, ttlDays: number): ArchiveStore
         for (const name of await readdir(join(dir, org.name))) {
           const path = join(dir, org.name, name);
           const info = await stat(path).catch(() => null);
-          if (info && expired(info.mtime, ttlDays, now)) {
+          if (info && expired(info.mtime, ttlDays, at)) {
             await rm(path, { force: true });
             removed++;
           }
