@@ -154,6 +154,14 @@ export const EnvSchema = Type.Object({
     'Access key of the bucket; empty: the AWS SDK’s default credentials (instance role, web identity).',
   ),
   ARCHIVE_S3_SECRET_ACCESS_KEY: Str('', 'Secret of `ARCHIVE_S3_ACCESS_KEY_ID`.'),
+  TSA_URL: Str(
+    '',
+    'RFC 3161 time-stamping authority that signs the digest of every archive (its token goes into the WACZ, its time into the report). Empty: no timestamps.',
+  ),
+  TSA_CERT_FILE: Str(
+    '',
+    'PEM file with the authority’s certificate or its CA: tokens must chain to it. Empty: a token is checked against the certificate it carries.',
+  ),
   PDQ_MATCH_DISTANCE: Int(
     31,
     'Largest PDQ Hamming distance (of 256) that counts as the same picture; 31 is the reference threshold.',
@@ -315,6 +323,7 @@ export interface Config {
       accessKeyId: string;
       secretAccessKey: string;
     };
+    tsa: { url: string; certFile: string };
   };
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
   /** Content regions and local features (crops, frames, screenshots, collages). */
@@ -441,6 +450,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         accessKeyId: env.ARCHIVE_S3_ACCESS_KEY_ID,
         secretAccessKey: env.ARCHIVE_S3_SECRET_ACCESS_KEY,
       },
+      tsa: { url: env.TSA_URL, certFile: env.TSA_CERT_FILE },
     },
     matching: {
       pdqMaxDistance: env.PDQ_MATCH_DISTANCE,

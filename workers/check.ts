@@ -107,7 +107,13 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     if (recorder && archives) {
       // The archive is evidence beside the report: a check whose archive could not be kept still
       // completes, and says so by having none.
-      report.archive = await archiveCheck({ recorder, store: archives, org, report }).catch(
+      report.archive = await archiveCheck({
+        recorder,
+        store: archives,
+        org,
+        report,
+        timestamper: ctx.timestamper,
+      }).catch(
         (err: unknown) => {
           jobLog.error({ err }, 'archive not kept');
           return undefined;

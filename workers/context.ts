@@ -3,7 +3,9 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
 import { createArchiveStore } from '../src/archive/index.js';
+import type { Timestamper } from '../src/archive/archive-check.js';
 import type { ArchiveStore } from '../src/archive/store.js';
+import { createTimestamper } from '../src/archive/timestamp.js';
 import type { Config } from '../src/config.js';
 import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
 import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
@@ -41,6 +43,8 @@ export interface WorkerContext {
   cache: TtlCache;
   /** Where checks' evidence archives go (null: ARCHIVE_ENABLED is false). */
   archives: ArchiveStore | null;
+  /** Signs archives' digests (RFC 3161); null without TSA_URL. */
+  timestamper: Timestamper | null;
   log: Logger;
   /** Closes what this context created (not a shared index). */
   close(): Promise<void>;
@@ -86,6 +90,10 @@ export async function createWorkerContext(
     videoIndex: createVideoIndex(connection, k),
     cache: createRedisCache(connection, k),
     archives,
+    timestamper:
+      archives && config.archive.tsa.url
+        ? createTimestamper({ ...config.archive.tsa, fetcher, log })
+        : null,
     log,
     async close() {
       clearInterval(sweeper);

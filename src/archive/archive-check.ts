@@ -9,7 +9,8 @@ export const SOFTWARE = 'firstseen 0.1.0 (warcio.js)';
 
 /** A time-stamping authority's answer for a digest (src/archive/timestamp.ts). */
 export interface Timestamper {
-  stamp(datapackageHash: string): Promise<{ extras: DigestExtras; summary: ArchiveTimestamp } | null>;
+  /** Stamps these bytes (a WACZ's datapackage.json); null when no token could be had. */
+  stamp(datapackage: Buffer): Promise<{ extras: DigestExtras; summary: ArchiveTimestamp } | null>;
 }
 
 /** The pages of the archive: what the check was asked about, its posts and its media. */
@@ -45,8 +46,8 @@ export async function archiveCheck(input: {
       checkId: report.check_id,
       software: SOFTWARE,
       pages: archivePages(report),
-      sign: async (hash) => {
-        const stamped = input.timestamper ? await input.timestamper.stamp(hash) : null;
+      sign: async (datapackage) => {
+        const stamped = input.timestamper ? await input.timestamper.stamp(datapackage) : null;
         timestamp = stamped?.summary ?? null;
         return stamped?.extras ?? null;
       },

@@ -16,7 +16,7 @@ export function recordingFetcher(fetcher: SafeFetcher, recorder: ArchiveRecorder
   const listen = (exchange: Exchange) => recorder.exchange(exchange);
   return {
     get: (url: string, options: FetchOptions = {}) => fetcher.get(url, { ...options, onExchange: listen }),
-    post: (url: string, body: string, options: PostOptions = {}) =>
+    post: (url: string, body: string | Buffer, options: PostOptions = {}) =>
       fetcher.post(url, body, { ...options, onExchange: listen }),
     close: () => Promise.resolve(),
   };

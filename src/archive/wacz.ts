@@ -48,8 +48,8 @@ export async function buildWacz(
     checkId: string;
     software: string;
     pages: WaczPage[];
-    /** Adds fields to datapackage-digest.json from the datapackage digest (e.g. a timestamp). */
-    sign?: (datapackageHash: string) => Promise<DigestExtras | null>;
+    /** Adds fields to datapackage-digest.json for datapackage.json's bytes (e.g. a timestamp). */
+    sign?: (datapackage: Buffer) => Promise<DigestExtras | null>;
   },
 ): Promise<WaczFile> {
   const created = new Date().toISOString();
@@ -102,7 +102,7 @@ export async function buildWacz(
     ),
   );
   const datapackageHash = `sha256:${sha256(datapackage)}`;
-  const extras = input.sign ? await input.sign(datapackageHash) : null;
+  const extras = input.sign ? await input.sign(datapackage) : null;
   const digest = Buffer.from(
     JSON.stringify({ path: 'datapackage.json', hash: datapackageHash, ...extras }, null, 2),
   );

@@ -39,7 +39,7 @@ export interface Exchange {
   method: 'GET' | 'POST';
   url: string;
   requestHeaders: Record<string, string>;
-  requestBody: string | null;
+  requestBody: string | Buffer | null;
   /** When the request was sent. */
   date: Date;
   status: number;
@@ -65,6 +65,9 @@ export interface FetchOptions {
 export interface PostOptions {
   onExchange?: ExchangeListener;
   headers?: Record<string, string>;
+  /** Read the answer's body, up to this many bytes (at most the fetcher's cap): for APIs whose answer
+   *  is the point (a time-stamping authority). Absent or 0: the body is not read. */
+  maxBytes?: number;
 }
 
 export interface SafeFetcher {
@@ -73,7 +76,7 @@ export interface SafeFetcher {
    *  answer like any other (webhook receivers must answer at the URL they registered). The answer's
    *  body is not read (`body` is empty): the status is the answer, and a receiver that sends an
    *  endless or dripping body after its 2xx has still accepted the delivery. */
-  post(url: string, body: string, options?: PostOptions): Promise<FetchResult>;
+  post(url: string, body: string | Buffer, options?: PostOptions): Promise<FetchResult>;
   close(): Promise<void>;
 }
 
@@ -217,7 +220,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
   interface ExchangeSpec {
     onExchange: ExchangeListener | undefined;
     method: 'GET' | 'POST';
-    body?: string;
+    body?: string | Buffer;
     headers: Record<string, string>;
     cap: number;
     followRedirects: boolean;
@@ -327,10 +330,10 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', ...options.headers },
-        cap: 0,
+        cap: options.maxBytes ?? 0,
         followRedirects: false,
         allowHttpErrors: true,
-        readBody: false,
+        readBody: (options.maxBytes ?? 0) > 0,
       }),
     close: () => agent.close(),
   };
