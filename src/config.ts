@@ -110,6 +110,10 @@ export const EnvSchema = Type.Object({
     'FxTwitter-style fallback API for X posts; empty disables it.',
   ),
   BLUESKY_APPVIEW_URL: Str('https://public.api.bsky.app', 'Bluesky public AppView.'),
+  BLUESKY_PLC_DIRECTORY_URL: Str(
+    'https://plc.directory',
+    'PLC directory that resolves a `did:plc` Bluesky account to its PDS, whose original video blob is fetched.',
+  ),
   TELEGRAM_BASE_URL: Str('https://t.me', 'Telegram web preview (public channel posts).'),
   REDDIT_BASE_URL: Str('https://www.reddit.com', 'Reddit, for a post’s JSON.'),
   WAYBACK_AVAILABILITY_URL: Str('https://archive.org', 'Wayback Machine availability API.'),
@@ -430,6 +434,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       xSyndication: env.X_SYNDICATION_BASE_URL,
       fxTwitter: env.FXTWITTER_BASE_URL,
       blueskyAppView: env.BLUESKY_APPVIEW_URL,
+      blueskyPlcDirectory: env.BLUESKY_PLC_DIRECTORY_URL,
       telegram: env.TELEGRAM_BASE_URL,
       reddit: env.REDDIT_BASE_URL,
       waybackAvailability: env.WAYBACK_AVAILABILITY_URL,

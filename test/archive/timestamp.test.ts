@@ -59,6 +59,7 @@ t.test('an archive timestamped by the stand-in authority, verified against its c
         xSyndication: '',
         fxTwitter: '',
         blueskyAppView: '',
+        blueskyPlcDirectory: '',
         telegram: '',
         reddit: '',
         waybackAvailability: '',
