@@ -8,11 +8,12 @@
 // its request (FETCH_MAX_BYTES or lower); bodies that were not read (redirects, error statuses, bodies
 // over the cap) are kept as headers with `WARC-Truncated: length`. And the bodies of one check add up to
 // at most `maxBytes` (ARCHIVE_MAX_BYTES): past it, records keep their headers only, marked the same way.
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CDXIndexer, WARCParser, WARCRecord, WARCSerializer } from 'warcio';
+import { promisify } from 'node:util';
+import { constants, gzip as gzipCb } from 'node:zlib';
+import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveRecorder } from './recorder.js';
@@ -66,6 +67,8 @@ function requestLine(method: string, url: URL): string {
   return `${method} ${url.pathname}${url.search} HTTP/1.1`;
 }
 
+const gzip = promisify(gzipCb);
+
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
   const dir = await mkdtemp(join(tmpdir(), 'firstseen-warc-'));
   const path = join(dir, WARC_NAME);
@@ -74,14 +77,35 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   let failure: unknown = null;
   let records = 0;
   let payloadBytes = 0;
+  let position = 0;
   const urls = new Map<string, Date>();
+  // Indexed as written (warcio's indexer, fed each record with its offset), not by reading the file
+  // again; one gzip member per record, by node's zlib (in the thread pool; media bytes barely compress,
+  // so the fastest level).
+  const indexer = new CDXIndexer({ format: 'cdxj' });
+  const cdxj: string[] = [];
 
   const write = (build: () => WARCRecord[]) => {
     chain = chain.then(async () => {
       if (failure) return;
       try {
         for (const record of build()) {
-          await file.write(await WARCSerializer.serialize(record, { gzip: true }));
+          const raw = await WARCSerializer.serialize(record, { gzip: false });
+          const member = await gzip(raw, { level: constants.Z_BEST_SPEED });
+          await file.write(member);
+          if (indexer.filterRecord(record)) {
+            // The indexer takes a record's place in the file from these when they are set (warcio's
+            // own reader sets them); a created record may carry stale ones.
+            Object.assign(record, { _offset: position, _length: member.length });
+            const entry = indexer.indexRecordPair(
+              record,
+              null,
+              { offset: position, recordLength: member.length },
+              WARC_NAME,
+            );
+            if (entry) cdxj.push(indexer.serializeCDXJ(entry));
+          }
+          position += member.length;
           records++;
         }
       } catch (err) {
@@ -173,10 +197,6 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
           ? failure
           : new Error('archive record not written', { cause: failure });
       }
-      const indexer = new CDXIndexer({ format: 'cdxj' });
-      const cdxj: string[] = [];
-      for await (const entry of indexer.iterRecords(new WARCParser(createReadStream(path)), WARC_NAME))
-        cdxj.push(indexer.serializeCDXJ(entry));
       cdxj.sort();
       return {
         dir,
