@@ -27,6 +27,10 @@ COPY stubs ./stubs
 COPY scripts/setup-video.sh ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The evidence archives' directory (ARCHIVE_DIR), owned by the user that writes them; a volume mounted
+# here takes this ownership.
+RUN mkdir -p /archives && chown node:node /archives
+ENV ARCHIVE_DIR=/archives
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/server.js"]

@@ -4,9 +4,14 @@
 // goes: waiting in the queue, then each stage of the reports' timings_ms.
 // BENCH_WORKERS="1,2,4" chooses the runs; BENCH_FEATURES="on,off" runs each with and without feature
 // matching (FEATURE_MATCHING) and prints what partial matching costs in checks per second;
+// BENCH_ARCHIVE="off,on" runs each without and with evidence archives (ARCHIVE_ENABLED, a WACZ per
+// check in a temporary ARCHIVE_DIR) and prints what archiving costs; the default is "on", as deployed.
 // BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos. The API is built with buildServer (ROLE=api) in this process;
 // submissions go through HTTP inject.
 import { execSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
@@ -31,6 +36,15 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 /** BENCH_CORPUS=distinct: N different pictures (generated scenes) instead of copies of 10 photos. */
 const DISTINCT = process.env.BENCH_CORPUS === 'distinct';
 const FEATURES = (process.env.BENCH_FEATURES ?? 'on').split(',').map((v) => v.trim() !== 'off');
+const ARCHIVE = (process.env.BENCH_ARCHIVE ?? 'on').split(',').map((v) => v.trim() !== 'off');
+
+/** Sizes of the archives written in a run's ARCHIVE_DIR (`<org>/<check>.wacz`). */
+function archiveSizes(dir: string): number[] {
+  const sizes: number[] = [];
+  for (const org of readdirSync(dir))
+    for (const f of readdirSync(join(dir, org))) sizes.push(statSync(join(dir, org, f)).size);
+  return sizes;
+}
 const BASES = [
   'exif-samples/jpg/gps/DSCN0010.jpg',
   'exif-samples/jpg/Canon_40D.jpg',
@@ -142,9 +156,20 @@ async function corpus(): Promise<Map<string, Buffer>> {
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-async function run(workers: number, files: Map<string, Buffer>, base: string, features: boolean) {
-  const prefix = `bench_${process.pid}_${workers}_${features ? 'f' : 'nf'}`;
-  const env = benchEnv(prefix, { FEATURE_MATCHING: String(features) });
+async function run(
+  workers: number,
+  files: Map<string, Buffer>,
+  base: string,
+  features: boolean,
+  archive: boolean,
+) {
+  const prefix = `bench_${process.pid}_${workers}_${features ? 'f' : 'nf'}_${archive ? 'a' : 'na'}`;
+  const archiveDir = mkdtempSync(join(tmpdir(), 'firstseen-bench-archives-'));
+  const env = benchEnv(prefix, {
+    FEATURE_MATCHING: String(features),
+    ARCHIVE_ENABLED: String(archive),
+    ARCHIVE_DIR: archiveDir,
+  });
   const config = loadConfig({ ...env, ROLE: 'api', LOG_LEVEL: 'silent' });
   const api = await buildServer(config);
   await api.ready();
@@ -208,6 +233,8 @@ async function run(workers: number, files: Map<string, Buffer>, base: string, fe
   }
   await removePrefix(redis, prefix);
   redis.disconnect();
+  const archives = archive ? archiveSizes(archiveDir) : [];
+  rmSync(archiveDir, { recursive: true, force: true });
 
   const total = [...stages.values()].reduce((s, v) => s + v.reduce((a, b) => a + b, 0), 0);
   const perStage = Object.fromEntries(
@@ -241,6 +268,7 @@ async function run(workers: number, files: Map<string, Buffer>, base: string, fe
     queue_wait_ms: summarize(queued),
     processing_ms: summarize(running),
     stages_ms: perStage,
+    archives: archive ? { count: archives.length, bytes: summarize(archives) } : null,
   };
 }
 
@@ -249,29 +277,54 @@ async function main() {
   const files = DISTINCT ? await distinctCorpus() : await corpus();
   const sizes = [...files.values()].map((b) => b.length);
   const { server, base } = await serveBuffers(files);
-  const results = [];
+  const results: (Awaited<ReturnType<typeof run>> & { feature_matching: boolean; archive: boolean })[] = [];
   for (const workers of WORKERS)
-    for (const features of FEATURES) {
-      const r = { ...(await run(workers, files, base, features)), feature_matching: features };
-      const stages = Object.entries(r.stages_ms)
-        .sort((a, b) => b[1].share - a[1].share)
-        .map(([s, v]) => `${s} ${v.share}%`)
-        .join(', ');
-      console.log(
-        `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
-          `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
-          `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
-          `(${r.failed} failed, ${r.item_errors} item errors)`,
-      );
-      results.push(r);
-    }
+    for (const features of FEATURES)
+      for (const archive of ARCHIVE) {
+        const r = {
+          ...(await run(workers, files, base, features, archive)),
+          feature_matching: features,
+          archive,
+        };
+        const stages = Object.entries(r.stages_ms)
+          .sort((a, b) => b[1].share - a[1].share)
+          .map(([s, v]) => `${s} ${v.share}%`)
+          .join(', ');
+        console.log(
+          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}, archives ${archive ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
+            `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
+            `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
+            `(${r.failed} failed, ${r.item_errors} item errors)` +
+            (r.archives ? `; archives: ${r.archives.count}, p50 ${r.archives.bytes.p50} bytes` : ''),
+        );
+        results.push(r);
+      }
   for (const workers of WORKERS) {
-    const on = results.find((r) => r.workers === workers && r.feature_matching);
-    const off = results.find((r) => r.workers === workers && !r.feature_matching);
-    if (on && off)
-      console.log(
-        `${workers} worker process(es): without feature matching ${off.sustained_checks_per_second} checks/s, with ${on.sustained_checks_per_second}: ${(off.sustained_checks_per_second / on.sustained_checks_per_second).toFixed(2)}x the time per check`,
-      );
+    for (const archive of ARCHIVE) {
+      const on = results.find((r) => r.workers === workers && r.feature_matching && r.archive === archive);
+      const off = results.find((r) => r.workers === workers && !r.feature_matching && r.archive === archive);
+      if (on && off)
+        console.log(
+          `${workers} worker process(es): without feature matching ${off.sustained_checks_per_second} checks/s, with ${on.sustained_checks_per_second}: ${(off.sustained_checks_per_second / on.sustained_checks_per_second).toFixed(2)}x the time per check`,
+        );
+    }
+    for (const features of [...new Set(FEATURES)]) {
+      // BENCH_ARCHIVE=off,on,off,on interleaves runs, so a machine whose load drifts weighs on both.
+      const mean = (archive: boolean) => {
+        const runs = results.filter(
+          (r) => r.workers === workers && r.feature_matching === features && r.archive === archive,
+        );
+        return runs.length
+          ? r1(runs.reduce((sum, r) => sum + r.sustained_checks_per_second, 0) / runs.length)
+          : null;
+      };
+      const on = mean(true);
+      const off = mean(false);
+      if (on && off)
+        console.log(
+          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}: without archives ${off} checks/s, with ${on}: ${(off / on).toFixed(2)}x the time per check (target: within 1.15x)`,
+        );
+    }
   }
   server.close();
   const file = writeResult(DISTINCT ? 'pipeline-distinct' : 'pipeline', {

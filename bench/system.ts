@@ -30,6 +30,8 @@ export function benchEnv(prefix: string, extra: Record<string, string> = {}): Re
     FETCH_ALLOW_LOOPBACK: 'true',
     DEDUP_WINDOW_SECONDS: '0',
     WAYBACK_ENABLED: 'false',
+    // Evidence archives only where a benchmark measures them (bench/pipeline.ts, BENCH_ARCHIVE).
+    ARCHIVE_ENABLED: 'false',
     ...extra,
   };
 }

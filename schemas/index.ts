@@ -2,6 +2,7 @@
 // all come from these. Every schema with an $id is registered once with Fastify (see src/app.ts),
 // so it appears as a named component in the OpenAPI document.
 import { ErrorResponse } from './errors.js';
+import { ArchiveSummary, ArchiveTimestamp } from './archive.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
 import { MediaItem, MediaItemError, Report, TargetResult, ThumbnailComparison } from './report.js';
 import { Post } from './post.js';
@@ -30,6 +31,7 @@ import {
 } from './webhooks.js';
 
 export * from './errors.js';
+export * from './archive.js';
 export * from './check.js';
 export * from './report.js';
 export * from './hashes.js';
@@ -49,6 +51,8 @@ export const namedSchemas = [
   CheckAccepted,
   Check,
   MediaItemError,
+  ArchiveTimestamp,
+  ArchiveSummary,
   Hashes,
   DecodeInfo,
   Metadata,

@@ -98,6 +98,7 @@ export const TrailEndpoint = Type.Union(
     Type.Literal('fxtwitter'),
     Type.Literal('bluesky_appview'),
     Type.Literal('bluesky_resolve_handle'),
+    Type.Literal('bluesky_did_document'),
     Type.Literal('mastodon_api'),
     Type.Literal('telegram_web'),
     Type.Literal('reddit_json'),

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ArchiveSummary } from './archive.js';
 import { ContentCredentials } from './c2pa.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
@@ -109,6 +110,7 @@ export const Report = Type.Object(
     targets: Type.Array(ref(TargetResult)),
     posts: Type.Array(ref(Post)),
     media: Type.Array(ref(MediaItem)),
+    archive: Type.Optional(ref(ArchiveSummary)),
   },
   { $id: 'Report', additionalProperties: false },
 );

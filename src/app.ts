@@ -2,6 +2,7 @@
 // function (buildServer), with the same options.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import archivesPlugin from './plugins/archives.js';
 import authPlugin from './plugins/auth.js';
 import checksPlugin from './plugins/checks.js';
 import dashboardPlugin from './plugins/dashboard.js';
@@ -17,6 +18,7 @@ import swaggerPlugin from './plugins/swagger.js';
 import webhooksPlugin from './plugins/webhooks.js';
 import workersPlugin from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
+import archiveRoutes from './routes/archive.js';
 import bankRoutes from './routes/banks/index.js';
 import lookupRoutes from './routes/lookup.js';
 import pagesRoutes from './routes/pages/index.js';
@@ -41,12 +43,14 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(hashIndexPlugin);
   await fastify.register(provenancePlugin);
   await fastify.register(checksPlugin);
+  await fastify.register(archivesPlugin);
   await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(dashboardPlugin);
   await fastify.register(workersPlugin);
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
+  await fastify.register(archiveRoutes);
   await fastify.register(adminKeyRoutes);
   await fastify.register(webhookRoutes);
   await fastify.register(bankRoutes);

@@ -154,6 +154,10 @@ export const EnvSchema = Type.Object({
     'FxTwitter-style fallback API for X posts; empty disables it.',
   ),
   BLUESKY_APPVIEW_URL: Str('https://public.api.bsky.app', 'Bluesky public AppView.'),
+  BLUESKY_PLC_DIRECTORY_URL: Str(
+    'https://plc.directory',
+    'PLC directory that resolves a `did:plc` Bluesky account to its PDS, whose original video blob is fetched.',
+  ),
   TELEGRAM_BASE_URL: Str('https://t.me', 'Telegram web preview (public channel posts).'),
   REDDIT_BASE_URL: Str('https://www.reddit.com', 'Reddit, for a post’s JSON.'),
   WAYBACK_AVAILABILITY_URL: Str('https://archive.org', 'Wayback Machine availability API.'),
@@ -161,6 +165,50 @@ export const EnvSchema = Type.Object({
   WAYBACK_ENABLED: Bool(
     true,
     'Look up the first Wayback Machine capture of every post and media URL (cached in Redis).',
+  ),
+  ARCHIVE_ENABLED: Bool(
+    true,
+    'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
+  ),
+  ARCHIVE_DIR: Str(
+    'archives',
+    'Directory of the archive store (`<org>/<check id>.wacz`), shared by workers and API; unused when `ARCHIVE_S3_BUCKET` is set.',
+  ),
+  ARCHIVE_TTL_DAYS: Int(
+    365,
+    'Days an archive is kept; older ones are no longer served and are deleted. 0: forever.',
+  ),
+  ARCHIVE_MAX_BYTES: Int(
+    268435456,
+    'Bodies one check’s archive keeps at most, in bytes (each is already within `FETCH_MAX_BYTES`); past it, exchanges keep their headers only.',
+    0,
+  ),
+  ARCHIVE_S3_BUCKET: Str(
+    '',
+    'Keep archives in this S3-compatible bucket instead of `ARCHIVE_DIR` (same names, same retention). Empty: the directory.',
+  ),
+  ARCHIVE_S3_PREFIX: Str('', 'Key prefix of the archives inside the bucket (e.g. `firstseen/`).'),
+  ARCHIVE_S3_ENDPOINT: Str(
+    '',
+    'Endpoint of an S3-compatible service (MinIO, Ceph, Garage, ...); empty: AWS S3 of `ARCHIVE_S3_REGION`.',
+  ),
+  ARCHIVE_S3_REGION: Str('us-east-1', 'Region of the bucket.'),
+  ARCHIVE_S3_FORCE_PATH_STYLE: Bool(
+    false,
+    'Address the bucket as `<endpoint>/<bucket>` rather than `<bucket>.<endpoint>` (most S3-compatible services want `true`).',
+  ),
+  ARCHIVE_S3_ACCESS_KEY_ID: Str(
+    '',
+    'Access key of the bucket; empty: the AWS SDK’s default credentials (instance role, web identity).',
+  ),
+  ARCHIVE_S3_SECRET_ACCESS_KEY: Str('', 'Secret of `ARCHIVE_S3_ACCESS_KEY_ID`.'),
+  TSA_URL: Str(
+    '',
+    'RFC 3161 time-stamping authority that signs the digest of every archive (its token goes into the WACZ, its time into the report). Empty: no timestamps.',
+  ),
+  TSA_CERT_FILE: Str(
+    '',
+    'PEM file with the authority’s certificate or its CA: tokens must chain to it. Empty: a token is checked against the certificate it carries.',
   ),
   PDQ_MATCH_DISTANCE: Int(
     31,
@@ -339,6 +387,23 @@ export interface Config {
   /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
+  /** The evidence archive of each check (src/archive/). */
+  archive: {
+    enabled: boolean;
+    dir: string;
+    ttlDays: number;
+    maxBytes: number;
+    s3: {
+      bucket: string;
+      prefix: string;
+      endpoint: string;
+      region: string;
+      forcePathStyle: boolean;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+    tsa: { url: string; certFile: string };
+  };
   matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
   /** Content regions and local features (crops, frames, screenshots, collages). */
   partial: {
@@ -457,12 +522,29 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       xSyndication: env.X_SYNDICATION_BASE_URL,
       fxTwitter: env.FXTWITTER_BASE_URL,
       blueskyAppView: env.BLUESKY_APPVIEW_URL,
+      blueskyPlcDirectory: env.BLUESKY_PLC_DIRECTORY_URL,
       telegram: env.TELEGRAM_BASE_URL,
       reddit: env.REDDIT_BASE_URL,
       waybackAvailability: env.WAYBACK_AVAILABILITY_URL,
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    archive: {
+      enabled: env.ARCHIVE_ENABLED,
+      dir: env.ARCHIVE_DIR,
+      ttlDays: env.ARCHIVE_TTL_DAYS,
+      maxBytes: env.ARCHIVE_MAX_BYTES,
+      s3: {
+        bucket: env.ARCHIVE_S3_BUCKET,
+        prefix: env.ARCHIVE_S3_PREFIX,
+        endpoint: env.ARCHIVE_S3_ENDPOINT,
+        region: env.ARCHIVE_S3_REGION,
+        forcePathStyle: env.ARCHIVE_S3_FORCE_PATH_STYLE,
+        accessKeyId: env.ARCHIVE_S3_ACCESS_KEY_ID,
+        secretAccessKey: env.ARCHIVE_S3_SECRET_ACCESS_KEY,
+      },
+      tsa: { url: env.TSA_URL, certFile: env.TSA_CERT_FILE },
+    },
     matching: {
       pdqMaxDistance: env.PDQ_MATCH_DISTANCE,
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,

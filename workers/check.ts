@@ -16,6 +16,8 @@ import { createMatcher } from '../src/pipeline/match.js';
 import { storeThumbnail, THUMBNAIL_TTL_SECONDS, thumbnailKey } from '../src/services/thumbnails.js';
 import { createVideoStage } from '../src/pipeline/video/stage.js';
 import type { Report } from '../schemas/report.js';
+import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
+import { createWarcRecorder } from '../src/archive/warc-recorder.js';
 import type { WorkerContext } from './context.js';
 
 export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
@@ -81,9 +83,19 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
         featureOptions: { side: config.partial.side, maxKeypoints: config.partial.maxKeypoints },
       },
     });
+    const archives = ctx.archives;
+    const recorder = archives
+      ? await createWarcRecorder({
+          checkId,
+          maxBytes: config.archive.maxBytes,
+          software: SOFTWARE,
+          log: jobLog,
+        })
+      : null;
     const report = await processCheck(
       { checkId, targets },
       {
+        recorder,
         fetcher: ctx.fetcher,
         uploads: (sha256) => uploads.read(checkId, sha256),
         thumbnails: (sha, bytes, pixels) =>
@@ -111,7 +123,27 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
         thresholds: config.provenance,
         log: jobLog,
       },
-    );
+    ).catch(async (err: unknown) => {
+      await recorder?.abort();
+      throw err;
+    });
+    if (recorder && archives) {
+      // The archive is evidence beside the report: a check whose archive could not be kept still
+      // completes, and says so by having none.
+      report.archive = await archiveCheck({
+        recorder,
+        store: archives,
+        org,
+        report,
+        timestamper: ctx.timestamper,
+      }).catch(
+        (err: unknown) => {
+          jobLog.error({ err }, 'archive not kept');
+          return undefined;
+        },
+      );
+      if (!report.archive) delete report.archive;
+    }
     await store.complete(checkId, report);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);

@@ -2,6 +2,10 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../src/redis.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
+import { createArchiveStore } from '../src/archive/index.js';
+import type { Timestamper } from '../src/archive/archive-check.js';
+import type { ArchiveStore } from '../src/archive/store.js';
+import { createTimestamper } from '../src/archive/timestamp.js';
 import type { Config } from '../src/config.js';
 import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
 import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
@@ -40,6 +44,10 @@ export interface WorkerContext {
   /** Videos seen and bank videos, matchable by vPDQ (lives in Redis only). */
   videoIndex: VideoIndex;
   cache: TtlCache;
+  /** Where checks' evidence archives go (null: ARCHIVE_ENABLED is false). */
+  archives: ArchiveStore | null;
+  /** Signs archives' digests (RFC 3161); null without TSA_URL. */
+  timestamper: Timestamper | null;
   log: Logger;
   /** Closes what this context created (not a shared index). */
   close(): Promise<void>;
@@ -55,6 +63,16 @@ export async function createWorkerContext(
   const index = shared?.index ?? createIndex(config, connection, k, log);
   if (!shared) await index.start();
   const fetcher = createSafeFetcher(config.fetch);
+  const archives = createArchiveStore(config);
+  // Archives past ARCHIVE_TTL_DAYS are deleted at start-up and every hour after (each worker process
+  // sweeps; deleting twice is harmless).
+  const sweep = () =>
+    archives
+      ?.sweep()
+      .then((n) => n && log.info({ removed: n }, 'expired archives deleted'))
+      .catch((err: unknown) => log.warn({ err }, 'archive sweep failed'));
+  void sweep();
+  const sweeper = setInterval(() => void sweep(), 3_600_000).unref();
   const webhookQueue = createWebhookQueue(config, connection, log);
   // Said once at start-up: a worker without ffmpeg fails every video with `video_tools_missing`.
   const tools = await checkVideoTools(config.video);
@@ -75,8 +93,14 @@ export async function createWorkerContext(
     banks: createBankStore(connection, k, index, { publishers: config.sharedBankPublishers }),
     videoIndex: createVideoIndex(connection, k),
     cache: createRedisCache(connection, k),
+    archives,
+    timestamper:
+      archives && config.archive.tsa.url
+        ? createTimestamper({ ...config.archive.tsa, fetcher, log })
+        : null,
     log,
     async close() {
+      clearInterval(sweeper);
       await webhookQueue.close();
       await fetcher.close();
       if (!shared) await index.close();

@@ -31,7 +31,28 @@ export interface FetchResult {
   body: Buffer;
 }
 
+/** One HTTP exchange as it went over the wire (one hop of a redirect chain is one exchange), for the
+ *  evidence archive (src/archive/). `body` is what was read of the answer: null when it was not read
+ *  (a redirect, an error status, a body over the byte cap), so an archive never holds more than the
+ *  caps let in. */
+export interface Exchange {
+  method: 'GET' | 'POST';
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string | Buffer | null;
+  /** When the request was sent. */
+  date: Date;
+  status: number;
+  statusText: string;
+  responseHeaders: Record<string, string | string[]>;
+  body: Buffer | null;
+}
+
+export type ExchangeListener = (exchange: Exchange) => void;
+
 export interface FetchOptions {
+  /** Told of every exchange this request makes (each redirect hop, and answers that fail). */
+  onExchange?: ExchangeListener;
   accept?: string;
   /** A lower byte cap than the fetcher's (never higher). */
   maxBytes?: number;
@@ -42,9 +63,13 @@ export interface FetchOptions {
 }
 
 export interface PostOptions {
+  onExchange?: ExchangeListener;
   headers?: Record<string, string>;
   /** Time for the whole exchange, instead of the fetcher's (webhook receivers get a few seconds). */
   timeoutMs?: number;
+  /** Read the answer's body, up to this many bytes (at most the fetcher's cap): for APIs whose answer
+   *  is the point (a time-stamping authority). Absent or 0: the body is not read. */
+  maxBytes?: number;
 }
 
 export interface SafeFetcher {
@@ -53,7 +78,7 @@ export interface SafeFetcher {
    *  answer like any other (webhook receivers must answer at the URL they registered). The answer's
    *  body is not read (`body` is empty): the status is the answer, and a receiver that sends an
    *  endless or dripping body after its 2xx has still accepted the delivery. */
-  post(url: string, body: string, options?: PostOptions): Promise<FetchResult>;
+  post(url: string, body: string | Buffer, options?: PostOptions): Promise<FetchResult>;
   close(): Promise<void>;
 }
 
@@ -177,6 +202,12 @@ async function readCapped(body: AsyncIterable<Buffer>, cap: number, destroy: () 
   return Buffer.concat(chunks, total);
 }
 
+function pickHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h))
@@ -188,9 +219,10 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
   const policy = compilePolicy(limits);
   const agent = createAgent(limits, policy);
 
-  interface Exchange {
+  interface ExchangeSpec {
+    onExchange: ExchangeListener | undefined;
     method: 'GET' | 'POST';
-    body?: string;
+    body?: string | Buffer;
     headers: Record<string, string>;
     cap: number;
     followRedirects: boolean;
@@ -199,7 +231,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
     timeoutMs?: number | undefined;
   }
 
-  async function exchange(rawUrl: string, ex: Exchange): Promise<FetchResult> {
+  async function exchange(rawUrl: string, ex: ExchangeSpec): Promise<FetchResult> {
     const cap = Math.min(ex.cap, limits.maxBytes);
     const signal = AbortSignal.timeout(ex.timeoutMs ?? limits.timeoutMs);
     const redirects: string[] = [];
@@ -209,13 +241,28 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         const ip = literalIp(current);
         const why = ip ? policy.refusal(ip) : null;
         if (ip && why) throw new MediaError('blocked_address', `${ip} (${why}) is not a public address`);
+        const requestHeaders = { 'user-agent': limits.userAgent, ...ex.headers };
+        const sentAt = new Date();
         const res = await request(current, {
           method: ex.method,
           dispatcher: agent,
           signal,
-          headers: { 'user-agent': limits.userAgent, ...ex.headers },
+          headers: requestHeaders,
           ...(ex.body !== undefined && { body: ex.body }),
         });
+        const hopUrl = current.toString();
+        const tell = (body: Buffer | null) =>
+          ex.onExchange?.({
+            method: ex.method,
+            url: hopUrl,
+            requestHeaders,
+            requestBody: ex.body ?? null,
+            date: sentAt,
+            status: res.statusCode,
+            statusText: res.statusText,
+            responseHeaders: pickHeaders(res.headers),
+            body,
+          });
         const location = res.headers.location;
         if (
           ex.followRedirects &&
@@ -224,6 +271,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
           typeof location === 'string'
         ) {
           discard(res.body);
+          tell(null);
           if (redirects.length >= limits.maxRedirects)
             throw new MediaError('too_many_redirects', `More than ${limits.maxRedirects} redirects`);
           current = parseTarget(new URL(location, current).toString());
@@ -232,6 +280,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         }
         if (res.statusCode >= 400 && !ex.allowHttpErrors) {
           discard(res.body);
+          tell(null);
           throw new MediaError('http_error', `HTTP ${res.statusCode} from ${current.host}`, {
             httpStatus: res.statusCode,
           });
@@ -239,10 +288,18 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         const declared = Number(res.headers['content-length']);
         if (ex.readBody && Number.isFinite(declared) && declared > cap) {
           discard(res.body);
+          tell(null);
           throw new MediaError('too_large', `${declared} bytes declared, more than the cap of ${cap}`);
         }
         if (!ex.readBody) discard(res.body);
-        const body = ex.readBody ? await readCapped(res.body, cap, () => discard(res.body)) : Buffer.alloc(0);
+        let body: Buffer;
+        try {
+          body = ex.readBody ? await readCapped(res.body, cap, () => discard(res.body)) : Buffer.alloc(0);
+        } catch (err) {
+          tell(null); // over the cap, or cut off: the headers are evidence, the partial body is not kept
+          throw err;
+        }
+        tell(ex.readBody ? body : null);
         const ct = res.headers['content-type'];
         return {
           url: rawUrl,
@@ -262,6 +319,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
   return {
     get: (url, options = {}) =>
       exchange(url, {
+        onExchange: options.onExchange,
         method: 'GET',
         headers: { accept: options.accept ?? '*/*', ...options.headers },
         cap: options.maxBytes ?? limits.maxBytes,
@@ -271,13 +329,14 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
       }),
     post: (url, body, options = {}) =>
       exchange(url, {
+        onExchange: options.onExchange,
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', ...options.headers },
-        cap: 0,
+        cap: options.maxBytes ?? 0,
         followRedirects: false,
         allowHttpErrors: true,
-        readBody: false,
+        readBody: (options.maxBytes ?? 0) > 0,
         timeoutMs: options.timeoutMs,
       }),
     close: () => agent.close(),

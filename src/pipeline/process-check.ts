@@ -12,6 +12,7 @@ import {
   type Report,
   type TargetResult,
 } from '../../schemas/report.js';
+import { recordingFetcher, type ArchiveRecorder } from '../archive/recorder.js';
 import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FeatureOptions, ImageFeatures } from './features/orb.js';
@@ -62,6 +63,9 @@ export interface PipelineDeps {
   matcher: Matcher | null;
   /** Video analysis and matching (src/pipeline/video/stage.ts). Absent: videos get the probe only. */
   video?: VideoStage | null;
+  /** Told of every HTTP exchange the check makes and every upload it reads, for the evidence archive
+   *  (src/archive/). Absent: nothing is recorded. */
+  recorder?: ArchiveRecorder | null;
   maxInputPixels: number;
   thresholds: ProvenanceThresholds;
   log: Logger;
@@ -83,8 +87,11 @@ interface MediaRef {
 
 export async function processCheck(
   input: { checkId: string; targets: Target[] },
-  deps: PipelineDeps,
+  given: PipelineDeps,
 ): Promise<Report> {
+  const deps = given.recorder
+    ? { ...given, fetcher: recordingFetcher(given.fetcher, given.recorder) }
+    : given;
   const started_at = new Date().toISOString();
   const posts: Post[] = [];
   const refs: MediaRef[] = [];
@@ -273,6 +280,7 @@ async function download(url: string, deps: PipelineDeps) {
   if (url.startsWith(UPLOAD_SCHEME)) {
     const body = await deps.uploads(url.slice(UPLOAD_SCHEME.length));
     if (!body) throw new MediaError('upload_missing');
+    deps.recorder?.resource(url, null, body); // the original, as evidence of what was checked
     return { finalUrl: url, redirects: [], status: 200, contentType: null, body };
   }
   const target = deps.endpoints.rewrite ? deps.endpoints.rewrite(new URL(url)).toString() : url;

@@ -25,6 +25,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MAX_EVENT_LOOP_DELAY_MS: '0',
     // Tests never touch a real archive; the tests of Wayback lookups point it at a local server.
     WAYBACK_ENABLED: 'false',
+    // Archives are written only by the tests that read them, each to a directory of its own.
+    ARCHIVE_ENABLED: 'false',
     ...overrides,
   });
 }

@@ -1,6 +1,9 @@
 // Bluesky: https://bsky.app/profile/<handle-or-did>/post/<rkey> through the public AppView
 // (app.bsky.feed.getPostThread, no account). The AppView resolves a handle inside the at:// URI itself;
 // when it cannot, we resolve the handle to a DID (com.atproto.identity.resolveHandle) and ask again.
+// A video is fetched as its original blob from the author's PDS (com.atproto.sync.getBlob), found
+// through the DID document (the PLC directory for did:plc, /.well-known/did.json for did:web): the
+// AppView only offers an HLS playlist, which is not a media file.
 import { MediaError } from '../../errors.js';
 import type { PostMedia, QuotedPost } from '../../../schemas/post.js';
 import { ResolveError } from './failures.js';
@@ -59,16 +62,21 @@ function video(view: Json): PostMedia[] {
   ];
 }
 
-/** Media of an embed view, and the record it quotes (if any). */
-function readEmbed(embed: Json | undefined): { media: PostMedia[]; quoted?: Json } {
+const CID = /^[a-z2-7]{8,128}$/;
+
+/** Media of an embed view, the record it quotes (if any), and the CID of its video blob. */
+function readEmbed(embed: Json | undefined): { media: PostMedia[]; quoted?: Json; videoCid?: string } {
   const type = str(embed?.$type) ?? '';
   if (!embed) return { media: [] };
   if (type.startsWith('app.bsky.embed.images#view')) return { media: images(embed) };
-  if (type.startsWith('app.bsky.embed.video#view')) return { media: video(embed) };
+  if (type.startsWith('app.bsky.embed.video#view')) {
+    const cid = str(embed.cid);
+    return { media: video(embed), ...(cid && CID.test(cid) && { videoCid: cid }) };
+  }
   if (type.startsWith('app.bsky.embed.record#view')) return { media: [], quoted: obj(embed.record) };
   if (type.startsWith('app.bsky.embed.recordWithMedia#view')) {
     const inner = readEmbed(obj(embed.media));
-    return { media: inner.media, quoted: obj(obj(embed.record)?.record) };
+    return { ...inner, quoted: obj(obj(embed.record)?.record) };
   }
   return { media: [] };
 }
@@ -134,6 +142,48 @@ async function resolveHandle(handle: string, ctx: ResolveContext): Promise<strin
   return did;
 }
 
+/** The account's PDS from its DID document, or null when it names none we can use. */
+async function pdsOf(did: string, ctx: ResolveContext): Promise<string | null> {
+  let url: string;
+  if (did.startsWith('did:plc:')) {
+    url = `${ctx.deps.endpoints.blueskyPlcDirectory.replace(/\/+$/, '')}/${did}`;
+  } else {
+    const host = decodeURIComponent(did.slice('did:web:'.length));
+    if (!HANDLE.test(host)) return null; // atproto's did:web is a host name, without a path
+    url = `https://${host}/.well-known/did.json`;
+  }
+  const res = await fetchStep(ctx, 'bluesky_did_document', url, {
+    accept: 'application/did+ld+json, application/json',
+    maxBytes: JSON_MAX_BYTES,
+  });
+  if (res.status >= 400) return null;
+  const doc = obj(parseJson(res.body));
+  const service = arr(doc?.service)
+    .map(obj)
+    .find((s) => str(s?.id)?.endsWith('#atproto_pds') && str(s?.type) === 'AtprotoPersonalDataServer');
+  return httpUrl(service?.serviceEndpoint) ?? null;
+}
+
+/** The post's video as its original blob on the author's PDS; the playlist stays as a variant. When
+ *  the PDS cannot be found the playlist is all there is, as before. */
+async function withVideoBlob(
+  media: PostMedia[],
+  did: string | undefined,
+  cid: string | undefined,
+  ctx: ResolveContext,
+) {
+  const video = media.find((m) => m.type === 'video');
+  if (!video || !did || !cid) return media;
+  const pds = await pdsOf(did, ctx).catch(() => null);
+  if (!pds) return media;
+  const blob = `${pds.replace(/\/+$/, '')}/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(did)}&cid=${encodeURIComponent(cid)}`;
+  return media.map((m) =>
+    m === video
+      ? { ...m, url: blob, variants: [{ url: blob, content_type: 'video/mp4' }, ...(m.variants ?? [])] }
+      : m,
+  );
+}
+
 function threadError(status: number, body: Json | undefined): Error {
   const error = str(body?.error);
   const message = clip(body?.message, 300);
@@ -187,8 +237,12 @@ export const blueskyResolver: PlatformResolver = {
     const view = obj(thread?.post);
     if (!view) throw new ResolveError('resolver_failed', 'The Bluesky answer holds no post');
     const embed = obj(view.embed);
-    const post = postOf(view, obj(view.record), embed);
-    if (!post) throw new ResolveError('resolver_failed', 'The Bluesky post has no at:// URI');
+    const found = postOf(view, obj(view.record), embed);
+    if (!found) throw new ResolveError('resolver_failed', 'The Bluesky post has no at:// URI');
+    const post = {
+      ...found,
+      media: await withVideoBlob(found.media, found.author.id, readEmbed(embed).videoCid, ctx),
+    };
 
     let quoted: QuotedPost | undefined;
     const q = readEmbed(embed).quoted;

@@ -16,6 +16,8 @@ export interface ResolverEndpoints {
   fxTwitter: string;
   /** Bluesky public AppView (no account needed). */
   blueskyAppView: string;
+  /** PLC directory, where a `did:plc` account's DID document names its PDS (for video blobs). */
+  blueskyPlcDirectory: string;
   /** Telegram's web preview host (`/s/<channel>/<id>` pages). */
   telegram: string;
   /** Reddit, for `<base>/comments/<id>.json`. */
@@ -36,6 +38,7 @@ export const DEFAULT_ENDPOINTS: Readonly<ResolverEndpoints> = Object.freeze({
   xSyndication: 'https://cdn.syndication.twimg.com',
   fxTwitter: 'https://api.fxtwitter.com',
   blueskyAppView: 'https://public.api.bsky.app',
+  blueskyPlcDirectory: 'https://plc.directory',
   telegram: 'https://t.me',
   reddit: 'https://www.reddit.com',
   waybackAvailability: 'https://archive.org',

@@ -1,6 +1,10 @@
 // Bluesky through the public AppView: images, a video with a quoted post, handle resolution when the
 // AppView cannot resolve a handle itself, and missing posts.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { SOFTWARE } from '../../../src/archive/archive-check.js';
+import { createWarcRecorder } from '../../../src/archive/warc-recorder.js';
+import { processCheck } from '../../../src/pipeline/process-check.js';
 import { resolveTarget } from '../../../src/pipeline/resolve/index.js';
 import { expectError, expectPost } from './check-schema.js';
 import { fixture, json, startWorld, type Route } from './world.js';
@@ -60,8 +64,18 @@ t.test('a post with two images, addressed by handle', async (t) => {
   t.same(w.undeclared, []);
 });
 
+/** A DID document as the PLC directory serves it, naming the account's PDS. */
+const didDocument = (did: string, pds: string) =>
+  json({
+    '@context': ['https://www.w3.org/ns/did/v1'],
+    id: did,
+    alsoKnownAs: ['at://example-news.bsky.social'],
+    service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: pds }],
+  });
+
 t.test('a video with a quoted post (recordWithMedia); a handle the AppView cannot resolve', async (t) => {
   const w = await startWorld(t, {
+    'plc.directory': { [`/${DID2}`]: didDocument(DID2, 'https://morel.us-east.host.bsky.network') },
     'public.api.bsky.app': {
       '/xrpc/app.bsky.feed.getPostThread': thread({
         'at://example-news.bsky.social/app.bsky.feed.post/3lvideopost22': json(
@@ -87,19 +101,26 @@ t.test('a video with a quoted post (recordWithMedia); a handle the AppView canno
       ['bluesky_appview', 400],
       ['bluesky_resolve_handle', 200],
       ['bluesky_appview', 200],
+      ['bluesky_did_document', 200],
     ],
   );
   t.equal(post.language, 'fr');
   t.equal(post.sensitive, true, 'labelled graphic-media');
   const [video] = post.media;
   t.equal(video?.type, 'video');
-  t.match(video?.url, /\/bafkreivideoblob\/playlist\.m3u8$/);
+  t.equal(
+    video?.url,
+    `https://morel.us-east.host.bsky.network/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(DID2)}&cid=bafkreivideoblob`,
+    'the original blob from the author’s PDS',
+  );
   t.match(video?.poster_url, /\/thumbnail\.jpg$/);
   t.equal(video?.alt_text, 'Dashcam footage of the crossing');
   t.same(
     video?.variants?.map((v) => v.content_type),
-    ['application/x-mpegURL'],
+    ['video/mp4', 'application/x-mpegURL'],
+    'the playlist stays as a variant',
   );
+  t.same(w.undeclared, []);
   t.equal(post.quoted?.id, `at://${DID}/app.bsky.feed.post/3kabcdefghi2x`);
   t.equal(post.quoted?.author.handle, 'example-witness.bsky.social');
   t.equal(post.quoted?.text, 'Smoke visible from the north road, 9pm');
@@ -138,5 +159,77 @@ t.test('a DID in the URL; a missing post; a profile link', async (t) => {
     'post_protected',
   );
   expectError(t, await resolveTarget(`https://bsky.app/profile/${DID}`, w.deps), 'unsupported_url');
+  t.same(w.undeclared, []);
+});
+
+t.test('the video blob is fetched from the PDS and read as a video, and archived', async (t) => {
+  const mp4 = readFileSync(new URL('../../fixtures/video/pattern-sd-grey-bar.mp4', import.meta.url));
+  const w = await startWorld(t, {
+    'public.api.bsky.app': {
+      '/xrpc/app.bsky.feed.getPostThread': thread({
+        [`at://${DID2}/app.bsky.feed.post/3lvideopost22`]: json(fixture('bluesky/thread-video.json')),
+      }),
+    },
+    'plc.directory': { [`/${DID2}`]: didDocument(DID2, 'https://pds.example') },
+    'pds.example': {
+      '/xrpc/com.atproto.sync.getBlob': (_req, url, res) =>
+        url.searchParams.get('did') === DID2 && url.searchParams.get('cid') === 'bafkreivideoblob'
+          ? res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': mp4.length }).end(mp4)
+          : res.writeHead(404).end(),
+    },
+    // The quoted post's image.
+    'cdn.bsky.app': { '*': (_q, _u, r) => r.writeHead(404).end() },
+  });
+  const recorder = await createWarcRecorder({
+    checkId: 'chk_bsky',
+    maxBytes: 1 << 24,
+    software: SOFTWARE,
+    log: w.deps.log,
+  });
+  const report = await processCheck(
+    {
+      checkId: 'chk_bsky',
+      targets: [{ url: `https://bsky.app/profile/${DID2}/post/3lvideopost22`, input: 'x' }],
+    },
+    {
+      fetcher: w.deps.fetcher,
+      uploads: async () => null,
+      thumbnails: null,
+      endpoints: w.endpoints,
+      waybackCache: null,
+      matcher: null,
+      maxInputPixels: 100_000_000,
+      thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+      recorder,
+      log: w.deps.log,
+    },
+  );
+  const item = report.media.find((m) => m.source_url.includes('getBlob'));
+  t.equal(item?.status, 'ok', 'no longer not_media');
+  t.equal(item?.mime, 'video/mp4');
+  t.equal(item?.bytes, mp4.length);
+  const warc = await recorder.finish();
+  t.teardown(() => warc.remove());
+  t.ok(
+    warc.cdxj.some((line) => line.includes('com.atproto.sync.getblob') || line.includes('getBlob')),
+    'the blob is in the archive index',
+  );
+  t.same(w.undeclared, []);
+});
+
+t.test('a DID document without a PDS: the playlist, as before', async (t) => {
+  const w = await startWorld(t, {
+    'public.api.bsky.app': {
+      '/xrpc/app.bsky.feed.getPostThread': thread({
+        [`at://${DID2}/app.bsky.feed.post/3lvideopost22`]: json(fixture('bluesky/thread-video.json')),
+      }),
+    },
+    'plc.directory': { '*': json({ message: 'DID not registered' }, 404) },
+  });
+  const post = expectPost(
+    t,
+    await resolveTarget(`https://bsky.app/profile/${DID2}/post/3lvideopost22`, w.deps),
+  );
+  t.match(post.media[0]?.url, /\/bafkreivideoblob\/playlist\.m3u8$/);
   t.same(w.undeclared, []);
 });

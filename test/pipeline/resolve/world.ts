@@ -119,6 +119,7 @@ export async function startWorld(t: Test, hosts: Record<string, Routes>): Promis
     // No fallback unless the test declares one.
     fxTwitter: maybe('api.fxtwitter.com', ''),
     blueskyAppView: maybe('public.api.bsky.app'),
+    blueskyPlcDirectory: maybe('plc.directory'),
     telegram: maybe('t.me'),
     reddit: maybe('www.reddit.com'),
     waybackAvailability: maybe('archive.org'),

@@ -1,0 +1,111 @@
+// `npm run bench:archive`: what evidence archiving costs per check, in CPU time, measured in one process
+// so a loaded machine weighs on both sides alike: the same checks (one local image URL each, the bench
+// corpus's originals up to 4000 px and 4 MB) run through processCheck without a recorder, then with one
+// plus the WACZ packaging and a directory store, interleaved, BENCH_ROUNDS (5) rounds. Matching is off
+// here (no Redis), so the figure overstates the share of archiving in a real check, which also matches.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
+import { createDirectoryStore } from '../src/archive/store.js';
+import { createWarcRecorder } from '../src/archive/warc-recorder.js';
+import { createSafeFetcher } from '../src/net/safe-fetch.js';
+import { processCheck, type PipelineDeps } from '../src/pipeline/process-check.js';
+import { DEFAULT_ENDPOINTS } from '../src/pipeline/resolve/index.js';
+import { machine, serveBuffers, writeResult } from './lib.js';
+import { fixture } from './system.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const IMAGES = [
+  'exif-samples/jpg/gps/DSCN0010.jpg',
+  'exif-samples/jpg/Canon_40D.jpg',
+  'exifr/door-knocker.jpg',
+  'exifr/canon-dslr.jpg',
+  'exifr/IMG_20180725_163423.jpg',
+  'pdq/dih/bridge-1-original.jpg',
+  'exifr/iptc-staff-photographer-example.jpg',
+  'c2pa/CA.jpg',
+  'c2pa/sample1.png',
+  'c2pa/mars.webp',
+];
+
+const log = pino({ level: 'silent' });
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function main() {
+  const files = new Map(IMAGES.map((p, i) => [`/img/${i}${p.slice(p.lastIndexOf('.'))}`, fixture(p)]));
+  const { server, base } = await serveBuffers(files);
+  const fetcher = createSafeFetcher({
+    maxBytes: 52_428_800,
+    connectTimeoutMs: 5000,
+    timeoutMs: 30_000,
+    maxRedirects: 5,
+    userAgent: 'firstseen-bench',
+    allowLoopback: true,
+    allowedNetworks: [],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'firstseen-bench-archive-'));
+  const store = createDirectoryStore(dir, 0);
+  const deps: PipelineDeps = {
+    fetcher,
+    uploads: async () => null,
+    thumbnails: null,
+    endpoints: DEFAULT_ENDPOINTS,
+    waybackCache: null,
+    matcher: null,
+    maxInputPixels: 100_000_000,
+    thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+    log,
+  };
+  const cpu = { off: 0, on: 0, archiveOnly: 0 };
+  const bytes: number[] = [];
+  let n = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const archive of [false, true]) {
+      for (const path of files.keys()) {
+        const checkId = `chk_bench_${round}_${n++}`;
+        const t0 = cpuMs();
+        const recorder = archive
+          ? await createWarcRecorder({ checkId, maxBytes: 268_435_456, software: SOFTWARE, log })
+          : null;
+        const report = await processCheck(
+          { checkId, targets: [{ url: `${base}${path}`, input: path }] },
+          { ...deps, recorder },
+        );
+        if (report.media[0]?.status !== 'ok') throw new Error(`${path}: ${report.media[0]?.error?.code}`);
+        if (recorder) {
+          const t1 = cpuMs();
+          const summary = await archiveCheck({ recorder, store, org: 'bench', report });
+          cpu.archiveOnly += cpuMs() - t1;
+          bytes.push(summary.bytes);
+          await store.delete('bench', checkId);
+        }
+        cpu[archive ? 'on' : 'off'] += cpuMs() - t0;
+      }
+    }
+  }
+  const checks = ROUNDS * files.size;
+  const result = {
+    checks_per_mode: checks,
+    cpu_ms_per_check_without_archive: Math.round((cpu.off / checks) * 10) / 10,
+    cpu_ms_per_check_with_archive: Math.round((cpu.on / checks) * 10) / 10,
+    cpu_ms_packaging_per_check: Math.round((cpu.archiveOnly / checks) * 10) / 10,
+    ratio: Math.round((cpu.on / cpu.off) * 100) / 100,
+    archive_bytes_mean: Math.round(bytes.reduce((a, b) => a + b, 0) / bytes.length),
+  };
+  console.log(
+    `${checks} checks each way: ${result.cpu_ms_per_check_without_archive} CPU ms per check without archives, ` +
+      `${result.cpu_ms_per_check_with_archive} with (WACZ packaging and store: ${result.cpu_ms_packaging_per_check} ms; ` +
+      `archives of ${result.archive_bytes_mean} bytes on average): ${result.ratio}x the CPU time per check (target: within 1.15x)`,
+  );
+  server.close();
+  await fetcher.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`wrote ${writeResult('archive', { machine: machine(), images: IMAGES, result })}`);
+}
+
+await main();

@@ -1,0 +1,83 @@
+// Where a check's WACZ is kept, per organization: `<org>/<check id>.wacz`. One interface, two homes:
+// a directory (ARCHIVE_DIR, the default) and an S3-compatible bucket (src/archive/s3-store.ts). Both
+// forget archives older than the retention (ARCHIVE_TTL_DAYS): get() no longer returns them and
+// sweep() deletes them.
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface StoredArchive {
+  stream: Readable;
+  bytes: number;
+  created: Date;
+}
+
+export interface ArchiveStore {
+  /** Keeps the file at `path` as the archive of the check (replacing an earlier one). */
+  put(org: string, checkId: string, path: string): Promise<void>;
+  /** The archive, or null when there is none or it is past the retention. */
+  get(org: string, checkId: string): Promise<StoredArchive | null>;
+  delete(org: string, checkId: string): Promise<void>;
+  /** Deletes every archive past the retention; returns how many. */
+  sweep(now?: Date): Promise<number>;
+}
+
+const CHECK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The object name of an archive. Organization ids are encoded so none can name a path outside. */
+export function archiveName(org: string, checkId: string): string {
+  if (!CHECK_ID.test(checkId)) throw new Error(`Not a check id: ${checkId.slice(0, 80)}`);
+  if (!org) throw new Error('An archive belongs to an organization');
+  return `${encodeURIComponent(org)}/${checkId}.wacz`;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Whether something created at `created` is past a retention of `ttlDays` (0: kept forever). */
+export function expired(created: Date, ttlDays: number, now = new Date()): boolean {
+  return ttlDays > 0 && now.getTime() - created.getTime() > ttlDays * DAY_MS;
+}
+
+export function createDirectoryStore(
+  dir: string,
+  ttlDays: number,
+  now: () => Date = () => new Date(),
+): ArchiveStore {
+  const pathOf = (org: string, checkId: string) => join(dir, archiveName(org, checkId));
+  return {
+    async put(org, checkId, path) {
+      const target = pathOf(org, checkId);
+      await mkdir(join(target, '..'), { recursive: true });
+      // Copied beside the target, then renamed: a reader never sees half a file.
+      const partial = `${target}.${process.pid}.partial`;
+      await copyFile(path, partial);
+      await rename(partial, target);
+    },
+    async get(org, checkId) {
+      const path = pathOf(org, checkId);
+      const info = await stat(path).catch(() => null);
+      if (!info || expired(info.mtime, ttlDays, now())) return null;
+      return { stream: createReadStream(path), bytes: info.size, created: info.mtime };
+    },
+    async delete(org, checkId) {
+      await rm(pathOf(org, checkId), { force: true });
+    },
+    async sweep(at = now()) {
+      if (ttlDays <= 0) return 0;
+      let removed = 0;
+      const orgs = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const org of orgs.filter((d) => d.isDirectory())) {
+        for (const name of await readdir(join(dir, org.name))) {
+          const path = join(dir, org.name, name);
+          const info = await stat(path).catch(() => null);
+          if (info && expired(info.mtime, ttlDays, at)) {
+            await rm(path, { force: true });
+            removed++;
+          }
+        }
+      }
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Packages a check's WARC as a WACZ 1.1.1 (https://specs.webrecorder.net/wacz/1.1.1/): the WARC stored
+// uncompressed in the zip (replay tools read records by range), the CDXJ index, the page list, and
+// datapackage.json naming every file with its sha256 and size; datapackage-digest.json holds the
+// digest of datapackage.json itself, which is what a time-stamping authority signs.
+//
+// Written with yazl rather than js-wacz: js-wacz finds pages by parsing HTML in worker threads and
+// works on paths and globs, while here the WARC, its index and the pages are already known.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { WARC_NAME, type WarcFile } from './warc-recorder.js';
+
+export const WACZ_VERSION = '1.1.1';
+export const WACZ_MIME = 'application/wacz';
+
+export interface WaczPage {
+  url: string;
+  title?: string;
+}
+
+export interface WaczFile {
+  path: string;
+  bytes: number;
+  /** sha256 (hex) of the whole .wacz file. */
+  sha256: string;
+  /** `sha256:<hex>` of datapackage.json: the digest a timestamp covers. */
+  datapackageHash: string;
+  created: string;
+}
+
+/** Extra JSON files for datapackage-digest.json (a timestamp token). */
+export type DigestExtras = Record<string, unknown>;
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export async function buildWacz(
+  warc: WarcFile,
+  input: {
+    checkId: string;
+    software: string;
+    pages: WaczPage[];
+    /** Adds fields to datapackage-digest.json for datapackage.json's bytes (e.g. a timestamp). */
+    sign?: (datapackage: Buffer) => Promise<DigestExtras | null>;
+  },
+): Promise<WaczFile> {
+  const created = new Date().toISOString();
+  const pages = input.pages.filter((p) => warc.urls.has(p.url));
+  const pageLines = [
+    JSON.stringify({ format: 'json-pages-1.0', id: 'pages', title: 'All Pages' }),
+    ...pages.map((p) =>
+      JSON.stringify({
+        id: randomUUID(),
+        url: p.url,
+        ts: (warc.urls.get(p.url) as Date).toISOString(),
+        ...(p.title && { title: p.title }),
+      }),
+    ),
+  ];
+  const pagesJsonl = Buffer.from(pageLines.join('\n') + '\n');
+  const index = Buffer.from(warc.cdxj.join('\n') + (warc.cdxj.length ? '\n' : ''));
+  const warcBytes = (await stat(warc.path)).size;
+  const resources = [
+    {
+      name: WARC_NAME,
+      path: `archive/${WARC_NAME}`,
+      hash: `sha256:${await fileSha256(warc.path)}`,
+      bytes: warcBytes,
+    },
+    { name: 'index.cdx', path: 'indexes/index.cdx', hash: `sha256:${sha256(index)}`, bytes: index.length },
+    {
+      name: 'pages.jsonl',
+      path: 'pages/pages.jsonl',
+      hash: `sha256:${sha256(pagesJsonl)}`,
+      bytes: pagesJsonl.length,
+    },
+  ];
+  const main = pages[0];
+  const datapackage = Buffer.from(
+    JSON.stringify(
+      {
+        profile: 'data-package',
+        wacz_version: WACZ_VERSION,
+        title: `firstseen check ${input.checkId}`,
+        description: 'Every HTTP exchange this check made, as it was fetched.',
+        created,
+        modified: created,
+        software: input.software,
+        ...(main && { mainPageUrl: main.url, mainPageDate: (warc.urls.get(main.url) as Date).toISOString() }),
+        resources,
+      },
+      null,
+      2,
+    ),
+  );
+  const datapackageHash = `sha256:${sha256(datapackage)}`;
+  const extras = input.sign ? await input.sign(datapackage) : null;
+  const digest = Buffer.from(
+    JSON.stringify({ path: 'datapackage.json', hash: datapackageHash, ...extras }, null, 2),
+  );
+
+  const zip = new yazl.ZipFile();
+  const mtime = new Date(created);
+  zip.addFile(warc.path, `archive/${WARC_NAME}`, { compress: false, mtime });
+  zip.addBuffer(index, 'indexes/index.cdx', { mtime });
+  zip.addBuffer(pagesJsonl, 'pages/pages.jsonl', { mtime });
+  zip.addBuffer(datapackage, 'datapackage.json', { mtime });
+  zip.addBuffer(digest, 'datapackage-digest.json', { mtime });
+  zip.end();
+  const path = join(warc.dir, `${input.checkId}.wacz`);
+  await pipeline(zip.outputStream, createWriteStream(path));
+  return {
+    path,
+    bytes: (await stat(path)).size,
+    sha256: await fileSha256(path),
+    datapackageHash,
+    created,
+  };
+}

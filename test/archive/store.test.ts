@@ -1,0 +1,120 @@
+// The archive store: one suite, run against the directory store and against an S3-compatible server
+// (s3rver, started by this test as its own process on a local port), both built by the same factory
+// the API and the workers use, from configuration.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import t, { type Test } from 'tap';
+import { createArchiveStore } from '../../src/archive/index.js';
+import { DAY_MS, type ArchiveStore } from '../../src/archive/store.js';
+import { testConfig } from '../helpers/app.js';
+import { freePort, until } from '../faults/processes.js';
+
+async function tempDir(t: Test, name: string) {
+  const dir = await mkdtemp(join(tmpdir(), `firstseen-${name}-`));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** s3rver as a child process; resolves once it answers HTTP. */
+async function startS3(t: Test): Promise<string> {
+  const dir = await tempDir(t, 's3rver');
+  const port = await freePort();
+  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
+  const child = spawn(
+    process.execPath,
+    [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', 'evidence', '--silent'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  t.teardown(() => {
+    child.kill('SIGTERM');
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await until(
+    's3rver answers',
+    () =>
+      fetch(endpoint)
+        .then(() => true)
+        .catch(() => false),
+    20_000,
+  );
+  return endpoint;
+}
+
+interface Setup {
+  name: string;
+  env: (t: Test) => Promise<Record<string, string>>;
+}
+
+const setups: Setup[] = [
+  { name: 'directory', env: async (t) => ({ ARCHIVE_DIR: await tempDir(t, 'archives') }) },
+  {
+    name: 'S3-compatible (s3rver)',
+    env: async (t) => ({
+      ARCHIVE_S3_BUCKET: 'evidence',
+      ARCHIVE_S3_PREFIX: `run-${randomBytes(4).toString('hex')}/`,
+      ARCHIVE_S3_ENDPOINT: await startS3(t),
+      ARCHIVE_S3_FORCE_PATH_STYLE: 'true',
+      // s3rver's fixed credentials.
+      ARCHIVE_S3_ACCESS_KEY_ID: 'S3RVER',
+      ARCHIVE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    }),
+  },
+];
+
+for (const setup of setups) {
+  t.test(`archive store: ${setup.name}`, async (t) => {
+    const env = await setup.env(t);
+    let clock = new Date();
+    const store = createArchiveStore(
+      testConfig({ ARCHIVE_ENABLED: 'true', ARCHIVE_TTL_DAYS: '30', ...env }),
+      () => clock,
+    ) as ArchiveStore;
+    t.ok(store);
+    const work = await tempDir(t, 'wacz');
+    const file = async (bytes: Buffer) => {
+      const path = join(work, randomBytes(4).toString('hex'));
+      await writeFile(path, bytes);
+      return path;
+    };
+    const read = async (org: string, id: string) => {
+      const a = await store.get(org, id);
+      return a ? { bytes: a.bytes, data: await buffer(a.stream) } : null;
+    };
+
+    const first = randomBytes(300_000);
+    await store.put('newsroom-a', 'chk_one', await file(first));
+    const back = await read('newsroom-a', 'chk_one');
+    t.equal(back?.bytes, first.length);
+    t.ok(back?.data.equals(first), 'the same bytes back');
+    t.equal(await read('newsroom-b', 'chk_one'), null, 'not under another organization');
+    t.equal(await read('newsroom-a', 'chk_two'), null, 'nothing under another check');
+    // Organization ids are names, not paths.
+    await store.put('../newsroom-a', 'chk_one', await file(Buffer.from('elsewhere')));
+    t.ok((await read('newsroom-a', 'chk_one'))?.data.equals(first), 'a hostile org id does not overwrite');
+    t.equal((await read('../newsroom-a', 'chk_one'))?.data.toString(), 'elsewhere');
+    await t.rejects(store.get('newsroom-a', '../x'), 'a check id is checked');
+
+    const second = randomBytes(1000);
+    await store.put('newsroom-a', 'chk_one', await file(second));
+    t.ok((await read('newsroom-a', 'chk_one'))?.data.equals(second), 'replaced');
+
+    await store.put('newsroom-a', 'chk_two', await file(first));
+    await store.delete('newsroom-a', 'chk_two');
+    t.equal(await read('newsroom-a', 'chk_two'), null, 'deleted');
+
+    // Retention: 30 days. At 29 the archive is served, past 30 it is not, and sweep deletes it.
+    clock = new Date(Date.now() + 29 * DAY_MS);
+    t.ok(await read('newsroom-a', 'chk_one'), 'served within the retention');
+    t.equal(await store.sweep(), 0, 'nothing to delete yet');
+    clock = new Date(Date.now() + 31 * DAY_MS);
+    t.equal(await read('newsroom-a', 'chk_one'), null, 'not served past the retention');
+    t.equal(await store.sweep(), 2, 'both archives deleted');
+    clock = new Date();
+    t.equal(await read('newsroom-a', 'chk_one'), null, 'gone for good');
+  });
+}
