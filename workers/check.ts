@@ -113,12 +113,10 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
         org,
         report,
         timestamper: ctx.timestamper,
-      }).catch(
-        (err: unknown) => {
-          jobLog.error({ err }, 'archive not kept');
-          return undefined;
-        },
-      );
+      }).catch((err: unknown) => {
+        jobLog.error({ err }, 'archive not kept');
+        return undefined;
+      });
       if (!report.archive) delete report.archive;
     }
     await store.complete(checkId, report);

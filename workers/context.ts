@@ -91,9 +91,7 @@ export async function createWorkerContext(
     cache: createRedisCache(connection, k),
     archives,
     timestamper:
-      archives && config.archive.tsa.url
-        ? createTimestamper({ ...config.archive.tsa, fetcher, log })
-        : null,
+      archives && config.archive.tsa.url ? createTimestamper({ ...config.archive.tsa, fetcher, log }) : null,
     log,
     async close() {
       clearInterval(sweeper);
