@@ -8,6 +8,7 @@
 // its request (FETCH_MAX_BYTES or lower); bodies that were not read (redirects, error statuses, bodies
 // over the cap) are kept as headers with `WARC-Truncated: length`. And the bodies of one check add up to
 // at most `maxBytes` (ARCHIVE_MAX_BYTES): past it, records keep their headers only, marked the same way.
+import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,7 +147,11 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
             statusline: `HTTP/1.1 ${ex.status} ${ex.statusText}`.trimEnd(),
             httpHeaders: httpHeaderPairs(ex.responseHeaders),
             // Not read, or past the check's budget: the headers stay, the body is said to be missing.
-            warcHeaders: body ? {} : { 'WARC-Truncated': 'length' },
+            // The payload digest by node's sha256, which is faster than warcio's wasm one (it keeps
+            // a digest it is given).
+            warcHeaders: body
+              ? { 'WARC-Payload-Digest': `sha256:${createHash('sha256').update(body).digest('hex')}` }
+              : { 'WARC-Truncated': 'length' },
           },
           body ? [body] : [],
         );
