@@ -130,9 +130,9 @@ t.test('the HTML reader', async (t) => {
   t.equal(textOf(findAll(root, (el) => el.tag === 'title')[0]!), 'T <1>');
   t.equal(decodeEntities('&mdash;&laquo;x&raquo;&#8217;'), '—«x»’');
   const imgs = (r: ReturnType<typeof parseHtml>) => findAll(r, (el) => el.tag === 'img').length;
-  t.equal(imgs(parseHtml('<b></b>'.repeat(99_999) + '<img src=a.jpg>')), 1, 'up to the element cap');
+  t.equal(imgs(parseHtml('<b></b>'.repeat(19_999) + '<img src=a.jpg>')), 1, 'up to the element cap');
   t.equal(
-    imgs(parseHtml('<b></b>'.repeat(100_000) + '<img src=a.jpg>')),
+    imgs(parseHtml('<b></b>'.repeat(20_000) + '<img src=a.jpg>')),
     0,
     'past the element cap, the rest is ignored',
   );
