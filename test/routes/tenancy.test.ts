@@ -1,8 +1,9 @@
 // Trust between newsrooms: organization B, even with an admin key, can neither read nor change anything
 // of organization A's, through any route, the queue dashboard or a job; shared banks are the operator's;
 // a file A uploaded stays A's; events never carry another organization's work. (SECURITY.md)
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Job } from 'bullmq';
 import sharp from 'sharp';
 import t from 'tap';
@@ -45,7 +46,9 @@ async function jobOutcome(job: Job | undefined, timeoutMs = 20000): Promise<stri
 }
 
 t.test('organization B walks every route against A’s work and gets nothing', async (t) => {
-  const { app } = await buildTestServer(t);
+  const archives = mkdtempSync(join(tmpdir(), 'firstseen-tenancy-'));
+  t.teardown(() => rmSync(archives, { recursive: true, force: true }));
+  const { app } = await buildTestServer(t, { ARCHIVE_ENABLED: 'true', ARCHIVE_DIR: archives });
   const media = await startMediaServer(t);
   const a = await keyFor(app, 'newsroom-a', ['admin']);
   const b = await keyFor(app, 'newsroom-b', ['admin']);
@@ -84,6 +87,7 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     ['GET', `/v1/checks/${check.id}`, undefined],
     ['GET', `/v1/checks/${check.id}`, undefined, { accept: 'text/html' }],
     ['GET', `/v1/checks/${check.id}/report`, undefined],
+    ['GET', `/v1/checks/${check.id}/archive.wacz`, undefined],
     ['GET', `/checks/${check.id}`, undefined],
     ['GET', `/v1/webhooks/${subId}`, undefined],
     ['DELETE', `/v1/webhooks/${subId}`, undefined],
@@ -137,6 +141,7 @@ t.test('organization B walks every route against A’s work and gets nothing', a
 
   // Nothing of A's changed.
   t.same((await get(app, `/v1/checks/${check.id}`, a)).json(), check, 'A’s check is as it was');
+  t.equal((await get(app, `/v1/checks/${check.id}/archive.wacz`, a)).statusCode, 200, 'A has its archive');
   t.equal((await get(app, `/v1/webhooks/${subId}`, a)).statusCode, 200, 'A’s subscription is there');
   t.match((await get(app, `/v1/banks/${bank}`, a)).json(), { entries: 1 }, 'A’s bank has its one entry');
   t.equal((await get(app, '/v1/webhooks', a)).statusCode, 200, 'A’s key still works');
