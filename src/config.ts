@@ -609,7 +609,10 @@ const DAY_SECONDS = 86_400;
 /** `org=days,org=days` -> org -> seconds. */
 function retentionByOrg(list: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(item);
     if (!m?.[1] || m[2] === undefined) {
       throw new ConfigError(`Invalid configuration: CHECK_RETENTION_DAYS_BY_ORG: "${item}" is not org=days`);

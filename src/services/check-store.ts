@@ -31,10 +31,7 @@ export function checkView({ org: _org, ...check }: StoredCheck): Check {
 }
 
 /** Seconds a finished check of `org` is kept (CHECK_RETENTION_DAYS, _BY_ORG); 0: forever. */
-export function checkRetentionSeconds(
-  retention: Config['retention'] | undefined,
-  org: string,
-): number {
+export function checkRetentionSeconds(retention: Config['retention'] | undefined, org: string): number {
   if (!retention) return 0;
   return retention.checkSecondsByOrg[org] ?? retention.checkSeconds;
 }
