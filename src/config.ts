@@ -178,6 +178,14 @@ export const EnvSchema = Type.Object({
     365,
     'Days an archive is kept; older ones are no longer served and are deleted. 0: forever.',
   ),
+  CHECK_RETENTION_DAYS: Int(
+    0,
+    'Days a finished check (its record and report) is kept in Redis, counted from when it finished; then `GET /v1/checks/:id` answers 404. The media records and the hash index stay (they are the memory); thumbnails go when no kept check needs them (see README). 0: forever.',
+  ),
+  CHECK_RETENTION_DAYS_BY_ORG: Str(
+    '',
+    'Per-organization exceptions to `CHECK_RETENTION_DAYS`, as `org=days,org=days` (0: forever for that organization).',
+  ),
   ARCHIVE_MAX_BYTES: Int(
     268435456,
     'Bodies one check’s archive keeps at most, in bytes (each is already within `FETCH_MAX_BYTES`); past it, exchanges keep their headers only.',
@@ -387,6 +395,11 @@ export interface Config {
   /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
+  /**
+   * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
+   * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
+   */
+  retention: { checkSeconds: number; checkSecondsByOrg: Record<string, number> };
   /** The evidence archive of each check (src/archive/). */
   archive: {
     enabled: boolean;
@@ -529,6 +542,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    retention: {
+      checkSeconds: env.CHECK_RETENTION_DAYS * DAY_SECONDS,
+      checkSecondsByOrg: retentionByOrg(env.CHECK_RETENTION_DAYS_BY_ORG),
+    },
     archive: {
       enabled: env.ARCHIVE_ENABLED,
       dir: env.ARCHIVE_DIR,
@@ -585,6 +602,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
   };
+}
+
+const DAY_SECONDS = 86_400;
+
+/** `org=days,org=days` -> org -> seconds. */
+function retentionByOrg(list: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(item);
+    if (!m?.[1] || m[2] === undefined) {
+      throw new ConfigError(`Invalid configuration: CHECK_RETENTION_DAYS_BY_ORG: "${item}" is not org=days`);
+    }
+    out[m[1]] = Number(m[2]) * DAY_SECONDS;
+  }
+  return out;
 }
 
 function hostPorts(name: string, list: string): HostPort[] {

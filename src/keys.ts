@@ -1,6 +1,6 @@
 // Every Redis key firstseen writes, in one place: this file is the data model.
 //
-//   <p>:check:<id>                 hash   one check: status, request, timestamps, report (JSON), error
+//   <p>:check:<id>                 hash   one check: status, request, timestamps, report (JSON), error (TTL CHECK_RETENTION_DAYS from when it finished; none when 0)
 //   <p>:idem:<sha256(org,key)>     string Idempotency-Key -> check id (TTL IDEMPOTENCY_TTL_SECONDS)
 //   <p>:dedup:<sha256(org,urls)>   string normalized target list -> check id (TTL DEDUP_WINDOW_SECONDS)
 //   <p>:apikey:<sha256(key)>       hash   an API key: id, org, scopes, name, created_at (the key itself is never stored)
@@ -27,7 +27,7 @@
 //   <p>:fair:<queue>:<org>:pending zset   an organization's jobs not finished (id -> queued at, ms): the rank that sets a new job's priority
 //   <p>:fair:<queue>:<org>:active  zset   an organization's jobs being processed (id -> lease end, ms): its share of the workers
 //   <p>:media-private:<sha256>     hash   org -> its first sighting (JSON) of a media file it uploaded: shown to that organization only
-//   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL 90 days, renewed at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
+//   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL: as long as the longest-kept check that saw it needs, at most 90 days, lengthened at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/pipeline/video/video-index.ts)

@@ -9,11 +9,11 @@ import { QUEUES } from '../src/keys.js';
 import { processCheck } from '../src/pipeline/process-check.js';
 import { CHECK_JOB_NAME } from '../src/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
-import { checkView, type StoredCheck } from '../src/services/check-store.js';
+import { checkRetentionSeconds, checkView, type StoredCheck } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
 import { createUploadStore } from '../src/services/uploads.js';
 import { createMatcher } from '../src/pipeline/match.js';
-import { storeThumbnail, THUMBNAIL_TTL_SECONDS, thumbnailKey } from '../src/services/thumbnails.js';
+import { keepThumbnail, storeThumbnail, thumbnailTtlSeconds } from '../src/services/thumbnails.js';
 import { createVideoStage } from '../src/pipeline/video/stage.js';
 import type { Report } from '../schemas/report.js';
 import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
@@ -67,6 +67,8 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       await finish(check);
       return;
     }
+    // Thumbnails live as long as this check may show them (CHECK_RETENTION_DAYS, capped at 90 days).
+    const thumbnailTtl = thumbnailTtlSeconds(checkRetentionSeconds(config.retention, org));
     const attempts = await store.markRunning(checkId);
     jobLog.info({ starts: attempts }, 'check started');
     const matcher = createMatcher({
@@ -102,6 +104,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
           storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, {
             maxPixels: config.maxInputPixels,
             pixels,
+            ttlSeconds: thumbnailTtl,
           }),
         endpoints: config.endpoints,
         waybackCache: config.waybackEnabled ? ctx.cache : null,
@@ -114,8 +117,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
           banks: ctx.banks,
           frames: matcher,
           imageIndex: ctx.index,
-          thumbnails: (id, webp) =>
-            ctx.connection.set(thumbnailKey(config.keyPrefix, id), webp, 'EX', THUMBNAIL_TTL_SECONDS),
+          thumbnails: (id, webp) => keepThumbnail(ctx.connection, config.keyPrefix, id, webp, thumbnailTtl),
           checkId,
           org,
         }),

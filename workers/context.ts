@@ -82,7 +82,7 @@ export async function createWorkerContext(
     config,
     keys: k,
     connection,
-    store: createCheckStore(connection, k),
+    store: createCheckStore(connection, k, config.retention),
     fetcher,
     webhooks: createWebhookStore(connection, k, config.webhooks),
     fair: fairShares(connection, k),

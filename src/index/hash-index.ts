@@ -53,7 +53,7 @@ import {
  * checks 4.5x more candidates (measured). Smaller levels (the newest entries): 16 of 16 bits, probed
  * within 1 bit, 8x fewer probes. pHash, a fallback: 4 of 16 bits.
  */
-const PDQ_LAYOUT = { segments: 12, smallSegments: 16, smallLevel: 2 ** 20 };
+export const PDQ_LAYOUT = { segments: 12, smallSegments: 16, smallLevel: 2 ** 20 };
 const PHASH_LAYOUT = { segments: 4 };
 /** Records per XADD script call in addMany. */
 const ADD_BATCH = 1000;

@@ -15,7 +15,7 @@ declare module 'fastify' {
 
 async function checksPlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
-  const store = createCheckStore(app.redis, k);
+  const store = createCheckStore(app.redis, k, app.config.retention);
   app.decorate(
     'checks',
     createChecksService({

@@ -4,6 +4,7 @@ import type { RedisClient } from '../redis.js';
 import type { Check, CheckStatus, Target } from '../../schemas/check.js';
 import type { Report } from '../../schemas/report.js';
 import type { Keys } from '../keys.js';
+import type { Config } from '../config.js';
 
 export interface StoredCheck {
   id: string;
@@ -29,8 +30,32 @@ export function checkView({ org: _org, ...check }: StoredCheck): Check {
   return { ...check, links: checkLinks(check.id) };
 }
 
-export function createCheckStore(redis: RedisClient, keys: Keys) {
+/** Seconds a finished check of `org` is kept (CHECK_RETENTION_DAYS, _BY_ORG); 0: forever. */
+export function checkRetentionSeconds(retention: Config['retention'] | undefined, org: string): number {
+  if (!retention) return 0;
+  return retention.checkSecondsByOrg[org] ?? retention.checkSeconds;
+}
+
+export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Config['retention']) {
   const now = () => new Date().toISOString();
+
+  /**
+   * The check is finished (done, or failed for good): its record expires after its organization's
+   * retention, counted from now. Set in the same MULTI as the final status, so no finished check is
+   * left without its TTL. A forever retention removes any TTL an earlier finish set (a re-run).
+   * Only the check hash: its idempotency and dedup keys expire on their own (shorter TTLs), its upload
+   * is deleted by the worker, its archive has ARCHIVE_TTL_DAYS, its thumbnails renew per sighting
+   * (src/services/thumbnails.ts), and the media records and index are the memory: they stay.
+   */
+  async function finishWith(id: string, fields: Record<string, string>, drop?: string): Promise<void> {
+    const org = (await redis.hget(keys.check(id), 'org')) ?? '';
+    const ttl = checkRetentionSeconds(retention, org);
+    const tx = redis.multi().hset(keys.check(id), fields);
+    if (drop) tx.hdel(keys.check(id), drop);
+    if (ttl > 0) tx.expire(keys.check(id), ttl);
+    else tx.persist(keys.check(id));
+    await tx.exec();
+  }
 
   return {
     async create(
@@ -104,16 +129,11 @@ export function createCheckStore(redis: RedisClient, keys: Keys) {
     },
 
     async complete(id: string, report: Report): Promise<void> {
-      await redis.hset(keys.check(id), {
-        status: 'done',
-        updated_at: now(),
-        report: JSON.stringify(report),
-      });
-      await redis.hdel(keys.check(id), 'error');
+      await finishWith(id, { status: 'done', updated_at: now(), report: JSON.stringify(report) }, 'error');
     },
 
     async fail(id: string, error: { code: string; message: string }): Promise<void> {
-      await redis.hset(keys.check(id), { status: 'failed', updated_at: now(), error: JSON.stringify(error) });
+      await finishWith(id, { status: 'failed', updated_at: now(), error: JSON.stringify(error) });
     },
   };
 }

@@ -16,6 +16,45 @@ export const THUMBNAIL_MIME = 'image/webp';
  * in the days after a check, and Redis memory is the limit (3 to 20 KB per image at quality 60).
  */
 export const THUMBNAIL_TTL_SECONDS = 90 * 24 * 3600;
+
+/**
+ * What "a check's thumbnails go with it" (CHECK_RETENTION_DAYS) means, given that one thumbnail is
+ * shared by every check and organization that saw the same bytes: a thumbnail stays while some kept
+ * check may still show it, and no longer.
+ *  - Each sighting asks for the thumbnail to live as long as its check is kept, at most 90 days:
+ *    `thumbnailTtlSeconds(retention of the check's organization)`.
+ *  - A sighting only ever lengthens the thumbnail's life, never shortens it (EXPIRE ... GT): a check of
+ *    an organization with a short retention cannot take away the thumbnail that another organization's
+ *    (or an older, longer-kept) check still shows.
+ * So when the last check that may show a thumbnail expires, the thumbnail has expired too (or does
+ * within the same second), without any reference counting; a check kept forever shows its
+ * thumbnails for 90 days after their last sighting, as before.
+ */
+export function thumbnailTtlSeconds(checkRetentionSeconds: number): number {
+  return checkRetentionSeconds > 0
+    ? Math.min(THUMBNAIL_TTL_SECONDS, checkRetentionSeconds)
+    : THUMBNAIL_TTL_SECONDS;
+}
+
+/** Makes a kept thumbnail live at least `ttlSeconds` more; false when none is kept. */
+async function keepLonger(redis: RedisClient, key: string, ttlSeconds: number): Promise<boolean> {
+  // GT: only a later expiry is set. A key without TTL counts as infinite, so it is never shortened.
+  if ((await redis.expire(key, ttlSeconds, 'GT')) === 1) return true;
+  return (await redis.exists(key)) === 1;
+}
+
+/** Keeps `webp` as the thumbnail `id` (a video keyframe's) for at least `ttlSeconds`. */
+export async function keepThumbnail(
+  redis: RedisClient,
+  prefix: string,
+  id: string,
+  webp: Buffer,
+  ttlSeconds: number = THUMBNAIL_TTL_SECONDS,
+): Promise<void> {
+  const key = thumbnailKey(prefix, id);
+  if ((await redis.set(key, webp, 'EX', ttlSeconds, 'NX')) === 'OK') return;
+  await keepLonger(redis, key, ttlSeconds);
+}
 /** MAX_INPUT_PIXELS' default; callers pass the configured value. */
 const DEFAULT_MAX_PIXELS = 100_000_000;
 
@@ -28,6 +67,8 @@ export interface ThumbnailOptions {
    * a thumbnail of an HEVC-coded HEIC, which libvips cannot decode (the analysis decodes it with libheif).
    */
   pixels?: RgbPixels | undefined;
+  /** How long the sighting needs it (thumbnailTtlSeconds); default THUMBNAIL_TTL_SECONDS. */
+  ttlSeconds?: number;
 }
 
 export interface RgbPixels {
@@ -79,7 +120,7 @@ export type StoreOutcome = 'stored' | 'renewed' | 'undecodable';
 
 /**
  * Makes and keeps the thumbnail of an analyzed image, unless one is kept already (then only its TTL
- * is renewed, without decoding anything). Never throws for a bad image; Redis errors propagate.
+ * is lengthened when the sighting needs it longer, without decoding anything). Never throws for a bad image; Redis errors propagate.
  */
 export async function storeThumbnail(
   redis: RedisClient,
@@ -89,10 +130,11 @@ export async function storeThumbnail(
   opts: ThumbnailOptions = {},
 ): Promise<StoreOutcome> {
   const key = thumbnailKey(prefix, sha256);
-  if ((await redis.expire(key, THUMBNAIL_TTL_SECONDS)) === 1) return 'renewed';
+  const ttl = opts.ttlSeconds ?? THUMBNAIL_TTL_SECONDS;
+  if (await keepLonger(redis, key, ttl)) return 'renewed';
   const thumbnail = opts.pixels ? await thumbnailFromPixels(opts.pixels) : await makeThumbnail(bytes, opts);
   if (!thumbnail) return 'undecodable';
-  await redis.set(key, thumbnail, 'EX', THUMBNAIL_TTL_SECONDS);
+  await keepThumbnail(redis, prefix, sha256, thumbnail, ttl);
   return 'stored';
 }
 

@@ -13,6 +13,7 @@ import {
   THUMBNAIL_TTL_SECONDS,
   thumbnailFromPixels,
   thumbnailKey,
+  thumbnailTtlSeconds,
 } from '../../src/services/thumbnails.js';
 import { decodeForHashing } from '../../src/pipeline/analyze/decode.js';
 import { REDIS_URL, removePrefix } from '../helpers/app.js';
@@ -86,6 +87,38 @@ t.test('storeThumbnail keeps one per sha256, renews it, and reads back', async (
   t.same(await keptThumbnails(redis, prefix, [sha, bad, sha]), new Set([sha]));
   t.same(await keptThumbnails(redis, prefix, []), new Set());
 });
+
+t.test(
+  'a shared thumbnail lives as long as the longest-kept check that saw it needs, at most 90 days',
+  async (t) => {
+    const day = 86_400;
+    t.equal(
+      thumbnailTtlSeconds(0),
+      THUMBNAIL_TTL_SECONDS,
+      'checks kept forever: 90 days after the last sighting',
+    );
+    t.equal(thumbnailTtlSeconds(7 * day), 7 * day, 'a 7-day retention: 7 days');
+    t.equal(thumbnailTtlSeconds(365 * day), THUMBNAIL_TTL_SECONDS, 'never more than 90 days');
+
+    const redis = new Redis(REDIS_URL);
+    const prefix = `fstest_${process.pid}_${randomBytes(4).toString('hex')}`;
+    t.teardown(async () => {
+      redis.disconnect();
+      await removePrefix(prefix);
+    });
+    const sha = 'c'.repeat(64);
+    const key = thumbnailKey(prefix, sha);
+    t.equal(await storeThumbnail(redis, prefix, sha, PHOTO, { ttlSeconds: 30 * day }), 'stored');
+    t.ok((await redis.ttl(key)) > 30 * day - 60, 'kept as long as the check that made it');
+    t.equal(await storeThumbnail(redis, prefix, sha, PHOTO, { ttlSeconds: day }), 'renewed');
+    t.ok(
+      (await redis.ttl(key)) > 30 * day - 60,
+      'a check kept 1 day does not shorten what a check kept 30 days still shows',
+    );
+    t.equal(await storeThumbnail(redis, prefix, sha, PHOTO, { ttlSeconds: 60 * day }), 'renewed');
+    t.ok((await redis.ttl(key)) > 60 * day - 60, 'a longer-kept check lengthens it');
+  },
+);
 
 t.test('a thumbnail from the pixels the analysis decoded: no second decode, and HEVC HEIC too', async (t) => {
   const redis = new Redis(REDIS_URL);
