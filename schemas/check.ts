@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ref } from './ref.js';
 import { Report } from './report.js';
+import { Watch } from './watch.js';
 
 export const CheckStatus = Type.Union(
   [Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')],
@@ -100,6 +101,7 @@ export const Check = Type.Object(
     links: CheckLinks,
     error: Type.Optional(CheckFailure),
     report: Type.Optional(ref(Report)),
+    watch: Type.Optional(ref(Watch)),
   },
   { $id: 'Check', additionalProperties: false },
 );
