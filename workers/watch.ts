@@ -42,8 +42,7 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
     const detectedAt = new Date().toISOString();
     let changes = 0;
     for (const post of report.posts) {
-      const before =
-        (await watches.seen(checkId, post.url)) ?? postState(post, report.completed_at);
+      const before = (await watches.seen(checkId, post.url)) ?? postState(post, report.completed_at);
       const now = await resolveTarget(post.url, {
         fetcher: ctx.fetcher,
         endpoints: config.endpoints,

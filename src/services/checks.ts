@@ -141,7 +141,16 @@ export function createChecksService({
         throw new HttpErrors.no_target();
       }
       if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);
-      return enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+      const accepted = await enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+      if (!request.watch) return accepted;
+      // The check is accepted whatever happens to its watch: a full cap is said, not an error.
+      try {
+        await watches.start(accepted.id, principal.org);
+        return { ...accepted, watching: true };
+      } catch (err) {
+        if (err instanceof HttpErrors.too_many_watches) return { ...accepted, watching: false };
+        throw err;
+      }
     },
 
     /**

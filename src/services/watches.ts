@@ -66,7 +66,15 @@ export function createWatchStore(
     async start(checkId: string, org: string): Promise<StoredWatch> {
       const now = Date.now();
       const until = now + limits.periodMs;
-      const added = await redis.eval(ADD_CAPPED, 1, keys.orgWatches(org), now, limits.maxPerOrg, checkId, until);
+      const added = await redis.eval(
+        ADD_CAPPED,
+        1,
+        keys.orgWatches(org),
+        now,
+        limits.maxPerOrg,
+        checkId,
+        until,
+      );
       if (added !== 1) throw new HttpErrors.too_many_watches(limits.maxPerOrg);
       const previous = await store.get(checkId);
       const watch: StoredWatch = {

@@ -35,7 +35,10 @@ async function keyFor(app: App, org: string): Promise<Headers> {
 
 /** The stand-in Mastodon server, whose one status the test deletes or edits. */
 async function standIn(t: Test) {
-  const status = JSON.parse(fixture('mastodon/status-media.json').toString('utf8')) as Record<string, unknown>;
+  const status = JSON.parse(fixture('mastodon/status-media.json').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
   let state: 'live' | 'deleted' | 'edited' | 'private' = 'live';
   const route: Route = (req, url, res) => {
     if (state === 'deleted') return json({ error: 'Record not found' }, 404)(req, url, res);
@@ -53,7 +56,12 @@ async function standIn(t: Test) {
 }
 
 /** A finished check of `org` whose report holds the post as the stand-in shows it now. */
-async function doneCheck(app: App, config: App['config'], org: string, world: Awaited<ReturnType<typeof startWorld>>) {
+async function doneCheck(
+  app: App,
+  config: App['config'],
+  org: string,
+  world: Awaited<ReturnType<typeof startWorld>>,
+) {
   const resolved = await resolveTarget(POST_URL, world.deps);
   if (resolved.kind !== 'post') throw new Error(`stand-in post not resolved: ${resolved.kind}`);
   const store = createCheckStore(app.redis, keys(config.keyPrefix));
@@ -170,7 +178,7 @@ t.test('a watched post deleted at the stand-in: post.changed once, to its organi
   t.match(data.sentence, /^The post was deleted between \d\d:\d\d and \d\d:\d\d UTC on \d{1,2} \w{3} \d{4}$/);
 
   // Several more runs see the post still deleted: no second event.
-  const runs = async () => (await app.watchQueue.getJobCounts('completed')).completed;
+  const runs = async () => (await app.watchQueue.getJobCounts('completed')).completed ?? 0;
   const before = await runs();
   await until('three more runs', async () => (await runs()) >= before + 3, 15000);
   await sleep(500); // any delivery they queued has had time to arrive
@@ -204,7 +212,10 @@ t.test('text edited at the stand-in -> text_changed; made private -> private', a
   await subscribe(app, a, receiver.url);
   const checkId = await doneCheck(app, config, 'newsroom-a', world);
   await workers(t, config, world);
-  t.equal((await app.inject({ method: 'POST', url: `/v1/checks/${checkId}/watch`, headers: a })).statusCode, 200);
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/v1/checks/${checkId}/watch`, headers: a })).statusCode,
+    200,
+  );
 
   set('edited');
   const [edited] = await receiver.waitFor(1);
@@ -213,11 +224,41 @@ t.test('text edited at the stand-in -> text_changed; made private -> private', a
   set('private');
   const [, hidden] = await receiver.waitFor(2);
   t.match(hidden!.json.data, { change: 'private', post_url: POST_URL });
-  const changes = (await get(app, `/v1/checks/${checkId}`, a)).json().watch.changes as Array<{ change: string }>;
+  const changes = (await get(app, `/v1/checks/${checkId}`, a)).json().watch.changes as Array<{
+    change: string;
+  }>;
   t.same(
     changes.map((c) => c.change),
     ['text_changed', 'private'],
   );
+});
+
+t.test('POST /v1/checks with watch: true watches the check, within the cap', async (t) => {
+  const { app } = await buildTestServer(t, {
+    ROLE: 'api',
+    WATCH_MAX_PER_ORG: '1',
+    DEDUP_WINDOW_SECONDS: '0',
+  });
+  const a = await keyFor(app, 'newsroom-a');
+  const post = (url: string) =>
+    app.inject({ method: 'POST', url: '/v1/checks', headers: a, payload: { url, watch: true } });
+  const first = await post(POST_URL);
+  t.equal(first.statusCode, 202);
+  t.equal(first.json().watching, true);
+  const id = first.json().id as string;
+  t.ok(await app.watchQueue.getJobScheduler(schedulerId(id)), 'scheduled');
+  t.match((await get(app, `/v1/checks/${id}`, a)).json().watch, { active: true, changes: [] });
+  const second = await post(`${POST_URL}?again`);
+  t.equal(second.statusCode, 202, 'the check runs all the same');
+  t.equal(second.json().watching, false, 'but is not watched: the cap is reached');
+  t.equal((await get(app, `/v1/checks/${second.json().id as string}`, a)).json().watch, undefined);
+  const plain = await app.inject({
+    method: 'POST',
+    url: '/v1/checks',
+    headers: a,
+    payload: { url: POST_URL },
+  });
+  t.equal(plain.json().watching, undefined, 'not asked, not said');
 });
 
 t.test('the cap per organization, and the end of the period', async (t) => {
@@ -230,10 +271,11 @@ t.test('the cap per organization, and the end of the period', async (t) => {
   const { world } = await standIn(t);
   const a = await keyFor(app, 'newsroom-a');
   const b = await keyFor(app, 'newsroom-b');
-  const ids = [];
+  const ids: string[] = [];
   for (let i = 0; i < 3; i++) ids.push(await doneCheck(app, config, 'newsroom-a', world));
   const other = await doneCheck(app, config, 'newsroom-b', world);
-  const watch = (id: string, h: Headers) => app.inject({ method: 'POST', url: `/v1/checks/${id}/watch`, headers: h });
+  const watch = (id: string, h: Headers) =>
+    app.inject({ method: 'POST', url: `/v1/checks/${id}/watch`, headers: h });
 
   t.equal((await watch(ids[0]!, a)).statusCode, 200);
   t.equal((await watch(ids[1]!, a)).statusCode, 200);

@@ -147,7 +147,8 @@ export default async function checkRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('submit'),
       schema: {
         tags: ['checks'],
-        summary: 'Watch the check’s posts: resolved again every WATCH_INTERVAL_SECONDS for WATCH_PERIOD_SECONDS',
+        summary:
+          'Watch the check’s posts: resolved again every WATCH_INTERVAL_SECONDS for WATCH_PERIOD_SECONDS',
         description:
           'A post deleted, made private, or whose text or media changed raises `post.changed` once and an entry in the check’s `watch.changes`. Watching a watched check starts its period again.',
         security: SECURITY,
