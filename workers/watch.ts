@@ -36,7 +36,11 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
       jobLog.info('watch period over');
       return 'period over';
     }
-    // Nothing to compare before the check has its report: the next run will.
+    if (check.status === 'failed') {
+      await watches.stop(watch);
+      return 'check failed: nothing to watch';
+    }
+    // Nothing to compare before the check has its report (watched from its submission): the next run will.
     if (check.status !== 'done' || !check.report) return 'no report yet';
     const report = check.report;
     const detectedAt = new Date().toISOString();

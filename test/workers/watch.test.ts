@@ -2,6 +2,7 @@
 // schedule; a post deleted or edited there raises `post.changed` once, to the check's organization only,
 // and a dated entry in the check's `watch.changes`. Another organization can neither watch nor unwatch
 // the check; each organization has a cap; the watch ends after its period.
+import type { Job } from 'bullmq';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import type { Report } from '../../schemas/report.js';
@@ -198,6 +199,31 @@ t.test('a watched post deleted at the stand-in: post.changed once, to its organi
   const after = (await get(app, `/v1/checks/${checkId}`, a)).json().watch;
   t.equal(after.active, false);
   t.equal(after.changes.length, 1);
+});
+
+t.test('a watch job added by hand watches nothing that has no watch of its own', async (t) => {
+  const { app, config } = await buildTestServer(t, { ROLE: 'api', WATCH_INTERVAL_SECONDS: '1' });
+  const { world, set } = await standIn(t);
+  const b = await keyFor(app, 'newsroom-b');
+  const receiver = await startReceiver(t);
+  await subscribe(app, b, receiver.url);
+  const unwatched = await doneCheck(app, config, 'newsroom-b', world);
+  await workers(t, config, world);
+  set('deleted');
+  const outcome = async (job: Job) => {
+    await until('the job to end', async () => ['completed', 'failed'].includes(await job.getState()));
+    return job.getState();
+  };
+  const forged = [
+    await app.watchQueue.add('watch', { check_id: unwatched }),
+    await app.watchQueue.add('watch', { check_id: 'chk_nonexistent' }),
+    await app.watchQueue.add('watch', { check_id: unwatched, org: 'newsroom-a' } as never),
+    await app.watchQueue.add('other', { check_id: unwatched }),
+  ];
+  for (const job of forged) t.equal(await outcome(job), 'failed', `${job.name} ${JSON.stringify(job.data)}`);
+  await sleep(500);
+  t.equal(receiver.received.length, 0, 'no event');
+  t.equal((await get(app, `/v1/checks/${unwatched}`, b)).json().watch, undefined, 'no watch appeared');
 });
 
 t.test('text edited at the stand-in -> text_changed; made private -> private', async (t) => {
