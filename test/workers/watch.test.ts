@@ -191,6 +191,10 @@ t.test('a watched post deleted at the stand-in: post.changed once, to its organi
   const { check_id: _id, ...entry } = data;
   t.same(check.watch.changes[0], entry, 'the check’s entry is the event’s');
   t.equal((await get(app, `/v1/checks/${checkId}`, b)).statusCode, 404, 'B still sees nothing');
+  const page = await get(app, `/checks/${checkId}`, a);
+  t.equal(page.statusCode, 200);
+  t.match(page.body, entry.sentence, 'the report page shows the entry');
+  t.match(page.body, `href="/v1/checks/${checkId}/archive.wacz"`, 'with the archived copy');
 
   // A cancels: the schedule goes, the change stays.
   const cancelled = await app.inject({ method: 'DELETE', url: `/v1/checks/${checkId}/watch`, headers: a });
