@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ref } from './ref.js';
 import { Report } from './report.js';
+import { Watch } from './watch.js';
 
 export const CheckStatus = Type.Union(
   [Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')],
@@ -33,6 +34,12 @@ export const CheckRequest = Type.Object(
           'Where to POST `check.completed` / `check.failed` for this check, signed (Standard Webhooks) with the `callback_secret` of the answer.',
       }),
     ),
+    watch: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also watch the check’s posts once it is done, as `POST /v1/checks/:id/watch` does (`post.changed` events).',
+      }),
+    ),
   },
   {
     $id: 'CheckRequest',
@@ -63,6 +70,12 @@ export const CheckAccepted = Type.Object(
       Type.String({
         description:
           'Secret that signs this check’s callbacks (`whsec_…`); only when a callback_url was given.',
+      }),
+    ),
+    watching: Type.Optional(
+      Type.Boolean({
+        description:
+          'Only when `watch` was asked: true when the check is watched, false when the organization already watches WATCH_MAX_PER_ORG checks (the check runs all the same).',
       }),
     ),
   },
@@ -100,6 +113,7 @@ export const Check = Type.Object(
     links: CheckLinks,
     error: Type.Optional(CheckFailure),
     report: Type.Optional(ref(Report)),
+    watch: Type.Optional(ref(Watch)),
   },
   { $id: 'Check', additionalProperties: false },
 );

@@ -4,6 +4,7 @@
 import { ErrorResponse } from './errors.js';
 import { ArchiveSummary, ArchiveTimestamp } from './archive.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
+import { Watch } from './watch.js';
 import { MediaItem, MediaItemError, Report, TargetResult, ThumbnailComparison } from './report.js';
 import { Post } from './post.js';
 import {
@@ -43,12 +44,14 @@ export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
+export * from './watch.js';
 
 export const namedSchemas = [
   ErrorResponse,
   CheckStatus,
   CheckRequest,
   CheckAccepted,
+  Watch,
   Check,
   MediaItemError,
   ArchiveTimestamp,

@@ -145,6 +145,17 @@ export const EnvSchema = Type.Object({
     'Deliveries of one organization in flight at once, across all workers; its others wait (briefly re-queued), so its slow receivers never hold every delivery slot.',
     1,
   ),
+  WATCH_INTERVAL_SECONDS: Int(
+    3600,
+    'How often a watched check’s posts are resolved again (`POST /v1/checks/:id/watch`).',
+    1,
+  ),
+  WATCH_PERIOD_SECONDS: Int(
+    259200,
+    'How long a check’s posts are watched after the watch starts (default 72 hours); its schedule is removed after.',
+    1,
+  ),
+  WATCH_MAX_PER_ORG: Int(100, 'Checks one organization may have watched at once.', 1),
   X_SYNDICATION_BASE_URL: Str(
     'https://cdn.syndication.twimg.com',
     'X’s embedded-tweet API, the primary source for posts on X/Twitter.',
@@ -392,6 +403,8 @@ export interface Config {
     maxSubscriptions: number;
     orgConcurrency: number;
   };
+  /** Posts of checks resolved again on a schedule (src/services/watches.ts). */
+  watch: { intervalMs: number; periodMs: number; maxPerOrg: number };
   /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
   endpoints: Omit<ResolverEndpoints, 'rewrite'>;
   waybackEnabled: boolean;
@@ -530,6 +543,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       maxSubscriptions: env.WEBHOOK_MAX_SUBSCRIPTIONS,
       orgConcurrency: env.WEBHOOK_ORG_CONCURRENCY,
+    },
+    watch: {
+      intervalMs: env.WATCH_INTERVAL_SECONDS * 1000,
+      periodMs: env.WATCH_PERIOD_SECONDS * 1000,
+      maxPerOrg: env.WATCH_MAX_PER_ORG,
     },
     endpoints: {
       xSyndication: env.X_SYNDICATION_BASE_URL,

@@ -21,6 +21,11 @@ export const HttpErrors = {
     'An organization may have at most %d webhook subscriptions (WEBHOOK_MAX_SUBSCRIPTIONS)',
     409,
   ),
+  too_many_watches: createError(
+    'too_many_watches',
+    'An organization may watch at most %d checks at once (WATCH_MAX_PER_ORG)',
+    409,
+  ),
   upload_quota_exceeded: createError('upload_quota_exceeded', '%s', 429),
   uploads_busy: createError(
     'uploads_busy',

@@ -29,6 +29,9 @@
 //   <p>:media-private:<sha256>     hash   org -> its first sighting (JSON) of a media file it uploaded: shown to that organization only
 //   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL: as long as the longest-kept check that saw it needs, at most 90 days, lengthened at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
+//   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
+//   <p>:watches:<org>              zset   check ids an organization watches -> watch end (ms): its WATCH_MAX_PER_ORG cap
+//   {<p>}:watches:*                BullMQ's keys for the `watches` queue (one job scheduler per watched check)
 //   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
 //   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/pipeline/video/video-index.ts)
 //   <p>:video-seq                  string last video number handed out
@@ -52,7 +55,7 @@
 // Clean-ups that SCAN by pattern must SCAN every primary of a cluster (`onEveryPrimary`).
 import { createHash } from 'node:crypto';
 
-export const QUEUES = { checks: 'checks', webhooks: 'webhooks' } as const;
+export const QUEUES = { checks: 'checks', webhooks: 'webhooks', watches: 'watches' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -86,6 +89,8 @@ export function keys(prefix: string) {
     orgUploads: (org: string) => `${prefix}:uploads:${org}`,
     fairPending: (queue: QueueName, org: string) => `${prefix}:fair:${queue}:${org}:pending`,
     fairActive: (queue: QueueName, org: string) => `${prefix}:fair:${queue}:${org}:active`,
+    watch: (checkId: string) => `${prefix}:watch:${checkId}`,
+    orgWatches: (org: string) => `${prefix}:watches:${org}`,
     mediaPrivate: (sha256: string) => `${prefix}:media-private:${sha256}`,
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     // --- near-duplicate hash index (src/index/) ---

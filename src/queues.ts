@@ -4,6 +4,7 @@ import type { RedisClient } from './redis.js';
 import type { Logger } from './logger.js';
 import type { CheckJob } from '../schemas/jobs.js';
 import type { WebhookJob } from '../schemas/webhook-jobs.js';
+import type { WatchJob } from '../schemas/watch.js';
 import type { Config } from './config.js';
 import { QUEUES, type Keys } from './keys.js';
 import { createFairShare, type FairShare } from './services/fair-share.js';
@@ -46,6 +47,22 @@ export function createWebhookQueue(config: Config, connection: RedisClient, log:
     skipWaitingForReady: true,
   });
   queue.on('error', (err) => log.warn({ err: err.message }, 'webhooks queue error'));
+  return queue;
+}
+
+/** Watched checks: one job scheduler per check (src/services/watches.ts); a run failed is retried next time. */
+export function createWatchQueue(config: Config, connection: RedisClient, log: Logger): Queue<WatchJob> {
+  const queue = new Queue<WatchJob>(QUEUES.watches, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: 1,
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    },
+    skipWaitingForReady: true,
+  });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'watches queue error'));
   return queue;
 }
 

@@ -13,7 +13,8 @@ import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
 import type { TtlCache } from '../src/pipeline/resolve/wayback.js';
-import { createWebhookQueue, fairShares } from '../src/queues.js';
+import { createWatchQueue, createWebhookQueue, fairShares } from '../src/queues.js';
+import { createWatchStore, type WatchStore } from '../src/services/watches.js';
 import type { FairShare } from '../src/services/fair-share.js';
 import { workerRedis } from '../src/redis.js';
 import { createBankStore, type BankStore } from '../src/services/banks.js';
@@ -35,6 +36,8 @@ export interface WorkerContext {
   fair: { checks: FairShare; webhooks: FairShare };
   /** Producer side of the webhooks queue: workers emit events when checks end. */
   webhookQueue: Queue<WebhookJob>;
+  /** Watched checks and their schedules (the watch worker ends them). */
+  watches: WatchStore;
   /** The near-duplicate index, kept current from Redis (shared with the API when ROLE=all). */
   index: HashIndex;
   /** The local-feature index for partial matches (null when FEATURE_MATCHING is off); one per process. */
@@ -74,6 +77,7 @@ export async function createWorkerContext(
   void sweep();
   const sweeper = setInterval(() => void sweep(), 3_600_000).unref();
   const webhookQueue = createWebhookQueue(config, connection, log);
+  const watchQueue = createWatchQueue(config, connection, log);
   // Said once at start-up: a worker without ffmpeg fails every video with `video_tools_missing`.
   const tools = await checkVideoTools(config.video);
   if (tools.available) log.info({ ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe }, 'video tools found');
@@ -87,6 +91,7 @@ export async function createWorkerContext(
     webhooks: createWebhookStore(connection, k, config.webhooks),
     fair: fairShares(connection, k),
     webhookQueue,
+    watches: createWatchStore(connection, k, watchQueue, config.watch),
     index,
     features: config.partial.features ? createFeaturesIndex(config, connection, k) : null,
     media: createMediaStore(connection, k),
@@ -100,6 +105,7 @@ export async function createWorkerContext(
     async close() {
       clearInterval(sweeper);
       await webhookQueue.close();
+      await watchQueue.close();
       await fetcher.close();
       if (!shared) await index.close();
       await connection.quit().catch(() => connection.disconnect());

@@ -7,6 +7,7 @@ import { keys, QUEUES, type QueueName } from '../src/keys.js';
 import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
+import { startWatchWorker } from './watch.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 import type { HashIndex } from '../src/index/hash-index.js';
 
@@ -14,6 +15,7 @@ import type { HashIndex } from '../src/index/hash-index.js';
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
   [QUEUES.checks]: startCheckWorker as (ctx: WorkerContext) => Worker,
   [QUEUES.webhooks]: startWebhookWorker as (ctx: WorkerContext) => Worker,
+  [QUEUES.watches]: startWatchWorker as (ctx: WorkerContext) => Worker,
 };
 
 export interface RunningWorkers {

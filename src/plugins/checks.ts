@@ -6,6 +6,7 @@ import { createCheckStore } from '../services/check-store.js';
 import { fairShares } from '../queues.js';
 import { createChecksService, type ChecksService } from '../services/checks.js';
 import { createUploadStore } from '../services/uploads.js';
+import { createWatchStore } from '../services/watches.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,7 @@ async function checksPlugin(app: FastifyInstance) {
       queue: app.checkQueue,
       fair: fairShares(app.redis, k).checks,
       uploads: createUploadStore(app.redis, k, app.config),
+      watches: createWatchStore(app.redis, k, app.watchQueue, app.config.watch),
     }),
   );
 }

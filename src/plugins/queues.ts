@@ -4,12 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CheckJob } from '../../schemas/jobs.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
-import { createCheckQueue, createWebhookQueue } from '../queues.js';
+import type { WatchJob } from '../../schemas/watch.js';
+import { createCheckQueue, createWatchQueue, createWebhookQueue } from '../queues.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     checkQueue: Queue<CheckJob>;
     webhookQueue: Queue<WebhookJob>;
+    watchQueue: Queue<WatchJob>;
     /** Every queue, for the dashboard and the metrics. */
     queues: Queue[];
   }
@@ -19,8 +21,10 @@ async function queuesPlugin(app: FastifyInstance) {
   const checkQueue = createCheckQueue(app.config, app.redis, app.log);
   const webhookQueue = createWebhookQueue(app.config, app.redis, app.log);
   app.decorate('checkQueue', checkQueue);
+  const watchQueue = createWatchQueue(app.config, app.redis, app.log);
   app.decorate('webhookQueue', webhookQueue);
-  app.decorate('queues', [checkQueue as Queue, webhookQueue as Queue]);
+  app.decorate('watchQueue', watchQueue);
+  app.decorate('queues', [checkQueue as Queue, webhookQueue as Queue, watchQueue as Queue]);
   app.addHook('onClose', async () => {
     await Promise.all(app.queues.map((q) => q.close()));
   });

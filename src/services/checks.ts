@@ -10,6 +10,8 @@ import type { Keys } from '../keys.js';
 import { UPLOAD_SCHEME } from '../pipeline/process-check.js';
 import type { FairShare } from './fair-share.js';
 import type { UploadStore } from './uploads.js';
+import type { WatchStore } from './watches.js';
+import type { Watch } from '../../schemas/watch.js';
 import { targetsFingerprint, targetsOf } from '../pipeline/targets.js';
 import { CHECK_JOB_NAME } from '../queues.js';
 import type { Principal } from './api-keys.js';
@@ -24,12 +26,22 @@ export interface ChecksDeps {
   queue: Queue<CheckJob>;
   fair: FairShare;
   uploads: UploadStore;
+  watches: WatchStore;
 }
 
 // Deletes a claim only while it still points at this check (another submission may have taken it over).
 const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-export function createChecksService({ config, redis, keys, store, queue, fair, uploads }: ChecksDeps) {
+export function createChecksService({
+  config,
+  redis,
+  keys,
+  store,
+  queue,
+  fair,
+  uploads,
+  watches,
+}: ChecksDeps) {
   async function reuse(id: string): Promise<CheckAccepted> {
     // The winner of a race may not have written its record yet: it is then still "queued".
     const status = (await store.status(id)) ?? 'queued';
@@ -129,7 +141,16 @@ export function createChecksService({ config, redis, keys, store, queue, fair, u
         throw new HttpErrors.no_target();
       }
       if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);
-      return enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+      const accepted = await enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+      if (!request.watch) return accepted;
+      // The check is accepted whatever happens to its watch: a full cap is said, not an error.
+      try {
+        await watches.start(accepted.id, principal.org);
+        return { ...accepted, watching: true };
+      } catch (err) {
+        if (err instanceof HttpErrors.too_many_watches) return { ...accepted, watching: false };
+        throw err;
+      }
     },
 
     /**
@@ -156,7 +177,25 @@ export function createChecksService({ config, redis, keys, store, queue, fair, u
     async get(id: string, principal: Principal): Promise<Check> {
       const check = await store.get(id);
       if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
-      return checkView(check);
+      const watch = await watches.view(id);
+      return { ...checkView(check), ...(watch && { watch }) };
+    },
+
+    /** Watches the posts of a check of the caller's organization (restarting the period if watched). */
+    async watch(id: string, principal: Principal): Promise<Watch> {
+      const check = await store.get(id);
+      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      await watches.start(id, check.org);
+      return (await watches.view(id))!;
+    },
+
+    /** Stops watching; the changes found so far stay on the check. */
+    async unwatch(id: string, principal: Principal): Promise<void> {
+      const check = await store.get(id);
+      const watch = await watches.get(id);
+      if (!check || check.org !== principal.org || !watch || watch.org !== check.org)
+        throw new HttpErrors.not_found(`Check ${id} is not watched`);
+      await watches.stop(watch);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { MediaItem, Report, TargetResult } from '../../schemas/report.js';
 import { credentialsSection } from './credentials.js';
 import { fileFacts, sourceText } from './file.js';
 import { fileNameOf, formatBytes, formatSize, formatTime } from './format.js';
-import { markup, type Html, type SafeHtml } from './html.js';
+import { externalLink, markup, type Html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import { matchesList } from './matches.js';
 import { metadataSection } from './metadata.js';
@@ -96,9 +96,29 @@ function reportMain(check: Check, report: Report, ctx: ThumbnailContext): SafeHt
 <section><h2>Submitted</h2>
 ${submittedList(check, report)}
 </section>
+${watchSection(check)}
 ${n > 1 ? contents(report.media) : ''}
 ${none}
 ${report.media.map((item) => mediaArticle(item, report, ctx, shownPosts))}`;
+}
+
+/** What the watch of the check's posts found since (POST /v1/checks/:id/watch), with the evidence. */
+function watchSection(check: Check): Html {
+  const watch = check.watch;
+  if (!watch) return null;
+  const state = watch.active
+    ? markup`Watched until ${formatTime(watch.until)}.`
+    : markup`Watched from ${formatTime(watch.started_at)}; no longer watched.`;
+  const changes = watch.changes.length
+    ? markup`<ul>${watch.changes.map(
+        (c) =>
+          markup`<li>${c.sentence}: ${externalLink(c.post_url)}${c.archive ? markup` · <a href="${c.archive}">archived copy (WACZ)</a>` : ''}</li>`,
+      )}</ul>`
+    : markup`<p>No post has changed since the check.</p>`;
+  return markup`<section><h2>Posts since the check</h2>
+<p>${state}</p>
+${changes}
+</section>`;
 }
 
 function contents(media: readonly MediaItem[]): SafeHtml {

@@ -88,6 +88,8 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     ['GET', `/v1/checks/${check.id}`, undefined, { accept: 'text/html' }],
     ['GET', `/v1/checks/${check.id}/report`, undefined],
     ['GET', `/v1/checks/${check.id}/archive.wacz`, undefined],
+    ['POST', `/v1/checks/${check.id}/watch`, undefined],
+    ['DELETE', `/v1/checks/${check.id}/watch`, undefined],
     ['GET', `/checks/${check.id}`, undefined],
     ['GET', `/v1/webhooks/${subId}`, undefined],
     ['DELETE', `/v1/webhooks/${subId}`, undefined],

@@ -4,6 +4,7 @@ import { Check, CheckAccepted, CheckParams, CheckRequest } from '../../../schema
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { Report } from '../../../schemas/report.js';
+import { Watch } from '../../../schemas/watch.js';
 import { HttpErrors } from '../../errors.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
 
@@ -137,6 +138,55 @@ export default async function checkRoutes(app: FastifyInstance) {
       if (!check.report)
         throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
       return check.report;
+    },
+  );
+
+  app.post(
+    '/v1/checks/:id/watch',
+    {
+      preHandler: app.requireScope('submit'),
+      schema: {
+        tags: ['checks'],
+        summary:
+          'Watch the check’s posts: resolved again every WATCH_INTERVAL_SECONDS for WATCH_PERIOD_SECONDS',
+        description:
+          'A post deleted, made private, or whose text or media changed raises `post.changed` once and an entry in the check’s `watch.changes`. Watching a watched check starts its period again.',
+        security: SECURITY,
+        params: CheckParams,
+        response: {
+          200: ref(Watch),
+          ...AUTH_ERRORS,
+          404: ref(ErrorResponse),
+          409: ref(ErrorResponse),
+          503: ref(ErrorResponse),
+        },
+      },
+    },
+    async (request) => {
+      const id = (request.params as { id: string }).id;
+      const watch = await app.checks.watch(id, request.principal!);
+      request.log.info({ check_id: id, until: watch.until }, 'check watched');
+      return watch;
+    },
+  );
+
+  app.delete(
+    '/v1/checks/:id/watch',
+    {
+      preHandler: app.requireScope('submit'),
+      schema: {
+        tags: ['checks'],
+        summary: 'Stop watching the check’s posts (the changes found stay on the check)',
+        security: SECURITY,
+        params: CheckParams,
+        response: { 204: Type.Null(), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+      },
+    },
+    async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      await app.checks.unwatch(id, request.principal!);
+      request.log.info({ check_id: id }, 'check unwatched');
+      return reply.code(204).send();
     },
   );
 }
