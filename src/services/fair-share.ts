@@ -12,22 +12,10 @@
 //    that expire, so a worker that dies never holds a slot for ever.
 import type { RedisClient } from '../redis.js';
 import type { Keys, QueueName } from '../keys.js';
+import { addCapped } from './capped-set.js';
 
 /** BullMQ's largest priority. */
 export const MAX_PRIORITY = 2_097_151;
-
-// KEYS[1] active zset; ARGV: now ms, lease end ms, member, cap, key ttl ms.
-const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-  return 1
-end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1
-`;
 
 // KEYS[1] pending zset; ARGV: now ms, forget before ms, member, key ttl ms. Returns the member's rank (1-based).
 const RANK = `
@@ -70,17 +58,13 @@ export function createFairShare(
     /** Takes one of the organization's `cap` active slots for `leaseMs`; false when all are taken. */
     async acquire(org: string, id: string, cap: number, leaseMs: number): Promise<boolean> {
       const now = Date.now();
-      const ok = await redis.eval(
-        ACQUIRE,
-        1,
-        keys.fairActive(queue, org),
-        now,
-        now + leaseMs,
-        id,
+      return addCapped(redis, keys.fairActive(queue, org), {
+        member: id,
+        until: now + leaseMs,
         cap,
-        leaseMs * 2,
-      );
-      return ok === 1;
+        now,
+        keyTtlMs: leaseMs * 2,
+      });
     },
 
     async release(org: string, id: string): Promise<void> {

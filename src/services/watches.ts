@@ -7,6 +7,7 @@ import type { PostChange, Watch, WatchJob } from '../../schemas/watch.js';
 import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
+import { addCapped } from './capped-set.js';
 
 export const WATCH_JOB_NAME = 'watch';
 export const schedulerId = (checkId: string) => `watch-${checkId}`;
@@ -26,18 +27,6 @@ export interface StoredWatch {
   ended_at: string | null;
   last_run_at: string | null;
 }
-
-// Prunes ended watches, then adds this one unless the organization is at its cap (one round trip, so
-// two concurrent requests cannot both take the last place). Returns 1 when added or already there.
-const ADD_CAPPED = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  return 1
-end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-return 1`;
 
 export function createWatchStore(
   redis: RedisClient,
@@ -66,16 +55,14 @@ export function createWatchStore(
     async start(checkId: string, org: string): Promise<StoredWatch> {
       const now = Date.now();
       const until = now + limits.periodMs;
-      const added = await redis.eval(
-        ADD_CAPPED,
-        1,
-        keys.orgWatches(org),
-        now,
-        limits.maxPerOrg,
-        checkId,
+      // Ended watches free their place; one round trip, so two requests cannot both take the last one.
+      const added = await addCapped(redis, keys.orgWatches(org), {
+        member: checkId,
         until,
-      );
-      if (added !== 1) throw new HttpErrors.too_many_watches(limits.maxPerOrg);
+        cap: limits.maxPerOrg,
+        now,
+      });
+      if (!added) throw new HttpErrors.too_many_watches(limits.maxPerOrg);
       const previous = await store.get(checkId);
       const watch: StoredWatch = {
         check_id: checkId,
