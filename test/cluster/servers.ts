@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Test } from 'tap';
-import { until } from '../faults/processes.js';
+import { redisServerArgs, until } from '../faults/processes.js';
 
 /** Failure detection of both topologies (cluster-node-timeout, down-after-milliseconds). */
 export const DETECT_MS = 1000;
@@ -91,21 +91,7 @@ async function askText(port: number, ...command: [string, ...string[]]): Promise
 
 function redisArgs(port: number, dir: string, extra: string[] = []): string[] {
   mkdirSync(dir, { recursive: true });
-  return [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--appendonly',
-    'yes',
-    '--save',
-    '',
-    '--maxmemory-policy',
-    'noeviction',
-    ...extra,
-  ];
+  return redisServerArgs(port, dir, extra);
 }
 
 function tempDir(t: Test, name: string): string {

@@ -70,6 +70,25 @@ export const hasRedisServer = () => spawnSync('redis-server', ['--version']).sta
  * `appendonly yes` as the README recommends for production. `kill()` is kill -9; `start()` again
  * replays the append-only file from the same directory, as a restarted production Redis would.
  */
+/** A redis-server of the tests' own on 127.0.0.1:`port`: AOF on, no snapshots, `noeviction` (as in production). */
+export function redisServerArgs(port: number, dir: string, extra: string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    ...extra,
+  ];
+}
+
 export async function startOwnRedis(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'firstseen-redis-'));
   const port = await freePort();
@@ -77,24 +96,7 @@ export async function startOwnRedis(t: Test) {
   const url = `redis://127.0.0.1:${port}`;
 
   async function start() {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: 'ignore' },
-    );
+    child = spawn('redis-server', redisServerArgs(port, dir), { stdio: 'ignore' });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined); // refused until the server listens: expected here
     try {
