@@ -52,15 +52,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
+export { sleep, until } from '../helpers/until.js';
 
 /** Whether a redis-server binary is on the PATH (CI installs one; a Redis in a container has none). */
 export const hasRedisServer = () => spawnSync('redis-server', ['--version']).status === 0;

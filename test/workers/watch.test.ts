@@ -15,6 +15,7 @@ import { startWatchWorker } from '../../workers/watch.js';
 import { startWebhookWorker } from '../../workers/webhook.js';
 import { AUTH, buildTestServer, get } from '../helpers/app.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { sleep, until } from '../helpers/until.js';
 import { fixture, json, startWorld, type Route } from '../pipeline/resolve/world.js';
 
 type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
@@ -117,17 +118,6 @@ async function subscribe(app: App, headers: Headers, url: string) {
   return res.json().secret as string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 t.test('a watched post deleted at the stand-in: post.changed once, to its organization only', async (t) => {
   const { app, config } = await buildTestServer(t, {
