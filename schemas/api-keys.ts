@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ref } from './ref.js';
 
 export const Scope = Type.Union(
   [Type.Literal('submit'), Type.Literal('read'), Type.Literal('admin'), Type.Literal('operator')],
@@ -46,6 +47,6 @@ export const ApiKeyCreated = Type.Object(
 export type ApiKeyCreated = Static<typeof ApiKeyCreated>;
 
 export const ApiKeyList = Type.Object(
-  { keys: Type.Array(ApiKey) },
+  { keys: Type.Array(ref(ApiKey)) },
   { $id: 'ApiKeyList', additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ref } from './ref.js';
 
 export const ArchiveTimestamp = Type.Object(
   {
@@ -28,7 +29,7 @@ export const ArchiveSummary = Type.Object(
       minimum: 0,
       description: 'Bytes of fetched bodies kept (at most ARCHIVE_MAX_BYTES).',
     }),
-    timestamp: Type.Union([ArchiveTimestamp, Type.Null()], {
+    timestamp: Type.Union([ref(ArchiveTimestamp), Type.Null()], {
       description: 'Null when no time-stamping authority is configured or it did not answer.',
     }),
   },

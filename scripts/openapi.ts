@@ -5,15 +5,20 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { buildServer } from '../src/server.js';
 
-export async function generateOpenApi(): Promise<string> {
+/** The document as @fastify/swagger builds it: YAML for the file, the object for checks on it. */
+export async function generateOpenApi(): Promise<string>;
+export async function generateOpenApi(format: 'object'): Promise<ReturnType<OpenApiApp['swagger']>>;
+export async function generateOpenApi(format: 'yaml' | 'object' = 'yaml') {
   const app = await buildServer(loadConfig({ ROLE: 'api', LOG_LEVEL: 'silent' }));
   await app.ready();
   try {
-    return app.swagger({ yaml: true });
+    return format === 'yaml' ? app.swagger({ yaml: true }) : app.swagger();
   } finally {
     await app.close();
   }
 }
+
+type OpenApiApp = Awaited<ReturnType<typeof buildServer>>;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const out = resolve(import.meta.dirname, '..', 'openapi.yaml');

@@ -17,6 +17,8 @@ async function swaggerPlugin(app: FastifyInstance) {
         description:
           'Where does a viral image really come from? Submit a post or image URL (or text with links) and get a provenance report.',
       },
+      // Relative: the deployment serving this document (at /docs/json) is the one it describes.
+      servers: [{ url: '/', description: 'This firstseen deployment' }],
       tags: [
         { name: 'checks', description: 'Submit links and read provenance reports' },
         { name: 'banks', description: 'Collections of known media every image is matched against' },

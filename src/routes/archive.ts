@@ -16,6 +16,7 @@ export default async function archiveRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'The evidence archive of a finished check (WACZ: every exchange it made, as fetched)',
+        operationId: 'getCheckArchive',
         security: SECURITY,
         params: CheckParams,
         response: {

@@ -16,13 +16,23 @@ const Ready = Type.Object(
   { additionalProperties: false },
 );
 
+// Probes need no key: an empty list says so in OpenAPI. A key that is presented is still checked by the
+// auth hook (src/plugins/auth.ts), hence the 401.
+const NO_AUTH: Array<Record<string, string[]>> = [];
+
 export default async function healthRoutes(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
   app.get(
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['ops'], summary: 'The process is up', response: { 200: Health } },
+      schema: {
+        tags: ['ops'],
+        summary: 'The process is up',
+        operationId: 'getHealth',
+        security: NO_AUTH,
+        response: { 200: Health, 401: ref(ErrorResponse) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -33,7 +43,9 @@ export default async function healthRoutes(app: FastifyInstance) {
       schema: {
         tags: ['ops'],
         summary: 'Redis answers and at least one worker is heartbeating',
-        response: { 200: Ready, 503: ref(ErrorResponse) },
+        operationId: 'getReadiness',
+        security: NO_AUTH,
+        response: { 200: Ready, 401: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
     async () => {

@@ -18,6 +18,7 @@ export default async function lookupRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'Match a hash you computed yourself against everything seen and your banks, synchronously',
+        operationId: 'lookupHash',
         security: SECURITY,
         body: ref(LookupRequest),
         response: { 200: LookupResult, ...AUTH_ERRORS, 400: ref(ErrorResponse) },

@@ -35,6 +35,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'Thumbnail of an image seen (WebP, at most 320 px), for report pages',
+        operationId: 'getMediaThumbnail',
         security: SECURITY,
         params: Params,
         response: {

@@ -34,6 +34,7 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
       schema: {
         tags: ['admin'],
         summary: 'Create an API key',
+        operationId: 'createApiKey',
         security,
         body: ref(ApiKeyCreate),
         response: { 201: ref(ApiKeyCreated), ...ERRORS },
@@ -57,6 +58,7 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
       schema: {
         tags: ['admin'],
         summary: 'List the API keys of an organization (never the keys themselves)',
+        operationId: 'listApiKeys',
         security,
         querystring: Type.Object(
           { org: Type.Optional(Type.String({ maxLength: 64 })) },
@@ -78,6 +80,7 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
       schema: {
         tags: ['admin'],
         summary: 'Revoke an API key',
+        operationId: 'revokeApiKey',
         security,
         params: Type.Object(
           { id: Type.String({ pattern: '^key_[A-Za-z0-9_]{1,64}$' }) },

@@ -83,6 +83,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('admin'),
       schema: schema('Create a bank of known media', {
+        operationId: 'createBank',
         body: ref(BankCreate),
         response: { 201: ref(BankSchema), ...ERRORS },
       }),
@@ -109,6 +110,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('read'),
       schema: schema('Banks you own and banks shared with everyone', {
+        operationId: 'listBanks',
         response: { 200: ref(BankList), ...ERRORS },
       }),
     },
@@ -123,6 +125,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('read'),
       schema: schema('One bank (its entry count shows import progress)', {
+        operationId: 'getBank',
         params: IdParams,
         response: { 200: ref(BankSchema), ...ERRORS },
       }),
@@ -135,6 +138,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('admin'),
       schema: schema('Delete a bank: its entries stop matching at once', {
+        operationId: 'deleteBank',
         params: IdParams,
         response: { 204: Type.Null(), ...ERRORS },
       }),
@@ -150,6 +154,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('submit'),
       schema: schema('Add one entry: by image URL, or by its PDQ and/or pHash', {
+        operationId: 'createBankEntry',
         params: IdParams,
         body: ref(BankEntryCreate),
         response: { 201: ref(BankEntrySchema), ...ERRORS },
@@ -210,6 +215,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: schema('Add one entry by uploading the image (raw body, Content-Type image/*)', {
+          operationId: 'uploadBankEntry',
           params: IdParams,
           querystring: Type.Object(
             {
@@ -252,6 +258,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         schema: schema(
           'Add a video entry from its vPDQ file (text, one `frame,quality,pdq,timestamp` line per frame)',
           {
+            operationId: 'createBankVideoEntry',
             params: IdParams,
             querystring: Type.Object(
               {
@@ -311,6 +318,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         ...app.uploadGate,
         preHandler: app.requireScope('submit'),
         schema: schema('Import a hash list (CSV, up to 8 MiB per request: send big lists in chunks)', {
+          operationId: 'importBankHashes',
           params: IdParams,
           response: { 200: ref(ImportResult), ...ERRORS },
         }),
@@ -354,6 +362,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('read'),
       schema: schema('One entry', {
+        operationId: 'getBankEntry',
         params: Type.Object(
           { id: IdParams.properties.id, entry_id: Type.String({ pattern: '^e[0-9]{1,12}$' }) },
           { additionalProperties: false },

@@ -22,6 +22,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'Submit a URL, or text containing links, for a provenance check',
+        operationId: 'createCheck',
         security: SECURITY,
         headers: IdempotencyHeaders,
         body: ref(CheckRequest),
@@ -60,6 +61,7 @@ export default async function checkRoutes(app: FastifyInstance) {
         schema: {
           tags: ['checks'],
           summary: 'Submit a file (the raw request body) for a provenance check',
+          operationId: 'uploadCheck',
           security: SECURITY,
           headers: IdempotencyHeaders,
           querystring: Type.Object(
@@ -109,6 +111,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'Status of a check, with its report when done',
+        operationId: 'getCheck',
         security: SECURITY,
         params: CheckParams,
         response: { 200: ref(Check), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
@@ -128,6 +131,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'The report of a finished check',
+        operationId: 'getCheckReport',
         security: SECURITY,
         params: CheckParams,
         response: { 200: ref(Report), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
@@ -149,6 +153,7 @@ export default async function checkRoutes(app: FastifyInstance) {
         tags: ['checks'],
         summary:
           'Watch the check’s posts: resolved again every WATCH_INTERVAL_SECONDS for WATCH_PERIOD_SECONDS',
+        operationId: 'watchCheck',
         description:
           'A post deleted, made private, or whose text or media changed raises `post.changed` once and an entry in the check’s `watch.changes`. Watching a watched check starts its period again.',
         security: SECURITY,
@@ -177,6 +182,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       schema: {
         tags: ['checks'],
         summary: 'Stop watching the check’s posts (the changes found stay on the check)',
+        operationId: 'unwatchCheck',
         security: SECURITY,
         params: CheckParams,
         response: { 204: Type.Null(), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },

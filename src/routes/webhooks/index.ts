@@ -41,6 +41,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('submit'),
       schema: schema('Subscribe a URL to events', {
+        operationId: 'createWebhook',
         body: ref(WebhookCreate),
         response: { 201: ref(WebhookWithSecret), ...CREATE_ERRORS },
       }),
@@ -59,7 +60,10 @@ export default async function webhookRoutes(app: FastifyInstance) {
     '/v1/webhooks',
     {
       preHandler: app.requireScope('read'),
-      schema: schema('Your organization’s subscriptions', { response: { 200: ref(WebhookList), ...ERRORS } }),
+      schema: schema('Your organization’s subscriptions', {
+        operationId: 'listWebhooks',
+        response: { 200: ref(WebhookList), ...ERRORS },
+      }),
     },
     async (request) => ({
       webhooks: (await app.webhooks.list(request.principal!.org)).map((s) => publicView(s)),
@@ -70,7 +74,11 @@ export default async function webhookRoutes(app: FastifyInstance) {
     '/v1/webhooks/:id',
     {
       preHandler: app.requireScope('read'),
-      schema: schema('One subscription', { params: IdParams, response: { 200: ref(Webhook), ...ERRORS } }),
+      schema: schema('One subscription', {
+        operationId: 'getWebhook',
+        params: IdParams,
+        response: { 200: ref(Webhook), ...ERRORS },
+      }),
     },
     async (request) => publicView(await owned(request)),
   );
@@ -79,7 +87,11 @@ export default async function webhookRoutes(app: FastifyInstance) {
     '/v1/webhooks/:id',
     {
       preHandler: app.requireScope('submit'),
-      schema: schema('Unsubscribe', { params: IdParams, response: { 204: Type.Null(), ...ERRORS } }),
+      schema: schema('Unsubscribe', {
+        operationId: 'deleteWebhook',
+        params: IdParams,
+        response: { 204: Type.Null(), ...ERRORS },
+      }),
     },
     async (request, reply) => {
       await app.webhooks.remove(await owned(request));
@@ -92,6 +104,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('submit'),
       schema: schema('Replace the signing secret (the old one stops working at once)', {
+        operationId: 'rotateWebhookSecret',
         params: IdParams,
         response: { 200: ref(WebhookWithSecret), ...ERRORS },
       }),
@@ -104,6 +117,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('read'),
       schema: schema('The last 200 delivery attempts, newest first', {
+        operationId: 'listWebhookDeliveries',
         params: IdParams,
         response: { 200: ref(WebhookDeliveries), ...ERRORS },
       }),
@@ -119,6 +133,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     {
       preHandler: app.requireScope('submit'),
       schema: schema('Send an event again (same webhook-id), e.g. after fixing the receiver', {
+        operationId: 'redeliverWebhookMessage',
         params: Type.Object(
           { id: IdParams.properties.id, message_id: Type.String({ pattern: '^msg_[A-Za-z0-9_-]{1,120}$' }) },
           { additionalProperties: false },
