@@ -37,6 +37,16 @@ const keyFields = {
   created_at: Type.String({ format: 'date-time' }),
 };
 
+export const ApiKeyParams = Type.Object(
+  { id: Type.String({ pattern: '^key_[A-Za-z0-9_]{1,64}$' }) },
+  { $id: 'ApiKeyParams', additionalProperties: false },
+);
+
+export const ApiKeyListQuery = Type.Object(
+  { org: Type.Optional(Type.String({ maxLength: 64 })) },
+  { $id: 'ApiKeyListQuery', additionalProperties: false },
+);
+
 export const ApiKey = Type.Object(keyFields, { $id: 'ApiKey', additionalProperties: false });
 export type ApiKey = Static<typeof ApiKey>;
 

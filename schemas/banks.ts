@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Match } from './provenance.js';
 import { ref } from './ref.js';
 
 export const BankKind = Type.Union(
@@ -44,6 +45,16 @@ export const Bank = Type.Object(
 );
 export type Bank = Static<typeof Bank>;
 
+export const BankParams = Type.Object(
+  { id: Type.String({ pattern: '^bank_[a-f0-9]{1,32}$' }) },
+  { $id: 'BankParams', additionalProperties: false },
+);
+
+export const BankEntryParams = Type.Object(
+  { id: BankParams.properties.id, entry_id: Type.String({ pattern: '^e[0-9]{1,12}$' }) },
+  { $id: 'BankEntryParams', additionalProperties: false },
+);
+
 export const BankList = Type.Object(
   { banks: Type.Array(ref(Bank)) },
   { $id: 'BankList', additionalProperties: false },
@@ -61,6 +72,13 @@ const entryFields = {
     Type.String({ format: 'date-time', description: 'When it was first published.' }),
   ),
 };
+
+/** What the bank knows of an entry sent as a raw body (an uploaded image, a vPDQ file): in the query. */
+export const BankEntryQuery = Type.Object(entryFields, {
+  $id: 'BankEntryQuery',
+  additionalProperties: false,
+});
+export type BankEntryQuery = Static<typeof BankEntryQuery>;
 
 export const BankEntryCreate = Type.Object(
   {
@@ -91,6 +109,7 @@ export const BankEntry = Type.Object(
   },
   { $id: 'BankEntry', additionalProperties: false },
 );
+export type BankEntry = Static<typeof BankEntry>;
 
 export const ImportResult = Type.Object(
   {
@@ -134,3 +153,8 @@ export const LookupRequest = Type.Object(
   { $id: 'LookupRequest', additionalProperties: false, description: 'A PDQ or a pHash (or both).' },
 );
 export type LookupRequest = Static<typeof LookupRequest>;
+
+export const LookupResult = Type.Object(
+  { matches: Type.Array(ref(Match)) },
+  { $id: 'LookupResult', additionalProperties: false },
+);

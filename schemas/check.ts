@@ -9,6 +9,9 @@ export const CheckStatus = Type.Union(
 );
 export type CheckStatus = Static<typeof CheckStatus>;
 
+/** The longest pasted text a check takes (the form's text box has the same limit). */
+export const TEXT_MAX_LENGTH = 20000;
+
 export const CheckRequest = Type.Object(
   {
     url: Type.Optional(
@@ -21,7 +24,7 @@ export const CheckRequest = Type.Object(
     text: Type.Optional(
       Type.String({
         minLength: 1,
-        maxLength: 20000,
+        maxLength: TEXT_MAX_LENGTH,
         description:
           'Pasted text: every http(s) link in it becomes a target; `pic.twitter.com/…` without a scheme counts too.',
       }),
@@ -119,7 +122,32 @@ export const Check = Type.Object(
 );
 export type Check = Static<typeof Check>;
 
+// Params, querystrings and headers of the check routes. Not registered as shared schemas: OpenAPI
+// spells them out as parameters, and each is one object however many routes use it.
 export const CheckParams = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) },
-  { additionalProperties: false },
+  { $id: 'CheckParams', additionalProperties: false },
+);
+
+export const CheckUploadQuery = Type.Object(
+  {
+    filename: Type.Optional(Type.String({ maxLength: 255, description: 'Shown in the report.' })),
+    callback_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { $id: 'CheckUploadQuery', additionalProperties: false },
+);
+
+export const IdempotencyHeaders = Type.Object(
+  {
+    'idempotency-key': Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'Same key, same check (kept for a day).' }),
+    ),
+  },
+  { $id: 'IdempotencyHeaders' },
+);
+
+/** The submission form's `?input=` (a link shared to the form), as long as CheckRequest's `text`. */
+export const CheckFormQuery = Type.Object(
+  { input: Type.Optional(Type.String({ maxLength: TEXT_MAX_LENGTH })) },
+  { $id: 'CheckFormQuery' },
 );

@@ -1,6 +1,8 @@
 // The single source of the API's types: route schemas, TypeScript types (Static<>) and openapi.yaml
-// all come from these. Every schema with an $id is registered once with Fastify (see src/app.ts),
-// so it appears as a named component in the OpenAPI document.
+// all come from these. Every schema in `namedSchemas` is registered once with Fastify
+// (src/plugins/swagger.ts), so it appears as a named component in the OpenAPI document. Params,
+// querystring and header schemas have an $id too but are used in place, not registered: OpenAPI lists
+// them as parameters, never as components.
 import { ErrorResponse } from './errors.js';
 import { ArchiveSummary, ArchiveTimestamp } from './archive.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
@@ -15,7 +17,9 @@ import {
   BankList,
   ImportResult,
   LookupRequest,
+  LookupResult,
 } from './banks.js';
+import { Health, Ready } from './health.js';
 import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
@@ -27,6 +31,7 @@ import {
   WebhookCreate,
   WebhookDeliveries,
   WebhookDelivery,
+  RedeliveryQueued,
   WebhookList,
   WebhookWithSecret,
 } from './webhooks.js';
@@ -45,9 +50,13 @@ export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
 export * from './watch.js';
+export * from './health.js';
+export * from './media.js';
 
 export const namedSchemas = [
   ErrorResponse,
+  Health,
+  Ready,
   CheckStatus,
   CheckRequest,
   CheckAccepted,
@@ -76,6 +85,7 @@ export const namedSchemas = [
   BankEntry,
   ImportResult,
   LookupRequest,
+  LookupResult,
   MediaItem,
   Report,
   ApiKeyCreate,
@@ -88,4 +98,5 @@ export const namedSchemas = [
   WebhookList,
   WebhookDelivery,
   WebhookDeliveries,
+  RedeliveryQueued,
 ];

@@ -54,6 +54,21 @@ export const WebhookWithSecret = Type.Object(
 );
 export type WebhookWithSecret = Static<typeof WebhookWithSecret>;
 
+export const WebhookParams = Type.Object(
+  { id: Type.String({ pattern: '^wh_[A-Za-z0-9_-]{1,32}$' }) },
+  { $id: 'WebhookParams', additionalProperties: false },
+);
+
+export const WebhookMessageParams = Type.Object(
+  { id: WebhookParams.properties.id, message_id: Type.String({ pattern: '^msg_[A-Za-z0-9_-]{1,120}$' }) },
+  { $id: 'WebhookMessageParams', additionalProperties: false },
+);
+
+export const RedeliveryQueued = Type.Object(
+  { queued: Type.Literal(true) },
+  { $id: 'RedeliveryQueued', additionalProperties: false },
+);
+
 export const WebhookList = Type.Object(
   { webhooks: Type.Array(ref(Webhook)) },
   {

@@ -1,14 +1,15 @@
 // GET /v1/checks/:id/archive.wacz: the evidence archive of a check (src/archive/), to the check's
 // organization only: another organization's check is a 404, like every other check resource.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CheckParams } from '../../schemas/check.js';
 import { ErrorResponse } from '../../schemas/errors.js';
 import { ref } from '../../schemas/ref.js';
+import { BinaryBody } from '../../schemas/responses.js';
 import { WACZ_MIME } from '../archive/wacz.js';
 import { HttpErrors } from '../errors.js';
 import { AUTH_ERRORS, SECURITY } from './security.js';
 
-export default async function archiveRoutes(app: FastifyInstance) {
+const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/checks/:id/archive.wacz',
     {
@@ -23,7 +24,7 @@ export default async function archiveRoutes(app: FastifyInstance) {
           200: {
             description:
               'A WACZ 1.1.1 file: open it in a web archive replay tool (e.g. ReplayWeb.page). Its datapackage.json lists every file with its sha256; datapackage-digest.json holds the trusted timestamp, when one was made.',
-            content: { [WACZ_MIME]: { schema: { type: 'string', format: 'binary' } } },
+            content: { [WACZ_MIME]: { schema: BinaryBody } },
           },
           ...AUTH_ERRORS,
           404: ref(ErrorResponse),
@@ -32,7 +33,7 @@ export default async function archiveRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       // Throws not_found for a check of another organization, before the store is asked.
       const check = await app.checks.get(id, request.principal!);
       const archive = app.archives ? await app.archives.get(request.principal!.org, check.id) : null;
@@ -46,4 +47,6 @@ export default async function archiveRoutes(app: FastifyInstance) {
         .send(archive.stream);
     },
   );
-}
+};
+
+export default archiveRoutes;

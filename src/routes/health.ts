@@ -1,20 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { ErrorResponse } from '../../schemas/errors.js';
+import { Health, Ready } from '../../schemas/health.js';
 import { ref } from '../../schemas/ref.js';
 import { HttpErrors } from '../errors.js';
 import { keys } from '../keys.js';
 import { HEARTBEAT_TTL_MS } from '../worker-heartbeat.js';
-
-const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
-const Ready = Type.Object(
-  {
-    status: Type.Literal('ok'),
-    redis: Type.Literal('ok'),
-    workers: Type.Integer({ description: 'Worker processes that sent a heartbeat recently.' }),
-  },
-  { additionalProperties: false },
-);
 
 // Probes need no key: an empty list says so in OpenAPI. A key that is presented is still checked by the
 // auth hook (src/plugins/auth.ts), hence the 401.
@@ -31,7 +21,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         summary: 'The process is up',
         operationId: 'getHealth',
         security: NO_AUTH,
-        response: { 200: Health, 401: ref(ErrorResponse) },
+        response: { 200: ref(Health), 401: ref(ErrorResponse) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -45,7 +35,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         summary: 'Redis answers and at least one worker is heartbeating',
         operationId: 'getReadiness',
         security: NO_AUTH,
-        response: { 200: Ready, 401: ref(ErrorResponse), 503: ref(ErrorResponse) },
+        response: { 200: ref(Ready), 401: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
     async () => {

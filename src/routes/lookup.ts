@@ -1,16 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { LookupRequest } from '../../schemas/banks.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { LookupRequest, LookupResult } from '../../schemas/banks.js';
 import { ErrorResponse } from '../../schemas/errors.js';
-import { Match } from '../../schemas/provenance.js';
 import { ref } from '../../schemas/ref.js';
 import { HttpErrors } from '../errors.js';
 import { createMatcher } from '../pipeline/match.js';
 import { AUTH_ERRORS, SECURITY } from './security.js';
 
-const LookupResult = Type.Object({ matches: Type.Array(ref(Match)) }, { additionalProperties: false });
-
-export default async function lookupRoutes(app: FastifyInstance) {
+const lookupRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/lookup',
     {
@@ -21,11 +17,11 @@ export default async function lookupRoutes(app: FastifyInstance) {
         operationId: 'lookupHash',
         security: SECURITY,
         body: ref(LookupRequest),
-        response: { 200: LookupResult, ...AUTH_ERRORS, 400: ref(ErrorResponse) },
+        response: { 200: ref(LookupResult), ...AUTH_ERRORS, 400: ref(ErrorResponse) },
       },
     },
     async (request) => {
-      const body = request.body as LookupRequest;
+      const body = request.body;
       if (!body.pdq && !body.phash) throw new HttpErrors.invalid_request('Give a pdq or a phash');
       // The same choice the matcher makes: PDQ unless its quality is too low to trust, then pHash.
       const { pdqMaxDistance, phashMaxDistance, minPdqQuality } = app.config.matching;
@@ -52,4 +48,6 @@ export default async function lookupRoutes(app: FastifyInstance) {
       return { matches: matches.slice(0, body.limit ?? matches.length) };
     },
   );
-}
+};
+
+export default lookupRoutes;

@@ -6,20 +6,16 @@
 // exception to "public": their thumbnail is still reachable only through their sha256, i.e. by whoever
 // has the file or a near-identical copy. A per-organization rule would need an index of which
 // organizations saw each sha256, which the data model does not keep.
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../../schemas/errors.js';
+import { MediaParams } from '../../schemas/media.js';
 import { ref } from '../../schemas/ref.js';
+import { BinaryBody, NotModified } from '../../schemas/responses.js';
 import { HttpErrors } from '../errors.js';
 import { loadThumbnail, THUMBNAIL_MIME } from '../services/thumbnails.js';
 import { AUTH_ERRORS, SECURITY } from './security.js';
 
-const Params = Type.Object(
-  { sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the image file.' }) },
-  { additionalProperties: false },
-);
-
-export default async function mediaRoutes(app: FastifyInstance) {
+const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/media/:sha256/thumbnail',
     {
@@ -37,13 +33,13 @@ export default async function mediaRoutes(app: FastifyInstance) {
         summary: 'Thumbnail of an image seen (WebP, at most 320 px), for report pages',
         operationId: 'getMediaThumbnail',
         security: SECURITY,
-        params: Params,
+        params: MediaParams,
         response: {
           200: {
             description: 'The thumbnail. Immutable: the same sha256 always has the same picture.',
-            content: { [THUMBNAIL_MIME]: { schema: { type: 'string', format: 'binary' } } },
+            content: { [THUMBNAIL_MIME]: { schema: BinaryBody } },
           },
-          304: { description: 'Not modified (If-None-Match).', type: 'null' },
+          304: NotModified,
           ...AUTH_ERRORS,
           404: ref(ErrorResponse),
           503: ref(ErrorResponse),
@@ -51,7 +47,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { sha256 } = request.params as { sha256: string };
+      const { sha256 } = request.params;
       const thumbnail = await loadThumbnail(app.redis, app.config.keyPrefix, sha256);
       if (!thumbnail) throw new HttpErrors.not_found(`No thumbnail kept for ${sha256}`);
       const etag = `"${sha256}"`;
@@ -65,4 +61,6 @@ export default async function mediaRoutes(app: FastifyInstance) {
       return reply.type(THUMBNAIL_MIME).send(thumbnail);
     },
   );
-}
+};
+
+export default mediaRoutes;

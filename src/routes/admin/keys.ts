@@ -1,8 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { ApiKeyCreate, ApiKeyCreated, ApiKeyList } from '../../../schemas/api-keys.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  ApiKeyCreate,
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyListQuery,
+  ApiKeyParams,
+} from '../../../schemas/api-keys.js';
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
+import { NoContent } from '../../../schemas/responses.js';
 import { HttpErrors } from '../../errors.js';
 import { isOperator, type ApiKeyInfo, type Principal } from '../../services/api-keys.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
@@ -26,7 +32,7 @@ const view = (k: ApiKeyInfo) => ({
   created_at: k.created_at,
 });
 
-export default async function adminKeyRoutes(app: FastifyInstance) {
+const adminKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/admin/keys',
     {
@@ -41,7 +47,7 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as ApiKeyCreate;
+      const body = request.body;
       const org = targetOrg(request.principal!, body.org);
       if (body.scopes.includes('operator') && !isOperator(request.principal!))
         throw new HttpErrors.forbidden('Only the operator grants the operator scope');
@@ -60,15 +66,12 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
         summary: 'List the API keys of an organization (never the keys themselves)',
         operationId: 'listApiKeys',
         security,
-        querystring: Type.Object(
-          { org: Type.Optional(Type.String({ maxLength: 64 })) },
-          { additionalProperties: false },
-        ),
+        querystring: ApiKeyListQuery,
         response: { 200: ref(ApiKeyList), ...ERRORS },
       },
     },
     async (request) => {
-      const org = targetOrg(request.principal!, (request.query as { org?: string }).org);
+      const org = targetOrg(request.principal!, request.query.org);
       return { keys: (await app.apiKeys.list(org)).map(view) };
     },
   );
@@ -82,15 +85,12 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
         summary: 'Revoke an API key',
         operationId: 'revokeApiKey',
         security,
-        params: Type.Object(
-          { id: Type.String({ pattern: '^key_[A-Za-z0-9_]{1,64}$' }) },
-          { additionalProperties: false },
-        ),
-        response: { 204: Type.Null(), ...ERRORS },
+        params: ApiKeyParams,
+        response: { 204: NoContent, ...ERRORS },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const key = await app.apiKeys.get(id);
       if (!key) throw new HttpErrors.not_found(`No key ${id}`);
       targetOrg(request.principal!, key.org);
@@ -98,4 +98,6 @@ export default async function adminKeyRoutes(app: FastifyInstance) {
       return reply.code(204).send();
     },
   );
-}
+};
+
+export default adminKeyRoutes;

@@ -1,20 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { Check, CheckAccepted, CheckParams, CheckRequest } from '../../../schemas/check.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  Check,
+  CheckAccepted,
+  CheckParams,
+  CheckRequest,
+  CheckUploadQuery,
+  IdempotencyHeaders,
+} from '../../../schemas/check.js';
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
+import { NoContent } from '../../../schemas/responses.js';
 import { Report } from '../../../schemas/report.js';
 import { Watch } from '../../../schemas/watch.js';
 import { HttpErrors } from '../../errors.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
 
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, description: 'Same key, same check (kept for a day).' }),
-  ),
-});
-
-export default async function checkRoutes(app: FastifyInstance) {
+const checkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/checks',
     {
@@ -35,9 +36,8 @@ export default async function checkRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as CheckRequest;
-      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      const accepted = await app.checks.submit(body, request.principal!, key);
+      const key = request.headers['idempotency-key'];
+      const accepted = await app.checks.submit(request.body, request.principal!, key);
       request.log.info({ check_id: accepted.id, reused: accepted.reused }, 'check submitted');
       return reply
         .code(accepted.reused ? 200 : 202)
@@ -47,7 +47,7 @@ export default async function checkRoutes(app: FastifyInstance) {
   );
 
   // Files: the raw body is the image (any image/* or video/* type, or octet-stream), up to FETCH_MAX_BYTES.
-  await app.register(async (raw) => {
+  const uploads: FastifyPluginAsyncTypebox = async (raw) => {
     raw.addContentTypeParser(
       /^(image|video)\/|^application\/octet-stream/,
       { parseAs: 'buffer', bodyLimit: app.config.fetch.maxBytes },
@@ -64,13 +64,7 @@ export default async function checkRoutes(app: FastifyInstance) {
           operationId: 'uploadCheck',
           security: SECURITY,
           headers: IdempotencyHeaders,
-          querystring: Type.Object(
-            {
-              filename: Type.Optional(Type.String({ maxLength: 255, description: 'Shown in the report.' })),
-              callback_url: Type.Optional(Type.String({ maxLength: 2048 })),
-            },
-            { additionalProperties: false },
-          ),
+          querystring: CheckUploadQuery,
           response: {
             202: ref(CheckAccepted),
             200: ref(CheckAccepted),
@@ -87,8 +81,8 @@ export default async function checkRoutes(app: FastifyInstance) {
             'Send the file as the raw body with an image/* or video/* Content-Type',
           );
         }
-        const q = request.query as { filename?: string; callback_url?: string };
-        const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+        const q = request.query;
+        const key = request.headers['idempotency-key'];
         const accepted = await app.checks.submitUpload(
           request.body,
           { filename: q.filename, callbackUrl: q.callback_url },
@@ -102,7 +96,8 @@ export default async function checkRoutes(app: FastifyInstance) {
           .send(accepted);
       },
     );
-  });
+  };
+  await app.register(uploads);
 
   app.get(
     '/v1/checks/:id',
@@ -120,7 +115,7 @@ export default async function checkRoutes(app: FastifyInstance) {
     async (request, reply) => {
       // Browsers get the HTML page from src/routes/pages/ for the same URL: caches must keep them apart.
       void reply.header('vary', 'Accept');
-      return app.checks.get((request.params as { id: string }).id, request.principal!);
+      return app.checks.get(request.params.id, request.principal!);
     },
   );
 
@@ -138,7 +133,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const check = await app.checks.get((request.params as { id: string }).id, request.principal!);
+      const check = await app.checks.get(request.params.id, request.principal!);
       if (!check.report)
         throw new HttpErrors.not_found(`Check ${check.id} is ${check.status}: no report yet`);
       return check.report;
@@ -168,7 +163,7 @@ export default async function checkRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const id = (request.params as { id: string }).id;
+      const { id } = request.params;
       const watch = await app.checks.watch(id, request.principal!);
       request.log.info({ check_id: id, until: watch.until }, 'check watched');
       return watch;
@@ -185,14 +180,16 @@ export default async function checkRoutes(app: FastifyInstance) {
         operationId: 'unwatchCheck',
         security: SECURITY,
         params: CheckParams,
-        response: { 204: Type.Null(), ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
+        response: { 204: NoContent, ...AUTH_ERRORS, 404: ref(ErrorResponse), 503: ref(ErrorResponse) },
       },
     },
     async (request, reply) => {
-      const id = (request.params as { id: string }).id;
+      const { id } = request.params;
       await app.checks.unwatch(id, request.principal!);
       request.log.info({ check_id: id }, 'check unwatched');
       return reply.code(204).send();
     },
   );
-}
+};
+
+export default checkRoutes;

@@ -2,11 +2,11 @@
 // cross-site posts, and turning what was typed into a check request.
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CheckRequest } from '../../../schemas/check.js';
+import { TEXT_MAX_LENGTH, type CheckRequest } from '../../../schemas/check.js';
 import { HttpErrors } from '../../errors.js';
 
 /** CheckRequest's own limit on `text`. */
-export const MAX_INPUT_LENGTH = 20000;
+export const MAX_INPUT_LENGTH = TEXT_MAX_LENGTH;
 
 /** @fastify/formbody is not a dependency: URLSearchParams does the job, in this scope only. */
 export function addFormParser(scope: FastifyInstance): void {

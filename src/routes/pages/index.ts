@@ -2,11 +2,12 @@
 // `/checks/:id`, and the same page at `/v1/checks/:id` when the browser asks for HTML. Browsers sign
 // in with HTTP Basic (any user name, the API key as the password: src/plugins/auth.ts), so every
 // 401 here names Basic and the browser asks for the key.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import { CheckParams } from '../../../schemas/check.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CheckFormQuery, CheckParams } from '../../../schemas/check.js';
 import type { ErrorResponse } from '../../../schemas/errors.js';
 import type { Check } from '../../../schemas/check.js';
+import type { Principal } from '../../services/api-keys.js';
 import { keyframeThumbnails } from '../../views/video.js';
 import { keptThumbnails } from '../../services/thumbnails.js';
 import { renderCheckPage } from '../../views/check-page.js';
@@ -34,7 +35,7 @@ export default async function pagesRoutes(app: FastifyInstance) {
   await app.register(htmlPages);
 }
 
-async function htmlPages(app: FastifyInstance) {
+const htmlPages: FastifyPluginAsyncTypebox = async (app) => {
   if (!app.hasConstraintStrategy(htmlConstraint.name)) app.addConstraintStrategy(htmlConstraint);
   addFormParser(app);
   await addMultipart(app, app.config.fetch.maxBytes);
@@ -67,11 +68,11 @@ async function htmlPages(app: FastifyInstance) {
       preHandler: app.requireScope('submit'),
       schema: {
         ...hidden,
-        querystring: Type.Object({ input: Type.Optional(Type.String({ maxLength: MAX_INPUT_LENGTH })) }),
+        querystring: CheckFormQuery,
       },
     },
     async (request, reply) => {
-      const { input } = request.query as { input?: string };
+      const { input } = request.query;
       return reply.type(HTML).send(formPage(input));
     },
   );
@@ -130,19 +131,21 @@ async function htmlPages(app: FastifyInstance) {
   );
 
   const pageOptions = { preHandler: app.requireScope('read'), schema: { ...hidden, params: CheckParams } };
-  const checkPage = async (request: FastifyRequest, reply: FastifyReply) => {
-    const check = await app.checks.get((request.params as { id: string }).id, request.principal!);
+  const checkPage = async (id: string, principal: Principal) => {
+    const check = await app.checks.get(id, principal);
     const thumbnails = await keptThumbnails(app.redis, app.config.keyPrefix, imagesOf(check));
-    return reply.type(HTML).send(renderCheckPage(check, { thumbnails }));
+    return renderCheckPage(check, { thumbnails });
   };
 
-  app.get('/checks/:id', pageOptions, checkPage);
+  app.get('/checks/:id', pageOptions, async (request, reply) =>
+    reply.type(HTML).send(await checkPage(request.params.id, request.principal!)),
+  );
   // The JSON route answers the rest; caches must keep the two apart.
   app.get('/v1/checks/:id', { ...pageOptions, constraints: HTML_ONLY }, async (request, reply) => {
     void reply.header('vary', 'Accept');
-    return checkPage(request, reply);
+    return reply.type(HTML).send(await checkPage(request.params.id, request.principal!));
   });
-}
+};
 
 /** Every image a check's page may show: the checked ones and those they match. */
 function imagesOf(check: Check): string[] {
