@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import archivesPlugin from './plugins/archives.js';
 import authPlugin from './plugins/auth.js';
+import banksPlugin from './plugins/banks.js';
 import checksPlugin from './plugins/checks.js';
 import dashboardPlugin from './plugins/dashboard.js';
 import errorsPlugin from './plugins/errors.js';
@@ -42,6 +43,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(queuesPlugin);
   await fastify.register(hashIndexPlugin);
   await fastify.register(provenancePlugin);
+  await fastify.register(banksPlugin);
   await fastify.register(checksPlugin);
   await fastify.register(archivesPlugin);
   await fastify.register(webhooksPlugin);

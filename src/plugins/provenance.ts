@@ -1,5 +1,6 @@
-// What the API needs to answer from memory: banks, media records, and a safe fetcher for images given
-// by URL (bank entries).
+// What the API needs to answer from memory: the bank store, media records, the video index, and a safe
+// fetcher for images given by URL (bank entries). The routes reach banks through the service
+// (src/plugins/banks.ts, `app.banks`), never through the store.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
@@ -10,7 +11,7 @@ import { createVideoIndex, type VideoIndex } from '../pipeline/video/video-index
 
 declare module 'fastify' {
   interface FastifyInstance {
-    banks: BankStore;
+    bankStore: BankStore;
     media: MediaStore;
     fetcher: SafeFetcher;
     videoIndex: VideoIndex;
@@ -20,7 +21,7 @@ declare module 'fastify' {
 async function provenancePlugin(app: FastifyInstance) {
   const k = keys(app.config.keyPrefix);
   app.decorate(
-    'banks',
+    'bankStore',
     createBankStore(app.redis, k, app.hashIndex, { publishers: app.config.sharedBankPublishers }),
   );
   app.decorate('media', createMediaStore(app.redis, k));

@@ -34,7 +34,7 @@ const lookupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const matcher = createMatcher({
         index: app.hashIndex,
         media: app.media,
-        banks: app.banks,
+        banks: app.bankStore,
         checkId: '',
         org: request.principal!.org,
         thresholds: app.config.matching,

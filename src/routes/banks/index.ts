@@ -1,31 +1,26 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+// Banks over HTTP: validation and answers only. Who may see or change a bank, and how what was sent
+// becomes entries, is the banks service's (src/services/bank-service.ts, `app.banks`).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  Bank as BankSchema,
+  Bank,
   BankCreate,
-  BankEntry as BankEntrySchema,
+  BankEntry,
   BankEntryCreate,
+  BankEntryParams,
+  BankEntryQuery,
   BankList,
+  BankParams,
   ImportResult,
 } from '../../../schemas/banks.js';
 import { VpdqImportResult } from '../../../schemas/video.js';
 import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
-import { HttpErrors, isMediaError } from '../../errors.js';
-import { isOperator } from '../../services/api-keys.js';
-import { indexId, mayPublishShared, type Bank, type BankEntryInput } from '../../services/banks.js';
-import { comparableFrames, formatVpdqLine, readVpdq } from '../../pipeline/video/vpdq.js';
-import { CsvError } from 'csv-parse';
-import { readHashCsv } from '../../services/hash-csv.js';
-import { hashImage } from '../../services/image-hashing.js';
+import { NoContent } from '../../../schemas/responses.js';
+import { HttpErrors } from '../../errors.js';
 import { AUTH_ERRORS, SECURITY } from '../security.js';
 
 const ERRORS = { ...AUTH_ERRORS, 400: ref(ErrorResponse), 404: ref(ErrorResponse) };
-const IdParams = Type.Object(
-  { id: Type.String({ pattern: '^bank_[a-f0-9]{1,32}$' }) },
-  { additionalProperties: false },
-);
-const schema = (summary: string, extra: object) => ({
+const schema = <S extends object>(summary: string, extra: S) => ({
   tags: ['banks'],
   summary,
   security: SECURITY,
@@ -37,47 +32,10 @@ const schema = (summary: string, extra: object) => ({
  * for 32 MiB held the event loop 250-300 ms (test/routes/stalls.test.ts).
  */
 const IMPORT_MAX_BYTES = 8 * 1024 * 1024;
+/** Bodies the raw routes take as an image; the text routes refuse them. */
+const IMAGE_TYPES = /^image\/|^application\/octet-stream/;
 
-export default async function bankRoutes(app: FastifyInstance) {
-  const view = (b: Bank, org: string) => ({
-    id: b.id,
-    name: b.name,
-    description: b.description,
-    kind: b.kind,
-    shared: b.shared,
-    owned: b.org === org,
-    publisher: b.org,
-    entries: b.entries,
-    created_at: b.created_at,
-  });
-
-  /** A bank the caller can see (own or shared); `write` also requires owning it. */
-  async function visible(request: FastifyRequest, write = false): Promise<Bank> {
-    const { id } = request.params as { id: string };
-    const bank = await app.banks.get(id);
-    const org = request.principal!.org;
-    if (!bank || (bank.org !== org && !bank.shared)) throw new HttpErrors.not_found(`No bank ${id}`);
-    if (write && bank.org !== org)
-      throw new HttpErrors.forbidden('A shared bank is read-only to other organizations');
-    return bank;
-  }
-
-  /** Bytes of an image given by URL (fetched with the same guard as media) or uploaded. */
-  async function imageEntry(
-    bytes: Buffer,
-    contentType: string | null,
-    meta: Omit<BankEntryInput, 'pdq' | 'quality' | 'phash'>,
-  ) {
-    try {
-      const { sha256, hashes } = await hashImage(bytes, contentType, app.config.maxInputPixels);
-      return { ...meta, sha256, pdq: hashes.pdq.hash, quality: hashes.pdq.quality, phash: hashes.phash };
-    } catch (err) {
-      if (isMediaError(err))
-        throw new HttpErrors.invalid_request(`The image cannot be used: ${err.code}: ${err.message}`);
-      throw err;
-    }
-  }
-
+const bankRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/banks',
     {
@@ -85,24 +43,10 @@ export default async function bankRoutes(app: FastifyInstance) {
       schema: schema('Create a bank of known media', {
         operationId: 'createBank',
         body: ref(BankCreate),
-        response: { 201: ref(BankSchema), ...ERRORS },
+        response: { 201: ref(Bank), ...ERRORS },
       }),
     },
-    async (request, reply) => {
-      const body = request.body as BankCreate;
-      const principal = request.principal!;
-      // A shared bank's verdicts appear in every newsroom's reports: publishing one is the operator's call.
-      if (
-        body.shared &&
-        !isOperator(principal) &&
-        !mayPublishShared(principal.org, app.config.sharedBankPublishers)
-      )
-        throw new HttpErrors.forbidden(
-          'Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), publishes shared banks',
-        );
-      const bank = await app.banks.create(principal.org, body);
-      return reply.code(201).send(view(bank, bank.org));
-    },
+    async (request, reply) => reply.code(201).send(await app.banks.create(request.principal!, request.body)),
   );
 
   app.get(
@@ -114,10 +58,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         response: { 200: ref(BankList), ...ERRORS },
       }),
     },
-    async (request) => {
-      const org = request.principal!.org;
-      return { banks: (await app.banks.visibleTo(org)).map((b) => view(b, org)) };
-    },
+    async (request) => ({ banks: await app.banks.list(request.principal!) }),
   );
 
   app.get(
@@ -126,11 +67,11 @@ export default async function bankRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('read'),
       schema: schema('One bank (its entry count shows import progress)', {
         operationId: 'getBank',
-        params: IdParams,
-        response: { 200: ref(BankSchema), ...ERRORS },
+        params: BankParams,
+        response: { 200: ref(Bank), ...ERRORS },
       }),
     },
-    async (request) => view(await visible(request), request.principal!.org),
+    async (request) => app.banks.get(request.params.id, request.principal!),
   );
 
   app.delete(
@@ -139,12 +80,12 @@ export default async function bankRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('admin'),
       schema: schema('Delete a bank: its entries stop matching at once', {
         operationId: 'deleteBank',
-        params: IdParams,
-        response: { 204: Type.Null(), ...ERRORS },
+        params: BankParams,
+        response: { 204: NoContent, ...ERRORS },
       }),
     },
     async (request, reply) => {
-      await app.banks.remove(await visible(request, true));
+      await app.banks.remove(request.params.id, request.principal!);
       return reply.code(204).send();
     },
   );
@@ -155,47 +96,21 @@ export default async function bankRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('submit'),
       schema: schema('Add one entry: by image URL, or by its PDQ and/or pHash', {
         operationId: 'createBankEntry',
-        params: IdParams,
+        params: BankParams,
         body: ref(BankEntryCreate),
-        response: { 201: ref(BankEntrySchema), ...ERRORS },
+        response: { 201: ref(BankEntry), ...ERRORS },
       }),
     },
     async (request, reply) => {
-      const bank = await visible(request, true);
-      const body = request.body as BankEntryCreate;
-      const meta = {
-        label: body.label,
-        verdict: body.verdict ?? null,
-        source_url: body.source_url ?? null,
-        first_published: body.first_published ?? null,
-      };
-      let row: BankEntryInput;
-      if (body.image_url) {
-        const fetched = await app.fetcher.get(body.image_url).catch((err: unknown) => {
-          throw isMediaError(err)
-            ? new HttpErrors.invalid_request(`image_url: ${err.code}: ${err.message}`)
-            : err;
-        });
-        row = await imageEntry(fetched.body, fetched.contentType, meta);
-      } else if (body.pdq || body.phash) {
-        row = {
-          ...meta,
-          pdq: body.pdq?.toLowerCase() ?? null,
-          quality: body.quality ?? null,
-          phash: body.phash?.toLowerCase() ?? null,
-        };
-      } else {
-        throw new HttpErrors.invalid_request('Give an image_url, a pdq or a phash');
-      }
-      const [entryId] = await app.banks.addEntries(bank, [row]);
-      return reply.code(201).send(await app.banks.entry(bank.id, entryId as string));
+      const bank = await app.banks.writable(request.params.id, request.principal!);
+      return reply.code(201).send(await app.banks.addEntry(bank, request.body));
     },
   );
 
   // Uploads and CSV lists arrive as raw bodies; parse them as buffers/text on these routes only.
-  await app.register(async (raw) => {
+  const rawBodies: FastifyPluginAsyncTypebox = async (raw) => {
     raw.addContentTypeParser(
-      /^image\/|^application\/octet-stream/,
+      IMAGE_TYPES,
       { parseAs: 'buffer', bodyLimit: app.config.fetch.maxBytes },
       (_req, body, done) => done(null, body),
     );
@@ -216,37 +131,17 @@ export default async function bankRoutes(app: FastifyInstance) {
         preHandler: app.requireScope('submit'),
         schema: schema('Add one entry by uploading the image (raw body, Content-Type image/*)', {
           operationId: 'uploadBankEntry',
-          params: IdParams,
-          querystring: Type.Object(
-            {
-              label: Type.String({ minLength: 1, maxLength: 500 }),
-              verdict: Type.Optional(Type.String({ maxLength: 1000 })),
-              source_url: Type.Optional(Type.String({ maxLength: 2048 })),
-              first_published: Type.Optional(Type.String({ format: 'date-time' })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 201: ref(BankEntrySchema), ...ERRORS },
+          params: BankParams,
+          querystring: BankEntryQuery,
+          response: { 201: ref(BankEntry), ...ERRORS },
         }),
       },
       async (request, reply) => {
-        const bank = await visible(request, true);
+        const bank = await app.banks.writable(request.params.id, request.principal!);
         if (!Buffer.isBuffer(request.body))
           throw new HttpErrors.unsupported_media_type('Send the image as the raw body (image/*)');
-        const q = request.query as {
-          label: string;
-          verdict?: string;
-          source_url?: string;
-          first_published?: string;
-        };
-        const row = await imageEntry(request.body, request.headers['content-type'] ?? null, {
-          label: q.label,
-          verdict: q.verdict ?? null,
-          source_url: q.source_url ?? null,
-          first_published: q.first_published ?? null,
-        });
-        const [entryId] = await app.banks.addEntries(bank, [row]);
-        return reply.code(201).send(await app.banks.entry(bank.id, entryId as string));
+        const type = request.headers['content-type'] ?? null;
+        return reply.code(201).send(await app.banks.addImage(bank, request.body, type, request.query));
       },
     );
 
@@ -259,56 +154,17 @@ export default async function bankRoutes(app: FastifyInstance) {
           'Add a video entry from its vPDQ file (text, one `frame,quality,pdq,timestamp` line per frame)',
           {
             operationId: 'createBankVideoEntry',
-            params: IdParams,
-            querystring: Type.Object(
-              {
-                label: Type.String({ minLength: 1, maxLength: 500 }),
-                verdict: Type.Optional(Type.String({ maxLength: 1000 })),
-                source_url: Type.Optional(Type.String({ maxLength: 2048 })),
-                first_published: Type.Optional(Type.String({ format: 'date-time' })),
-              },
-              { additionalProperties: false },
-            ),
+            params: BankParams,
+            querystring: BankEntryQuery,
             response: { 201: ref(VpdqImportResult), ...ERRORS },
           },
         ),
       },
       async (request, reply) => {
-        const bank = await visible(request, true);
-        if (
-          !Buffer.isBuffer(request.body) ||
-          /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? '')
-        )
+        const bank = await app.banks.writable(request.params.id, request.principal!);
+        if (!Buffer.isBuffer(request.body) || IMAGE_TYPES.test(request.headers['content-type'] ?? ''))
           throw new HttpErrors.unsupported_media_type('Send the vPDQ file as text/plain');
-        const { frames, rejected } = await readVpdq(request.body);
-        if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
-        const q = request.query as {
-          label: string;
-          verdict?: string;
-          source_url?: string;
-          first_published?: string;
-        };
-        const entryId = await app.banks.addVideoEntry(
-          bank,
-          {
-            label: q.label,
-            verdict: q.verdict ?? null,
-            source_url: q.source_url ?? null,
-            first_published: q.first_published ?? null,
-          },
-          frames.length,
-        );
-        const minQuality = app.config.video.vpdq.minQuality;
-        await app.videoIndex.add(
-          { id: indexId(bank.id, entryId), vpdq: frames.map(formatVpdqLine), contentVpdq: [] },
-          minQuality,
-        );
-        return reply.code(201).send({
-          entry_id: entryId,
-          frames: frames.length,
-          comparable_frames: comparableFrames(frames, minQuality).length,
-          rejected_lines: rejected.slice(0, 100),
-        });
+        return reply.code(201).send(await app.banks.addVideo(bank, request.body, request.query));
       },
     );
 
@@ -319,43 +175,24 @@ export default async function bankRoutes(app: FastifyInstance) {
         preHandler: app.requireScope('submit'),
         schema: schema('Import a hash list (CSV, up to 8 MiB per request: send big lists in chunks)', {
           operationId: 'importBankHashes',
-          params: IdParams,
+          params: BankParams,
           response: { 200: ref(ImportResult), ...ERRORS },
         }),
       },
       async (request) => {
-        const bank = await visible(request, true);
-        if (
-          !Buffer.isBuffer(request.body) ||
-          /^image\/|^application\/octet-stream/.test(request.headers['content-type'] ?? '')
-        )
+        const bank = await app.banks.writable(request.params.id, request.principal!);
+        if (!Buffer.isBuffer(request.body) || IMAGE_TYPES.test(request.headers['content-type'] ?? ''))
           throw new HttpErrors.unsupported_media_type('Send the list as text/csv');
-        let parsed;
-        try {
-          parsed = await readHashCsv(request.body);
-        } catch (err) {
-          // csv-parse's own errors (unclosed quote, a record over its size cap) are the caller's to fix.
-          if (err instanceof CsvError)
-            throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
-          throw err;
-        }
-        // Written in batches so one request never builds a giant pipeline.
-        for (let i = 0; i < parsed.rows.length; i += 5000)
-          await app.banks.addEntries(bank, parsed.rows.slice(i, i + 5000));
-        const now = await app.banks.get(bank.id);
+        const result = await app.banks.importHashes(bank, request.body);
         request.log.info(
-          { bank_id: bank.id, imported: parsed.rows.length, rejected: parsed.rejected },
+          { bank_id: bank.id, imported: result.imported, rejected: result.rejected },
           'bank import',
         );
-        return {
-          imported: parsed.rows.length,
-          rejected: parsed.rejected,
-          errors: parsed.errors,
-          entries: now?.entries ?? 0,
-        };
+        return result;
       },
     );
-  });
+  };
+  await app.register(rawBodies);
 
   app.get(
     '/v1/banks/:id/entries/:entry_id',
@@ -363,19 +200,12 @@ export default async function bankRoutes(app: FastifyInstance) {
       preHandler: app.requireScope('read'),
       schema: schema('One entry', {
         operationId: 'getBankEntry',
-        params: Type.Object(
-          { id: IdParams.properties.id, entry_id: Type.String({ pattern: '^e[0-9]{1,12}$' }) },
-          { additionalProperties: false },
-        ),
-        response: { 200: ref(BankEntrySchema), ...ERRORS },
+        params: BankEntryParams,
+        response: { 200: ref(BankEntry), ...ERRORS },
       }),
     },
-    async (request) => {
-      const bank = await visible(request);
-      const { entry_id } = request.params as { entry_id: string };
-      const entry = await app.banks.entry(bank.id, entry_id);
-      if (!entry) throw new HttpErrors.not_found(`No entry ${entry_id}`);
-      return entry;
-    },
+    async (request) => app.banks.entry(request.params.id, request.params.entry_id, request.principal!),
   );
-}
+};
+
+export default bankRoutes;

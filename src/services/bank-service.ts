@@ -1,0 +1,208 @@
+// Banks as the API offers them: who may see, change and publish a bank, and turning what a caller
+// sends (an image URL, an uploaded image, a vPDQ file, a CSV hash list) into entries. The routes call
+// these and reply; the data itself is the bank store's (src/services/banks.ts).
+import { CsvError } from 'csv-parse';
+import type {
+  Bank as BankView,
+  BankCreate,
+  BankEntry as BankEntryView,
+  BankEntryCreate,
+  BankEntryQuery,
+  ImportResult,
+} from '../../schemas/banks.js';
+import type { VpdqImportResult } from '../../schemas/video.js';
+import type { Config } from '../config.js';
+import { HttpErrors, isMediaError } from '../errors.js';
+import type { SafeFetcher } from '../net/safe-fetch.js';
+import type { VideoIndex } from '../pipeline/video/video-index.js';
+import { comparableFrames, formatVpdqLine, readVpdq } from '../pipeline/video/vpdq.js';
+import { isOperator, type Principal } from './api-keys.js';
+import { indexId, mayPublishShared, type Bank, type BankEntryInput, type BankStore } from './banks.js';
+import { readHashCsv } from './hash-csv.js';
+import { hashImage } from './image-hashing.js';
+
+export interface BankServiceDeps {
+  store: BankStore;
+  videoIndex: VideoIndex;
+  /** Fetches an entry's image_url, with the same guard as media. */
+  fetcher: SafeFetcher;
+  config: Pick<Config, 'sharedBankPublishers' | 'maxInputPixels' | 'video'>;
+}
+
+/** A hash list is written in batches of this many rows, so one request never builds a giant pipeline. */
+const IMPORT_BATCH = 5000;
+
+/** A bank as its reader sees it: whether they own it, and who publishes it. */
+function view(b: Bank, org: string): BankView {
+  return {
+    id: b.id,
+    name: b.name,
+    description: b.description,
+    kind: b.kind,
+    shared: b.shared,
+    owned: b.org === org,
+    publisher: b.org,
+    entries: b.entries,
+    created_at: b.created_at,
+  };
+}
+
+const entryMeta = (q: BankEntryQuery) => ({
+  label: q.label,
+  verdict: q.verdict ?? null,
+  source_url: q.source_url ?? null,
+  first_published: q.first_published ?? null,
+});
+
+export function createBankService({ store, videoIndex, fetcher, config }: BankServiceDeps) {
+  /**
+   * The bank if the caller may see it (its own, or a shared one); `write` also requires owning it. A bank
+   * of another organization that is not shared is as good as missing (404); a shared one is read-only (403).
+   */
+  async function visible(id: string, principal: Principal, write = false): Promise<Bank> {
+    const bank = await store.get(id);
+    const org = principal.org;
+    if (!bank || (bank.org !== org && !bank.shared)) throw new HttpErrors.not_found(`No bank ${id}`);
+    if (write && bank.org !== org)
+      throw new HttpErrors.forbidden('A shared bank is read-only to other organizations');
+    return bank;
+  }
+
+  /** Hashes of an image given by URL or uploaded; an image that cannot be used is the caller's to fix. */
+  async function imageRow(
+    bytes: Buffer,
+    contentType: string | null,
+    meta: Omit<BankEntryInput, 'pdq' | 'quality' | 'phash'>,
+  ): Promise<BankEntryInput> {
+    try {
+      const { sha256, hashes } = await hashImage(bytes, contentType, config.maxInputPixels);
+      return { ...meta, sha256, pdq: hashes.pdq.hash, quality: hashes.pdq.quality, phash: hashes.phash };
+    } catch (err) {
+      if (isMediaError(err))
+        throw new HttpErrors.invalid_request(`The image cannot be used: ${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async function addRow(bank: Bank, row: BankEntryInput): Promise<BankEntryView> {
+    const [entryId] = await store.addEntries(bank, [row]);
+    const entry = await store.entry(bank.id, entryId as string);
+    if (!entry) throw new HttpErrors.not_found(`No entry ${entryId}`);
+    return { ...entry, sha256: entry.sha256 ?? null };
+  }
+
+  return {
+    async create(principal: Principal, input: BankCreate): Promise<BankView> {
+      // A shared bank's verdicts appear in every newsroom's reports: publishing one is the operator's call.
+      if (
+        input.shared &&
+        !isOperator(principal) &&
+        !mayPublishShared(principal.org, config.sharedBankPublishers)
+      )
+        throw new HttpErrors.forbidden(
+          'Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), publishes shared banks',
+        );
+      const bank = await store.create(principal.org, input);
+      return view(bank, bank.org);
+    },
+
+    /** Banks the caller owns and banks shared with everyone. */
+    async list(principal: Principal): Promise<BankView[]> {
+      return (await store.visibleTo(principal.org)).map((b) => view(b, principal.org));
+    },
+
+    async get(id: string, principal: Principal): Promise<BankView> {
+      return view(await visible(id, principal), principal.org);
+    },
+
+    async remove(id: string, principal: Principal): Promise<void> {
+      await store.remove(await visible(id, principal, true));
+    },
+
+    /**
+     * The bank if the caller may add to it. Routes taking a raw body ask first, so a bank the caller
+     * may not change is refused before what was sent is looked at.
+     */
+    writable: (id: string, principal: Principal) => visible(id, principal, true),
+
+    /** One entry by image URL (fetched and hashed) or by its PDQ and/or pHash. */
+    async addEntry(bank: Bank, input: BankEntryCreate): Promise<BankEntryView> {
+      const meta = entryMeta(input);
+      if (input.image_url) {
+        const fetched = await fetcher.get(input.image_url).catch((err: unknown) => {
+          throw isMediaError(err)
+            ? new HttpErrors.invalid_request(`image_url: ${err.code}: ${err.message}`)
+            : err;
+        });
+        return addRow(bank, await imageRow(fetched.body, fetched.contentType, meta));
+      }
+      if (input.pdq || input.phash)
+        return addRow(bank, {
+          ...meta,
+          pdq: input.pdq?.toLowerCase() ?? null,
+          quality: input.quality ?? null,
+          phash: input.phash?.toLowerCase() ?? null,
+        });
+      throw new HttpErrors.invalid_request('Give an image_url, a pdq or a phash');
+    },
+
+    /** One entry from an uploaded image. */
+    async addImage(
+      bank: Bank,
+      bytes: Buffer,
+      contentType: string | null,
+      meta: BankEntryQuery,
+    ): Promise<BankEntryView> {
+      return addRow(bank, await imageRow(bytes, contentType, entryMeta(meta)));
+    },
+
+    /** One video entry from its vPDQ file: the entry record, then its frames in the video index. */
+    async addVideo(bank: Bank, vpdqFile: Buffer, meta: BankEntryQuery): Promise<VpdqImportResult> {
+      const { frames, rejected } = await readVpdq(vpdqFile);
+      if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
+      const entryId = await store.addVideoEntry(bank, entryMeta(meta), frames.length);
+      const minQuality = config.video.vpdq.minQuality;
+      await videoIndex.add(
+        { id: indexId(bank.id, entryId), vpdq: frames.map(formatVpdqLine), contentVpdq: [] },
+        minQuality,
+      );
+      return {
+        entry_id: entryId,
+        frames: frames.length,
+        comparable_frames: comparableFrames(frames, minQuality).length,
+        rejected_lines: rejected.slice(0, 100),
+      };
+    },
+
+    /** A CSV hash list (one chunk of a big one): its readable rows become entries. */
+    async importHashes(bank: Bank, csv: Buffer): Promise<ImportResult> {
+      let parsed;
+      try {
+        parsed = await readHashCsv(csv);
+      } catch (err) {
+        // csv-parse's own errors (unclosed quote, a record over its size cap) are the caller's to fix.
+        if (err instanceof CsvError)
+          throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
+        throw err;
+      }
+      for (let i = 0; i < parsed.rows.length; i += IMPORT_BATCH)
+        await store.addEntries(bank, parsed.rows.slice(i, i + IMPORT_BATCH));
+      const now = await store.get(bank.id);
+      return {
+        imported: parsed.rows.length,
+        rejected: parsed.rejected,
+        errors: parsed.errors,
+        entries: now?.entries ?? 0,
+      };
+    },
+
+    async entry(id: string, entryId: string, principal: Principal): Promise<BankEntryView> {
+      const bank = await visible(id, principal);
+      const entry = await store.entry(bank.id, entryId);
+      if (!entry) throw new HttpErrors.not_found(`No entry ${entryId}`);
+      return { ...entry, sha256: entry.sha256 ?? null };
+    },
+  };
+}
+
+export type BankService = ReturnType<typeof createBankService>;
