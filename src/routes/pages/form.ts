@@ -40,8 +40,11 @@ export class FileTooLarge extends Error {}
 
 export async function readForm(request: FastifyRequest): Promise<FormInput> {
   if (!request.isMultipart()) {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    return { input: typeof body.input === 'string' ? body.input : '', file: null };
+    // The urlencoded parser above gives an object of strings; the route has no body schema (a multipart
+    // body is read from the stream instead), so its shape is checked here.
+    const body: unknown = request.body;
+    const input = typeof body === 'object' && body !== null && 'input' in body ? body.input : '';
+    return { input: typeof input === 'string' ? input : '', file: null };
   }
   const out: FormInput = { input: '', file: null };
   try {
