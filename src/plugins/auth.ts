@@ -4,17 +4,13 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import fp from 'fastify-plugin';
 import { HttpErrors } from '../errors.js';
 import { keys } from '../keys.js';
-import {
-  createApiKeyStore,
-  hasScope,
-  type ApiKeyStore,
-  type Principal,
-  type Scope,
-} from '../services/api-keys.js';
+import { createKeyAdmin, type KeyAdmin } from '../services/key-admin.js';
+import { createApiKeyStore, hasScope, type Principal, type Scope } from '../services/api-keys.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    apiKeys: ApiKeyStore;
+    /** The admin routes' keys service: whose keys a caller may manage (src/services/key-admin.ts). */
+    apiKeys: KeyAdmin;
     requireScope(scope: Scope): preHandlerAsyncHookHandler;
   }
   interface FastifyRequest {
@@ -40,7 +36,7 @@ export function presentedKey(request: FastifyRequest): string | null {
 
 async function authPlugin(app: FastifyInstance) {
   const store = createApiKeyStore(app.redis, keys(app.config.keyPrefix));
-  app.decorate('apiKeys', store);
+  app.decorate('apiKeys', createKeyAdmin({ store }));
   app.decorateRequest('principal', null);
   app.addHook('onReady', async () => {
     await store
