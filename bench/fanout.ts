@@ -14,9 +14,9 @@
 // Env: BENCH_FANOUT_SIZE (default 300000 images), BENCH_FANOUT_QUERIES (300), BENCH_FANOUT_SHARDS
 // ("1,2,4,8"). Prints a table and writes bench/results/fanout.json.
 import { createHash, randomBytes } from 'node:crypto';
-import { MultiIndex } from '../src/index/mih.js';
-import { PDQ_LAYOUT } from '../src/index/hash-index.js';
-import { DEFAULT_HIT_LIMIT, PDQ_MAX_DISTANCE } from '../src/index/types.js';
+import { MultiIndex } from '../src/memory/hash-index/mih.js';
+import { PDQ_LAYOUT } from '../src/memory/hash-index/hash-index.js';
+import { DEFAULT_HIT_LIMIT, PDQ_MAX_DISTANCE } from '../src/memory/hash-index/types.js';
 import { machine, summarize, writeResult } from './lib.js';
 
 const SIZE = Number(process.env.BENCH_FANOUT_SIZE ?? 300_000);

@@ -20,7 +20,7 @@ import type { InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHashIndex } from '../src/index/hash-index.js';
+import { createHashIndex } from '../src/memory/hash-index/hash-index.js';
 import { keys } from '../src/keys.js';
 import { buildServer } from '../src/server.js';
 import { parseHashCsv } from '../src/services/hash-csv.js';

@@ -18,10 +18,10 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
-import type { IndexEntry } from '../src/index/types.js';
+import { createHashIndex, type HashIndex } from '../src/memory/hash-index/hash-index.js';
+import type { IndexEntry } from '../src/memory/hash-index/types.js';
 import { keys } from '../src/keys.js';
-import { hammingHex } from '../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../src/similarity/hamming.js';
 import { machine, summarize, writeResult } from './lib.js';
 
 const SIZES = (process.env.BENCH_INDEX_SIZES ?? '1000000,10000000').split(',').map(Number);

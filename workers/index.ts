@@ -9,7 +9,7 @@ import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { startWatchWorker } from './watch.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
-import type { HashIndex } from '../src/index/hash-index.js';
+import type { Memory } from '../src/memory/memory.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
@@ -27,7 +27,7 @@ export interface RunningWorkers {
 export async function startWorkers(
   config: Config,
   log: Logger,
-  shared?: { index: HashIndex },
+  shared?: { memory: Memory },
 ): Promise<RunningWorkers> {
   for (const q of Object.values(QUEUES)) {
     if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);

@@ -157,3 +157,22 @@ export async function keptThumbnails(
   const results = await batch(redis, list, (pipe, sha) => pipe.exists(thumbnailKey(prefix, sha)));
   return new Set(list.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1));
 }
+
+/** Where the pipeline keeps the thumbnails of what a check analyzed (images, and videos' keyframes). */
+export interface ThumbnailStore {
+  image(
+    sha256: string,
+    bytes: Buffer,
+    pixels: RgbPixels | undefined,
+    ttlSeconds: number,
+  ): Promise<StoreOutcome>;
+  keyframe(id: string, webp: Buffer, ttlSeconds: number): Promise<void>;
+}
+
+export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixels: number): ThumbnailStore {
+  return {
+    image: (sha256, bytes, pixels, ttlSeconds) =>
+      storeThumbnail(redis, prefix, sha256, bytes, { maxPixels, ttlSeconds, ...(pixels && { pixels }) }),
+    keyframe: (id, webp, ttlSeconds) => keepThumbnail(redis, prefix, id, webp, ttlSeconds),
+  };
+}

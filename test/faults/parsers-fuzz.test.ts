@@ -16,7 +16,7 @@ import { decodeEntities, readHtml, textOf } from '../../src/pipeline/resolve/htm
 import { HTML_MAX_BYTES, JSON_MAX_BYTES } from '../../src/pipeline/resolve/http.js';
 import { clip, httpUrl, isoDate, MAX_TEXT_LENGTH } from '../../src/pipeline/resolve/untrusted.js';
 import { MAX_TEXT_CHARS, targetsOf } from '../../src/pipeline/targets.js';
-import { readVpdq } from '../../src/pipeline/video/vpdq.js';
+import { readVpdq } from '../../src/similarity/vpdq.js';
 import { readHashCsv } from '../../src/services/hash-csv.js';
 import { CsvError } from 'csv-parse';
 import { MAX_STALL_MS, measureStalls } from '../helpers/event-loop.js';

@@ -12,7 +12,7 @@ import { HTML_MAX_BYTES, JSON_MAX_BYTES } from '../../src/pipeline/resolve/http.
 import { resolveTarget } from '../../src/pipeline/resolve/index.js';
 import { clip } from '../../src/pipeline/resolve/untrusted.js';
 import { extractLinks, MAX_TEXT_CHARS } from '../../src/pipeline/targets.js';
-import { readVpdq } from '../../src/pipeline/video/vpdq.js';
+import { readVpdq } from '../../src/similarity/vpdq.js';
 import { readHashCsv } from '../../src/services/hash-csv.js';
 import { measureStalls, withoutStall } from '../helpers/event-loop.js';
 import { fixture, html, json, startWorld } from './resolve/world.js';

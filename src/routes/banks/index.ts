@@ -13,8 +13,14 @@ import { ErrorResponse } from '../../../schemas/errors.js';
 import { ref } from '../../../schemas/ref.js';
 import { HttpErrors, isMediaError } from '../../errors.js';
 import { isOperator } from '../../services/api-keys.js';
-import { indexId, mayPublishShared, type Bank, type BankEntryInput } from '../../services/banks.js';
-import { comparableFrames, formatVpdqLine, readVpdq } from '../../pipeline/video/vpdq.js';
+import {
+  bankView,
+  bankVisibleTo,
+  mayPublishShared,
+  type BankEntryInput,
+  type StoredBank,
+} from '../../memory/banks.js';
+import { comparableFrames, formatVpdqLine, readVpdq } from '../../similarity/vpdq.js';
 import { CsvError } from 'csv-parse';
 import { readHashCsv } from '../../services/hash-csv.js';
 import { hashImage } from '../../services/image-hashing.js';
@@ -39,24 +45,15 @@ const schema = (summary: string, extra: object) => ({
 const IMPORT_MAX_BYTES = 8 * 1024 * 1024;
 
 export default async function bankRoutes(app: FastifyInstance) {
-  const view = (b: Bank, org: string) => ({
-    id: b.id,
-    name: b.name,
-    description: b.description,
-    kind: b.kind,
-    shared: b.shared,
-    owned: b.org === org,
-    publisher: b.org,
-    entries: b.entries,
-    created_at: b.created_at,
-  });
+  const view = bankView;
+  const banks = app.memory.banks;
 
   /** A bank the caller can see (own or shared); `write` also requires owning it. */
-  async function visible(request: FastifyRequest, write = false): Promise<Bank> {
+  async function visible(request: FastifyRequest, write = false): Promise<StoredBank> {
     const { id } = request.params as { id: string };
-    const bank = await app.banks.get(id);
+    const bank = await banks.get(id);
     const org = request.principal!.org;
-    if (!bank || (bank.org !== org && !bank.shared)) throw new HttpErrors.not_found(`No bank ${id}`);
+    if (!bankVisibleTo(bank, org)) throw new HttpErrors.not_found(`No bank ${id}`);
     if (write && bank.org !== org)
       throw new HttpErrors.forbidden('A shared bank is read-only to other organizations');
     return bank;
@@ -99,7 +96,7 @@ export default async function bankRoutes(app: FastifyInstance) {
         throw new HttpErrors.forbidden(
           'Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), publishes shared banks',
         );
-      const bank = await app.banks.create(principal.org, body);
+      const bank = await banks.create(principal.org, body);
       return reply.code(201).send(view(bank, bank.org));
     },
   );
@@ -114,7 +111,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const org = request.principal!.org;
-      return { banks: (await app.banks.visibleTo(org)).map((b) => view(b, org)) };
+      return { banks: (await banks.visibleTo(org)).map((b) => view(b, org)) };
     },
   );
 
@@ -140,7 +137,7 @@ export default async function bankRoutes(app: FastifyInstance) {
       }),
     },
     async (request, reply) => {
-      await app.banks.remove(await visible(request, true));
+      await banks.remove(await visible(request, true));
       return reply.code(204).send();
     },
   );
@@ -182,8 +179,8 @@ export default async function bankRoutes(app: FastifyInstance) {
       } else {
         throw new HttpErrors.invalid_request('Give an image_url, a pdq or a phash');
       }
-      const [entryId] = await app.banks.addEntries(bank, [row]);
-      return reply.code(201).send(await app.banks.entry(bank.id, entryId as string));
+      const [entryId] = await banks.addEntries(bank, [row]);
+      return reply.code(201).send(await banks.entry(bank.id, entryId as string));
     },
   );
 
@@ -239,8 +236,8 @@ export default async function bankRoutes(app: FastifyInstance) {
           source_url: q.source_url ?? null,
           first_published: q.first_published ?? null,
         });
-        const [entryId] = await app.banks.addEntries(bank, [row]);
-        return reply.code(201).send(await app.banks.entry(bank.id, entryId as string));
+        const [entryId] = await banks.addEntries(bank, [row]);
+        return reply.code(201).send(await banks.entry(bank.id, entryId as string));
       },
     );
 
@@ -281,7 +278,7 @@ export default async function bankRoutes(app: FastifyInstance) {
           source_url?: string;
           first_published?: string;
         };
-        const entryId = await app.banks.addVideoEntry(
+        const entryId = await banks.addVideoEntry(
           bank,
           {
             label: q.label,
@@ -289,17 +286,12 @@ export default async function bankRoutes(app: FastifyInstance) {
             source_url: q.source_url ?? null,
             first_published: q.first_published ?? null,
           },
-          frames.length,
-        );
-        const minQuality = app.config.video.vpdq.minQuality;
-        await app.videoIndex.add(
-          { id: indexId(bank.id, entryId), vpdq: frames.map(formatVpdqLine), contentVpdq: [] },
-          minQuality,
+          { lines: frames.map(formatVpdqLine), minQuality: app.config.video.vpdq.minQuality },
         );
         return reply.code(201).send({
           entry_id: entryId,
           frames: frames.length,
-          comparable_frames: comparableFrames(frames, minQuality).length,
+          comparable_frames: comparableFrames(frames, app.config.video.vpdq.minQuality).length,
           rejected_lines: rejected.slice(0, 100),
         });
       },
@@ -333,8 +325,8 @@ export default async function bankRoutes(app: FastifyInstance) {
         }
         // Written in batches so one request never builds a giant pipeline.
         for (let i = 0; i < parsed.rows.length; i += 5000)
-          await app.banks.addEntries(bank, parsed.rows.slice(i, i + 5000));
-        const now = await app.banks.get(bank.id);
+          await banks.addEntries(bank, parsed.rows.slice(i, i + 5000));
+        const now = await banks.get(bank.id);
         request.log.info(
           { bank_id: bank.id, imported: parsed.rows.length, rejected: parsed.rejected },
           'bank import',
@@ -364,7 +356,7 @@ export default async function bankRoutes(app: FastifyInstance) {
     async (request) => {
       const bank = await visible(request);
       const { entry_id } = request.params as { entry_id: string };
-      const entry = await app.banks.entry(bank.id, entry_id);
+      const entry = await banks.entry(bank.id, entry_id);
       if (!entry) throw new HttpErrors.not_found(`No entry ${entry_id}`);
       return entry;
     },

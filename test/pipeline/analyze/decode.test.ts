@@ -15,7 +15,7 @@ import {
   stopHeicThread,
   type DecodeOptions,
 } from '../../../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
 import { pdqFromRgb } from '../../../src/pipeline/analyze/pdq.js';
 

@@ -8,9 +8,9 @@ import {
   formatVpdqLine,
   parseVpdq,
   REFERENCE_THRESHOLDS,
-} from '../../../src/pipeline/video/vpdq.js';
+} from '../../src/similarity/vpdq.js';
 
-const REF = new URL('../../fixtures/video/vpdq-reference/', import.meta.url);
+const REF = new URL('../fixtures/video/vpdq-reference/', import.meta.url);
 const reference = (name: string) => parseVpdq(readFileSync(new URL(`${name}.txt`, REF), 'utf8'));
 
 t.test('the reference files parse completely, and print back byte for byte', async (t) => {

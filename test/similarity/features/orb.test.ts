@@ -10,8 +10,8 @@ import {
   extractFeatures,
   featureCount,
   type ImageFeatures,
-} from '../../../src/pipeline/features/orb.js';
-import { verifyPair } from '../../../src/pipeline/features/verify.js';
+} from '../../../src/similarity/features/orb.js';
+import { verifyPair } from '../../../src/similarity/features/verify.js';
 
 const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url));
 const BRIDGE = fixture('pdq/dih/bridge-1-original.jpg');

@@ -15,9 +15,9 @@
 // Set members are small integers (a per-video number), so Redis stores most sets as compact intsets:
 // about 16 x 4 bytes per indexed frame. Removal is by forgetting the number (see `remove`): bucket
 // entries of a removed video are skipped when met.
-import { batch, type RedisClient } from '../../redis.js';
-import type { Keys } from '../../keys.js';
-import { comparableFrames, compareHashLists, parseVpdq, type VpdqThresholds } from './vpdq.js';
+import { batch, type RedisClient } from '../redis.js';
+import type { Keys } from '../keys.js';
+import { comparableFrames, compareHashLists, parseVpdq, type VpdqThresholds } from '../similarity/vpdq.js';
 
 const SEGMENTS = 16;
 const SEGMENT_HEX = 4;

@@ -22,8 +22,8 @@ import {
   featureCount,
   type ImageFeatures,
   MAX_KEYPOINTS_PER_IMAGE,
-} from '../pipeline/features/orb.js';
-import { verifyPair, type Verified, type VerifyOptions } from '../pipeline/features/verify.js';
+} from '../similarity/features/orb.js';
+import { verifyPair, type Verified, type VerifyOptions } from '../similarity/features/verify.js';
 
 const TABLES = 8;
 const KEY_BITS = 16;

@@ -10,7 +10,7 @@
 // list's remaining frames that match. HMA calls it a match when the query's share reaches 80% (and the
 // other side's reaches 0%): both thresholds are configurable here.
 import { setImmediate } from 'node:timers/promises';
-import { hammingWords, hexToWords } from '../analyze/hamming.js';
+import { hammingWords, hexToWords } from './hamming.js';
 
 export interface VpdqFrame {
   frame: number;

@@ -1,7 +1,7 @@
 // The id store: compact ids, id -> latest entry through growth of the arena, offsets and table.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { IdStore, decodeId, encodeId } from '../../src/index/ids.js';
+import { IdStore, decodeId, encodeId } from '../../../src/memory/hash-index/id-store.js';
 
 t.test('ids round-trip through the compact encoding', async (t) => {
   const sha = randomBytes(32).toString('hex');

@@ -4,8 +4,8 @@
 // on a connection of its own, so a record added by any process is applied here within milliseconds.
 // Records are applied in stream order, each exactly once; after a lost connection the tail resumes
 // from the last id applied, so nothing is missed or applied twice.
-import { duplicateForBlocking, type RedisClient } from '../redis.js';
-import type { Logger } from '../logger.js';
+import { duplicateForBlocking, type RedisClient } from '../../redis.js';
+import type { Logger } from '../../logger.js';
 
 /** Called for each record, in stream order: its stream id, its field name, its value. */
 export type ApplyRecord = (streamId: Buffer, field: Buffer, value: Buffer) => void;

@@ -8,7 +8,7 @@
 //     [0] format version (1)  [the id, encoded by ids.ts: the rest]
 // Hashes are big-endian, so the bytes are exactly the hex a person would paste.
 import type { IndexEntry } from './types.js';
-import { encodeId } from './ids.js';
+import { encodeId } from './id-store.js';
 
 export const RECORD_VERSION = 1;
 export const FIELD_ENTRY = 'e';

@@ -1,8 +1,8 @@
 // The multi-index against brute force: random hashes with planted neighbours at every distance, several
 // thresholds and segment layouts, incrementally built (levels, merges, tail) and bulk built.
 import t, { type Test } from 'tap';
-import { popcount32 } from '../../src/pipeline/analyze/hamming.js';
-import { MultiIndex, maskTable, segmentValue } from '../../src/index/mih.js';
+import { popcount32 } from '../../../src/similarity/hamming.js';
+import { MultiIndex, maskTable, segmentValue } from '../../../src/memory/hash-index/mih.js';
 
 /** mulberry32: a seeded generator, so a failure can be replayed. */
 function rng(seed: number) {

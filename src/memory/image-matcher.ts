@@ -6,25 +6,12 @@
 import type { Post } from '../../schemas/post.js';
 import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
-import type { FeatureIndex } from '../index/feature-index.js';
-import type { HashIndex } from '../index/hash-index.js';
-import { parseIndexId, type Bank, type BankEntry, type BankStore } from '../services/banks.js';
-import type { MediaRecord, MediaStore, Sighting } from '../services/media-store.js';
-import type { FeatureOptions, ImageFeatures } from './features/orb.js';
-import type { Matcher } from './process-check.js';
-
-export const mediaIndexId = (sha256: string) => `m:${sha256}`;
-type RegionKind = 'border' | 'letterbox' | 'embedded';
-/** The content region of an image seen before, in the hash index; the id says which kind it was. */
-export const regionIndexId = (sha256: string, kind: RegionKind) => `mr:${kind}:${sha256}`;
-const REGION_ID = /^mr:(border|letterbox|embedded):([0-9a-f]{64})$/;
-/**
- * A keyframe of a video seen before, in the image index, so that a still taken from footage matches the
- * video (src/pipeline/video/stage.ts adds them). Frame number and time in ms travel in the id.
- */
-export const frameIndexId = (sha256: string, frame: number, timestampMs: number) =>
-  `mf:${frame}:${timestampMs}:${sha256}`;
-const FRAME_ID = /^mf:(\d+):(\d+):([0-9a-f]{64})$/;
+import type { FeatureOptions, ImageFeatures } from '../similarity/features/orb.js';
+import type { FeatureIndex } from './feature-index.js';
+import type { HashIndex } from './hash-index/hash-index.js';
+import { indexId, matchKey, mediaOf, type RegionKind } from './index-ids.js';
+import { seenMatch, sightingOf, type Asker, type MatchFacts, type ResolveHit } from './matches.js';
+import type { MediaStore } from './media-store.js';
 
 /**
  * How the new image differs from the match, by the dihedral variant that matched (the variant that,
@@ -44,29 +31,30 @@ export const TRANSFORMS = [
 const MAX_MATCHES = 50;
 const UNMIRRORED = new Set<string>(TRANSFORMS.slice(0, 4));
 
-export interface MatcherDeps {
-  index: HashIndex;
-  media: MediaStore;
-  banks: BankStore;
-  checkId: string;
-  org: string;
-  thresholds: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
-  /** Content regions and partial matching; without it, only whole-image hashes match. */
-  partial?: {
-    regionPdqMaxDistance: number;
-    minInliers: number;
-    /** Null: no feature index (no `partial` matches; features are not even extracted). */
-    features: FeatureIndex | null;
-    featureOptions: FeatureOptions;
-  };
-  now?: () => string;
+/** Matching thresholds (PDQ_MATCH_DISTANCE, PHASH_MATCH_DISTANCE, PDQ_MIN_QUALITY). */
+export interface MatchThresholds {
+  pdqMaxDistance: number;
+  phashMaxDistance: number;
+  minPdqQuality: number;
 }
 
-/** What a match says of itself; the rest (where and when it was seen, or its bank entry) comes from the store. */
-export type MatchFacts = Pick<Match, 'kind' | 'hash' | 'distance' | 'transform'> &
-  Partial<
-    Pick<Match, 'inliers' | 'coverage' | 'share' | 'covered' | 'region' | 'match_frame' | 'video' | 'frame'>
-  >;
+/** Content regions and partial matching (REGION_*, FEATURE_*); absent: only whole-image hashes match. */
+export interface PartialMatching {
+  regionPdqMaxDistance: number;
+  minInliers: number;
+  /** Null: no feature index (no `partial` matches; features are not even extracted). */
+  features: FeatureIndex | null;
+  featureOptions: FeatureOptions;
+}
+
+export interface ImageMatcherDeps {
+  index: HashIndex;
+  media: MediaStore;
+  resolve: ResolveHit;
+  asker: Asker;
+  thresholds: MatchThresholds;
+  partial?: PartialMatching | undefined;
+}
 
 /** Which kinds come first when there are more matches than MAX_MATCHES: the surest. */
 const KIND_ORDER: Record<Match['kind'], number> = {
@@ -75,66 +63,6 @@ const KIND_ORDER: Record<Match['kind'], number> = {
   content_region: 2,
   partial: 3,
 };
-
-/** This check's sighting of a media item, as the media store records it (images and videos alike). */
-export function sightingOf(
-  check: { checkId: string; org: string; now?: (() => string) | undefined },
-  item: Pick<MediaItem, 'source_url'>,
-  post: Post | null,
-): Sighting {
-  return {
-    at: check.now?.() ?? new Date().toISOString(),
-    check_id: check.checkId,
-    org: check.org,
-    source_url: item.source_url,
-    post_url: post?.url ?? null,
-    posted_at: post?.posted_at ?? null,
-  };
-}
-
-/** Other organizations' banks match only when shared; a deleted bank (null) never does. */
-export const bankVisible = (b: Bank | null, org: string): b is Bank => !!b && (b.org === org || b.shared);
-
-export function seenMatch(record: MediaRecord, m: MatchFacts): Match {
-  return {
-    ...m,
-    source: 'seen',
-    sha256: record.sha256,
-    first_seen_at: record.first_seen_at || null,
-    first_seen_url: record.first_seen_url || null,
-    posted_at: record.posted_at,
-    post_url: record.post_url,
-    captured_at: record.captured_at,
-    sightings: record.sightings,
-    bank: null,
-  };
-}
-
-/** A bank entry as a match: its label and verdict, where the bank's evidence is. */
-export function bankMatch(b: Bank, entry: BankEntry, m: MatchFacts): Match {
-  return {
-    ...m,
-    source: 'bank',
-    sha256: entry.sha256 ?? null,
-    first_seen_at: null,
-    first_seen_url: entry.source_url,
-    posted_at: null,
-    post_url: null,
-    captured_at: null,
-    sightings: 0,
-    bank: {
-      id: b.id,
-      name: b.name,
-      kind: b.kind,
-      publisher: b.org,
-      entry_id: entry.id,
-      label: entry.label,
-      verdict: entry.verdict,
-      source_url: entry.source_url,
-      first_published: entry.first_published,
-    },
-  };
-}
 
 /** What a match query may hold: a file's sha256, PDQ hashes (1 to 8 dihedral variants), a pHash. */
 export interface MatchQuery {
@@ -149,46 +77,25 @@ export interface MatchQuery {
   features?: ImageFeatures | undefined;
 }
 
-export type FullMatcher = Matcher & { lookup(q: MatchQuery): Promise<Match[]> };
+export interface ImageMatcher {
+  /** Local features the matcher uses (extracted during analysis, never reported); null: none. */
+  featureOptions: FeatureOptions | null;
+  /** Matches of one analyzed item against everything remembered, before it is remembered itself. */
+  find(item: MediaItem, extra?: { features?: ImageFeatures | undefined }): Promise<Match[]>;
+  lookup(q: MatchQuery): Promise<Match[]>;
+  /** Remembers the item (media record, sighting, indexes); `matches`: what find() returned for it. */
+  remember(
+    item: MediaItem,
+    sighting: {
+      post: Post | null;
+      features?: ImageFeatures | undefined;
+      matches?: readonly Match[] | undefined;
+    },
+  ): Promise<void>;
+}
 
-export function createMatcher(deps: MatcherDeps): FullMatcher {
-  const bankCache = new Map<string, Promise<Bank | null>>();
-  const bank = (id: string) => {
-    if (!bankCache.has(id)) bankCache.set(id, deps.banks.get(id));
-    return bankCache.get(id) as Promise<Bank | null>;
-  };
-  const partial = deps.partial;
-
-  /** The match for one index id (an image seen before, its region, or a bank entry), or null. */
-  async function resolve(id: string, facts: MatchFacts): Promise<Match | null> {
-    const region = REGION_ID.exec(id);
-    if (region) {
-      const record = await deps.media.getFor(region[2] as string, deps.org);
-      // This image, whole, is the picture inside an image seen before (a screenshot of it, say).
-      const kind = facts.kind === 'partial' ? 'partial' : 'content_region';
-      const of = facts.region?.of ?? 'match';
-      return record
-        ? seenMatch(record, { ...facts, kind, region: { of, kind: region[1] as RegionKind } })
-        : null;
-    }
-    const frame = FRAME_ID.exec(id);
-    if (frame) {
-      const record = await deps.media.getFor(frame[3] as string, deps.org);
-      const match_frame = { frame: Number(frame[1]), timestamp: Number(frame[2]) / 1000 };
-      return record ? seenMatch(record, { ...facts, match_frame }) : null;
-    }
-    if (id.startsWith('m:')) {
-      const record = await deps.media.getFor(id.slice(2), deps.org);
-      return record ? seenMatch(record, facts) : null;
-    }
-    const ref = parseIndexId(id);
-    if (!ref) return null;
-    const b = await bank(ref.bankId);
-    // Deleted banks, and other organizations' unshared banks, do not match.
-    if (!bankVisible(b, deps.org)) return null;
-    const entry = await deps.banks.entry(ref.bankId, ref.entryId);
-    return entry ? bankMatch(b, entry, facts) : null;
-  }
+export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
+  const { partial, resolve, asker } = deps;
 
   return {
     featureOptions: partial?.features ? partial.featureOptions : null,
@@ -211,19 +118,19 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       const taken = new Set<string>();
       const push = (m: Match | null) => {
         if (!m) return;
-        const key = m.source === 'bank' ? `b:${m.bank?.id}:${m.bank?.entry_id}` : `m:${m.sha256}`;
+        const key = matchKey(m);
         if (taken.has(key)) return;
         taken.add(key);
         out.push(m);
       };
       const own = q.sha256 ?? null;
-      const isOwn = (id: string) =>
-        own !== null && (id === mediaIndexId(own) || (/^m[rf]:/.test(id) && id.endsWith(`:${own}`)));
+      // The query's own file (its region, its keyframes) is not an earlier sighting of itself.
+      const isOwn = (id: string) => own !== null && mediaOf(id) === own;
       if (q.sha256) {
-        const record = await deps.media.getFor(q.sha256, deps.org);
+        const record = await deps.media.getFor(q.sha256, asker.org);
         // First seen by this very check: an attempt that crashed after remembering it, now retried. That is
         // not an earlier sighting.
-        if (record && record.first_check_id !== deps.checkId)
+        if (record && record.first_check_id !== asker.checkId)
           push(seenMatch(record, { kind: 'exact', hash: 'sha256', distance: 0, transform: 'none' }));
       }
       // PDQ unless its quality says it cannot be trusted (or there is none); then pHash.
@@ -278,9 +185,9 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       if (partial?.features && q.features) {
         // Images already matched by a hash need no geometric check: the hash match is the surer one.
         const exclude = new Set(
-          out.flatMap((m) => (m.source === 'seen' && m.sha256 ? [mediaIndexId(m.sha256)] : [])),
+          out.flatMap((m) => (m.source === 'seen' && m.sha256 ? [indexId.media(m.sha256)] : [])),
         );
-        if (own) exclude.add(mediaIndexId(own));
+        if (own) exclude.add(indexId.media(own));
         const featureHits = await partial.features.query(q.features, { exclude });
         for (const f of featureHits) {
           if (f.inliers < partial.minInliers || isOwn(f.id)) continue;
@@ -317,7 +224,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       }: { post: Post | null; features?: ImageFeatures | undefined; matches?: readonly Match[] | undefined },
     ): Promise<void> {
       if (!item.sha256 || !item.hashes) return;
-      const { isNew } = await deps.media.record(item.sha256, sightingOf(deps, item, post), {
+      const { isNew } = await deps.media.record(item.sha256, sightingOf(asker, item, post), {
         pdq: item.hashes.pdq.hash,
         quality: item.hashes.pdq.quality,
         phash: item.hashes.phash,
@@ -325,7 +232,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       });
       if (!isNew) return;
       await deps.index.add({
-        id: mediaIndexId(item.sha256),
+        id: indexId.media(item.sha256),
         pdq: item.hashes.pdq.hash,
         quality: item.hashes.pdq.quality,
         phash: item.hashes.phash,
@@ -334,7 +241,7 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
       const r = item.hashes.region;
       if (partial && r && r.pdq.quality >= deps.thresholds.minPdqQuality) {
         await deps.index.add({
-          id: regionIndexId(item.sha256, r.kind),
+          id: indexId.region(item.sha256, r.kind),
           pdq: r.pdq.hash,
           quality: r.pdq.quality,
         });
@@ -351,9 +258,9 @@ export function createMatcher(deps: MatcherDeps): FullMatcher {
           UNMIRRORED.has(m.transform) &&
           m.source === 'seen' &&
           m.sha256 !== null &&
-          index.has(mediaIndexId(m.sha256)),
+          index.has(indexId.media(m.sha256)),
       );
-      if (!inScope) await index.add(mediaIndexId(item.sha256), features);
+      if (!inScope) await index.add(indexId.media(item.sha256), features);
     },
   };
 }

@@ -18,10 +18,10 @@
 // In memory, per entry: PDQ in a multi-index of 12 (or, in small levels, 16) segments (mih.ts), pHash in
 // a 4-segment one, the id in a compact arena (ids.ts), quality and liveness bytes. Queries are synchronous and allocate only for hits.
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis.js';
-import type { Keys } from '../keys.js';
-import type { Logger } from '../logger.js';
-import { IdStore, encodeId } from './ids.js';
+import type { RedisClient } from '../../redis.js';
+import type { Keys } from '../../keys.js';
+import type { Logger } from '../../logger.js';
+import { IdStore, encodeId } from './id-store.js';
 import { MultiIndex } from './mih.js';
 import {
   FIELD_ENTRY,

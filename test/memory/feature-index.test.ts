@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
-import { createFeatureIndex, type FeatureIndexOptions } from '../../src/index/feature-index.js';
+import { createFeatureIndex, type FeatureIndexOptions } from '../../src/memory/feature-index.js';
 import { keys } from '../../src/keys.js';
 import { decodeForHashing } from '../../src/pipeline/analyze/decode.js';
-import { extractFeatures, type ImageFeatures } from '../../src/pipeline/features/orb.js';
+import { extractFeatures, type ImageFeatures } from '../../src/similarity/features/orb.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));

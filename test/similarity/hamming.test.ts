@@ -5,7 +5,7 @@ import {
   hammingWords,
   hexToWords,
   popcount32,
-} from '../../../src/pipeline/analyze/hamming.js';
+} from '../../src/similarity/hamming.js';
 
 // Slow but obviously right: count differing bits one hex digit at a time.
 function naiveHamming(a: string, b: string): number {

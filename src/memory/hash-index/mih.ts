@@ -25,7 +25,7 @@
 // Builds run on the caller's thread: a merge into the largest level pauses the event loop for about a
 // second per few million entries (rare: the rest must reach half its size first).
 // Removal clears `present`; postings keep the entry until its level is rebuilt, and hits skip it.
-import { popcount32 } from '../pipeline/analyze/hamming.js';
+import { popcount32 } from '../../similarity/hamming.js';
 
 /** Widest segment: keeps segment values and bucket masks small non-negative integers. */
 const MAX_SEGMENT_BITS = 28;

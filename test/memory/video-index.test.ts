@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import t from 'tap';
-import { keys } from '../../../src/keys.js';
-import { createVideoIndex } from '../../../src/pipeline/video/video-index.js';
-import { formatVpdqLine, REFERENCE_THRESHOLDS, type VpdqFrame } from '../../../src/pipeline/video/vpdq.js';
-import { AUTH, buildTestServer, REDIS_URL, removePrefix, testConfig } from '../../helpers/app.js';
+import { keys } from '../../src/keys.js';
+import { createVideoIndex } from '../../src/memory/video-index.js';
+import { formatVpdqLine, REFERENCE_THRESHOLDS, type VpdqFrame } from '../../src/similarity/vpdq.js';
+import { AUTH, buildTestServer, REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
 
-const REF = new URL('../../fixtures/video/vpdq-reference/', import.meta.url);
+const REF = new URL('../fixtures/video/vpdq-reference/', import.meta.url);
 const refLines = (name: string) =>
   readFileSync(new URL(`${name}.txt`, REF), 'utf8')
     .trim()

@@ -3,12 +3,15 @@
 // their hashes go into the shared near-duplicate index as `b:<bank>:<entry>`.
 import { randomBytes } from 'node:crypto';
 import { batch, type RedisClient } from '../redis.js';
-import type { BankKind } from '../../schemas/banks.js';
-import type { HashIndex } from '../index/hash-index.js';
+import type { Bank, BankKind } from '../../schemas/banks.js';
+import { indexId } from './index-ids.js';
+import type { VideoIndex } from './video-index.js';
+import type { HashIndex } from './hash-index/hash-index.js';
 import type { Keys } from '../keys.js';
-import { OPERATOR_ORG } from './api-keys.js';
+import { OPERATOR_ORG } from '../services/api-keys.js';
 
-export interface Bank {
+/** A bank as the memory keeps it (schemas/banks.ts `Bank` is how the API shows it to an organization). */
+export interface StoredBank {
   id: string;
   /** The organization that owns it: for a shared bank, its publisher, named in other organizations' reports. */
   org: string;
@@ -42,21 +45,36 @@ export interface BankEntry extends BankEntryInput {
   bank_id: string;
 }
 
-export const indexId = (bankId: string, entryId: string) => `b:${bankId}:${entryId}`;
+/**
+ * The one visibility rule: an organization sees and matches its own banks and the shared ones; a deleted
+ * bank (null) never matches.
+ */
+export const bankVisibleTo = (b: StoredBank | null, org: string): b is StoredBank =>
+  !!b && (b.org === org || b.shared);
 
-/** `b:<bank>:<entry>` back to its parts, or null for other ids. */
-export function parseIndexId(id: string): { bankId: string; entryId: string } | null {
-  const m = /^b:([^:]+):([^:]+)$/.exec(id);
-  return m ? { bankId: m[1] as string, entryId: m[2] as string } : null;
+/** A bank as the API shows it to `org`. */
+export function bankView(b: StoredBank, org: string): Bank {
+  return {
+    id: b.id,
+    name: b.name,
+    description: b.description,
+    kind: b.kind,
+    shared: b.shared,
+    owned: b.org === org,
+    publisher: b.org,
+    entries: b.entries,
+    created_at: b.created_at,
+  };
 }
 
 export function createBankStore(
   redis: RedisClient,
   keys: Keys,
-  index: HashIndex,
+  indexes: { hashes: HashIndex; videos: VideoIndex },
   sharing: { publishers: readonly string[] } = { publishers: [] },
 ) {
-  const read = (h: Record<string, string>): Bank | null =>
+  const { hashes: index, videos } = indexes;
+  const read = (h: Record<string, string>): StoredBank | null =>
     h.id && h.org
       ? {
           id: h.id,
@@ -76,8 +94,8 @@ export function createBankStore(
     async create(
       org: string,
       input: { name: string; description?: string; kind: BankKind; shared?: boolean },
-    ): Promise<Bank> {
-      const bank: Bank = {
+    ): Promise<StoredBank> {
+      const bank: StoredBank = {
         id: `bank_${randomBytes(6).toString('hex')}`,
         org,
         name: input.name,
@@ -96,34 +114,34 @@ export function createBankStore(
     get: async (id: string) => read(await redis.hgetall(keys.bank(id))),
 
     /** Banks an organization may see and match against: its own and the shared ones. */
-    async visibleTo(org: string): Promise<Bank[]> {
+    async visibleTo(org: string): Promise<StoredBank[]> {
       const ids = new Set([
         ...(await redis.smembers(keys.orgBanks(org))),
         ...(await redis.smembers(keys.sharedBanks())),
       ]);
       const banks = await Promise.all([...ids].sort().map((id) => store.get(id)));
-      return banks.filter((b): b is Bank => b !== null && (b.org === org || b.shared));
+      return banks.filter((b): b is StoredBank => bankVisibleTo(b, org));
     },
 
     /**
      * Deletes a bank. Its entries stop matching at once (matches are resolved through the bank record,
      * which is gone); their index slots and entry records are removed in the background.
      */
-    async remove(bank: Bank): Promise<void> {
+    async remove(bank: StoredBank): Promise<void> {
       const next = Number((await redis.hget(keys.bank(bank.id), 'next_entry')) ?? 0);
       await redis.del(keys.bank(bank.id));
       await redis.srem(keys.orgBanks(bank.org), bank.id);
       await redis.srem(keys.sharedBanks(), bank.id);
       void (async () => {
         for (let i = 1; i <= next; i++) {
-          await index.remove(indexId(bank.id, `e${i}`));
+          await index.remove(indexId.bank(bank.id, `e${i}`));
           await redis.del(keys.bankEntry(bank.id, `e${i}`));
         }
       })().catch(() => undefined);
     },
 
     /** Adds entries in one batch of writes and one index batch; returns their ids. */
-    async addEntries(bank: Bank, rows: BankEntryInput[]): Promise<string[]> {
+    async addEntries(bank: StoredBank, rows: BankEntryInput[]): Promise<string[]> {
       if (!rows.length) return [];
       const last = await redis.hincrby(keys.bank(bank.id), 'next_entry', rows.length);
       const ids = rows.map((_, i) => `e${last - rows.length + i + 1}`);
@@ -151,7 +169,7 @@ export function createBankStore(
       await redis.hincrby(keys.bank(bank.id), 'entries', rows.length);
       await index.addMany(
         rows.map((row, i) => ({
-          id: indexId(bank.id, ids[i] as string),
+          id: indexId.bank(bank.id, ids[i] as string),
           ...(row.pdq && { pdq: row.pdq }),
           ...(row.quality !== null && { quality: row.quality }),
           ...(row.phash && { phash: row.phash }),
@@ -161,17 +179,17 @@ export function createBankStore(
     },
 
     /**
-     * Adds a video entry (its vPDQ goes into the video index, by the caller: src/pipeline/video/).
-     * The entry record holds what the bank knows, like an image entry, plus its frame count.
+     * Adds a video entry: its record holds what the bank knows, like an image entry, plus its frame count;
+     * its vPDQ (lines as formatted by src/similarity/vpdq.ts) goes into the video index.
      */
     async addVideoEntry(
-      bank: Bank,
+      bank: StoredBank,
       meta: Pick<BankEntryInput, 'label' | 'verdict' | 'source_url' | 'first_published'>,
-      frames: number,
+      vpdq: { lines: string[]; minQuality: number },
     ): Promise<string> {
       const next = await redis.hincrby(keys.bank(bank.id), 'next_entry', 1);
       const id = `e${next}`;
-      const fields = { ...meta, kind: 'video', frames };
+      const fields = { ...meta, kind: 'video', frames: vpdq.lines.length };
       await redis.hset(
         keys.bankEntry(bank.id, id),
         Object.fromEntries(
@@ -179,6 +197,7 @@ export function createBankStore(
         ),
       );
       await redis.hincrby(keys.bank(bank.id), 'entries', 1);
+      await videos.add({ id: indexId.bank(bank.id, id), vpdq: vpdq.lines, contentVpdq: [] }, vpdq.minQuality);
       return id;
     },
 
