@@ -42,8 +42,6 @@ export const HttpErrors = {
   internal_error: createError('internal_error', 'Internal error', 500),
 } as const;
 
-export type HttpErrorCode = keyof typeof HttpErrors;
-
 /** Codes a media item can fail with. Stable: bots branch on them. */
 export const MEDIA_ERROR_CODES = {
   blocked_address: 'The address is private, loopback, link-local or otherwise not public',

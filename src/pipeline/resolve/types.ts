@@ -34,17 +34,6 @@ export interface ResolverEndpoints {
   rewrite?: (url: URL) => URL;
 }
 
-export const DEFAULT_ENDPOINTS: Readonly<ResolverEndpoints> = Object.freeze({
-  xSyndication: 'https://cdn.syndication.twimg.com',
-  fxTwitter: 'https://api.fxtwitter.com',
-  blueskyAppView: 'https://public.api.bsky.app',
-  blueskyPlcDirectory: 'https://plc.directory',
-  telegram: 'https://t.me',
-  reddit: 'https://www.reddit.com',
-  waybackAvailability: 'https://archive.org',
-  waybackCdx: 'https://web.archive.org',
-});
-
 export interface ResolveDeps {
   fetcher: SafeFetcher;
   endpoints: ResolverEndpoints;
