@@ -15,6 +15,9 @@ import { createSafeFetcher } from '../src/net/safe-fetch.js';
 import { processCheck, type PipelineDeps } from '../src/pipeline/process-check.js';
 import { machine, serveBuffers, writeResult } from './lib.js';
 import { fixture } from './system.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IMAGES = [

@@ -19,6 +19,8 @@ export async function analyzeCommand(options: AnalyzeOptions, io: Io): Promise<n
     if (err instanceof ConfigError) throw new UsageError(err.message, 'analyze');
     throw err;
   }
+  // sharp is loaded for this command only (imported on demand, like the analysis).
+  (await import('../sharp-settings.js')).configureSharp();
   const { analyzeFile } = await import('./local-analysis.js');
   const report = await analyzeFile(options.file, {
     maxInputPixels: config.maxInputPixels,
