@@ -10,11 +10,14 @@ import pino from 'pino';
 import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
 import { createDirectoryStore } from '../src/archive/store.js';
 import { createWarcRecorder } from '../src/archive/warc-recorder.js';
+import { loadConfig } from '../src/config.js';
 import { createSafeFetcher } from '../src/net/safe-fetch.js';
 import { processCheck, type PipelineDeps } from '../src/pipeline/process-check.js';
-import { DEFAULT_ENDPOINTS } from '../src/pipeline/resolve/index.js';
 import { machine, serveBuffers, writeResult } from './lib.js';
 import { fixture } from './system.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IMAGES = [
@@ -54,7 +57,8 @@ async function main() {
     fetcher,
     uploads: async () => null,
     thumbnails: null,
-    endpoints: DEFAULT_ENDPOINTS,
+    // The defaults of the env schema (the URLs are local here, no endpoint is called).
+    endpoints: loadConfig({}).endpoints,
     waybackCache: null,
     matcher: null,
     maxInputPixels: 100_000_000,

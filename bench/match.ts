@@ -34,6 +34,9 @@ import { Redis } from 'ioredis';
 import { FEATURE_MATCH } from '../workers/context.js';
 import type { Hashes } from '../schemas/hashes.js';
 import { machine, ROOT, writeResult } from './lib.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const FIXTURES = resolve(ROOT, 'test', 'fixtures');
 const DIRS = ['exif-samples', 'exifr', 'c2pa', 'pdq/exif-rotn'];

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import app, { type AppOptions } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
+import { configureSharp } from './sharp-settings.js';
 
 export function serverOptions(config: Config) {
   return {
@@ -20,6 +21,8 @@ export function serverOptions(config: Config) {
 }
 
 export async function buildServer(config: Config, extras: Omit<AppOptions, 'config'> = {}) {
+  // Start-up of an API process (and of its workers with ROLE=all); tests build the server here too.
+  configureSharp();
   const server = Fastify(serverOptions(config));
   // fp: the app's decorators (config, redis, swagger, …) live on the server itself, as in fastify/demo.
   await server.register(fp(app, { name: 'firstseen' }), { config, ...extras });

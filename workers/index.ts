@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { Config } from '../src/config.js';
 import { keys, QUEUES, type QueueName } from '../src/keys.js';
+import { configureSharp } from '../src/sharp-settings.js';
 import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
@@ -32,6 +33,7 @@ export async function startWorkers(
   for (const q of Object.values(QUEUES)) {
     if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);
   }
+  configureSharp();
   const ctx = await createWorkerContext(config, log.child({ role: 'worker' }), shared);
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
   const heartbeat = await startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);

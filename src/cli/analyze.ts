@@ -20,6 +20,8 @@ export async function analyzeCommand(options: AnalyzeOptions, io: Io): Promise<n
     if (err instanceof ConfigError) throw new UsageError(err.message, 'analyze');
     throw err;
   }
+  // sharp is loaded for this command only (imported on demand, like the analysis).
+  (await import('../sharp-settings.js')).configureSharp();
   const [{ createPipeline }, { createSafeFetcher }, { default: pino }] = await Promise.all([
     import('../pipeline/pipeline.js'),
     import('../net/safe-fetch.js'),

@@ -7,6 +7,7 @@
 import { batch, type RedisClient } from '../redis.js';
 import { keys } from '../keys.js';
 import sharp from 'sharp';
+import { SHARP_FAIL_ON } from '../sharp-settings.js';
 
 /** Long side in pixels: enough to recognise a picture next to another, a few KB as WebP. */
 export const THUMBNAIL_SIDE = 320;
@@ -104,7 +105,7 @@ export async function makeThumbnail(bytes: Buffer, opts: ThumbnailOptions = {}):
   try {
     return await sharp(bytes, {
       limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      failOn: 'error',
+      failOn: SHARP_FAIL_ON,
       pages: 1,
       autoOrient: true,
     })

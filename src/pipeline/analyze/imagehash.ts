@@ -362,11 +362,6 @@ export function averageHash(grey: Uint8Array, width: number, height: number): st
   return averageHashOf(prepare(grey, width, height));
 }
 
-/** imagehash.dhash of a greyscale ("L") image. */
-export function differenceHash(grey: Uint8Array, width: number, height: number): string {
-  return differenceHashOf(prepare(grey, width, height));
-}
-
 /** imagehash.phash of a greyscale ("L") image. */
 export function perceptualHash(grey: Uint8Array, width: number, height: number): string {
   return perceptualHashOf(prepare(grey, width, height));

@@ -487,9 +487,3 @@ t.test('exifOrientation reads IFD0 in either byte order', async (t) => {
   t.equal(exifOrientation(Buffer.from('garbage')), null);
   t.equal(exifOrientation(undefined), null);
 });
-
-t.test('sharp is configured once: no operation cache', async (t) => {
-  const stats = sharp.cache();
-  t.equal(stats.items.max, 0);
-  t.equal(sharp.concurrency(), 1);
-});
