@@ -31,7 +31,7 @@ import { loadOpenCv } from '../src/similarity/features/opencv.js';
 import { createFeatureIndex, type FeatureHit, type FeatureIndex } from '../src/memory/feature-index.js';
 import { keys } from '../src/keys.js';
 import { Redis } from 'ioredis';
-import { FEATURE_MATCH } from '../workers/context.js';
+import { FEATURE_MATCH } from '../src/memory/memory.js';
 import type { Hashes } from '../schemas/hashes.js';
 import { machine, ROOT, writeResult } from './lib.js';
 import { configureSharp } from '../src/sharp-settings.js';

@@ -3,10 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { buildServer } from '../src/server.js';
+import { buildService } from '../workers/index.js';
 
 export async function generateOpenApi(): Promise<string> {
-  const app = await buildServer(loadConfig({ ROLE: 'api', LOG_LEVEL: 'silent' }));
+  const app = await buildService(loadConfig({ ROLE: 'api', LOG_LEVEL: 'silent' }));
   await app.ready();
   try {
     return app.swagger({ yaml: true });

@@ -14,7 +14,7 @@ export const EnvSchema = Type.Object({
   ROLE: Type.Union([Type.Literal('all'), Type.Literal('api')], {
     default: 'all',
     description:
-      'What `src/server.ts` runs: `all` = API and workers in one process, `api` = API only (workers run with `npm run worker`).',
+      'What `npm start` (workers/server.ts) runs: `all` = API and workers in one process, `api` = API only (workers run with `npm run worker`).',
   }),
   HOST: Str('0.0.0.0', 'Address the API listens on.'),
   PORT: Int(3000, 'Port the API listens on.', 0),

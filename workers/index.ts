@@ -10,6 +10,7 @@ import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { startWatchWorker } from './watch.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
+import { buildServer } from '../src/server.js';
 import type { Memory } from '../src/memory/memory.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
@@ -46,4 +47,12 @@ export async function startWorkers(
       await ctx.close();
     },
   };
+}
+
+/**
+ * The API server with, when ROLE=all, every queue's worker in the same process: what `npm start` runs
+ * (workers/server.ts), and what tests and benchmarks build.
+ */
+export function buildService(config: Config) {
+  return buildServer(config, { startWorkers });
 }

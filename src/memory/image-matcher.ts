@@ -9,7 +9,7 @@ import type { MediaItem } from '../../schemas/report.js';
 import type { FeatureOptions, ImageFeatures } from '../similarity/features/orb.js';
 import type { FeatureIndex } from './feature-index.js';
 import type { HashIndex } from './hash-index/hash-index.js';
-import { indexId, matchKey, mediaOf, type RegionKind } from './index-ids.js';
+import { indexId, matchKey, mediaOf, parseIndexId, type RegionKind } from './index-ids.js';
 import { seenMatch, sightingOf, type Asker, type MatchFacts, type ResolveHit } from './matches.js';
 import type { MediaStore } from './media-store.js';
 
@@ -30,6 +30,7 @@ export const TRANSFORMS = [
 ] as const;
 const MAX_MATCHES = 50;
 const UNMIRRORED = new Set<string>(TRANSFORMS.slice(0, 4));
+const isRegion = (id: string) => parseIndexId(id)?.kind === 'region';
 
 /** Matching thresholds (PDQ_MATCH_DISTANCE, PHASH_MATCH_DISTANCE, PDQ_MIN_QUALITY). */
 export interface MatchThresholds {
@@ -159,7 +160,7 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
         (a, b) => a.distance - b.distance || Number(a.ofThis) - Number(b.ofThis),
       );
       // Whole-image hits first (near duplicates), then region ones.
-      for (const hit of all.filter((h) => !h.ofThis && !h.id.startsWith('mr:'))) {
+      for (const hit of all.filter((h) => !h.ofThis && !isRegion(h.id))) {
         if (isOwn(hit.id)) continue;
         push(
           await resolve(hit.id, {
@@ -170,7 +171,7 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
           }),
         );
       }
-      for (const hit of all.filter((h) => h.ofThis || h.id.startsWith('mr:'))) {
+      for (const hit of all.filter((h) => h.ofThis || isRegion(h.id))) {
         if (isOwn(hit.id)) continue;
         // A region against a region (two screenshots of one photo) is a region match too.
         const facts: MatchFacts = {

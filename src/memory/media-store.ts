@@ -1,5 +1,5 @@
 // Every image firstseen has analyzed, keyed by sha256: when and where it was first seen, its hashes,
-// and every later sighting. The near-duplicate index (src/index/) holds its hashes as `m:<sha256>`.
+// and every later sighting. The near-duplicate index (src/memory/hash-index/) holds its hashes as `m:<sha256>`.
 //
 // The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
 // it directly) is its own: other organizations never see that sighting. They see the file's first

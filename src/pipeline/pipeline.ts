@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Memory } from '../memory/memory.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
-import type { ThumbnailStore } from '../services/thumbnails.js';
+import { THUMBNAIL_TTL_SECONDS, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import { processCheck } from './process-check.js';
 import type { ResolverEndpoints } from './resolve/types.js';
@@ -44,8 +44,8 @@ export interface CheckRun {
   uploads?: ((sha256: string) => Promise<Buffer | null>) | undefined;
   /** Told of every HTTP exchange for the evidence archive; absent: nothing recorded. */
   recorder?: ArchiveRecorder | null | undefined;
-  /** How long this check's thumbnails must live (its organization's retention). */
-  thumbnailTtlSeconds: number;
+  /** How long this check's thumbnails must live (its organization's retention); default 90 days. */
+  thumbnailTtlSeconds?: number | undefined;
   log?: Logger | undefined;
 }
 
@@ -84,7 +84,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
       return processCheck(
         { checkId: run.checkId, targets: run.targets },
         {
-          ...common(run.log ?? services.log, run.thumbnailTtlSeconds),
+          ...common(run.log ?? services.log, run.thumbnailTtlSeconds ?? THUMBNAIL_TTL_SECONDS),
           uploads: run.uploads ?? (async () => null),
           recorder: run.recorder ?? null,
           memory: memory ? memory.forCheck({ checkId: run.checkId, org: run.org }) : null,

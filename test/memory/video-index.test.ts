@@ -108,13 +108,13 @@ t.test(
     });
     t.match(entry.json(), { label: 'chair clip', verdict: 'old footage', pdq: null });
 
-    const hits = await app.videoIndex.query(
+    const hits = await app.memory.videos.query(
       { vpdq: refLines('chair-orig-22-sd-bar'), contentVpdq: [] },
       config.video.vpdq,
     );
     t.match(hits, [{ id: `b:${bank.id}:${body.entry_id}`, query_match_percent: 100 }]);
     t.same(
-      await app.videoIndex.query(
+      await app.memory.videos.query(
         { vpdq: refLines('pattern-sd-grey-bar'), contentVpdq: [] },
         config.video.vpdq,
       ),

@@ -6,7 +6,11 @@ import pino from 'pino';
 import t, { type Test } from 'tap';
 import { keys } from '../../../src/keys.js';
 import { hammingHex } from '../../../src/similarity/hamming.js';
-import { createHashIndex, type HashIndex, type HashIndexOptions } from '../../../src/memory/hash-index/hash-index.js';
+import {
+  createHashIndex,
+  type HashIndex,
+  type HashIndexOptions,
+} from '../../../src/memory/hash-index/hash-index.js';
 import { encodeEntry, encodeRemoval } from '../../../src/memory/hash-index/record.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
