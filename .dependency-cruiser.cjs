@@ -37,7 +37,8 @@ module.exports = {
     {
       name: 'base-below-everything',
       severity: 'error',
-      comment: 'config, logger, errors, keys, redis and the network guard are used by all, and use none of the layers.',
+      comment:
+        'config, logger, errors, keys, redis and the network guard are used by all, and use none of the layers.',
       from: { path: [BASE, '^src/net/'], pathNot: '^src/(app|server)[.]ts$' },
       to: { path: '^src/[^/]+/', pathNot: '^src/net/' },
     },
@@ -57,7 +58,8 @@ module.exports = {
     {
       name: 'memory-apart-from-services',
       severity: 'error',
-      comment: 'The memory is self-contained: services may use it, it uses no service but who may publish (api-keys).',
+      comment:
+        'The memory is self-contained: services may use it, it uses no service but who may publish (api-keys).',
       from: { path: '^src/memory/' },
       to: { path: '^src/services/', pathNot: '^src/services/api-keys[.]ts$' },
     },
@@ -80,6 +82,5 @@ module.exports = {
     exclude: { path: '^(node_modules|dist)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensionAlias: { '.js': ['.ts', '.js'] } },
   },
 };

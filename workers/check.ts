@@ -6,7 +6,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from 'typebox/value';
 import { CheckJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
-import { CHECK_JOB_NAME } from '../src/queues.js';
+import { CHECK_JOB_NAME } from '../src/services/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkRetentionSeconds, checkView, type StoredCheck } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';

@@ -12,7 +12,7 @@ import { createPipeline, type Pipeline } from '../src/pipeline/pipeline.js';
 import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
-import { createWatchQueue, createWebhookQueue, fairShares } from '../src/queues.js';
+import { createWatchQueue, createWebhookQueue, fairShares } from '../src/services/queues.js';
 import { createWatchStore, type WatchStore } from '../src/services/watches.js';
 import type { FairShare } from '../src/services/fair-share.js';
 import { workerRedis } from '../src/redis.js';

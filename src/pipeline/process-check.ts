@@ -26,9 +26,8 @@ import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
 import type { Resolution } from './resolve/types.js';
 import type { TtlCache } from './resolve/wayback.js';
+import { UPLOAD_SCHEME } from '../services/uploads.js';
 
-/** Targets that are files uploaded with the check, stored in Redis under their sha256. */
-export const UPLOAD_SCHEME = 'upload:';
 /** A file on this machine: only the CLI's analyze gives one (PipelineDeps.files). */
 const FILE_SCHEME = 'file:';
 /** Targets whose bytes are given, not fetched (and never looked up on the Wayback Machine). */

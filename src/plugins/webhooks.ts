@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
-import { fairShares } from '../queues.js';
+import { fairShares } from '../services/queues.js';
 import type { FairShare } from '../services/fair-share.js';
 import { createWebhookStore, type WebhookStore } from '../services/webhooks.js';
 

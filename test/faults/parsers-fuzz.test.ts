@@ -15,7 +15,7 @@ import { cleanText } from '../../src/pipeline/analyze/metadata/text.js';
 import { decodeEntities, readHtml, textOf } from '../../src/pipeline/resolve/html.js';
 import { HTML_MAX_BYTES, JSON_MAX_BYTES } from '../../src/pipeline/resolve/http.js';
 import { clip, httpUrl, isoDate, MAX_TEXT_LENGTH } from '../../src/pipeline/resolve/untrusted.js';
-import { MAX_TEXT_CHARS, targetsOf } from '../../src/pipeline/targets.js';
+import { MAX_TEXT_CHARS, targetsOf } from '../../src/services/targets.js';
 import { readVpdq } from '../../src/similarity/vpdq.js';
 import { readHashCsv } from '../../src/services/hash-csv.js';
 import { CsvError } from 'csv-parse';

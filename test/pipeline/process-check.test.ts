@@ -6,7 +6,7 @@ import t from 'tap';
 import { testPipeline } from '../helpers/pipeline.js';
 import { syndicationToken } from '../../src/pipeline/resolve/x.js';
 import type { TtlCache } from '../../src/pipeline/resolve/wayback.js';
-import { targetsOf } from '../../src/pipeline/targets.js';
+import { targetsOf } from '../../src/services/targets.js';
 import { fixture as image } from '../helpers/images.js';
 import { fixture, html, json, redirect, startWorld } from './resolve/world.js';
 

@@ -11,7 +11,7 @@ import { decodeEntities } from '../../src/pipeline/resolve/html.js';
 import { HTML_MAX_BYTES, JSON_MAX_BYTES } from '../../src/pipeline/resolve/http.js';
 import { resolveTarget } from '../../src/pipeline/resolve/index.js';
 import { clip } from '../../src/pipeline/resolve/untrusted.js';
-import { extractLinks, MAX_TEXT_CHARS } from '../../src/pipeline/targets.js';
+import { extractLinks, MAX_TEXT_CHARS } from '../../src/services/targets.js';
 import { readVpdq } from '../../src/similarity/vpdq.js';
 import { readHashCsv } from '../../src/services/hash-csv.js';
 import { measureStalls, withoutStall } from '../helpers/event-loop.js';

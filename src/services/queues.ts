@@ -1,13 +1,13 @@
 // The queues and their job options, defined once for producers (the API) and consumers (workers).
 import { Queue } from 'bullmq';
-import type { RedisClient } from './redis.js';
-import type { Logger } from './logger.js';
-import type { CheckJob } from '../schemas/jobs.js';
-import type { WebhookJob } from '../schemas/webhook-jobs.js';
-import type { WatchJob } from '../schemas/watch.js';
-import type { Config } from './config.js';
-import { QUEUES, type Keys } from './keys.js';
-import { createFairShare, type FairShare } from './services/fair-share.js';
+import type { RedisClient } from '../redis.js';
+import type { Logger } from '../logger.js';
+import type { CheckJob } from '../../schemas/jobs.js';
+import type { WebhookJob } from '../../schemas/webhook-jobs.js';
+import type { WatchJob } from '../../schemas/watch.js';
+import type { Config } from '../config.js';
+import { QUEUES, type Keys } from '../keys.js';
+import { createFairShare, type FairShare } from './fair-share.js';
 
 export const CHECK_JOB_NAME = 'check';
 

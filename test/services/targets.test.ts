@@ -1,5 +1,5 @@
 import t from 'tap';
-import { extractLinks, normalizeUrl, targetsFingerprint, targetsOf } from '../../src/pipeline/targets.js';
+import { extractLinks, normalizeUrl, targetsFingerprint, targetsOf } from '../../src/services/targets.js';
 
 t.test('the seed case: an embedded tweet pasted from a news article', async (t) => {
   const text =
