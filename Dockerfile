@@ -1,5 +1,5 @@
 # One image for every role: `npm start` style (API + workers), API only, or worker only:
-#   docker run IMAGE                      -> node dist/src/server.js (ROLE=all)
+#   docker run IMAGE                      -> node dist/workers/server.js (ROLE=all)
 #   docker run -e ROLE=api IMAGE          -> API only
 #   docker run IMAGE node dist/workers/main.js -> a worker
 FROM node:20-bookworm-slim AS build
@@ -33,4 +33,4 @@ RUN mkdir -p /archives && chown node:node /archives
 ENV ARCHIVE_DIR=/archives
 USER node
 EXPOSE 3000
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "dist/workers/server.js"]

@@ -12,6 +12,7 @@ export default tseslint.config(
       '.scratch/**',
       'stubs/**',
       'eslint.config.js',
+      '.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,

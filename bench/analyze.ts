@@ -2,7 +2,7 @@
 // and of its parts, over the test fixtures and over generated 12-megapixel JPEGs.
 //
 // Stages, each timed on its own, one image at a time (sequential awaits: one image in flight, so the
-// figures are per core; sharp runs one libvips thread per image, decode.ts sets sharp.concurrency(1)):
+// figures are per core; sharp runs one libvips thread per image, src/sharp-settings.ts sets sharp.concurrency(1)):
 //   decode    decodeForHashing, the one decode the analysis does (shrink-on-load, RGB: 1024 px, large
 //             JPEGs at libjpeg's 1/4 or 1/8 scale and 800+ px, see decode.ts)
 //   hashes    decode + computeHashes (PDQ with its 8 dihedral hashes, aHash, dHash, pHash)
@@ -54,6 +54,9 @@ import { pdqFromRgb } from '../src/pipeline/analyze/pdq.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
 import { machine, ROOT, writeResult } from './lib.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const FIXTURE_ROUNDS = Number(process.env.BENCH_ANALYZE_FIXTURE_ROUNDS ?? 3);
 const LARGE_ROUNDS = Number(process.env.BENCH_ANALYZE_ROUNDS ?? 5);
@@ -431,7 +434,7 @@ async function main() {
   const started = performance.now();
   const loadBefore = loadavg().map(r2);
   const sharpSettings = {
-    concurrency: sharp.concurrency(), // libvips threads per image: decode.ts sets 1
+    concurrency: sharp.concurrency(), // libvips threads per image: src/sharp-settings.ts sets 1
     simd: sharp.simd(),
     cache: sharp.cache(),
     uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',

@@ -1,6 +1,6 @@
 // `npm run bench:archive`: what evidence archiving costs per check, in CPU time, measured in one process
 // so a loaded machine weighs on both sides alike: the same checks (one local image URL each, the bench
-// corpus's originals up to 4000 px and 4 MB) run through processCheck without a recorder, then with one
+// corpus's originals up to 4000 px and 4 MB) run through the pipeline (createPipeline) without a recorder, then with one
 // plus the WACZ packaging and a directory store, interleaved, BENCH_ROUNDS (5) rounds. Matching is off
 // here (no Redis), so the figure overstates the share of archiving in a real check, which also matches.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +10,14 @@ import pino from 'pino';
 import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
 import { createDirectoryStore } from '../src/archive/store.js';
 import { createWarcRecorder } from '../src/archive/warc-recorder.js';
+import { loadConfig } from '../src/config.js';
 import { createSafeFetcher } from '../src/net/safe-fetch.js';
-import { processCheck, type PipelineDeps } from '../src/pipeline/process-check.js';
-import { DEFAULT_ENDPOINTS } from '../src/pipeline/resolve/index.js';
+import { createPipeline } from '../src/pipeline/pipeline.js';
 import { machine, serveBuffers, writeResult } from './lib.js';
 import { fixture } from './system.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IMAGES = [
@@ -50,17 +53,15 @@ async function main() {
   });
   const dir = mkdtempSync(join(tmpdir(), 'firstseen-bench-archive-'));
   const store = createDirectoryStore(dir, 0);
-  const deps: PipelineDeps = {
+  // The production pipeline with the env schema's defaults (the platform URLs are never called here).
+  const pipeline = createPipeline({
+    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    memory: null,
     fetcher,
-    uploads: async () => null,
-    thumbnails: null,
-    endpoints: DEFAULT_ENDPOINTS,
     waybackCache: null,
-    matcher: null,
-    maxInputPixels: 100_000_000,
-    thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+    thumbnails: null,
     log,
-  };
+  });
   const cpu = { off: 0, on: 0, archiveOnly: 0 };
   const bytes: number[] = [];
   let n = 0;
@@ -72,10 +73,12 @@ async function main() {
         const recorder = archive
           ? await createWarcRecorder({ checkId, maxBytes: 268_435_456, software: SOFTWARE, log })
           : null;
-        const report = await processCheck(
-          { checkId, targets: [{ url: `${base}${path}`, input: path }] },
-          { ...deps, recorder },
-        );
+        const report = await pipeline.check({
+          checkId,
+          org: 'bench',
+          targets: [{ url: `${base}${path}`, input: path }],
+          recorder,
+        });
         if (report.media[0]?.status !== 'ok') throw new Error(`${path}: ${report.media[0]?.error?.code}`);
         if (recorder) {
           const t1 = cpuMs();

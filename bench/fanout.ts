@@ -1,8 +1,8 @@
 // `npm run bench:fanout`: what sharding the near-duplicate hash index costs a query (docs/scaling.md).
 //
 // Simulates the sharded design in one process: the corpus is partitioned by a hash of each image's id
-// into S shards, each shard one MultiIndex with the production PDQ layout (src/index/mih.ts, as
-// src/index/hash-index.ts builds it); a query is sent to every shard (its 8 dihedral variants each) and
+// into S shards, each shard one MultiIndex with the production PDQ layout (src/memory/hash-index/mih.ts, as
+// src/memory/hash-index/hash-index.ts builds it); a query is sent to every shard (its 8 dihedral variants each) and
 // the shards' hits are merged (best distance per id, nearest first, limit 100). S = 1 is the single
 // index of today. For S = 1, 2, 4, 8 it prints, per query:
 //   - cpu: the CPU time of the whole fan-out (every shard searched one after the other, plus the merge):
@@ -14,10 +14,11 @@
 // Env: BENCH_FANOUT_SIZE (default 300000 images), BENCH_FANOUT_QUERIES (300), BENCH_FANOUT_SHARDS
 // ("1,2,4,8"). Prints a table and writes bench/results/fanout.json.
 import { createHash, randomBytes } from 'node:crypto';
-import { MultiIndex } from '../src/index/mih.js';
-import { PDQ_LAYOUT } from '../src/index/hash-index.js';
-import { DEFAULT_HIT_LIMIT, PDQ_MAX_DISTANCE } from '../src/index/types.js';
+import { MultiIndex } from '../src/memory/hash-index/mih.js';
+import { PDQ_LAYOUT } from '../src/memory/hash-index/hash-index.js';
+import { DEFAULT_HIT_LIMIT, PDQ_MAX_DISTANCE } from '../src/memory/hash-index/types.js';
 import { machine, summarize, writeResult } from './lib.js';
+import { indexId } from '../src/memory/index-ids.js';
 
 const SIZE = Number(process.env.BENCH_FANOUT_SIZE ?? 300_000);
 const QUERIES = Number(process.env.BENCH_FANOUT_QUERIES ?? 300);
@@ -55,7 +56,7 @@ for (let q = 0; q < QUERIES; q++) {
 }
 let planted = 0;
 for (let i = 0; i < SIZE; i++) {
-  ids.push(`m:${randomBytes(32).toString('hex')}`);
+  ids.push(indexId.media(randomBytes(32).toString('hex')));
   if (i % 97 === 0) {
     // every 97th entry is a neighbour of some query, on a random variant
     const query = queries[planted % QUERIES] as Uint32Array;

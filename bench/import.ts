@@ -1,11 +1,11 @@
 // `npm run bench:import`: a bulk import of 1 million hash rows into a bank through the real API, as a
-// client sends it: the app is built with buildServer (ROLE=api, its own key prefix) in this process, a
+// client sends it: the app is built with buildService (ROLE=api, its own key prefix) in this process, a
 // bank is created, and CSV chunks (`pdq,quality,label`, 50,000 rows, a few MiB each, under the 32 MiB
 // limit) are POSTed one after the other to /v1/banks/:id/import with HTTP inject. Then:
 //   - total time and rows/s (request time only; generating the CSV is left out), per chunk as it goes;
 //   - Redis memory: INFO used_memory before and after (the Redis may be shared: other keys move it too),
 //     and MEMORY USAGE of the index stream and of sampled entry hashes (this import's own keys);
-//   - planted rows are found by app.hashIndex.queryPdq (exactly and 12 bits away) and by POST /v1/lookup;
+//   - planted rows are found by app.memory.hashes.queryPdq (exactly and 12 bits away) and by POST /v1/lookup;
 //   - a second index instance loads the stream from scratch (what another API or worker process does at
 //     start after the import);
 //   - the API's event loop delay during the import (what other requests, /v1/lookup included, wait);
@@ -20,11 +20,12 @@ import type { InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHashIndex } from '../src/index/hash-index.js';
+import { createHashIndex } from '../src/memory/hash-index/hash-index.js';
 import { keys } from '../src/keys.js';
-import { buildServer } from '../src/server.js';
+import { buildService } from '../workers/index.js';
 import { parseHashCsv } from '../src/services/hash-csv.js';
 import { machine, writeResult } from './lib.js';
+import { indexId } from '../src/memory/index-ids.js';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const CHUNK = Number(process.env.BENCH_IMPORT_CHUNK ?? 50_000);
@@ -61,7 +62,7 @@ function chunkCsv(from: number, to: number, planted: Map<number, string>): strin
   return lines.join('\n') + '\n';
 }
 
-type App = Awaited<ReturnType<typeof buildServer>>;
+type App = Awaited<ReturnType<typeof buildService>>;
 
 /** Requests answered 503 (the API sheds load while its event loop lags) and retried, as a client would. */
 let retries503 = 0;
@@ -121,7 +122,7 @@ async function main() {
   });
   const loadStart = loadavg().map((x) => round(x, 2));
   const memBefore = await redisMemory(redis);
-  const app = await buildServer(config);
+  const app = await buildService(config);
   try {
     await app.ready();
     const created = await request(app, {
@@ -191,7 +192,7 @@ async function main() {
     // This process's index follows the stream too: wait until it has read back the last record written.
     const [[lastId] = ['']] = await redis.xrevrange(k.indexStream(), '+', '-', 'COUNT', 1);
     const c0 = performance.now();
-    while (app.hashIndex.stats().lastStreamId !== lastId) await new Promise((r) => setTimeout(r, 10));
+    while (app.memory.hashes.stats().lastStreamId !== lastId) await new Promise((r) => setTimeout(r, 10));
     const catchUpMs = performance.now() - c0;
     const eventLoop = {
       p50_ms: round(loopDelay.percentile(50) / 1e6),
@@ -213,7 +214,7 @@ async function main() {
       sampleIds.map((id) => redis.call('MEMORY', 'USAGE', k.bankEntry(bankId, id)) as Promise<number>),
     );
     const entryBytes = sampled.reduce((a, b) => a + Number(b), 0) / sampled.length;
-    const stats = app.hashIndex.stats();
+    const stats = app.memory.hashes.stats();
     const memory = {
       redis_used_memory_before_mib: round(memBefore / MiB),
       redis_used_memory_after_mib: round(memAfter / MiB),
@@ -233,11 +234,11 @@ async function main() {
     // Planted rows: found by the index and by /v1/lookup.
     const checks = [];
     for (const [row, pdq] of planted) {
-      const id = `b:${bankId}:e${row + 1}`;
+      const id = indexId.bank(bankId, `e${row + 1}`);
       const near = flip(pdq, 12);
       const q0 = performance.now();
-      const exact = app.hashIndex.queryPdq([pdq]);
-      const close = app.hashIndex.queryPdq([near]);
+      const exact = app.memory.hashes.queryPdq([pdq]);
+      const close = app.memory.hashes.queryPdq([near]);
       const queryMs = (performance.now() - q0) / 2;
       const { res, ms: lookupMs } = await timedLookup(app, near);
       const matches = res.json<{
@@ -359,9 +360,9 @@ async function phases(app: App, rows: number) {
     await pipe.exec();
     pipelineMs += performance.now() - t;
     t = performance.now();
-    await app.hashIndex.addMany(
+    await app.memory.hashes.addMany(
       batch.map((row, j) => ({
-        id: `b:${bankId}:p${i + j}`,
+        id: indexId.bank(bankId, `p${i + j}`),
         ...(row.pdq && { pdq: row.pdq }),
         ...(row.quality !== null && { quality: row.quality }),
       })),
@@ -409,16 +410,16 @@ async function deletion(app: App, rows: number) {
     payload: chunkCsv(0, rows, new Map()),
   });
   if (res.statusCode !== 200) throw new Error(`delete import: ${res.statusCode}`);
-  const sizeBefore = app.hashIndex.size();
+  const sizeBefore = app.memory.hashes.size();
   const t = performance.now();
   const del = await request(app, { method: 'DELETE', url: `/v1/banks/${bankId}`, headers: AUTH });
   if (del.statusCode !== 204) throw new Error(`delete bank: ${del.statusCode}`);
   const answeredMs = performance.now() - t;
   const deadline = t + 120_000;
-  while (sizeBefore - app.hashIndex.size() < rows && performance.now() < deadline)
+  while (sizeBefore - app.memory.hashes.size() < rows && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   const ms = performance.now() - t;
-  const removed = sizeBefore - app.hashIndex.size();
+  const removed = sizeBefore - app.memory.hashes.size();
   return {
     rows,
     answered_ms: Math.round(answeredMs),

@@ -18,18 +18,19 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
-import type { IndexEntry } from '../src/index/types.js';
+import { createHashIndex, type HashIndex } from '../src/memory/hash-index/hash-index.js';
+import type { IndexEntry } from '../src/memory/hash-index/types.js';
 import { keys } from '../src/keys.js';
-import { hammingHex } from '../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../src/similarity/hamming.js';
 import { machine, summarize, writeResult } from './lib.js';
+import { indexId } from '../src/memory/index-ids.js';
 
 const SIZES = (process.env.BENCH_INDEX_SIZES ?? '1000000,10000000').split(',').map(Number);
 const QUERIES = Number(process.env.BENCH_INDEX_QUERIES ?? 200);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const THRESHOLD = 31;
 const PHASH_THRESHOLD = 10;
-// As PDQ_LAYOUT in src/index/hash-index.ts (large levels 12 segments, small ones 16), for the worst-case
+// As PDQ_LAYOUT in src/memory/hash-index/hash-index.ts (large levels 12 segments, small ones 16), for the worst-case
 // planting.
 const LAYOUTS = [12, 16];
 const BATCH = 10000;
@@ -84,7 +85,7 @@ function makeQueries() {
       const pdqDistance = j < 8 ? (qi * 8 + j) % 32 : 32 + ((qi * 3 + j - 8) % 9);
       const variant = Math.floor(Math.random() * 8);
       const phashDistance = j < 4 ? (qi * 4 + j) % 11 : j < 6 ? 11 + ((qi * 2 + j - 4) % 4) : null;
-      const id = `m:${randomBytes(32).toString('hex')}`;
+      const id = indexId.media(randomBytes(32).toString('hex'));
       planted.set(id, { query: qi, pdqDistance, variant, phashDistance });
       entries.push({
         id,
@@ -110,7 +111,7 @@ function chunk(from: number, to: number, n: number, plantedEntries: IndexEntry[]
     }
     const o = (i - from) * 72;
     out.push({
-      id: `m:${raw.toString('hex', o, o + 32)}`,
+      id: indexId.media(raw.toString('hex', o, o + 32)),
       pdq: raw.toString('hex', o + 32, o + 64),
       quality: 50 + ((raw[o] as number) % 51),
       phash: raw.toString('hex', o + 64, o + 72),

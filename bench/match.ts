@@ -23,17 +23,20 @@ import { resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { decodeForHashing } from '../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../src/similarity/hamming.js';
 import { computeHashes } from '../src/pipeline/analyze/hashes.js';
 import { imageFeatures } from '../src/pipeline/analyze/index.js';
-import type { ImageFeatures } from '../src/pipeline/features/orb.js';
-import { loadOpenCv } from '../src/pipeline/features/opencv.js';
-import { createFeatureIndex, type FeatureHit, type FeatureIndex } from '../src/index/feature-index.js';
+import type { ImageFeatures } from '../src/similarity/features/orb.js';
+import { loadOpenCv } from '../src/similarity/features/opencv.js';
+import { createFeatureIndex, type FeatureHit, type FeatureIndex } from '../src/memory/feature-index.js';
 import { keys } from '../src/keys.js';
 import { Redis } from 'ioredis';
-import { FEATURE_MATCH } from '../workers/context.js';
+import { FEATURE_MATCH } from '../src/memory/memory.js';
 import type { Hashes } from '../schemas/hashes.js';
 import { machine, ROOT, writeResult } from './lib.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const FIXTURES = resolve(ROOT, 'test', 'fixtures');
 const DIRS = ['exif-samples', 'exifr', 'c2pa', 'pdq/exif-rotn'];

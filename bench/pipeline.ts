@@ -6,7 +6,7 @@
 // matching (FEATURE_MATCHING) and prints what partial matching costs in checks per second;
 // BENCH_ARCHIVE="off,on" runs each without and with evidence archives (ARCHIVE_ENABLED, a WACZ per
 // check in a temporary ARCHIVE_DIR) and prints what archiving costs; the default is "on", as deployed.
-// BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos. The API is built with buildServer (ROLE=api) in this process;
+// BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos. The API is built with buildService (ROLE=api) in this process;
 // submissions go through HTTP inject.
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import type { Report } from '../schemas/report.js';
 import { loadConfig } from '../src/config.js';
 import { keys } from '../src/keys.js';
-import { buildServer } from '../src/server.js';
+import { buildService } from '../workers/index.js';
 import { machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
 import {
   AUTH,
@@ -171,7 +171,7 @@ async function run(
     ARCHIVE_DIR: archiveDir,
   });
   const config = loadConfig({ ...env, ROLE: 'api', LOG_LEVEL: 'silent' });
-  const api = await buildServer(config);
+  const api = await buildService(config);
   await api.ready();
   const redis = new Redis(REDIS_URL);
   const procs = await startWorkers(workers, env, redis);

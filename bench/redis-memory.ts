@@ -1,6 +1,6 @@
 // `npm run bench:redis-memory`: Redis bytes per check and per remembered image (README, docs/scaling.md).
 //
-// Runs the app as production does (buildServer, API and workers in this process) on a key prefix of its
+// Runs the app as production does (buildService, API and workers in this process) on a key prefix of its
 // own, checks each JPEG photo of test/fixtures/exif-samples (24 camera and phone photos, one per check,
 // served from memory), then asks Redis MEMORY USAGE (SAMPLES 0: every element counted) of:
 //   - per check: its hash `<p>:check:<id>` (request, status, timestamps, report JSON): what
@@ -13,8 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { keys } from '../src/keys.js';
-import { mediaIndexId } from '../src/pipeline/match.js';
-import { buildServer } from '../src/server.js';
+import { indexId } from '../src/memory/index-ids.js';
+import { buildService } from '../workers/index.js';
 import { removePrefix } from '../test/helpers/app.js';
 import { machine, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
 
@@ -45,7 +45,7 @@ for (const [i, path] of jpegs(resolve(ROOT, 'test/fixtures/exif-samples')).entri
   files.set(`/photo-${i}.jpg`, readFileSync(path));
 }
 const host = await serveBuffers(files);
-const app = await buildServer(config);
+const app = await buildService(config);
 await app.ready();
 const usage = async (key: string) =>
   Number((await app.redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
@@ -78,7 +78,7 @@ try {
   const media = await per(k.media);
   const sightings = await per(k.mediaSightings);
   const thumbs = await per(k.thumbnail);
-  const features = await per((s) => k.features(mediaIndexId(s)));
+  const features = await per((s) => k.features(indexId.media(s)));
   const records = Number(await app.redis.xlen(k.indexStream()));
   const streamBytes = await usage(k.indexStream());
   const featureIdsBytes = await usage(k.featureIds());

@@ -42,7 +42,7 @@ export { freePort, sleep };
 /** `npm run api`'s entry from the build (ROLE=api) on a free loopback port; resolves once it answers. */
 export async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
+  const child = spawn(process.execPath, ['dist/workers/server.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env, ROLE: 'api', HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

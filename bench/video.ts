@@ -22,6 +22,9 @@ import { loadConfig } from '../src/config.js';
 import { analyzeVideo, type VideoAnalysisOptions } from '../src/pipeline/video/analyze.js';
 import { checkVideoTools } from '../src/pipeline/video/tools.js';
 import { ROOT, writeResult } from './lib.js';
+import { configureSharp } from '../src/sharp-settings.js';
+
+configureSharp(); // as the API and the workers run it
 
 const SECONDS = Number(process.env.BENCH_VIDEO_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_VIDEO_ROUNDS ?? 2);

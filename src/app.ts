@@ -8,16 +8,16 @@ import banksPlugin from './plugins/banks.js';
 import checksPlugin from './plugins/checks.js';
 import dashboardPlugin from './plugins/dashboard.js';
 import errorsPlugin from './plugins/errors.js';
-import hashIndexPlugin from './plugins/hash-index.js';
+import fetcherPlugin from './plugins/fetcher.js';
 import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
-import provenancePlugin from './plugins/provenance.js';
+import memoryPlugin from './plugins/memory.js';
 import queuesPlugin from './plugins/queues.js';
 import uploadGatePlugin from './plugins/upload-gate.js';
 import redisPlugin from './plugins/redis.js';
 import swaggerPlugin from './plugins/swagger.js';
 import webhooksPlugin from './plugins/webhooks.js';
-import workersPlugin from './plugins/workers.js';
+import workersPlugin, { type StartWorkers } from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
 import archiveRoutes from './routes/archive.js';
 import bankRoutes from './routes/banks/index.js';
@@ -29,6 +29,8 @@ import webhookRoutes from './routes/webhooks/index.js';
 
 export interface AppOptions {
   config: Config;
+  /** The workers to run in this process when ROLE=all (workers/index.ts `startWorkers`). */
+  startWorkers?: StartWorkers | undefined;
 }
 
 export default async function app(fastify: FastifyInstance, opts: AppOptions) {
@@ -41,15 +43,15 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(protectionPlugin);
   await fastify.register(uploadGatePlugin);
   await fastify.register(queuesPlugin);
-  await fastify.register(hashIndexPlugin);
-  await fastify.register(provenancePlugin);
+  await fastify.register(memoryPlugin);
+  await fastify.register(fetcherPlugin);
   await fastify.register(banksPlugin);
   await fastify.register(checksPlugin);
   await fastify.register(archivesPlugin);
   await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(dashboardPlugin);
-  await fastify.register(workersPlugin);
+  await fastify.register(workersPlugin, { startWorkers: opts.startWorkers });
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
   await fastify.register(archiveRoutes);

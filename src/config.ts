@@ -4,7 +4,6 @@
 // a variable or its default is missing there.
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import type { ResolverEndpoints } from './pipeline/resolve/types.js';
 
 const Int = (def: number, description: string, min = 0) =>
   Type.Integer({ default: def, minimum: min, description });
@@ -15,7 +14,7 @@ export const EnvSchema = Type.Object({
   ROLE: Type.Union([Type.Literal('all'), Type.Literal('api')], {
     default: 'all',
     description:
-      'What `src/server.ts` runs: `all` = API and workers in one process, `api` = API only (workers run with `npm run worker`).',
+      'What `npm start` (workers/server.ts) runs: `all` = API and workers in one process, `api` = API only (workers run with `npm run worker`).',
   }),
   HOST: Str('0.0.0.0', 'Address the API listens on.'),
   PORT: Int(3000, 'Port the API listens on.', 0),
@@ -355,115 +354,6 @@ export type RedisTarget =
       db: number;
     };
 
-export interface Config {
-  role: Env['ROLE'];
-  host: string;
-  port: number;
-  logLevel: string;
-  /** REDIS_URL as given (the single server when neither cluster nor Sentinel is configured). */
-  redisUrl: string;
-  redis: RedisTarget;
-  /** Prefix of firstseen's own keys ("fs" gives "fs:check:…"). */
-  keyPrefix: string;
-  /**
-   * BullMQ's prefix: a Redis Cluster hash tag so that each queue's keys share a slot, as BullMQ requires
-   * on a cluster. Derived, not configured, so the two prefixes cannot drift apart.
-   */
-  queuePrefix: string;
-  worker: { concurrency: number; attempts: number; lockMs: number; stalledIntervalMs: number };
-  shutdownTimeoutMs: number;
-  maxTargets: number;
-  dedupWindowSeconds: number;
-  idempotencyTtlSeconds: number;
-  fetch: {
-    maxBytes: number;
-    connectTimeoutMs: number;
-    timeoutMs: number;
-    maxRedirects: number;
-    userAgent: string;
-    allowLoopback: boolean;
-    allowedNetworks: string[];
-  };
-  maxInputPixels: number;
-  bodyLimitBytes: number;
-  uploadTtlSeconds: number;
-  uploads: { orgQuotaBytes: number; maxConcurrent: number };
-  auth: { required: boolean; bootstrapKey: string | null };
-  /** Organizations besides the operator's that may publish shared banks. */
-  sharedBankPublishers: string[];
-  dashboardReadOnly: boolean;
-  metricsPort: number;
-  rateLimitPerMinute: number;
-  maxEventLoopDelayMs: number;
-  workerMetricsPort: number;
-  webhooks: {
-    attempts: number;
-    backoffMs: number;
-    timeoutMs: number;
-    maxSubscriptions: number;
-    orgConcurrency: number;
-  };
-  /** Posts of checks resolved again on a schedule (src/services/watches.ts). */
-  watch: { intervalMs: number; periodMs: number; maxPerOrg: number };
-  /** Every outside service's base URL (the resolvers' endpoints; `rewrite` is for tests only). */
-  endpoints: Omit<ResolverEndpoints, 'rewrite'>;
-  waybackEnabled: boolean;
-  /**
-   * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
-   * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
-   */
-  retention: { checkSeconds: number; checkSecondsByOrg: Record<string, number> };
-  /** The evidence archive of each check (src/archive/). */
-  archive: {
-    enabled: boolean;
-    dir: string;
-    ttlDays: number;
-    maxBytes: number;
-    s3: {
-      bucket: string;
-      prefix: string;
-      endpoint: string;
-      region: string;
-      forcePathStyle: boolean;
-      accessKeyId: string;
-      secretAccessKey: string;
-    };
-    tsa: { url: string; certFile: string };
-  };
-  matching: { pdqMaxDistance: number; phashMaxDistance: number; minPdqQuality: number };
-  /** Content regions and local features (crops, frames, screenshots, collages). */
-  partial: {
-    regionPdqMaxDistance: number;
-    features: boolean;
-    scopeDays: number;
-    side: number;
-    maxKeypoints: number;
-    minInliers: number;
-    minInlierRatio: number;
-    minAgreement: number;
-    minVotes: number;
-    maxCandidates: number;
-  };
-  provenance: { recycledMarginHours: number; thumbnailMismatchBits: number; minPdqQuality: number };
-  video: {
-    ffmpeg: string;
-    ffprobe: string;
-    maxSeconds: number;
-    maxFrames: number;
-    sceneThreshold: number;
-    timeoutMs: number;
-    memoryMb: number;
-    threads: number;
-    keyframes: number;
-    vpdq: {
-      minQuality: number;
-      frameDistance: number;
-      queryMatchPercent: number;
-      comparedMatchPercent: number;
-    };
-  };
-}
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -488,22 +378,37 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (env.BOOTSTRAP_API_KEY && env.BOOTSTRAP_API_KEY.length < 16) {
     throw new ConfigError('Invalid configuration: BOOTSTRAP_API_KEY must be at least 16 characters');
   }
-  const allowedNetworks = env.FETCH_ALLOWED_NETWORKS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
   if (!/^[A-Za-z0-9_.-]+$/.test(env.KEY_PREFIX)) {
     throw new ConfigError(
       'Invalid configuration: KEY_PREFIX may hold letters, digits, "_", "." and "-" only',
     );
   }
+  return configFromEnv(env);
+}
+
+/**
+ * The typed configuration, built from the validated environment. Its type (`Config`) is inferred from
+ * what this returns, and every variable of `EnvSchema` must be read here (test/config.test.ts checks it),
+ * so the env schema is the one list of settings: a variable cannot be declared and forgotten.
+ */
+export function configFromEnv(env: Env) {
+  const allowedNetworks = env.FETCH_ALLOWED_NETWORKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     role: env.ROLE,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    /** REDIS_URL as given (the single server when neither cluster nor Sentinel is configured). */
     redisUrl: env.REDIS_URL,
     redis: redisTarget(env),
+    /** Prefix of firstseen's own keys ("fs" gives "fs:check:…"). */
     keyPrefix: env.KEY_PREFIX,
+    /**
+     * BullMQ's prefix: a Redis Cluster hash tag so that each queue's keys share a slot, as BullMQ requires
+     * on a cluster. Derived, not configured, so the two prefixes cannot drift apart.
+     */
     queuePrefix: `{${env.KEY_PREFIX}}`,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
@@ -528,6 +433,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },
+    /** Organizations besides the operator's that may publish shared banks. */
     sharedBankPublishers: env.SHARED_BANK_PUBLISHERS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
@@ -544,37 +450,59 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxSubscriptions: env.WEBHOOK_MAX_SUBSCRIPTIONS,
       orgConcurrency: env.WEBHOOK_ORG_CONCURRENCY,
     },
+    /** Posts of checks resolved again on a schedule (src/services/watches.ts). */
     watch: {
       intervalMs: env.WATCH_INTERVAL_SECONDS * 1000,
       periodMs: env.WATCH_PERIOD_SECONDS * 1000,
       maxPerOrg: env.WATCH_MAX_PER_ORG,
     },
+    /**
+     * Every external base URL the resolvers talk to, so that deployments can swap a service (a
+     * self-hosted FxTwitter, an archive mirror) and tests can point each one at a local server.
+     */
     endpoints: {
+      /** X's public syndication API, the one embedded tweets use. */
       xSyndication: env.X_SYNDICATION_BASE_URL,
+      /** FxTwitter-style JSON API, used when syndication fails or has nothing. Empty string: no fallback. */
       fxTwitter: env.FXTWITTER_BASE_URL,
+      /** Bluesky public AppView (no account needed). */
       blueskyAppView: env.BLUESKY_APPVIEW_URL,
+      /** PLC directory, where a `did:plc` account's DID document names its PDS (for video blobs). */
       blueskyPlcDirectory: env.BLUESKY_PLC_DIRECTORY_URL,
+      /** Telegram's web preview host (`/s/<channel>/<id>` pages). */
       telegram: env.TELEGRAM_BASE_URL,
+      /** Reddit, for `<base>/comments/<id>.json`. */
       reddit: env.REDDIT_BASE_URL,
+      /** Wayback Machine availability API host (`/wayback/available`). */
       waybackAvailability: env.WAYBACK_AVAILABILITY_URL,
+      /** Wayback Machine CDX server host (`/cdx/search/cdx`). */
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    /**
+     * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
+     * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
+     */
     retention: {
       checkSeconds: env.CHECK_RETENTION_DAYS * DAY_SECONDS,
       checkSecondsByOrg: retentionByOrg(env.CHECK_RETENTION_DAYS_BY_ORG),
     },
+    /** The evidence archive of each check (src/archive/). */
     archive: {
       enabled: env.ARCHIVE_ENABLED,
       dir: env.ARCHIVE_DIR,
       ttlDays: env.ARCHIVE_TTL_DAYS,
       maxBytes: env.ARCHIVE_MAX_BYTES,
+      /** The bucket (src/archive/s3-store.ts); empty `bucket`: the directory store. */
       s3: {
         bucket: env.ARCHIVE_S3_BUCKET,
+        /** Key prefix inside the bucket ("" or e.g. "firstseen/"). */
         prefix: env.ARCHIVE_S3_PREFIX,
+        /** Empty: AWS's own endpoint for the region. */
         endpoint: env.ARCHIVE_S3_ENDPOINT,
         region: env.ARCHIVE_S3_REGION,
         forcePathStyle: env.ARCHIVE_S3_FORCE_PATH_STYLE,
+        /** Empty: the SDK's default credential chain (instance role, AWS_* variables of the SDK). */
         accessKeyId: env.ARCHIVE_S3_ACCESS_KEY_ID,
         secretAccessKey: env.ARCHIVE_S3_SECRET_ACCESS_KEY,
       },
@@ -585,6 +513,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    /** Content regions and local features (crops, frames, screenshots, collages). */
     partial: {
       regionPdqMaxDistance: env.MATCH_REGION_PDQ_DISTANCE,
       features: env.FEATURE_MATCHING,
@@ -622,6 +551,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
+export type Config = ReturnType<typeof configFromEnv>;
+
+/** Every outside service's base URL (the resolvers' endpoints, src/pipeline/resolve/types.ts). */
+export type Endpoints = Config['endpoints'];
+
 const DAY_SECONDS = 86_400;
 
 /** `org=days,org=days` -> org -> seconds. */
@@ -656,15 +590,17 @@ function hostPorts(name: string, list: string): HostPort[] {
 }
 
 function redisTarget(env: Env): RedisTarget {
-  const nodes = hostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES);
-  const sentinels = hostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS);
-  if (!nodes.length && !sentinels.length) return { mode: 'single', url: env.REDIS_URL };
+  // Every variable read up front, whichever mode is used (test/config.test.ts checks that all are read).
+  const { REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS, REDIS_SENTINEL_NAME } = env;
+  const nodes = hostPorts('REDIS_CLUSTER_NODES', REDIS_CLUSTER_NODES);
+  const sentinels = hostPorts('REDIS_SENTINELS', REDIS_SENTINELS);
+  if (!nodes.length && !sentinels.length) return { mode: 'single', url: REDIS_URL };
   if (nodes.length && sentinels.length) {
     throw new ConfigError('Invalid configuration: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both');
   }
   let url: URL;
   try {
-    url = new URL(env.REDIS_URL);
+    url = new URL(REDIS_URL);
   } catch {
     throw new ConfigError('Invalid configuration: REDIS_URL is not a URL');
   }
@@ -677,5 +613,5 @@ function redisTarget(env: Env): RedisTarget {
   if (!Number.isInteger(db) || db < 0) {
     throw new ConfigError('Invalid configuration: REDIS_URL database must be a number');
   }
-  return { mode: 'sentinel', sentinels, name: env.REDIS_SENTINEL_NAME, ...auth, db };
+  return { mode: 'sentinel', sentinels, name: REDIS_SENTINEL_NAME, ...auth, db };
 }

@@ -3,7 +3,8 @@
 //  - HTTP errors answered by the API (created with @fastify/error, so they carry statusCode and code);
 //  - media errors: why one media item of a check could not be fetched or analyzed. They end up in
 //    the report next to the item (`error.code`), and the rest of the check goes on.
-// The README lists every code; test/errors.test.ts fails when one is missing there.
+// The README lists every code; test/config.test.ts ("every error code is documented in the README")
+// fails when one is missing there.
 import createError from '@fastify/error';
 
 export const HttpErrors = {
@@ -40,8 +41,6 @@ export const HttpErrors = {
   not_ready: createError('not_ready', '%s', 503),
   internal_error: createError('internal_error', 'Internal error', 500),
 } as const;
-
-export type HttpErrorCode = keyof typeof HttpErrors;
 
 /** Codes a media item can fail with. Stable: bots branch on them. */
 export const MEDIA_ERROR_CODES = {

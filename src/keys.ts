@@ -32,13 +32,13 @@
 //   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
 //   <p>:watches:<org>              zset   check ids an organization watches -> watch end (ms): its WATCH_MAX_PER_ORG cap
 //   {<p>}:watches:*                BullMQ's keys for the `watches` queue (one job scheduler per watched check)
-//   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/index/)
-//   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/pipeline/video/video-index.ts)
+//   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/memory/hash-index/)
+//   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/memory/video-index.ts)
 //   <p>:video-seq                  string last video number handed out
 //   <p>:video-num:<id>             string a video's number (set members are numbers: compact intsets)
 //   <p>:video-by-num:<n>           string the video id of a number; deleted when the video is removed
 //   <p>:vidx:<segment>:<4 hex>     set    numbers of videos with a frame whose PDQ has this 16-bit value in this segment (0-15)
-//   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/index/feature-index.ts)
+//   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/memory/feature-index.ts)
 //   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
 //
 // Redis Cluster (REDIS_CLUSTER_NODES): a command, MULTI or Lua script may only touch keys of one hash
@@ -93,18 +93,18 @@ export function keys(prefix: string) {
     orgWatches: (org: string) => `${prefix}:watches:${org}`,
     mediaPrivate: (sha256: string) => `${prefix}:media-private:${sha256}`,
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
-    // --- near-duplicate hash index (src/index/) ---
+    // --- near-duplicate hash index (src/memory/hash-index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,
     // --- end hash index ---
-    // --- video index (src/pipeline/video/video-index.ts) ---
+    // --- video index (src/memory/video-index.ts) ---
     videoHashes: (id: string) => `${prefix}:video:${id}`,
     videoSequence: () => `${prefix}:video-seq`,
     videoNumber: (id: string) => `${prefix}:video-num:${id}`,
     videoByNumber: (n: string) => `${prefix}:video-by-num:${n}`,
     videoBucket: (segment: number, value: string) => `${prefix}:vidx:${segment}:${value}`,
     // --- end video index ---
-    // --- local-feature index (src/index/feature-index.ts) ---
+    // --- local-feature index (src/memory/feature-index.ts) ---
     features: (id: string) => `${prefix}:features:${id}`,
     featureIds: () => `${prefix}:features:ids`,
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */

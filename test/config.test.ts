@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import t from 'tap';
-import { ConfigError, EnvSchema, loadConfig } from '../src/config.js';
+import { Value } from 'typebox/value';
+import { ConfigError, EnvSchema, configFromEnv, loadConfig, type Env } from '../src/config.js';
 import { HttpErrors, MEDIA_ERROR_CODES, RESOLVE_ERROR_CODES } from '../src/errors.js';
 import { SIGNAL_CODES } from '../schemas/provenance.js';
 import { configTable } from '../scripts/config-table.js';
@@ -69,6 +70,26 @@ t.test('Redis: one server, a cluster or Sentinels, named once', async (t) => {
   t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2' }), /not both/);
   t.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'a' }), /REDIS_CLUSTER_NODES: "a" is not host:port/);
   t.throws(() => loadConfig({ REDIS_SENTINELS: 'a:70000' }), /REDIS_SENTINELS/);
+});
+
+t.test('every variable of the env schema is read into the config', async (t) => {
+  // The Config type is inferred from configFromEnv, so the env schema is the one list of settings as
+  // long as nothing in it is left unread.
+  const env = Value.Default(EnvSchema, {}) as Env;
+  const read = new Set<string>();
+  configFromEnv(
+    new Proxy(env, {
+      get(target, key, receiver) {
+        if (typeof key === 'string') read.add(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    }),
+  );
+  t.same(
+    Object.keys(EnvSchema.properties).filter((name) => !read.has(name)),
+    [],
+    'no variable is declared and left unused',
+  );
 });
 
 t.test('the README table lists every variable with its default', async (t) => {

@@ -6,15 +6,12 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from 'typebox/value';
 import { CheckJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
-import { processCheck } from '../src/pipeline/process-check.js';
-import { CHECK_JOB_NAME } from '../src/queues.js';
+import { CHECK_JOB_NAME } from '../src/services/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkRetentionSeconds, checkView, type StoredCheck } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
 import { createUploadStore } from '../src/services/uploads.js';
-import { createMatcher } from '../src/pipeline/match.js';
-import { keepThumbnail, storeThumbnail, thumbnailTtlSeconds } from '../src/services/thumbnails.js';
-import { createVideoStage } from '../src/pipeline/video/stage.js';
+import { thumbnailTtlSeconds } from '../src/services/thumbnails.js';
 import type { Report } from '../schemas/report.js';
 import { archiveCheck, SOFTWARE } from '../src/archive/archive-check.js';
 import { createWarcRecorder } from '../src/archive/warc-recorder.js';
@@ -71,20 +68,6 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     const thumbnailTtl = thumbnailTtlSeconds(checkRetentionSeconds(config.retention, org));
     const attempts = await store.markRunning(checkId);
     jobLog.info({ starts: attempts }, 'check started');
-    const matcher = createMatcher({
-      index: ctx.index,
-      media: ctx.media,
-      banks: ctx.banks,
-      checkId,
-      org,
-      thresholds: config.matching,
-      partial: {
-        regionPdqMaxDistance: config.partial.regionPdqMaxDistance,
-        minInliers: config.partial.minInliers,
-        features: ctx.features,
-        featureOptions: { side: config.partial.side, maxKeypoints: config.partial.maxKeypoints },
-      },
-    });
     const archives = ctx.archives;
     const recorder = archives
       ? await createWarcRecorder({
@@ -94,41 +77,20 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
           log: jobLog,
         })
       : null;
-    const report = await processCheck(
-      { checkId, targets },
-      {
-        recorder,
-        fetcher: ctx.fetcher,
+    const report = await ctx.pipeline
+      .check({
+        checkId,
+        org,
+        targets,
         uploads: (sha256) => uploads.read(checkId, sha256),
-        thumbnails: (sha, bytes, pixels) =>
-          storeThumbnail(ctx.connection, config.keyPrefix, sha, bytes, {
-            maxPixels: config.maxInputPixels,
-            pixels,
-            ttlSeconds: thumbnailTtl,
-          }),
-        endpoints: config.endpoints,
-        waybackCache: config.waybackEnabled ? ctx.cache : null,
-        matcher,
-        video: createVideoStage({
-          options: { ...config.video, maxPixels: config.maxInputPixels },
-          thresholds: config.video.vpdq,
-          index: ctx.videoIndex,
-          media: ctx.media,
-          banks: ctx.banks,
-          frames: matcher,
-          imageIndex: ctx.index,
-          thumbnails: (id, webp) => keepThumbnail(ctx.connection, config.keyPrefix, id, webp, thumbnailTtl),
-          checkId,
-          org,
-        }),
-        maxInputPixels: config.maxInputPixels,
-        thresholds: config.provenance,
+        recorder,
+        thumbnailTtlSeconds: thumbnailTtl,
         log: jobLog,
-      },
-    ).catch(async (err: unknown) => {
-      await recorder?.abort();
-      throw err;
-    });
+      })
+      .catch(async (err: unknown) => {
+        await recorder?.abort();
+        throw err;
+      });
     if (recorder && archives) {
       // The archive is evidence beside the report: a check whose archive could not be kept still
       // completes, and says so by having none.
@@ -209,7 +171,7 @@ async function announceWatchlistMatches(
   for (const item of report.media) {
     for (const match of item.provenance?.matches ?? []) {
       if (match.bank?.kind !== 'watchlist') continue;
-      const bank = await ctx.banks.get(match.bank.id);
+      const bank = await ctx.memory.banks.get(match.bank.id);
       if (!bank || (bank.org !== check.org && !bank.shared)) continue;
       const post = item.post_index === null ? null : report.posts[item.post_index];
       await emitEvent(events, {

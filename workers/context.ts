@@ -7,23 +7,20 @@ import type { Timestamper } from '../src/archive/archive-check.js';
 import type { ArchiveStore } from '../src/archive/store.js';
 import { createTimestamper } from '../src/archive/timestamp.js';
 import type { Config } from '../src/config.js';
-import { createFeatureIndex, type FeatureIndex } from '../src/index/feature-index.js';
-import { createHashIndex, type HashIndex } from '../src/index/hash-index.js';
+import { createMemory, type Memory } from '../src/memory/memory.js';
+import { createPipeline, type Pipeline } from '../src/pipeline/pipeline.js';
 import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { createSafeFetcher, type SafeFetcher } from '../src/net/safe-fetch.js';
-import type { TtlCache } from '../src/pipeline/resolve/wayback.js';
-import { createWatchQueue, createWebhookQueue, fairShares } from '../src/queues.js';
+import { createWatchQueue, createWebhookQueue, fairShares } from '../src/services/queues.js';
 import { createWatchStore, type WatchStore } from '../src/services/watches.js';
 import type { FairShare } from '../src/services/fair-share.js';
 import { workerRedis } from '../src/redis.js';
-import { createBankStore, type BankStore } from '../src/services/banks.js';
 import { createCheckStore, type CheckStore } from '../src/services/check-store.js';
-import { createMediaStore, type MediaStore } from '../src/services/media-store.js';
+import { createThumbnailStore } from '../src/services/thumbnails.js';
 import { createRedisCache } from '../src/services/ttl-cache.js';
 import { createWebhookStore, type WebhookStore } from '../src/services/webhooks.js';
 import { checkVideoTools } from '../src/pipeline/video/tools.js';
-import { createVideoIndex, type VideoIndex } from '../src/pipeline/video/video-index.js';
 
 export interface WorkerContext {
   config: Config;
@@ -38,33 +35,34 @@ export interface WorkerContext {
   webhookQueue: Queue<WebhookJob>;
   /** Watched checks and their schedules (the watch worker ends them). */
   watches: WatchStore;
-  /** The near-duplicate index, kept current from Redis (shared with the API when ROLE=all). */
-  index: HashIndex;
-  /** The local-feature index for partial matches (null when FEATURE_MATCHING is off); one per process. */
-  features: FeatureIndex | null;
-  media: MediaStore;
-  banks: BankStore;
-  /** Videos seen and bank videos, matchable by vPDQ (lives in Redis only). */
-  videoIndex: VideoIndex;
-  cache: TtlCache;
+  /** Everything seen and banked (shared with the API when ROLE=all). */
+  memory: Memory;
+  /** The check pipeline, assembled once per process. */
+  pipeline: Pipeline;
   /** Where checks' evidence archives go (null: ARCHIVE_ENABLED is false). */
   archives: ArchiveStore | null;
   /** Signs archives' digests (RFC 3161); null without TSA_URL. */
   timestamper: Timestamper | null;
   log: Logger;
-  /** Closes what this context created (not a shared index). */
+  /** Closes what this context created (not a shared memory). */
   close(): Promise<void>;
 }
 
 export async function createWorkerContext(
   config: Config,
   log: Logger,
-  shared?: { index: HashIndex },
+  shared?: { memory: Memory },
 ): Promise<WorkerContext> {
   const connection = workerRedis(config.redis, log);
   const k = keys(config.keyPrefix);
-  const index = shared?.index ?? createIndex(config, connection, k, log);
-  if (!shared) await index.start();
+  // With ROLE=all the API's image index is shared (one copy per process); the stores use this connection.
+  const memory = await createMemory({
+    config,
+    redis: connection,
+    keys: k,
+    log,
+    hashes: shared?.memory.hashes,
+  });
   const fetcher = createSafeFetcher(config.fetch);
   const archives = createArchiveStore(config);
   // Archives past ARCHIVE_TTL_DAYS are deleted at start-up and every hour after (each worker process
@@ -92,12 +90,15 @@ export async function createWorkerContext(
     fair: fairShares(connection, k),
     webhookQueue,
     watches: createWatchStore(connection, k, watchQueue, config.watch),
-    index,
-    features: config.partial.features ? createFeaturesIndex(config, connection, k) : null,
-    media: createMediaStore(connection, k),
-    banks: createBankStore(connection, k, index, { publishers: config.sharedBankPublishers }),
-    videoIndex: createVideoIndex(connection, k),
-    cache: createRedisCache(connection, k),
+    memory,
+    pipeline: createPipeline({
+      config,
+      memory,
+      fetcher,
+      waybackCache: createRedisCache(connection, k),
+      thumbnails: createThumbnailStore(connection, config.keyPrefix, config.maxInputPixels),
+      log,
+    }),
     archives,
     timestamper:
       archives && config.archive.tsa.url ? createTimestamper({ ...config.archive.tsa, fetcher, log }) : null,
@@ -107,34 +108,8 @@ export async function createWorkerContext(
       await webhookQueue.close();
       await watchQueue.close();
       await fetcher.close();
-      if (!shared) await index.close();
+      await memory.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };
-}
-
-/** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
-export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
-
-export function createFeaturesIndex(config: Config, redis: RedisClient, k: Keys): FeatureIndex {
-  const p = config.partial;
-  return createFeatureIndex({
-    redis,
-    keys: k,
-    scopeDays: p.scopeDays,
-    minVotes: p.minVotes,
-    maxCandidates: p.maxCandidates,
-    voteDistance: FEATURE_MATCH.voteDistance,
-    verify: {
-      minInliers: p.minInliers,
-      minInlierRatio: p.minInlierRatio,
-      minAgreement: p.minAgreement,
-      ratio: FEATURE_MATCH.ratio,
-      maxDistance: FEATURE_MATCH.maxDistance,
-    },
-  });
-}
-
-export function createIndex(config: Config, redis: RedisClient, k: Keys, log: Logger): HashIndex {
-  return createHashIndex({ redis, keys: k, log, ...config.matching });
 }

@@ -4,12 +4,14 @@ import type { Worker } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { Config } from '../src/config.js';
 import { keys, QUEUES, type QueueName } from '../src/keys.js';
+import { configureSharp } from '../src/sharp-settings.js';
 import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { startWatchWorker } from './watch.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
-import type { HashIndex } from '../src/index/hash-index.js';
+import { buildServer } from '../src/server.js';
+import type { Memory } from '../src/memory/memory.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
@@ -27,11 +29,12 @@ export interface RunningWorkers {
 export async function startWorkers(
   config: Config,
   log: Logger,
-  shared?: { index: HashIndex },
+  shared?: { memory: Memory },
 ): Promise<RunningWorkers> {
   for (const q of Object.values(QUEUES)) {
     if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);
   }
+  configureSharp();
   const ctx = await createWorkerContext(config, log.child({ role: 'worker' }), shared);
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
   const heartbeat = await startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
@@ -44,4 +47,12 @@ export async function startWorkers(
       await ctx.close();
     },
   };
+}
+
+/**
+ * The API server with, when ROLE=all, every queue's worker in the same process: what `npm start` runs
+ * (workers/server.ts), and what tests and benchmarks build.
+ */
+export function buildService(config: Config) {
+  return buildServer(config, { startWorkers });
 }

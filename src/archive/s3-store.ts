@@ -12,22 +12,11 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import type { Config } from '../config.js';
 import { archiveName, expired, type ArchiveStore } from './store.js';
 
-export interface S3StoreOptions {
-  bucket: string;
-  /** Key prefix inside the bucket ("" or e.g. "firstseen/"). */
-  prefix: string;
-  /** Empty: AWS's own endpoint for the region. */
-  endpoint: string;
-  region: string;
-  forcePathStyle: boolean;
-  /** Empty: the SDK's default credential chain (instance role, AWS_* variables of the SDK). */
-  accessKeyId: string;
-  secretAccessKey: string;
-  ttlDays: number;
-  now?: () => Date;
-}
+/** The bucket's settings (described once, in src/config.ts), the retention and, for tests, the clock. */
+export type S3StoreOptions = Config['archive']['s3'] & { ttlDays: number; now?: () => Date };
 
 const missing = (err: unknown) =>
   err instanceof S3ServiceException &&

@@ -1,6 +1,7 @@
-// `firstseen analyze <file>`: the analysis a check runs on a media file, run here on a local file
-// (local-analysis.ts), printed as the same summary as a check's or as the report's JSON. The decoders
-// and the configuration are loaded only once the file is known to exist.
+// `firstseen analyze <file>`: the analysis a check runs on a media file, run here on a local file by the
+// service's own pipeline (src/pipeline/pipeline.ts `file`, with no memory: no Redis, no network),
+// printed as the same summary as a check's or as the report's JSON. The decoders and the configuration
+// are loaded only once the file is known to exist.
 import { stat } from 'node:fs/promises';
 import type { AnalyzeOptions } from './args.js';
 import { clean, EXIT, UsageError, type Io } from './io.js';
@@ -19,12 +20,25 @@ export async function analyzeCommand(options: AnalyzeOptions, io: Io): Promise<n
     if (err instanceof ConfigError) throw new UsageError(err.message, 'analyze');
     throw err;
   }
-  const { analyzeFile } = await import('./local-analysis.js');
-  const report = await analyzeFile(options.file, {
-    maxInputPixels: config.maxInputPixels,
-    thresholds: config.provenance,
-    video: config.video,
-  });
+  // sharp is loaded for this command only (imported on demand, like the analysis).
+  (await import('../sharp-settings.js')).configureSharp();
+  const [{ createPipeline }, { createSafeFetcher }, { default: pino }] = await Promise.all([
+    import('../pipeline/pipeline.js'),
+    import('../net/safe-fetch.js'),
+    import('pino'),
+  ]);
+  // A local file is never fetched; the pipeline holds a fetcher all the same, closed when done.
+  const fetcher = createSafeFetcher(config.fetch);
+  const report = await createPipeline({
+    config,
+    memory: null,
+    fetcher,
+    waybackCache: null,
+    thumbnails: null,
+    log: pino({ level: 'silent' }),
+  })
+    .file(options.file)
+    .finally(() => fetcher.close());
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {

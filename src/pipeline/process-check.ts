@@ -1,7 +1,7 @@
 // The check pipeline: resolve each target (a post, a page or a media URL) -> fetch each media file ->
 // probe -> analyze -> match against everything remembered -> provenance. A plain async function of its
-// inputs and injected services (fetcher, matcher, store): no queue, so tests call it directly and the
-// worker is a thin wrapper around it.
+// inputs and injected services (fetcher, the check's memory): no queue. It is assembled only by
+// `createPipeline` (pipeline.ts), which the worker, the CLI and the tests call.
 import { createHash } from 'node:crypto';
 import type { Target } from '../../schemas/check.js';
 import type { Post } from '../../schemas/post.js';
@@ -15,35 +15,23 @@ import {
 import { recordingFetcher, type ArchiveRecorder } from '../archive/recorder.js';
 import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { FeatureOptions, ImageFeatures } from './features/orb.js';
+import type { CheckMemory } from '../memory/memory.js';
+import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
-import type { VideoStage } from './video/stage.js';
+import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
+import { timed } from './timings.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
 import type { Resolution } from './resolve/types.js';
 import type { TtlCache } from './resolve/wayback.js';
+import { UPLOAD_SCHEME } from '../services/uploads.js';
 
-/** What the pipeline needs from the memory of images seen (src/pipeline/match.ts implements it). */
-export interface Matcher {
-  /** Matches of one analyzed item against everything remembered, before it is remembered itself. */
-  find(item: MediaItem, extra?: { features?: ImageFeatures | undefined }): Promise<Match[]>;
-  /** Remembers the item (media record, sighting, index); `matches`: what find() returned for it. */
-  remember(
-    item: MediaItem,
-    sighting: {
-      post: Post | null;
-      features?: ImageFeatures | undefined;
-      matches?: readonly Match[] | undefined;
-    },
-  ): Promise<void>;
-  /** Local features the matcher uses (extracted during analysis, never reported); null or absent: none. */
-  featureOptions?: FeatureOptions | null;
-}
-
-/** Targets that are files uploaded with the check, stored in Redis under their sha256. */
-export const UPLOAD_SCHEME = 'upload:';
+/** A file on this machine: only the CLI's analyze gives one (PipelineDeps.files). */
+const FILE_SCHEME = 'file:';
+/** Targets whose bytes are given, not fetched (and never looked up on the Wayback Machine). */
+const isLocal = (url: string) => url.startsWith(UPLOAD_SCHEME) || url.startsWith(FILE_SCHEME);
 
 export interface PipelineDeps {
   fetcher: SafeFetcher;
@@ -57,12 +45,15 @@ export interface PipelineDeps {
     | null;
   /** Bytes of an uploaded file by sha256, or null once it expired. */
   uploads: (sha256: string) => Promise<Buffer | null>;
+  /** Bytes of a local file (file:///… targets: the CLI's analyze only; a check never has one). */
+  files?: ((url: string) => Promise<Buffer | null>) | undefined;
   endpoints: ResolverEndpoints;
   /** Wayback answers are cached (Redis in production). Null: Wayback lookups are off. */
   waybackCache: TtlCache | null;
-  matcher: Matcher | null;
-  /** Video analysis and matching (src/pipeline/video/stage.ts). Absent: videos get the probe only. */
-  video?: VideoStage | null;
+  /** What the check matches against and adds to; null: nothing is matched or remembered. */
+  memory: CheckMemory | null;
+  /** Video analysis (VIDEO_*); null: videos get the probe only. */
+  video: { options: VideoAnalysisOptions; keyframes: KeyframeSink | null } | null;
   /** Told of every HTTP exchange the check makes and every upload it reads, for the evidence archive
    *  (src/archive/). Absent: nothing is recorded. */
   recorder?: ArchiveRecorder | null;
@@ -108,7 +99,7 @@ export async function processCheck(
   };
 
   const resolutions = await mapLimited(input.targets, CONCURRENCY, (t) =>
-    t.url.startsWith(UPLOAD_SCHEME)
+    isLocal(t.url)
       ? Promise.resolve<Resolution>({ kind: 'media', url: t.url, trail: [] })
       : resolveTarget(t.url, { fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
   );
@@ -179,23 +170,16 @@ async function processMedia(
     timings_ms: {},
   };
   const log = deps.log.child({ media: index });
-  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      item.timings_ms[stage] = Math.round((performance.now() - t0) * 10) / 10;
-    }
-  };
+  const t = item.timings_ms;
   try {
-    const fetched = ref.prefetched ?? (await timed('fetch', () => download(ref.url, deps)));
+    const fetched = ref.prefetched ?? (await timed(t, 'fetch', () => download(ref.url, deps)));
     ref.prefetched = undefined; // the report keeps what it needs; the bytes go once analyzed
     item.final_url = fetched.finalUrl;
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;
     item.bytes = fetched.body.length;
     item.sha256 = createHash('sha256').update(fetched.body).digest('hex');
-    const probe = await timed('probe', () =>
+    const probe = await timed(t, 'probe', () =>
       probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels),
     );
     Object.assign(item, probeFields(probe));
@@ -203,13 +187,13 @@ async function processMedia(
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
-        features: deps.matcher?.featureOptions ?? null,
+        features: deps.memory?.images.featureOptions ?? null,
       });
       const keep = deps.thumbnails;
       const sha = item.sha256;
       if (keep) {
         // Downloads are dropped after analysis; only this small picture stays, for the report page.
-        await timed('thumbnail', () =>
+        await timed(t, 'thumbnail', () =>
           keep(sha, fetched.body, analysis.pixels).catch((err: unknown) =>
             log.warn({ err }, 'thumbnail not kept'),
           ),
@@ -222,27 +206,32 @@ async function processMedia(
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
     }
-    const videoStage = probe.kind === 'video' ? deps.video : null;
-    if (videoStage) {
-      const analysis = await timed('video', () =>
-        videoStage.analyze(fetched.body, item.sha256 as string, log),
+    const video = probe.kind === 'video' ? deps.video : null;
+    if (video) {
+      const sha256 = item.sha256;
+      const analysis = await timed(t, 'video', () =>
+        analyzeVideo(fetched.body, sha256, video.options, video.keyframes),
+      );
+      log.debug(
+        { frames: analysis.video.frames_hashed, region: analysis.video.content_region },
+        'video analyzed',
       );
       item.video = analysis.video;
       const { width, height } = analysis.video.metadata;
       if (width !== null && height !== null) Object.assign(item, { width, height });
-      Object.assign(item.timings_ms, analysis.timings_ms);
+      Object.assign(t, analysis.timings_ms);
     }
-    if (deps.matcher) {
-      const matcher = deps.matcher;
-      const found = await timed('match', () => matcher.find(item, { features }));
+    const memory = deps.memory;
+    if (memory) {
+      const found = await timed(t, 'match', () => memory.images.find(item, { features }));
       matches.set(index, found);
-      await timed('remember', () => matcher.remember(item, { post, features, matches: found }));
-    }
-    if (videoStage && item.video) {
-      // Frames against images and videos against videos; the image matcher above found exact copies.
-      const found = await timed('video_match', () => videoStage.find(item));
-      matches.set(index, [...(matches.get(index) ?? []), ...found]);
-      await timed('video_remember', () => videoStage.remember(item, { post }));
+      await timed(t, 'remember', () => memory.images.remember(item, { post, features, matches: found }));
+      if (item.video) {
+        // Frames against images and videos against videos; the image matcher above found exact copies.
+        const byVideo = await timed(t, 'video_match', () => memory.videos.find(item));
+        matches.set(index, [...found, ...byVideo]);
+        await timed(t, 'video_remember', () => memory.videos.remember(item, { post }));
+      }
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },
@@ -277,6 +266,11 @@ export function probeFields(probe: Probe): Partial<MediaItem> {
 
 /** The bytes of a media URL, or of an uploaded file. */
 async function download(url: string, deps: PipelineDeps) {
+  if (url.startsWith(FILE_SCHEME)) {
+    const body = (await deps.files?.(url)) ?? null;
+    if (!body) throw new MediaError('upload_missing');
+    return { finalUrl: url, redirects: [], status: 200, contentType: null, body };
+  }
   if (url.startsWith(UPLOAD_SCHEME)) {
     const body = await deps.uploads(url.slice(UPLOAD_SCHEME.length));
     if (!body) throw new MediaError('upload_missing');
@@ -296,7 +290,7 @@ async function waybackCaptures(
   deps: PipelineDeps,
 ): Promise<Map<string, Capture>> {
   const urls = [...new Set([...posts.map((p) => p.url), ...media.map((m) => m.source_url)])].filter(
-    (u) => !u.startsWith(UPLOAD_SCHEME),
+    (u) => !isLocal(u),
   );
   const out = new Map<string, Capture>();
   const cache = deps.waybackCache as TtlCache;

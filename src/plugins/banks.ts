@@ -1,8 +1,9 @@
 // The banks service for the routes: access rules and entries (src/services/bank-service.ts), built on
-// the bank store, the video index and the fetcher that src/plugins/provenance.ts sets up.
+// the memory's bank store and the API's fetcher.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createBankService, type BankService } from '../services/bank-service.js';
+import { hashImage } from '../services/image-hashing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,13 +14,8 @@ declare module 'fastify' {
 async function banksPlugin(app: FastifyInstance) {
   app.decorate(
     'banks',
-    createBankService({
-      store: app.bankStore,
-      videoIndex: app.videoIndex,
-      fetcher: app.fetcher,
-      config: app.config,
-    }),
+    createBankService({ store: app.memory.banks, fetcher: app.fetcher, hashImage, config: app.config }),
   );
 }
 
-export default fp(banksPlugin, { name: 'banks', dependencies: ['provenance'] });
+export default fp(banksPlugin, { name: 'banks', dependencies: ['memory', 'fetcher'] });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
 import { createCheckStore } from '../services/check-store.js';
-import { fairShares } from '../queues.js';
+import { fairShares } from '../services/queues.js';
 import { createChecksService, type ChecksService } from '../services/checks.js';
 import { createUploadStore } from '../services/uploads.js';
 import { createWatchStore } from '../services/watches.js';

@@ -47,7 +47,7 @@ async function metricsPlugin(app: FastifyInstance) {
     },
   });
 
-  const index = app.hashIndex;
+  const index = app.memory.hashes;
   new Gauge({
     name: 'firstseen_index_entries',
     help: 'Images and bank entries in the near-duplicate index, as this process holds it.',
@@ -90,4 +90,4 @@ async function metricsPlugin(app: FastifyInstance) {
   }
 }
 
-export default fp(metricsPlugin, { name: 'metrics', dependencies: ['queues', 'hash-index', 'auth'] });
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['queues', 'memory', 'auth'] });

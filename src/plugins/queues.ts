@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { CheckJob } from '../../schemas/jobs.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { WatchJob } from '../../schemas/watch.js';
-import { createCheckQueue, createWatchQueue, createWebhookQueue } from '../queues.js';
+import { createCheckQueue, createWatchQueue, createWebhookQueue } from '../services/queues.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keys } from '../keys.js';
-import { fairShares } from '../queues.js';
+import { fairShares } from '../services/queues.js';
 import { createWebhookService, type WebhookService } from '../services/webhook-service.js';
 import { createWebhookStore } from '../services/webhooks.js';
 

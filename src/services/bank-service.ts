@@ -1,6 +1,6 @@
 // Banks as the API offers them: who may see, change and publish a bank, and turning what a caller
 // sends (an image URL, an uploaded image, a vPDQ file, a CSV hash list) into entries. The routes call
-// these and reply; the data itself is the bank store's (src/services/banks.ts).
+// these and reply; the data itself is the memory's bank store (src/memory/banks.ts).
 import { CsvError } from 'csv-parse';
 import type {
   Bank as BankView,
@@ -10,42 +10,42 @@ import type {
   BankEntryQuery,
   ImportResult,
 } from '../../schemas/banks.js';
+import type { Hashes } from '../../schemas/hashes.js';
 import type { VpdqImportResult } from '../../schemas/video.js';
 import type { Config } from '../config.js';
 import { HttpErrors, isMediaError } from '../errors.js';
+import {
+  bankView,
+  bankVisibleTo,
+  mayPublishShared,
+  type BankEntryInput,
+  type BankStore,
+  type StoredBank,
+} from '../memory/banks.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
-import type { VideoIndex } from '../pipeline/video/video-index.js';
-import { comparableFrames, formatVpdqLine, readVpdq } from '../pipeline/video/vpdq.js';
+import { comparableFrames, formatVpdqLine, readVpdq } from '../similarity/vpdq.js';
 import { isOperator, type Principal } from './api-keys.js';
-import { indexId, mayPublishShared, type Bank, type BankEntryInput, type BankStore } from './banks.js';
 import { readHashCsv } from './hash-csv.js';
-import { hashImage } from './image-hashing.js';
 
 export interface BankServiceDeps {
+  /** The memory's bank store: it also puts entries' hashes and videos' frames in the indexes. */
   store: BankStore;
-  videoIndex: VideoIndex;
   /** Fetches an entry's image_url, with the same guard as media. */
   fetcher: SafeFetcher;
+  /**
+   * Hashes an image as a check's media step does (src/services/image-hashing.ts). Given in rather than
+   * imported: it decodes with the pipeline's code, which this layer does not import (.dependency-cruiser.cjs).
+   */
+  hashImage: (
+    bytes: Buffer,
+    contentType: string | null,
+    maxPixels: number,
+  ) => Promise<{ sha256: string; hashes: Hashes }>;
   config: Pick<Config, 'sharedBankPublishers' | 'maxInputPixels' | 'video'>;
 }
 
 /** A hash list is written in batches of this many rows, so one request never builds a giant pipeline. */
 const IMPORT_BATCH = 5000;
-
-/** A bank as its reader sees it: whether they own it, and who publishes it. */
-function view(b: Bank, org: string): BankView {
-  return {
-    id: b.id,
-    name: b.name,
-    description: b.description,
-    kind: b.kind,
-    shared: b.shared,
-    owned: b.org === org,
-    publisher: b.org,
-    entries: b.entries,
-    created_at: b.created_at,
-  };
-}
 
 const entryMeta = (q: BankEntryQuery) => ({
   label: q.label,
@@ -54,15 +54,15 @@ const entryMeta = (q: BankEntryQuery) => ({
   first_published: q.first_published ?? null,
 });
 
-export function createBankService({ store, videoIndex, fetcher, config }: BankServiceDeps) {
+export function createBankService({ store, fetcher, hashImage, config }: BankServiceDeps) {
   /**
    * The bank if the caller may see it (its own, or a shared one); `write` also requires owning it. A bank
    * of another organization that is not shared is as good as missing (404); a shared one is read-only (403).
    */
-  async function visible(id: string, principal: Principal, write = false): Promise<Bank> {
+  async function visible(id: string, principal: Principal, write = false): Promise<StoredBank> {
     const bank = await store.get(id);
     const org = principal.org;
-    if (!bank || (bank.org !== org && !bank.shared)) throw new HttpErrors.not_found(`No bank ${id}`);
+    if (!bankVisibleTo(bank, org)) throw new HttpErrors.not_found(`No bank ${id}`);
     if (write && bank.org !== org)
       throw new HttpErrors.forbidden('A shared bank is read-only to other organizations');
     return bank;
@@ -84,7 +84,7 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
     }
   }
 
-  async function addRow(bank: Bank, row: BankEntryInput): Promise<BankEntryView> {
+  async function addRow(bank: StoredBank, row: BankEntryInput): Promise<BankEntryView> {
     const [entryId] = await store.addEntries(bank, [row]);
     const entry = await store.entry(bank.id, entryId as string);
     if (!entry) throw new HttpErrors.not_found(`No entry ${entryId}`);
@@ -103,16 +103,16 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
           'Only the operator, or an organization it allows (SHARED_BANK_PUBLISHERS), publishes shared banks',
         );
       const bank = await store.create(principal.org, input);
-      return view(bank, bank.org);
+      return bankView(bank, bank.org);
     },
 
     /** Banks the caller owns and banks shared with everyone. */
     async list(principal: Principal): Promise<BankView[]> {
-      return (await store.visibleTo(principal.org)).map((b) => view(b, principal.org));
+      return (await store.visibleTo(principal.org)).map((b) => bankView(b, principal.org));
     },
 
     async get(id: string, principal: Principal): Promise<BankView> {
-      return view(await visible(id, principal), principal.org);
+      return bankView(await visible(id, principal), principal.org);
     },
 
     async remove(id: string, principal: Principal): Promise<void> {
@@ -126,7 +126,7 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
     writable: (id: string, principal: Principal) => visible(id, principal, true),
 
     /** One entry by image URL (fetched and hashed) or by its PDQ and/or pHash. */
-    async addEntry(bank: Bank, input: BankEntryCreate): Promise<BankEntryView> {
+    async addEntry(bank: StoredBank, input: BankEntryCreate): Promise<BankEntryView> {
       const meta = entryMeta(input);
       if (input.image_url) {
         const fetched = await fetcher.get(input.image_url).catch((err: unknown) => {
@@ -148,7 +148,7 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
 
     /** One entry from an uploaded image. */
     async addImage(
-      bank: Bank,
+      bank: StoredBank,
       bytes: Buffer,
       contentType: string | null,
       meta: BankEntryQuery,
@@ -156,16 +156,15 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
       return addRow(bank, await imageRow(bytes, contentType, entryMeta(meta)));
     },
 
-    /** One video entry from its vPDQ file: the entry record, then its frames in the video index. */
-    async addVideo(bank: Bank, vpdqFile: Buffer, meta: BankEntryQuery): Promise<VpdqImportResult> {
+    /** One video entry from its vPDQ file: the entry record, and its frames in the video index. */
+    async addVideo(bank: StoredBank, vpdqFile: Buffer, meta: BankEntryQuery): Promise<VpdqImportResult> {
       const { frames, rejected } = await readVpdq(vpdqFile);
       if (!frames.length) throw new HttpErrors.invalid_request('No vPDQ line in the body');
-      const entryId = await store.addVideoEntry(bank, entryMeta(meta), frames.length);
       const minQuality = config.video.vpdq.minQuality;
-      await videoIndex.add(
-        { id: indexId(bank.id, entryId), vpdq: frames.map(formatVpdqLine), contentVpdq: [] },
+      const entryId = await store.addVideoEntry(bank, entryMeta(meta), {
+        lines: frames.map(formatVpdqLine),
         minQuality,
-      );
+      });
       return {
         entry_id: entryId,
         frames: frames.length,
@@ -175,7 +174,7 @@ export function createBankService({ store, videoIndex, fetcher, config }: BankSe
     },
 
     /** A CSV hash list (one chunk of a big one): its readable rows become entries. */
-    async importHashes(bank: Bank, csv: Buffer): Promise<ImportResult> {
+    async importHashes(bank: StoredBank, csv: Buffer): Promise<ImportResult> {
       let parsed;
       try {
         parsed = await readHashCsv(csv);

@@ -4,7 +4,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
-import type { BankEntryInput } from './banks.js';
+import type { BankEntryInput } from '../memory/banks.js';
 
 const ALIASES: Record<string, keyof BankEntryInput> = {
   pdq: 'pdq',

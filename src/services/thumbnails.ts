@@ -7,6 +7,7 @@
 import { batch, type RedisClient } from '../redis.js';
 import { keys } from '../keys.js';
 import sharp from 'sharp';
+import { SHARP_FAIL_ON } from '../sharp-settings.js';
 
 /** Long side in pixels: enough to recognise a picture next to another, a few KB as WebP. */
 export const THUMBNAIL_SIDE = 320;
@@ -104,7 +105,7 @@ export async function makeThumbnail(bytes: Buffer, opts: ThumbnailOptions = {}):
   try {
     return await sharp(bytes, {
       limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      failOn: 'error',
+      failOn: SHARP_FAIL_ON,
       pages: 1,
       autoOrient: true,
     })
@@ -156,4 +157,23 @@ export async function keptThumbnails(
   if (!list.length) return new Set();
   const results = await batch(redis, list, (pipe, sha) => pipe.exists(thumbnailKey(prefix, sha)));
   return new Set(list.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1));
+}
+
+/** Where the pipeline keeps the thumbnails of what a check analyzed (images, and videos' keyframes). */
+export interface ThumbnailStore {
+  image(
+    sha256: string,
+    bytes: Buffer,
+    pixels: RgbPixels | undefined,
+    ttlSeconds: number,
+  ): Promise<StoreOutcome>;
+  keyframe(id: string, webp: Buffer, ttlSeconds: number): Promise<void>;
+}
+
+export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixels: number): ThumbnailStore {
+  return {
+    image: (sha256, bytes, pixels, ttlSeconds) =>
+      storeThumbnail(redis, prefix, sha256, bytes, { maxPixels, ttlSeconds, ...(pixels && { pixels }) }),
+    keyframe: (id, webp, ttlSeconds) => keepThumbnail(redis, prefix, id, webp, ttlSeconds),
+  };
 }

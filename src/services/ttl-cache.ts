@@ -1,8 +1,12 @@
 // A small TTL cache on Redis for answers of outside services (Wayback first captures), shared by every
 // worker so one lookup serves all.
 import type { RedisClient } from '../redis.js';
-import type { TtlCache } from '../pipeline/resolve/wayback.js';
 import type { Keys } from '../keys.js';
+
+export interface TtlCache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+}
 
 export function createRedisCache(redis: RedisClient, keys: Keys): TtlCache {
   return {

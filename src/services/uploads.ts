@@ -9,6 +9,9 @@ import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
 
+/** Targets that are files uploaded with the check, kept here under the check's id until it is done. */
+export const UPLOAD_SCHEME = 'upload:';
+
 // KEYS[1] the organization's uploads hash (check id -> "<bytes>:<expiry ms>"); ARGV: now, check id,
 // bytes, expiry ms, quota (0: none). Drops expired entries, then adds this one if it fits.
 const RESERVE = `

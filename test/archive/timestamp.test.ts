@@ -13,7 +13,7 @@ import { createDirectoryStore } from '../../src/archive/store.js';
 import { createTimestamper, verifyTimestampToken } from '../../src/archive/timestamp.js';
 import { createWarcRecorder } from '../../src/archive/warc-recorder.js';
 import { createSafeFetcher } from '../../src/net/safe-fetch.js';
-import { processCheck } from '../../src/pipeline/process-check.js';
+import { testPipeline } from '../helpers/pipeline.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { makeCertificate, startTsa } from '../helpers/tsa.js';
 import { verifyWacz } from '../helpers/wacz-reader.js';
@@ -49,30 +49,13 @@ t.test('an archive timestamped by the stand-in authority, verified against its c
     software: SOFTWARE,
     log,
   });
-  const report = await processCheck(
-    { checkId: 'chk_tsa', targets: [{ url, input: url }] },
-    {
-      fetcher,
-      uploads: async () => null,
-      thumbnails: null,
-      endpoints: {
-        xSyndication: '',
-        fxTwitter: '',
-        blueskyAppView: '',
-        blueskyPlcDirectory: '',
-        telegram: '',
-        reddit: '',
-        waybackAvailability: '',
-        waybackCdx: '',
-      },
-      waybackCache: null,
-      matcher: null,
-      maxInputPixels: 100_000_000,
-      thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-      recorder,
-      log,
-    },
-  );
+  // No platform is involved: the image's host is the only one.
+  const report = await testPipeline({ fetcher }).check({
+    checkId: 'chk_tsa',
+    org: 'o',
+    targets: [{ url, input: url }],
+    recorder,
+  });
   t.equal(report.media[0]?.status, 'ok');
   const before = Date.now();
   const store = createDirectoryStore(join(dir, 'archives'), 0);

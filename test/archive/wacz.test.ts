@@ -12,8 +12,9 @@ import t, { type Test } from 'tap';
 import { archiveCheck, SOFTWARE } from '../../src/archive/archive-check.js';
 import { createDirectoryStore } from '../../src/archive/store.js';
 import { createWarcRecorder } from '../../src/archive/warc-recorder.js';
-import { processCheck, type PipelineDeps } from '../../src/pipeline/process-check.js';
-import { createSafeFetcher } from '../../src/net/safe-fetch.js';
+import { createSafeFetcher, type SafeFetcher } from '../../src/net/safe-fetch.js';
+import type { ResolverEndpoints } from '../../src/pipeline/resolve/types.js';
+import { testPipeline } from '../helpers/pipeline.js';
 import { fixture as image } from '../helpers/images.js';
 import { verifyWacz } from '../helpers/wacz-reader.js';
 import { fixture, json, redirect, startWorld, type Route } from '../pipeline/resolve/world.js';
@@ -28,20 +29,9 @@ async function tempDir(t: Test) {
   return dir;
 }
 
-const deps = (
-  w: { endpoints: PipelineDeps['endpoints'] },
-  fetcher: PipelineDeps['fetcher'],
-): PipelineDeps => ({
-  fetcher,
-  uploads: async () => null,
-  thumbnails: null,
-  endpoints: w.endpoints,
-  waybackCache: null,
-  matcher: null,
-  maxInputPixels: 100_000_000,
-  thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-  log,
-});
+/** The production pipeline, with the stand-in world's hosts and fetcher. */
+const pipeline = (w: { endpoints: ResolverEndpoints }, fetcher: SafeFetcher) =>
+  testPipeline({ fetcher, endpoints: w.endpoints });
 
 t.test('a post with two photos and a video: a WACZ that verifies and holds every fetched byte', async (t) => {
   const photo1 = image('exif-samples/jpg/gps/DSCN0010.jpg');
@@ -94,13 +84,12 @@ t.test('a post with two photos and a video: a WACZ that verifies and holds every
     software: SOFTWARE,
     log,
   });
-  const report = await processCheck(
-    {
-      checkId: 'chk_wacz',
-      targets: [{ url: `https://social.example/@beispiel/${STATUS_ID}`, input: 'post' }],
-    },
-    { ...deps(w, w.deps.fetcher), recorder },
-  );
+  const report = await pipeline(w, w.deps.fetcher).check({
+    checkId: 'chk_wacz',
+    org: 'newsroom-a',
+    targets: [{ url: `https://social.example/@beispiel/${STATUS_ID}`, input: 'post' }],
+    recorder,
+  });
   t.equal(report.media.length, 3, 'two photos and a video');
   t.same(
     report.media.map((m) => m.status),
@@ -205,10 +194,12 @@ t.test('hostile sizes: the archive never holds more than the fetch caps let in',
     log,
   });
   const urls = ['declared', 'endless', 'a', 'b', 'c'].map((n) => `https://media.example/${n}.jpg`);
-  const report = await processCheck(
-    { checkId: 'chk_big', targets: urls.map((url) => ({ url, input: url })) },
-    { ...deps(w, fetcher), recorder },
-  );
+  const report = await pipeline(w, fetcher).check({
+    checkId: 'chk_big',
+    org: 'o',
+    targets: urls.map((url) => ({ url, input: url })),
+    recorder,
+  });
   t.same(report.media.map((m) => m.error?.code ?? 'ok').slice(0, 2), ['too_large', 'too_large']);
   const dir = await tempDir(t);
   const store = createDirectoryStore(dir, 0);
@@ -235,10 +226,13 @@ t.test('an uploaded original is in the archive as a resource record', async (t) 
     software: SOFTWARE,
     log,
   });
-  const report = await processCheck(
-    { checkId: 'chk_up', targets: [{ url: `upload:${sha(photo)}`, input: 'upload' }] },
-    { ...deps(w, w.deps.fetcher), uploads: async (s) => (s === sha(photo) ? photo : null), recorder },
-  );
+  const report = await pipeline(w, w.deps.fetcher).check({
+    checkId: 'chk_up',
+    org: 'o',
+    targets: [{ url: `upload:${sha(photo)}`, input: 'upload' }],
+    uploads: async (s) => (s === sha(photo) ? photo : null),
+    recorder,
+  });
   t.equal(report.media[0]?.status, 'ok');
   const dir = await tempDir(t);
   const store = createDirectoryStore(dir, 0);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import type { Test } from 'tap';
-import { buildServer } from '../../src/server.js';
+import { buildService } from '../../workers/index.js';
 import { AUTH, testConfig, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -53,7 +53,7 @@ export async function checkFlowAndFailover(
   // result is refused ("Missing lock"): still done once, but not the case tested here.
   const lock = { JOB_LOCK_MS: '10000', STALLED_INTERVAL_MS: '2000' };
   const config = testConfig({ ...redisEnv, ROLE: 'api', ...lock });
-  const app = await buildServer(config);
+  const app = await buildService(config);
   await app.ready();
   t.teardown(() => app.close());
 
@@ -144,7 +144,7 @@ export async function checkFlowAndFailover(
     payload: vpdqLines('chair-22-sd-grey-bar').join('\n'),
   });
   t.equal(video.statusCode, 201, video.body);
-  const hits = await app.videoIndex.query(
+  const hits = await app.memory.videos.query(
     { vpdq: vpdqLines('chair-orig-22-sd-bar'), contentVpdq: [] },
     config.video.vpdq,
   );

@@ -52,7 +52,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export { sleep, until } from '../helpers/until.js';
+import { sleep, until } from '../helpers/until.js';
+
+export { sleep, until };
 
 /** Whether a redis-server binary is on the PATH (CI installs one; a Redis in a container has none). */
 export const hasRedisServer = () => spawnSync('redis-server', ['--version']).status === 0;

@@ -4,7 +4,7 @@
 // restart nothing acknowledged before is lost and the workers carry on by themselves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import t from 'tap';
-import { buildServer } from '../../src/server.js';
+import { buildService } from '../../workers/index.js';
 import { AUTH, testConfig, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -18,7 +18,7 @@ t.test('kill -9 of Redis mid-run: 503 while down, nothing lost, work resumes', {
   const redis = await startOwnRedis(t);
   const lock = { JOB_LOCK_MS: '4000', STALLED_INTERVAL_MS: '2000' };
   const config = testConfig({ REDIS_URL: redis.url, ROLE: 'api', ...lock });
-  const app = await buildServer(config);
+  const app = await buildService(config);
   await app.ready();
   t.teardown(() => app.close());
 

@@ -1,10 +1,10 @@
-// Builds the app exactly as src/server.ts does (buildServer), with a configuration of its own:
+// Builds the app exactly as production does (workers/index.ts buildService: src/server.ts buildServer with the workers), with a configuration of its own:
 // a fresh key prefix per test so tests never see each other's data, and clean-up afterwards.
 import { randomBytes } from 'node:crypto';
 import type { Test } from 'tap';
 import { loadConfig, type Config, type RedisTarget } from '../../src/config.js';
 import { connectRedis, onEveryPrimary, waitReady } from '../../src/redis.js';
-import { buildServer } from '../../src/server.js';
+import { buildService } from '../../workers/index.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -61,7 +61,7 @@ export async function removePrefix(
 
 export async function buildTestServer(t: Test, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
-  const app = await buildServer(config);
+  const app = await buildService(config);
   await app.ready();
   t.teardown(async () => {
     await app.close();
@@ -70,7 +70,7 @@ export async function buildTestServer(t: Test, overrides: Record<string, string>
   return { app, config };
 }
 
-type Injectable = Awaited<ReturnType<typeof buildServer>>;
+type Injectable = Awaited<ReturnType<typeof buildService>>;
 
 /** Polls GET /v1/checks/:id until the check is done or failed. */
 export async function waitForCheck(

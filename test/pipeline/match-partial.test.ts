@@ -1,75 +1,55 @@
-// Content-region and partial matches through the real matcher, hash index, feature index and media store
-// (real Redis, own prefix): both directions for a screenshot, a crop with its coverage, the signal's
-// sentence, and a check on an image with no region and no features that still completes.
-import { createHash, randomBytes } from 'node:crypto';
+// Content-region and partial matches through the memory as production assembles it (createMemory with
+// the default configuration: real Redis, own prefix): both directions for a screenshot, a crop with its
+// coverage, the signal's sentence, and a check on an image with no region and no features that still
+// completes.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
+import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
-import { createFeatureIndex } from '../../src/index/feature-index.js';
-import { createHashIndex } from '../../src/index/hash-index.js';
 import { keys } from '../../src/keys.js';
+import { createMemory } from '../../src/memory/memory.js';
 import { createSafeFetcher } from '../../src/net/safe-fetch.js';
 import { analyzeImage } from '../../src/pipeline/analyze/index.js';
-import type { ImageFeatures } from '../../src/pipeline/features/orb.js';
-import { createMatcher } from '../../src/pipeline/match.js';
 import { probeMedia } from '../../src/pipeline/probe.js';
-import { processCheck } from '../../src/pipeline/process-check.js';
 import { buildProvenance } from '../../src/pipeline/provenance.js';
-import { createBankStore } from '../../src/services/banks.js';
-import { createMediaStore } from '../../src/services/media-store.js';
+import type { ImageFeatures } from '../../src/similarity/features/orb.js';
 import { matchesList } from '../../src/views/matches.js';
+import { REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
+import { testPipeline } from '../helpers/pipeline.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = pino({ level: 'silent' });
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));
 const BRIDGE = fixture('pdq/dih/bridge-1-original.jpg');
 const DESK = fixture('pdq/exif-rotn/exif-rotn-1.jpg');
-const FEATURES = { side: 512, maxKeypoints: 500 };
-const THRESHOLDS = { pdqMaxDistance: 31, phashMaxDistance: 10, minPdqQuality: 50 };
 
 async function setup(t: Test) {
-  const prefix = `fstest_match_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const k = keys(prefix);
+  const config = testConfig();
   const redis = new Redis(REDIS_URL);
-  const conn = new Redis(REDIS_URL);
-  const index = createHashIndex({ redis: conn, keys: k, log, blockMs: 200 });
-  await index.start();
-  const features = createFeatureIndex({
+  const memory = await createMemory({
+    config,
     redis,
-    keys: k,
-    scopeDays: 30,
-    minVotes: 8,
-    maxCandidates: 5,
-    voteDistance: 40,
-    verify: { minInliers: 20, minInlierRatio: 0.4, minAgreement: 0.65, ratio: 0.8, maxDistance: 64 },
+    keys: keys(config.keyPrefix),
+    log,
+    indexBlockMs: 200,
   });
-  const media = createMediaStore(redis, k);
-  const matcher = (checkId: string) =>
-    createMatcher({
-      index,
-      media,
-      banks: createBankStore(redis, k, index),
-      checkId,
-      org: 'org_test',
-      thresholds: THRESHOLDS,
-      partial: { regionPdqMaxDistance: 31, minInliers: 20, features, featureOptions: FEATURES },
-    });
+  const matcher = (checkId: string) => memory.forCheck({ checkId, org: 'org_test' }).images;
   t.teardown(async () => {
-    await index.close();
-    conn.disconnect();
-    const found = await redis.keys(`${prefix}:*`);
-    if (found.length) await redis.del(...found);
+    await memory.close();
     redis.disconnect();
+    await removePrefix(config.keyPrefix, config.redis);
   });
-  return { matcher, features };
+  if (!memory.features) throw new Error('FEATURE_MATCHING is on by default');
+  return { matcher, features: memory.features, memory, config };
 }
 
 /** An analyzed report item as the pipeline builds it, and the features it keeps aside. */
 async function analyzed(bytes: Buffer, url: string): Promise<{ item: MediaItem; features?: ImageFeatures }> {
-  const probe = await probeMedia(bytes, null, 100_000_000);
+  const config = testConfig();
+  const probe = await probeMedia(bytes, null, config.maxInputPixels);
   if (probe.kind !== 'image') throw new Error('not an image');
   const {
     timings_ms,
@@ -78,8 +58,8 @@ async function analyzed(bytes: Buffer, url: string): Promise<{ item: MediaItem; 
     pixels: _pixels,
     ...parts
   } = await analyzeImage(bytes, probe, {
-    maxInputPixels: 100_000_000,
-    features: FEATURES,
+    maxInputPixels: config.maxInputPixels,
+    features: { side: config.partial.side, maxKeypoints: config.partial.maxKeypoints },
   });
   if (error) throw error;
   const item = {
@@ -110,15 +90,12 @@ async function screenshot(photo: Buffer): Promise<Buffer> {
     .toBuffer();
 }
 
-const provenanceOf = (
-  item: MediaItem,
-  matches: Awaited<ReturnType<ReturnType<typeof createMatcher>['find']>>,
-) =>
+const provenanceOf = (item: MediaItem, matches: Match[]) =>
   buildProvenance({
     checkedAt: '2026-11-26T03:00:00.000Z',
     sourceUrl: item.source_url,
     matches,
-    thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
+    thresholds: testConfig().provenance,
   });
 
 t.test('a screenshot submitted today matches the original seen before (its region)', async (t) => {
@@ -280,36 +257,21 @@ t.test('different shots of one desk do not match each other by any kind', async 
 });
 
 t.test('a check of an image with no region and no features completes', async (t) => {
-  const { matcher } = await setup(t);
+  const { memory } = await setup(t);
   const flat = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#6a8caf' } })
     .png()
     .toBuffer();
   const sha = createHash('sha256').update(flat).digest('hex');
-  const fetcher = createSafeFetcher({
-    maxBytes: 1_000_000,
-    connectTimeoutMs: 1000,
-    timeoutMs: 1000,
-    maxRedirects: 0,
-    userAgent: 'test',
-    allowLoopback: false,
-    allowedNetworks: [],
-  });
+  const fetcher = createSafeFetcher(testConfig().fetch);
   t.teardown(() => fetcher.close());
+  const pipeline = testPipeline({ fetcher, memory });
   const run = (checkId: string) =>
-    processCheck(
-      { checkId, targets: [{ url: `upload:${sha}`, input: `upload:${sha}` }] },
-      {
-        fetcher,
-        uploads: async (s) => (s === sha ? flat : null),
-        thumbnails: null,
-        endpoints: {} as never,
-        waybackCache: null,
-        matcher: matcher(checkId),
-        maxInputPixels: 100_000_000,
-        thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-        log,
-      },
-    );
+    pipeline.check({
+      checkId,
+      org: 'org_test',
+      targets: [{ url: `upload:${sha}`, input: `upload:${sha}` }],
+      uploads: async (s) => (s === sha ? flat : null),
+    });
   const report = await run('chk_flat');
   t.match(report.media, [{ status: 'ok', sha256: sha }]);
   t.equal(report.media[0]?.hashes?.region, undefined, 'no region');

@@ -1,13 +1,12 @@
 // The seed case, end to end through the pipeline: pasted text with an embedded tweet's
 // pic.twitter.com link -> redirect to the status -> syndication -> the photo at name=orig ->
 // downloaded, analyzed -> Wayback first capture -> the report. Every host is a local server.
-import pino from 'pino';
 import sharp from 'sharp';
 import t from 'tap';
-import { processCheck } from '../../src/pipeline/process-check.js';
+import { testPipeline } from '../helpers/pipeline.js';
 import { syndicationToken } from '../../src/pipeline/resolve/x.js';
 import type { TtlCache } from '../../src/pipeline/resolve/wayback.js';
-import { targetsOf } from '../../src/pipeline/targets.js';
+import { targetsOf } from '../../src/services/targets.js';
 import { fixture as image } from '../helpers/images.js';
 import { fixture, html, json, redirect, startWorld } from './resolve/world.js';
 
@@ -54,20 +53,11 @@ t.test(
     });
     t.ok(found.ok);
     if (!found.ok) return;
-    const report = await processCheck(
-      { checkId: 'chk_seed', targets: found.targets },
-      {
-        fetcher: w.deps.fetcher,
-        uploads: async () => null,
-        thumbnails: null,
-        endpoints: w.endpoints,
-        waybackCache: memoryCache(),
-        matcher: null,
-        maxInputPixels: 100_000_000,
-        thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-        log: pino({ level: 'silent' }),
-      },
-    );
+    const report = await testPipeline({
+      fetcher: w.deps.fetcher,
+      endpoints: w.endpoints,
+      waybackCache: memoryCache(),
+    }).check({ checkId: 'chk_seed', org: 'o', targets: found.targets });
     t.match(report.targets, [{ kind: 'post', post_index: 0, url: 'https://pic.twitter.com/Qusib5yzbm' }]);
     t.match(report.posts[0], { platform: 'x', id: SEED_ID, posted_at: '2022-03-01T09:12:45.000Z' });
     t.same(pbsQueries, ['?format=jpg&name=orig'], 'the photo was downloaded once, in original size');
@@ -107,20 +97,11 @@ t.test(
     });
     const found = targetsOf({ url: 'https://img.example/render' });
     if (!found.ok) throw new Error('not a target');
-    const report = await processCheck(
-      { checkId: 'chk_once', targets: found.targets },
-      {
-        fetcher: w.deps.fetcher,
-        uploads: async () => null,
-        thumbnails: null,
-        endpoints: w.endpoints,
-        waybackCache: null,
-        matcher: null,
-        maxInputPixels: 100_000_000,
-        thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-        log: pino({ level: 'silent' }),
-      },
-    );
+    const report = await testPipeline({ fetcher: w.deps.fetcher, endpoints: w.endpoints }).check({
+      checkId: 'chk_once',
+      org: 'o',
+      targets: found.targets,
+    });
     t.equal(requests, 1, 'one request for the whole check');
     t.match(report.media, [
       { status: 'ok', source_url: 'https://img.example/render', format: 'jpeg', bytes: photo.length },

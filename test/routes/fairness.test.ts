@@ -4,10 +4,9 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import t, { type Test } from 'tap';
-import { startWorkers } from '../../workers/index.js';
+import { buildService, startWorkers } from '../../workers/index.js';
 import { createLogger } from '../../src/logger.js';
 import { AUTH, buildTestServer, get, submit, testConfig, waitForCheck } from '../helpers/app.js';
-import { buildServer } from '../../src/server.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { startReceiver } from '../helpers/receiver.js';
@@ -176,7 +175,7 @@ t.test('a changed BOOTSTRAP_API_KEY revokes the previous one', async (t) => {
   const old = { authorization: 'Bearer fsk_first_bootstrap_key_1' };
   t.equal((await get(first.app, '/v1/admin/keys', old)).statusCode, 200);
   await first.app.close();
-  const second = await buildServer(
+  const second = await buildService(
     testConfig({ KEY_PREFIX: prefix, BOOTSTRAP_API_KEY: 'fsk_second_bootstrap_key_2' }),
   );
   await second.ready();
@@ -185,7 +184,7 @@ t.test('a changed BOOTSTRAP_API_KEY revokes the previous one', async (t) => {
   const now = await get(second, '/v1/admin/keys', { authorization: 'Bearer fsk_second_bootstrap_key_2' });
   t.equal(now.statusCode, 200);
   t.equal(now.json().keys.length, 1, 'one bootstrap key is registered');
-  const third = await buildServer(testConfig({ KEY_PREFIX: prefix, BOOTSTRAP_API_KEY: '' }));
+  const third = await buildService(testConfig({ KEY_PREFIX: prefix, BOOTSTRAP_API_KEY: '' }));
   await third.ready();
   t.teardown(() => third.close());
   t.equal(

@@ -294,12 +294,12 @@ t.test('shared banks are published by the operator, and name their publisher', a
   t.match(refused.json(), { statusCode: 403, code: 'forbidden' }, 'an organization admin cannot publish');
   t.equal((await create(c, 'agency list', true)).statusCode, 201, 'an allowed publisher can');
   // A bank marked shared before the rule (or by a publisher no longer allowed) reaches nobody else.
-  const legacy = await app.bankStore.create('newsroom-a', {
+  const legacy = await app.memory.banks.create('newsroom-a', {
     name: 'legacy planted',
     kind: 'debunked',
     shared: true,
   });
-  await app.bankStore.addEntries(legacy, [
+  await app.memory.banks.addEntries(legacy, [
     {
       label: 'planted verdict',
       verdict: 'fake',

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { HttpErrors } from '../../src/errors.js';
-import { formatVpdqLine, REFERENCE_THRESHOLDS } from '../../src/pipeline/video/vpdq.js';
+import { formatVpdqLine, REFERENCE_THRESHOLDS } from '../../src/similarity/vpdq.js';
 import type { Principal } from '../../src/services/api-keys.js';
 import { buildTestServer } from '../helpers/app.js';
 
@@ -46,7 +46,7 @@ t.test('a video entry is one call: its record, and its frames in the video index
   const file = Buffer.from(`${frames.join('\n')}\nnot a vpdq line\n`);
   const added = await app.banks.addVideo(bank, file, meta);
   t.match(added, { entry_id: 'e1', frames: 8, comparable_frames: 8, rejected_lines: [9] });
-  const hits = await app.videoIndex.query({ vpdq: frames, contentVpdq: [] }, REFERENCE_THRESHOLDS);
+  const hits = await app.memory.videos.query({ vpdq: frames, contentVpdq: [] }, REFERENCE_THRESHOLDS);
   t.match(hits, [{ id: `b:${bank.id}:e1`, method: 'vpdq' }], 'found by its frames');
   t.match(await app.banks.get(bank.id, A), { entries: 1 });
   await t.rejects(app.banks.addVideo(bank, Buffer.from('nothing here\n'), meta), HttpErrors.invalid_request);

@@ -5,7 +5,7 @@ import t from 'tap';
 import { AUTH, get, removePrefix, submit, testConfig, waitForCheck } from '../helpers/app.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { keys } from '../../src/keys.js';
-import { buildServer } from '../../src/server.js';
+import { buildService } from '../../workers/index.js';
 import { loadConfig } from '../../src/config.js';
 
 const URL_PATH = '/exif-samples/jpg/gps/DSCN0010.jpg';
@@ -21,7 +21,7 @@ t.test('a check past its retention is gone; its images are still remembered and 
   const config = testConfig({ RECYCLED_MARGIN_HOURS: '0' });
   // Long enough for a loaded machine to read the finished check before it goes.
   config.retention = { checkSeconds: 8, checkSecondsByOrg: {} };
-  const app = await buildServer(config);
+  const app = await buildService(config);
   await app.ready();
   t.teardown(async () => {
     await app.close();
@@ -73,7 +73,7 @@ t.test('a check past its retention is gone; its images are still remembered and 
 
 t.test('0 for an organization keeps its checks forever', async (t) => {
   const config = testConfig({ CHECK_RETENTION_DAYS: '30', CHECK_RETENTION_DAYS_BY_ORG: 'default=0' });
-  const app = await buildServer(config);
+  const app = await buildService(config);
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -118,7 +118,6 @@ async function subscribe(app: App, headers: Headers, url: string) {
   return res.json().secret as string;
 }
 
-
 t.test('a watched post deleted at the stand-in: post.changed once, to its organization only', async (t) => {
   const { app, config } = await buildTestServer(t, {
     ROLE: 'api',

@@ -34,39 +34,10 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import type { DecodeInfo } from '../../../schemas/hashes.js';
 import { MEDIA_ERROR_CODES, MediaError, isMediaError, type MediaErrorCode } from '../../errors.js';
+import { SHARP_FAIL_ON } from '../../sharp-settings.js';
 import type { HeicReply, HeicRequest } from './heic-thread.js';
 
-// ---------------------------------------------------------------------------------------------
-// sharp settings, process-wide: set here and nowhere else.
-
-export interface SharpSettings {
-  /** libvips threads per image. */
-  concurrency: number;
-}
-
-export const DEFAULT_SHARP_SETTINGS: SharpSettings = { concurrency: 1 };
-
-/**
- * Applies firstseen's sharp settings. Runs once with the defaults when this module loads; a worker may
- * call it again with values from its configuration.
- *  - cache off: every image is decoded once and dropped, so libvips' operation cache would only keep
- *    pixels of images we will not see again (and grow with worker concurrency);
- *  - concurrency 1: parallelism comes from analysing several media items at once (worker concurrency
- *    over libuv's thread pool); more libvips threads per image would only oversubscribe the cores.
- */
-export function configureSharp(settings: Partial<SharpSettings> = {}): void {
-  const { concurrency } = { ...DEFAULT_SHARP_SETTINGS, ...settings };
-  sharp.cache(false);
-  sharp.concurrency(concurrency);
-}
-configureSharp();
-
-/**
- * 'error' fails on truncated or corrupt pixel data but lets through libjpeg's warnings (stray bytes
- * after the image, odd markers), which real camera and messaging-app files trigger and which do not
- * spoil the picture. Invalid metadata always fails.
- */
-const FAIL_ON = 'error' as const;
+// sharp's process-wide settings (cache, concurrency) are applied by each entry point: src/sharp-settings.ts.
 
 /** Long side of the buffer the hashes are computed from, for images larger than that. */
 export const HASH_DECODE_SIDE = 1024;
@@ -130,7 +101,7 @@ export interface DecodeOptions {
 export async function decodeForHashing(bytes: Buffer, opts: DecodeOptions): Promise<DecodedImage> {
   if (bytes.length === 0) throw new MediaError('empty_file');
   try {
-    const meta = await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: opts.maxPixels }).metadata();
+    const meta = await sharp(bytes, { failOn: SHARP_FAIL_ON, limitInputPixels: opts.maxPixels }).metadata();
     const maxSide = opts.maxSide ?? hashDecodeSide(meta.format, meta.width, meta.height);
     if (!RASTER_FORMATS.has(meta.format)) {
       throw new MediaError('unsupported_format', `${meta.format} images are not hashed`);
@@ -162,7 +133,7 @@ export async function decodeForHashing(bytes: Buffer, opts: DecodeOptions): Prom
       return { ...(await shrinkToRgb(input, maxSide)), ...common, decoder: 'heic-decode' };
     }
     const input = sharp(bytes, {
-      failOn: FAIL_ON,
+      failOn: SHARP_FAIL_ON,
       limitInputPixels: opts.maxPixels,
       autoOrient: rotate,
       ignoreIcc: true,

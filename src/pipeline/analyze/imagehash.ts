@@ -11,7 +11,7 @@
 // decode.ts shrank on load (with a block-average first, see REDUCING_GAP), and JPEG decoders differ in
 // their last bits. imagehash.test.ts measures the distance.
 import type { Hashes } from '../../../schemas/hashes.js';
-import { bitsToHexMsbFirst } from './hamming.js';
+import { bitsToHexMsbFirst } from '../../similarity/hamming.js';
 
 /** Pillow's RGB -> "L": (19595 R + 38470 G + 7471 B + 0x8000) >> 16. A grey pixel keeps its value. */
 export function greyscaleL(rgb: Uint8Array, width: number, height: number): Uint8Array {
@@ -360,11 +360,6 @@ export type ImageHashes = Pick<Hashes, 'ahash' | 'dhash' | 'phash'>;
 /** imagehash.average_hash of a greyscale ("L") image. */
 export function averageHash(grey: Uint8Array, width: number, height: number): string {
   return averageHashOf(prepare(grey, width, height));
-}
-
-/** imagehash.dhash of a greyscale ("L") image. */
-export function differenceHash(grey: Uint8Array, width: number, height: number): string {
-  return differenceHashOf(prepare(grey, width, height));
 }
 
 /** imagehash.phash of a greyscale ("L") image. */

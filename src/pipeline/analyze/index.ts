@@ -8,11 +8,12 @@ import type { ThumbnailComparison } from '../../../schemas/report.js';
 import { isMediaError, MediaError } from '../../errors.js';
 import { readContentCredentials } from './c2pa.js';
 import { decodeForHashing, decodeInfo, type DecodedImage } from './decode.js';
-import { hammingHex } from './hamming.js';
-import { extractFeatures, type FeatureOptions, type ImageFeatures } from '../features/orb.js';
+import { hammingHex } from '../../similarity/hamming.js';
+import { extractFeatures, type FeatureOptions, type ImageFeatures } from '../../similarity/features/orb.js';
 import { computeHashes, cropRgb } from './hashes.js';
 import { readMetadata } from './metadata.js';
 import { pdqFromRgb } from './pdq.js';
+import { timed } from '../timings.js';
 
 export interface Analysis {
   decode?: DecodeInfo;
@@ -33,15 +34,6 @@ export interface AnalyzeOptions {
   maxInputPixels: number;
   /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
   features?: FeatureOptions | null;
-}
-
-async function timed<T>(timings: Record<string, number>, stage: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    timings[stage] = Math.round((performance.now() - t0) * 10) / 10;
-  }
 }
 
 export async function analyzeImage(

@@ -18,7 +18,6 @@ import { MAX_URL_LENGTH } from './untrusted.js';
 import { webResolver } from './web.js';
 import { xResolver } from './x.js';
 
-export { DEFAULT_ENDPOINTS } from './types.js';
 export type {
   Resolution,
   ResolveDeps,

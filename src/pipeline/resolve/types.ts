@@ -1,49 +1,18 @@
 // The shapes shared by the resolvers: what they are given (deps, endpoints), what they return
 // (Resolution), and the one interface every platform module implements.
+import type { Endpoints } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { FetchResult, SafeFetcher } from '../../net/safe-fetch.js';
 import type { Platform, Post, TrailStep, WebPage } from '../../../schemas/post.js';
 import type { ResolveErrorCode } from './failures.js';
 
 /**
- * Every external base URL the resolvers talk to, so that deployments can swap a service (a self-hosted
- * FxTwitter, an archive mirror) and tests can point each one at a local server.
+ * The base URLs of the outside services (from the configuration, src/config.ts, which owns them), and
+ * `rewrite`, applied to every outbound URL just before it is fetched: the base URLs and the URLs taken
+ * from user input (twitter.com, t.co, pic.twitter.com, Mastodon instances, news sites). Tests use it to
+ * serve every host from local servers; production leaves it unset.
  */
-export interface ResolverEndpoints {
-  /** X's public syndication API, the one embedded tweets use. */
-  xSyndication: string;
-  /** FxTwitter-style JSON API, used when syndication fails or has nothing. Empty string: no fallback. */
-  fxTwitter: string;
-  /** Bluesky public AppView (no account needed). */
-  blueskyAppView: string;
-  /** PLC directory, where a `did:plc` account's DID document names its PDS (for video blobs). */
-  blueskyPlcDirectory: string;
-  /** Telegram's web preview host (`/s/<channel>/<id>` pages). */
-  telegram: string;
-  /** Reddit, for `<base>/comments/<id>.json`. */
-  reddit: string;
-  /** Wayback Machine availability API host (`/wayback/available`). */
-  waybackAvailability: string;
-  /** Wayback Machine CDX server host (`/cdx/search/cdx`). */
-  waybackCdx: string;
-  /**
-   * Applied to every outbound URL just before it is fetched: the base URLs above and the URLs taken from
-   * user input (twitter.com, t.co, pic.twitter.com, Mastodon instances, news sites). Tests use it to
-   * serve every host from local servers; production leaves it unset.
-   */
-  rewrite?: (url: URL) => URL;
-}
-
-export const DEFAULT_ENDPOINTS: Readonly<ResolverEndpoints> = Object.freeze({
-  xSyndication: 'https://cdn.syndication.twimg.com',
-  fxTwitter: 'https://api.fxtwitter.com',
-  blueskyAppView: 'https://public.api.bsky.app',
-  blueskyPlcDirectory: 'https://plc.directory',
-  telegram: 'https://t.me',
-  reddit: 'https://www.reddit.com',
-  waybackAvailability: 'https://archive.org',
-  waybackCdx: 'https://web.archive.org',
-});
+export type ResolverEndpoints = Endpoints & { rewrite?: (url: URL) => URL };
 
 export interface ResolveDeps {
   fetcher: SafeFetcher;

@@ -7,15 +7,13 @@ import { createHash } from 'node:crypto';
 import { isMediaError } from '../../errors.js';
 import { Value } from 'typebox/value';
 import { FirstCapture } from '../../../schemas/post.js';
+import type { TtlCache } from '../../services/ttl-cache.js';
 import { ResolveError, type ResolveErrorCode } from './failures.js';
 import { ACCEPT_JSON, expectOk, fetchStep, JSON_MAX_BYTES } from './http.js';
 import type { ResolveContext, ResolveDeps } from './types.js';
 import { arr, httpUrl, MAX_URL_LENGTH, obj, parseJson, str } from './untrusted.js';
 
-export interface TtlCache {
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string, ttlSeconds: number): Promise<void>;
-}
+export type { TtlCache };
 
 export interface WaybackDeps extends ResolveDeps {
   cache: TtlCache;

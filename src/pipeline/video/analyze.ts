@@ -10,13 +10,13 @@ import sharp from 'sharp';
 import type { Pdq } from '../../../schemas/hashes.js';
 import type { Video, VideoKeyframe } from '../../../schemas/video.js';
 import { MediaError } from '../../errors.js';
-import { hammingHex } from '../analyze/hamming.js';
+import { hammingHex } from '../../similarity/hamming.js';
 import { pdqFromRgb } from '../analyze/pdq.js';
 import { decodeFrames, frameSize, samplingLabel, type FrameOptions, type RawFrame } from './frames.js';
 import { probeVideo } from './metadata.js';
 import { agreedRegion, cropRgb, type Region } from './region.js';
 import { checkVideoTools, type VideoTools } from './tools.js';
-import { formatVpdqLine, type VpdqFrame } from './vpdq.js';
+import { formatVpdqLine, type VpdqFrame } from '../../similarity/vpdq.js';
 
 export interface VideoAnalysisOptions extends VideoTools {
   timeoutMs: number;

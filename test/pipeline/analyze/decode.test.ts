@@ -15,7 +15,7 @@ import {
   stopHeicThread,
   type DecodeOptions,
 } from '../../../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
 import { pdqFromRgb } from '../../../src/pipeline/analyze/pdq.js';
 
@@ -486,10 +486,4 @@ t.test('exifOrientation reads IFD0 in either byte order', async (t) => {
   t.equal(exifOrientation(tiff(true, 9)), null, 'out of range');
   t.equal(exifOrientation(Buffer.from('garbage')), null);
   t.equal(exifOrientation(undefined), null);
-});
-
-t.test('sharp is configured once: no operation cache', async (t) => {
-  const stats = sharp.cache();
-  t.equal(stats.items.max, 0);
-  t.equal(sharp.concurrency(), 1);
 });

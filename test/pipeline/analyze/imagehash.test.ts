@@ -7,7 +7,7 @@ import t from 'tap';
 import { Value } from 'typebox/value';
 import { Hashes } from '../../../schemas/hashes.js';
 import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
 import {
   averageHash,

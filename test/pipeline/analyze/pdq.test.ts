@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { decodeForHashing, type DecodedImage } from '../../../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { jaroszWindow, lumaFromRgb, pdqFromLuma, pdqFromRgb } from '../../../src/pipeline/analyze/pdq.js';
 
 interface PdqTruth {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import t from 'tap';
 import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
 import { findContentRegion } from '../../../src/pipeline/analyze/region.js';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { SOFTWARE } from '../../../src/archive/archive-check.js';
 import { createWarcRecorder } from '../../../src/archive/warc-recorder.js';
-import { processCheck } from '../../../src/pipeline/process-check.js';
+import { testPipeline } from '../../helpers/pipeline.js';
 import { resolveTarget } from '../../../src/pipeline/resolve/index.js';
 import { expectError, expectPost } from './check-schema.js';
 import { fixture, json, startWorld, type Route } from './world.js';
@@ -186,24 +186,16 @@ t.test('the video blob is fetched from the PDS and read as a video, and archived
     software: SOFTWARE,
     log: w.deps.log,
   });
-  const report = await processCheck(
-    {
-      checkId: 'chk_bsky',
-      targets: [{ url: `https://bsky.app/profile/${DID2}/post/3lvideopost22`, input: 'x' }],
-    },
-    {
-      fetcher: w.deps.fetcher,
-      uploads: async () => null,
-      thumbnails: null,
-      endpoints: w.endpoints,
-      waybackCache: null,
-      matcher: null,
-      maxInputPixels: 100_000_000,
-      thresholds: { recycledMarginHours: 48, thumbnailMismatchBits: 80, minPdqQuality: 50 },
-      recorder,
-      log: w.deps.log,
-    },
-  );
+  const report = await testPipeline({
+    fetcher: w.deps.fetcher,
+    endpoints: w.endpoints,
+    log: w.deps.log,
+  }).check({
+    checkId: 'chk_bsky',
+    org: 'o',
+    targets: [{ url: `https://bsky.app/profile/${DID2}/post/3lvideopost22`, input: 'x' }],
+    recorder,
+  });
   const item = report.media.find((m) => m.source_url.includes('getBlob'));
   t.equal(item?.status, 'ok', 'no longer not_media');
   t.equal(item?.mime, 'video/mp4');

@@ -1,7 +1,7 @@
 // X/Twitter: shorteners, status URLs on every host, syndication (primary), the FxTwitter-style
 // fallback, tombstones, 404s and rate limits. Every host is a local server (see world.ts).
 import t from 'tap';
-import { targetsOf } from '../../../src/pipeline/targets.js';
+import { targetsOf } from '../../../src/services/targets.js';
 import { resolveTarget } from '../../../src/pipeline/resolve/index.js';
 import { upgradeXPhoto } from '../../../src/pipeline/resolve/media-url.js';
 import { parseStatusPath, syndicationToken } from '../../../src/pipeline/resolve/x.js';

@@ -3,9 +3,9 @@
 // cuts), and the matching the issue asks for, with our own hashes, plain and cropped to the content region.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { hammingHex } from '../../../src/pipeline/analyze/hamming.js';
+import { hammingHex } from '../../../src/similarity/hamming.js';
 import { analyzeVideo, type VideoAnalysisResult } from '../../../src/pipeline/video/analyze.js';
-import { compareVpdq, parseVpdq } from '../../../src/pipeline/video/vpdq.js';
+import { compareVpdq, parseVpdq } from '../../../src/similarity/vpdq.js';
 import { VIDEO_OPTIONS } from './helpers.js';
 
 const VIDEO = new URL('../../fixtures/video/', import.meta.url);

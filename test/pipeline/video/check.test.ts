@@ -1,4 +1,5 @@
-// Videos through the whole pipeline (processCheck) with the real stores on Redis (own key prefix): an X
+// Videos through the whole pipeline and memory as production assembles them (createPipeline,
+// createMemory; real Redis, own key prefix): an X
 // post's video resolved to its MP4, analyzed, remembered; later videos matching it by vPDQ (plain and
 // cropped to the content region), a photo seen before appearing as a keyframe, and the signals
 // `recycled`, `creation_time_predates_post`. Every host is a local server.
@@ -8,15 +9,11 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { Report } from '../../../schemas/report.js';
 import { keys } from '../../../src/keys.js';
-import { createMatcher } from '../../../src/pipeline/match.js';
-import { processCheck } from '../../../src/pipeline/process-check.js';
+import { createMemory } from '../../../src/memory/memory.js';
 import { syndicationToken } from '../../../src/pipeline/resolve/x.js';
-import { createVideoIndex } from '../../../src/pipeline/video/video-index.js';
-import { createVideoStage } from '../../../src/pipeline/video/stage.js';
-import { createBankStore } from '../../../src/services/banks.js';
-import { createMediaStore } from '../../../src/services/media-store.js';
-import { createIndex } from '../../../workers/context.js';
+import type { ThumbnailStore } from '../../../src/services/thumbnails.js';
 import { REDIS_URL, removePrefix, testConfig } from '../../helpers/app.js';
+import { testPipeline } from '../../helpers/pipeline.js';
 import { fixture, json, startWorld } from '../resolve/world.js';
 import { generateClip, remux } from './helpers.js';
 
@@ -28,18 +25,18 @@ const log = pino({ level: 'silent' });
 t.test('videos end to end: X video post, vPDQ matches both ways, keyframes against photos', async (t) => {
   const config = testConfig();
   const redis = new Redis(REDIS_URL);
-  const k = keys(config.keyPrefix);
-  const index = createIndex(config, redis, k, log);
-  await index.start();
+  const memory = await createMemory({ config, redis, keys: keys(config.keyPrefix), log });
   t.teardown(async () => {
-    await index.close();
+    await memory.close();
     redis.disconnect();
     await removePrefix(config.keyPrefix);
   });
-  const media = createMediaStore(redis, k);
-  const banks = createBankStore(redis, k, index);
-  const videoIndex = createVideoIndex(redis, k);
+  const banks = memory.banks;
   const thumbs = new Map<string, Buffer>();
+  const thumbnails: ThumbnailStore = {
+    image: async () => 'stored',
+    keyframe: async (id, webp) => void thumbs.set(id, webp),
+  };
 
   // The X post's video: the colour chair clip, with the creation time a phone would have written in 2020.
   const xVideo = remux(clip('chair-orig-22-sd-bar'), ['-metadata', 'creation_time=2020-06-01T08:00:00Z']);
@@ -84,42 +81,9 @@ t.test('videos end to end: X video post, vPDQ matches both ways, keyframes again
     },
   });
 
-  const check = async (checkId: string, url: string): Promise<Report> => {
-    const matcher = createMatcher({
-      index,
-      media,
-      banks,
-      checkId,
-      org: 'newsroom',
-      thresholds: config.matching,
-    });
-    return processCheck(
-      { checkId, targets: [{ url, input: url }] },
-      {
-        fetcher: w.deps.fetcher,
-        uploads: async () => null,
-        thumbnails: null,
-        endpoints: w.endpoints,
-        waybackCache: null,
-        matcher,
-        video: createVideoStage({
-          options: { ...config.video, maxPixels: config.maxInputPixels },
-          thresholds: config.video.vpdq,
-          index: videoIndex,
-          media,
-          banks,
-          frames: matcher,
-          imageIndex: index,
-          thumbnails: async (id, webp) => void thumbs.set(id, webp),
-          checkId,
-          org: 'newsroom',
-        }),
-        maxInputPixels: config.maxInputPixels,
-        thresholds: config.provenance,
-        log,
-      },
-    );
-  };
+  const pipeline = testPipeline({ fetcher: w.deps.fetcher, endpoints: w.endpoints, memory, thumbnails });
+  const check = (checkId: string, url: string): Promise<Report> =>
+    pipeline.check({ checkId, org: 'newsroom', targets: [{ url, input: url }] });
 
   // 1. The X post: its video (the highest-bitrate MP4 variant) is analyzed.
   const first = await check('chk_x', `https://x.com/example_witness/status/${VIDEO_ID}`);
@@ -142,6 +106,9 @@ t.test('videos end to end: X video post, vPDQ matches both ways, keyframes again
 
   // A bank video, from the reference implementation's own vPDQ file of the grey chair clip.
   const bank = await banks.create('newsroom', { name: 'debunked', kind: 'debunked' });
+  const refLines = readFileSync(new URL('vpdq-reference/chair-22-sd-grey-bar.txt', VIDEO), 'utf8')
+    .trim()
+    .split('\n');
   const entryId = await banks.addVideoEntry(
     bank,
     {
@@ -150,12 +117,8 @@ t.test('videos end to end: X video post, vPDQ matches both ways, keyframes again
       source_url: null,
       first_published: '2019-01-01T00:00:00Z',
     },
-    673,
+    { lines: refLines, minQuality: config.video.vpdq.minQuality },
   );
-  const refLines = readFileSync(new URL('vpdq-reference/chair-22-sd-grey-bar.txt', VIDEO), 'utf8')
-    .trim()
-    .split('\n');
-  await videoIndex.add({ id: `b:${bank.id}:${entryId}`, vpdq: refLines, contentVpdq: [] }, 50);
 
   // 2. The grey copy of the same clip, later, by direct URL: a vPDQ match with the post's date -> recycled.
   const grey = (await check('chk_grey', `${w.base('media.example')}/chair-grey.mp4`)).media[0];
@@ -240,44 +203,19 @@ t.test('videos end to end: X video post, vPDQ matches both ways, keyframes again
 });
 
 t.test('without ffmpeg: video items fail with video_tools_missing, the check goes on', async (t) => {
-  const config = testConfig({ VIDEO_FFMPEG_PATH: 'ffmpeg-missing-for-test' });
   const w = await startWorld(t, {
     'media.example': {
       '/v.mp4': (_q, _u, r) =>
         r.writeHead(200, { 'content-type': 'video/mp4' }).end(clip('test-padded-dimensions')),
     },
   });
-  const redis = new Redis(REDIS_URL);
-  t.teardown(async () => {
-    redis.disconnect();
-    await removePrefix(config.keyPrefix);
+  const report = await testPipeline(
+    { fetcher: w.deps.fetcher, endpoints: w.endpoints },
+    { VIDEO_FFMPEG_PATH: 'ffmpeg-missing-for-test' },
+  ).check({
+    checkId: 'chk_nofff',
+    org: 'o',
+    targets: [{ url: `${w.base('media.example')}/v.mp4`, input: 'v.mp4' }],
   });
-  const k = keys(config.keyPrefix);
-  const report = await processCheck(
-    { checkId: 'chk_nofff', targets: [{ url: `${w.base('media.example')}/v.mp4`, input: 'v.mp4' }] },
-    {
-      fetcher: w.deps.fetcher,
-      uploads: async () => null,
-      thumbnails: null,
-      endpoints: w.endpoints,
-      waybackCache: null,
-      matcher: null,
-      video: createVideoStage({
-        options: { ...config.video, maxPixels: config.maxInputPixels },
-        thresholds: config.video.vpdq,
-        index: createVideoIndex(redis, k),
-        media: createMediaStore(redis, k),
-        banks: createBankStore(redis, k, null as never),
-        frames: null,
-        imageIndex: null,
-        thumbnails: null,
-        checkId: 'chk_nofff',
-        org: 'o',
-      }),
-      maxInputPixels: config.maxInputPixels,
-      thresholds: config.provenance,
-      log,
-    },
-  );
   t.match(report.media[0], { status: 'error', format: 'mp4', error: { code: 'video_tools_missing' } });
 });

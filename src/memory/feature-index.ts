@@ -1,0 +1,300 @@
+// The local-feature index: ORB descriptors of every image in scope, queried by votes then a geometric check,
+// for copies whole-image hashes cannot find (crops, strips cut off, collages).
+//
+// Source of truth is Redis, so every worker on every machine answers alike: one binary value per image
+// (keys.features(id), ~18 KB at 500 keypoints) and a sorted set of ids by time added (keys.featureIds()).
+// Each querying process holds what is in scope in memory and follows the sorted set before each query (one
+// ZRANGEBYSCORE of what was added since the last look; a full reconcile, for removals, every
+// RECONCILE_MS). Scope is bounded by time: media are kept `scopeDays` (the Redis value expires then, and
+// ids older than that leave the set and the process).
+//
+// Votes: each descriptor goes into TABLES hash tables keyed by KEY_BITS fixed bit positions (locality-
+// sensitive hashing for Hamming space: a descriptor within ~40 bits of another shares a key in at least one
+// table more often than not); a query descriptor votes once per image for which a bucket mate is within
+// `voteDistance` bits. The best `maxCandidates` images with at least `minVotes` votes are checked
+// geometrically (verify.ts); only those cost OpenCV time.
+import { batch, type RedisClient } from '../redis.js';
+import type { Keys } from '../keys.js';
+import {
+  DESCRIPTOR_BYTES,
+  decodeFeatures,
+  encodeFeatures,
+  featureCount,
+  type ImageFeatures,
+  MAX_KEYPOINTS_PER_IMAGE,
+} from '../similarity/features/orb.js';
+import { verifyPair, type Verified, type VerifyOptions } from '../similarity/features/verify.js';
+
+const TABLES = 8;
+const KEY_BITS = 16;
+const RECONCILE_MS = 60_000;
+/** Ids added within this much before the last one seen are read again (clocks of writers differ). */
+const CLOCK_SLACK_MS = 5_000;
+const DAY_MS = 86_400_000;
+/** A table entry is slot * KP_SPAN + keypoint: one small integer (8 bytes in a JS array), not two. */
+const KP_SPAN = MAX_KEYPOINTS_PER_IMAGE;
+
+export interface FeatureIndexOptions {
+  redis: RedisClient;
+  keys: Keys;
+  /** Media stay in scope this many days after they were indexed. */
+  scopeDays: number;
+  minVotes: number;
+  maxCandidates: number;
+  voteDistance: number;
+  verify: VerifyOptions;
+  now?: () => number;
+}
+
+export interface FeatureHit extends Verified {
+  id: string;
+  votes: number;
+}
+
+export interface FeatureIndex {
+  add(id: string, features: ImageFeatures): Promise<void>;
+  remove(id: string): Promise<void>;
+  /**
+   * Images in scope that share a picture with these features, best first. `exclude`: ids not to check (the
+   * query's own, and images already matched by their hashes: the geometric check is the costly part).
+   */
+  query(features: ImageFeatures, opts?: { exclude?: ReadonlySet<string> }): Promise<FeatureHit[]>;
+  /** Whether this process holds `id` in scope (as of its last query or add). */
+  has(id: string): boolean;
+  /** Images held in this process, and bytes of descriptor memory they take. */
+  stats(): { images: number; descriptors: number; bytes: number };
+}
+
+// Fixed bit positions (a seeded shuffle), so every process builds the same tables.
+const TABLE_BITS: number[][] = (() => {
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  return Array.from({ length: TABLES }, () => {
+    const bits = Array.from({ length: 256 }, (_, i) => i);
+    for (let i = bits.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [bits[i], bits[j]] = [bits[j] as number, bits[i] as number];
+    }
+    return bits.slice(0, KEY_BITS);
+  });
+})();
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let v = i; v; v >>= 1) n += v & 1;
+  return n;
+});
+
+function bucketKey(d: Uint8Array, off: number, table: number): number {
+  let k = 0;
+  for (const bit of TABLE_BITS[table] as number[])
+    k = (k << 1) | (((d[off + (bit >> 3)] as number) >> (bit & 7)) & 1);
+  return k;
+}
+
+function hamming(a: Uint8Array, ao: number, b: Uint8Array, bo: number, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < DESCRIPTOR_BYTES; i++) {
+    n += POPCOUNT[(a[ao + i] as number) ^ (b[bo + i] as number)] as number;
+    if (n > limit) return n;
+  }
+  return n;
+}
+
+interface Slot {
+  id: string;
+  features: ImageFeatures;
+  addedAt: number;
+  alive: boolean;
+}
+
+export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
+  const now = o.now ?? Date.now;
+  const slots: Slot[] = [];
+  const byId = new Map<string, number>();
+  // Per table: bucket key -> entries (slot * KP_SPAN + keypoint).
+  const tables: Array<Map<number, number[]>> = Array.from(
+    { length: TABLES },
+    () => new Map<number, number[]>(),
+  );
+  let dead = 0;
+  let lastScore = 0;
+  let lastReconcile = 0;
+
+  const cutoff = () => now() - o.scopeDays * DAY_MS;
+
+  function insert(id: string, features: ImageFeatures, addedAt: number) {
+    const old = byId.get(id);
+    if (old !== undefined) drop(old);
+    const s = slots.push({ id, features, addedAt, alive: true }) - 1;
+    byId.set(id, s);
+    const n = Math.min(featureCount(features), KP_SPAN);
+    for (let k = 0; k < n; k++)
+      for (let t = 0; t < TABLES; t++) {
+        const key = bucketKey(features.descriptors, k * DESCRIPTOR_BYTES, t);
+        const table = tables[t] as Map<number, number[]>;
+        let list = table.get(key);
+        if (!list) table.set(key, (list = []));
+        list.push(s * KP_SPAN + k);
+      }
+  }
+
+  function drop(s: number) {
+    const slot = slots[s];
+    if (!slot?.alive) return;
+    slot.alive = false;
+    slot.features = { width: 0, height: 0, points: new Float32Array(0), descriptors: new Uint8Array(0) };
+    byId.delete(slot.id);
+    dead++;
+  }
+
+  /** Dropped slots stay in the tables (skipped) until they are a third of them; then all is rebuilt. */
+  function compact() {
+    if (dead * 3 < slots.length || dead === 0) return;
+    const live = slots.filter((s) => s.alive);
+    slots.length = 0;
+    byId.clear();
+    for (const t of tables) t.clear();
+    dead = 0;
+    for (const s of live) insert(s.id, s.features, s.addedAt);
+  }
+
+  async function load(ids: Array<{ id: string; at: number }>) {
+    const fresh = ids.filter(
+      (x) =>
+        x.at >= cutoff() &&
+        (byId.get(x.id) === undefined || slots[byId.get(x.id) as number]?.addedAt !== x.at),
+    );
+    for (let i = 0; i < fresh.length; i += 100) {
+      const part = fresh.slice(i, i + 100);
+      // One GET each (batched), not MGET: the keys lie in different cluster slots.
+      const values = await batch(o.redis, part, (pipe, x) => pipe.getBuffer(o.keys.features(x.id)));
+      part.forEach((x, j) => {
+        const v = values[j]?.[1];
+        const f = Buffer.isBuffer(v) ? decodeFeatures(v) : null;
+        if (f) insert(x.id, f, x.at);
+      });
+    }
+  }
+
+  const pairs = (flat: string[]) => {
+    const out: Array<{ id: string; at: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i] as string, at: Number(flat[i + 1]) });
+    return out;
+  };
+
+  async function sync() {
+    const t = now();
+    if (t - lastReconcile > RECONCILE_MS) {
+      lastReconcile = t;
+      const all = pairs(await o.redis.zrangebyscore(o.keys.featureIds(), cutoff(), '+inf', 'WITHSCORES'));
+      const keep = new Set(all.map((x) => x.id));
+      for (const [id, s] of [...byId]) if (!keep.has(id)) drop(s);
+      await load(all);
+      lastScore = Math.max(lastScore, ...all.map((x) => x.at));
+    } else {
+      const since = pairs(
+        await o.redis.zrangebyscore(
+          o.keys.featureIds(),
+          Math.max(cutoff(), lastScore - CLOCK_SLACK_MS),
+          '+inf',
+          'WITHSCORES',
+        ),
+      );
+      await load(since);
+      if (since.length) lastScore = Math.max(lastScore, ...since.map((x) => x.at));
+    }
+    const c = cutoff();
+    for (const [, s] of [...byId]) if ((slots[s]?.addedAt ?? 0) < c) drop(s);
+    compact();
+  }
+
+  return {
+    async add(id, features) {
+      if (!featureCount(features)) return;
+      const at = now();
+      const ttl = Math.max(1, Math.round((o.scopeDays * DAY_MS) / 1000));
+      // The features first, then their id: a process that sees the id can load them. (Two steps, not
+      // a MULTI: the keys lie in different cluster slots; an id whose features are missing is skipped.)
+      await o.redis.set(o.keys.features(id), encodeFeatures(features), 'EX', ttl);
+      await o.redis
+        .multi()
+        .zadd(o.keys.featureIds(), at, id)
+        .zremrangebyscore(o.keys.featureIds(), '-inf', `(${cutoff()}`)
+        .exec();
+      insert(id, features, at);
+    },
+
+    async remove(id) {
+      // The id first, then the features (see `add`).
+      await o.redis.zrem(o.keys.featureIds(), id);
+      await o.redis.del(o.keys.features(id));
+      const s = byId.get(id);
+      if (s !== undefined) drop(s);
+    },
+
+    async query(features, opts = {}) {
+      await sync();
+      const n = featureCount(features);
+      const votes = new Map<number, number>();
+      const stamp = new Int32Array(slots.length).fill(-1);
+      const q = features.descriptors;
+      for (let k = 0; k < n; k++) {
+        const qo = k * DESCRIPTOR_BYTES;
+        for (let t = 0; t < TABLES; t++) {
+          const list = tables[t]?.get(bucketKey(q, qo, t));
+          if (!list) continue;
+          for (const entry of list) {
+            const s = Math.floor(entry / KP_SPAN);
+            if (stamp[s] === k) continue;
+            const slot = slots[s] as Slot;
+            if (!slot.alive) continue;
+            const d = hamming(
+              q,
+              qo,
+              slot.features.descriptors,
+              (entry % KP_SPAN) * DESCRIPTOR_BYTES,
+              o.voteDistance,
+            );
+            if (d <= o.voteDistance) {
+              stamp[s] = k;
+              votes.set(s, (votes.get(s) ?? 0) + 1);
+            }
+          }
+        }
+      }
+      const candidates = [...votes]
+        .filter(([s, v]) => v >= o.minVotes && !opts.exclude?.has(slots[s]?.id as string))
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, o.maxCandidates);
+      const hits: FeatureHit[] = [];
+      for (const [s, v] of candidates) {
+        const slot = slots[s] as Slot;
+        const verified = await verifyPair(features, slot.features, o.verify);
+        if (verified) hits.push({ id: slot.id, votes: v, ...verified });
+      }
+      return hits.sort((a, b) => b.inliers - a.inliers);
+    },
+
+    has(id) {
+      const s = byId.get(id);
+      return s !== undefined && !!slots[s]?.alive && (slots[s]?.addedAt ?? 0) >= cutoff();
+    },
+
+    stats() {
+      let descriptors = 0;
+      let bytes = 0;
+      for (const s of slots)
+        if (s.alive) {
+          const n = featureCount(s.features);
+          descriptors += n;
+          // Descriptors, points (float32 x, y), and one entry per table (an 8-byte JS array element).
+          bytes += n * (DESCRIPTOR_BYTES + 8 + TABLES * 8);
+        }
+      return { images: byId.size, descriptors, bytes };
+    },
+  };
+}

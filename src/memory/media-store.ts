@@ -1,0 +1,172 @@
+// Every image firstseen has analyzed, keyed by sha256: when and where it was first seen, its hashes,
+// and every later sighting. The near-duplicate index (src/memory/hash-index/) holds its hashes as `m:<sha256>`.
+//
+// The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
+// it directly) is its own: other organizations never see that sighting. They see the file's first
+// public sighting (a URL anyone could fetch) if there is one, and otherwise nothing at all (`getFor`).
+import type { RedisClient } from '../redis.js';
+import type { Keys } from '../keys.js';
+
+const SIGHTINGS_KEPT = 100;
+/** Sightings of uploaded files: private to the organization that uploaded them. */
+export const isPrivateSighting = (s: Pick<Sighting, 'source_url'>) => s.source_url.startsWith('upload:');
+/** How long a check's sightings are remembered against a re-run: far beyond its retries and stalls. */
+const RERUN_WINDOW_SECONDS = 86_400;
+
+export interface Sighting {
+  at: string;
+  check_id: string;
+  org: string;
+  source_url: string;
+  post_url: string | null;
+  posted_at: string | null;
+}
+
+export interface MediaRecord {
+  sha256: string;
+  first_seen_at: string;
+  first_check_id: string;
+  first_org: string;
+  first_seen_url: string;
+  first_post_url: string | null;
+  /** The earliest post time known for any post that carried it. */
+  posted_at: string | null;
+  post_url: string | null;
+  captured_at: string | null;
+  pdq: string | null;
+  quality: number | null;
+  phash: string | null;
+  sightings: number;
+}
+
+interface PublicFirst {
+  at: string;
+  url: string;
+  post_url: string | null;
+}
+
+export function createMediaStore(redis: RedisClient, keys: Keys) {
+  const read = (h: Record<string, string>): (MediaRecord & { publicFirst: PublicFirst | null }) | null =>
+    h.sha256
+      ? {
+          sha256: h.sha256,
+          first_seen_at: h.first_seen_at ?? '',
+          first_check_id: h.first_check_id ?? '',
+          first_org: h.first_org ?? '',
+          first_seen_url: h.first_seen_url ?? '',
+          first_post_url: h.first_post_url || null,
+          posted_at: h.posted_at || null,
+          post_url: h.post_url || null,
+          captured_at: h.captured_at || null,
+          pdq: h.pdq || null,
+          quality: h.quality ? Number(h.quality) : null,
+          phash: h.phash || null,
+          sightings: Number(h.sightings ?? 0),
+          publicFirst: h.first_public_at
+            ? {
+                at: h.first_public_at,
+                url: h.first_public_url ?? '',
+                post_url: h.first_public_post_url || null,
+              }
+            : null,
+        }
+      : null;
+
+  const withFirst = (r: MediaRecord, first: PublicFirst): MediaRecord => ({
+    ...r,
+    first_seen_at: first.at,
+    first_seen_url: first.url,
+    first_post_url: first.post_url,
+  });
+
+  return {
+    /** The whole record, private sightings included: for the memory's own bookkeeping, never for a report. */
+    get: async (sha256: string): Promise<MediaRecord | null> => {
+      const r = read(await redis.hgetall(keys.media(sha256)));
+      if (!r) return null;
+      const { publicFirst: _p, ...record } = r;
+      return record;
+    },
+
+    /**
+     * The record as `org` may see it: first seen where the public, or this organization itself, first saw
+     * it; null when only other organizations' uploads ever held the file.
+     */
+    async getFor(sha256: string, org: string): Promise<MediaRecord | null> {
+      const r = read(await redis.hgetall(keys.media(sha256)));
+      if (!r) return null;
+      const { publicFirst, ...record } = r;
+      if (!record.first_seen_url.startsWith('upload:') || record.first_org === org) return record;
+      const own = await redis.hget(keys.mediaPrivate(sha256), org);
+      const mine = own ? (JSON.parse(own) as Sighting) : null;
+      const candidates: PublicFirst[] = [
+        ...(publicFirst ? [publicFirst] : []),
+        ...(mine ? [{ at: mine.at, url: mine.source_url, post_url: null }] : []),
+      ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      return candidates[0] ? withFirst(record, candidates[0]) : null;
+    },
+
+    /**
+     * Records a sighting. The first sighting of a sha256 wins the record (HSETNX, so two workers seeing
+     * the same new file at once agree on one); later ones add to the count and the list.
+     */
+    async record(
+      sha256: string,
+      sighting: Sighting,
+      facts: { pdq: string | null; quality: number | null; phash: string | null; captured_at: string | null },
+    ): Promise<{ isNew: boolean }> {
+      const key = keys.media(sha256);
+      // A check re-run after its worker died mid-check (the job's lock expired) records again what the
+      // killed attempt recorded: that is one sighting, not two. The mark is set after the writes, so a
+      // crash in between counts a sighting twice rather than losing it. The killed attempt may also
+      // have died before adding to the index, so the record's own check still counts as new for the
+      // caller (adding the same hashes to the index again changes nothing).
+      const seen = keys.mediaSeen(sha256, sighting.check_id, sighting.source_url);
+      if ((await redis.exists(seen)) === 1) {
+        return { isNew: (await redis.hget(key, 'first_check_id')) === sighting.check_id };
+      }
+      const isNew = (await redis.hsetnx(key, 'sha256', sha256)) === 1;
+      if (isNew) {
+        await redis.hset(key, {
+          first_seen_at: sighting.at,
+          first_check_id: sighting.check_id,
+          first_org: sighting.org,
+          first_seen_url: sighting.source_url,
+          first_post_url: sighting.post_url ?? '',
+          pdq: facts.pdq ?? '',
+          quality: facts.quality ?? '',
+          phash: facts.phash ?? '',
+          captured_at: facts.captured_at ?? '',
+        });
+      }
+      if (isPrivateSighting(sighting)) {
+        await redis.hsetnx(keys.mediaPrivate(sha256), sighting.org, JSON.stringify(sighting));
+      } else if (!(await redis.hexists(key, 'first_public_at'))) {
+        await redis.hset(key, {
+          first_public_at: sighting.at,
+          first_public_url: sighting.source_url,
+          first_public_post_url: sighting.post_url ?? '',
+        });
+      }
+      if (sighting.posted_at) {
+        const current = await redis.hget(key, 'posted_at');
+        if (!current || Date.parse(sighting.posted_at) < Date.parse(current)) {
+          await redis.hset(key, { posted_at: sighting.posted_at, post_url: sighting.post_url ?? '' });
+        }
+      }
+      await redis.hincrby(key, 'sightings', 1);
+      await redis.lpush(keys.mediaSightings(sha256), JSON.stringify(sighting));
+      await redis.ltrim(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1);
+      await redis.set(seen, '1', 'EX', RERUN_WINDOW_SECONDS);
+      return { isNew };
+    },
+
+    async sightings(sha256: string): Promise<Sighting[]> {
+      return (await redis.lrange(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1)).map(
+        (s) => JSON.parse(s) as Sighting,
+      );
+    },
+  };
+}
+
+export type MediaStore = ReturnType<typeof createMediaStore>;

@@ -1,0 +1,183 @@
+// The memory of everything firstseen has seen and been given, in one place: the hash index (PDQ and
+// pHash, with content regions and video keyframes), the local-feature index, the video index, the
+// media records and the banks. `createMemory` is the only place they are assembled; the worker, the API,
+// the CLI and the tests all call it, and the pipeline sees only the `CheckMemory` it hands out.
+//
+// Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
+// matches or remembers refers to this interface, never to a store.
+import type { Match } from '../../schemas/provenance.js';
+import type { Config } from '../config.js';
+import { HttpErrors } from '../errors.js';
+import type { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis.js';
+import { createBankStore, type BankStore } from './banks.js';
+import { createFeatureIndex, type FeatureIndex } from './feature-index.js';
+import { createHashIndex, type HashIndex } from './hash-index/hash-index.js';
+import { createImageMatcher, type ImageMatcher, type PartialMatching } from './image-matcher.js';
+import { hitResolver, type Asker } from './matches.js';
+import { createMediaStore, type MediaStore } from './media-store.js';
+import { createVideoIndex, type VideoIndex } from './video-index.js';
+import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
+
+/** What one check needs of the memory: match and remember its images and videos. */
+export interface CheckMemory {
+  images: ImageMatcher;
+  videos: VideoMatcher;
+}
+
+/** A hash given by a client (POST /v1/lookup). */
+export interface LookupQuery {
+  pdq?: string | undefined;
+  quality?: number | undefined;
+  phash?: string | undefined;
+  max_distance?: number | undefined;
+  limit?: number | undefined;
+}
+
+export interface Memory {
+  /** The memory as one check of one organization sees it; `now` fixes sighting times in tests. */
+  forCheck(asker: Asker & { checkId: string }): CheckMemory;
+  /**
+   * Matches a hash computed by the client against everything `org` may see: PDQ unless its quality is too
+   * low to trust, then pHash, as a check would. `max_distance` may narrow, never widen, the thresholds.
+   */
+  lookup(org: string, q: LookupQuery): Promise<Match[]>;
+  banks: BankStore;
+  media: MediaStore;
+  /** The image index (exposed for metrics, benchmarks and bulk imports). */
+  hashes: HashIndex;
+  /** Null when FEATURE_MATCHING is off. */
+  features: FeatureIndex | null;
+  videos: VideoIndex;
+  /** Stops following the index stream; closes only what the memory opened itself. */
+  close(): Promise<void>;
+}
+
+export type MemoryConfig = Pick<Config, 'matching' | 'partial' | 'video' | 'sharedBankPublishers'>;
+
+/** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
+export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
+
+export interface MemoryDeps {
+  config: MemoryConfig;
+  /** Commands (records, banks, the video index). */
+  redis: RedisClient;
+  /**
+   * The connection the hash index loads and follows its stream on; the API gives one that waits for Redis
+   * (loading the index is not a request), workers their own. Default: `redis`.
+   */
+  indexRedis?: RedisClient | undefined;
+  keys: Keys;
+  log: Logger;
+  /** Tests shorten the index's blocking read. */
+  indexBlockMs?: number | undefined;
+  /**
+   * An image index this process already holds (the API's, when ROLE=all runs workers beside it): one copy
+   * per process, while each memory's stores use their own connection (the workers' waits for Redis, the
+   * API's fails fast). Not closed by this memory.
+   */
+  hashes?: HashIndex | undefined;
+}
+
+/** Builds the memory and loads the image index (resolves once it is current). */
+export async function createMemory(deps: MemoryDeps): Promise<Memory> {
+  const { config, redis, keys, log } = deps;
+  const hashes =
+    deps.hashes ??
+    createHashIndex({
+      redis: deps.indexRedis ?? redis,
+      keys,
+      log,
+      ...config.matching,
+      ...(deps.indexBlockMs !== undefined && { blockMs: deps.indexBlockMs }),
+    });
+  if (!deps.hashes) await hashes.start();
+  const p = config.partial;
+  const features = p.features
+    ? createFeatureIndex({
+        redis,
+        keys,
+        scopeDays: p.scopeDays,
+        minVotes: p.minVotes,
+        maxCandidates: p.maxCandidates,
+        voteDistance: FEATURE_MATCH.voteDistance,
+        verify: {
+          minInliers: p.minInliers,
+          minInlierRatio: p.minInlierRatio,
+          minAgreement: p.minAgreement,
+          ratio: FEATURE_MATCH.ratio,
+          maxDistance: FEATURE_MATCH.maxDistance,
+        },
+      })
+    : null;
+  const videos = createVideoIndex(redis, keys);
+  const media = createMediaStore(redis, keys);
+  const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
+  const partial: PartialMatching = {
+    regionPdqMaxDistance: p.regionPdqMaxDistance,
+    minInliers: p.minInliers,
+    features,
+    featureOptions: { side: p.side, maxKeypoints: p.maxKeypoints },
+  };
+
+  const memory: Memory = {
+    forCheck(asker) {
+      const resolve = hitResolver({ media, banks }, asker.org);
+      const images = createImageMatcher({
+        index: hashes,
+        media,
+        resolve,
+        asker,
+        thresholds: config.matching,
+        partial,
+      });
+      const videoMatcher = createVideoMatcher({
+        thresholds: config.video.vpdq,
+        index: videos,
+        media,
+        resolve,
+        asker,
+        images: { matcher: images, index: hashes },
+      });
+      return { images, videos: videoMatcher };
+    },
+
+    async lookup(org, q) {
+      if (!q.pdq && !q.phash) throw new HttpErrors.invalid_request('Give a pdq or a phash');
+      // The same choice the matcher makes: PDQ unless its quality is too low to trust, then pHash.
+      const { pdqMaxDistance, phashMaxDistance, minPdqQuality } = config.matching;
+      const byPdq = !!q.pdq && (q.quality === undefined || q.quality >= minPdqQuality);
+      const cap = byPdq ? pdqMaxDistance : phashMaxDistance;
+      if (q.max_distance !== undefined && q.max_distance > cap)
+        throw new HttpErrors.invalid_request(
+          `max_distance may be at most ${cap} (${byPdq ? 'PDQ_MATCH_DISTANCE' : 'PHASH_MATCH_DISTANCE'})`,
+        );
+      // A lookup is no check: nothing is remembered, and no sighting is its own.
+      const images = createImageMatcher({
+        index: hashes,
+        media,
+        resolve: hitResolver({ media, banks }, org),
+        asker: { org },
+        thresholds: config.matching,
+      });
+      const matches = await images.lookup({
+        pdq: q.pdq ? [q.pdq.toLowerCase()] : undefined,
+        quality: q.quality,
+        phash: q.phash?.toLowerCase(),
+        maxDistance: q.max_distance,
+      });
+      return matches.slice(0, q.limit ?? matches.length);
+    },
+
+    banks,
+    media,
+    hashes,
+    features,
+    videos,
+    close: async () => {
+      if (!deps.hashes) await hashes.close();
+    },
+  };
+  return memory;
+}
