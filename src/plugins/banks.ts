@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createBankService, type BankService } from '../services/bank-service.js';
-import { hashImage } from '../services/image-hashing.js';
+import { hashImage } from '../pipeline/image-hashing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -33,8 +33,8 @@ export interface BankServiceDeps {
   /** Fetches an entry's image_url, with the same guard as media. */
   fetcher: SafeFetcher;
   /**
-   * Hashes an image as a check's media step does (src/services/image-hashing.ts). Given in rather than
-   * imported: it decodes with the pipeline's code, which this layer does not import (.dependency-cruiser.cjs).
+   * Hashes an image as a check's media step does (src/pipeline/image-hashing.ts). Given in rather than
+   * imported: the pipeline sits above the services (.dependency-cruiser.cjs).
    */
   hashImage: (
     bytes: Buffer,

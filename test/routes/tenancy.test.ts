@@ -8,7 +8,7 @@ import { Job } from 'bullmq';
 import sharp from 'sharp';
 import t from 'tap';
 import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
-import { hashImage } from '../../src/services/image-hashing.js';
+import { hashImage } from '../../src/pipeline/image-hashing.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { startReceiver } from '../helpers/receiver.js';

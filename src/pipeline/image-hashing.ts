@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { Hashes } from '../../schemas/hashes.js';
 import { MediaError } from '../errors.js';
-import { decodeForHashing } from '../pipeline/analyze/decode.js';
-import { computeHashes } from '../pipeline/analyze/hashes.js';
-import { probeMedia } from '../pipeline/probe.js';
+import { decodeForHashing } from './analyze/decode.js';
+import { computeHashes } from './analyze/hashes.js';
+import { probeMedia } from './probe.js';
 
 export async function hashImage(
   bytes: Buffer,
