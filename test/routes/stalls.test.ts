@@ -148,6 +148,13 @@ t.test('bank imports: CSV and vPDQ bodies at their cap (8 MiB), over HTTP', asyn
   );
   t.equal(vpdq.status, 201, JSON.stringify(vpdq.body).slice(0, 200));
   t.match(vpdq.body, { frames: 1, rejected_lines: [1] });
-  const over = await send('import', 'text/csv', row.repeat(Math.ceil(LIMIT / row.length) + 1));
-  t.equal(over.status, 413, 'one byte over the cap is refused before any work');
+  // In process: over a socket the server answers 413 and closes while curl is still sending, and curl
+  // then reports the broken pipe (exit 55) instead of the answer, depending on timing.
+  const over = await app.inject({
+    method: 'POST',
+    url: `/v1/banks/${bank}/import`,
+    headers: { ...AUTH, 'content-type': 'text/csv' },
+    payload: row.repeat(Math.ceil(LIMIT / row.length) + 1),
+  });
+  t.equal(over.statusCode, 413, 'one byte over the cap is refused before any work');
 });
