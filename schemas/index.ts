@@ -7,7 +7,14 @@ import { ErrorResponse } from './errors.js';
 import { ArchiveSummary, ArchiveTimestamp } from './archive.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
 import { Watch } from './watch.js';
-import { MediaItem, MediaItemError, Report, TargetResult, ThumbnailComparison } from './report.js';
+import {
+  MediaItem,
+  MediaItemError,
+  Report,
+  ReverseSearchLink,
+  TargetResult,
+  ThumbnailComparison,
+} from './report.js';
 import { Post } from './post.js';
 import {
   Bank,
@@ -69,6 +76,7 @@ export const namedSchemas = [
   DecodeInfo,
   Metadata,
   ThumbnailComparison,
+  ReverseSearchLink,
   ContentCredentials,
   Video,
   VpdqImportResult,

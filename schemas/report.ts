@@ -34,6 +34,19 @@ export const ThumbnailComparison = Type.Object(
 );
 export type ThumbnailComparison = Static<typeof ThumbnailComparison>;
 
+export const ReverseSearchLink = Type.Object(
+  {
+    engine: Type.String({
+      description: 'e.g. `google_lens`, `bing`, `yandex`, `tineye`, `baidu` (REVERSE_SEARCH_ENGINES).',
+    }),
+    url: Type.String({
+      description: 'Opens the engine on this image’s public URL; firstseen itself calls no engine.',
+    }),
+  },
+  { $id: 'ReverseSearchLink', additionalProperties: false },
+);
+export type ReverseSearchLink = Static<typeof ReverseSearchLink>;
+
 export const MediaItem = Type.Object(
   {
     index: Type.Integer({ description: 'Position in `media`.' }),
@@ -68,6 +81,12 @@ export const MediaItem = Type.Object(
     content_credentials: Type.Optional(ref(ContentCredentials)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
+    reverse_search: Type.Optional(
+      Type.Array(ref(ReverseSearchLink), {
+        description:
+          'Where to search the web for this image: one link per engine, for images with a public URL (never for uploads, which stay private).',
+      }),
+    ),
     timings_ms: Type.Record(Type.String(), Type.Number(), {
       description: 'Milliseconds spent per stage on this item (fetch, probe, …): where the time goes.',
     }),

@@ -176,6 +176,10 @@ export const EnvSchema = Type.Object({
     true,
     'Look up the first Wayback Machine capture of every post and media URL (cached in Redis).',
   ),
+  REVERSE_SEARCH_ENGINES: Str(
+    'google_lens=https://lens.google.com/uploadbyurl?url={url},bing=https://www.bing.com/images/searchbyimage?cbir=sbi&imgurl={url},yandex=https://yandex.com/images/search?rpt=imageview&url={url},tineye=https://tineye.com/search?url={url},baidu=https://graph.baidu.com/details?isfromtusoupc=1&tn=pc&carousel=0&image={url}',
+    'Reverse image search links in reports, for images with a public URL: comma-separated `engine=https URL with {url}` (the image URL, percent-encoded, replaces `{url}`). Links only: firstseen calls none of them. `off`: no links.',
+  ),
   ARCHIVE_ENABLED: Bool(
     true,
     'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
@@ -479,6 +483,8 @@ export function configFromEnv(env: Env) {
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    /** Reverse image search engines the report links to, in order (REVERSE_SEARCH_ENGINES). */
+    reverseSearch: reverseSearchEngines(env.REVERSE_SEARCH_ENGINES),
     /**
      * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
      * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
@@ -557,6 +563,26 @@ export type Config = ReturnType<typeof configFromEnv>;
 export type Endpoints = Config['endpoints'];
 
 const DAY_SECONDS = 86_400;
+
+/** `engine=template,…` -> engines; each template an https URL with one `{url}`. */
+function reverseSearchEngines(list: string): Array<{ engine: string; template: string }> {
+  const out: Array<{ engine: string; template: string }> = [];
+  // An empty variable means its default (as for every variable), so `off` is how links are turned off.
+  if (list.trim() === 'off') return out;
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z0-9_]{1,40})=(https:\/\/\S+)$/.exec(item);
+    const template = m?.[2] ?? '';
+    if (!m?.[1] || template.split('{url}').length !== 2 || !URL.canParse(template.replace('{url}', 'x')))
+      throw new ConfigError(
+        `Invalid configuration: REVERSE_SEARCH_ENGINES: "${item}" is not engine=https URL with one {url}`,
+      );
+    out.push({ engine: m[1], template });
+  }
+  return out;
+}
 
 /** `org=days,org=days` -> org -> seconds. */
 function retentionByOrg(list: string): Record<string, number> {

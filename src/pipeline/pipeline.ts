@@ -19,7 +19,7 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled'
+  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'reverseSearch'
 >;
 
 export interface PipelineServices {
@@ -76,6 +76,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
     video: video(ttl),
     maxInputPixels: config.maxInputPixels,
     thresholds: config.provenance,
+    reverseSearch: config.reverseSearch,
     log,
   });
 

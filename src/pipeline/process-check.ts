@@ -21,6 +21,7 @@ import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
+import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
@@ -59,6 +60,8 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   maxInputPixels: number;
   thresholds: ProvenanceThresholds;
+  /** Engines whose reverse image search links images with a public URL get (none: no links). */
+  reverseSearch: ReverseSearchEngines;
   log: Logger;
 }
 
@@ -128,6 +131,8 @@ export async function processCheck(
     const captures = [post?.url, item.source_url]
       .map((u) => (u ? wayback.get(u) : undefined))
       .filter((c): c is Capture => !!c);
+    const links = reverseSearchLinks(item, deps.reverseSearch);
+    if (links.length) item.reverse_search = links;
     item.provenance = buildProvenance({
       checkedAt: started_at,
       sourceUrl: item.source_url,

@@ -147,6 +147,26 @@ function postPart(item: MediaItem, report: Report, number: number, shownPosts: M
   return postSection(post, item.source_url);
 }
 
+const ENGINE_NAMES: Record<string, string> = {
+  google_lens: 'Google Lens',
+  bing: 'Bing Visual Search',
+  yandex: 'Yandex Images',
+  tineye: 'TinEye',
+  baidu: 'Baidu',
+};
+
+/** Links that open reverse image search engines on the image's public URL (none for uploads). */
+function reverseSearchSection(item: MediaItem): Html {
+  const links = item.reverse_search ?? [];
+  if (!links.length) return '';
+  return markup`<section><h3>Search the web for this image</h3>
+<ul class="reverse-search">
+${links.map((l) => markup`<li>${externalLink(l.url, ENGINE_NAMES[l.engine] ?? l.engine)}</li>`)}
+</ul>
+<p class="muted">Each link sends the image’s address to that engine; firstseen itself searches none of them.</p>
+</section>`;
+}
+
 function mediaArticle(
   item: MediaItem,
   report: Report,
@@ -188,6 +208,7 @@ ${timelineTable(prov?.timeline ?? [])}
 <section><h3>Matches${matchCount}</h3>
 ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
 </section>
+${reverseSearchSection(item)}
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
 ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}
 <section><h3>Metadata</h3>

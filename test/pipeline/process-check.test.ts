@@ -78,6 +78,15 @@ t.test(
       `timeline: ${kinds?.join(', ')}`,
     );
     t.match(item?.provenance?.signals, [{ code: 'metadata_stripped', message: /platform strips it/ }]);
+    t.same(
+      item?.reverse_search?.map((l) => l.engine),
+      ['google_lens', 'bing', 'yandex', 'tineye', 'baidu'],
+      'reverse image search leads on the photo’s public URL',
+    );
+    t.equal(
+      item?.reverse_search?.[0]?.url,
+      `https://lens.google.com/uploadbyurl?url=${encodeURIComponent(item?.source_url ?? '')}`,
+    );
     t.same(w.undeclared, [], 'nothing left the local servers');
   },
 );

@@ -231,6 +231,10 @@ t.test('a file uploaded instead of a link: analyzed the same way, bytes kept onl
   t.equal(res.statusCode, 202);
   const check = await waitForCheck(app, res.json().id);
   t.match(check.targets, [{ input: 'upload:from whatsapp.jpg', url: `upload:${sha256(photo)}` }]);
+  t.notOk(
+    'reverse_search' in check.report.media[0],
+    'an upload gets no reverse search links: it stays private',
+  );
   t.match(check.report.media[0], {
     status: 'ok',
     sha256: sha256(photo),

@@ -182,6 +182,24 @@ t.test('the report page from real reports', async (t) => {
     t.match(none, 'No thumbnail kept');
   });
 
+  t.test(
+    'reverse image search: one link per engine on the public URL, opened without a referrer',
+    async (t) => {
+      const item = gps.report!.media[0]!;
+      const searches = section(renderCheckPage(gps), 'Search the web for this image');
+      const encoded = encodeURIComponent(item.source_url);
+      for (const [name, href] of <Array<[string, string]>>[
+        ['Google Lens', `https://lens.google.com/uploadbyurl?url=${encoded}`],
+        ['Bing Visual Search', `https://www.bing.com/images/searchbyimage?cbir=sbi&amp;imgurl=${encoded}`],
+        ['Yandex Images', `https://yandex.com/images/search?rpt=imageview&amp;url=${encoded}`],
+        ['TinEye', `https://tineye.com/search?url=${encoded}`],
+      ])
+        t.match(searches, `href="${href}" rel="noopener noreferrer nofollow">${name}</a>`, name);
+      t.match(searches, /graph\.baidu\.com[^"]*image=[^"]+"[^>]*>Baidu</);
+      t.throws(() => section(renderCheckPage(missing), 'Search the web'), 'a file never fetched: no links');
+    },
+  );
+
   t.test('metadata: camera, times, GPS with a map link, software, XMP history', async (t) => {
     const meta = section(renderCheckPage(gps), 'Metadata');
     t.match(meta, '<th scope="row">Camera</th><td>NIKON COOLPIX P6000</td>');
