@@ -191,6 +191,7 @@ export const TimelineEvent = Type.Object(
       Type.Literal('c2pa_signed'),
       Type.Literal('post_published'),
       Type.Literal('wayback_capture'),
+      Type.Literal('wayback_saved'),
       Type.Literal('first_seen'),
       Type.Literal('match_first_seen'),
       Type.Literal('match_posted'),

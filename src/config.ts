@@ -176,6 +176,22 @@ export const EnvSchema = Type.Object({
     true,
     'Look up the first Wayback Machine capture of every post and media URL (cached in Redis).',
   ),
+  WAYBACK_SAVE_URL: Str('https://web.archive.org', 'Wayback Machine Save Page Now (SPN2) API.'),
+  WAYBACK_SAVE_ACCESS_KEY: Str(
+    '',
+    'archive.org S3-like access key for Save Page Now: with WAYBACK_SAVE_SECRET, every check asks the Wayback Machine to capture the posts it resolved, and the capture joins the timeline. Empty: off.',
+  ),
+  WAYBACK_SAVE_SECRET: Str('', 'The secret that goes with WAYBACK_SAVE_ACCESS_KEY.'),
+  WAYBACK_SAVE_WAIT_MS: Int(
+    60000,
+    'How long a check follows a Save Page Now capture (alongside its media analysis) before going on without it.',
+    1000,
+  ),
+  WAYBACK_SAVE_POLL_MS: Int(
+    3000,
+    'Pause between questions about a capture’s status, and the first backoff after a 429.',
+    10,
+  ),
   REVERSE_SEARCH_ENGINES: Str(
     'google_lens=https://lens.google.com/uploadbyurl?url={url},bing=https://www.bing.com/images/searchbyimage?cbir=sbi&imgurl={url},yandex=https://yandex.com/images/search?rpt=imageview&url={url},tineye=https://tineye.com/search?url={url},baidu=https://graph.baidu.com/details?isfromtusoupc=1&tn=pc&carousel=0&image={url}',
     'Reverse image search links in reports, for images with a public URL: comma-separated `engine=https URL with {url}` (the image URL, percent-encoded, replaces `{url}`). Links only: firstseen calls none of them. `off`: no links.',
@@ -483,6 +499,8 @@ export function configFromEnv(env: Env) {
       waybackCdx: env.WAYBACK_CDX_URL,
     },
     waybackEnabled: env.WAYBACK_ENABLED,
+    /** Save Page Now, when both credentials are set (null: off). */
+    waybackSave: savePageNow(env),
     /** Reverse image search engines the report links to, in order (REVERSE_SEARCH_ENGINES). */
     reverseSearch: reverseSearchEngines(env.REVERSE_SEARCH_ENGINES),
     /**
@@ -563,6 +581,18 @@ export type Config = ReturnType<typeof configFromEnv>;
 export type Endpoints = Config['endpoints'];
 
 const DAY_SECONDS = 86_400;
+
+/** WAYBACK_SAVE_*, all read (the unread-variable test holds every variable to it); null without credentials. */
+function savePageNow(env: Env) {
+  const options = {
+    url: env.WAYBACK_SAVE_URL,
+    accessKey: env.WAYBACK_SAVE_ACCESS_KEY,
+    secret: env.WAYBACK_SAVE_SECRET,
+    waitMs: env.WAYBACK_SAVE_WAIT_MS,
+    pollMs: env.WAYBACK_SAVE_POLL_MS,
+  };
+  return options.accessKey && options.secret ? options : null;
+}
 
 /** `engine=template,…` -> engines; each template an https URL with one `{url}`. */
 function reverseSearchEngines(list: string): Array<{ engine: string; template: string }> {

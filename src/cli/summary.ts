@@ -228,6 +228,7 @@ const KINDS: Record<TimelineEvent['kind'], string> = {
   c2pa_signed: 'Content Credentials signed',
   post_published: 'post published',
   wayback_capture: 'Wayback Machine first capture',
+  wayback_saved: 'archived by this check (Wayback Machine)',
   first_seen: 'first seen by firstseen',
   match_first_seen: 'a match first seen by firstseen',
   match_posted: 'a match was posted',

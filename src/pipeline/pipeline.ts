@@ -19,7 +19,7 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'reverseSearch'
+  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
 >;
 
 export interface PipelineServices {
@@ -77,6 +77,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
     maxInputPixels: config.maxInputPixels,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,
+    savePage: config.waybackSave,
     log,
   });
 

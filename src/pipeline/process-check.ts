@@ -22,6 +22,7 @@ import { analyzeImage } from './analyze/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
+import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
@@ -60,6 +61,8 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   maxInputPixels: number;
   thresholds: ProvenanceThresholds;
+  /** Save Page Now (WAYBACK_SAVE_*): each resolved post is captured; null: off. */
+  savePage?: SavePageNowOptions | null | undefined;
   /** Engines whose reverse image search links images with a public URL get (none: no links). */
   reverseSearch: ReverseSearchEngines;
   log: Logger;
@@ -121,11 +124,17 @@ export async function processCheck(
     return t;
   });
 
+  // Captures are asked for now and awaited after the media: the archive works while we analyze. Through the
+  // plain fetcher: the request carries the credentials, which have no place in the evidence archive.
+  const saving = deps.savePage
+    ? savePosts(posts, { fetcher: given.fetcher, options: deps.savePage, log: deps.log })
+    : Promise.resolve(new Map<string, SavedCapture>());
   const matches = new Map<number, Match[]>();
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
     processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
   );
   const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
+  const saved = await saving;
   for (const item of media) {
     const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
     const captures = [post?.url, item.source_url]
@@ -138,6 +147,7 @@ export async function processCheck(
       sourceUrl: item.source_url,
       post: post ? { url: post.url, posted_at: post.posted_at ?? null } : null,
       wayback: captures,
+      saved: post && saved.has(post.url) ? [saved.get(post.url) as SavedCapture] : [],
       ...(item.metadata && { metadata: item.metadata }),
       ...(item.content_credentials && { contentCredentials: item.content_credentials }),
       ...(item.hashes && { hashes: item.hashes }),
@@ -287,6 +297,24 @@ async function download(url: string, deps: PipelineDeps) {
 }
 
 type Capture = { url: string; captured_at: string; snapshot_url: string };
+
+/** Posts a check asks Save Page Now to capture at most (a page embedding 30 posts is not 30 captures). */
+const MAX_SAVED_POSTS = 5;
+
+/** Save Page Now captures of the check's posts, by post URL (failures are logged and left out). */
+async function savePosts(
+  posts: Post[],
+  deps: Parameters<typeof savePage>[1],
+): Promise<Map<string, SavedCapture>> {
+  const out = new Map<string, SavedCapture>();
+  const urls = [...new Set(posts.map((p) => p.url))].slice(0, MAX_SAVED_POSTS);
+  await mapLimited(urls, CONCURRENCY, async (url) => {
+    const r = await savePage(url, deps);
+    if (r.status === 'saved') out.set(url, r.capture);
+    else deps.log.info({ url, reason: r.reason }, 'post not captured by Save Page Now');
+  });
+  return out;
+}
 
 /** First Wayback captures of every post URL and media URL of the check (cached, so cheap on repeats). */
 async function waybackCaptures(

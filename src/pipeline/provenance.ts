@@ -24,6 +24,8 @@ export interface ProvenanceInput {
   post?: { url: string | null; posted_at: string | null } | null;
   /** First captures in the Wayback Machine of the post and media URLs. */
   wayback?: Array<{ url: string; captured_at: string; snapshot_url: string }>;
+  /** Captures this check asked the Wayback Machine for (Save Page Now): the post as it was when checked. */
+  saved?: Array<{ url: string; captured_at: string; snapshot_url: string }>;
   metadata?: Metadata;
   contentCredentials?: ContentCredentials;
   hashes?: Hashes;
@@ -119,6 +121,16 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       url: w.snapshot_url,
       strength: 'strong',
       note: 'An independent archive: the content existed by then (it may be older).',
+    });
+  }
+  for (const w of input.saved ?? []) {
+    add({
+      at: w.captured_at,
+      kind: 'wayback_saved',
+      description: `At this check’s request, the Wayback Machine archived ${w.url}.`,
+      url: w.snapshot_url,
+      strength: 'strong',
+      note: 'Evidence of what the post showed when checked, viewable by anyone after it is deleted or changed.',
     });
   }
   for (const m of input.matches) {
@@ -340,7 +352,8 @@ function framedCopySignal(matches: readonly Match[]): Signal | null {
 
 export function buildProvenance(input: ProvenanceInput): Provenance {
   const events = timeline(input);
-  const dated = events.filter((e) => e.kind !== 'checked');
+  // This check and the capture it asked for are as old as the check: no earlier sighting.
+  const dated = events.filter((e) => e.kind !== 'checked' && e.kind !== 'wayback_saved');
   return {
     earliest: dated[0] ?? null,
     timeline: events,

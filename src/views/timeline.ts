@@ -20,6 +20,7 @@ const KINDS: Record<string, string> = {
   c2pa_signed: 'Content Credentials signed',
   post_published: 'Post published',
   wayback_capture: 'First Wayback Machine capture',
+  wayback_saved: 'Archived by this check (Wayback Machine)',
   first_seen: 'First seen by firstseen',
   match_first_seen: 'A matching image first seen',
   match_posted: 'A matching image posted',
