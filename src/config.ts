@@ -412,9 +412,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
  * so the env schema is the one list of settings: a variable cannot be declared and forgotten.
  */
 export function configFromEnv(env: Env) {
-  const allowedNetworks = env.FETCH_ALLOWED_NETWORKS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const allowedNetworks = commaList(env.FETCH_ALLOWED_NETWORKS);
   return {
     role: env.ROLE,
     host: env.HOST,
@@ -454,9 +452,7 @@ export function configFromEnv(env: Env) {
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },
     /** Organizations besides the operator's that may publish shared banks. */
-    sharedBankPublishers: env.SHARED_BANK_PUBLISHERS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    sharedBankPublishers: commaList(env.SHARED_BANK_PUBLISHERS),
     dashboardReadOnly: env.DASHBOARD_READ_ONLY,
     metricsPort: env.METRICS_PORT,
     auth: { required: env.AUTH_REQUIRED, bootstrapKey: env.BOOTSTRAP_API_KEY || null },
@@ -582,6 +578,14 @@ export type Endpoints = Config['endpoints'];
 
 const DAY_SECONDS = 86_400;
 
+/** The items of a comma-separated variable, trimmed, empty ones dropped. */
+function commaList(list: string): string[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** WAYBACK_SAVE_*, all read (the unread-variable test holds every variable to it); null without credentials. */
 function savePageNow(env: Env) {
   const options = {
@@ -599,10 +603,7 @@ function reverseSearchEngines(list: string): Array<{ engine: string; template: s
   const out: Array<{ engine: string; template: string }> = [];
   // An empty variable means its default (as for every variable), so `off` is how links are turned off.
   if (list.trim() === 'off') return out;
-  for (const item of list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const item of commaList(list)) {
     const m = /^([a-z0-9_]{1,40})=(https:\/\/\S+)$/.exec(item);
     const template = m?.[2] ?? '';
     if (!m?.[1] || template.split('{url}').length !== 2 || !URL.canParse(template.replace('{url}', 'x')))
@@ -617,10 +618,7 @@ function reverseSearchEngines(list: string): Array<{ engine: string; template: s
 /** `org=days,org=days` -> org -> seconds. */
 function retentionByOrg(list: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const item of list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const item of commaList(list)) {
     const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(item);
     if (!m?.[1] || m[2] === undefined) {
       throw new ConfigError(`Invalid configuration: CHECK_RETENTION_DAYS_BY_ORG: "${item}" is not org=days`);
@@ -631,18 +629,14 @@ function retentionByOrg(list: string): Record<string, number> {
 }
 
 function hostPorts(name: string, list: string): HostPort[] {
-  return list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((item) => {
-      const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
-      const port = Number(m?.[2]);
-      if (!m?.[1] || !(port > 0 && port < 65536)) {
-        throw new ConfigError(`Invalid configuration: ${name}: "${item}" is not host:port`);
-      }
-      return { host: m[1].replace(/^\[|\]$/g, ''), port };
-    });
+  return commaList(list).map((item) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || !(port > 0 && port < 65536)) {
+      throw new ConfigError(`Invalid configuration: ${name}: "${item}" is not host:port`);
+    }
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  });
 }
 
 function redisTarget(env: Env): RedisTarget {
