@@ -13,25 +13,14 @@ import { createWarcRecorder } from '../src/archive/warc-recorder.js';
 import { loadConfig } from '../src/config.js';
 import { createSafeFetcher } from '../src/net/safe-fetch.js';
 import { createPipeline } from '../src/pipeline/pipeline.js';
-import { machine, serveBuffers, writeResult } from './lib.js';
+import { CORPUS, machine, serveBuffers, writeResult } from './lib.js';
 import { fixture } from './system.js';
 import { configureSharp } from '../src/sharp-settings.js';
 
 configureSharp(); // as the API and the workers run it
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const IMAGES = [
-  'exif-samples/jpg/gps/DSCN0010.jpg',
-  'exif-samples/jpg/Canon_40D.jpg',
-  'exifr/door-knocker.jpg',
-  'exifr/canon-dslr.jpg',
-  'exifr/IMG_20180725_163423.jpg',
-  'pdq/dih/bridge-1-original.jpg',
-  'exifr/iptc-staff-photographer-example.jpg',
-  'c2pa/CA.jpg',
-  'c2pa/sample1.png',
-  'c2pa/mars.webp',
-];
+const IMAGES = CORPUS;
 
 const log = pino({ level: 'silent' });
 const cpuMs = () => {

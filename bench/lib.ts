@@ -8,6 +8,20 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
+/** The photos the pipeline benchmarks check (test/fixtures/): cameras, phones, IPTC, C2PA, PNG, WebP. */
+export const CORPUS = [
+  'exif-samples/jpg/gps/DSCN0010.jpg',
+  'exif-samples/jpg/Canon_40D.jpg',
+  'exifr/door-knocker.jpg',
+  'exifr/canon-dslr.jpg',
+  'exifr/IMG_20180725_163423.jpg',
+  'pdq/dih/bridge-1-original.jpg',
+  'exifr/iptc-staff-photographer-example.jpg',
+  'c2pa/CA.jpg',
+  'c2pa/sample1.png',
+  'c2pa/mars.webp',
+];
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

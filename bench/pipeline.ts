@@ -19,7 +19,7 @@ import type { Report } from '../schemas/report.js';
 import { loadConfig } from '../src/config.js';
 import { keys } from '../src/keys.js';
 import { buildService } from '../workers/index.js';
-import { machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
+import { CORPUS, machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
 import {
   AUTH,
   benchEnv,
@@ -45,18 +45,7 @@ function archiveSizes(dir: string): number[] {
     for (const f of readdirSync(join(dir, org))) sizes.push(statSync(join(dir, org, f)).size);
   return sizes;
 }
-const BASES = [
-  'exif-samples/jpg/gps/DSCN0010.jpg',
-  'exif-samples/jpg/Canon_40D.jpg',
-  'exifr/door-knocker.jpg',
-  'exifr/canon-dslr.jpg',
-  'exifr/IMG_20180725_163423.jpg',
-  'pdq/dih/bridge-1-original.jpg',
-  'exifr/iptc-staff-photographer-example.jpg',
-  'c2pa/CA.jpg',
-  'c2pa/sample1.png',
-  'c2pa/mars.webp',
-];
+const BASES = CORPUS;
 /** Long sides of the variants; 0 keeps the original (up to 4000 px, 4 MB). */
 const SIDES = [320, 800, 1600, 0];
 

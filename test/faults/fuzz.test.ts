@@ -17,6 +17,7 @@ import { analyzeImage } from '../../src/pipeline/analyze/index.js';
 import { readMetadata } from '../../src/pipeline/analyze/metadata.js';
 import { probeMedia } from '../../src/pipeline/probe.js';
 import { fixture } from '../helpers/images.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Total time over the three targets; `npm run test:faults` sets a longer one. */
@@ -25,17 +26,6 @@ const MAX_PIXELS = 100_000_000;
 
 t.comment(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}), budget ${BUDGET_MS} ms`);
 t.teardown(() => stopHeicThread());
-
-/** mulberry32: small, fast, and the same sequence on every machine for a seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 

@@ -20,22 +20,12 @@ import { readVpdq } from '../../src/similarity/vpdq.js';
 import { readHashCsv } from '../../src/services/hash-csv.js';
 import { CsvError } from 'csv-parse';
 import { MAX_STALL_MS, measureStalls } from '../helpers/event-loop.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const BUDGET_MS = Number(process.env.FUZZ_MS ?? 8_000);
 const MiB = 1024 * 1024;
 t.comment(`parsers fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}), budget ${BUDGET_MS} ms`);
-
-/** mulberry32, as in fuzz.test.ts. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const COMMON = [
   ' ',
