@@ -8,7 +8,7 @@ import { firstseen } from '../helpers/cli.js';
 import { chunkCsv, csvRecords, isHeader, surveyCsv, type Chunk } from '../../src/cli/csv-chunks.js';
 import { renderBar } from '../../src/cli/progress.js';
 import { run } from '../../src/cli/run.js';
-import { AUTH, buildTestServer, get, TEST_KEY } from '../helpers/app.js';
+import { buildTestServer, createBank, get, TEST_KEY } from '../helpers/app.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -70,14 +70,7 @@ t.test('bank import: 4,500 rows in chunks, rejected rows by file line, then a re
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
-  const bank = (
-    await app.inject({
-      method: 'POST',
-      url: '/v1/banks',
-      headers: AUTH,
-      payload: { name: 'Agency archive', kind: 'archive' },
-    })
-  ).json().id as string;
+  const bank = await createBank(app, { name: 'Agency archive', kind: 'archive' });
 
   const rows = Array.from(
     { length: 4500 },

@@ -9,7 +9,7 @@ import type { Check } from '../../schemas/check.js';
 import type { Report } from '../../schemas/report.js';
 import { run } from '../../src/cli/run.js';
 import { formatCheck, formatReport, when } from '../../src/cli/summary.js';
-import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, get, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { FIXTURES, startMediaServer } from '../helpers/media-server.js';
 
@@ -33,14 +33,7 @@ t.test('a real report: matches, the bank, the earliest sighting, signals', async
   const run = async (url: string) =>
     (await waitForCheck(app, (await submit(app, { url })).json().id)) as Check;
   await run(`${media.base}/photo.jpg`);
-  const bank = (
-    await app.inject({
-      method: 'POST',
-      url: '/v1/banks',
-      headers: AUTH,
-      payload: { name: 'Debunked', kind: 'debunked' },
-    })
-  ).json().id as string;
+  const bank = await createBank(app, { name: 'Debunked', kind: 'debunked' });
   const entry = await app.inject({
     method: 'POST',
     url: `/v1/banks/${bank}/entries/upload?${new URLSearchParams({

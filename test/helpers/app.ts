@@ -94,6 +94,17 @@ export async function submit(app: Injectable, body: object, headers: Record<stri
   return app.inject({ method: 'POST', url: '/v1/checks', payload: body, headers: { ...AUTH, ...headers } });
 }
 
+/** Creates a bank through the API and returns its id (throws unless the API answers 201). */
+export async function createBank(
+  app: Injectable,
+  payload: { name: string; kind: string; shared?: boolean },
+  headers: Record<string, string> = AUTH,
+): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/v1/banks', headers, payload });
+  if (res.statusCode !== 201) throw new Error(`bank not created: ${res.statusCode} ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
 /** GET with the test admin key. */
 export async function get(app: Injectable, url: string, headers: Record<string, string> = {}) {
   return app.inject({ method: 'GET', url, headers: { ...AUTH, ...headers } });

@@ -6,7 +6,7 @@ import t from 'tap';
 import { keys } from '../../src/keys.js';
 import { createVideoIndex } from '../../src/memory/video-index.js';
 import { formatVpdqLine, REFERENCE_THRESHOLDS, type VpdqFrame } from '../../src/similarity/vpdq.js';
-import { AUTH, buildTestServer, REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
 
 const REF = new URL('../fixtures/video/vpdq-reference/', import.meta.url);
 const refLines = (name: string) =>
@@ -77,17 +77,10 @@ t.test(
   'bank videos from vPDQ files (POST /v1/banks/:id/vpdq), matched with the reference hashes',
   async (t) => {
     const { app, config } = await buildTestServer(t);
-    const bank = (
-      await app.inject({
-        method: 'POST',
-        url: '/v1/banks',
-        headers: AUTH,
-        payload: { name: 'debunked clips', kind: 'debunked' },
-      })
-    ).json<{ id: string }>();
+    const bank = await createBank(app, { name: 'debunked clips', kind: 'debunked' });
     const res = await app.inject({
       method: 'POST',
-      url: `/v1/banks/${bank.id}/vpdq?label=chair%20clip&verdict=old%20footage&first_published=2019-01-01T00:00:00Z`,
+      url: `/v1/banks/${bank}/vpdq?label=chair%20clip&verdict=old%20footage&first_published=2019-01-01T00:00:00Z`,
       headers: { ...AUTH, 'content-type': 'text/plain' },
       payload: `${refLines('chair-22-sd-grey-bar').join('\n')}\nnot a line\n`,
     });
@@ -103,7 +96,7 @@ t.test(
     t.same(body.rejected_lines, [674]);
     const entry = await app.inject({
       method: 'GET',
-      url: `/v1/banks/${bank.id}/entries/${body.entry_id}`,
+      url: `/v1/banks/${bank}/entries/${body.entry_id}`,
       headers: AUTH,
     });
     t.match(entry.json(), { label: 'chair clip', verdict: 'old footage', pdq: null });
@@ -112,7 +105,7 @@ t.test(
       { vpdq: refLines('chair-orig-22-sd-bar'), contentVpdq: [] },
       config.video.vpdq,
     );
-    t.match(hits, [{ id: `b:${bank.id}:${body.entry_id}`, query_match_percent: 100 }]);
+    t.match(hits, [{ id: `b:${bank}:${body.entry_id}`, query_match_percent: 100 }]);
     t.same(
       await app.memory.videos.query(
         { vpdq: refLines('pattern-sd-grey-bar'), contentVpdq: [] },
@@ -123,7 +116,7 @@ t.test(
     );
     const empty = await app.inject({
       method: 'POST',
-      url: `/v1/banks/${bank.id}/vpdq?label=x`,
+      url: `/v1/banks/${bank}/vpdq?label=x`,
       headers: { ...AUTH, 'content-type': 'text/plain' },
       payload: 'nothing here',
     });

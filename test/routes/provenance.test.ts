@@ -2,7 +2,7 @@
 // resized, flipped), a bank knows it, a watchlist hears of it, a bot looks a hash up.
 import sharp from 'sharp';
 import t from 'tap';
-import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, get, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { withExifOf } from '../helpers/jpeg.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -198,14 +198,7 @@ t.test('a watchlist bank: the owner hears when a watched image reappears', async
     headers: AUTH,
     payload: { url: receiver.url, events: ['match.found'] },
   });
-  const bank = (
-    await app.inject({
-      method: 'POST',
-      url: '/v1/banks',
-      headers: AUTH,
-      payload: { name: 'Watch', kind: 'watchlist' },
-    })
-  ).json().id;
+  const bank = await createBank(app, { name: 'Watch', kind: 'watchlist' });
   const media = await startMediaServer(t);
   const entry = await app.inject({
     method: 'POST',

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Job } from 'bullmq';
 import sharp from 'sharp';
 import t from 'tap';
-import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, get, submit, waitForCheck } from '../helpers/app.js';
 import { hashImage } from '../../src/pipeline/image-hashing.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -64,14 +64,7 @@ t.test('organization B walks every route against A’s work and gets nothing', a
   const subId = sub.json().id as string;
   const check = await checked(app, `${media.base}/c2pa/CA.jpg`, a);
   const [delivered] = await receiver.waitFor(1);
-  const bank = (
-    await app.inject({
-      method: 'POST',
-      url: '/v1/banks',
-      headers: a,
-      payload: { name: 'A archive', kind: 'archive' },
-    })
-  ).json().id as string;
+  const bank = await createBank(app, { name: 'A archive', kind: 'archive' }, a);
   const entry = await app.inject({
     method: 'POST',
     url: `/v1/banks/${bank}/entries`,
@@ -360,14 +353,7 @@ t.test('a watchlist tells the organization whose check found the image, never an
     });
   }
   const watch = async (headers: Headers, shared: boolean) => {
-    const id = (
-      await app.inject({
-        method: 'POST',
-        url: '/v1/banks',
-        headers,
-        payload: { name: 'Watch', kind: 'watchlist', shared },
-      })
-    ).json().id as string;
+    const id = await createBank(app, { name: 'Watch', kind: 'watchlist', shared }, headers);
     const e = await app.inject({
       method: 'POST',
       url: `/v1/banks/${id}/entries`,

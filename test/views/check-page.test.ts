@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import t from 'tap';
 import type { Check } from '../../schemas/check.js';
 import { renderCheckPage } from '../../src/views/check-page.js';
-import { AUTH, buildTestServer, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 
@@ -71,14 +71,7 @@ t.test('the report page from real reports', async (t) => {
     },
     '/copy.jpg': (_q, r) => r.writeHead(200, { 'content-type': 'image/jpeg' }).end(copy),
   });
-  const bank = (
-    await app.inject({
-      method: 'POST',
-      url: '/v1/banks',
-      headers: AUTH,
-      payload: { name: 'Debunked photos', kind: 'debunked' },
-    })
-  ).json().id as string;
+  const bank = await createBank(app, { name: 'Debunked photos', kind: 'debunked' });
   await app.inject({
     method: 'POST',
     url: `/v1/banks/${bank}/entries/upload?label=${encodeURIComponent('Tuscany, 2008')}&verdict=${encodeURIComponent('old photo, not the flood')}`,
