@@ -156,11 +156,12 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
               })
               .map((h) => ({ ...h, ofThis: true }))
           : [];
-      const all = [...hits.map((h) => ({ ...h, ofThis: false })), ...regionHits].sort(
-        (a, b) => a.distance - b.distance || Number(a.ofThis) - Number(b.ofThis),
-      );
+      // Each hit's id read once: a hit of this image's region, or of an image seen before's, is regional.
+      const all = [...hits.map((h) => ({ ...h, ofThis: false })), ...regionHits]
+        .map((h) => ({ ...h, regional: h.ofThis || isRegion(h.id) }))
+        .sort((a, b) => a.distance - b.distance || Number(a.ofThis) - Number(b.ofThis));
       // Whole-image hits first (near duplicates), then region ones.
-      for (const hit of all.filter((h) => !h.ofThis && !isRegion(h.id))) {
+      for (const hit of all.filter((h) => !h.regional)) {
         if (isOwn(hit.id)) continue;
         push(
           await resolve(hit.id, {
@@ -171,7 +172,7 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
           }),
         );
       }
-      for (const hit of all.filter((h) => h.ofThis || isRegion(h.id))) {
+      for (const hit of all.filter((h) => h.regional)) {
         if (isOwn(hit.id)) continue;
         // A region against a region (two screenshots of one photo) is a region match too.
         const facts: MatchFacts = {
