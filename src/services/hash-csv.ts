@@ -2,7 +2,7 @@
 // row is a header, else by position: pdq, quality, phash, label, first_published, source_url, verdict.
 // ThreatExchange-style rows (`<pdq hex>,<quality>` and anything after) fit the positional form.
 import { setImmediate } from 'node:timers/promises';
-import { parse as parseStream } from 'csv-parse';
+import { CsvError, parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import type { BankEntryInput } from '../memory/banks.js';
 
@@ -54,6 +54,35 @@ const CSV_OPTIONS = {
   // as soon as it gets this long, instead of being gathered (a 32 MiB quoted field took 4 s).
   max_record_size: 64 * 1024,
 };
+/**
+ * A line (between two newlines) longer than this is refused before csv-parse sees it. max_record_size
+ * counts the characters of fields, not the commas between them, so a line of 8 million commas is a
+ * record of 8 million empty cells: csv-parse built it for over a second and reading it took as long
+ * (test/faults/parsers-fuzz.test.ts found it). A row of a hash list holds about 4 KB; a quoted field
+ * may span lines, which only makes each line shorter.
+ */
+const MAX_LINE_BYTES = 2 * CSV_OPTIONS.max_record_size;
+
+/** Follows line lengths across chunks; throws CsvError at the first line over MAX_LINE_BYTES. */
+function lineGuard() {
+  let line = 0;
+  return (chunk: Buffer) => {
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      if (line + nl - from > MAX_LINE_BYTES) break;
+      line = 0;
+      from = nl + 1;
+    }
+    line += chunk.length - from;
+    if (line > MAX_LINE_BYTES)
+      throw new CsvError(
+        'CSV_MAX_RECORD_SIZE',
+        `A line is longer than ${MAX_LINE_BYTES} bytes, far more than a row of a hash list holds`,
+        CSV_OPTIONS,
+      );
+  };
+}
+
 /**
  * Bytes parsed between two turns of the event loop in readHashCsv: about 3 ms of csv-parse on a quiet
  * core (it reads ~25 MB/s), so a 32 MiB import never holds the API for long.
@@ -115,6 +144,7 @@ function rowReader(maxErrors: number) {
 
 /** Parses a hash list at once (the CLI's header check, benchmarks). Throws CsvError on broken CSV. */
 export function parseHashCsv(text: string, maxErrors = 100): ParsedRows {
+  lineGuard()(Buffer.from(text, 'utf8'));
   const reader = rowReader(maxErrors);
   for (const cells of parse(text, CSV_OPTIONS) as string[][]) reader.read(cells);
   return reader.result();
@@ -128,11 +158,19 @@ export async function readHashCsv(body: Buffer | string, maxErrors = 100): Promi
   const reader = rowReader(maxErrors);
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const parser = parseStream(CSV_OPTIONS);
+  const guard = lineGuard();
   let failed: Error | undefined;
   parser.on('data', (cells: string[]) => reader.read(cells));
   parser.on('error', (err: Error) => (failed ??= err));
   for (let at = 0; at < bytes.length && !failed; at += CHUNK_BYTES) {
-    parser.write(bytes.subarray(at, at + CHUNK_BYTES));
+    const chunk = bytes.subarray(at, at + CHUNK_BYTES);
+    try {
+      guard(chunk);
+    } catch (err) {
+      failed = err as Error;
+      break;
+    }
+    parser.write(chunk);
     // setImmediate runs after pending I/O callbacks: the records of this chunk are read by then.
     await setImmediate();
   }
