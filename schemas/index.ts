@@ -16,6 +16,8 @@ import {
   ThumbnailComparison,
 } from './report.js';
 import { Post } from './post.js';
+import { FactCheck, PublishedReview } from './fact-checks.js';
+import { FactCheckAccepted, FactCheckRequest } from './fact-check-submission.js';
 import {
   Bank,
   BankCreate,
@@ -51,6 +53,8 @@ export * from './hashes.js';
 export * from './metadata.js';
 export * from './c2pa.js';
 export * from './post.js';
+export * from './fact-checks.js';
+export * from './fact-check-submission.js';
 export * from './provenance.js';
 export * from './banks.js';
 export * from './api-keys.js';
@@ -80,7 +84,11 @@ export const namedSchemas = [
   ContentCredentials,
   Video,
   VpdqImportResult,
+  PublishedReview,
   Post,
+  FactCheck,
+  FactCheckRequest,
+  FactCheckAccepted,
   Match,
   TimelineEvent,
   Signal,

@@ -196,6 +196,7 @@ export const TimelineEvent = Type.Object(
       Type.Literal('match_first_seen'),
       Type.Literal('match_posted'),
       Type.Literal('bank_first_published'),
+      Type.Literal('fact_checked'),
       Type.Literal('video_created'),
       Type.Literal('checked'),
     ]),
@@ -225,6 +226,7 @@ export const SIGNAL_CODES = [
   'low_quality_hash',
   'cropped_or_framed_copy',
   'creation_time_predates_post',
+  'already_fact_checked',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -245,6 +247,7 @@ export const Signal = Type.Object(
         Type.Literal('low_quality_hash'),
         Type.Literal('cropped_or_framed_copy'),
         Type.Literal('creation_time_predates_post'),
+        Type.Literal('already_fact_checked'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

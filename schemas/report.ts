@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ArchiveSummary } from './archive.js';
 import { ContentCredentials } from './c2pa.js';
+import { FactCheck } from './fact-checks.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
@@ -79,6 +80,13 @@ export const MediaItem = Type.Object(
     metadata: Type.Optional(ref(Metadata)),
     exif_thumbnail: Type.Optional(ref(ThumbnailComparison)),
     content_credentials: Type.Optional(ref(ContentCredentials)),
+    fact_checks: Type.Optional(
+      Type.Array(ref(FactCheck), {
+        maxItems: 10,
+        description:
+          'Published fact-checks whose pictures this one is or matches (exact, near-duplicate, content region or partial), the surest first. Absent: none known.',
+      }),
+    ),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     reverse_search: Type.Optional(

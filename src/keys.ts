@@ -21,6 +21,9 @@
 //   <p>:banks:<org>                set    bank ids of an organization
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
+//                                         (a fact-check: also `review`, the ClaimReview as read, JSON, and `media`, its pictures' sha256s)
+//   <p>:fact-checks-of:<sha256>    set    `<bank>/<entry>` of every fact-check whose picture this image is or matches (src/memory/fact-checks.ts)
+//   <p>:fact-check-bank:<org>      string the organization's own fact-check bank id (created on first use)
 //   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
 //   <p>:upload:<check id>          string the file uploaded for a check, deleted when the check is done or failed for good (TTL UPLOAD_TTL_SECONDS at most)
 //   <p>:uploads:<org>              hash   check id -> "<bytes>:<expiry ms>" of an organization's uploads waiting: its quota (UPLOAD_ORG_QUOTA_BYTES)
@@ -84,6 +87,8 @@ export function keys(prefix: string) {
     orgBanks: (org: string) => `${prefix}:banks:${org}`,
     sharedBanks: () => `${prefix}:banks:shared`,
     bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
+    factChecksOf: (sha256: string) => `${prefix}:fact-checks-of:${sha256}`,
+    orgFactCheckBank: (org: string) => `${prefix}:fact-check-bank:${org}`,
     cache: (key: string) => `${prefix}:cache:${key}`,
     upload: (checkId: string) => `${prefix}:upload:${checkId}`,
     orgUploads: (org: string) => `${prefix}:uploads:${org}`,

@@ -154,6 +154,7 @@ export async function processCheck(
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
       ...(item.video && { video: item.video.metadata }),
       matches: matches.get(item.index) ?? [],
+      factChecks: item.fact_checks ?? [],
       thresholds: deps.thresholds,
     });
   }
@@ -247,6 +248,10 @@ async function processMedia(
         matches.set(index, [...found, ...byVideo]);
         await timed(t, 'video_remember', () => memory.videos.remember(item, { post }));
       }
+      const factChecks = await timed(t, 'fact_checks', () =>
+        memory.factChecks(item, matches.get(index) ?? []),
+      );
+      if (factChecks.length) item.fact_checks = factChecks;
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },

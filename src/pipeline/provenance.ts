@@ -3,6 +3,7 @@
 // "false", and every date says what it rests on.
 import type { ContentCredentials } from '../../schemas/c2pa.js';
 import type { Hashes } from '../../schemas/hashes.js';
+import type { FactCheck } from '../../schemas/fact-checks.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
@@ -33,6 +34,8 @@ export interface ProvenanceInput {
   /** A video's container metadata (creation time, device, location). */
   video?: VideoMetadata;
   matches: Match[];
+  /** Published fact-checks of this picture or of the pictures it matched. */
+  factChecks?: FactCheck[];
   thresholds: ProvenanceThresholds;
 }
 
@@ -66,6 +69,35 @@ function howMatched(m: Match): string {
   if (m.kind === 'exact') return 'the same file';
   if (m.kind === 'partial') return `part of the picture, ${m.inliers ?? 0} matching points`;
   return `${m.kind === 'content_region' ? 'content region, ' : ''}${m.hash} distance ${m.distance}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** "7 Jan 2022" (UTC), as a fact-checker would write it. */
+function dayOf(iso: string | null): string | null {
+  const t = time(iso);
+  if (t === null) return null;
+  const d = new Date(t);
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()}`;
+}
+
+/** "AFP Fact Check rated this picture 'Missing context' on 7 Jan 2022." and how the picture matched. */
+function alreadyFactChecked(f: FactCheck): Signal {
+  const who = f.publisher.name ?? 'A fact-checker';
+  const day = dayOf(f.reviewed_at);
+  const verdict = f.rating ? `rated this picture “${f.rating}”` : 'fact-checked this picture';
+  const how =
+    f.match.kind === 'exact'
+      ? ''
+      : f.match.kind === 'near_duplicate'
+        ? ' (a near-duplicate of the picture it reviewed)'
+        : f.match.kind === 'content_region'
+          ? ' (the same picture inside a frame or screenshot)'
+          : ' (part of the picture it reviewed: a crop, a collage, or a copy marked over)';
+  return {
+    code: 'already_fact_checked',
+    severity: 'high',
+    message: `${who} ${verdict}${day ? ` on ${day}` : ''}${how}.`,
+  };
 }
 
 function timeline(input: ProvenanceInput): TimelineEvent[] {
@@ -169,6 +201,17 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       });
     }
   }
+  for (const f of input.factChecks ?? []) {
+    if (!f.reviewed_at) continue;
+    add({
+      at: f.reviewed_at,
+      kind: 'fact_checked',
+      description: `${f.publisher.name ?? 'A fact-checker'} published a fact-check of ${f.match.kind === 'exact' ? 'this file' : 'this picture'}${f.rating ? ` (rated “${f.rating}”)` : ''}.`,
+      url: f.url,
+      strength: 'medium',
+      note: 'The fact-checker’s publication date, from its ClaimReview markup: the picture existed by then.',
+    });
+  }
   add({
     at: input.checkedAt,
     kind: 'checked',
@@ -216,6 +259,7 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `Matches "${b.label}" in the bank "${b.name}" of ${b.publisher}${b.verdict ? `: ${b.verdict}` : ''}.`,
     });
   }
+  for (const f of input.factChecks ?? []) out.push(alreadyFactChecked(f));
   const capture = events.find((e) => e.kind === 'exif_capture');
   const captureTime = time(capture?.at);
   if (captureTime !== null && reference - captureTime > Math.max(margin, 24 * HOUR)) {

@@ -63,6 +63,7 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       org: string,
       targets: Target[],
       callback?: { url: string; secret: string },
+      factCheckBank?: string,
     ): Promise<StoredCheck> {
       const at = now();
       const check: StoredCheck = {
@@ -83,6 +84,7 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
         targets: JSON.stringify(targets),
         attempts: 0,
         ...(callback && { callback_url: callback.url, callback_secret: callback.secret }),
+        ...(factCheckBank && { fact_check_bank: factCheckBank }),
       });
       return check;
     },
@@ -112,6 +114,20 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
     async callback(id: string): Promise<{ url: string; secret: string } | null> {
       const [url, secret] = await redis.hmget(keys.check(id), 'callback_url', 'callback_secret');
       return url && secret ? { url, secret } : null;
+    },
+
+    /** The fact-check bank a check of a fact-check article (POST /v1/fact-checks) records its reviews in. */
+    async factCheckBank(id: string): Promise<string | null> {
+      return redis.hget(keys.check(id), 'fact_check_bank');
+    },
+
+    /** Marks a fact-check check's reviews as recorded (true the first time only). */
+    async markFactChecksRecorded(id: string, entries: readonly string[]): Promise<boolean> {
+      return (await redis.hsetnx(keys.check(id), 'fact_checks_recorded', entries.join(','))) === 1;
+    },
+
+    async factChecksRecorded(id: string): Promise<boolean> {
+      return (await redis.hexists(keys.check(id), 'fact_checks_recorded')) === 1;
     },
 
     async status(id: string): Promise<CheckStatus | null> {

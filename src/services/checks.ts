@@ -67,6 +67,7 @@ export function createChecksService({
     idempotencyKey: string | undefined,
     callbackInput: string | undefined,
     prepare?: (id: string) => Promise<void>,
+    factCheckBank?: string,
   ): Promise<CheckAccepted> {
     const org = principal.org;
     const callback = callbackInput ? { url: callbackUrl(callbackInput), secret: newSecret() } : undefined;
@@ -80,7 +81,9 @@ export function createChecksService({
     }
     // A submission with its own callback_url wants its own events: it is never folded into another.
     if (config.dedupWindowSeconds > 0 && !callback) {
-      const dedupKey = keys.dedup(org, targetsFingerprint(targets));
+      // A fact-check article added to a bank is not the same work as a check of that article.
+      const fingerprint = targetsFingerprint(targets) + (factCheckBank ? `|fact-check:${factCheckBank}` : '');
+      const dedupKey = keys.dedup(org, fingerprint);
       const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
       if (holder) {
         // A failed check is not worth reusing: this submission takes the key over and runs again.
@@ -103,7 +106,7 @@ export function createChecksService({
     // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
     try {
       await prepare?.(id);
-      await store.create(id, org, targets, callback);
+      await store.create(id, org, targets, callback, factCheckBank);
       const priority = await fair.priority(org, id);
       await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id, priority });
     } catch (err) {
@@ -150,6 +153,21 @@ export function createChecksService({
         if (err instanceof HttpErrors.too_many_watches) return { ...accepted, watching: false };
         throw err;
       }
+    },
+
+    /**
+     * A fact-check article to read and remember (POST /v1/fact-checks): a check of its URL whose worker,
+     * once the report is stored, records the reviews it found in `bankId` (src/services/fact-checks.ts).
+     */
+    async submitFactCheck(
+      url: string,
+      bankId: string,
+      principal: Principal,
+      idempotencyKey?: string,
+    ): Promise<CheckAccepted> {
+      const found = targetsOf({ url });
+      if (!found.ok) throw new HttpErrors.invalid_url(`Not an http(s) URL: ${url}`);
+      return enqueue(found.targets.slice(0, 1), principal, idempotencyKey, undefined, undefined, bankId);
     },
 
     /**

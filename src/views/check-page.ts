@@ -12,6 +12,7 @@ import { matchesList } from './matches.js';
 import { metadataSection } from './metadata.js';
 import { platformName, postSection } from './post.js';
 import { severityBadge, signalsList, sortSignals } from './signals.js';
+import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 import { earliestSighting, timelineTable } from './timeline.js';
 import { videoSection } from './video.js';
@@ -193,6 +194,7 @@ function mediaArticle(
   return markup`<article class="item" id="image-${number}">
 <h2>Image ${number} of ${report.media.length} <span class="muted">· ${itemName(item)}</span></h2>
 ${error}
+${factChecksSection(item.fact_checks)}
 <div class="overview">
 ${thumbnailFigure(item.sha256, alt, caption, ctx)}
 <div>

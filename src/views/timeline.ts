@@ -25,6 +25,7 @@ const KINDS: Record<string, string> = {
   match_first_seen: 'A matching image first seen',
   match_posted: 'A matching image posted',
   bank_first_published: 'First published, per a bank',
+  fact_checked: 'Fact-check published',
   video_created: 'Video file creation time',
   checked: 'This check',
 };

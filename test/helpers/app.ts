@@ -105,6 +105,26 @@ export async function createBank(
   return res.json<{ id: string }>().id;
 }
 
+/**
+ * A key of organization `org` with `scopes`, made through the API by the bootstrap (operator) key or
+ * `headers`; throws unless the API answers 201. Returns the headers that use it.
+ */
+export async function keyFor(
+  app: Injectable,
+  org: string,
+  scopes: string[],
+  headers: Record<string, string> = AUTH,
+): Promise<Record<string, string>> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/keys',
+    headers,
+    payload: { name: `${org} key`, org, scopes },
+  });
+  if (res.statusCode !== 201) throw new Error(`key for ${org}: ${res.statusCode} ${res.body}`);
+  return { authorization: `Bearer ${res.json<{ key: string }>().key}` };
+}
+
 /** GET with the test admin key. */
 export async function get(app: Injectable, url: string, headers: Record<string, string> = {}) {
   return app.inject({ method: 'GET', url, headers: { ...AUTH, ...headers } });

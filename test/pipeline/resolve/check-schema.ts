@@ -1,11 +1,12 @@
 // Every resolution a test sees must fit the published schemas.
 import type { Test } from 'tap';
 import { Value } from 'typebox/value';
+import { PublishedReview } from '../../../schemas/fact-checks.js';
 import { Post, WebPage } from '../../../schemas/post.js';
 import type { Resolution } from '../../../src/pipeline/resolve/index.js';
 
 // ref(Post) is `{$ref: 'Post#'}`; TypeBox resolves it from a context keyed the same way.
-const CONTEXT = { 'Post#': Post };
+const CONTEXT = { 'Post#': Post, 'PublishedReview#': PublishedReview };
 
 export function checkResolution(t: Test, r: Resolution): void {
   if (r.kind === 'post') {
