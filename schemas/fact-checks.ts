@@ -60,30 +60,38 @@ export const FactCheck = Type.Object(
             Type.Literal('near_duplicate'),
             Type.Literal('content_region'),
             Type.Literal('partial'),
+            Type.Literal('image_search'),
+            Type.Literal('text_search'),
           ],
           {
             description:
-              'How this picture met the fact-check’s: the same file, the same picture by hash, the picture inside a frame or screenshot, or part of it (a crop, a stamp over it, a collage). As in `provenance.matches`.',
+              'How this picture met the fact-check’s: the same file, the same picture by hash, the picture inside a frame or screenshot, or part of it (a crop, a stamp over it, a collage), as in `provenance.matches`; or Google Fact Check Tools found it by this image’s URL (`image_search`) or by the post’s words (`text_search`: a keyword search, a lead to read, not a match).',
           },
         ),
-        hash: Type.String({ description: '`sha256`, `pdq`, `phash`, `orb` or `vpdq`.' }),
+        hash: Type.String({ description: '`sha256`, `pdq`, `phash`, `orb`, `vpdq`, or `fact_check_tools`.' }),
         distance: Type.Integer(),
         inliers: Type.Optional(Type.Integer({ minimum: 0 })),
         sha256: nullable('The fact-check’s picture that matched.'),
       },
       { additionalProperties: false },
     ),
-    bank: Type.Object(
-      {
-        id: Type.String(),
-        name: Type.String(),
-        publisher: Type.String({
-          description:
-            'The organization that added the fact-check to firstseen: yours, or the operator (or an organization it allows) for a shared bank.',
-        }),
-        entry_id: Type.String(),
-      },
-      { additionalProperties: false },
+    source: Type.Union([Type.Literal('memory'), Type.Literal('fact_check_tools')], {
+      description:
+        '`memory`: a fact-check firstseen was given (`POST /v1/fact-checks`), in a bank; `fact_check_tools`: found by Google Fact Check Tools (FACT_CHECK_TOOLS_API_KEY).',
+    }),
+    bank: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String(),
+          name: Type.String(),
+          publisher: Type.String({
+            description:
+              'The organization that added the fact-check to firstseen: yours, or the operator (or an organization it allows) for a shared bank.',
+          }),
+          entry_id: Type.String(),
+        },
+        { additionalProperties: false, description: 'The bank holding it (`memory` fact-checks).' },
+      ),
     ),
   },
   {

@@ -6,7 +6,7 @@
 // Only `Post` has an `$id`: the API registers named schemas once, and a nested `$id` would collide.
 // A schema that contains a Post points at it with `ref(Post)`.
 import { Type, type Static } from 'typebox';
-import { MAX_REVIEWS_PER_PAGE, PublishedReview } from './fact-checks.js';
+import { FactCheck, MAX_REVIEWS_PER_PAGE, PublishedReview } from './fact-checks.js';
 import { ref } from './ref.js';
 
 export const MAX_MEDIA_PER_POST = 20;
@@ -168,6 +168,13 @@ export const Post = Type.Object(
       description:
         'What this platform does to uploaded files’ metadata, for whoever reads the hashes and EXIF.',
     }),
+    fact_checks: Type.Optional(
+      Type.Array(ref(FactCheck), {
+        maxItems: 10,
+        description:
+          'Fact-checks of claims worded like this post’s text, found by Google Fact Check Tools (`text_search`, with FACT_CHECK_TOOLS_API_KEY): leads to read, not matches.',
+      }),
+    ),
   },
   {
     $id: 'Post',

@@ -196,6 +196,19 @@ export const EnvSchema = Type.Object({
     'google_lens=https://lens.google.com/uploadbyurl?url={url},bing=https://www.bing.com/images/searchbyimage?cbir=sbi&imgurl={url},yandex=https://yandex.com/images/search?rpt=imageview&url={url},tineye=https://tineye.com/search?url={url},baidu=https://graph.baidu.com/details?isfromtusoupc=1&tn=pc&carousel=0&image={url}',
     'Reverse image search links in reports, for images with a public URL: comma-separated `engine=https URL with {url}` (the image URL, percent-encoded, replaces `{url}`). Links only: firstseen calls none of them. `off`: no links.',
   ),
+  FACT_CHECK_TOOLS_API_KEY: Str(
+    '',
+    'Google Fact Check Tools API key: every check also asks it for fact-checks of each image with a public URL (`claims:imageSearch`) and of each post’s text (`claims:search`). Empty: off.',
+  ),
+  FACT_CHECK_TOOLS_URL: Str(
+    'https://factchecktools.googleapis.com',
+    'Google Fact Check Tools API (v1alpha1), where FACT_CHECK_TOOLS_API_KEY is sent.',
+  ),
+  FACT_CHECK_TOOLS_CACHE_SECONDS: Int(
+    86400,
+    'How long a Fact Check Tools answer is kept in Redis and reused for the same image URL or text.',
+    0,
+  ),
   ARCHIVE_ENABLED: Bool(
     true,
     'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
@@ -499,6 +512,7 @@ export function configFromEnv(env: Env) {
     waybackSave: savePageNow(env),
     /** Reverse image search engines the report links to, in order (REVERSE_SEARCH_ENGINES). */
     reverseSearch: reverseSearchEngines(env.REVERSE_SEARCH_ENGINES),
+    factCheckTools: factCheckTools(env),
     /**
      * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
      * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
@@ -584,6 +598,16 @@ function commaList(list: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** FACT_CHECK_TOOLS_*, all read; null without a key. */
+function factCheckTools(env: Env) {
+  const options = {
+    apiKey: env.FACT_CHECK_TOOLS_API_KEY,
+    url: env.FACT_CHECK_TOOLS_URL,
+    cacheSeconds: env.FACT_CHECK_TOOLS_CACHE_SECONDS,
+  };
+  return options.apiKey ? options : null;
 }
 
 /** WAYBACK_SAVE_*, all read (the unread-variable test holds every variable to it); null without credentials. */

@@ -139,6 +139,7 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
           out.push({
             ...review,
             match: way.match,
+            source: 'memory',
             bank: { id: f.bank.id, name: f.bank.name, publisher: f.bank.org, entry_id: f.entryId },
           });
           if (out.length >= MAX_PER_ITEM) return out;

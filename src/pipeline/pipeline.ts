@@ -19,7 +19,14 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
+  | 'maxInputPixels'
+  | 'provenance'
+  | 'video'
+  | 'endpoints'
+  | 'waybackEnabled'
+  | 'waybackSave'
+  | 'reverseSearch'
+  | 'factCheckTools'
 >;
 
 export interface PipelineServices {
@@ -77,6 +84,10 @@ export function createPipeline(services: PipelineServices): Pipeline {
     maxInputPixels: config.maxInputPixels,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,
+    // The same Redis cache as the Wayback answers (a key of its own per question).
+    factCheckTools: config.factCheckTools
+      ? { options: config.factCheckTools, cache: services.waybackCache }
+      : null,
     savePage: config.waybackSave,
     log,
   });

@@ -22,6 +22,8 @@ import { analyzeImage } from './analyze/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
+import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
+import type { TtlCache as AnswerCache } from '../services/ttl-cache.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
@@ -65,8 +67,15 @@ export interface PipelineDeps {
   savePage?: SavePageNowOptions | null | undefined;
   /** Engines whose reverse image search links images with a public URL get (none: no links). */
   reverseSearch: ReverseSearchEngines;
+  /** Google Fact Check Tools (FACT_CHECK_TOOLS_*), its answers cached; null: off. */
+  factCheckTools?: { options: FactCheckToolsOptions; cache: AnswerCache | null } | null | undefined;
   log: Logger;
 }
+
+/** Posts and images one check asks Fact Check Tools about, at most. */
+const MAX_SEARCHED = 5;
+/** Any engine: an item is searchable where it would get reverse-search links (a public image URL). */
+const ALL_ENGINES: ReverseSearchEngines = [{ engine: 'any', template: '{url}' }];
 
 /** Work units at once: enough to overlap slow hosts, few enough to bound memory. */
 const CONCURRENCY = 3;
@@ -129,12 +138,37 @@ export async function processCheck(
   const saving = deps.savePage
     ? savePosts(posts, { fetcher: given.fetcher, options: deps.savePage, log: deps.log })
     : Promise.resolve(new Map<string, SavedCapture>());
+  // Fact Check Tools by the posts' words, asked while the media are analyzed. Through the plain fetcher:
+  // the key is in the query string, which has no place in the evidence archive.
+  const tools = deps.factCheckTools
+    ? { ...deps.factCheckTools, fetcher: given.fetcher, log: deps.log }
+    : null;
+  const byText = tools
+    ? Promise.all(
+        posts
+          .slice(0, MAX_SEARCHED)
+          .map((p) => (p.text ? factChecksOfText(tools, p.text, p.language ?? null) : Promise.resolve([]))),
+      )
+    : Promise.resolve([]);
   const matches = new Map<number, Match[]>();
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
     processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
   );
   const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
   const saved = await saving;
+  (await byText).forEach((found, k) => {
+    if (found.length) (posts[k] as Post).fact_checks = found;
+  });
+  if (tools) {
+    const searched = media.filter((m) => m.status === 'ok' && reverseSearchLinks(m, ALL_ENGINES).length);
+    const found = await Promise.all(
+      searched.slice(0, MAX_SEARCHED).map((m) => factChecksOfImage(tools, m.source_url)),
+    );
+    found.forEach((list, k) => {
+      const item = searched[k] as MediaItem;
+      if (list.length) item.fact_checks = [...(item.fact_checks ?? []), ...list].slice(0, 10);
+    });
+  }
   for (const item of media) {
     const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
     const captures = [post?.url, item.source_url]

@@ -85,14 +85,14 @@ function alreadyFactChecked(f: FactCheck): Signal {
   const who = f.publisher.name ?? 'A fact-checker';
   const day = dayOf(f.reviewed_at);
   const verdict = f.rating ? `rated this picture “${f.rating}”` : 'fact-checked this picture';
-  const how =
-    f.match.kind === 'exact'
-      ? ''
-      : f.match.kind === 'near_duplicate'
-        ? ' (a near-duplicate of the picture it reviewed)'
-        : f.match.kind === 'content_region'
-          ? ' (the same picture inside a frame or screenshot)'
-          : ' (part of the picture it reviewed: a crop, a collage, or a copy marked over)';
+  const how = {
+    exact: '',
+    near_duplicate: ' (a near-duplicate of the picture it reviewed)',
+    content_region: ' (the same picture inside a frame or screenshot)',
+    partial: ' (part of the picture it reviewed: a crop, a collage, or a copy marked over)',
+    image_search: ' (Google Fact Check Tools found this image in it)',
+    text_search: ' (Google Fact Check Tools found it by the post’s words)',
+  }[f.match.kind];
   return {
     code: 'already_fact_checked',
     severity: 'high',

@@ -165,6 +165,7 @@ t.test('hostile JSON-LD: wrong types, script-breaking strings, deep nesting, hug
       {
         ...review,
         match: { kind: 'exact', hash: 'sha256', distance: 0, sha256: null },
+        source: 'memory',
         bank: { id: 'bank_1', name: evil, publisher: 'default', entry_id: 'e1' },
       },
     ]),
