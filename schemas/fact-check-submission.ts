@@ -36,3 +36,40 @@ export const FactCheckAccepted = Type.Object(
   },
 );
 export type FactCheckAccepted = Static<typeof FactCheckAccepted>;
+
+export const FactCheckImportResult = Type.Object(
+  {
+    bank_id: Type.String({ description: 'The fact-check bank the reviews went to.' }),
+    imported: Type.Integer({ description: 'Reviews added as entries.' }),
+    rejected: Type.Integer(),
+    errors: Type.Array(
+      Type.Object(
+        {
+          line: Type.Integer({ description: 'The item’s position in the feed (from 1).' }),
+          reason: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'The first 100 rejected items and why.' },
+    ),
+    pictures_queued: Type.Integer({
+      description:
+        'Checks queued to fetch the pictures and posts imported reviews name, each linked to its review when done (200 per request at most; the other reviews stay text only).',
+    }),
+    entries: Type.Integer({ description: 'Entries in the bank now: progress of a chunked import.' }),
+  },
+  { $id: 'FactCheckImportResult', additionalProperties: false },
+);
+export type FactCheckImportResult = Static<typeof FactCheckImportResult>;
+
+export const FactCheckImportQuery = Type.Object(
+  {
+    bank_id: Type.Optional(
+      Type.String({
+        pattern: '^bank_[a-f0-9]{1,32}$',
+        description: 'A `fact_check` bank of yours. Default: your organization’s own fact-check bank.',
+      }),
+    ),
+  },
+  { $id: 'FactCheckImportQuery', additionalProperties: false },
+);

@@ -17,7 +17,11 @@ import {
 } from './report.js';
 import { Post } from './post.js';
 import { FactCheck, PublishedReview } from './fact-checks.js';
-import { FactCheckAccepted, FactCheckRequest } from './fact-check-submission.js';
+import {
+  FactCheckAccepted,
+  FactCheckImportResult,
+  FactCheckRequest,
+} from './fact-check-submission.js';
 import {
   Bank,
   BankCreate,
@@ -89,6 +93,7 @@ export const namedSchemas = [
   FactCheck,
   FactCheckRequest,
   FactCheckAccepted,
+  FactCheckImportResult,
   Match,
   TimelineEvent,
   Signal,

@@ -123,6 +123,9 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       });
       if (!report.archive) delete report.archive;
     }
+    // Before the report is stored: a check shown done has its fact-checks in the bank. A crash in between
+    // re-runs the check, which finds them recorded.
+    await factChecks(check, report, jobLog);
     await store.complete(checkId, report);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
@@ -134,7 +137,6 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     );
     checksFinished.inc({ outcome: 'done' });
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
-    await factChecks(check, report, jobLog);
     await announce(checkId, 'check.completed');
     await announceWatchlistMatches(ctx, events, check, report);
     // Last: until here a re-run (after a crash) still finds the check's upload.

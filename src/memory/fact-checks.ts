@@ -9,7 +9,7 @@ import type { FactCheck, PublishedReview } from '../../schemas/fact-checks.js';
 import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis.js';
+import { batch, type RedisClient } from '../redis.js';
 import { bankVisibleTo, type BankStore, type StoredBank } from './banks.js';
 
 /** Fact-checks shown per picture, and pictures a fact-check is linked to at most. */
@@ -69,28 +69,40 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
 
     /** Records a review with the pictures it reviewed; returns its entry id. */
     async add(bank: StoredBank, review: PublishedReview, pictures: readonly string[]): Promise<string> {
-      const next = await redis.hincrby(keys.bank(bank.id), 'next_entry', 1);
-      const entryId = `e${next}`;
-      const fields: Record<string, string> = {
-        label: review.title ?? review.claim ?? review.url ?? 'Fact-check',
-        review: JSON.stringify(review),
-        media: pictures.join(','),
-      };
-      if (review.rating) fields.verdict = review.rating;
-      if (review.url) fields.source_url = review.url;
-      if (review.reviewed_at) fields.first_published = review.reviewed_at;
-      await redis.hset(keys.bankEntry(bank.id, entryId), fields);
-      await redis.hincrby(keys.bank(bank.id), 'entries', 1);
-      await store.link(bank.id, entryId, pictures);
-      return entryId;
+      const [entryId] = await store.addMany(bank, [review]);
+      await store.link(bank.id, entryId as string, pictures);
+      return entryId as string;
     },
+
+    /** Records reviews (an imported feed's, in one pipeline); their pictures are linked later. */
+    async addMany(bank: StoredBank, reviews: readonly PublishedReview[]): Promise<string[]> {
+      if (!reviews.length) return [];
+      const last = await redis.hincrby(keys.bank(bank.id), 'next_entry', reviews.length);
+      const ids = reviews.map((_, i) => `e${last - reviews.length + i + 1}`);
+      // Entries lie in many cluster slots: a batch of single-key commands (one pipeline on one Redis).
+      await batch(redis, [...reviews.entries()], (pipe, [i, review]) => {
+        const fields: Record<string, string> = {
+          label: review.title ?? review.claim ?? review.url ?? 'Fact-check',
+          review: JSON.stringify(review),
+        };
+        if (review.rating) fields.verdict = review.rating;
+        if (review.url) fields.source_url = review.url;
+        if (review.reviewed_at) fields.first_published = review.reviewed_at;
+        pipe.hset(keys.bankEntry(bank.id, ids[i] as string), fields);
+      });
+      await redis.hincrby(keys.bank(bank.id), 'entries', reviews.length);
+      return ids;
+    },
+
+    /** One fact-check by its bank and entry id (null when either is gone). */
+    get: (bankId: string, entryId: string) => read(refOf(bankId, entryId)),
 
     /** Links a fact-check to more pictures: its own, and images seen before that match them. */
     async link(bankId: string, entryId: string, pictures: readonly string[]): Promise<void> {
       const ref = refOf(bankId, entryId);
-      const pipe = redis.pipeline();
-      for (const sha of pictures.slice(0, MAX_LINKED)) pipe.sadd(keys.factChecksOf(sha), ref);
-      await pipe.exec();
+      await batch(redis, pictures.slice(0, MAX_LINKED), (pipe, sha) =>
+        pipe.sadd(keys.factChecksOf(sha), ref),
+      );
     },
 
     /** The fact-checks `org` may see that name a picture. */

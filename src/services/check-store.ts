@@ -19,6 +19,13 @@ export interface StoredCheck {
   report?: Report;
 }
 
+/** What a check does for the fact-check memory (see CheckStore.factCheckWork). */
+export interface FactCheckWork {
+  bank: string;
+  /** An imported review's entry id, whose pictures this check fetches. */
+  entry?: string;
+}
+
 export const newCheckId = () => `chk_${randomBytes(12).toString('base64url')}`;
 
 export function checkLinks(id: string): Check['links'] {
@@ -63,7 +70,7 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       org: string,
       targets: Target[],
       callback?: { url: string; secret: string },
-      factCheckBank?: string,
+      factCheck?: FactCheckWork,
     ): Promise<StoredCheck> {
       const at = now();
       const check: StoredCheck = {
@@ -84,7 +91,8 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
         targets: JSON.stringify(targets),
         attempts: 0,
         ...(callback && { callback_url: callback.url, callback_secret: callback.secret }),
-        ...(factCheckBank && { fact_check_bank: factCheckBank }),
+        ...(factCheck && { fact_check_bank: factCheck.bank }),
+        ...(factCheck?.entry && { fact_check_entry: factCheck.entry }),
       });
       return check;
     },
@@ -116,9 +124,13 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       return url && secret ? { url, secret } : null;
     },
 
-    /** The fact-check bank a check of a fact-check article (POST /v1/fact-checks) records its reviews in. */
-    async factCheckBank(id: string): Promise<string | null> {
-      return redis.hget(keys.check(id), 'fact_check_bank');
+    /**
+     * A check that feeds the fact-check memory: of an article (POST /v1/fact-checks), whose reviews go into
+     * `bank`, or of the pictures an imported review names, linked to its `entry`. Null for other checks.
+     */
+    async factCheckWork(id: string): Promise<FactCheckWork | null> {
+      const [bank, entry] = await redis.hmget(keys.check(id), 'fact_check_bank', 'fact_check_entry');
+      return bank ? { bank, ...(entry && { entry }) } : null;
     },
 
     /** Marks a fact-check check's reviews as recorded (true the first time only). */

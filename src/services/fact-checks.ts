@@ -11,7 +11,11 @@
 // whose check saw one of them, and may see the bank, gets one `fact_check.found` event naming its own
 // check: never another organization's check, URL or id.
 import type { Queue } from 'bullmq';
-import type { FactCheckAccepted, FactCheckRequest } from '../../schemas/fact-check-submission.js';
+import type {
+  FactCheckAccepted,
+  FactCheckImportResult,
+  FactCheckRequest,
+} from '../../schemas/fact-check-submission.js';
 import type { PublishedReview } from '../../schemas/fact-checks.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { MediaItem, Report } from '../../schemas/report.js';
@@ -21,11 +25,20 @@ import type { Logger } from '../logger.js';
 import { bankVisibleTo, mayPublishShared, type BankStore, type StoredBank } from '../memory/banks.js';
 import type { FactCheckStore } from '../memory/fact-checks.js';
 import { isPrivateSighting, type MediaStore } from '../memory/media-store.js';
+import { feedReview } from '../pipeline/resolve/claim-review.js';
+import { obj } from '../pipeline/resolve/untrusted.js';
 import type { Principal } from './api-keys.js';
 import type { ChecksService } from './checks.js';
 import type { CheckStore } from './check-store.js';
 import type { FairShare } from './fair-share.js';
 import { emitEvent, type WebhookStore } from './webhooks.js';
+
+/** Items one import request reads (the CLI sends bigger feeds in chunks), and errors it lists. */
+export const MAX_FEED_ITEMS = 20_000;
+const MAX_ERRORS = 100;
+/** Imported reviews whose pictures one import request queues checks for; the rest stay text only. */
+export const MAX_PICTURE_CHECKS = 200;
+const IMPORT_BATCH = 5000;
 
 export function createFactCheckService(deps: {
   banks: BankStore;
@@ -33,28 +46,100 @@ export function createFactCheckService(deps: {
   checks: ChecksService;
   config: Pick<Config, 'sharedBankPublishers'>;
 }) {
+  /** The bank a caller adds fact-checks to: one of its own `fact_check` banks, or its default one. */
+  async function bankFor(principal: Principal, bankId: string | undefined): Promise<StoredBank> {
+    if (!bankId) {
+      // Fact-checks reach other organizations only from those that may publish shared banks.
+      const shared = mayPublishShared(principal.org, deps.config.sharedBankPublishers);
+      return deps.factChecks.defaultBank(principal.org, shared);
+    }
+    const bank = await deps.banks.get(bankId);
+    // Another organization's bank, shared or not, is not the caller's to add to.
+    if (!bank || bank.org !== principal.org) throw new HttpErrors.not_found(`No bank ${bankId}`);
+    if (bank.kind !== 'fact_check')
+      throw new HttpErrors.invalid_request(`Bank ${bank.id} is a ${bank.kind} bank, not a fact_check one`);
+    return bank;
+  }
+
+  /** The reviews of a feed's items, and why the others are not reviews. */
+  function readFeed(feed: unknown) {
+    const root = obj(feed);
+    if (!root) throw new HttpErrors.invalid_request('Not a JSON object (a schema.org DataFeed)');
+    const elements = Array.isArray(root.dataFeedElement) ? (root.dataFeedElement as unknown[]) : null;
+    if (!elements)
+      throw new HttpErrors.invalid_request('No dataFeedElement list: not a ClaimReview DataFeed');
+    const reviews: PublishedReview[] = [];
+    const errors: FactCheckImportResult['errors'] = [];
+    let rejected = 0;
+    let line = 0;
+    for (const element of elements) {
+      const el = obj(element);
+      // An element holds its reviews in `item` (one or a list), or is a review itself.
+      const items: unknown[] =
+        el && el.item !== undefined
+          ? Array.isArray(el.item)
+            ? (el.item as unknown[])
+            : [el.item]
+          : [element];
+      for (const item of items) {
+        if (++line > MAX_FEED_ITEMS)
+          throw new HttpErrors.invalid_request(
+            `More than ${MAX_FEED_ITEMS} items in one request: send the feed in chunks`,
+          );
+        const read = feedReview(item);
+        if ('error' in read) {
+          rejected++;
+          if (errors.length < MAX_ERRORS) errors.push({ line, reason: read.error });
+        } else reviews.push(read);
+      }
+    }
+    return { reviews, errors, rejected };
+  }
+
   return {
     async submit(
       principal: Principal,
       body: FactCheckRequest,
       idempotencyKey?: string,
     ): Promise<FactCheckAccepted> {
-      let bank: StoredBank | null;
-      if (body.bank_id) {
-        bank = await deps.banks.get(body.bank_id);
-        // Another organization's bank, shared or not, is not the caller's to add to.
-        if (!bank || bank.org !== principal.org) throw new HttpErrors.not_found(`No bank ${body.bank_id}`);
-        if (bank.kind !== 'fact_check')
-          throw new HttpErrors.invalid_request(
-            `Bank ${bank.id} is a ${bank.kind} bank, not a fact_check one`,
-          );
-      } else {
-        // Fact-checks reach other organizations only from those that may publish shared banks.
-        const shared = mayPublishShared(principal.org, deps.config.sharedBankPublishers);
-        bank = await deps.factChecks.defaultBank(principal.org, shared);
-      }
+      const bank = await bankFor(principal, body.bank_id);
       const accepted = await deps.checks.submitFactCheck(body.url, bank.id, principal, idempotencyKey);
       return { ...accepted, bank_id: bank.id };
+    },
+
+    /**
+     * A ClaimReview data feed (schema.org `DataFeed`, `dataFeedElement[].item[]`, as the public feeds are
+     * published), or one chunk of a big one: every review becomes an entry at once (per-item errors for the
+     * rest); a review that names pictures or posts gets a check that fetches them and links them to it
+     * (MAX_PICTURE_CHECKS per request).
+     */
+    async importFeed(principal: Principal, feed: unknown, bankId?: string): Promise<FactCheckImportResult> {
+      const bank = await bankFor(principal, bankId);
+      const { reviews, errors, rejected } = readFeed(feed);
+      const ids: string[] = [];
+      for (let i = 0; i < reviews.length; i += IMPORT_BATCH)
+        ids.push(...(await deps.factChecks.addMany(bank, reviews.slice(i, i + IMPORT_BATCH))));
+      let queued = 0;
+      for (const [i, review] of reviews.entries()) {
+        const urls = [...review.media_urls, ...review.item_urls];
+        if (!urls.length) continue;
+        if (queued >= MAX_PICTURE_CHECKS) break;
+        await deps.checks.submitFactCheckPictures(
+          urls,
+          { bank: bank.id, entry: ids[i] as string },
+          principal,
+        );
+        queued++;
+      }
+      const now = await deps.banks.get(bank.id);
+      return {
+        bank_id: bank.id,
+        imported: reviews.length,
+        rejected,
+        errors,
+        pictures_queued: queued,
+        entries: now?.entries ?? 0,
+      };
     },
   };
 }
@@ -100,11 +185,25 @@ export async function recordFactChecks(
   check: { id: string; org: string },
   report: Report,
 ): Promise<void> {
-  const bankId = await deps.checks.factCheckBank(check.id);
-  if (!bankId || (await deps.checks.factChecksRecorded(check.id))) return;
-  const bank = await deps.banks.get(bankId);
+  const work = await deps.checks.factCheckWork(check.id);
+  if (!work || (await deps.checks.factChecksRecorded(check.id))) return;
+  const bank = await deps.banks.get(work.bank);
   if (!bank || bank.org !== check.org || bank.kind !== 'fact_check') {
-    deps.log.warn({ bank_id: bankId }, 'fact-check bank gone or not the check’s: reviews not recorded');
+    deps.log.warn({ bank_id: work.bank }, 'fact-check bank gone or not the check’s: reviews not recorded');
+    return;
+  }
+  if (work.entry) {
+    // The pictures an imported review named: every one this check could analyze is the review's.
+    const stored = await deps.factChecks.get(bank.id, work.entry);
+    if (!stored) return;
+    const pictures = report.media.filter((item) => item.status === 'ok' && !!item.sha256);
+    await deps.factChecks.link(
+      bank.id,
+      work.entry,
+      pictures.map((p) => p.sha256 as string),
+    );
+    await announceEarlier(deps, check, bank, work.entry, stored.review, pictures);
+    await deps.checks.markFactChecksRecorded(check.id, [work.entry]);
     return;
   }
   const entries: string[] = [];

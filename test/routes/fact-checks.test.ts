@@ -216,3 +216,76 @@ t.test('adding fact-checks: what is refused', async (t) => {
   const reader = await keyFor(app, 'newsroom-a', ['read']);
   t.equal((await post({ url: 'https://fc.example/a' }, reader)).statusCode, 403, 'a read key cannot add');
 });
+
+t.test(
+  'a ClaimReview feed of 10,000 reviews, in two chunks: progress, per-item errors, pictures fetched',
+  async (t) => {
+    const { app } = await buildTestServer(t);
+    const media = await startMediaServer(t, { '/feed/photo.jpg': jpeg(OTHER) });
+    const review = (i: number) => ({
+      '@context': 'https://schema.org',
+      '@type': 'ClaimReview',
+      url: `https://factcheck.example/reviews/${i}`,
+      claimReviewed: `Claim number ${i}`,
+      datePublished: '2021-03-04',
+      author: { '@type': 'Organization', name: 'Feed Fact Check' },
+      reviewRating: { '@type': 'Rating', alternateName: i % 2 ? 'False' : 'Misleading' },
+      ...(i === 7 && {
+        itemReviewed: {
+          '@type': 'Claim',
+          appearance: [{ '@type': 'ImageObject', contentUrl: `${media.base}/feed/photo.jpg` }],
+        },
+      }),
+    });
+    // Every 1,000th item is no review: a Thing, a string, a review with neither url nor claim.
+    const item = (i: number) =>
+      i % 1000 === 999
+        ? [{ '@type': 'Thing' }, 'text', { '@type': 'ClaimReview' }][((i / 1000) % 3) | 0]
+        : review(i);
+    const chunk = (from: number) => ({
+      '@context': 'https://schema.org',
+      '@type': 'DataFeed',
+      dataFeedElement: Array.from({ length: 5000 }, (_, k) => ({
+        '@type': 'DataFeedItem',
+        item: [item(from + k)],
+      })),
+    });
+    const send = (body: object) =>
+      app.inject({ method: 'POST', url: '/v1/fact-checks/import', headers: AUTH, payload: body });
+    const first = await send(chunk(0));
+    t.equal(first.statusCode, 200, first.body.slice(0, 200));
+    t.match(first.json(), { imported: 4995, rejected: 5, entries: 4995, pictures_queued: 1 });
+    t.match(first.json().errors, [
+      { line: 1000, reason: 'not a ClaimReview or MediaReview' },
+      { line: 2000, reason: 'not an object' },
+      { line: 3000, reason: 'no url and no claimReviewed' },
+    ]);
+    const second = await send(chunk(5000));
+    t.match(
+      second.json(),
+      { imported: 4995, rejected: 5, entries: 9990, pictures_queued: 0 },
+      'progress: the bank’s count',
+    );
+    t.match(second.json().errors[0], { line: 1000 }, 'lines count within the chunk');
+    t.equal((await send({ '@type': 'DataFeed' })).statusCode, 400, 'no dataFeedElement');
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/fact-checks/import',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      payload: '{"dataFeedElement": [',
+    });
+    t.match(bad.json(), { code: 'invalid_json' }, 'a body that is not JSON');
+
+    // Review 7 named a picture: a check fetched it and linked it; a copy of it is now fact-checked.
+    const deadline = Date.now() + 30_000;
+    let item7;
+    while (Date.now() < deadline) {
+      item7 = await checkImage(app, `${media.base}/feed/photo.jpg?copy${Date.now()}`, AUTH);
+      if (item7.fact_checks) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    t.match(item7?.fact_checks, [
+      { claim: 'Claim number 7', rating: 'False', publisher: { name: 'Feed Fact Check' } },
+    ]);
+  },
+);

@@ -107,6 +107,20 @@ function readReview(node: Json, type: 'ClaimReview' | 'MediaReview', pageUrl: st
   };
 }
 
+/** One item of a ClaimReview data feed: the review it is, or why it is not one. */
+export function feedReview(node: unknown): PublishedReview | { error: string } {
+  const o = obj(node);
+  if (!o) return { error: 'not an object' };
+  const type = typesOf(o).find((t) => REVIEW_TYPES.has(t)) as 'ClaimReview' | 'MediaReview' | undefined;
+  if (!type) return { error: 'not a ClaimReview or MediaReview' };
+  const base = httpUrl(o.url);
+  const review = readReview(o, type, base ?? '');
+  // Without a page to fall back on, a review must say where it is or what it reviewed.
+  if (!base) review.url = null;
+  if (!review.url && !review.claim) return { error: 'no url and no claimReviewed' };
+  return review;
+}
+
 /** The ClaimReviews and MediaReviews in one JSON-LD value, in document order. */
 export function reviewsIn(root: unknown, pageUrl: string, out: PublishedReview[] = []): PublishedReview[] {
   const todo: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 0 }];
