@@ -14,6 +14,7 @@ import {
   type HashIndexOptions,
 } from '../../../src/memory/hash-index/hash-index.js';
 import type { SnapshotPointer } from '../../../src/memory/hash-index/snapshot.js';
+import { compareStreamIds } from '../../../src/memory/hash-index/sync.js';
 import type { IndexEntry } from '../../../src/memory/hash-index/types.js';
 import { removePrefix } from '../../helpers/app.js';
 
@@ -351,3 +352,53 @@ t.test('a tailing process that falls behind the trim point reloads from the snap
   t.same(answers(b, base, ids), answers(a, base, ids));
   t.ok(b.get(missed[0] as string), 'a record added while it was behind');
 });
+
+t.test(
+  'the periodic check writes a snapshot when due and trims the stream after the grace period',
+  async (t) => {
+    const { open, redis, k, pointer } = await setup(t);
+    const a = await open({ snapshots: { every: 200, checkMs: 50, graceMs: 1500 } });
+    await churn(a, [hex(32)], 'a', 150);
+    await new Promise((r) => setTimeout(r, 200));
+    t.equal(await redis.get(k.indexSnapshot()), null, 'not due yet: the stream grew by fewer than `every`');
+    await churn(a, [hex(32)], 'b', 150);
+    const t0 = Date.now();
+    while (!(await redis.get(k.indexSnapshot())) && Date.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const meta = (await pointer()).current;
+    t.ok(meta.entries > 0, 'written by the check');
+    t.ok((await redis.xlen(k.indexStream())) > 200, 'the stream is kept during the grace period');
+    while ((await redis.get(k.indexFloor())) !== meta.id && Date.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    t.equal(await redis.get(k.indexFloor()), meta.id, 'then trimmed at the snapshot');
+    const first = (await redis.xrange(k.indexStream(), '-', '+', 'COUNT', 1))[0]?.[0] ?? meta.id;
+    t.ok(compareStreamIds(first, meta.id) >= 0, 'nothing before the snapshot id is left');
+    const b = await open();
+    t.equal(b.size(), a.size(), 'a new process has everything');
+  },
+);
+
+t.test(
+  'a damaged snapshot after the stream was trimmed: the process says it is incomplete and writes none',
+  async (t) => {
+    const { open, redis, k, pointer, lines } = await setup(t);
+    const a = await open();
+    await churn(a, [hex(32)], 'a', 300);
+    t.ok('written' in (await a.snapshot()));
+    t.ok((await a.compact()) > 0);
+    await redis.del(k.indexSnapshotChunk((await pointer()).current.gen, 0));
+    const b = await open();
+    t.ok(b.size() < a.size(), 'it could not read everything');
+    t.ok(
+      lines.some((l) => l.msg.startsWith('index incomplete') && l.level === 50),
+      'an error is logged',
+    );
+    t.same(await b.snapshot({ force: true }), { skipped: 'incomplete' }, 'it never writes a snapshot');
+    await a.add({ id: 'm:after', pdq: hex(32) });
+    t.ok('written' in (await a.snapshot({ force: true })), 'a complete process does');
+    const c = await open();
+    t.equal(c.size(), a.size(), 'and the next process to start has everything again');
+  },
+);
