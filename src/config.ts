@@ -270,6 +270,18 @@ export const EnvSchema = Type.Object({
     'Largest pHash distance (of 64) that counts as the same picture, used when PDQ quality is low.',
   ),
   PDQ_MIN_QUALITY: Int(50, 'Below this PDQ quality (0-100) matching falls back to pHash.'),
+  INDEX_SNAPSHOT_EVERY: Int(
+    200000,
+    'Records the hash-index stream may gain after the last snapshot before a process writes the next one (0: none is written). A starting process reads the snapshot, then at most about this many records.',
+  ),
+  INDEX_SNAPSHOT_CHECK_SECONDS: Int(
+    60,
+    'How often each querying process looks whether a hash-index snapshot is due or the stream can be trimmed behind one (0: never).',
+  ),
+  INDEX_SNAPSHOT_GRACE_SECONDS: Int(
+    120,
+    'How long after a new hash-index snapshot the previous one (and the stream records it needs) is kept for processes still loading it; then the stream is trimmed. Longer than any process takes to load.',
+  ),
   MATCH_REGION_PDQ_DISTANCE: Int(
     31,
     'Largest PDQ distance between a content region (the picture inside a frame, letterbox or screenshot) and an image, or the other way round, that counts as a `content_region` match.',
@@ -281,6 +293,11 @@ export const EnvSchema = Type.Object({
   FEATURE_SCOPE_DAYS: Int(
     14,
     'Images stay in the feature index this many days after they were first seen (memory: ~65 KiB per image in every worker process, 14 KiB in Redis).',
+    1,
+  ),
+  FEATURE_INDEX_MAX_IMAGES: Int(
+    20000,
+    'Most images each worker process keeps in its feature index (~65 KiB resident each: 20,000 is ~1.3 GB); beyond it the oldest are dropped from that process first and are matched by their hashes only.',
     1,
   ),
   FEATURE_SIDE: Int(
@@ -547,11 +564,18 @@ export function configFromEnv(env: Env) {
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    /** Snapshots of the hash index, and trimming its stream behind them (src/memory/hash-index/snapshot.ts). */
+    indexSnapshots: {
+      every: env.INDEX_SNAPSHOT_EVERY,
+      checkMs: env.INDEX_SNAPSHOT_CHECK_SECONDS * 1000,
+      graceMs: env.INDEX_SNAPSHOT_GRACE_SECONDS * 1000,
+    },
     /** Content regions and local features (crops, frames, screenshots, collages). */
     partial: {
       regionPdqMaxDistance: env.MATCH_REGION_PDQ_DISTANCE,
       features: env.FEATURE_MATCHING,
       scopeDays: env.FEATURE_SCOPE_DAYS,
+      maxImages: env.FEATURE_INDEX_MAX_IMAGES,
       side: env.FEATURE_SIDE,
       maxKeypoints: env.FEATURE_MAX_KEYPOINTS,
       minInliers: env.FEATURE_MIN_INLIERS,

@@ -60,7 +60,10 @@ export interface Memory {
   close(): Promise<void>;
 }
 
-export type MemoryConfig = Pick<Config, 'matching' | 'partial' | 'video' | 'sharedBankPublishers'>;
+export type MemoryConfig = Pick<
+  Config,
+  'matching' | 'indexSnapshots' | 'partial' | 'video' | 'sharedBankPublishers'
+>;
 
 /** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
 export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
@@ -96,6 +99,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
       keys,
       log,
       ...config.matching,
+      snapshots: config.indexSnapshots,
       ...(deps.indexBlockMs !== undefined && { blockMs: deps.indexBlockMs }),
     });
   if (!deps.hashes) await hashes.start();
@@ -105,6 +109,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         redis,
         keys,
         scopeDays: p.scopeDays,
+        maxImages: p.maxImages,
         minVotes: p.minVotes,
         maxCandidates: p.maxCandidates,
         voteDistance: FEATURE_MATCH.voteDistance,

@@ -45,7 +45,7 @@ export async function removePrefix(
   try {
     if (!(await waitReady(redis, 10_000))) return;
     await onEveryPrimary(redis, async (node) => {
-      for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*`]) {
         let cursor = '0';
         do {
           const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
