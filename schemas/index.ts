@@ -14,6 +14,7 @@ import {
   ReverseSearchLink,
   TargetResult,
   ThumbnailComparison,
+  WebSearchOutcome,
 } from './report.js';
 import { Post } from './post.js';
 import {
@@ -77,6 +78,7 @@ export const namedSchemas = [
   Metadata,
   ThumbnailComparison,
   ReverseSearchLink,
+  WebSearchOutcome,
   ContentCredentials,
   Video,
   VpdqImportResult,

@@ -21,7 +21,7 @@
 //   <p>:banks:<org>                set    bank ids of an organization
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
-//   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
+//   <p>:cache:<key>                string cached answers of outside services, with a TTL: Wayback first captures (`wayback:first:<sha256(url)>`), web search sightings (`websearch:<engine>:<sha256(image url)>`, TINEYE_CACHE_SECONDS)
 //   <p>:upload:<check id>          string the file uploaded for a check, deleted when the check is done or failed for good (TTL UPLOAD_TTL_SECONDS at most)
 //   <p>:uploads:<org>              hash   check id -> "<bytes>:<expiry ms>" of an organization's uploads waiting: its quota (UPLOAD_ORG_QUOTA_BYTES)
 //   <p>:fair:<queue>:<org>:pending zset   an organization's jobs not finished (id -> queued at, ms): the rank that sets a new job's priority

@@ -234,6 +234,7 @@ const KINDS: Record<TimelineEvent['kind'], string> = {
   match_posted: 'a match was posted',
   bank_first_published: 'first published, per a bank',
   video_created: 'video file creation time',
+  web_crawled: 'found on the web by a search engine’s crawler',
   checked: 'this check',
 };
 

@@ -22,6 +22,7 @@ import { analyzeImage } from './analyze/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
+import { webSightings, type ImageSightings, type WebSearchDeps } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
@@ -65,6 +66,8 @@ export interface PipelineDeps {
   savePage?: SavePageNowOptions | null | undefined;
   /** Engines whose reverse image search links images with a public URL get (none: no links). */
   reverseSearch: ReverseSearchEngines;
+  /** Web search engines asked where each image was seen (TINEYE_*); null or no adapters: none. */
+  webSearch?: Omit<WebSearchDeps, 'fetcher' | 'log'> | null | undefined;
   log: Logger;
 }
 
@@ -133,7 +136,13 @@ export async function processCheck(
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
     processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
   );
+  // Wayback and web search engines are asked at once. The engines through the plain fetcher, as for
+  // Save Page Now: their requests carry API keys, which have no place in the evidence archive.
+  const searching = deps.webSearch
+    ? webSightings(media, { ...deps.webSearch, fetcher: given.fetcher, log: deps.log })
+    : Promise.resolve(new Map<number, ImageSightings>());
   const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
+  const web = await searching;
   const saved = await saving;
   for (const item of media) {
     const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
@@ -142,6 +151,8 @@ export async function processCheck(
       .filter((c): c is Capture => !!c);
     const links = reverseSearchLinks(item, deps.reverseSearch);
     if (links.length) item.reverse_search = links;
+    const found = web.get(item.index);
+    if (found) item.web_search = found.outcomes;
     item.provenance = buildProvenance({
       checkedAt: started_at,
       sourceUrl: item.source_url,
@@ -153,6 +164,7 @@ export async function processCheck(
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
       ...(item.video && { video: item.video.metadata }),
+      ...(found?.sightings.length && { web: found.sightings }),
       matches: matches.get(item.index) ?? [],
       thresholds: deps.thresholds,
     });
