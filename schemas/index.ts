@@ -17,6 +17,7 @@ import {
   WebSearchOutcome,
 } from './report.js';
 import { Post } from './post.js';
+import { MediaReview, MediaReviewDraft } from './media-review.js';
 import {
   Bank,
   BankCreate,
@@ -60,6 +61,7 @@ export * from './video.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
+export * from './media-review.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -98,6 +100,8 @@ export const namedSchemas = [
   LookupResult,
   MediaItem,
   Report,
+  MediaReview,
+  MediaReviewDraft,
   ApiKeyCreate,
   ApiKey,
   ApiKeyCreated,
