@@ -2,10 +2,14 @@
 // stand-in TinEye: the crawl dates reach the timeline, the draft names the earliest sighting, its
 // JSON-LD holds only schema.org terms, and only the check's organization sees it.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
 import { startMediaServer, FIXTURES } from '../helpers/media-server.js';
 import { expandOffline, vocabularyProblems } from '../helpers/schema-org.js';
+import { verifyWacz } from '../helpers/wacz-reader.js';
 
 type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
 
@@ -29,7 +33,14 @@ t.test('a MediaReview draft of a check, to its organization only', async (t) => 
       res.writeHead(200, { 'content-type': 'application/json' }).end(SEARCH);
     },
   });
-  const { app } = await buildTestServer(t, { TINEYE_API_KEY: 'stand-in-key', TINEYE_API_URL: tineye.base });
+  const dir = await mkdtemp(join(tmpdir(), 'firstseen-mediareview-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { app } = await buildTestServer(t, {
+    TINEYE_API_KEY: 'stand-in-key',
+    TINEYE_API_URL: tineye.base,
+    ARCHIVE_ENABLED: 'true',
+    ARCHIVE_DIR: dir,
+  });
   const media = await startMediaServer(t);
   const a = await createKey(app, 'newsroom-a');
   const b = await createKey(app, 'newsroom-b');
@@ -50,6 +61,18 @@ t.test('a MediaReview draft of a check, to its organization only', async (t) => 
       },
     ],
     'the stand-in’s crawl dates are in the timeline',
+  );
+
+  const wacz = await verifyWacz((await get(app, `/v1/checks/${id}/archive.wacz`, a)).rawPayload);
+  const uris = wacz.records.map((r) => r.headers.get('warc-target-uri') ?? '');
+  t.ok(uris.includes(url), 'the image request is in the archive');
+  t.notOk(
+    uris.some((u) => u.startsWith(tineye.base)),
+    'the TinEye request is not',
+  );
+  t.notOk(
+    wacz.records.some((r) => r.block.includes('stand-in-key')),
+    'nor its key, anywhere',
   );
 
   const res = await get(app, `/v1/checks/${id}/mediareview`, a);
