@@ -14,14 +14,12 @@ import {
   ReverseSearchLink,
   TargetResult,
   ThumbnailComparison,
+  WebSearchOutcome,
 } from './report.js';
 import { Post } from './post.js';
 import { FactCheck, PublishedReview } from './fact-checks.js';
-import {
-  FactCheckAccepted,
-  FactCheckImportResult,
-  FactCheckRequest,
-} from './fact-check-submission.js';
+import { FactCheckAccepted, FactCheckImportResult, FactCheckRequest } from './fact-check-submission.js';
+import { MediaReview, MediaReviewDraft } from './media-review.js';
 import {
   Bank,
   BankCreate,
@@ -67,6 +65,7 @@ export * from './video.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
+export * from './media-review.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -85,6 +84,7 @@ export const namedSchemas = [
   Metadata,
   ThumbnailComparison,
   ReverseSearchLink,
+  WebSearchOutcome,
   ContentCredentials,
   Video,
   VpdqImportResult,
@@ -109,6 +109,8 @@ export const namedSchemas = [
   LookupResult,
   MediaItem,
   Report,
+  MediaReview,
+  MediaReviewDraft,
   ApiKeyCreate,
   ApiKey,
   ApiKeyCreated,

@@ -198,13 +198,14 @@ export const TimelineEvent = Type.Object(
       Type.Literal('bank_first_published'),
       Type.Literal('fact_checked'),
       Type.Literal('video_created'),
+      Type.Literal('web_crawled'),
       Type.Literal('checked'),
     ]),
     description: Type.String(),
     url: nullableString('Where this event can be seen.'),
     strength: Type.Union([Type.Literal('strong'), Type.Literal('medium'), Type.Literal('weak')], {
       description:
-        'How much the date can be trusted: a platform’s or archive’s own record is strong; a bank’s claim or our index is medium; a camera clock or a signer’s clock is weak (easy to set wrong).',
+        'How much the date can be trusted: a platform’s or archive’s own record is strong; a bank’s claim, our index or a search engine’s crawl date is medium; a camera clock or a signer’s clock is weak (easy to set wrong).',
     }),
     note: nullableString('What the date rests on and its limits.'),
   },

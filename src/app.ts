@@ -26,6 +26,7 @@ import factCheckRoutes from './routes/fact-checks/index.js';
 import lookupRoutes from './routes/lookup.js';
 import pagesRoutes from './routes/pages/index.js';
 import checkRoutes from './routes/checks/index.js';
+import mediaReviewRoutes from './routes/checks/media-review.js';
 import healthRoutes from './routes/health.js';
 import webhookRoutes from './routes/webhooks/index.js';
 
@@ -57,6 +58,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(workersPlugin, { startWorkers: opts.startWorkers });
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
+  await fastify.register(mediaReviewRoutes);
   await fastify.register(archiveRoutes);
   await fastify.register(adminKeyRoutes);
   await fastify.register(webhookRoutes);

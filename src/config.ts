@@ -209,6 +209,31 @@ export const EnvSchema = Type.Object({
     'How long a Fact Check Tools answer is kept in Redis and reused for the same image URL or text.',
     0,
   ),
+  TINEYE_API_KEY: Str(
+    '',
+    'TinEye API key (sent as the `x-api-key` header). With one, every check asks TinEye where on the web it has seen each image with a public URL, and the earliest crawl dates join the timeline (`web_crawled`, medium). Empty: off.',
+  ),
+  TINEYE_API_URL: Str('https://api.tineye.com', 'TinEye API host (`/rest/search/`).'),
+  TINEYE_TIMEOUT_MS: Int(
+    15000,
+    'Time for one TinEye search; past it the check goes on without it (the report says the search failed).',
+    100,
+  ),
+  TINEYE_MAX_SIGHTINGS: Int(
+    10,
+    'Sightings (pages where TinEye’s crawler found the image) kept per image: the earliest crawled.',
+    1,
+  ),
+  TINEYE_MAX_IMAGES: Int(
+    5,
+    'Images one check searches on TinEye at most (each search is paid for); the others are marked `skipped`.',
+    0,
+  ),
+  TINEYE_CACHE_SECONDS: Int(
+    604800,
+    'How long a TinEye answer is kept in Redis: the same image URL is not searched again within it (an answer with no sightings is kept a day at most). Failures are not kept.',
+    60,
+  ),
   ARCHIVE_ENABLED: Bool(
     true,
     'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
@@ -530,6 +555,12 @@ export function configFromEnv(env: Env) {
     /** Reverse image search engines the report links to, in order (REVERSE_SEARCH_ENGINES). */
     reverseSearch: reverseSearchEngines(env.REVERSE_SEARCH_ENGINES),
     factCheckTools: factCheckTools(env),
+    /** Web search engines asked where an image was seen (src/pipeline/web-search/); TinEye with a key. */
+    webSearch: {
+      tineye: tineye(env),
+      maxImages: env.TINEYE_MAX_IMAGES,
+      cacheSeconds: env.TINEYE_CACHE_SECONDS,
+    },
     /**
      * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
      * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
@@ -644,6 +675,17 @@ function savePageNow(env: Env) {
     pollMs: env.WAYBACK_SAVE_POLL_MS,
   };
   return options.accessKey && options.secret ? options : null;
+}
+
+/** TINEYE_*, all read (as for Save Page Now); null without a key. */
+function tineye(env: Env) {
+  const options = {
+    apiKey: env.TINEYE_API_KEY,
+    apiUrl: env.TINEYE_API_URL,
+    timeoutMs: env.TINEYE_TIMEOUT_MS,
+    maxSightings: env.TINEYE_MAX_SIGHTINGS,
+  };
+  return options.apiKey ? options : null;
 }
 
 /** `engine=template,…` -> engines; each template an https URL with one `{url}`. */

@@ -235,6 +235,7 @@ const KINDS: Record<TimelineEvent['kind'], string> = {
   bank_first_published: 'first published, per a bank',
   fact_checked: 'fact-check published',
   video_created: 'video file creation time',
+  web_crawled: 'found on the web by a search engine’s crawler',
   checked: 'this check',
 };
 

@@ -15,6 +15,7 @@ import type { SafeFetcher } from '../net/safe-fetch.js';
 import { THUMBNAIL_TTL_SECONDS, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import { processCheck } from './process-check.js';
+import { webSearchAdapters } from './web-search/web-sightings.js';
 import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
@@ -27,6 +28,7 @@ export type PipelineConfig = Pick<
   | 'waybackSave'
   | 'reverseSearch'
   | 'factCheckTools'
+  | 'webSearch'
 >;
 
 export interface PipelineServices {
@@ -34,7 +36,8 @@ export interface PipelineServices {
   /** What checks match against and add to; null: nothing is matched or remembered (the CLI's analyze). */
   memory: Memory | null;
   fetcher: SafeFetcher;
-  /** Wayback answers are cached here; null, or WAYBACK_ENABLED false: no Wayback lookups. */
+  /** Answers of outside services are cached here (Redis in production): Wayback's (null, or
+   *  WAYBACK_ENABLED false: no Wayback lookups) and web search engines' (null: not cached). */
   waybackCache: TtlCache | null;
   /** Thumbnails for report pages; null: none kept. */
   thumbnails: ThumbnailStore | null;
@@ -72,6 +75,15 @@ export function createPipeline(services: PipelineServices): Pipeline {
     options: { ...config.video, maxPixels: config.maxInputPixels },
     keyframes: thumbnails ? (id: string, webp: Buffer) => thumbnails.keyframe(id, webp, ttl) : null,
   });
+  const adapters = webSearchAdapters(config.webSearch);
+  const webSearch = adapters.length
+    ? {
+        adapters,
+        maxImages: config.webSearch.maxImages,
+        cacheSeconds: config.webSearch.cacheSeconds,
+        cache: services.waybackCache,
+      }
+    : null;
   const common = (log: Logger, ttl: number) => ({
     fetcher: services.fetcher,
     endpoints: services.endpoints ?? config.endpoints,
@@ -88,6 +100,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
     factCheckTools: config.factCheckTools
       ? { options: config.factCheckTools, cache: services.waybackCache }
       : null,
+    webSearch,
     savePage: config.waybackSave,
     log,
   });

@@ -24,6 +24,7 @@ import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
 import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
 import type { TtlCache as AnswerCache } from '../services/ttl-cache.js';
+import { webSightings, type ImageSightings, type WebSearchDeps } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
@@ -69,6 +70,8 @@ export interface PipelineDeps {
   reverseSearch: ReverseSearchEngines;
   /** Google Fact Check Tools (FACT_CHECK_TOOLS_*), its answers cached; null: off. */
   factCheckTools?: { options: FactCheckToolsOptions; cache: AnswerCache | null } | null | undefined;
+  /** Web search engines asked where each image was seen (TINEYE_*); null or no adapters: none. */
+  webSearch?: Omit<WebSearchDeps, 'fetcher' | 'log'> | null | undefined;
   log: Logger;
 }
 
@@ -154,21 +157,29 @@ export async function processCheck(
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
     processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
   );
+  // Wayback and web search engines are asked at once. The engines through the plain fetcher, as for
+  // Save Page Now: their requests carry API keys, which have no place in the evidence archive.
+  const searching = deps.webSearch
+    ? webSightings(media, { ...deps.webSearch, fetcher: given.fetcher, log: deps.log })
+    : Promise.resolve(new Map<number, ImageSightings>());
+  const searched = tools
+    ? media
+        .filter((m) => m.status === 'ok' && reverseSearchLinks(m, ALL_ENGINES).length)
+        .slice(0, MAX_SEARCHED)
+    : [];
+  const byImage = Promise.all(
+    searched.map((m) => (tools ? factChecksOfImage(tools, m.source_url) : Promise.resolve([]))),
+  );
   const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
+  const web = await searching;
   const saved = await saving;
   (await byText).forEach((found, k) => {
     if (found.length) (posts[k] as Post).fact_checks = found;
   });
-  if (tools) {
-    const searched = media.filter((m) => m.status === 'ok' && reverseSearchLinks(m, ALL_ENGINES).length);
-    const found = await Promise.all(
-      searched.slice(0, MAX_SEARCHED).map((m) => factChecksOfImage(tools, m.source_url)),
-    );
-    found.forEach((list, k) => {
-      const item = searched[k] as MediaItem;
-      if (list.length) item.fact_checks = [...(item.fact_checks ?? []), ...list].slice(0, 10);
-    });
-  }
+  (await byImage).forEach((found, k) => {
+    const item = searched[k] as MediaItem;
+    if (found.length) item.fact_checks = [...(item.fact_checks ?? []), ...found].slice(0, 10);
+  });
   for (const item of media) {
     const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
     const captures = [post?.url, item.source_url]
@@ -176,6 +187,8 @@ export async function processCheck(
       .filter((c): c is Capture => !!c);
     const links = reverseSearchLinks(item, deps.reverseSearch);
     if (links.length) item.reverse_search = links;
+    const found = web.get(item.index);
+    if (found) item.web_search = found.outcomes;
     item.provenance = buildProvenance({
       checkedAt: started_at,
       sourceUrl: item.source_url,
@@ -187,6 +200,7 @@ export async function processCheck(
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
       ...(item.video && { video: item.video.metadata }),
+      ...(found?.sightings.length && { web: found.sightings }),
       matches: matches.get(item.index) ?? [],
       factChecks: item.fact_checks ?? [],
       thresholds: deps.thresholds,

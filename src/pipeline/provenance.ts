@@ -33,6 +33,9 @@ export interface ProvenanceInput {
   exifThumbnail?: ThumbnailComparison;
   /** A video's container metadata (creation time, device, location). */
   video?: VideoMetadata;
+  /** Pages where a web search engine's crawler found the image (src/pipeline/web-search/), with the
+   *  engine's name for people. */
+  web?: Array<{ engine: string; url: string | null; page_url: string; crawled_at: string }>;
   matches: Match[];
   /** Published fact-checks of this picture or of the pictures it matched. */
   factChecks?: FactCheck[];
@@ -165,6 +168,16 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       note: 'Evidence of what the post showed when checked, viewable by anyone after it is deleted or changed.',
     });
   }
+  for (const w of input.web ?? []) {
+    add({
+      at: w.crawled_at,
+      kind: 'web_crawled',
+      description: `${w.engine}’s crawler found the image on ${hostOf(w.page_url)}.`,
+      url: w.page_url,
+      strength: 'medium',
+      note: `${w.engine}’s crawler first saw it${w.url ? ` at ${w.url}` : ''} on ${w.crawled_at.slice(0, 10)}; a crawl date is when the crawler came, not when it was posted: it was online by then, maybe long before.`,
+    });
+  }
   for (const m of input.matches) {
     const what =
       m.source === 'bank'
@@ -243,7 +256,15 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     }))
     .filter((x) => Number.isFinite(x.t) && reference - x.t > margin)
     .sort((a, b) => a.t - b.t)[0];
-  if (earlierMatch) {
+  const earlierWeb = earlierWebSighting(input, reference, margin);
+  if (earlierWeb && (!earlierMatch || earlierWeb.t < earlierMatch.t)) {
+    const { w, t } = earlierWeb;
+    out.push({
+      code: 'recycled',
+      severity: 'high',
+      message: `This image was on the web ${describeAge(reference - t)} before ${referenceName}: ${w.engine}’s crawler found it at ${w.page_url} on ${w.crawled_at.slice(0, 10)}.`,
+    });
+  } else if (earlierMatch) {
     const { m, t } = earlierMatch;
     out.push({
       code: 'recycled',
@@ -358,6 +379,30 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     });
   }
   return out;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The earliest web sighting that predates the reference by more than the margin, for `recycled`. A
+ * crawl date is a date by which the picture was online, so one well before the post is the same
+ * evidence as an earlier match in firstseen's memory. Sightings of this check's own copy (the media
+ * URL, or the post's page) are left out: that the post's own image was online before the check says
+ * nothing about recycling.
+ */
+function earlierWebSighting(input: ProvenanceInput, reference: number, margin: number) {
+  const own = new Set([input.sourceUrl, input.post?.url].filter((u): u is string => !!u));
+  return (input.web ?? [])
+    .filter((w) => !own.has(w.page_url) && !(w.url && own.has(w.url)))
+    .map((w) => ({ w, t: time(w.crawled_at) }))
+    .filter((x): x is { w: (typeof x)['w']; t: number } => x.t !== null && reference - x.t > margin)
+    .sort((a, b) => a.t - b.t)[0];
 }
 
 const REGION_WORDS = {

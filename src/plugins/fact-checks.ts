@@ -1,6 +1,7 @@
 // The fact-checks service for the routes: adding a published fact-check (src/services/fact-checks.ts).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { feedReview } from '../pipeline/resolve/claim-review.js';
 import { createFactCheckService, type FactCheckService } from '../services/fact-checks.js';
 
 declare module 'fastify' {
@@ -17,6 +18,7 @@ async function factChecksPlugin(app: FastifyInstance) {
       factChecks: app.memory.factChecks,
       checks: app.checks,
       config: app.config,
+      feedReview,
     }),
   );
 }

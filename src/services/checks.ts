@@ -182,7 +182,14 @@ export function createChecksService({
     ): Promise<CheckAccepted> {
       const found = targetsOf({ text: urls.join(' ') });
       if (!found.ok) throw new HttpErrors.no_target();
-      return enqueue(found.targets.slice(0, config.maxTargets), principal, undefined, undefined, undefined, work);
+      return enqueue(
+        found.targets.slice(0, config.maxTargets),
+        principal,
+        undefined,
+        undefined,
+        undefined,
+        work,
+      );
     },
 
     /**

@@ -25,8 +25,6 @@ import type { Logger } from '../logger.js';
 import { bankVisibleTo, mayPublishShared, type BankStore, type StoredBank } from '../memory/banks.js';
 import type { FactCheckStore } from '../memory/fact-checks.js';
 import { isPrivateSighting, type MediaStore } from '../memory/media-store.js';
-import { feedReview } from '../pipeline/resolve/claim-review.js';
-import { obj } from '../pipeline/resolve/untrusted.js';
 import type { Principal } from './api-keys.js';
 import type { ChecksService } from './checks.js';
 import type { CheckStore } from './check-store.js';
@@ -40,12 +38,22 @@ const MAX_ERRORS = 100;
 export const MAX_PICTURE_CHECKS = 200;
 const IMPORT_BATCH = 5000;
 
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+
 export function createFactCheckService(deps: {
   banks: BankStore;
   factChecks: FactCheckStore;
   checks: ChecksService;
   config: Pick<Config, 'sharedBankPublishers'>;
+  /**
+   * Reads one feed item as a review (src/pipeline/resolve/claim-review.ts `feedReview`). Given in rather
+   * than imported: the pipeline sits above the services (.dependency-cruiser.cjs).
+   */
+  feedReview: (item: unknown) => PublishedReview | { error: string };
 }) {
+  const { feedReview } = deps;
   /** The bank a caller adds fact-checks to: one of its own `fact_check` banks, or its default one. */
   async function bankFor(principal: Principal, bankId: string | undefined): Promise<StoredBank> {
     if (!bankId) {

@@ -93,7 +93,7 @@ function reportMain(check: Check, report: Report, ctx: ThumbnailContext): SafeHt
   const shownPosts = new Map<number, number>();
   const none = n === 0 ? markup`<p class="notice">No image or video was found behind these links.</p>` : '';
   return markup`<h1>Provenance report</h1>
-<p class="lede">Check <code>${check.id}</code> · submitted ${formatTime(check.created_at)} · finished ${formatTime(report.completed_at)} · ${n} image${n === 1 ? '' : 's'}<span class="no-print"> · <a href="/v1/checks/${check.id}/report">Report as JSON</a></span></p>
+<p class="lede">Check <code>${check.id}</code> · submitted ${formatTime(check.created_at)} · finished ${formatTime(report.completed_at)} · ${n} image${n === 1 ? '' : 's'}<span class="no-print"> · <a href="/v1/checks/${check.id}/report">Report as JSON</a> · <a href="/v1/checks/${check.id}/mediareview">MediaReview draft (JSON-LD)</a></span></p>
 <section><h2>Submitted</h2>
 ${submittedList(check, report)}
 </section>
@@ -168,6 +168,20 @@ ${links.map((l) => markup`<li>${externalLink(l.url, ENGINE_NAMES[l.engine] ?? l.
 </section>`;
 }
 
+/** What each web search engine said (TINEYE_API_KEY): the sightings are in the timeline; a failure is
+ *  said, so that nobody reads the engine's silence as "never seen on the web". */
+function webSearchNote(item: MediaItem): Html {
+  const lines = (item.web_search ?? []).map((o) => {
+    const name = ENGINE_NAMES[o.engine] ?? o.engine;
+    if (o.status === 'found')
+      return markup`<li>${name} has seen it on the web${o.total ? ` (${o.total} pages)` : ''}: its ${o.sightings} earliest crawls are in the timeline.</li>`;
+    if (o.status === 'not_found') return markup`<li>${name} has not seen it on the web.</li>`;
+    if (o.status === 'skipped') return markup`<li>${name} was not asked: ${o.message ?? ''}</li>`;
+    return markup`<li>${name} gave no answer (${o.message ?? 'failed'}): its silence says nothing about the image.</li>`;
+  });
+  return lines.length ? markup`<ul class="web-search">${lines}</ul>` : '';
+}
+
 function mediaArticle(
   item: MediaItem,
   report: Report,
@@ -206,6 +220,7 @@ ${earliestSighting(prov?.earliest ?? null)}
 </div>
 <section><h3>Timeline</h3>
 ${timelineTable(prov?.timeline ?? [])}
+${webSearchNote(item)}
 </section>
 <section><h3>Matches${matchCount}</h3>
 ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
