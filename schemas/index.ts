@@ -31,6 +31,7 @@ import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
+import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
@@ -50,6 +51,7 @@ export * from './report.js';
 export * from './hashes.js';
 export * from './metadata.js';
 export * from './c2pa.js';
+export * from './jpeg.js';
 export * from './post.js';
 export * from './provenance.js';
 export * from './banks.js';
@@ -78,6 +80,8 @@ export const namedSchemas = [
   ThumbnailComparison,
   ReverseSearchLink,
   ContentCredentials,
+  JpegDoubleCompression,
+  Jpeg,
   Video,
   VpdqImportResult,
   Post,

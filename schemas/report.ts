@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { ArchiveSummary } from './archive.js';
 import { ContentCredentials } from './c2pa.js';
 import { DecodeInfo, Hashes } from './hashes.js';
+import { Jpeg } from './jpeg.js';
 import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
@@ -79,6 +80,7 @@ export const MediaItem = Type.Object(
     metadata: Type.Optional(ref(Metadata)),
     exif_thumbnail: Type.Optional(ref(ThumbnailComparison)),
     content_credentials: Type.Optional(ref(ContentCredentials)),
+    jpeg: Type.Optional(ref(Jpeg)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     reverse_search: Type.Optional(

@@ -152,6 +152,7 @@ export async function processCheck(
       ...(item.content_credentials && { contentCredentials: item.content_credentials }),
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+      ...(item.jpeg && { jpeg: item.jpeg }),
       ...(item.video && { video: item.video.metadata }),
       matches: matches.get(item.index) ?? [],
       thresholds: deps.thresholds,

@@ -168,3 +168,30 @@ t.test('no evidence at all: no earliest sighting, only the check', async (t) => 
   );
   t.same(p.signals, []);
 });
+
+t.test('recompressed: standard libjpeg tables at quality 92 or below and no camera EXIF', async (t) => {
+  const jpeg = (tables: 'standard' | 'custom', q: number) =>
+    ({ tables, standard_quality: tables === 'standard' ? q : null, quality: q }) as never;
+  const md = (camera_exif: boolean, status = 'stripped') =>
+    ({ camera_exif, metadata_status: status, times: {}, xmp: null }) as never;
+  const codes = (over: Partial<ProvenanceInput>) =>
+    buildProvenance({ ...base, ...over })
+      .signals.map((s) => s.code)
+      .filter((c) => c === 'recompressed');
+  t.match(
+    buildProvenance({ ...base, jpeg: jpeg('standard', 85), metadata: md(false) }).signals.find(
+      (s) => s.code === 'recompressed',
+    ),
+    { severity: 'info', message: /quality 85 and no camera metadata/ },
+  );
+  t.same(
+    codes({ jpeg: jpeg('standard', 92), metadata: md(false) }),
+    ['recompressed'],
+    'the bound is included',
+  );
+  t.same(codes({ jpeg: jpeg('standard', 93), metadata: md(false) }), [], 'a high-quality export');
+  t.same(codes({ jpeg: jpeg('custom', 80), metadata: md(false) }), [], 'custom tables');
+  t.same(codes({ jpeg: jpeg('standard', 84), metadata: md(true, 'present') }), [], 'camera EXIF');
+  t.same(codes({ jpeg: jpeg('standard', 80), metadata: md(false, 'unreadable') }), [], 'unread metadata');
+  t.same(codes({ jpeg: jpeg('standard', 80) }), [], 'no metadata');
+});
