@@ -226,6 +226,7 @@ export const SIGNAL_CODES = [
   'cropped_or_framed_copy',
   'creation_time_predates_post',
   'recompressed',
+  'double_compressed',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -247,6 +248,7 @@ export const Signal = Type.Object(
         Type.Literal('cropped_or_framed_copy'),
         Type.Literal('creation_time_predates_post'),
         Type.Literal('recompressed'),
+        Type.Literal('double_compressed'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

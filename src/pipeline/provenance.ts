@@ -316,6 +316,14 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   }
   const recompressed = recompressedSignal(input.jpeg, md);
   if (recompressed) out.push(recompressed);
+  const twice = input.jpeg?.double_compression;
+  if (twice?.detected) {
+    out.push({
+      code: 'double_compressed',
+      severity: 'medium',
+      message: `The JPEG coefficients show traces of an earlier compression${twice.primary_quality !== null ? ` at about quality ${twice.primary_quality}` : ''} (confidence ${twice.confidence.toFixed(2)}): the file was saved at least twice. ${twice.caveat}`,
+    });
+  }
   const framed = framedCopySignal(input.matches);
   if (framed) out.push(framed);
   const quality = input.hashes?.pdq.quality;

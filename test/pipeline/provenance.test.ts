@@ -195,3 +195,32 @@ t.test('recompressed: standard libjpeg tables at quality 92 or below and no came
   t.same(codes({ jpeg: jpeg('standard', 80), metadata: md(false, 'unreadable') }), [], 'unread metadata');
   t.same(codes({ jpeg: jpeg('standard', 80) }), [], 'no metadata');
 });
+
+t.test(
+  'double_compressed: with the earlier quality, the confidence and the caveat in the sentence',
+  async (t) => {
+    const jpeg = (detected: boolean) =>
+      ({
+        tables: 'custom',
+        standard_quality: null,
+        double_compression: {
+          status: 'estimated',
+          detected,
+          confidence: detected ? 0.7 : 0,
+          primary_quality: detected ? 90 : null,
+          caveat: 'A hint, not proof.',
+        },
+      }) as never;
+    t.match(
+      buildProvenance({ ...base, jpeg: jpeg(true) }).signals.find((s) => s.code === 'double_compressed'),
+      {
+        severity: 'medium',
+        message:
+          /earlier compression at about quality 90 \(confidence 0\.70\).*saved at least twice\. A hint, not proof\./,
+      },
+    );
+    t.notOk(
+      buildProvenance({ ...base, jpeg: jpeg(false) }).signals.some((s) => s.code === 'double_compressed'),
+    );
+  },
+);

@@ -75,13 +75,15 @@ export async function analyzeImage(
   const [{ metadata, thumbnail }, content_credentials] = await Promise.all([metadataP, c2paP]);
   const exif_thumbnail = thumbnail && hashes ? await compareThumbnail(thumbnail, hashes, opts) : undefined;
   // The structure is read from the bytes in memory (well under a millisecond); it needs the metadata
-  // stage's reading of the camera tags for its encoder sentence.
+  // stage's reading of the camera tags for its encoder sentence. The double-compression estimate decodes
+  // at most DOUBLE_MAX_BLOCKS luminance blocks, so its cost is bounded whatever the picture's size.
   const jpeg =
     probe.format === 'jpeg'
       ? await timed(timings, 'jpeg', async () => {
           const { make, model } = metadata.camera;
           const camera = [make, model].filter(Boolean).join(' ') || null;
-          return readJpeg(bytes, { cameraExif: metadata.camera_exif, camera }).section;
+          return readJpeg(bytes, { cameraExif: metadata.camera_exif, camera }, { doubleCompression: true })
+            .section;
         })
       : undefined;
   return {
