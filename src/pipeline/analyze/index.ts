@@ -12,7 +12,7 @@ import { decodeForHashing, decodeInfo, type DecodedImage } from './decode.js';
 import { hammingHex } from '../../similarity/hamming.js';
 import { extractFeatures, type FeatureOptions, type ImageFeatures } from '../../similarity/features/orb.js';
 import { computeHashes, cropRgb } from './hashes.js';
-import { readJpeg } from './jpeg/index.js';
+import { readJpegSection } from './jpeg/index.js';
 import { readMetadata } from './metadata.js';
 import { pdqFromRgb } from './pdq.js';
 import { timed } from '../timings.js';
@@ -82,8 +82,11 @@ export async function analyzeImage(
       ? await timed(timings, 'jpeg', async () => {
           const { make, model } = metadata.camera;
           const camera = [make, model].filter(Boolean).join(' ') || null;
-          return readJpeg(bytes, { cameraExif: metadata.camera_exif, camera }, { doubleCompression: true })
-            .section;
+          return readJpegSection(
+            bytes,
+            { cameraExif: metadata.camera_exif, camera },
+            { doubleCompression: true },
+          );
         })
       : undefined;
   return {

@@ -19,8 +19,8 @@ import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
 import { ZIGZAG } from './structure.js';
 
-/** Luminance blocks decoded at most (whole MCU rows from the top): ~0.5 MP, enough for stable histograms. */
-export const DOUBLE_MAX_BLOCKS = 8192;
+/** Luminance blocks decoded at most (whole MCU rows from the top): ~0.26 MP, enough for stable histograms. */
+export const DOUBLE_MAX_BLOCKS = 4096;
 /** Fewer blocks than this and the histograms are too thin to read. */
 export const DOUBLE_MIN_BLOCKS = 600;
 /** Decision threshold on the relative improvement of the best double model over the single one. */
@@ -159,7 +159,10 @@ export interface DoubleCompressionDetail extends JpegDoubleCompression {
   score: number;
 }
 
-export function detectDoubleCompression(l: LumaCoefficients): DoubleCompressionDetail {
+/** Lets timers and I/O run between the steps, so that no step holds the event loop long. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function detectDoubleCompression(l: LumaCoefficients): Promise<DoubleCompressionDetail> {
   const none = (caveat: string): DoubleCompressionDetail => ({
     status: 'not_estimated',
     detected: false,
@@ -179,7 +182,10 @@ export function detectDoubleCompression(l: LumaCoefficients): DoubleCompressionD
     return none('The file’s own steps are too fine (quality near 100) for an earlier quantization to show.');
   }
   const w = l.blocksWide * 8;
-  const raw = shiftedCoefficients(lumaPlane(l), w, l.blocksHigh * 8);
+  const plane = lumaPlane(l);
+  await breathe();
+  const raw = shiftedCoefficients(plane, w, l.blocksHigh * 8);
+  await breathe();
   const steps = QUALITIES.map((q) => ijgTable(IJG_LUMA, q));
   let single = 0;
   const err = new Float64Array(QUALITIES.length);
@@ -211,7 +217,7 @@ export function detectDoubleCompression(l: LumaCoefficients): DoubleCompressionD
     const byQ = new Float64Array(QUALITIES.length);
     steps.forEach((t, qi) => {
       byQ[qi] = model(t[f] as number);
-      err[qi] = (err[qi] as number) + (byQ[qi]);
+      err[qi] = (err[qi] as number) + byQ[qi];
     });
     perFreq.push({ single: model(b), byQ });
   }

@@ -13,12 +13,20 @@ export interface JpegReading {
   structure: JpegStructure;
 }
 
-export interface JpegOptions {
-  /** Decode the luminance coefficients and estimate double compression (~10-30 ms of CPU per image). */
-  doubleCompression?: boolean;
+/** Structure, tables and signature, and (with `doubleCompression`) the double-compression estimate. */
+export async function readJpegSection(
+  bytes: Buffer,
+  ctx: EncoderContext,
+  opts: { doubleCompression?: boolean } = {},
+): Promise<Jpeg> {
+  const { section, structure } = readJpeg(bytes, ctx);
+  if (opts.doubleCompression && section.status !== 'unreadable') {
+    section.double_compression = await readDoubleCompression(bytes, structure);
+  }
+  return section;
 }
 
-export function readJpeg(bytes: Buffer, ctx: EncoderContext, opts: JpegOptions = {}): JpegReading {
+export function readJpeg(bytes: Buffer, ctx: EncoderContext): JpegReading {
   const s = readJpegStructure(bytes);
   const q = estimateQuality(s.quantTables);
   const problems = [...s.problems];
@@ -57,11 +65,17 @@ export function readJpeg(bytes: Buffer, ctx: EncoderContext, opts: JpegOptions =
     signature: unreadable ? 'The JPEG structure could not be read.' : encoderSignature(s, q, ctx),
     problems,
   };
-  if (opts.doubleCompression && !unreadable) section.double_compression = doubleCompression(bytes, s);
   return { section, structure: s };
 }
 
-function doubleCompression(bytes: Buffer, s: JpegStructure): Jpeg['double_compression'] {
+/**
+ * The double-compression estimate of a JPEG whose structure was read: decodes at most DOUBLE_MAX_BLOCKS
+ * luminance blocks, then lets the event loop run between the steps of the analysis.
+ */
+export async function readDoubleCompression(
+  bytes: Buffer,
+  s: JpegStructure,
+): Promise<NonNullable<Jpeg['double_compression']>> {
   const decoded = decodeLuma(bytes, s, DOUBLE_MAX_BLOCKS);
   if (!decoded.ok) {
     return {
@@ -72,6 +86,7 @@ function doubleCompression(bytes: Buffer, s: JpegStructure): Jpeg['double_compre
       caveat: `Not estimated: ${decoded.reason}.`,
     };
   }
-  const { score: _score, ...result } = detectDoubleCompression(decoded.luma);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const { score: _score, ...result } = await detectDoubleCompression(decoded.luma);
   return result;
 }
