@@ -19,7 +19,14 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
+  | 'maxInputPixels'
+  | 'jpegDoubleCompression'
+  | 'provenance'
+  | 'video'
+  | 'endpoints'
+  | 'waybackEnabled'
+  | 'waybackSave'
+  | 'reverseSearch'
 >;
 
 export interface PipelineServices {
@@ -75,6 +82,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
       : null,
     video: video(ttl),
     maxInputPixels: config.maxInputPixels,
+    jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,
     savePage: config.waybackSave,

@@ -60,6 +60,8 @@ export interface PipelineDeps {
    *  (src/archive/). Absent: nothing is recorded. */
   recorder?: ArchiveRecorder | null;
   maxInputPixels: number;
+  /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
+  jpegDoubleCompression?: boolean;
   thresholds: ProvenanceThresholds;
   /** Save Page Now (WAYBACK_SAVE_*): each resolved post is captured; null: off. */
   savePage?: SavePageNowOptions | null | undefined;
@@ -203,6 +205,7 @@ async function processMedia(
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
+        jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,
       });
       const keep = deps.thumbnails;

@@ -36,6 +36,8 @@ export interface Analysis {
 
 export interface AnalyzeOptions {
   maxInputPixels: number;
+  /** Estimate double compression for JPEGs (default true; JPEG_DOUBLE_COMPRESSION). */
+  jpegDoubleCompression?: boolean;
   /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
   features?: FeatureOptions | null;
 }
@@ -85,7 +87,7 @@ export async function analyzeImage(
           return readJpegSection(
             bytes,
             { cameraExif: metadata.camera_exif, camera },
-            { doubleCompression: true },
+            { doubleCompression: opts.jpegDoubleCompression ?? true },
           );
         })
       : undefined;

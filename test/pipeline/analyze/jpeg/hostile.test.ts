@@ -146,6 +146,14 @@ t.test('the analysis stage keeps going on a hostile JPEG', async (t) => {
   const a = await analyzeImage(b, { mime: 'image/jpeg', format: 'jpeg' }, { maxInputPixels: 50_000_000 });
   t.ok(a.error, `the pixels fail with a code: ${a.error?.code}`);
   t.ok(a.jpeg && a.jpeg.problems.length > 0, 'and the jpeg section says what could not be read');
+  const opts = { maxInputPixels: 50_000_000 };
+  const probe = { mime: 'image/jpeg', format: 'jpeg' };
+  const on = await analyzeImage(base, probe, opts);
+  t.match(on.jpeg?.double_compression, { status: 'estimated' }, 'estimated by default');
+  t.ok(on.timings_ms.jpeg !== undefined, 'timed');
+  const off = await analyzeImage(base, probe, { ...opts, jpegDoubleCompression: false });
+  t.equal(off.jpeg?.double_compression, undefined, 'JPEG_DOUBLE_COMPRESSION=false: the structure only');
+  t.equal(off.jpeg?.quality, 80);
 });
 
 t.test('every problem code is in the schema and in the README', async (t) => {
