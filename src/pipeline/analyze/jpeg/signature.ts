@@ -4,12 +4,12 @@
 // What the rules rest on:
 // - libjpeg and everything built on it (libjpeg-turbo, mozjpeg's default, Pillow, sharp/libvips, GIMP,
 //   ImageMagick, and the platform pipelines that use them) write the IJG tables scaled to one quality
-//   (`standard`). Many cameras tune their own tables (`custom`: Canon, Apple, Sony, Panasonic fixtures here),
+//   (`standard`). Many cameras tune their own tables (`custom`: the Canon EOS, iPhone and Reconyx fixtures here),
 //   but not all: Nikon Coolpix (quality 84 and 87), Kodak DC240 (90) and Android phones (95-96) in the test
 //   fixtures write IJG tables too. So standard tables alone never say "re-encoded"; standard tables with no
 //   camera EXIF do say the file was written by libjpeg-type software and not kept as a camera wrote it.
 // - Progressive coding and optimized Huffman tables are choices of the software that wrote the file;
-//   cameras write baseline files with the standard Huffman tables (all camera fixtures here do).
+//   cameras write baseline files with the standard Huffman tables (every unedited camera fixture here does).
 // - APP14 "Adobe" with custom tables is how Adobe's own JPEG code (Photoshop, Lightroom export) writes.
 import type { QualityEstimate } from './quality.js';
 import type { JpegStructure } from './structure.js';
