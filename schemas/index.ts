@@ -35,6 +35,7 @@ import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
+import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
@@ -54,6 +55,7 @@ export * from './report.js';
 export * from './hashes.js';
 export * from './metadata.js';
 export * from './c2pa.js';
+export * from './jpeg.js';
 export * from './post.js';
 export * from './fact-checks.js';
 export * from './fact-check-submission.js';
@@ -86,6 +88,8 @@ export const namedSchemas = [
   ReverseSearchLink,
   WebSearchOutcome,
   ContentCredentials,
+  JpegDoubleCompression,
+  Jpeg,
   Video,
   VpdqImportResult,
   PublishedReview,

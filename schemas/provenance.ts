@@ -228,6 +228,8 @@ export const SIGNAL_CODES = [
   'cropped_or_framed_copy',
   'creation_time_predates_post',
   'already_fact_checked',
+  'recompressed',
+  'double_compressed',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -249,6 +251,8 @@ export const Signal = Type.Object(
         Type.Literal('cropped_or_framed_copy'),
         Type.Literal('creation_time_predates_post'),
         Type.Literal('already_fact_checked'),
+        Type.Literal('recompressed'),
+        Type.Literal('double_compressed'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -3,6 +3,7 @@ import { ArchiveSummary } from './archive.js';
 import { ContentCredentials } from './c2pa.js';
 import { FactCheck } from './fact-checks.js';
 import { DecodeInfo, Hashes } from './hashes.js';
+import { Jpeg } from './jpeg.js';
 import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
@@ -108,6 +109,7 @@ export const MediaItem = Type.Object(
           'Published fact-checks whose pictures this one is or matches (exact, near-duplicate, content region or partial), the surest first. Absent: none known.',
       }),
     ),
+    jpeg: Type.Optional(ref(Jpeg)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     reverse_search: Type.Optional(

@@ -21,6 +21,7 @@ import type { ResolverEndpoints } from './resolve/types.js';
 export type PipelineConfig = Pick<
   Config,
   | 'maxInputPixels'
+  | 'jpegDoubleCompression'
   | 'provenance'
   | 'video'
   | 'endpoints'
@@ -94,6 +95,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
       : null,
     video: video(ttl),
     maxInputPixels: config.maxInputPixels,
+    jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,
     // The same Redis cache as the Wayback answers (a key of its own per question).

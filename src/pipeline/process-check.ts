@@ -63,6 +63,8 @@ export interface PipelineDeps {
    *  (src/archive/). Absent: nothing is recorded. */
   recorder?: ArchiveRecorder | null;
   maxInputPixels: number;
+  /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
+  jpegDoubleCompression?: boolean;
   thresholds: ProvenanceThresholds;
   /** Save Page Now (WAYBACK_SAVE_*): each resolved post is captured; null: off. */
   savePage?: SavePageNowOptions | null | undefined;
@@ -199,6 +201,7 @@ export async function processCheck(
       ...(item.content_credentials && { contentCredentials: item.content_credentials }),
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+      ...(item.jpeg && { jpeg: item.jpeg }),
       ...(item.video && { video: item.video.metadata }),
       ...(found?.sightings.length && { web: found.sightings }),
       matches: matches.get(item.index) ?? [],
@@ -251,6 +254,7 @@ async function processMedia(
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
+        jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,
       });
       const keep = deps.thumbnails;

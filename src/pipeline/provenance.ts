@@ -4,6 +4,7 @@
 import type { ContentCredentials } from '../../schemas/c2pa.js';
 import type { Hashes } from '../../schemas/hashes.js';
 import type { FactCheck } from '../../schemas/fact-checks.js';
+import type { Jpeg } from '../../schemas/jpeg.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
@@ -31,6 +32,8 @@ export interface ProvenanceInput {
   contentCredentials?: ContentCredentials;
   hashes?: Hashes;
   exifThumbnail?: ThumbnailComparison;
+  /** How the JPEG file was made (structure, tables). */
+  jpeg?: Jpeg;
   /** A video's container metadata (creation time, device, location). */
   video?: VideoMetadata;
   /** Pages where a web search engine's crawler found the image (src/pipeline/web-search/), with the
@@ -46,6 +49,14 @@ export interface ProvenanceInput {
 // (camera firmware and phone OS names do not count).
 const EDITORS =
   /photoshop|lightroom|gimp|affinity|snapseed|pixelmator|paint\.net|capture one|darktable|rawtherapee|luminar|picsart|canva|facetune|photopea|corel|acdsee|krita|inkscape|illustrator|dxo|on1|fotor|vsco|meitu|remini/i;
+
+/**
+ * Highest libjpeg quality at which a file with standard tables and no camera EXIF counts as `recompressed`.
+ * The defaults of the libraries platforms and apps re-encode with are under it (cjpeg and Pillow 75, sharp
+ * 80, GIMP 90); the phones in the test fixtures that write libjpeg tables themselves do so at 95-96 (and keep
+ * their camera EXIF). Above it, an export loses too little to call the file a lossy copy.
+ */
+export const RECOMPRESSED_MAX_QUALITY = 92;
 
 const time = (iso: string | null | undefined): number | null => {
   if (!iso) return null;
@@ -368,6 +379,16 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: 'Its Content Credentials declare generative-AI content.',
     });
   }
+  const recompressed = recompressedSignal(input.jpeg, md);
+  if (recompressed) out.push(recompressed);
+  const twice = input.jpeg?.double_compression;
+  if (twice?.detected) {
+    out.push({
+      code: 'double_compressed',
+      severity: 'medium',
+      message: `The JPEG coefficients show traces of an earlier compression${twice.primary_quality !== null ? ` at about quality ${twice.primary_quality}` : ''} (confidence ${twice.confidence.toFixed(2)}): the file was saved at least twice. ${twice.caveat}`,
+    });
+  }
   const framed = framedCopySignal(input.matches);
   if (framed) out.push(framed);
   const quality = input.hashes?.pdq.quality;
@@ -403,6 +424,24 @@ function earlierWebSighting(input: ProvenanceInput, reference: number, margin: n
     .map((w) => ({ w, t: time(w.crawled_at) }))
     .filter((x): x is { w: (typeof x)['w']; t: number } => x.t !== null && reference - x.t > margin)
     .sort((a, b) => a.t - b.t)[0];
+}
+
+/**
+ * `recompressed`: the file was written by libjpeg-type software (the IJG tables at one quality, at most
+ * RECOMPRESSED_MAX_QUALITY) and carries no camera EXIF: not the file a camera wrote, but a lossy copy made
+ * by a platform, an app or an editor. Custom tables, camera EXIF, or unread metadata: no signal.
+ */
+function recompressedSignal(jpeg: Jpeg | undefined, md: Metadata | undefined): Signal | null {
+  const q = jpeg?.standard_quality;
+  if (!jpeg || jpeg.tables !== 'standard' || q === null || q === undefined || q > RECOMPRESSED_MAX_QUALITY) {
+    return null;
+  }
+  if (!md || md.metadata_status === 'unreadable' || md.camera_exif) return null;
+  return {
+    code: 'recompressed',
+    severity: 'info',
+    message: `Saved with the standard libjpeg tables at quality ${q} and no camera metadata: a re-encoded copy (by a platform, an app or an editor), not the file a camera wrote; a larger, less compressed copy may exist.`,
+  };
 }
 
 const REGION_WORDS = {

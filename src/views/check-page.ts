@@ -7,6 +7,7 @@ import { credentialsSection } from './credentials.js';
 import { fileFacts, sourceText } from './file.js';
 import { fileNameOf, formatBytes, formatSize, formatTime } from './format.js';
 import { externalLink, markup, type Html, type SafeHtml } from './html.js';
+import { jpegSection } from './jpeg.js';
 import { layout } from './layout.js';
 import { matchesList } from './matches.js';
 import { metadataSection } from './metadata.js';
@@ -231,6 +232,7 @@ ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\
 <section><h3>Metadata</h3>
 ${metadataSection(item.metadata, item.exif_thumbnail)}
 </section>
+${item.jpeg ? markup`<section><h3>How the file was made</h3>\n${jpegSection(item.jpeg)}\n</section>` : ''}
 <section><h3>Content Credentials</h3>
 ${credentialsSection(item.content_credentials)}
 </section>

@@ -235,3 +235,59 @@ t.test(
     );
   },
 );
+
+t.test('recompressed: standard libjpeg tables at quality 92 or below and no camera EXIF', async (t) => {
+  const jpeg = (tables: 'standard' | 'custom', q: number) =>
+    ({ tables, standard_quality: tables === 'standard' ? q : null, quality: q }) as never;
+  const md = (camera_exif: boolean, status = 'stripped') =>
+    ({ camera_exif, metadata_status: status, times: {}, xmp: null }) as never;
+  const codes = (over: Partial<ProvenanceInput>) =>
+    buildProvenance({ ...base, ...over })
+      .signals.map((s) => s.code)
+      .filter((c) => c === 'recompressed');
+  t.match(
+    buildProvenance({ ...base, jpeg: jpeg('standard', 85), metadata: md(false) }).signals.find(
+      (s) => s.code === 'recompressed',
+    ),
+    { severity: 'info', message: /quality 85 and no camera metadata/ },
+  );
+  t.same(
+    codes({ jpeg: jpeg('standard', 92), metadata: md(false) }),
+    ['recompressed'],
+    'the bound is included',
+  );
+  t.same(codes({ jpeg: jpeg('standard', 93), metadata: md(false) }), [], 'a high-quality export');
+  t.same(codes({ jpeg: jpeg('custom', 80), metadata: md(false) }), [], 'custom tables');
+  t.same(codes({ jpeg: jpeg('standard', 84), metadata: md(true, 'present') }), [], 'camera EXIF');
+  t.same(codes({ jpeg: jpeg('standard', 80), metadata: md(false, 'unreadable') }), [], 'unread metadata');
+  t.same(codes({ jpeg: jpeg('standard', 80) }), [], 'no metadata');
+});
+
+t.test(
+  'double_compressed: with the earlier quality, the confidence and the caveat in the sentence',
+  async (t) => {
+    const jpeg = (detected: boolean) =>
+      ({
+        tables: 'custom',
+        standard_quality: null,
+        double_compression: {
+          status: 'estimated',
+          detected,
+          confidence: detected ? 0.7 : 0,
+          primary_quality: detected ? 90 : null,
+          caveat: 'A hint, not proof.',
+        },
+      }) as never;
+    t.match(
+      buildProvenance({ ...base, jpeg: jpeg(true) }).signals.find((s) => s.code === 'double_compressed'),
+      {
+        severity: 'medium',
+        message:
+          /earlier compression at about quality 90 \(confidence 0\.70\).*saved at least twice\. A hint, not proof\./,
+      },
+    );
+    t.notOk(
+      buildProvenance({ ...base, jpeg: jpeg(false) }).signals.some((s) => s.code === 'double_compressed'),
+    );
+  },
+);
