@@ -32,6 +32,7 @@ import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
 import { Video, VpdqImportResult } from './video.js';
+import { TextInImage } from './text.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -56,6 +57,7 @@ export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
+export * from './text.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
@@ -80,6 +82,7 @@ export const namedSchemas = [
   ContentCredentials,
   Video,
   VpdqImportResult,
+  TextInImage,
   Post,
   Match,
   TimelineEvent,

@@ -225,6 +225,7 @@ export const SIGNAL_CODES = [
   'low_quality_hash',
   'cropped_or_framed_copy',
   'creation_time_predates_post',
+  'text_in_image',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -245,6 +246,7 @@ export const Signal = Type.Object(
         Type.Literal('low_quality_hash'),
         Type.Literal('cropped_or_framed_copy'),
         Type.Literal('creation_time_predates_post'),
+        Type.Literal('text_in_image'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

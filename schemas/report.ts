@@ -6,6 +6,7 @@ import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { TextInImage } from './text.js';
 import { Video } from './video.js';
 
 // Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
@@ -81,6 +82,7 @@ export const MediaItem = Type.Object(
     content_credentials: Type.Optional(ref(ContentCredentials)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
+    text: Type.Optional(ref(TextInImage)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:

@@ -19,7 +19,7 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
+  'maxInputPixels' | 'provenance' | 'video' | 'ocr' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
 >;
 
 export interface PipelineServices {
@@ -74,6 +74,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
           thumbnails.image(sha, bytes, pixels, ttl)
       : null,
     video: video(ttl),
+    ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     maxInputPixels: config.maxInputPixels,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,

@@ -1,0 +1,188 @@
+// Reads the words in one picture: a cheap detector first (detect.ts: most photos stop there), then
+// tesseract on a grey copy scaled so the letters have the size its models were trained on, once with one
+// model per script (Latin, Cyrillic, Arabic among the configured languages), and again with the language
+// the text turned out to be in when that is another (Lithuanian diacritics need the Lithuanian model,
+// Kazakh letters the Kazakh one). A plain function of the bytes and the options: no store, no network.
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { TextInImage, TextLine } from '../../../schemas/text.js';
+import { OcrError } from '../../errors.js';
+import { DETECT_SIDE, detectText, type TextDetection } from './detect.js';
+import { findInText } from './found.js';
+import { identifyLanguage, scriptOf, scripts } from './language.js';
+import {
+  recognize,
+  tesseractInfo,
+  type GreyImage,
+  type OcrLine,
+  type TesseractOptions,
+} from './tesseract.js';
+
+export interface OcrOptions extends TesseractOptions {
+  /** Tesseract languages to read, in order of preference (OCR_LANGUAGES). */
+  languages: string[];
+  /** Most pixels of the picture tesseract is given (after scaling). */
+  maxPixels: number;
+  /** Largest input the decoder accepts (MAX_INPUT_PIXELS). */
+  maxInputPixels: number;
+}
+
+/** Glyph height (px) the picture is scaled to: tesseract's LSTM models read 20-30 px letters best. */
+const TARGET_GLYPH = 24;
+const MAX_UPSCALE = 3;
+/** Lines whose words tesseract is less sure of than this are noise (photo texture read as letters). */
+const MIN_LINE_CONFIDENCE = 45;
+const MAX_TEXT = 20_000;
+const MAX_LINES = 500;
+
+export async function readText(
+  bytes: Buffer,
+  opts: OcrOptions,
+  timings: Record<string, number> = {},
+): Promise<TextInImage> {
+  const t0 = performance.now();
+  const base = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' }).rotate().greyscale();
+  const meta = await base.clone().metadata();
+  const thumb = await grey(
+    base.clone().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }),
+  );
+  const detection = detectText(thumb);
+  timings.text_detect = ms(t0);
+  const empty = emptyReading(detection);
+  if (!detection.has_text) return { ...empty, status: 'no_text' };
+
+  const info = await tesseractInfo(opts.path);
+  const languages = info ? opts.languages.filter((l) => info.languages.includes(l)) : [];
+  if (!info || languages.length === 0) {
+    const err = new OcrError(
+      'ocr_tools_missing',
+      info ? `none of OCR_LANGUAGES (${opts.languages.join(', ')}) is installed` : undefined,
+    );
+    return { ...empty, status: 'unavailable', error: { code: err.code, message: err.message } };
+  }
+  const engine = `tesseract ${info.version}`;
+  try {
+    const t1 = performance.now();
+    const { img, scale } = await forOcr(base, meta, detection, opts.maxPixels);
+    timings.ocr_prepare = ms(t1);
+    // Pass 1: one model per script, the first configured language of each.
+    const perScript: string[] = [];
+    const seen = new Set<string>();
+    for (const l of languages) {
+      if (!seen.has(scriptOf(l))) perScript.push(l);
+      seen.add(scriptOf(l));
+    }
+    const t2 = performance.now();
+    let models = perScript;
+    let lines = clean(await recognize(img, models, opts));
+    timings.ocr = ms(t2);
+    let text = lines.map((l) => l.text).join('\n');
+    let language = identifyLanguage(text, languages);
+    // Pass 2: the text is in a configured language that pass 1 did not use: read it again with it.
+    if (language && !models.includes(language)) {
+      const t3 = performance.now();
+      models = language === 'eng' ? ['eng'] : [language, 'eng'].filter((l) => languages.includes(l));
+      lines = clean(await recognize(img, models, opts));
+      timings.ocr_second = ms(t3);
+      text = lines.map((l) => l.text).join('\n');
+      language = identifyLanguage(text, languages) ?? language;
+    }
+    if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
+    const byScript = scripts(text);
+    const others = lines
+      .filter((l) => l.text.length >= 40)
+      .map((l) => identifyLanguage(l.text, languages))
+      .filter((l): l is string => !!l && l !== language);
+    return {
+      status: 'read',
+      detector: empty.detector,
+      engine,
+      models,
+      script: byScript[0]?.script ?? null,
+      languages: [...new Set([...(language ? [language] : []), ...others])],
+      lines: lines.slice(0, MAX_LINES).map((l) => toReport(l, scale)),
+      text: text.slice(0, MAX_TEXT),
+      found: findInText(text.slice(0, MAX_TEXT)),
+    };
+  } catch (err) {
+    if (!(err instanceof OcrError)) throw err;
+    return {
+      ...empty,
+      engine,
+      status: err.code === 'ocr_tools_missing' ? 'unavailable' : 'error',
+      error: { code: err.code, message: err.message },
+    };
+  }
+}
+
+function emptyReading(d: TextDetection): Omit<TextInImage, 'status'> {
+  return {
+    detector: { lines: d.lines, glyphs: d.glyphs },
+    engine: null,
+    models: [],
+    script: null,
+    languages: [],
+    lines: [],
+    text: '',
+    found: { links: [], handles: [], dates: [], times: [] },
+  };
+}
+
+const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
+
+async function grey(img: Sharp): Promise<GreyImage> {
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  // greyscale() gives one channel, but an alpha channel would make two: keep the first.
+  if (info.channels === 1) return { data, width: info.width, height: info.height };
+  const out = Buffer.alloc(info.width * info.height);
+  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels] as number;
+  return { data: out, width: info.width, height: info.height };
+}
+
+/**
+ * The grey picture tesseract reads: scaled so the detector's median glyph height becomes TARGET_GLYPH
+ * (small screenshot text is enlarged up to 3x, huge lettering reduced), within `maxPixels`.
+ */
+async function forOcr(
+  base: Sharp,
+  meta: Metadata,
+  d: TextDetection,
+  maxPixels: number,
+): Promise<{ img: GreyImage; scale: number }> {
+  const upright = (meta.orientation ?? 1) >= 5;
+  const w = (upright ? meta.height : meta.width) ?? 1;
+  const h = (upright ? meta.width : meta.height) ?? 1;
+  const glyph = d.glyph_height * (w / Math.max(1, d.width));
+  let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
+  scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
+  const width = Math.max(1, Math.round(w * scale));
+  const img = await grey(base.clone().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
+  return { img, scale: img.width / w };
+}
+
+interface CleanLine {
+  text: string;
+  conf: number;
+  box: OcrLine['box'];
+}
+
+/** Lines as text, without the ones tesseract read from texture (low confidence, no letter or digit). */
+function clean(lines: OcrLine[]): CleanLine[] {
+  const out: CleanLine[] = [];
+  for (const l of lines) {
+    const text = l.words.map((w) => w.text).join(' ');
+    const chars = l.words.reduce((n, w) => n + w.text.length, 0);
+    const conf = l.words.reduce((n, w) => n + w.conf * w.text.length, 0) / Math.max(1, chars);
+    if (conf < MIN_LINE_CONFIDENCE || !/[\p{L}\p{N}]/u.test(text)) continue;
+    out.push({ text, conf, box: l.box });
+  }
+  return out;
+}
+
+function toReport(l: CleanLine, scale: number): TextLine {
+  const r = (v: number) => Math.round(v / scale);
+  return {
+    text: l.text,
+    box: { x: r(l.box.x), y: r(l.box.y), width: r(l.box.width), height: r(l.box.height) },
+    confidence: Math.round(l.conf * 10) / 10,
+  };
+}
