@@ -70,6 +70,8 @@ export interface PostShot {
   width: number;
   height: number;
   truth: { name: string; handle: string; time: string; date: string; text: string };
+  /** Where the post's text is drawn (y from the top of its first line to the bottom of its last). */
+  body: { top: number; bottom: number };
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -149,6 +151,7 @@ ${body}
     width,
     height,
     truth: { name, handle: `@${handle}`, time, date, text },
+    body: { top: textTop - size, bottom: textTop + (lines.length - 1) * lineH + Math.round(size * 0.4) },
   };
 }
 
@@ -213,3 +216,45 @@ export const TEXT_FREE_PHOTOS = [
   'pdq/labelme-subset/q0746.jpg',
   'c2pa/earth_apollo17.jpg',
 ];
+
+/** Edit distance (insertions, deletions, substitutions) between two strings, by code point. */
+export function editDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[y.length] as number;
+}
+
+const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+
+/** Character error rate of `read` against `truth`: edits over the truth's length (whitespace collapsed). */
+export function cer(truth: string, read: string): number {
+  const t = norm(truth);
+  return editDistance(t, norm(read)) / Math.max(1, [...t].length);
+}
+
+/** The OCR lines drawn in the post's text area (`body`, in the picture's pixels times `scale`). */
+export function bodyText(
+  lines: { text: string; box: { y: number; height: number } }[],
+  body: { top: number; bottom: number },
+  scale = 1,
+): string {
+  return lines
+    .filter((l) => {
+      const mid = (l.box.y + l.box.height / 2) / scale;
+      return mid >= body.top && mid <= body.bottom;
+    })
+    .map((l) => l.text)
+    .join(' ');
+}

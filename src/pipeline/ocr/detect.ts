@@ -26,6 +26,17 @@ export interface TextDetection {
   /** The thumbnail's width (glyph_height is relative to it). */
   width: number;
   has_text: boolean;
+  /** Whether the text's glyphs are mostly darker than their surroundings (print) or lighter (captions, dark mode). */
+  polarity: 'dark' | 'light';
+  /** The lines' boxes in the thumbnail's pixels (at most MAX_BOXES, longest lines first). */
+  boxes: { x: number; y: number; width: number; height: number }[];
+  /**
+   * Share of the thumbnail's pixels in its most common 8-level grey band: a screenshot's flat background
+   * makes it 0.3-0.9, a photo stays under ~0.15.
+   */
+  background: number;
+  /** Share of the thumbnail's pixels that stand out from their neighbourhood: ~0.05 for a screenshot, 0.2+ for a photo. */
+  textured: number;
 }
 
 /** Long side of the thumbnail the detector works on. */
@@ -38,12 +49,15 @@ const MIN_H = 5;
 const MAX_H_SHARE = 0.3; // of the thumbnail's height
 const MIN_CHAIN = 5;
 const NEIGHBOURS = 48;
+const MAX_BOXES = 200;
 const ALIGN = 0.12;
 const LONG_LINE = 10;
 const MEDIUM_LINE = 8;
 const ALIGNED_SHARE = 0.75;
 
 interface Comp {
+  /** 1: darker than its surroundings, 2: lighter. */
+  k: number;
   x0: number;
   x1: number;
   y0: number;
@@ -92,6 +106,14 @@ export function detectText(img: GreyImage): TextDetection {
   heights.sort((a, b) => a - b);
   const glyphs = heights.length;
   const longest = Math.max(0, ...lines.map((l) => l.length));
+  const light = lines.flat().filter((c) => c.k === 2).length;
+  const hist = new Uint32Array(32);
+  for (let i = 0; i < data.length; i++) {
+    const b = (data[i] as number) >> 3;
+    hist[b] = (hist[b] as number) + 1;
+  }
+  let marked = 0;
+  for (let i = 0; i < cls.length; i++) if (cls[i]) marked++;
   return {
     lines: lines.length,
     glyphs,
@@ -99,6 +121,22 @@ export function detectText(img: GreyImage): TextDetection {
     width: w,
     // One long line (a sentence, a caption) or two medium ones (a sign); tuned on TEXT_FREE_PHOTOS and the
     // generated pictures (test/helpers/text-images.ts), where texture chains reach 9 glyphs and text 10+.
+    boxes: lines
+      .sort((a, b) => b.length - a.length)
+      .slice(0, MAX_BOXES)
+      .map((l) => {
+        const x0 = Math.min(...l.map((c) => c.x0));
+        const y0 = Math.min(...l.map((c) => c.y0));
+        return {
+          x: x0,
+          y: y0,
+          width: Math.max(...l.map((c) => c.x1)) - x0 + 1,
+          height: Math.max(...l.map((c) => c.y1)) - y0 + 1,
+        };
+      }),
+    background: Math.round((Math.max(...hist) / Math.max(1, data.length)) * 1000) / 1000,
+    polarity: light * 2 > glyphs ? 'light' : 'dark',
+    textured: Math.round((marked / Math.max(1, cls.length)) * 1000) / 1000,
     has_text: longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2,
   };
 }
@@ -129,7 +167,7 @@ function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): 
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
-    const c: Comp = { x0: w, x1: 0, y0: h, y1: 0, n: 0, strong: 0 };
+    const c: Comp = { k, x0: w, x1: 0, y0: h, y1: 0, n: 0, strong: 0 };
     while (top > 0) {
       const p = stack[--top] as number;
       const x = p % w;

@@ -30,7 +30,7 @@ export interface OcrOptions extends TesseractOptions {
 const TARGET_GLYPH = 24;
 const MAX_UPSCALE = 3;
 /** Lines whose words tesseract is less sure of than this are noise (photo texture read as letters). */
-const MIN_LINE_CONFIDENCE = 45;
+const MIN_LINE_CONFIDENCE = 30;
 const MAX_TEXT = 20_000;
 const MAX_LINES = 500;
 
@@ -62,7 +62,7 @@ export async function readText(
   const engine = `tesseract ${info.version}`;
   try {
     const t1 = performance.now();
-    const { img, scale } = await forOcr(base, meta, detection, opts.maxPixels);
+    const { img, scale, psm } = await forOcr(base, meta, detection, opts.maxPixels);
     timings.ocr_prepare = ms(t1);
     // Pass 1: one model per script, the first configured language of each.
     const perScript: string[] = [];
@@ -73,15 +73,20 @@ export async function readText(
     }
     const t2 = performance.now();
     let models = perScript;
-    let lines = clean(await recognize(img, models, opts));
+    let lines = clean(await recognize(img, models, opts, psm));
     timings.ocr = ms(t2);
     let text = lines.map((l) => l.text).join('\n');
     let language = identifyLanguage(text, languages);
-    // Pass 2: the text is in a configured language that pass 1 did not use: read it again with it.
-    if (language && !models.includes(language)) {
+    // Pass 2: the text's language with English (handles, links) and nothing else: in pass 1 the other
+    // scripts' models claim words of this one (Arabic words read as Cyrillic, "Mar" as "Маг"), and a
+    // language's own model knows its letters (Lithuanian diacritics, Kazakh letters).
+    const target = language
+      ? [language, 'eng'].filter((l, i, a) => languages.includes(l) && a.indexOf(l) === i)
+      : [];
+    if (target.length && target.join('+') !== models.join('+')) {
       const t3 = performance.now();
-      models = language === 'eng' ? ['eng'] : [language, 'eng'].filter((l) => languages.includes(l));
-      lines = clean(await recognize(img, models, opts));
+      models = target;
+      lines = clean(await recognize(img, models, opts, psm));
       timings.ocr_second = ms(t3);
       text = lines.map((l) => l.text).join('\n');
       language = identifyLanguage(text, languages) ?? language;
@@ -147,7 +152,7 @@ async function forOcr(
   meta: Metadata,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; scale: number }> {
+): Promise<{ img: GreyImage; scale: number; psm: 3 | 6 }> {
   const upright = (meta.orientation ?? 1) >= 5;
   const w = (upright ? meta.height : meta.width) ?? 1;
   const h = (upright ? meta.width : meta.height) ?? 1;
@@ -156,7 +161,67 @@ async function forOcr(
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
   const width = Math.max(1, Math.round(w * scale));
   const img = await grey(base.clone().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
-  return { img, scale: img.width / w };
+  // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
+  // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
+  // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
+  // Only the detected lines are kept: the rest of a photo is texture that makes tesseract's layout
+  // analysis take the page for a picture.
+  const k = img.width / d.width;
+  const bands = d.boxes.map((b) => ({
+    x: Math.floor((b.x - b.height) * k),
+    y: Math.floor((b.y - b.height * 0.5) * k),
+    x1: Math.ceil((b.x + b.width + b.height) * k),
+    y1: Math.ceil((b.y + b.height * 1.5) * k),
+  }));
+  if (!caption(d)) return { img, scale: img.width / w, psm: 3 };
+  return { img: binarizeLight(img, bands), scale: img.width / w, psm: 6 };
+}
+
+/** Light letters on a photo rather than on a flat background (a dark-mode screenshot reads as it is). */
+const caption = (d: TextDetection) => d.polarity === 'light' && d.background < 0.3;
+
+/** Half-size of the neighbourhood a pixel is compared with: about a glyph's height at OCR scale. */
+const BINARIZE_WINDOW = TARGET_GLYPH;
+/** How much lighter than its neighbourhood a pixel of a light letter is (grey levels). */
+const BINARIZE_CONTRAST = 40;
+
+/** Light letters inside `bands` become black on white; everything else white. Linear (an integral image). */
+export function binarizeLight(
+  img: GreyImage,
+  bands: { x: number; y: number; x1: number; y1: number }[],
+): GreyImage {
+  const { data, width: w, height: h } = img;
+  const integ = new Float64Array((w + 1) * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += data[y * w + x] as number;
+      integ[(y + 1) * (w + 1) + x + 1] = (integ[y * (w + 1) + x + 1] as number) + row;
+    }
+  }
+  const out = Buffer.alloc(w * h, 255);
+  const keep = new Uint8Array(w * h);
+  for (const b of bands) {
+    for (let y = Math.max(0, b.y); y < Math.min(h, b.y1); y++)
+      keep.fill(1, y * w + Math.max(0, b.x), y * w + Math.min(w, b.x1));
+  }
+  const r = BINARIZE_WINDOW;
+  for (let y = 0; y < h; y++) {
+    const ya = Math.max(0, y - r);
+    const yb = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      if (!keep[y * w + x]) continue;
+      const xa = Math.max(0, x - r);
+      const xb = Math.min(w, x + r + 1);
+      const sum =
+        (integ[yb * (w + 1) + xb] as number) -
+        (integ[ya * (w + 1) + xb] as number) -
+        (integ[yb * (w + 1) + xa] as number) +
+        (integ[ya * (w + 1) + xa] as number);
+      if ((data[y * w + x] as number) > sum / ((yb - ya) * (xb - xa)) + BINARIZE_CONTRAST) out[y * w + x] = 0;
+    }
+  }
+  return { data: out, width: w, height: h };
 }
 
 interface CleanLine {
@@ -169,13 +234,28 @@ interface CleanLine {
 function clean(lines: OcrLine[]): CleanLine[] {
   const out: CleanLine[] = [];
   for (const l of lines) {
-    const text = l.words.map((w) => w.text).join(' ');
+    const text = rtlPunctuation(
+      l.words
+        .map((w) => w.text)
+        .join(' ')
+        // A handle's underscore at a word break: "@ruta_ zem" is "@ruta_zem" (handles hold no spaces).
+        .replace(/(@[A-Za-z0-9_.]*_) (?=[A-Za-z0-9])/g, '$1'),
+    );
     const chars = l.words.reduce((n, w) => n + w.text.length, 0);
     const conf = l.words.reduce((n, w) => n + w.conf * w.text.length, 0) / Math.max(1, chars);
     if (conf < MIN_LINE_CONFIDENCE || !/[\p{L}\p{N}]/u.test(text)) continue;
     out.push({ text, conf, box: l.box });
   }
   return out;
+}
+
+/**
+ * Tesseract gives an Arabic line's words in reading order but its closing punctuation first (where it
+ * sits on the page, at the left): "الناس." comes out as ".الناس". Moved back to the end.
+ */
+function rtlPunctuation(text: string): string {
+  const m = /^([.,،؛:!?؟»«]+)\s*(?=\p{Script=Arabic})/u.exec(text);
+  return m ? `${text.slice(m[0].length)}${m[1] as string}` : text;
 }
 
 function toReport(l: CleanLine, scale: number): TextLine {

@@ -53,13 +53,15 @@ export async function recognize(
   img: GreyImage,
   languages: string[],
   opts: TesseractOptions,
+  /** Page segmentation: 3 = find the layout (screenshots, pages), 6 = one block of lines (masked captions). */
+  psm: 3 | 6 = 3,
 ): Promise<OcrLine[]> {
   const chunks: Buffer[] = [];
   let r;
   try {
     r = await runBounded(
       opts.path,
-      ['stdin', 'stdout', '-l', languages.join('+'), '--psm', '3', 'tsv'],
+      ['stdin', 'stdout', '-l', languages.join('+'), '--psm', String(psm), 'tsv'],
       {
         timeoutMs: opts.timeoutMs,
         memoryMb: opts.memoryMb,
