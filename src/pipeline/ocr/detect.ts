@@ -16,6 +16,13 @@
 
 import type { GreyImage } from './tesseract.js';
 
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface TextDetection {
   /** Lines of text found (chains of 5+ glyph-like components, aligned on a baseline or top line). */
   lines: number;
@@ -29,7 +36,14 @@ export interface TextDetection {
   /** Whether the text's glyphs are mostly darker than their surroundings (print) or lighter (captions, dark mode). */
   polarity: 'dark' | 'light';
   /** The lines' boxes in the thumbnail's pixels (at most MAX_BOXES, longest lines first). */
-  boxes: { x: number; y: number; width: number; height: number }[];
+  boxes: Rect[];
+  /**
+   * Solid shapes much taller than the text (avatars, icons, buttons), in the thumbnail's pixels: beside
+   * a line of text they make tesseract merge lines, so OCR paints them over with the background.
+   */
+  blobs: Rect[];
+  /** The most common grey level (the background of a screenshot). */
+  background_level: number;
   /**
    * Share of the thumbnail's pixels in its most common 8-level grey band: a screenshot's flat background
    * makes it 0.3-0.9, a photo stays under ~0.15.
@@ -99,7 +113,8 @@ export function detectText(img: GreyImage): TextDetection {
       if (d < -STRONG || d > STRONG) strong[y * w + x] = 1;
     }
   }
-  const comps = components(cls, strong, w, h).filter((c) => glyphLike(c, h));
+  const all = components(cls, strong, w, h);
+  const comps = all.filter((c) => glyphLike(c, h));
   const chains = chain(comps);
   const lines = chains.filter(isLine);
   const heights = lines.flat().map((c) => c.y1 - c.y0 + 1);
@@ -134,6 +149,17 @@ export function detectText(img: GreyImage): TextDetection {
           height: Math.max(...l.map((c) => c.y1)) - y0 + 1,
         };
       }),
+    blobs: glyphs
+      ? all
+          .filter((c) => {
+            const bh = c.y1 - c.y0 + 1;
+            const bw = c.x1 - c.x0 + 1;
+            return bh > (heights[glyphs >> 1] as number) * 2.5 && bw < w / 3 && c.n > bw * bh * 0.5;
+          })
+          .slice(0, MAX_BOXES)
+          .map((c) => ({ x: c.x0, y: c.y0, width: c.x1 - c.x0 + 1, height: c.y1 - c.y0 + 1 }))
+      : [],
+    background_level: hist.indexOf(Math.max(...hist)) * 8 + 4,
     background: Math.round((Math.max(...hist) / Math.max(1, data.length)) * 1000) / 1000,
     polarity: light * 2 > glyphs ? 'light' : 'dark',
     textured: Math.round((marked / Math.max(1, cls.length)) * 1000) / 1000,

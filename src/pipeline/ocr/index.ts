@@ -6,6 +6,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
+import { timed } from '../timings.js';
 import { DETECT_SIDE, detectText, type TextDetection } from './detect.js';
 import { findInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
@@ -61,9 +62,9 @@ export async function readText(
   }
   const engine = `tesseract ${info.version}`;
   try {
-    const t1 = performance.now();
-    const { img, scale, psm } = await forOcr(base, meta, detection, opts.maxPixels);
-    timings.ocr_prepare = ms(t1);
+    const { img, scale, psm } = await timed(timings, 'ocr_prepare', () =>
+      forOcr(base, meta, detection, opts.maxPixels),
+    );
     // Pass 1: one model per script, the first configured language of each.
     const perScript: string[] = [];
     const seen = new Set<string>();
@@ -71,10 +72,8 @@ export async function readText(
       if (!seen.has(scriptOf(l))) perScript.push(l);
       seen.add(scriptOf(l));
     }
-    const t2 = performance.now();
     let models = perScript;
-    let lines = clean(await recognize(img, models, opts, psm));
-    timings.ocr = ms(t2);
+    let lines = clean(await timed(timings, 'ocr', () => recognize(img, models, opts, psm)));
     let text = lines.map((l) => l.text).join('\n');
     let language = identifyLanguage(text, languages);
     // Pass 2: the text's language with English (handles, links) and nothing else: in pass 1 the other
@@ -84,10 +83,8 @@ export async function readText(
       ? [language, 'eng'].filter((l, i, a) => languages.includes(l) && a.indexOf(l) === i)
       : [];
     if (target.length && target.join('+') !== models.join('+')) {
-      const t3 = performance.now();
       models = target;
-      lines = clean(await recognize(img, models, opts, psm));
-      timings.ocr_second = ms(t3);
+      lines = clean(await timed(timings, 'ocr_second', () => recognize(img, target, opts, psm)));
       text = lines.map((l) => l.text).join('\n');
       language = identifyLanguage(text, languages) ?? language;
     }
@@ -173,12 +170,38 @@ async function forOcr(
     x1: Math.ceil((b.x + b.width + b.height) * k),
     y1: Math.ceil((b.y + b.height * 1.5) * k),
   }));
-  if (!caption(d)) return { img, scale: img.width / w, psm: 3 };
+  if (!caption(d)) return { img: flatten(img, d, k), scale: img.width / w, psm: 3 };
   return { img: binarizeLight(img, bands), scale: img.width / w, psm: 6 };
 }
 
+/**
+ * A picture on a flat background (a screenshot): each pixel becomes its distance from the background
+ * colour, dark on white. Tesseract thresholds a page with one global level, which in dark mode falls
+ * between the grey of a handle and the white of the text and drops the handle's line; measured from the
+ * background, every text colour is dark. The detector's blobs (avatars, icons) are painted over too:
+ * beside two lines of text they make tesseract merge the lines.
+ */
+function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
+  if (d.background < FLAT_BACKGROUND) return img;
+  const { data, width: w, height: h } = img;
+  const bg = d.background_level;
+  for (let i = 0; i < data.length; i++) {
+    data[i] = 255 - Math.min(255, Math.abs((data[i] as number) - bg) * 3);
+  }
+  for (const b of d.blobs) {
+    const x0 = Math.max(0, Math.floor((b.x - 1) * k));
+    const x1 = Math.min(w, Math.ceil((b.x + b.width + 1) * k));
+    const y1 = Math.min(h, Math.ceil((b.y + b.height + 1) * k));
+    for (let y = Math.max(0, Math.floor((b.y - 1) * k)); y < y1; y++) data.fill(255, y * w + x0, y * w + x1);
+  }
+  return img;
+}
+
+/** Share of the picture in one grey band above which it is taken for a screenshot (detect.ts `background`). */
+const FLAT_BACKGROUND = 0.3;
+
 /** Light letters on a photo rather than on a flat background (a dark-mode screenshot reads as it is). */
-const caption = (d: TextDetection) => d.polarity === 'light' && d.background < 0.3;
+const caption = (d: TextDetection) => d.polarity === 'light' && d.background < FLAT_BACKGROUND;
 
 /** Half-size of the neighbourhood a pixel is compared with: about a glyph's height at OCR scale. */
 const BINARIZE_WINDOW = TARGET_GLYPH;

@@ -29,7 +29,7 @@ t.test(
     t.ok(r.models.includes('lit'), 'read again with the Lithuanian model');
     t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
     t.ok(r.found.times.includes(shot.truth.time), shot.truth.time);
-    t.match(r.text, 'Šiandien Kazachstane įvyko kažkas svarbaus');
+    t.match(r.text.replace(/\s+/g, ' '), 'Šiandien Kazachstane įvyko kažkas svarbaus');
     t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
     const first = r.lines[0];
     t.ok(
