@@ -8,7 +8,7 @@ import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
 import { timed } from '../timings.js';
 import { DETECT_SIDE, detectText, type TextDetection } from './detect.js';
-import { findInText } from './found.js';
+import { findInText, type FoundInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
 import {
   recognize,
@@ -76,13 +76,18 @@ export async function readText(
     let lines = clean(await timed(timings, 'ocr', () => recognize(img, models, opts, psm)));
     let text = lines.map((l) => l.text).join('\n');
     let language = identifyLanguage(text, languages);
-    // Pass 2: the text's language with English (handles, links) and nothing else: in pass 1 the other
-    // scripts' models claim words of this one (Arabic words read as Cyrillic, "Mar" as "Маг"), and a
-    // language's own model knows its letters (Lithuanian diacritics, Kazakh letters).
-    const target = language
-      ? [language, 'eng'].filter((l, i, a) => languages.includes(l) && a.indexOf(l) === i)
-      : [];
+    // Pass 2: the text's language alone (with English when it is written in Latin letters too): in pass
+    // 1 the other scripts' models claim words of this one (Arabic words read as Latin or Cyrillic, "Mar"
+    // as "Маг"), and a language's own model knows its letters (Lithuanian diacritics, Kazakh letters).
+    // What pass 1 found (a Latin @handle in a Kazakh post, read by its English model) is kept.
+    const target = !language
+      ? []
+      : scriptOf(language) === 'Latin'
+        ? [language, 'eng'].filter((l, i, a) => languages.includes(l) && a.indexOf(l) === i)
+        : [language];
+    let foundBefore: FoundInText | null = null;
     if (target.length && target.join('+') !== models.join('+')) {
+      foundBefore = findInText(text.slice(0, MAX_TEXT));
       models = target;
       lines = clean(await timed(timings, 'ocr_second', () => recognize(img, target, opts, psm)));
       text = lines.map((l) => l.text).join('\n');
@@ -103,7 +108,7 @@ export async function readText(
       languages: [...new Set([...(language ? [language] : []), ...others])],
       lines: lines.slice(0, MAX_LINES).map((l) => toReport(l, scale)),
       text: text.slice(0, MAX_TEXT),
-      found: findInText(text.slice(0, MAX_TEXT)),
+      found: merge(findInText(text.slice(0, MAX_TEXT)), foundBefore),
     };
   } catch (err) {
     if (!(err instanceof OcrError)) throw err;
@@ -114,6 +119,18 @@ export async function readText(
       error: { code: err.code, message: err.message },
     };
   }
+}
+
+/** What the final reading found, then what only the first found (each list without repeats, capped). */
+function merge(found: FoundInText, before: FoundInText | null): FoundInText {
+  if (!before) return found;
+  const both = (a: string[], b: string[]) => [...new Set([...a, ...b])].slice(0, 50);
+  return {
+    links: both(found.links, before.links),
+    handles: both(found.handles, before.handles),
+    dates: both(found.dates, before.dates),
+    times: both(found.times, before.times),
+  };
 }
 
 function emptyReading(d: TextDetection): Omit<TextInImage, 'status'> {
