@@ -9,9 +9,11 @@
 //   added cost per check   a mixed corpus (the pipeline bench's photos and the screenshots) analyzed as a
 //                          check analyzes an image (analyzeImage), with and without readText: the ratio of
 //                          images per second, an upper bound on the slowdown of whole checks (which also
-//                          fetch, match and store)
+//                          fetch, match and store); also in CPU time (this process and tesseract),
+//                          which a busy shared machine distorts less than wall time
 // One image at a time, tesseract with one thread (OCR_* defaults of src/config.ts).
 // Env: BENCH_OCR_TEXTS (4: texts per language, at most 4).
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { analyzeImage } from '../src/pipeline/analyze/index.js';
@@ -40,7 +42,11 @@ if (!info) throw new Error('tesseract is not installed: run sh scripts/setup-ocr
 const TEXTS = Math.min(4, Number(process.env.BENCH_OCR_TEXTS ?? 4));
 const LANGS: Lang[] = ['eng', 'lit', 'rus', 'kaz', 'arb'];
 const OCR_CODE: Record<Lang, string> = { eng: 'eng', lit: 'lit', rus: 'rus', kaz: 'kaz', arb: 'ara' };
-const PHOTOS = ['pdq/dih/bridge-1-original.jpg', 'exifr/door-knocker.jpg', 'exif-samples/jpg/gps/DSCN0010.jpg'];
+const PHOTOS = [
+  'pdq/dih/bridge-1-original.jpg',
+  'exifr/door-knocker.jpg',
+  'exif-samples/jpg/gps/DSCN0010.jpg',
+];
 
 const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   const t0 = performance.now();
@@ -129,7 +135,17 @@ const probe = async (b: Buffer) => {
   return { mime: `image/${m.format ?? 'jpeg'}`, format: m.format ?? 'jpeg' };
 };
 const probes = await Promise.all(mixed.map(probe));
+const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
+/** CPU seconds of this process and of its waited-for children (tesseract), from /proc/self/stat. */
+function cpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name, field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14.
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+}
+const cpu: Record<'base' | 'ocr', number[]> = { base: [], ocr: [] };
 const pass = async (withOcr: boolean) => {
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   for (const [i, b] of mixed.entries()) {
     await analyzeImage(b, probes[i] as { mime: string; format: string }, {
@@ -137,6 +153,7 @@ const pass = async (withOcr: boolean) => {
     });
     if (withOcr) await readText(b, opts);
   }
+  cpu[withOcr ? 'ocr' : 'base'].push(cpuSeconds() - c0);
   return (performance.now() - t0) / 1000;
 };
 await pass(true); // warm-up: sharp, tesseract's data in the page cache
@@ -180,6 +197,9 @@ const result = {
     images_per_s_without_ocr: Math.round(perSecond(base) * 100) / 100,
     images_per_s_with_ocr: Math.round(perSecond(withText) * 100) / 100,
     slowdown: Math.round((perSecond(base) / perSecond(withText)) * 100) / 100,
+    cpu_ms_per_image_without_ocr: Math.round((Math.min(...cpu.base.slice(-2)) * 1000) / mixed.length),
+    cpu_ms_per_image_with_ocr: Math.round((Math.min(...cpu.ocr.slice(-2)) * 1000) / mixed.length),
+    cpu_slowdown: Math.round((Math.min(...cpu.ocr.slice(-2)) / Math.min(...cpu.base.slice(-2))) * 100) / 100,
   },
   targets: {
     cer_clean_max: 0.03,

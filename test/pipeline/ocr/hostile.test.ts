@@ -50,8 +50,9 @@ t.test('a huge canvas full of small text is stopped by the time and output bound
   const canvas = await glyphCanvas(4000, 60);
   const tight = { ...opts, timeoutMs: 2000, maxOutputBytes: 64 * 1024 };
   const timings: Record<string, number> = {};
-  // Decoding and scaling 16 megapixels takes seconds on a busy machine; tesseract's own run is the bound.
-  const r = await within(t, 40_000, 'canvas', () => readText(canvas, tight, timings));
+  // Decoding and scaling 16 megapixels three times takes seconds, tens of them on the shared 2-core machine
+  // under load: the wall bound is loose, tesseract's own run is the bound that matters.
+  const r = await within(t, 120_000, 'canvas', () => readText(canvas, tight, timings));
   t.ok(
     (timings.ocr ?? Infinity) < tight.timeoutMs + 1500,
     `tesseract stopped at its bound: ${timings.ocr} ms`,
@@ -62,8 +63,10 @@ t.test('a huge canvas full of small text is stopped by the time and output bound
 });
 
 t.test('glyphs too small to see at thumbnail scale cost only the detector', { skip }, async (t) => {
-  const r = await within(t, 8000, 'tiny glyphs', async () => readText(await glyphCanvas(3000, 4), opts));
-  t.ok(['no_text', 'empty', 'read', 'error'].includes(r.status), r.status);
+  const timings: Record<string, number> = {};
+  const r = await readText(await glyphCanvas(3000, 4), opts, timings);
+  t.equal(r.status, 'no_text');
+  t.notOk('ocr' in timings, 'tesseract never ran');
 });
 
 t.test('zero-size text and pure noise end with a status, not an exception', { skip }, async (t) => {
