@@ -19,7 +19,14 @@ import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'ocr' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
+  | 'maxInputPixels'
+  | 'provenance'
+  | 'video'
+  | 'ocr'
+  | 'endpoints'
+  | 'waybackEnabled'
+  | 'waybackSave'
+  | 'reverseSearch'
 >;
 
 export interface PipelineServices {
