@@ -37,6 +37,7 @@ import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
 import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
+import { TextInImage } from './text.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -64,6 +65,7 @@ export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
+export * from './text.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
@@ -93,6 +95,7 @@ export const namedSchemas = [
   Video,
   VpdqImportResult,
   PublishedReview,
+  TextInImage,
   Post,
   FactCheck,
   FactCheckRequest,

@@ -230,6 +230,7 @@ export const SIGNAL_CODES = [
   'already_fact_checked',
   'recompressed',
   'double_compressed',
+  'text_in_image',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -253,6 +254,7 @@ export const Signal = Type.Object(
         Type.Literal('already_fact_checked'),
         Type.Literal('recompressed'),
         Type.Literal('double_compressed'),
+        Type.Literal('text_in_image'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -8,6 +8,7 @@ import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { TextInImage } from './text.js';
 import { Video } from './video.js';
 
 // Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
@@ -112,6 +113,7 @@ export const MediaItem = Type.Object(
     jpeg: Type.Optional(ref(Jpeg)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
+    text: Type.Optional(ref(TextInImage)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:

@@ -398,6 +398,34 @@ export const EnvSchema = Type.Object({
     'Representative keyframes (distinct scenes) kept per video as thumbnails and looked up as images.',
     1,
   ),
+  OCR_ENABLED: Bool(
+    false,
+    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~50 ms of CPU per photo for the text detector and ~1.6 s per screenshot (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+  ),
+  OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
+  OCR_LANGUAGES: Str(
+    'eng,rus,ukr,kaz,lit,ara,fra,spa,deu',
+    'Tesseract languages text is read in, comma-separated, in order of preference; the first of each script (Latin, Cyrillic, Arabic, …) reads first, then the language the text turns out to be in. Each needs its tesseract-ocr-<lang> package.',
+  ),
+  OCR_TIMEOUT_MS: Int(
+    20000,
+    'Time one tesseract run may take; it is killed after it (`ocr_timeout`). An image is read at most twice.',
+    1000,
+  ),
+  OCR_MEMORY_MB: Int(
+    2048,
+    'Address-space limit of each tesseract process, in MiB (a hostile image fails in the child with `ocr_failed`). 0: none.',
+  ),
+  OCR_MAX_PIXELS: Int(
+    8000000,
+    'Most pixels of the (scaled) picture given to tesseract; larger pictures are reduced first.',
+    10000,
+  ),
+  OCR_MAX_OUTPUT_BYTES: Int(
+    4194304,
+    'Largest recognition output (TSV) accepted from tesseract; more text than that ends with `ocr_output_too_large`.',
+    1024,
+  ),
   VPDQ_MIN_QUALITY: Int(
     50,
     'vPDQ: frames below this PDQ quality are left out of video comparisons (reference: 50).',
@@ -625,6 +653,18 @@ export function configFromEnv(env: Env) {
       thumbnailMismatchBits: env.THUMBNAIL_MISMATCH_BITS,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    ocr: env.OCR_ENABLED
+      ? {
+          path: env.OCR_TESSERACT_PATH,
+          languages: env.OCR_LANGUAGES.split(',')
+            .map((l) => l.trim())
+            .filter(Boolean),
+          timeoutMs: env.OCR_TIMEOUT_MS,
+          memoryMb: env.OCR_MEMORY_MB,
+          maxPixels: env.OCR_MAX_PIXELS,
+          maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
+        }
+      : null,
     video: {
       ffmpeg: env.VIDEO_FFMPEG_PATH,
       ffprobe: env.VIDEO_FFPROBE_PATH,

@@ -24,6 +24,7 @@ export type PipelineConfig = Pick<
   | 'jpegDoubleCompression'
   | 'provenance'
   | 'video'
+  | 'ocr'
   | 'endpoints'
   | 'waybackEnabled'
   | 'waybackSave'
@@ -94,6 +95,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
           thumbnails.image(sha, bytes, pixels, ttl)
       : null,
     video: video(ttl),
+    ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,

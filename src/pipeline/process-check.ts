@@ -19,6 +19,7 @@ import type { CheckMemory } from '../memory/memory.js';
 import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
+import { readText, type OcrOptions } from './ocr/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
@@ -62,6 +63,8 @@ export interface PipelineDeps {
   /** Told of every HTTP exchange the check makes and every upload it reads, for the evidence archive
    *  (src/archive/). Absent: nothing is recorded. */
   recorder?: ArchiveRecorder | null;
+  /** Reading the text in images (OCR_*); null: off. */
+  ocr?: OcrOptions | null | undefined;
   maxInputPixels: number;
   /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
   jpegDoubleCompression?: boolean;
@@ -204,6 +207,7 @@ export async function processCheck(
       ...(item.jpeg && { jpeg: item.jpeg }),
       ...(item.video && { video: item.video.metadata }),
       ...(found?.sightings.length && { web: found.sightings }),
+      ...(item.text && { text: item.text }),
       matches: matches.get(item.index) ?? [],
       factChecks: item.fact_checks ?? [],
       thresholds: deps.thresholds,
@@ -273,6 +277,11 @@ async function processMedia(
       Object.assign(item.timings_ms, timings_ms);
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
+      const ocr = deps.ocr;
+      if (ocr) {
+        // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
+        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+      }
     }
     const video = probe.kind === 'video' ? deps.video : null;
     if (video) {

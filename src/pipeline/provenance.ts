@@ -8,6 +8,7 @@ import type { Jpeg } from '../../schemas/jpeg.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
+import type { TextInImage } from '../../schemas/text.js';
 import type { VideoMetadata } from '../../schemas/video.js';
 
 export interface ProvenanceThresholds {
@@ -39,6 +40,8 @@ export interface ProvenanceInput {
   /** Pages where a web search engine's crawler found the image (src/pipeline/web-search/), with the
    *  engine's name for people. */
   web?: Array<{ engine: string; url: string | null; page_url: string; crawled_at: string }>;
+  /** The words read in the picture (OCR). */
+  text?: TextInImage;
   matches: Match[];
   /** Published fact-checks of this picture or of the pictures it matched. */
   factChecks?: FactCheck[];
@@ -65,6 +68,34 @@ const time = (iso: string | null | undefined): number | null => {
 };
 
 const HOUR = 3600_000;
+
+const LANGUAGE_NAMES: Record<string, string> = {
+  eng: 'English',
+  rus: 'Russian',
+  ukr: 'Ukrainian',
+  kaz: 'Kazakh',
+  lit: 'Lithuanian',
+  ara: 'Arabic',
+  fra: 'French',
+  spa: 'Spanish',
+  deu: 'German',
+};
+
+/** What the words in the picture are, in one sentence: how much, which language, the handles and dates. */
+function textSignal(text: TextInImage): Signal {
+  const words = text.text.split(/\s+/).filter(Boolean).length;
+  const lang = text.languages.map((l) => LANGUAGE_NAMES[l] ?? l).join(' and ');
+  const named = [
+    ...text.found.handles.slice(0, 3),
+    ...text.found.dates.slice(0, 2),
+    ...text.found.times.slice(0, 2),
+  ];
+  return {
+    code: 'text_in_image',
+    severity: 'info',
+    message: `The image holds ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
+  };
+}
 
 function describeAge(ms: number): string {
   const days = ms / (24 * HOUR);
@@ -399,6 +430,8 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `The image has little detail (PDQ quality ${quality}): near-duplicate matching falls back to pHash and is less reliable.`,
     });
   }
+  const text = input.text;
+  if (text?.status === 'read') out.push(textSignal(text));
   return out;
 }
 

@@ -16,6 +16,7 @@ import { severityBadge, signalsList, sortSignals } from './signals.js';
 import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 import { earliestSighting, timelineTable } from './timeline.js';
+import { textSection } from './text.js';
 import { videoSection } from './video.js';
 
 /** Seconds between reloads of a page whose check is still queued or running. */
@@ -229,6 +230,7 @@ ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
 ${reverseSearchSection(item)}
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
 ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}
+${item.text ? markup`<section><h3>Text in the picture</h3>\n${textSection(item.text)}\n</section>` : ''}
 <section><h3>Metadata</h3>
 ${metadataSection(item.metadata, item.exif_thumbnail)}
 </section>
