@@ -653,18 +653,7 @@ export function configFromEnv(env: Env) {
       thumbnailMismatchBits: env.THUMBNAIL_MISMATCH_BITS,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
-    ocr: env.OCR_ENABLED
-      ? {
-          path: env.OCR_TESSERACT_PATH,
-          languages: env.OCR_LANGUAGES.split(',')
-            .map((l) => l.trim())
-            .filter(Boolean),
-          timeoutMs: env.OCR_TIMEOUT_MS,
-          memoryMb: env.OCR_MEMORY_MB,
-          maxPixels: env.OCR_MAX_PIXELS,
-          maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
-        }
-      : null,
+    ocr: ocrOptions(env),
     video: {
       ffmpeg: env.VIDEO_FFMPEG_PATH,
       ffprobe: env.VIDEO_FFPROBE_PATH,
@@ -698,6 +687,19 @@ function commaList(list: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** OCR_*, all read (the unread-variable test holds every variable to it); null when OCR_ENABLED is false. */
+function ocrOptions(env: Env) {
+  const options = {
+    path: env.OCR_TESSERACT_PATH,
+    languages: commaList(env.OCR_LANGUAGES),
+    timeoutMs: env.OCR_TIMEOUT_MS,
+    memoryMb: env.OCR_MEMORY_MB,
+    maxPixels: env.OCR_MAX_PIXELS,
+    maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
+  };
+  return env.OCR_ENABLED ? options : null;
 }
 
 /** FACT_CHECK_TOOLS_*, all read; null without a key. */

@@ -10,6 +10,7 @@
 // Their records gain the fact-check (so later checks matching them meet it too), and every organization
 // whose check saw one of them, and may see the bank, gets one `fact_check.found` event naming its own
 // check: never another organization's check, URL or id.
+import { setImmediate } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type {
   FactCheckAccepted,
@@ -36,7 +37,8 @@ export const MAX_FEED_ITEMS = 20_000;
 const MAX_ERRORS = 100;
 /** Imported reviews whose pictures one import request queues checks for; the rest stay text only. */
 export const MAX_PICTURE_CHECKS = 200;
-const IMPORT_BATCH = 5000;
+/** Items read, and entries written, per turn of the event loop: a feed never holds the API long. */
+const IMPORT_BATCH = 500;
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>
@@ -70,7 +72,7 @@ export function createFactCheckService(deps: {
   }
 
   /** The reviews of a feed's items, and why the others are not reviews. */
-  function readFeed(feed: unknown) {
+  async function readFeed(feed: unknown) {
     const root = obj(feed);
     if (!root) throw new HttpErrors.invalid_request('Not a JSON object (a schema.org DataFeed)');
     const elements = Array.isArray(root.dataFeedElement) ? (root.dataFeedElement as unknown[]) : null;
@@ -90,6 +92,7 @@ export function createFactCheckService(deps: {
             : [el.item]
           : [element];
       for (const item of items) {
+        if (line % IMPORT_BATCH === 0) await setImmediate();
         if (++line > MAX_FEED_ITEMS)
           throw new HttpErrors.invalid_request(
             `More than ${MAX_FEED_ITEMS} items in one request: send the feed in chunks`,
@@ -123,7 +126,7 @@ export function createFactCheckService(deps: {
      */
     async importFeed(principal: Principal, feed: unknown, bankId?: string): Promise<FactCheckImportResult> {
       const bank = await bankFor(principal, bankId);
-      const { reviews, errors, rejected } = readFeed(feed);
+      const { reviews, errors, rejected } = await readFeed(feed);
       const ids: string[] = [];
       for (let i = 0; i < reviews.length; i += IMPORT_BATCH)
         ids.push(...(await deps.factChecks.addMany(bank, reviews.slice(i, i + IMPORT_BATCH))));

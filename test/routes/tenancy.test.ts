@@ -92,6 +92,16 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     ['GET', `/v1/banks/${bank}/entries/e1`, undefined],
     // A fact-check into A's bank (even one of kind fact_check would be refused: the bank is A's).
     ['POST', `/v1/fact-checks`, { url: `${media.base}/c2pa/CA.jpg`, bank_id: bank }],
+    [
+      'POST',
+      `/v1/fact-checks/import?bank_id=${bank}`,
+      {
+        dataFeedElement: [
+          { '@type': 'ClaimReview', url: 'https://fc.example/planted', claimReviewed: 'planted' },
+        ],
+      },
+    ],
+    ['GET', `/v1/checks/${check.id}/mediareview`, undefined],
     ['GET', `/v1/admin/keys?org=newsroom-a`, undefined],
     ['DELETE', `/v1/admin/keys/${aKey}`, undefined],
     ['POST', `/v1/admin/keys`, { name: 'x', org: 'newsroom-a', scopes: ['admin'] }],
