@@ -6,9 +6,9 @@
 // Written with yazl rather than js-wacz: js-wacz finds pages by parsing HTML in worker threads and
 // works on paths and globs, while here the WARC, its index and the pages are already known.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { WARC_NAME, type WarcFile } from './warc-recorder.js';
@@ -33,12 +33,6 @@ export interface WaczFile {
 
 /** Extra JSON files for datapackage-digest.json (a timestamp token). */
 export type DigestExtras = Record<string, unknown>;
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -67,13 +61,13 @@ export async function buildWacz(
   ];
   const pagesJsonl = Buffer.from(pageLines.join('\n') + '\n');
   const index = Buffer.from(warc.cdxj.join('\n') + (warc.cdxj.length ? '\n' : ''));
-  const warcBytes = (await stat(warc.path)).size;
   const resources = [
     {
       name: WARC_NAME,
       path: `archive/${WARC_NAME}`,
-      hash: `sha256:${await fileSha256(warc.path)}`,
-      bytes: warcBytes,
+      // Both as the recorder wrote the file: it is not read again for them.
+      hash: `sha256:${warc.sha256}`,
+      bytes: warc.bytes,
     },
     { name: 'index.cdx', path: 'indexes/index.cdx', hash: `sha256:${sha256(index)}`, bytes: index.length },
     {
@@ -116,11 +110,21 @@ export async function buildWacz(
   zip.addBuffer(digest, 'datapackage-digest.json', { mtime });
   zip.end();
   const path = join(warc.dir, `${input.checkId}.wacz`);
-  await pipeline(zip.outputStream, createWriteStream(path));
+  // The archive's own sha256 and size as it is written, rather than by reading it back.
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(zip.outputStream, tap, createWriteStream(path));
   return {
     path,
-    bytes: (await stat(path)).size,
-    sha256: await fileSha256(path),
+    bytes,
+    sha256: hash.digest('hex'),
     datapackageHash,
     created,
   };

@@ -13,7 +13,7 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, gzip as gzipCb } from 'node:zlib';
+import { constants, deflateRawSync, gzip as gzipCb } from 'node:zlib';
 import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
@@ -25,6 +25,10 @@ export interface WarcFile {
   /** The temporary directory holding `path`; remove() deletes it. */
   dir: string;
   path: string;
+  /** Size of the file. */
+  bytes: number;
+  /** sha256 (hex) of the file. */
+  sha256: string;
   /** CDXJ lines of the responses and resources, sorted (warcio's indexer). */
   cdxj: string[];
   /** Records written (warcinfo included). */
@@ -70,6 +74,45 @@ function requestLine(method: string, url: URL): string {
 
 const gzip = promisify(gzipCb);
 
+/** Bytes of a body deflated to see whether it compresses (about 0.5 ms when it does not). */
+const SAMPLE_BYTES = 16 * 1024;
+
+/**
+ * The zlib level of a record's gzip member. Media (JPEG, PNG, WebP, video) is compressed already:
+ * deflating it costs ~30 CPU ms per MB at the fastest level and saves a percent or two, which made
+ * archiving cost more than the analysis of the image. So a body is deflated only when a slice from its
+ * middle shrinks by a tenth; otherwise its member is stored (level 0: still gzip, framed and CRC'd by
+ * zlib, readable by every WARC tool). Small bodies and headers-only records are always deflated.
+ */
+export function gzipLevel(body: Uint8Array | null): number {
+  if (!body || body.length <= SAMPLE_BYTES) return constants.Z_BEST_SPEED;
+  const start = (body.length - SAMPLE_BYTES) >> 1;
+  const sample = body.subarray(start, start + SAMPLE_BYTES);
+  const packed = deflateRawSync(sample, { level: constants.Z_BEST_SPEED });
+  return packed.length < SAMPLE_BYTES * 0.9 ? constants.Z_BEST_SPEED : constants.Z_NO_COMPRESSION;
+}
+
+const EMPTY = new Uint8Array(0);
+const sha256 = (...parts: Uint8Array[]) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return `sha256:${hash.digest('hex')}`;
+};
+
+/**
+ * Sets a record's payload and block digests with node's sha256, so that warcio's serializer computes
+ * none (its own are a WebAssembly sha256, a new instance per record, several times slower). The block
+ * is the HTTP head exactly as warcio writes it (status or request line, headers, blank line), then the
+ * payload; a record without HTTP headers (a resource) has the payload as its block.
+ */
+function setDigests(record: WARCRecord, payload: Uint8Array | null): WARCRecord {
+  const body = payload ?? EMPTY;
+  const head = record.httpHeaders ? Buffer.from(`${record.httpHeaders.toString()}\r\n`) : EMPTY;
+  record.warcHeaders.headers.set('WARC-Payload-Digest', sha256(body));
+  record.warcHeaders.headers.set('WARC-Block-Digest', sha256(head, body));
+  return record;
+}
+
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
   const dir = await mkdtemp(join(tmpdir(), 'firstseen-warc-'));
   const path = join(dir, WARC_NAME);
@@ -80,20 +123,24 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   let payloadBytes = 0;
   let position = 0;
   const urls = new Map<string, Date>();
+  // The file's sha256, as written: datapackage.json names it, and the file is not read again for it.
+  const fileHash = createHash('sha256');
   // Indexed as written (warcio's indexer, fed each record with its offset), not by reading the file
-  // again; one gzip member per record, by node's zlib (in the thread pool; media bytes barely compress,
-  // so the fastest level).
+  // again; one gzip member per record, by node's zlib (in the thread pool).
   const indexer = new CDXIndexer({ format: 'cdxj' });
   const cdxj: string[] = [];
 
-  const write = (build: () => WARCRecord[]) => {
+  /** Queues records, each with its payload (null: none), to be written in order. */
+  const write = (build: () => [WARCRecord, Uint8Array | null][]) => {
     chain = chain.then(async () => {
       if (failure) return;
       try {
-        for (const record of build()) {
+        for (const [record, payload] of build()) {
+          if (record.warcType !== 'warcinfo') setDigests(record, payload);
           const raw = await WARCSerializer.serialize(record, { gzip: false });
-          const member = await gzip(raw, { level: constants.Z_BEST_SPEED });
+          const member = await gzip(raw, { level: gzipLevel(payload) });
           await file.write(member);
+          fileHash.update(member);
           if (indexer.filterRecord(record)) {
             // The indexer takes a record's place in the file from these when they are set (warcio's
             // own reader sets them); a created record may carry stale ones.
@@ -125,10 +172,13 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   };
 
   write(() => [
-    WARCRecord.createWARCInfo(
-      { filename: WARC_NAME, warcVersion: 'WARC/1.1' },
-      { software: options.software, format: 'WARC File Format 1.1', 'firstseen-check': options.checkId },
-    ),
+    [
+      WARCRecord.createWARCInfo(
+        { filename: WARC_NAME, warcVersion: 'WARC/1.1' },
+        { software: options.software, format: 'WARC File Format 1.1', 'firstseen-check': options.checkId },
+      ),
+      null,
+    ],
   ]);
 
   return {
@@ -147,15 +197,12 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
             statusline: `HTTP/1.1 ${ex.status} ${ex.statusText}`.trimEnd(),
             httpHeaders: httpHeaderPairs(ex.responseHeaders),
             // Not read, or past the check's budget: the headers stay, the body is said to be missing.
-            // The payload digest by node's sha256, which is faster than warcio's wasm one (it keeps
-            // a digest it is given).
-            warcHeaders: body
-              ? { 'WARC-Payload-Digest': `sha256:${createHash('sha256').update(body).digest('hex')}` }
-              : { 'WARC-Truncated': 'length' },
+            warcHeaders: body ? {} : { 'WARC-Truncated': 'length' },
           },
           body ? [body] : [],
         );
         const responseId = response.warcHeaders.headers.get('WARC-Record-ID') ?? '';
+        const requestBody = ex.requestBody === null ? null : Buffer.from(ex.requestBody);
         const request = WARCRecord.create(
           {
             url: ex.url,
@@ -166,9 +213,12 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
             httpHeaders: httpHeaderPairs({ host: url.host, ...ex.requestHeaders }),
             warcHeaders: { 'WARC-Concurrent-To': responseId },
           },
-          ex.requestBody === null ? [] : [Buffer.from(ex.requestBody)],
+          requestBody ? [requestBody] : [],
         );
-        return [response, request];
+        return [
+          [response, body],
+          [request, requestBody],
+        ];
       });
     },
 
@@ -177,19 +227,22 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       const now = new Date();
       if (!urls.has(url)) urls.set(url, now);
       write(() => [
-        WARCRecord.create(
-          {
-            url,
-            date: now.toISOString(),
-            type: 'resource',
-            warcVersion: 'WARC/1.1',
-            warcHeaders: {
-              'Content-Type': contentType ?? 'application/octet-stream',
-              ...(body ? {} : { 'WARC-Truncated': 'length' }),
+        [
+          WARCRecord.create(
+            {
+              url,
+              date: now.toISOString(),
+              type: 'resource',
+              warcVersion: 'WARC/1.1',
+              warcHeaders: {
+                'Content-Type': contentType ?? 'application/octet-stream',
+                ...(body ? {} : { 'WARC-Truncated': 'length' }),
+              },
             },
-          },
-          body ? [body] : [],
-        ),
+            body ? [body] : [],
+          ),
+          body,
+        ],
       ]);
     },
 
@@ -206,6 +259,8 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       return {
         dir,
         path,
+        bytes: position,
+        sha256: fileHash.digest('hex'),
         cdxj,
         records,
         payloadBytes,
