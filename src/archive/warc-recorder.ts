@@ -1,15 +1,20 @@
-// Writes a check's exchanges as WARC 1.1 records (warcio), one gzip member per record, to a file of its
-// own as they happen: the pipeline drops media bytes once analyzed, so the archive must not keep them in
-// memory until the check ends. Each exchange is a `response` record (status line, headers, the body as
+// Writes a check's exchanges as WARC 1.1 records (warcio), one gzip member per record, to disk as they
+// happen, straight into the WARC's entry of the check's WACZ (a zip in a temporary directory, finished by
+// src/archive/wacz.ts): the pipeline drops media bytes once analyzed, so the archive must not keep them
+// in memory until the check ends. Each exchange is a `response` record (status line, headers, the body as
 // read) and a `request` record (the headers sent) that points at it; an uploaded original is a
 // `resource` record.
 //
 // Bounds: a body is in the archive only if the fetcher read it, so each one is within the byte cap of
 // its request (FETCH_MAX_BYTES or lower); bodies that were not read (redirects, error statuses, bodies
 // over the cap) are kept as headers with `WARC-Truncated: length`. And the bodies of one check add up to
-// at most `maxBytes` (ARCHIVE_MAX_BYTES): past it, records keep their headers only, marked the same way.
+// at most `maxBytes` (ARCHIVE_MAX_BYTES, and never more than 3.75 GiB: the zip has no ZIP64): past it,
+// records keep their headers only, marked the same way.
+//
+// Cost: each body is hashed twice (payload and block digests) and its record once more for the WARC's
+// sha256 and CRC-32 as it is written; media bodies are not deflated (see gzipLevel). Nothing is read back.
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,16 +23,22 @@ import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveRecorder } from './recorder.js';
+import { createZipWriter, ZIP_MAX_BYTES, type ZipWriter } from './zip.js';
 
 export const WARC_NAME = 'data.warc.gz';
+/** Where the WARC is in the WACZ. */
+export const WARC_PATH = `archive/${WARC_NAME}`;
+/** The bodies of a check stop here whatever ARCHIVE_MAX_BYTES says: the WACZ is a zip without ZIP64. */
+const ZIP_BODY_BYTES = ZIP_MAX_BYTES - 2 ** 28;
 
 export interface WarcFile {
-  /** The temporary directory holding `path`; remove() deletes it. */
+  /** The temporary directory holding the zip; remove() deletes it. */
   dir: string;
-  path: string;
-  /** Size of the file. */
+  /** The WACZ being written: its first entry, the WARC, is complete; src/archive/wacz.ts adds the rest. */
+  zip: ZipWriter;
+  /** Size of the WARC. */
   bytes: number;
-  /** sha256 (hex) of the file. */
+  /** sha256 (hex) of the WARC. */
   sha256: string;
   /** CDXJ lines of the responses and resources, sorted (warcio's indexer). */
   cdxj: string[];
@@ -115,8 +126,17 @@ function setDigests(record: WARCRecord, payload: Uint8Array | null): WARCRecord 
 
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
   const dir = await mkdtemp(join(tmpdir(), 'firstseen-warc-'));
-  const path = join(dir, WARC_NAME);
-  const file: FileHandle = await open(path, 'w');
+  // The WARC goes straight into its entry of the WACZ, which src/archive/wacz.ts finishes: written
+  // once, never copied.
+  let zip: ZipWriter;
+  try {
+    zip = await createZipWriter(join(dir, 'archive.wacz'));
+    await zip.begin(WARC_PATH, new Date());
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const maxBytes = Math.min(options.maxBytes, ZIP_BODY_BYTES);
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
   let records = 0;
@@ -139,7 +159,7 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
           if (record.warcType !== 'warcinfo') setDigests(record, payload);
           const raw = await WARCSerializer.serialize(record, { gzip: false });
           const member = await gzip(raw, { level: gzipLevel(payload) });
-          await file.write(member);
+          await zip.append(member);
           fileHash.update(member);
           if (indexer.filterRecord(record)) {
             // The indexer takes a record's place in the file from these when they are set (warcio's
@@ -166,7 +186,7 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   /** The body if it still fits the check's budget, else null (the record says it was truncated). */
   const budget = (body: Buffer | null): Buffer | null => {
     if (!body) return null;
-    if (payloadBytes + body.length > options.maxBytes) return null;
+    if (payloadBytes + body.length > maxBytes) return null;
     payloadBytes += body.length;
     return body;
   };
@@ -248,8 +268,9 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
 
     async finish(): Promise<WarcFile> {
       await chain;
-      await file.close();
+      if (!failure) await zip.end().catch((err: unknown) => (failure = err));
       if (failure) {
+        await zip.abort();
         await rm(dir, { recursive: true, force: true });
         throw failure instanceof Error
           ? failure
@@ -258,20 +279,23 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       cdxj.sort();
       return {
         dir,
-        path,
+        zip,
         bytes: position,
         sha256: fileHash.digest('hex'),
         cdxj,
         records,
         payloadBytes,
         urls,
-        remove: () => rm(dir, { recursive: true, force: true }),
+        remove: async () => {
+          await zip.abort();
+          await rm(dir, { recursive: true, force: true });
+        },
       };
     },
 
     async abort() {
       await chain;
-      await file.close().catch(() => undefined);
+      await zip.abort();
       await rm(dir, { recursive: true, force: true });
     },
   };
