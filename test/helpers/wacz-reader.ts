@@ -1,8 +1,8 @@
 // An independent reader of the WACZ files firstseen writes, for tests: the zip is read with yauzl (not
-// yazl, which wrote it), and the WARC with the parser below, written from the WARC 1.1 specification
-// (records framed by Content-Length, one gzip member each) and sharing no code with warcio, which wrote
-// them. A second WARC library was no option: node-warc splits records on lines and loses bytes of
-// binary bodies.
+// src/archive/zip.ts, which wrote it; every CRC-32 checked), and the WARC with the parser below, written
+// from the WARC 1.1 specification (records framed by Content-Length, one gzip member each) and sharing no
+// code with warcio, which wrote them. A second WARC library was no option: node-warc splits records on
+// lines and loses bytes of binary bodies.
 import { createHash } from 'node:crypto';
 import { crc32, gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
