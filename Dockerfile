@@ -6,9 +6,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
-COPY scripts/setup-video.sh ./scripts/
-# The build stage decodes no video: npm ci's postinstall need not install ffmpeg here.
-ENV FIRSTSEEN_SKIP_VIDEO_SETUP=1
+COPY scripts/setup-video.sh scripts/setup-ocr.sh ./scripts/
+# The build stage decodes no video and reads no image: npm ci's postinstall need not install ffmpeg or
+# tesseract here.
+ENV FIRSTSEEN_SKIP_VIDEO_SETUP=1 FIRSTSEEN_SKIP_OCR_SETUP=1
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -22,6 +23,11 @@ WORKDIR /app
 # Videos are decoded by ffmpeg/ffprobe in bounded child processes: Debian's maintained package (see README).
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg \
   && rm -rf /var/lib/apt/lists/* && ffmpeg -hide_banner -version | head -n 1
+# Text in images is read by tesseract in bounded child processes: Debian's tesseract-ocr and the language
+# packs of OCR_LANGUAGES, installed by the same script as `npm ci` runs (without the test fonts).
+ENV FIRSTSEEN_OCR_FONTS=0
+COPY scripts/setup-ocr.sh ./scripts/
+RUN sh scripts/setup-ocr.sh && rm -rf /var/lib/apt/lists/* && tesseract --version 2>&1 | head -n 1
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
 COPY scripts/setup-video.sh ./scripts/

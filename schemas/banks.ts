@@ -3,10 +3,10 @@ import { Match } from './provenance.js';
 import { ref } from './ref.js';
 
 export const BankKind = Type.Union(
-  [Type.Literal('archive'), Type.Literal('debunked'), Type.Literal('watchlist')],
+  [Type.Literal('archive'), Type.Literal('debunked'), Type.Literal('watchlist'), Type.Literal('fact_check')],
   {
     description:
-      '`archive`: known originals (an agency archive); `debunked`: images already shown to be miscaptioned; `watchlist`: images whose reappearance the owner wants to hear about (`match.found` webhooks).',
+      '`archive`: known originals (an agency archive); `debunked`: images already shown to be miscaptioned; `watchlist`: images whose reappearance the owner wants to hear about (`match.found` webhooks); `fact_check`: published fact-checks (`POST /v1/fact-checks`), matched by their pictures.',
   },
 );
 export type BankKind = Static<typeof BankKind>;

@@ -14,8 +14,12 @@ import {
   ReverseSearchLink,
   TargetResult,
   ThumbnailComparison,
+  WebSearchOutcome,
 } from './report.js';
 import { Post } from './post.js';
+import { FactCheck, PublishedReview } from './fact-checks.js';
+import { FactCheckAccepted, FactCheckImportResult, FactCheckRequest } from './fact-check-submission.js';
+import { MediaReview, MediaReviewDraft } from './media-review.js';
 import {
   Bank,
   BankCreate,
@@ -31,7 +35,9 @@ import { Match, Provenance, Signal, TimelineEvent } from './provenance.js';
 import { DecodeInfo, Hashes } from './hashes.js';
 import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
+import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
+import { TextInImage } from './text.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -50,15 +56,20 @@ export * from './report.js';
 export * from './hashes.js';
 export * from './metadata.js';
 export * from './c2pa.js';
+export * from './jpeg.js';
 export * from './post.js';
+export * from './fact-checks.js';
+export * from './fact-check-submission.js';
 export * from './provenance.js';
 export * from './banks.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
+export * from './text.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
+export * from './media-review.js';
 
 export const namedSchemas = [
   ErrorResponse,
@@ -77,10 +88,19 @@ export const namedSchemas = [
   Metadata,
   ThumbnailComparison,
   ReverseSearchLink,
+  WebSearchOutcome,
   ContentCredentials,
+  JpegDoubleCompression,
+  Jpeg,
   Video,
   VpdqImportResult,
+  PublishedReview,
+  TextInImage,
   Post,
+  FactCheck,
+  FactCheckRequest,
+  FactCheckAccepted,
+  FactCheckImportResult,
   Match,
   TimelineEvent,
   Signal,
@@ -96,6 +116,8 @@ export const namedSchemas = [
   LookupResult,
   MediaItem,
   Report,
+  MediaReview,
+  MediaReviewDraft,
   ApiKeyCreate,
   ApiKey,
   ApiKeyCreated,

@@ -6,6 +6,7 @@
 // Only `Post` has an `$id`: the API registers named schemas once, and a nested `$id` would collide.
 // A schema that contains a Post points at it with `ref(Post)`.
 import { Type, type Static } from 'typebox';
+import { FactCheck, MAX_REVIEWS_PER_PAGE, PublishedReview } from './fact-checks.js';
 import { ref } from './ref.js';
 
 export const MAX_MEDIA_PER_POST = 20;
@@ -82,7 +83,7 @@ export const PostMedia = Type.Object(
     origin: Type.Optional(
       Type.String({
         description:
-          'On web pages: where the URL was found (`og:image`, `og:video`, `twitter:image`, `img`, `embed`).',
+          'On web pages: where the URL was found (`og:image`, `og:video`, `twitter:image`, `img`, `embed`, `claim_review`: named by the page’s fact-check markup).',
       }),
     ),
   },
@@ -167,6 +168,13 @@ export const Post = Type.Object(
       description:
         'What this platform does to uploaded files’ metadata, for whoever reads the hashes and EXIF.',
     }),
+    fact_checks: Type.Optional(
+      Type.Array(ref(FactCheck), {
+        maxItems: 10,
+        description:
+          'Fact-checks of claims worded like this post’s text, found by Google Fact Check Tools (`text_search`, with FACT_CHECK_TOOLS_API_KEY): leads to read, not matches.',
+      }),
+    ),
   },
   {
     $id: 'Post',
@@ -204,6 +212,13 @@ export const WebPage = Type.Object(
       description: 'Posts embedded in the page (tweets, Bluesky, Mastodon, Reddit, Telegram), resolved.',
     }),
     embedded_failures: Type.Array(EmbeddedFailure, { maxItems: MAX_EMBEDDED_POSTS }),
+    reviews: Type.Optional(
+      Type.Array(ref(PublishedReview), {
+        maxItems: MAX_REVIEWS_PER_PAGE,
+        description:
+          'Fact-checks the page publishes (ClaimReview / MediaReview JSON-LD). Their pictures come first in `media`, and the posts they name are resolved like embedded ones.',
+      }),
+    ),
     trail: Type.Array(TrailStep, { maxItems: MAX_TRAIL_STEPS }),
     metadata_note: Type.String(),
   },

@@ -196,14 +196,16 @@ export const TimelineEvent = Type.Object(
       Type.Literal('match_first_seen'),
       Type.Literal('match_posted'),
       Type.Literal('bank_first_published'),
+      Type.Literal('fact_checked'),
       Type.Literal('video_created'),
+      Type.Literal('web_crawled'),
       Type.Literal('checked'),
     ]),
     description: Type.String(),
     url: nullableString('Where this event can be seen.'),
     strength: Type.Union([Type.Literal('strong'), Type.Literal('medium'), Type.Literal('weak')], {
       description:
-        'How much the date can be trusted: a platform’s or archive’s own record is strong; a bank’s claim or our index is medium; a camera clock or a signer’s clock is weak (easy to set wrong).',
+        'How much the date can be trusted: a platform’s or archive’s own record is strong; a bank’s claim, our index or a search engine’s crawl date is medium; a camera clock or a signer’s clock is weak (easy to set wrong).',
     }),
     note: nullableString('What the date rests on and its limits.'),
   },
@@ -225,6 +227,10 @@ export const SIGNAL_CODES = [
   'low_quality_hash',
   'cropped_or_framed_copy',
   'creation_time_predates_post',
+  'already_fact_checked',
+  'recompressed',
+  'double_compressed',
+  'text_in_image',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -245,6 +251,10 @@ export const Signal = Type.Object(
         Type.Literal('low_quality_hash'),
         Type.Literal('cropped_or_framed_copy'),
         Type.Literal('creation_time_predates_post'),
+        Type.Literal('already_fact_checked'),
+        Type.Literal('recompressed'),
+        Type.Literal('double_compressed'),
+        Type.Literal('text_in_image'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

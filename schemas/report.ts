@@ -1,11 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { ArchiveSummary } from './archive.js';
 import { ContentCredentials } from './c2pa.js';
+import { FactCheck } from './fact-checks.js';
 import { DecodeInfo, Hashes } from './hashes.js';
+import { Jpeg } from './jpeg.js';
 import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { TextInImage } from './text.js';
 import { Video } from './video.js';
 
 // Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
@@ -47,6 +50,27 @@ export const ReverseSearchLink = Type.Object(
 );
 export type ReverseSearchLink = Static<typeof ReverseSearchLink>;
 
+export const WebSearchOutcome = Type.Object(
+  {
+    engine: Type.String({ description: 'The engine asked, e.g. `tineye` (TINEYE_API_KEY).' }),
+    status: Type.Union(
+      [Type.Literal('found'), Type.Literal('not_found'), Type.Literal('failed'), Type.Literal('skipped')],
+      {
+        description:
+          '`found`: the engine has seen the image on the web (its earliest sightings are `web_crawled` events in the timeline). `not_found`: it has not. `failed`: it gave no answer (see `message`): its silence says nothing about the image. `skipped`: not asked, as the check had more images than TINEYE_MAX_IMAGES.',
+      },
+    ),
+    sightings: Type.Integer({ minimum: 0, description: 'Sightings kept in the timeline.' }),
+    total: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'Pages with the image the engine knows in all, where it says.',
+    }),
+    cached: Type.Boolean({ description: 'The answer came from the cache (TINEYE_CACHE_SECONDS).' }),
+    message: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed or was skipped.' }),
+  },
+  { $id: 'WebSearchOutcome', additionalProperties: false },
+);
+export type WebSearchOutcome = Static<typeof WebSearchOutcome>;
+
 export const MediaItem = Type.Object(
   {
     index: Type.Integer({ description: 'Position in `media`.' }),
@@ -79,12 +103,27 @@ export const MediaItem = Type.Object(
     metadata: Type.Optional(ref(Metadata)),
     exif_thumbnail: Type.Optional(ref(ThumbnailComparison)),
     content_credentials: Type.Optional(ref(ContentCredentials)),
+    fact_checks: Type.Optional(
+      Type.Array(ref(FactCheck), {
+        maxItems: 10,
+        description:
+          'Published fact-checks whose pictures this one is or matches (exact, near-duplicate, content region or partial), the surest first. Absent: none known.',
+      }),
+    ),
+    jpeg: Type.Optional(ref(Jpeg)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
+    text: Type.Optional(ref(TextInImage)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:
           'Where to search the web for this image: one link per engine, for images with a public URL (never for uploads, which stay private).',
+      }),
+    ),
+    web_search: Type.Optional(
+      Type.Array(ref(WebSearchOutcome), {
+        description:
+          'What each web search engine said of this image (TINEYE_API_KEY): asked only for images with a public URL, never for uploads.',
       }),
     ),
     timings_ms: Type.Record(Type.String(), Type.Number(), {

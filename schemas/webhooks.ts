@@ -1,17 +1,24 @@
 import { Type, type Static } from 'typebox';
 import { ref } from './ref.js';
 
-export const WEBHOOK_EVENTS = ['check.completed', 'check.failed', 'match.found', 'post.changed'] as const;
+export const WEBHOOK_EVENTS = [
+  'check.completed',
+  'check.failed',
+  'match.found',
+  'post.changed',
+  'fact_check.found',
+] as const;
 export const WebhookEvent = Type.Union(
   [
     Type.Literal('check.completed'),
     Type.Literal('check.failed'),
     Type.Literal('match.found'),
     Type.Literal('post.changed'),
+    Type.Literal('fact_check.found'),
   ],
   {
     description:
-      '`check.completed` and `check.failed` when a check of your organization ends; `match.found` when an image matches a bank marked as a watchlist; `post.changed` when a post of a watched check was deleted, made private, or had its text or media changed.',
+      '`check.completed` and `check.failed` when a check of your organization ends; `match.found` when an image matches a bank marked as a watchlist; `post.changed` when a post of a watched check was deleted, made private, or had its text or media changed; `fact_check.found` when a fact-check added later (`POST /v1/fact-checks`) is about an image a check of yours saw.',
   },
 );
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -8,6 +8,7 @@ import banksPlugin from './plugins/banks.js';
 import checksPlugin from './plugins/checks.js';
 import dashboardPlugin from './plugins/dashboard.js';
 import errorsPlugin from './plugins/errors.js';
+import factChecksPlugin from './plugins/fact-checks.js';
 import fetcherPlugin from './plugins/fetcher.js';
 import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
@@ -21,9 +22,11 @@ import workersPlugin, { type StartWorkers } from './plugins/workers.js';
 import adminKeyRoutes from './routes/admin/keys.js';
 import archiveRoutes from './routes/archive.js';
 import bankRoutes from './routes/banks/index.js';
+import factCheckRoutes from './routes/fact-checks/index.js';
 import lookupRoutes from './routes/lookup.js';
 import pagesRoutes from './routes/pages/index.js';
 import checkRoutes from './routes/checks/index.js';
+import mediaReviewRoutes from './routes/checks/media-review.js';
 import healthRoutes from './routes/health.js';
 import webhookRoutes from './routes/webhooks/index.js';
 
@@ -47,6 +50,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(fetcherPlugin);
   await fastify.register(banksPlugin);
   await fastify.register(checksPlugin);
+  await fastify.register(factChecksPlugin);
   await fastify.register(archivesPlugin);
   await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
@@ -54,10 +58,12 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(workersPlugin, { startWorkers: opts.startWorkers });
   await fastify.register(healthRoutes);
   await fastify.register(checkRoutes);
+  await fastify.register(mediaReviewRoutes);
   await fastify.register(archiveRoutes);
   await fastify.register(adminKeyRoutes);
   await fastify.register(webhookRoutes);
   await fastify.register(bankRoutes);
+  await fastify.register(factCheckRoutes);
   await fastify.register(lookupRoutes);
   await fastify.register(pagesRoutes);
 }

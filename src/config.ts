@@ -80,6 +80,10 @@ export const EnvSchema = Type.Object({
     'Largest image, in pixels (width x height), the decoder accepts; larger ones fail with `too_many_pixels`.',
     1,
   ),
+  JPEG_DOUBLE_COMPRESSION: Bool(
+    false,
+    'Estimate double compression for every baseline JPEG (`jpeg.double_compression`, signal `double_compressed`): ~20-50 ms of CPU per image (bench:forensics), and it finds 39% of double saves so far. Off: the JPEG structure only (~0.1 ms).',
+  ),
   BODY_LIMIT_BYTES: Int(
     1048576,
     'Largest API request body (JSON); uploads may be up to `FETCH_MAX_BYTES`.',
@@ -196,6 +200,44 @@ export const EnvSchema = Type.Object({
     'google_lens=https://lens.google.com/uploadbyurl?url={url},bing=https://www.bing.com/images/searchbyimage?cbir=sbi&imgurl={url},yandex=https://yandex.com/images/search?rpt=imageview&url={url},tineye=https://tineye.com/search?url={url},baidu=https://graph.baidu.com/details?isfromtusoupc=1&tn=pc&carousel=0&image={url}',
     'Reverse image search links in reports, for images with a public URL: comma-separated `engine=https URL with {url}` (the image URL, percent-encoded, replaces `{url}`). Links only: firstseen calls none of them. `off`: no links.',
   ),
+  FACT_CHECK_TOOLS_API_KEY: Str(
+    '',
+    'Google Fact Check Tools API key: every check also asks it for fact-checks of each image with a public URL (`claims:imageSearch`) and of each post’s text (`claims:search`). Empty: off.',
+  ),
+  FACT_CHECK_TOOLS_URL: Str(
+    'https://factchecktools.googleapis.com',
+    'Google Fact Check Tools API (v1alpha1), where FACT_CHECK_TOOLS_API_KEY is sent.',
+  ),
+  FACT_CHECK_TOOLS_CACHE_SECONDS: Int(
+    86400,
+    'How long a Fact Check Tools answer is kept in Redis and reused for the same image URL or text.',
+    0,
+  ),
+  TINEYE_API_KEY: Str(
+    '',
+    'TinEye API key (sent as the `x-api-key` header). With one, every check asks TinEye where on the web it has seen each image with a public URL, and the earliest crawl dates join the timeline (`web_crawled`, medium). Empty: off.',
+  ),
+  TINEYE_API_URL: Str('https://api.tineye.com', 'TinEye API host (`/rest/search/`).'),
+  TINEYE_TIMEOUT_MS: Int(
+    15000,
+    'Time for one TinEye search; past it the check goes on without it (the report says the search failed).',
+    100,
+  ),
+  TINEYE_MAX_SIGHTINGS: Int(
+    10,
+    'Sightings (pages where TinEye’s crawler found the image) kept per image: the earliest crawled.',
+    1,
+  ),
+  TINEYE_MAX_IMAGES: Int(
+    5,
+    'Images one check searches on TinEye at most (each search is paid for); the others are marked `skipped`.',
+    0,
+  ),
+  TINEYE_CACHE_SECONDS: Int(
+    604800,
+    'How long a TinEye answer is kept in Redis: the same image URL is not searched again within it (an answer with no sightings is kept a day at most). Failures are not kept.',
+    60,
+  ),
   ARCHIVE_ENABLED: Bool(
     true,
     'Keep the evidence of every check: each HTTP exchange it made (and uploaded originals) as a WACZ web archive, `GET /v1/checks/:id/archive.wacz`.',
@@ -257,6 +299,18 @@ export const EnvSchema = Type.Object({
     'Largest pHash distance (of 64) that counts as the same picture, used when PDQ quality is low.',
   ),
   PDQ_MIN_QUALITY: Int(50, 'Below this PDQ quality (0-100) matching falls back to pHash.'),
+  INDEX_SNAPSHOT_EVERY: Int(
+    200000,
+    'Records the hash-index stream may gain after the last snapshot before a process writes the next one (0: none is written). A starting process reads the snapshot, then at most about this many records.',
+  ),
+  INDEX_SNAPSHOT_CHECK_SECONDS: Int(
+    60,
+    'How often each querying process looks whether a hash-index snapshot is due or the stream can be trimmed behind one (0: never).',
+  ),
+  INDEX_SNAPSHOT_GRACE_SECONDS: Int(
+    120,
+    'How long after a new hash-index snapshot the previous one (and the stream records it needs) is kept for processes still loading it; then the stream is trimmed. Longer than any process takes to load.',
+  ),
   MATCH_REGION_PDQ_DISTANCE: Int(
     31,
     'Largest PDQ distance between a content region (the picture inside a frame, letterbox or screenshot) and an image, or the other way round, that counts as a `content_region` match.',
@@ -268,6 +322,11 @@ export const EnvSchema = Type.Object({
   FEATURE_SCOPE_DAYS: Int(
     14,
     'Images stay in the feature index this many days after they were first seen (memory: ~65 KiB per image in every worker process, 14 KiB in Redis).',
+    1,
+  ),
+  FEATURE_INDEX_MAX_IMAGES: Int(
+    20000,
+    'Most images each worker process keeps in its feature index (~65 KiB resident each: 20,000 is ~1.3 GB); beyond it the oldest are dropped from that process first and are matched by their hashes only.',
     1,
   ),
   FEATURE_SIDE: Int(
@@ -338,6 +397,34 @@ export const EnvSchema = Type.Object({
     6,
     'Representative keyframes (distinct scenes) kept per video as thumbnails and looked up as images.',
     1,
+  ),
+  OCR_ENABLED: Bool(
+    false,
+    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~50 ms of CPU per photo for the text detector and ~1.6 s per screenshot (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+  ),
+  OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
+  OCR_LANGUAGES: Str(
+    'eng,rus,ukr,kaz,lit,ara,fra,spa,deu',
+    'Tesseract languages text is read in, comma-separated, in order of preference; the first of each script (Latin, Cyrillic, Arabic, …) reads first, then the language the text turns out to be in. Each needs its tesseract-ocr-<lang> package.',
+  ),
+  OCR_TIMEOUT_MS: Int(
+    20000,
+    'Time one tesseract run may take; it is killed after it (`ocr_timeout`). An image is read at most twice.',
+    1000,
+  ),
+  OCR_MEMORY_MB: Int(
+    2048,
+    'Address-space limit of each tesseract process, in MiB (a hostile image fails in the child with `ocr_failed`). 0: none.',
+  ),
+  OCR_MAX_PIXELS: Int(
+    8000000,
+    'Most pixels of the (scaled) picture given to tesseract; larger pictures are reduced first.',
+    10000,
+  ),
+  OCR_MAX_OUTPUT_BYTES: Int(
+    4194304,
+    'Largest recognition output (TSV) accepted from tesseract; more text than that ends with `ocr_output_too_large`.',
+    1024,
   ),
   VPDQ_MIN_QUALITY: Int(
     50,
@@ -448,6 +535,7 @@ export function configFromEnv(env: Env) {
       allowedNetworks,
     },
     maxInputPixels: env.MAX_INPUT_PIXELS,
+    jpegDoubleCompression: env.JPEG_DOUBLE_COMPRESSION,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },
@@ -499,6 +587,13 @@ export function configFromEnv(env: Env) {
     waybackSave: savePageNow(env),
     /** Reverse image search engines the report links to, in order (REVERSE_SEARCH_ENGINES). */
     reverseSearch: reverseSearchEngines(env.REVERSE_SEARCH_ENGINES),
+    factCheckTools: factCheckTools(env),
+    /** Web search engines asked where an image was seen (src/pipeline/web-search/); TinEye with a key. */
+    webSearch: {
+      tineye: tineye(env),
+      maxImages: env.TINEYE_MAX_IMAGES,
+      cacheSeconds: env.TINEYE_CACHE_SECONDS,
+    },
     /**
      * How long finished checks stay in Redis, in seconds (0: forever): `checkSeconds` for every
      * organization, `checkSecondsByOrg` for the exceptions. Seconds, so tests can use a short one.
@@ -533,11 +628,18 @@ export function configFromEnv(env: Env) {
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    /** Snapshots of the hash index, and trimming its stream behind them (src/memory/hash-index/snapshot.ts). */
+    indexSnapshots: {
+      every: env.INDEX_SNAPSHOT_EVERY,
+      checkMs: env.INDEX_SNAPSHOT_CHECK_SECONDS * 1000,
+      graceMs: env.INDEX_SNAPSHOT_GRACE_SECONDS * 1000,
+    },
     /** Content regions and local features (crops, frames, screenshots, collages). */
     partial: {
       regionPdqMaxDistance: env.MATCH_REGION_PDQ_DISTANCE,
       features: env.FEATURE_MATCHING,
       scopeDays: env.FEATURE_SCOPE_DAYS,
+      maxImages: env.FEATURE_INDEX_MAX_IMAGES,
       side: env.FEATURE_SIDE,
       maxKeypoints: env.FEATURE_MAX_KEYPOINTS,
       minInliers: env.FEATURE_MIN_INLIERS,
@@ -551,6 +653,18 @@ export function configFromEnv(env: Env) {
       thumbnailMismatchBits: env.THUMBNAIL_MISMATCH_BITS,
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
+    ocr: env.OCR_ENABLED
+      ? {
+          path: env.OCR_TESSERACT_PATH,
+          languages: env.OCR_LANGUAGES.split(',')
+            .map((l) => l.trim())
+            .filter(Boolean),
+          timeoutMs: env.OCR_TIMEOUT_MS,
+          memoryMb: env.OCR_MEMORY_MB,
+          maxPixels: env.OCR_MAX_PIXELS,
+          maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
+        }
+      : null,
     video: {
       ffmpeg: env.VIDEO_FFMPEG_PATH,
       ffprobe: env.VIDEO_FFPROBE_PATH,
@@ -586,6 +700,16 @@ function commaList(list: string): string[] {
     .filter(Boolean);
 }
 
+/** FACT_CHECK_TOOLS_*, all read; null without a key. */
+function factCheckTools(env: Env) {
+  const options = {
+    apiKey: env.FACT_CHECK_TOOLS_API_KEY,
+    url: env.FACT_CHECK_TOOLS_URL,
+    cacheSeconds: env.FACT_CHECK_TOOLS_CACHE_SECONDS,
+  };
+  return options.apiKey ? options : null;
+}
+
 /** WAYBACK_SAVE_*, all read (the unread-variable test holds every variable to it); null without credentials. */
 function savePageNow(env: Env) {
   const options = {
@@ -596,6 +720,17 @@ function savePageNow(env: Env) {
     pollMs: env.WAYBACK_SAVE_POLL_MS,
   };
   return options.accessKey && options.secret ? options : null;
+}
+
+/** TINEYE_*, all read (as for Save Page Now); null without a key. */
+function tineye(env: Env) {
+  const options = {
+    apiKey: env.TINEYE_API_KEY,
+    apiUrl: env.TINEYE_API_URL,
+    timeoutMs: env.TINEYE_TIMEOUT_MS,
+    maxSightings: env.TINEYE_MAX_SIGHTINGS,
+  };
+  return options.apiKey ? options : null;
 }
 
 /** `engine=template,…` -> engines; each template an https URL with one `{url}`. */

@@ -80,6 +80,28 @@ export const RESOLVE_ERROR_CODES = {
   resolver_failed: 'The platform answered in a shape we could not read, or every source failed',
 } as const;
 
+/**
+ * Why the text in an image could not be read (src/pipeline/ocr/): the media item is still `ok`, and its
+ * `text.status` is `error` (or `unavailable` for `ocr_tools_missing`) with one of these codes.
+ */
+export const OCR_ERROR_CODES = {
+  ocr_tools_missing: 'tesseract or its language data is not installed on this worker (scripts/setup-ocr.sh)',
+  ocr_timeout: 'Reading the text took longer than OCR_TIMEOUT_MS; tesseract was stopped',
+  ocr_output_too_large: 'The image holds more text than OCR_MAX_OUTPUT_BYTES of recognised output',
+  ocr_failed: 'tesseract failed on the image (it crashed, or hit its memory bound)',
+} as const;
+
+export type OcrErrorCode = keyof typeof OCR_ERROR_CODES;
+
+export class OcrError extends Error {
+  readonly code: OcrErrorCode;
+  constructor(code: OcrErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? OCR_ERROR_CODES[code], options);
+    this.name = 'OcrError';
+    this.code = code;
+  }
+}
+
 /** An error that belongs to one media item; the check itself goes on. */
 export class MediaError extends Error {
   readonly code: MediaErrorCode;

@@ -21,7 +21,10 @@
 //   <p>:banks:<org>                set    bank ids of an organization
 //   <p>:banks:shared               set    bank ids every organization can match against
 //   <p>:bank-entry:<bank>:<entry>  hash   one known image: label, verdict, source_url, first_published, pdq, quality, phash
-//   <p>:cache:<key>                string cached answers of outside services (Wayback first captures), with a TTL
+//                                         (a fact-check: also `review`, the ClaimReview as read, JSON, and `media`, its pictures' sha256s)
+//   <p>:fact-checks-of:<sha256>    set    `<bank>/<entry>` of every fact-check whose picture this image is or matches (src/memory/fact-checks.ts)
+//   <p>:fact-check-bank:<org>      string the organization's own fact-check bank id (created on first use)
+//   <p>:cache:<key>                string cached answers of outside services, with a TTL: Wayback first captures (`wayback:first:<sha256(url)>`), web search sightings (`websearch:<engine>:<sha256(image url)>`, TINEYE_CACHE_SECONDS), Google Fact Check Tools answers (`fct:<sha256(question)>`, FACT_CHECK_TOOLS_CACHE_SECONDS)
 //   <p>:upload:<check id>          string the file uploaded for a check, deleted when the check is done or failed for good (TTL UPLOAD_TTL_SECONDS at most)
 //   <p>:uploads:<org>              hash   check id -> "<bytes>:<expiry ms>" of an organization's uploads waiting: its quota (UPLOAD_ORG_QUOTA_BYTES)
 //   <p>:fair:<queue>:<org>:pending zset   an organization's jobs not finished (id -> queued at, ms): the rank that sets a new job's priority
@@ -32,7 +35,11 @@
 //   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
 //   <p>:watches:<org>              zset   check ids an organization watches -> watch end (ms): its WATCH_MAX_PER_ORG cap
 //   {<p>}:watches:*                BullMQ's keys for the `watches` queue (one job scheduler per watched check)
-//   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; append-only, never trimmed (src/memory/hash-index/)
+//   <p>:index:stream               stream near-duplicate hash index: one record per image/bank item added or removed; trimmed behind the snapshot (src/memory/hash-index/)
+//   {<p>:index:stream}:snapshot    string the index snapshot pointer (JSON): current generation (stream id, entries, chunks, CRCs) and the previous one while it is kept
+//   {<p>:index:stream}:snapshot:<gen>:<n> string chunk n (4 MiB) of snapshot generation gen: the live entries as records (src/memory/hash-index/snapshot.ts)
+//   {<p>:index:stream}:snapshot-lock string the process writing a snapshot (SET NX PX)
+//   {<p>:index:stream}:floor       string stream id below which the stream has been trimmed; a process behind it reloads
 //   <p>:video:<id>                 hash   vPDQ of a video seen (`m:<sha256>`) or a bank video (`b:<bank>:<entry>`): lines as decoded and cropped to the content region (src/memory/video-index.ts)
 //   <p>:video-seq                  string last video number handed out
 //   <p>:video-num:<id>             string a video's number (set members are numbers: compact intsets)
@@ -45,8 +52,10 @@
 // slot. The layout keeps to that without renaming any key:
 //  - BullMQ's keys carry the hash tag `{<p>}` (config.queuePrefix), so each queue's keys, and its Lua
 //    scripts, share one slot, as BullMQ requires;
-//  - the index stream is one key (its Lua XADD batch names only it); the MULTIs (check record, feature
-//    ids) touch one key each;
+//  - the index stream is one key (its Lua XADD batch names only it); its snapshot keys carry the hash tag
+//    `{<p>:index:stream}`, which hashes like the stream's own name (it has no braces), so the snapshot
+//    scripts (flip, trim) and the tail's XREAD + GET of the floor stay in the stream's slot; the MULTIs
+//    (check record, feature ids) touch one key each;
 //  - everything read or written in bulk across many keys (bank entries, video buckets and numbers,
 //    feature blobs, thumbnails) goes through `batch` in src/redis.ts: one pipeline on a single Redis,
 //    one command per key (routed to its node) on a cluster, never MGET, multi-key DEL or a pipeline
@@ -84,6 +93,8 @@ export function keys(prefix: string) {
     orgBanks: (org: string) => `${prefix}:banks:${org}`,
     sharedBanks: () => `${prefix}:banks:shared`,
     bankEntry: (bankId: string, entryId: string) => `${prefix}:bank-entry:${bankId}:${entryId}`,
+    factChecksOf: (sha256: string) => `${prefix}:fact-checks-of:${sha256}`,
+    orgFactCheckBank: (org: string) => `${prefix}:fact-check-bank:${org}`,
     cache: (key: string) => `${prefix}:cache:${key}`,
     upload: (checkId: string) => `${prefix}:upload:${checkId}`,
     orgUploads: (org: string) => `${prefix}:uploads:${org}`,
@@ -96,6 +107,11 @@ export function keys(prefix: string) {
     // --- near-duplicate hash index (src/memory/hash-index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,
+    // The snapshot's keys are in the stream's slot: `{x}` hashes as the key `x` does.
+    indexSnapshot: () => `{${prefix}:index:stream}:snapshot`,
+    indexSnapshotChunk: (gen: string, n: number) => `{${prefix}:index:stream}:snapshot:${gen}:${n}`,
+    indexSnapshotLock: () => `{${prefix}:index:stream}:snapshot-lock`,
+    indexFloor: () => `{${prefix}:index:stream}:floor`,
     // --- end hash index ---
     // --- video index (src/memory/video-index.ts) ---
     videoHashes: (id: string) => `${prefix}:video:${id}`,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import t from 'tap';
 import { Value } from 'typebox/value';
 import { ConfigError, EnvSchema, configFromEnv, loadConfig, type Env } from '../src/config.js';
-import { HttpErrors, MEDIA_ERROR_CODES, RESOLVE_ERROR_CODES } from '../src/errors.js';
+import { HttpErrors, MEDIA_ERROR_CODES, OCR_ERROR_CODES, RESOLVE_ERROR_CODES } from '../src/errors.js';
 import { SIGNAL_CODES } from '../schemas/provenance.js';
 import { configTable } from '../scripts/config-table.js';
 
@@ -102,6 +102,7 @@ t.test('every error code is documented in the README', async (t) => {
     ...Object.keys(HttpErrors),
     ...Object.keys(MEDIA_ERROR_CODES),
     ...Object.keys(RESOLVE_ERROR_CODES),
+    ...Object.keys(OCR_ERROR_CODES),
   ]) {
     t.match(README, `| \`${code}\` |`, code);
   }

@@ -10,6 +10,7 @@ import { CHECK_JOB_NAME } from '../src/services/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
 import { checkRetentionSeconds, checkView, type StoredCheck } from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
+import { recordFactChecks } from '../src/services/fact-checks.js';
 import { createUploadStore } from '../src/services/uploads.js';
 import { thumbnailTtlSeconds } from '../src/services/thumbnails.js';
 import type { Report } from '../schemas/report.js';
@@ -27,6 +28,21 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     await uploads.remove(check.org, check.id);
     await ctx.fair.checks.finished(check.org, check.id);
   }
+
+  /** A fact-check article's check: its reviews into the bank, and `fact_check.found` to those concerned. */
+  const factChecks = (check: Pick<StoredCheck, 'id' | 'org'>, report: Report, jobLog: typeof log) =>
+    recordFactChecks(
+      {
+        banks: ctx.memory.banks,
+        factChecks: ctx.memory.factChecks,
+        media: ctx.memory.media,
+        checks: store,
+        events,
+        log: jobLog,
+      },
+      check,
+      report,
+    );
 
   /** check.completed / check.failed to the organization's subscribers and the check's callback. */
   async function announce(checkId: string, type: 'check.completed' | 'check.failed') {
@@ -59,6 +75,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       // A job re-run after its worker died between storing the report and finishing: the work is done
       // (and its upload may be gone), so only what follows the report is repeated. Event ids are stable.
       jobLog.info('check already done: finishing what followed its report');
+      await factChecks(check, check.report, jobLog);
       await announce(checkId, 'check.completed');
       await announceWatchlistMatches(ctx, events, check, check.report);
       await finish(check);
@@ -106,6 +123,9 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       });
       if (!report.archive) delete report.archive;
     }
+    // Before the report is stored: a check shown done has its fact-checks in the bank. A crash in between
+    // re-runs the check, which finds them recorded.
+    await factChecks(check, report, jobLog);
     await store.complete(checkId, report);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);

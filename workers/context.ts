@@ -21,6 +21,7 @@ import { createThumbnailStore } from '../src/services/thumbnails.js';
 import { createRedisCache } from '../src/services/ttl-cache.js';
 import { createWebhookStore, type WebhookStore } from '../src/services/webhooks.js';
 import { checkVideoTools } from '../src/pipeline/video/tools.js';
+import { tesseractInfo } from '../src/pipeline/ocr/tesseract.js';
 
 export interface WorkerContext {
   config: Config;
@@ -80,6 +81,14 @@ export async function createWorkerContext(
   const tools = await checkVideoTools(config.video);
   if (tools.available) log.info({ ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe }, 'video tools found');
   else log.warn({ problem: tools.problem }, 'video tools missing: videos will fail with video_tools_missing');
+  if (config.ocr) {
+    // Said once too: without tesseract, images are checked as before and their text is `unavailable`.
+    const ocr = await tesseractInfo(config.ocr.path);
+    const missing = config.ocr.languages.filter((l) => !ocr?.languages.includes(l));
+    if (ocr && !missing.length)
+      log.info({ tesseract: ocr.version, languages: config.ocr.languages }, 'OCR ready');
+    else log.warn({ tesseract: ocr?.version ?? null, missing }, 'OCR incomplete: run scripts/setup-ocr.sh');
+  }
   return {
     config,
     keys: k,

@@ -233,7 +233,9 @@ const KINDS: Record<TimelineEvent['kind'], string> = {
   match_first_seen: 'a match first seen by firstseen',
   match_posted: 'a match was posted',
   bank_first_published: 'first published, per a bank',
+  fact_checked: 'fact-check published',
   video_created: 'video file creation time',
+  web_crawled: 'found on the web by a search engine’s crawler',
   checked: 'this check',
 };
 

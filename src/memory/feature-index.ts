@@ -8,6 +8,12 @@
 // RECONCILE_MS). Scope is bounded by time: media are kept `scopeDays` (the Redis value expires then, and
 // ids older than that leave the set and the process).
 //
+// Memory bound: each process holds at most `maxImages` (FEATURE_INDEX_MAX_IMAGES) images, ~65 KiB resident
+// each; past it the oldest (by time added) are dropped from this process first, and not loaded again.
+// Redis still holds their features for the scope, but this process no longer votes for them: such an
+// image is then found only by its hashes (whole-image and content-region PDQ), i.e. crops and collages of
+// it are missed. Every process drops the same ones (the oldest), so all answer alike.
+//
 // Votes: each descriptor goes into TABLES hash tables keyed by KEY_BITS fixed bit positions (locality-
 // sensitive hashing for Hamming space: a descriptor within ~40 bits of another shares a key in at least one
 // table more often than not); a query descriptor votes once per image for which a bucket mate is within
@@ -39,6 +45,8 @@ export interface FeatureIndexOptions {
   keys: Keys;
   /** Media stay in scope this many days after they were indexed. */
   scopeDays: number;
+  /** Most images held in this process (oldest dropped first); default: no bound. */
+  maxImages?: number;
   minVotes: number;
   maxCandidates: number;
   voteDistance: number;
@@ -121,6 +129,9 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
     () => new Map<number, number[]>(),
   );
   let dead = 0;
+  /** Latest time added of an image dropped for the bound: older ones are not loaded again. */
+  let droppedBefore = -Infinity;
+  const maxImages = o.maxImages ?? Infinity;
   let lastScore = 0;
   let lastReconcile = 0;
 
@@ -151,6 +162,29 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
     dead++;
   }
 
+  /** Drops the oldest images held until at most `maxImages` remain. */
+  function bound() {
+    const excess = byId.size - maxImages;
+    if (excess <= 0) return;
+    let victims: number[];
+    if (excess === 1) {
+      // One more than allowed (an add): a linear scan for the oldest, no sort.
+      let oldest = -1;
+      for (const s of byId.values()) {
+        if (oldest < 0 || (slots[s] as Slot).addedAt < (slots[oldest] as Slot).addedAt) oldest = s;
+      }
+      victims = [oldest];
+    } else {
+      victims = [...byId.values()]
+        .sort((a, b) => (slots[a] as Slot).addedAt - (slots[b] as Slot).addedAt)
+        .slice(0, excess);
+    }
+    for (const s of victims) {
+      droppedBefore = Math.max(droppedBefore, (slots[s] as Slot).addedAt);
+      drop(s);
+    }
+  }
+
   /** Dropped slots stay in the tables (skipped) until they are a third of them; then all is rebuilt. */
   function compact() {
     if (dead * 3 < slots.length || dead === 0) return;
@@ -163,11 +197,14 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
   }
 
   async function load(ids: Array<{ id: string; at: number }>) {
-    const fresh = ids.filter(
+    let fresh = ids.filter(
       (x) =>
         x.at >= cutoff() &&
+        x.at > droppedBefore &&
         (byId.get(x.id) === undefined || slots[byId.get(x.id) as number]?.addedAt !== x.at),
     );
+    // Only the newest can stay: do not fetch what the bound would drop at once.
+    if (fresh.length > maxImages) fresh = fresh.sort((a, b) => a.at - b.at).slice(-maxImages);
     for (let i = 0; i < fresh.length; i += 100) {
       const part = fresh.slice(i, i + 100);
       // One GET each (batched), not MGET: the keys lie in different cluster slots.
@@ -177,6 +214,7 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
         const f = Buffer.isBuffer(v) ? decodeFeatures(v) : null;
         if (f) insert(x.id, f, x.at);
       });
+      bound();
     }
   }
 
@@ -226,6 +264,7 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
         .zremrangebyscore(o.keys.featureIds(), '-inf', `(${cutoff()}`)
         .exec();
       insert(id, features, at);
+      bound();
     },
 
     async remove(id) {

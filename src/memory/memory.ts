@@ -5,13 +5,16 @@
 //
 // Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
 // matches or remembers refers to this interface, never to a store.
+import type { FactCheck } from '../../schemas/fact-checks.js';
 import type { Match } from '../../schemas/provenance.js';
+import type { MediaItem } from '../../schemas/report.js';
 import type { Config } from '../config.js';
 import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 import { createBankStore, type BankStore } from './banks.js';
+import { createFactCheckStore, type FactCheckStore } from './fact-checks.js';
 import { createFeatureIndex, type FeatureIndex } from './feature-index.js';
 import { createHashIndex, type HashIndex } from './hash-index/hash-index.js';
 import { createImageMatcher, type ImageMatcher, type PartialMatching } from './image-matcher.js';
@@ -24,6 +27,8 @@ import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
 export interface CheckMemory {
   images: ImageMatcher;
   videos: VideoMatcher;
+  /** Published fact-checks of an item's picture or of the pictures it matched (visible to the check's organization). */
+  factChecks(item: Pick<MediaItem, 'sha256'>, matches: readonly Match[]): Promise<FactCheck[]>;
 }
 
 /** A hash given by a client (POST /v1/lookup). */
@@ -44,6 +49,7 @@ export interface Memory {
    */
   lookup(org: string, q: LookupQuery): Promise<Match[]>;
   banks: BankStore;
+  factChecks: FactCheckStore;
   media: MediaStore;
   /** The image index (exposed for metrics, benchmarks and bulk imports). */
   hashes: HashIndex;
@@ -54,7 +60,10 @@ export interface Memory {
   close(): Promise<void>;
 }
 
-export type MemoryConfig = Pick<Config, 'matching' | 'partial' | 'video' | 'sharedBankPublishers'>;
+export type MemoryConfig = Pick<
+  Config,
+  'matching' | 'indexSnapshots' | 'partial' | 'video' | 'sharedBankPublishers'
+>;
 
 /** Descriptor distances (of 256 bits) and the ratio test, chosen on `npm run bench:match`. */
 export const FEATURE_MATCH = { voteDistance: 40, ratio: 0.8, maxDistance: 64 };
@@ -90,6 +99,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
       keys,
       log,
       ...config.matching,
+      snapshots: config.indexSnapshots,
       ...(deps.indexBlockMs !== undefined && { blockMs: deps.indexBlockMs }),
     });
   if (!deps.hashes) await hashes.start();
@@ -99,6 +109,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         redis,
         keys,
         scopeDays: p.scopeDays,
+        maxImages: p.maxImages,
         minVotes: p.minVotes,
         maxCandidates: p.maxCandidates,
         voteDistance: FEATURE_MATCH.voteDistance,
@@ -114,6 +125,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
   const videos = createVideoIndex(redis, keys);
   const media = createMediaStore(redis, keys);
   const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
+  const factChecks = createFactCheckStore(redis, keys, banks);
   const partial: PartialMatching = {
     regionPdqMaxDistance: p.regionPdqMaxDistance,
     minInliers: p.minInliers,
@@ -140,7 +152,11 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         asker,
         images: { matcher: images, index: hashes },
       });
-      return { images, videos: videoMatcher };
+      return {
+        images,
+        videos: videoMatcher,
+        factChecks: (item, matches) => factChecks.forItem(item, matches, asker.org),
+      };
     },
 
     async lookup(org, q) {
@@ -171,6 +187,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     },
 
     banks,
+    factChecks,
     media,
     hashes,
     features,

@@ -60,6 +60,9 @@ export interface FetchOptions {
   /** Return 4xx/5xx answers (with their body) instead of failing with `http_error`: for APIs whose
    *  error statuses carry meaning (404 deleted, 429 with Retry-After). */
   allowHttpErrors?: boolean;
+  /** Time for the whole request, instead of the fetcher's: for an optional outside service that must
+   *  not hold a check up (a web search engine). */
+  timeoutMs?: number;
 }
 
 export interface PostOptions {
@@ -326,6 +329,7 @@ export function createSafeFetcher(limits: FetchLimits): SafeFetcher {
         followRedirects: true,
         allowHttpErrors: options.allowHttpErrors ?? false,
         readBody: true,
+        timeoutMs: options.timeoutMs,
       }),
     post: (url, body, options = {}) =>
       exchange(url, {

@@ -15,11 +15,22 @@ import type { SafeFetcher } from '../net/safe-fetch.js';
 import { THUMBNAIL_TTL_SECONDS, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import { processCheck } from './process-check.js';
+import { webSearchAdapters } from './web-search/web-sightings.js';
 import type { ResolverEndpoints } from './resolve/types.js';
 
 export type PipelineConfig = Pick<
   Config,
-  'maxInputPixels' | 'provenance' | 'video' | 'endpoints' | 'waybackEnabled' | 'waybackSave' | 'reverseSearch'
+  | 'maxInputPixels'
+  | 'jpegDoubleCompression'
+  | 'provenance'
+  | 'video'
+  | 'ocr'
+  | 'endpoints'
+  | 'waybackEnabled'
+  | 'waybackSave'
+  | 'reverseSearch'
+  | 'factCheckTools'
+  | 'webSearch'
 >;
 
 export interface PipelineServices {
@@ -27,7 +38,8 @@ export interface PipelineServices {
   /** What checks match against and add to; null: nothing is matched or remembered (the CLI's analyze). */
   memory: Memory | null;
   fetcher: SafeFetcher;
-  /** Wayback answers are cached here; null, or WAYBACK_ENABLED false: no Wayback lookups. */
+  /** Answers of outside services are cached here (Redis in production): Wayback's (null, or
+   *  WAYBACK_ENABLED false: no Wayback lookups) and web search engines' (null: not cached). */
   waybackCache: TtlCache | null;
   /** Thumbnails for report pages; null: none kept. */
   thumbnails: ThumbnailStore | null;
@@ -65,6 +77,15 @@ export function createPipeline(services: PipelineServices): Pipeline {
     options: { ...config.video, maxPixels: config.maxInputPixels },
     keyframes: thumbnails ? (id: string, webp: Buffer) => thumbnails.keyframe(id, webp, ttl) : null,
   });
+  const adapters = webSearchAdapters(config.webSearch);
+  const webSearch = adapters.length
+    ? {
+        adapters,
+        maxImages: config.webSearch.maxImages,
+        cacheSeconds: config.webSearch.cacheSeconds,
+        cache: services.waybackCache,
+      }
+    : null;
   const common = (log: Logger, ttl: number) => ({
     fetcher: services.fetcher,
     endpoints: services.endpoints ?? config.endpoints,
@@ -74,9 +95,16 @@ export function createPipeline(services: PipelineServices): Pipeline {
           thumbnails.image(sha, bytes, pixels, ttl)
       : null,
     video: video(ttl),
+    ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     maxInputPixels: config.maxInputPixels,
+    jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,
     reverseSearch: config.reverseSearch,
+    // The same Redis cache as the Wayback answers (a key of its own per question).
+    factCheckTools: config.factCheckTools
+      ? { options: config.factCheckTools, cache: services.waybackCache }
+      : null,
+    webSearch,
     savePage: config.waybackSave,
     log,
   });

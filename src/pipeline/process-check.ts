@@ -19,9 +19,13 @@ import type { CheckMemory } from '../memory/memory.js';
 import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
+import { readText, type OcrOptions } from './ocr/index.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
+import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
+import type { TtlCache as AnswerCache } from '../services/ttl-cache.js';
+import { webSightings, type ImageSightings, type WebSearchDeps } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
@@ -59,14 +63,27 @@ export interface PipelineDeps {
   /** Told of every HTTP exchange the check makes and every upload it reads, for the evidence archive
    *  (src/archive/). Absent: nothing is recorded. */
   recorder?: ArchiveRecorder | null;
+  /** Reading the text in images (OCR_*); null: off. */
+  ocr?: OcrOptions | null | undefined;
   maxInputPixels: number;
+  /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
+  jpegDoubleCompression?: boolean;
   thresholds: ProvenanceThresholds;
   /** Save Page Now (WAYBACK_SAVE_*): each resolved post is captured; null: off. */
   savePage?: SavePageNowOptions | null | undefined;
   /** Engines whose reverse image search links images with a public URL get (none: no links). */
   reverseSearch: ReverseSearchEngines;
+  /** Google Fact Check Tools (FACT_CHECK_TOOLS_*), its answers cached; null: off. */
+  factCheckTools?: { options: FactCheckToolsOptions; cache: AnswerCache | null } | null | undefined;
+  /** Web search engines asked where each image was seen (TINEYE_*); null or no adapters: none. */
+  webSearch?: Omit<WebSearchDeps, 'fetcher' | 'log'> | null | undefined;
   log: Logger;
 }
+
+/** Posts and images one check asks Fact Check Tools about, at most. */
+const MAX_SEARCHED = 5;
+/** Any engine: an item is searchable where it would get reverse-search links (a public image URL). */
+const ALL_ENGINES: ReverseSearchEngines = [{ engine: 'any', template: '{url}' }];
 
 /** Work units at once: enough to overlap slow hosts, few enough to bound memory. */
 const CONCURRENCY = 3;
@@ -129,12 +146,45 @@ export async function processCheck(
   const saving = deps.savePage
     ? savePosts(posts, { fetcher: given.fetcher, options: deps.savePage, log: deps.log })
     : Promise.resolve(new Map<string, SavedCapture>());
+  // Fact Check Tools by the posts' words, asked while the media are analyzed. Through the plain fetcher:
+  // the key is in the query string, which has no place in the evidence archive.
+  const tools = deps.factCheckTools
+    ? { ...deps.factCheckTools, fetcher: given.fetcher, log: deps.log }
+    : null;
+  const byText = tools
+    ? Promise.all(
+        posts
+          .slice(0, MAX_SEARCHED)
+          .map((p) => (p.text ? factChecksOfText(tools, p.text, p.language ?? null) : Promise.resolve([]))),
+      )
+    : Promise.resolve([]);
   const matches = new Map<number, Match[]>();
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
     processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
   );
+  // Wayback and web search engines are asked at once. The engines through the plain fetcher, as for
+  // Save Page Now: their requests carry API keys, which have no place in the evidence archive.
+  const searching = deps.webSearch
+    ? webSightings(media, { ...deps.webSearch, fetcher: given.fetcher, log: deps.log })
+    : Promise.resolve(new Map<number, ImageSightings>());
+  const searched = tools
+    ? media
+        .filter((m) => m.status === 'ok' && reverseSearchLinks(m, ALL_ENGINES).length)
+        .slice(0, MAX_SEARCHED)
+    : [];
+  const byImage = Promise.all(
+    searched.map((m) => (tools ? factChecksOfImage(tools, m.source_url) : Promise.resolve([]))),
+  );
   const wayback = deps.waybackCache ? await waybackCaptures(posts, media, deps) : new Map<string, Capture>();
+  const web = await searching;
   const saved = await saving;
+  (await byText).forEach((found, k) => {
+    if (found.length) (posts[k] as Post).fact_checks = found;
+  });
+  (await byImage).forEach((found, k) => {
+    const item = searched[k] as MediaItem;
+    if (found.length) item.fact_checks = [...(item.fact_checks ?? []), ...found].slice(0, 10);
+  });
   for (const item of media) {
     const post = item.post_index === null ? null : (posts[item.post_index] ?? null);
     const captures = [post?.url, item.source_url]
@@ -142,6 +192,8 @@ export async function processCheck(
       .filter((c): c is Capture => !!c);
     const links = reverseSearchLinks(item, deps.reverseSearch);
     if (links.length) item.reverse_search = links;
+    const found = web.get(item.index);
+    if (found) item.web_search = found.outcomes;
     item.provenance = buildProvenance({
       checkedAt: started_at,
       sourceUrl: item.source_url,
@@ -152,8 +204,12 @@ export async function processCheck(
       ...(item.content_credentials && { contentCredentials: item.content_credentials }),
       ...(item.hashes && { hashes: item.hashes }),
       ...(item.exif_thumbnail && { exifThumbnail: item.exif_thumbnail }),
+      ...(item.jpeg && { jpeg: item.jpeg }),
       ...(item.video && { video: item.video.metadata }),
+      ...(found?.sightings.length && { web: found.sightings }),
+      ...(item.text && { text: item.text }),
       matches: matches.get(item.index) ?? [],
+      factChecks: item.fact_checks ?? [],
       thresholds: deps.thresholds,
     });
   }
@@ -202,6 +258,7 @@ async function processMedia(
     if (probe.kind === 'image') {
       const analysis = await analyzeImage(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
+        jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,
       });
       const keep = deps.thumbnails;
@@ -220,6 +277,11 @@ async function processMedia(
       Object.assign(item.timings_ms, timings_ms);
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
+      const ocr = deps.ocr;
+      if (ocr) {
+        // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
+        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+      }
     }
     const video = probe.kind === 'video' ? deps.video : null;
     if (video) {
@@ -247,6 +309,10 @@ async function processMedia(
         matches.set(index, [...found, ...byVideo]);
         await timed(t, 'video_remember', () => memory.videos.remember(item, { post }));
       }
+      const factChecks = await timed(t, 'fact_checks', () =>
+        memory.factChecks(item, matches.get(index) ?? []),
+      );
+      if (factChecks.length) item.fact_checks = factChecks;
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },

@@ -3,9 +3,12 @@
 // "false", and every date says what it rests on.
 import type { ContentCredentials } from '../../schemas/c2pa.js';
 import type { Hashes } from '../../schemas/hashes.js';
+import type { FactCheck } from '../../schemas/fact-checks.js';
+import type { Jpeg } from '../../schemas/jpeg.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
+import type { TextInImage } from '../../schemas/text.js';
 import type { VideoMetadata } from '../../schemas/video.js';
 
 export interface ProvenanceThresholds {
@@ -30,9 +33,18 @@ export interface ProvenanceInput {
   contentCredentials?: ContentCredentials;
   hashes?: Hashes;
   exifThumbnail?: ThumbnailComparison;
+  /** How the JPEG file was made (structure, tables). */
+  jpeg?: Jpeg;
   /** A video's container metadata (creation time, device, location). */
   video?: VideoMetadata;
+  /** Pages where a web search engine's crawler found the image (src/pipeline/web-search/), with the
+   *  engine's name for people. */
+  web?: Array<{ engine: string; url: string | null; page_url: string; crawled_at: string }>;
+  /** The words read in the picture (OCR). */
+  text?: TextInImage;
   matches: Match[];
+  /** Published fact-checks of this picture or of the pictures it matched. */
+  factChecks?: FactCheck[];
   thresholds: ProvenanceThresholds;
 }
 
@@ -41,6 +53,14 @@ export interface ProvenanceInput {
 const EDITORS =
   /photoshop|lightroom|gimp|affinity|snapseed|pixelmator|paint\.net|capture one|darktable|rawtherapee|luminar|picsart|canva|facetune|photopea|corel|acdsee|krita|inkscape|illustrator|dxo|on1|fotor|vsco|meitu|remini/i;
 
+/**
+ * Highest libjpeg quality at which a file with standard tables and no camera EXIF counts as `recompressed`.
+ * The defaults of the libraries platforms and apps re-encode with are under it (cjpeg and Pillow 75, sharp
+ * 80, GIMP 90); the phones in the test fixtures that write libjpeg tables themselves do so at 95-96 (and keep
+ * their camera EXIF). Above it, an export loses too little to call the file a lossy copy.
+ */
+export const RECOMPRESSED_MAX_QUALITY = 92;
+
 const time = (iso: string | null | undefined): number | null => {
   if (!iso) return null;
   const t = Date.parse(iso);
@@ -48,6 +68,34 @@ const time = (iso: string | null | undefined): number | null => {
 };
 
 const HOUR = 3600_000;
+
+const LANGUAGE_NAMES: Record<string, string> = {
+  eng: 'English',
+  rus: 'Russian',
+  ukr: 'Ukrainian',
+  kaz: 'Kazakh',
+  lit: 'Lithuanian',
+  ara: 'Arabic',
+  fra: 'French',
+  spa: 'Spanish',
+  deu: 'German',
+};
+
+/** What the words in the picture are, in one sentence: how much, which language, the handles and dates. */
+function textSignal(text: TextInImage): Signal {
+  const words = text.text.split(/\s+/).filter(Boolean).length;
+  const lang = text.languages.map((l) => LANGUAGE_NAMES[l] ?? l).join(' and ');
+  const named = [
+    ...text.found.handles.slice(0, 3),
+    ...text.found.dates.slice(0, 2),
+    ...text.found.times.slice(0, 2),
+  ];
+  return {
+    code: 'text_in_image',
+    severity: 'info',
+    message: `The image holds ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
+  };
+}
 
 function describeAge(ms: number): string {
   const days = ms / (24 * HOUR);
@@ -66,6 +114,35 @@ function howMatched(m: Match): string {
   if (m.kind === 'exact') return 'the same file';
   if (m.kind === 'partial') return `part of the picture, ${m.inliers ?? 0} matching points`;
   return `${m.kind === 'content_region' ? 'content region, ' : ''}${m.hash} distance ${m.distance}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** "7 Jan 2022" (UTC), as a fact-checker would write it. */
+function dayOf(iso: string | null): string | null {
+  const t = time(iso);
+  if (t === null) return null;
+  const d = new Date(t);
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()}`;
+}
+
+/** "AFP Fact Check rated this picture 'Missing context' on 7 Jan 2022." and how the picture matched. */
+function alreadyFactChecked(f: FactCheck): Signal {
+  const who = f.publisher.name ?? 'A fact-checker';
+  const day = dayOf(f.reviewed_at);
+  const verdict = f.rating ? `rated this picture “${f.rating}”` : 'fact-checked this picture';
+  const how = {
+    exact: '',
+    near_duplicate: ' (a near-duplicate of the picture it reviewed)',
+    content_region: ' (the same picture inside a frame or screenshot)',
+    partial: ' (part of the picture it reviewed: a crop, a collage, or a copy marked over)',
+    image_search: ' (Google Fact Check Tools found this image in it)',
+    text_search: ' (Google Fact Check Tools found it by the post’s words)',
+  }[f.match.kind];
+  return {
+    code: 'already_fact_checked',
+    severity: 'high',
+    message: `${who} ${verdict}${day ? ` on ${day}` : ''}${how}.`,
+  };
 }
 
 function timeline(input: ProvenanceInput): TimelineEvent[] {
@@ -133,6 +210,16 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       note: 'Evidence of what the post showed when checked, viewable by anyone after it is deleted or changed.',
     });
   }
+  for (const w of input.web ?? []) {
+    add({
+      at: w.crawled_at,
+      kind: 'web_crawled',
+      description: `${w.engine}’s crawler found the image on ${hostOf(w.page_url)}.`,
+      url: w.page_url,
+      strength: 'medium',
+      note: `${w.engine}’s crawler first saw it${w.url ? ` at ${w.url}` : ''} on ${w.crawled_at.slice(0, 10)}; a crawl date is when the crawler came, not when it was posted: it was online by then, maybe long before.`,
+    });
+  }
   for (const m of input.matches) {
     const what =
       m.source === 'bank'
@@ -169,6 +256,17 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       });
     }
   }
+  for (const f of input.factChecks ?? []) {
+    if (!f.reviewed_at) continue;
+    add({
+      at: f.reviewed_at,
+      kind: 'fact_checked',
+      description: `${f.publisher.name ?? 'A fact-checker'} published a fact-check of ${f.match.kind === 'exact' ? 'this file' : 'this picture'}${f.rating ? ` (rated “${f.rating}”)` : ''}.`,
+      url: f.url,
+      strength: 'medium',
+      note: 'The fact-checker’s publication date, from its ClaimReview markup: the picture existed by then.',
+    });
+  }
   add({
     at: input.checkedAt,
     kind: 'checked',
@@ -200,7 +298,15 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
     }))
     .filter((x) => Number.isFinite(x.t) && reference - x.t > margin)
     .sort((a, b) => a.t - b.t)[0];
-  if (earlierMatch) {
+  const earlierWeb = earlierWebSighting(input, reference, margin);
+  if (earlierWeb && (!earlierMatch || earlierWeb.t < earlierMatch.t)) {
+    const { w, t } = earlierWeb;
+    out.push({
+      code: 'recycled',
+      severity: 'high',
+      message: `This image was on the web ${describeAge(reference - t)} before ${referenceName}: ${w.engine}’s crawler found it at ${w.page_url} on ${w.crawled_at.slice(0, 10)}.`,
+    });
+  } else if (earlierMatch) {
     const { m, t } = earlierMatch;
     out.push({
       code: 'recycled',
@@ -216,6 +322,7 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `Matches "${b.label}" in the bank "${b.name}" of ${b.publisher}${b.verdict ? `: ${b.verdict}` : ''}.`,
     });
   }
+  for (const f of input.factChecks ?? []) out.push(alreadyFactChecked(f));
   const capture = events.find((e) => e.kind === 'exif_capture');
   const captureTime = time(capture?.at);
   if (captureTime !== null && reference - captureTime > Math.max(margin, 24 * HOUR)) {
@@ -303,6 +410,16 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: 'Its Content Credentials declare generative-AI content.',
     });
   }
+  const recompressed = recompressedSignal(input.jpeg, md);
+  if (recompressed) out.push(recompressed);
+  const twice = input.jpeg?.double_compression;
+  if (twice?.detected) {
+    out.push({
+      code: 'double_compressed',
+      severity: 'medium',
+      message: `The JPEG coefficients show traces of an earlier compression${twice.primary_quality !== null ? ` at about quality ${twice.primary_quality}` : ''} (confidence ${twice.confidence.toFixed(2)}): the file was saved at least twice. ${twice.caveat}`,
+    });
+  }
   const framed = framedCopySignal(input.matches);
   if (framed) out.push(framed);
   const quality = input.hashes?.pdq.quality;
@@ -313,7 +430,51 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `The image has little detail (PDQ quality ${quality}): near-duplicate matching falls back to pHash and is less reliable.`,
     });
   }
+  const text = input.text;
+  if (text?.status === 'read') out.push(textSignal(text));
   return out;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The earliest web sighting that predates the reference by more than the margin, for `recycled`. A
+ * crawl date is a date by which the picture was online, so one well before the post is the same
+ * evidence as an earlier match in firstseen's memory. Sightings of this check's own copy (the media
+ * URL, or the post's page) are left out: that the post's own image was online before the check says
+ * nothing about recycling.
+ */
+function earlierWebSighting(input: ProvenanceInput, reference: number, margin: number) {
+  const own = new Set([input.sourceUrl, input.post?.url].filter((u): u is string => !!u));
+  return (input.web ?? [])
+    .filter((w) => !own.has(w.page_url) && !(w.url && own.has(w.url)))
+    .map((w) => ({ w, t: time(w.crawled_at) }))
+    .filter((x): x is { w: (typeof x)['w']; t: number } => x.t !== null && reference - x.t > margin)
+    .sort((a, b) => a.t - b.t)[0];
+}
+
+/**
+ * `recompressed`: the file was written by libjpeg-type software (the IJG tables at one quality, at most
+ * RECOMPRESSED_MAX_QUALITY) and carries no camera EXIF: not the file a camera wrote, but a lossy copy made
+ * by a platform, an app or an editor. Custom tables, camera EXIF, or unread metadata: no signal.
+ */
+function recompressedSignal(jpeg: Jpeg | undefined, md: Metadata | undefined): Signal | null {
+  const q = jpeg?.standard_quality;
+  if (!jpeg || jpeg.tables !== 'standard' || q === null || q === undefined || q > RECOMPRESSED_MAX_QUALITY) {
+    return null;
+  }
+  if (!md || md.metadata_status === 'unreadable' || md.camera_exif) return null;
+  return {
+    code: 'recompressed',
+    severity: 'info',
+    message: `Saved with the standard libjpeg tables at quality ${q} and no camera metadata: a re-encoded copy (by a platform, an app or an editor), not the file a camera wrote; a larger, less compressed copy may exist.`,
+  };
 }
 
 const REGION_WORDS = {

@@ -19,6 +19,13 @@ export interface StoredCheck {
   report?: Report;
 }
 
+/** What a check does for the fact-check memory (see CheckStore.factCheckWork). */
+export interface FactCheckWork {
+  bank: string;
+  /** An imported review's entry id, whose pictures this check fetches. */
+  entry?: string;
+}
+
 export const newCheckId = () => `chk_${randomBytes(12).toString('base64url')}`;
 
 export function checkLinks(id: string): Check['links'] {
@@ -63,6 +70,7 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       org: string,
       targets: Target[],
       callback?: { url: string; secret: string },
+      factCheck?: FactCheckWork,
     ): Promise<StoredCheck> {
       const at = now();
       const check: StoredCheck = {
@@ -83,6 +91,8 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
         targets: JSON.stringify(targets),
         attempts: 0,
         ...(callback && { callback_url: callback.url, callback_secret: callback.secret }),
+        ...(factCheck && { fact_check_bank: factCheck.bank }),
+        ...(factCheck?.entry && { fact_check_entry: factCheck.entry }),
       });
       return check;
     },
@@ -112,6 +122,24 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
     async callback(id: string): Promise<{ url: string; secret: string } | null> {
       const [url, secret] = await redis.hmget(keys.check(id), 'callback_url', 'callback_secret');
       return url && secret ? { url, secret } : null;
+    },
+
+    /**
+     * A check that feeds the fact-check memory: of an article (POST /v1/fact-checks), whose reviews go into
+     * `bank`, or of the pictures an imported review names, linked to its `entry`. Null for other checks.
+     */
+    async factCheckWork(id: string): Promise<FactCheckWork | null> {
+      const [bank, entry] = await redis.hmget(keys.check(id), 'fact_check_bank', 'fact_check_entry');
+      return bank ? { bank, ...(entry && { entry }) } : null;
+    },
+
+    /** Marks a fact-check check's reviews as recorded (true the first time only). */
+    async markFactChecksRecorded(id: string, entries: readonly string[]): Promise<boolean> {
+      return (await redis.hsetnx(keys.check(id), 'fact_checks_recorded', entries.join(','))) === 1;
+    },
+
+    async factChecksRecorded(id: string): Promise<boolean> {
+      return (await redis.hexists(keys.check(id), 'fact_checks_recorded')) === 1;
     },
 
     async status(id: string): Promise<CheckStatus | null> {

@@ -14,7 +14,7 @@ import type { Watch } from '../../schemas/watch.js';
 import { targetsFingerprint, targetsOf } from './targets.js';
 import { CHECK_JOB_NAME } from './queues.js';
 import type { Principal } from './api-keys.js';
-import { checkLinks, checkView, newCheckId, type CheckStore } from './check-store.js';
+import { checkLinks, checkView, newCheckId, type CheckStore, type FactCheckWork } from './check-store.js';
 import { newSecret } from './webhooks.js';
 
 export interface ChecksDeps {
@@ -67,6 +67,7 @@ export function createChecksService({
     idempotencyKey: string | undefined,
     callbackInput: string | undefined,
     prepare?: (id: string) => Promise<void>,
+    factCheck?: FactCheckWork,
   ): Promise<CheckAccepted> {
     const org = principal.org;
     const callback = callbackInput ? { url: callbackUrl(callbackInput), secret: newSecret() } : undefined;
@@ -80,7 +81,11 @@ export function createChecksService({
     }
     // A submission with its own callback_url wants its own events: it is never folded into another.
     if (config.dedupWindowSeconds > 0 && !callback) {
-      const dedupKey = keys.dedup(org, targetsFingerprint(targets));
+      // A fact-check article added to a bank is not the same work as a check of that article.
+      const fingerprint =
+        targetsFingerprint(targets) +
+        (factCheck ? `|fact-check:${factCheck.bank}/${factCheck.entry ?? ''}` : '');
+      const dedupKey = keys.dedup(org, fingerprint);
       const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
       if (holder) {
         // A failed check is not worth reusing: this submission takes the key over and runs again.
@@ -103,7 +108,7 @@ export function createChecksService({
     // only after both are in Redis: an acknowledged check cannot be lost by a crash of the API.
     try {
       await prepare?.(id);
-      await store.create(id, org, targets, callback);
+      await store.create(id, org, targets, callback, factCheck);
       const priority = await fair.priority(org, id);
       await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id, priority });
     } catch (err) {
@@ -150,6 +155,41 @@ export function createChecksService({
         if (err instanceof HttpErrors.too_many_watches) return { ...accepted, watching: false };
         throw err;
       }
+    },
+
+    /**
+     * A fact-check article to read and remember (POST /v1/fact-checks): a check of its URL whose worker,
+     * once the report is stored, records the reviews it found in `bankId` (src/services/fact-checks.ts).
+     */
+    async submitFactCheck(
+      url: string,
+      bankId: string,
+      principal: Principal,
+      idempotencyKey?: string,
+    ): Promise<CheckAccepted> {
+      const found = targetsOf({ url });
+      if (!found.ok) throw new HttpErrors.invalid_url(`Not an http(s) URL: ${url}`);
+      return enqueue(found.targets.slice(0, 1), principal, idempotencyKey, undefined, undefined, {
+        bank: bankId,
+      });
+    },
+
+    /** The pictures (and posts) an imported review names, fetched by a check that links them to its entry. */
+    async submitFactCheckPictures(
+      urls: readonly string[],
+      work: Required<FactCheckWork>,
+      principal: Principal,
+    ): Promise<CheckAccepted> {
+      const found = targetsOf({ text: urls.join(' ') });
+      if (!found.ok) throw new HttpErrors.no_target();
+      return enqueue(
+        found.targets.slice(0, config.maxTargets),
+        principal,
+        undefined,
+        undefined,
+        undefined,
+        work,
+      );
     },
 
     /**

@@ -1,5 +1,5 @@
-// A small TTL cache on Redis for answers of outside services (Wayback first captures), shared by every
-// worker so one lookup serves all.
+// A small TTL cache on Redis for answers of outside services (Wayback first captures, web search
+// sightings), shared by every worker so one lookup serves all.
 import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 

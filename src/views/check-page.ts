@@ -7,13 +7,16 @@ import { credentialsSection } from './credentials.js';
 import { fileFacts, sourceText } from './file.js';
 import { fileNameOf, formatBytes, formatSize, formatTime } from './format.js';
 import { externalLink, markup, type Html, type SafeHtml } from './html.js';
+import { jpegSection } from './jpeg.js';
 import { layout } from './layout.js';
 import { matchesList } from './matches.js';
 import { metadataSection } from './metadata.js';
 import { platformName, postSection } from './post.js';
 import { severityBadge, signalsList, sortSignals } from './signals.js';
+import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 import { earliestSighting, timelineTable } from './timeline.js';
+import { textSection } from './text.js';
 import { videoSection } from './video.js';
 
 /** Seconds between reloads of a page whose check is still queued or running. */
@@ -92,7 +95,7 @@ function reportMain(check: Check, report: Report, ctx: ThumbnailContext): SafeHt
   const shownPosts = new Map<number, number>();
   const none = n === 0 ? markup`<p class="notice">No image or video was found behind these links.</p>` : '';
   return markup`<h1>Provenance report</h1>
-<p class="lede">Check <code>${check.id}</code> · submitted ${formatTime(check.created_at)} · finished ${formatTime(report.completed_at)} · ${n} image${n === 1 ? '' : 's'}<span class="no-print"> · <a href="/v1/checks/${check.id}/report">Report as JSON</a></span></p>
+<p class="lede">Check <code>${check.id}</code> · submitted ${formatTime(check.created_at)} · finished ${formatTime(report.completed_at)} · ${n} image${n === 1 ? '' : 's'}<span class="no-print"> · <a href="/v1/checks/${check.id}/report">Report as JSON</a> · <a href="/v1/checks/${check.id}/mediareview">MediaReview draft (JSON-LD)</a></span></p>
 <section><h2>Submitted</h2>
 ${submittedList(check, report)}
 </section>
@@ -167,6 +170,20 @@ ${links.map((l) => markup`<li>${externalLink(l.url, ENGINE_NAMES[l.engine] ?? l.
 </section>`;
 }
 
+/** What each web search engine said (TINEYE_API_KEY): the sightings are in the timeline; a failure is
+ *  said, so that nobody reads the engine's silence as "never seen on the web". */
+function webSearchNote(item: MediaItem): Html {
+  const lines = (item.web_search ?? []).map((o) => {
+    const name = ENGINE_NAMES[o.engine] ?? o.engine;
+    if (o.status === 'found')
+      return markup`<li>${name} has seen it on the web${o.total ? ` (${o.total} pages)` : ''}: its ${o.sightings} earliest crawls are in the timeline.</li>`;
+    if (o.status === 'not_found') return markup`<li>${name} has not seen it on the web.</li>`;
+    if (o.status === 'skipped') return markup`<li>${name} was not asked: ${o.message ?? ''}</li>`;
+    return markup`<li>${name} gave no answer (${o.message ?? 'failed'}): its silence says nothing about the image.</li>`;
+  });
+  return lines.length ? markup`<ul class="web-search">${lines}</ul>` : '';
+}
+
 function mediaArticle(
   item: MediaItem,
   report: Report,
@@ -193,6 +210,7 @@ function mediaArticle(
   return markup`<article class="item" id="image-${number}">
 <h2>Image ${number} of ${report.media.length} <span class="muted">· ${itemName(item)}</span></h2>
 ${error}
+${factChecksSection(item.fact_checks)}
 <div class="overview">
 ${thumbnailFigure(item.sha256, alt, caption, ctx)}
 <div>
@@ -204,6 +222,7 @@ ${earliestSighting(prov?.earliest ?? null)}
 </div>
 <section><h3>Timeline</h3>
 ${timelineTable(prov?.timeline ?? [])}
+${webSearchNote(item)}
 </section>
 <section><h3>Matches${matchCount}</h3>
 ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
@@ -211,9 +230,11 @@ ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
 ${reverseSearchSection(item)}
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
 ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}
+${item.text ? markup`<section><h3>Text in the picture</h3>\n${textSection(item.text)}\n</section>` : ''}
 <section><h3>Metadata</h3>
 ${metadataSection(item.metadata, item.exif_thumbnail)}
 </section>
+${item.jpeg ? markup`<section><h3>How the file was made</h3>\n${jpegSection(item.jpeg)}\n</section>` : ''}
 <section><h3>Content Credentials</h3>
 ${credentialsSection(item.content_credentials)}
 </section>

@@ -1,5 +1,6 @@
 // The post that carried the image: who, when, what they wrote, where it lives. The text is the
 // platform's, shown as text (never as markup) and in its own direction (Arabic, Hebrew, …).
+import { factChecksSection } from './fact-checks.js';
 import type { Post, QuotedPost } from '../../schemas/post.js';
 import { formatTime } from './format.js';
 import { externalLink, markup, type SafeHtml } from './html.js';
@@ -55,5 +56,6 @@ ${postBody(post)}
 ${alt}
 ${quoted}
 <p class="muted">${post.metadata_note}</p>
+${factChecksSection(post.fact_checks, 'Fact-checks of claims worded like this post (leads)')}
 </div>`;
 }

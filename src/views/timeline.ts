@@ -10,7 +10,7 @@ const STRENGTHS: Record<string, { cls: string; word: string; why: string }> = {
   medium: {
     cls: 'medium-strength',
     word: 'Medium',
-    why: 'firstseen’s own memory or a bank’s claim: the image may be older',
+    why: 'firstseen’s own memory, a bank’s claim or a search engine’s crawl date: the image may be older',
   },
   weak: { cls: 'weak', word: 'Weak', why: 'a device’s clock: easy to set wrong, easy to edit' },
 };
@@ -25,7 +25,9 @@ const KINDS: Record<string, string> = {
   match_first_seen: 'A matching image first seen',
   match_posted: 'A matching image posted',
   bank_first_published: 'First published, per a bank',
+  fact_checked: 'Fact-check published',
   video_created: 'Video file creation time',
+  web_crawled: 'Found on the web (search engine crawl)',
   checked: 'This check',
 };
 

@@ -31,7 +31,12 @@ t.test('analyze: GPS and capture date; C2PA valid as JSON; no Redis, no network'
   const ca = resolve(FIXTURES, 'c2pa/CA.jpg');
   const [text, json] = await Promise.all([
     firstseen(['analyze', gps], env, { preload: [NO_NETWORK] }),
-    firstseen(['analyze', ca, '--json'], env, { preload: [NO_NETWORK] }),
+    // Double compression is off by default (its cost); turned on here to show the signal.
+    firstseen(
+      ['analyze', ca, '--json'],
+      { ...env, JPEG_DOUBLE_COMPRESSION: 'true' },
+      { preload: [NO_NETWORK] },
+    ),
   ]);
 
   t.equal(text.code, 0, `exit 0 (${text.stderr})`);
@@ -73,9 +78,11 @@ t.test('analyze: GPS and capture date; C2PA valid as JSON; no Redis, no network'
       },
     ],
   });
+  // CA.jpg (c2pa-rs test image) holds the standard libjpeg tables at quality 75 and no camera EXIF
+  // (recompressed), and the detector reads an earlier quantization in its coefficients (double_compressed).
   t.same(
     report.media[0].provenance.signals.map((s: { code: string }) => s.code),
-    ['metadata_stripped', 'c2pa_valid'],
+    ['metadata_stripped', 'c2pa_valid', 'recompressed', 'double_compressed'],
   );
 });
 

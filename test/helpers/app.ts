@@ -45,7 +45,7 @@ export async function removePrefix(
   try {
     if (!(await waitReady(redis, 10_000))) return;
     await onEveryPrimary(redis, async (node) => {
-      for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*`]) {
         let cursor = '0';
         do {
           const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -103,6 +103,26 @@ export async function createBank(
   const res = await app.inject({ method: 'POST', url: '/v1/banks', headers, payload });
   if (res.statusCode !== 201) throw new Error(`bank not created: ${res.statusCode} ${res.body}`);
   return res.json<{ id: string }>().id;
+}
+
+/**
+ * A key of organization `org` with `scopes`, made through the API by the bootstrap (operator) key or
+ * `headers`; throws unless the API answers 201. Returns the headers that use it.
+ */
+export async function keyFor(
+  app: Injectable,
+  org: string,
+  scopes: string[],
+  headers: Record<string, string> = AUTH,
+): Promise<Record<string, string>> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/keys',
+    headers,
+    payload: { name: `${org} key`, org, scopes },
+  });
+  if (res.statusCode !== 201) throw new Error(`key for ${org}: ${res.statusCode} ${res.body}`);
+  return { authorization: `Bearer ${res.json<{ key: string }>().key}` };
 }
 
 /** GET with the test admin key. */

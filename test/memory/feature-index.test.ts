@@ -120,3 +120,35 @@ t.test('an image with no keypoints is not stored and queries find nothing', asyn
   t.equal(await redis.exists(k.features('m:flat')), 0);
   t.same(await a.query(empty), []);
 });
+
+t.test(
+  'FEATURE_INDEX_MAX_IMAGES: a process holds the newest images only, the oldest dropped first',
+  async (t) => {
+    const { open, advance } = await setup(t);
+    const a = open({ maxImages: 2 });
+    await a.add('m:bridge', await features(BRIDGE));
+    advance(1000);
+    await a.add('m:desk', await features(DESK));
+    t.equal(a.stats().images, 2);
+    advance(1000);
+    await a.add('m:desk3', await features(DESK_3));
+    t.equal(a.stats().images, 2, 'the bound holds');
+    t.notOk(a.has('m:bridge'), 'the oldest went');
+    t.ok(a.has('m:desk') && a.has('m:desk3'));
+    // What users lose: a crop of a dropped image is no longer found by features (its hashes still are).
+    const query = await features(await crop(BRIDGE));
+    t.same(await a.query(query), [], 'a crop of the dropped image is not found by features');
+    t.notOk(a.has('m:bridge'), 'and a query does not load it back');
+
+    // Another process with the same bound loads the same newest two, not the oldest.
+    const b = open({ maxImages: 2 });
+    await b.query(query);
+    t.equal(b.stats().images, 2);
+    t.notOk(b.has('m:bridge'));
+    t.ok(b.has('m:desk') && b.has('m:desk3'));
+
+    // Without the bound the crop is found: the bound, not the query, made the difference.
+    const c = open();
+    t.match(await c.query(query), [{ id: 'm:bridge' }]);
+  },
+);

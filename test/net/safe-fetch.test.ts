@@ -135,3 +135,10 @@ t.test('allowHttpErrors returns the answer of an API whose errors carry meaning'
   t.equal(r.headers['retry-after'], '7');
   t.same(JSON.parse(r.body.toString()), { error: 'slow down' });
 });
+
+t.test('a GET may have a shorter time cap than the fetcher’s (an optional service)', async (t) => {
+  const s = await server(t, () => undefined); // never answers
+  // Two minutes for the fetcher: were the request's own cap ignored, tap's 30 s timeout would fail this.
+  const f = fetcher(t, { timeoutMs: 120_000 });
+  await failsWith(t, f.get(`http://127.0.0.1:${s.port}/`, { timeoutMs: 200 }), 'timeout');
+});

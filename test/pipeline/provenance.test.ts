@@ -168,3 +168,126 @@ t.test('no evidence at all: no earliest sighting, only the check', async (t) => 
   );
   t.same(p.signals, []);
 });
+
+t.test(
+  'web crawl dates: medium evidence, the earliest when older, recycled unless the copy is this one',
+  async (t) => {
+    const post = { url: 'https://x.com/a/status/1', posted_at: '2026-11-19T09:00:00Z' };
+    const crawl = (page_url: string, crawled_at: string, url: string | null = null) => ({
+      engine: 'TinEye',
+      url,
+      page_url,
+      crawled_at,
+    });
+    const p = buildProvenance({
+      ...base,
+      post,
+      web: [crawl('https://forum.example/t/1', '2016-08-14T00:00:00.000Z', 'https://forum.example/a.jpg')],
+    });
+    t.match(p.earliest, {
+      kind: 'web_crawled',
+      url: 'https://forum.example/t/1',
+      strength: 'medium',
+      description: 'TinEye’s crawler found the image on forum.example.',
+      note: /first saw it at https:\/\/forum\.example\/a\.jpg on 2016-08-14; a crawl date is when the crawler came, not when it was posted/,
+    });
+    t.match(p.signals, [
+      {
+        code: 'recycled',
+        message:
+          'This image was on the web 10 years before the post: TinEye’s crawler found it at https://forum.example/t/1 on 2016-08-14.',
+      },
+    ]);
+
+    // Crawled after the post, or within the margin before it: no sign of recycling.
+    for (const at of ['2026-11-19T12:00:00.000Z', '2026-11-18T09:00:00.000Z']) {
+      const later = buildProvenance({ ...base, post, web: [crawl('https://forum.example/t/2', at)] });
+      t.notOk(
+        later.signals.some((s) => s.code === 'recycled'),
+        at,
+      );
+      t.ok(
+        later.timeline.some((e) => e.kind === 'web_crawled'),
+        'still in the timeline',
+      );
+    }
+    // The post's own page, or the checked file's own URL, crawled before this check.
+    for (const own of [
+      crawl(post.url, '2020-01-01T00:00:00.000Z'),
+      crawl('https://o.example/', '2020-01-01T00:00:00.000Z', base.sourceUrl),
+    ]) {
+      const self = buildProvenance({ ...base, post, web: [own] });
+      t.notOk(
+        self.signals.some((s) => s.code === 'recycled'),
+        own.page_url,
+      );
+    }
+    // An earlier match in firstseen's memory and a later crawl: the match is the one the signal names.
+    const both = buildProvenance({
+      ...base,
+      post,
+      matches: [seen({ first_seen_at: '2012-01-01T00:00:00Z' })],
+      web: [crawl('https://forum.example/t/1', '2016-08-14T00:00:00.000Z')],
+    });
+    t.match(
+      both.signals.filter((s) => s.code === 'recycled'),
+      [{ message: /14 years before the post \(at https:\/\/old\.example/ }],
+    );
+  },
+);
+
+t.test('recompressed: standard libjpeg tables at quality 92 or below and no camera EXIF', async (t) => {
+  const jpeg = (tables: 'standard' | 'custom', q: number) =>
+    ({ tables, standard_quality: tables === 'standard' ? q : null, quality: q }) as never;
+  const md = (camera_exif: boolean, status = 'stripped') =>
+    ({ camera_exif, metadata_status: status, times: {}, xmp: null }) as never;
+  const codes = (over: Partial<ProvenanceInput>) =>
+    buildProvenance({ ...base, ...over })
+      .signals.map((s) => s.code)
+      .filter((c) => c === 'recompressed');
+  t.match(
+    buildProvenance({ ...base, jpeg: jpeg('standard', 85), metadata: md(false) }).signals.find(
+      (s) => s.code === 'recompressed',
+    ),
+    { severity: 'info', message: /quality 85 and no camera metadata/ },
+  );
+  t.same(
+    codes({ jpeg: jpeg('standard', 92), metadata: md(false) }),
+    ['recompressed'],
+    'the bound is included',
+  );
+  t.same(codes({ jpeg: jpeg('standard', 93), metadata: md(false) }), [], 'a high-quality export');
+  t.same(codes({ jpeg: jpeg('custom', 80), metadata: md(false) }), [], 'custom tables');
+  t.same(codes({ jpeg: jpeg('standard', 84), metadata: md(true, 'present') }), [], 'camera EXIF');
+  t.same(codes({ jpeg: jpeg('standard', 80), metadata: md(false, 'unreadable') }), [], 'unread metadata');
+  t.same(codes({ jpeg: jpeg('standard', 80) }), [], 'no metadata');
+});
+
+t.test(
+  'double_compressed: with the earlier quality, the confidence and the caveat in the sentence',
+  async (t) => {
+    const jpeg = (detected: boolean) =>
+      ({
+        tables: 'custom',
+        standard_quality: null,
+        double_compression: {
+          status: 'estimated',
+          detected,
+          confidence: detected ? 0.7 : 0,
+          primary_quality: detected ? 90 : null,
+          caveat: 'A hint, not proof.',
+        },
+      }) as never;
+    t.match(
+      buildProvenance({ ...base, jpeg: jpeg(true) }).signals.find((s) => s.code === 'double_compressed'),
+      {
+        severity: 'medium',
+        message:
+          /earlier compression at about quality 90 \(confidence 0\.70\).*saved at least twice\. A hint, not proof\./,
+      },
+    );
+    t.notOk(
+      buildProvenance({ ...base, jpeg: jpeg(false) }).signals.some((s) => s.code === 'double_compressed'),
+    );
+  },
+);

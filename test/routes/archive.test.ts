@@ -4,30 +4,18 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { AUTH, buildTestServer, get, submit, waitForCheck } from '../helpers/app.js';
+import { buildTestServer, get, keyFor, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { verifyWacz } from '../helpers/wacz-reader.js';
-
-type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
-
-async function createKey(app: App, org: string) {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/admin/keys',
-    payload: { name: `bot ${org}`, org, scopes: ['submit', 'read'] },
-    headers: AUTH,
-  });
-  return { authorization: `Bearer ${res.json().key as string}` };
-}
 
 t.test('the archive of a check: to its organization only, and it verifies', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'firstseen-archive-route-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const { app } = await buildTestServer(t, { ARCHIVE_ENABLED: 'true', ARCHIVE_DIR: dir });
   const media = await startMediaServer(t);
-  const a = await createKey(app, 'newsroom-a');
-  const b = await createKey(app, 'newsroom-b');
+  const a = await keyFor(app, 'newsroom-a', ['submit', 'read']);
+  const b = await keyFor(app, 'newsroom-b', ['submit', 'read']);
   const url = `${media.base}/exif-samples/jpg/Canon_40D.jpg`;
   const res = await submit(app, { url }, a);
   t.equal(res.statusCode, 202);

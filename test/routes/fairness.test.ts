@@ -6,24 +6,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import t, { type Test } from 'tap';
 import { buildService, startWorkers } from '../../workers/index.js';
 import { createLogger } from '../../src/logger.js';
-import { AUTH, buildTestServer, get, submit, testConfig, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, get, keyFor, submit, testConfig, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { startReceiver } from '../helpers/receiver.js';
 
-type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
 type Headers = Record<string, string>;
 const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
-
-async function keyFor(app: App, org: string, scopes: string[]): Promise<Headers> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/admin/keys',
-    headers: AUTH,
-    payload: { name: `${org} key`, org, scopes },
-  });
-  return { authorization: `Bearer ${res.json().key as string}` };
-}
 
 /** A receiver that never answers: it holds each request open and counts how many it holds at once. */
 async function deadReceiver(t: Test) {

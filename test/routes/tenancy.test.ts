@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Job } from 'bullmq';
 import sharp from 'sharp';
 import t from 'tap';
-import { AUTH, buildTestServer, createBank, get, submit, waitForCheck } from '../helpers/app.js';
+import { AUTH, buildTestServer, createBank, get, keyFor, submit, waitForCheck } from '../helpers/app.js';
 import { hashImage } from '../../src/pipeline/image-hashing.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -16,17 +16,6 @@ import { startReceiver } from '../helpers/receiver.js';
 type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
 type Headers = Record<string, string>;
 const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
-
-async function keyFor(app: App, org: string, scopes: string[], headers: Headers = AUTH): Promise<Headers> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/admin/keys',
-    headers,
-    payload: { name: `${org} key`, org, scopes },
-  });
-  if (res.statusCode !== 201) throw new Error(`key for ${org}: ${res.statusCode} ${res.body}`);
-  return { authorization: `Bearer ${res.json().key as string}` };
-}
 
 async function checked(app: App, url: string, headers: Headers) {
   const res = await submit(app, { url }, headers);
@@ -101,6 +90,8 @@ t.test('organization B walks every route against A’s work and gets nothing', a
       { 'content-type': 'text/plain' },
     ],
     ['GET', `/v1/banks/${bank}/entries/e1`, undefined],
+    // A fact-check into A's bank (even one of kind fact_check would be refused: the bank is A's).
+    ['POST', `/v1/fact-checks`, { url: `${media.base}/c2pa/CA.jpg`, bank_id: bank }],
     ['GET', `/v1/admin/keys?org=newsroom-a`, undefined],
     ['DELETE', `/v1/admin/keys/${aKey}`, undefined],
     ['POST', `/v1/admin/keys`, { name: 'x', org: 'newsroom-a', scopes: ['admin'] }],

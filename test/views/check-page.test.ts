@@ -238,6 +238,30 @@ t.test('the report page from real reports', async (t) => {
     );
   });
 
+  t.test('how the file was made: the JPEG structure, and the recompressed copy', async (t) => {
+    const made = section(renderCheckPage(post), 'How the file was made');
+    t.match(
+      made,
+      /<p>Standard libjpeg \(IJG\) tables at quality 40, 4:2:0 chroma, baseline, optimized Huffman tables, no EXIF: consistent with a re-encode by a platform, an app or an editor built on libjpeg\.<\/p>/,
+    );
+    t.match(made, '<dt>Compression</dt><dd>40 (standard libjpeg tables; estimated as ImageMagick does)</dd>');
+    t.match(made, /any software can write any of these|Any software can write any of these/);
+    t.match(
+      section(renderCheckPage(post), 'Signals'),
+      /data-code="recompressed">.*standard libjpeg tables at quality 40 and no camera metadata/,
+    );
+    const camera = section(renderCheckPage(gps), 'How the file was made');
+    t.match(
+      camera,
+      /quality 84.*camera EXIF \(NIKON NIKON COOLPIX P6000\)|quality 84.*camera EXIF \(NIKON COOLPIX P6000\)/,
+    );
+    t.match(
+      camera,
+      '<dt>Compression</dt><dd>75 (standard libjpeg tables, libjpeg quality 84; estimated as ImageMagick does)</dd>',
+    );
+    t.notMatch(section(renderCheckPage(gps), 'Signals'), 'recompressed', 'camera EXIF: no signal');
+  });
+
   t.test('a file that could not be fetched says why', async (t) => {
     const page = renderCheckPage(missing);
     t.match(page, /Could not analyze this file: <code>http_error<\/code> — HTTP 404/);

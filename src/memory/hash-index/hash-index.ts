@@ -1,43 +1,40 @@
 // The near-duplicate hash index: every image remembered (and every bank item), queried by PDQ within a
 // Hamming distance on any of the query's 8 dihedral variants, or by pHash when PDQ cannot be trusted.
 //
-// Source of truth: one append-only Redis stream (keys.indexStream(), records in record.ts). Every process
-// that queries (workers, the API's synchronous lookup) holds the whole index in memory and follows the
-// stream (sync.ts), so all processes answer alike and nothing lives only in one process:
+// Source of truth: one Redis stream (keys.indexStream(), records in record.ts) and a snapshot of the live
+// entries as of one of its ids (snapshot.ts). Every process that queries (workers, the API's synchronous
+// lookup) holds the whole index in memory (state.ts) and follows the stream (sync.ts), so all processes
+// answer alike and nothing lives only in one process:
 //   - add/remove: XADD, then applied locally at once (visible to this process immediately, and to every
 //     other within milliseconds: their XREAD BLOCK returns as soon as the record lands);
-//   - start: the stream is read from the beginning and indexed in one build (see bench/index.ts for the
-//     time at 1 and 10 million), then followed. `ready` says when.
+//   - start: the latest snapshot is read (a few large strings), then the stream after its id, and
+//     everything is indexed in one build (see bench/index.ts and bench/index-start.ts for the times),
+//     then followed. `ready` says when. Without a snapshot (or with a damaged one) the stream is read from
+//     its start, as before snapshots existed;
+//   - snapshots: every `snapshot.checkMs` each process looks whether the stream has grown by
+//     `snapshot.every` records since the last snapshot; if so, the one that takes the lock writes the next
+//     from its own memory. After `snapshot.graceMs` the stream is trimmed behind it. A process whose tail
+//     falls behind the trim point reloads (the old state answers queries meanwhile).
 // Memory per million entries (m:<sha256> ids, PDQ and pHash): ~190 MiB of typed arrays (~150 MiB
-// resident) in each process, ~95 MiB in Redis. The stream keeps every record; in memory a replaced or removed entry keeps its slot
-// (hash and id bytes, ~80 bytes) but leaves the bucket tables when they are next rebuilt.
-// An id holds one entry: adding an id again replaces it (unchanged re-adds are not even written), and a
-// tombstone removes it. Ops on one id take effect in stream order in every process; a local op applied
-// ahead of the stream is not undone by an older record arriving after it.
-//
-// In memory, per entry: PDQ in a multi-index of 12 (or, in small levels, 16) segments (mih.ts), pHash in
-// a 4-segment one, the id in a compact arena (ids.ts), quality and liveness bytes. Queries are synchronous and allocate only for hits.
+// resident) in each process; in Redis ~80 MiB of snapshot plus ~95 MiB per million stream records not yet
+// trimmed. An id holds one entry: adding an id again replaces it (unchanged re-adds are not even written),
+// and a tombstone removes it. Ops on one id take effect in stream order in every process; a local op
+// applied ahead of the stream is not undone by an older record arriving after it.
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../redis.js';
 import type { Keys } from '../../keys.js';
 import type { Logger } from '../../logger.js';
-import { IdStore, encodeId } from './id-store.js';
-import { MultiIndex } from './mih.js';
+import { FIELD_ENTRY, FIELD_REMOVAL, encodeEntry, encodeRemoval } from './record.js';
 import {
-  FIELD_ENTRY,
-  FIELD_REMOVAL,
-  NO_QUALITY,
-  checkPdqHex,
-  checkPhashHex,
-  encodeEntry,
-  encodeRemoval,
-  readEntry,
-  readRemoval,
-  type EntryLayout,
-} from './record.js';
+  CHUNK_BYTES,
+  SnapshotStore,
+  SnapshotUnusable,
+  type SnapshotMeta,
+  type SnapshotPointer,
+} from './snapshot.js';
+import { IndexState, type Capture } from './state.js';
 import { StreamSync, compareStreamIds } from './sync.js';
 import {
-  DEFAULT_HIT_LIMIT,
   PDQ_MAX_DISTANCE,
   PDQ_MIN_QUALITY,
   PHASH_MAX_DISTANCE,
@@ -47,14 +44,8 @@ import {
   type QueryOptions,
 } from './types.js';
 
-/**
- * Segments per hash. PDQ levels of a million entries or more: 12 of 21-22 bits, probed within 2 bits
- * (eight of them) or 1 (four): ~4 entries per bucket at 10 million, where the classic 16 x 16-bit split
- * checks 4.5x more candidates (measured). Smaller levels (the newest entries): 16 of 16 bits, probed
- * within 1 bit, 8x fewer probes. pHash, a fallback: 4 of 16 bits.
- */
-export const PDQ_LAYOUT = { segments: 12, smallSegments: 16, smallLevel: 2 ** 20 };
-const PHASH_LAYOUT = { segments: 4 };
+export { PDQ_LAYOUT } from './state.js';
+
 /** Records per XADD script call in addMany. */
 const ADD_BATCH = 1000;
 const XADD_MANY = (() => {
@@ -63,6 +54,23 @@ for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', '${FIELD_ENTRY}', 
 return ids`;
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 })();
+/** Loads tried before a process settles for what it could read (each retry follows a newer snapshot). */
+const LOAD_ATTEMPTS = 5;
+/** A snapshot writer's lock lives this long at most (a writer that dies holds it no longer). */
+const LOCK_MS = 10 * 60_000;
+
+export interface SnapshotOptions {
+  /** Stream records since the last snapshot that make a process write the next one (0: never write). */
+  every: number;
+  /** How often each process looks whether a snapshot is due, or the stream can be trimmed (ms; 0: never). */
+  checkMs: number;
+  /** How long the previous generation (and the stream behind the current one) is kept after a new one (ms). */
+  graceMs: number;
+  /** Bytes per snapshot chunk (tests make it small to have many). */
+  chunkBytes?: number;
+}
+
+export const DEFAULT_SNAPSHOTS: SnapshotOptions = { every: 200_000, checkMs: 60_000, graceMs: 120_000 };
 
 export interface HashIndexOptions {
   /** Connection for commands; the index makes its own duplicate for the blocking stream read. */
@@ -77,22 +85,40 @@ export interface HashIndexOptions {
   /** Records per stream read; ms an XREAD blocks before it is renewed (tests shorten it). */
   chunk?: number;
   blockMs?: number;
+  snapshots?: Partial<SnapshotOptions>;
 }
 
 export interface HashIndexStats {
   /** Entries that match (ids present and not removed). */
   live: number;
-  /** Entry slots held in memory, replaced and removed ones included (freed at the next restart). */
+  /** Entry slots held in memory, replaced and removed ones included (freed at the next load). */
   slots: number;
   pdqLevels: number;
   /** Bytes of typed arrays held by the index, and by part. */
   bytes: number;
   bytesBy: { pdq: number; phash: number; ids: number; flags: number };
   lastStreamId: string;
+  /**
+   * How the last load went: the snapshot generation read (null: none), its entries and the ms spent reading
+   * and applying it, the stream records after it, the ms spent building the tables, and the whole time.
+   */
+  loadedFrom: {
+    snapshot: string | null;
+    snapshotEntries: number;
+    snapshotMs: number;
+    streamRecords: number;
+    buildMs: number;
+    ms: number;
+  };
 }
 
+/** What `snapshot()` did. */
+export type SnapshotResult =
+  | { written: SnapshotMeta }
+  | { skipped: 'not due' | 'locked' | 'previous kept' | 'not loaded' | 'incomplete' | 'busy' | 'moved' };
+
 export interface HashIndex {
-  /** Loads the stream, then follows it. Resolves once loaded; queries before that see part of it. */
+  /** Loads the snapshot and the stream after it, then follows it. Resolves once loaded. */
   start(): Promise<void>;
   /** True once start() has loaded the stream. */
   readonly ready: boolean;
@@ -112,6 +138,15 @@ export interface HashIndex {
   /** Live entries. */
   size(): number;
   stats(): HashIndexStats;
+  /**
+   * Writes a snapshot from this process's memory if one is due (`force`: whatever the stream's growth),
+   * unless another process holds the writers' lock. The periodic check calls it; so may operators.
+   */
+  snapshot(opts?: { force?: boolean }): Promise<SnapshotResult>;
+  /** Trims the stream behind the current snapshot once its grace period is over; records trimmed or -1. */
+  compact(): Promise<number>;
+  /** Resolves when a reload (after falling behind the trim point) in progress is over. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,83 +157,203 @@ export function createHashIndex(options: HashIndexOptions): HashIndex {
 class RedisHashIndex implements HashIndex {
   ready = false;
   private starting: Promise<void> | undefined;
+  private reloading: Promise<void> | undefined;
   private readonly redis: RedisClient;
   private readonly key: string;
   private readonly log: Logger;
-  private readonly pdqMax: number;
-  private readonly phashMax: number;
-  private readonly minQuality: number;
-  private readonly ids = new IdStore();
-  private readonly pdq = new MultiIndex({ words: 8, ...PDQ_LAYOUT });
-  private readonly phash = new MultiIndex({ words: 2, ...PHASH_LAYOUT });
-  /** Per entry slot: PDQ quality (NO_QUALITY when none), and 1 while it is the live entry of its id. */
-  private quality = new Uint8Array(1024);
-  private alive = new Uint8Array(1024);
-  private live = 0;
-  /** Entry slots handed out (ids.ts numbers them; a replaced or removed entry keeps its slot). */
-  private slotCount = 0;
-  private readonly sync: StreamSync;
-  /**
-   * Ops this process applied before the stream brought them back: the id's slot -> stream id of the
-   * op. Older records for that id are skipped when they arrive (the local op superseded them); the
-   * entry is dropped when the op itself comes back.
-   */
-  private readonly ahead = new Map<number, string>();
-  private readonly layout: EntryLayout = { quality: 0, pdq: -1, phash: -1, idFrom: 0 };
-  private readonly words = new Uint32Array(8);
-  private readonly queryWords = new Uint32Array(64);
+  private readonly o: HashIndexOptions;
+  private readonly snap: SnapshotOptions;
+  private readonly store: SnapshotStore;
+  private state: IndexState;
+  private sync: StreamSync | undefined;
+  /** Local ops made while a reload runs: applied to the new state as well when it is swapped in. */
+  private pendingLocal: { streamId: string; isEntry: boolean; record: Buffer }[] | undefined;
+  /** False when the last load could not read everything (snapshot damaged and stream trimmed). */
+  private complete = true;
+  private writing = false;
+  /** A reload failed (Redis down): the next periodic check tries again. */
+  private reloadNeeded = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private loadedFrom: HashIndexStats['loadedFrom'] = {
+    snapshot: null,
+    snapshotEntries: 0,
+    snapshotMs: 0,
+    streamRecords: 0,
+    buildMs: 0,
+    ms: 0,
+  };
 
   constructor(o: HashIndexOptions) {
+    this.o = o;
     this.redis = o.redis;
     this.key = o.keys.indexStream();
     this.log = o.log;
-    this.pdqMax = o.pdqMaxDistance ?? PDQ_MAX_DISTANCE;
-    this.phashMax = o.phashMaxDistance ?? PHASH_MAX_DISTANCE;
-    this.minQuality = o.minPdqQuality ?? PDQ_MIN_QUALITY;
-    this.sync = new StreamSync({
-      redis: o.redis,
-      key: this.key,
-      log: o.log,
-      apply: (id, field, value) => this.applyRecord(id, field, value),
-      ...(o.chunk ? { chunk: o.chunk } : {}),
-      ...(o.blockMs ? { blockMs: o.blockMs } : {}),
+    this.snap = { ...DEFAULT_SNAPSHOTS, ...o.snapshots };
+    this.store = new SnapshotStore(o.redis, o.keys, o.log, this.snap.chunkBytes ?? CHUNK_BYTES);
+    this.state = this.freshState();
+  }
+
+  private freshState(): IndexState {
+    return new IndexState({
+      pdqMax: this.o.pdqMaxDistance ?? PDQ_MAX_DISTANCE,
+      phashMax: this.o.phashMaxDistance ?? PHASH_MAX_DISTANCE,
+      minQuality: this.o.minPdqQuality ?? PDQ_MIN_QUALITY,
     });
   }
 
   async start(): Promise<void> {
-    // Once; after a failure (Redis down) another call resumes after the last record applied.
+    // Once; after a failure (Redis down) another call loads again.
     this.starting ??= this.load().catch((err: unknown) => {
       this.starting = undefined;
       throw err;
     });
-    return this.starting;
+    await this.starting;
+    if (this.snap.checkMs > 0 && !this.timer && !this.closed) {
+      this.timer = setInterval(() => void this.periodic(), this.snap.checkMs);
+      this.timer.unref();
+    }
   }
 
+  /** Builds a state from the snapshot and the stream after it, swaps it in and follows the stream. */
   private async load(): Promise<void> {
     const t0 = performance.now();
-    const expected = await this.redis.xlen(this.key);
-    this.reserve(expected);
-    // One level built for everything loaded, instead of many merges on the way.
-    this.pdq.beginBulk();
-    this.phash.beginBulk();
-    let loaded: number;
-    try {
-      loaded = await this.sync.load();
-    } finally {
-      this.pdq.endBulk();
-      this.phash.endBulk();
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.loadOnce();
+      const floor = await this.store.floor();
+      // Trimmed past where this load started reading the stream: records may be missing. Read again: the
+      // trim follows a newer snapshot, which covers them.
+      const holed = compareStreamIds(floor, loaded.startId) > 0;
+      if (holed && attempt < LOAD_ATTEMPTS && !this.closed) {
+        this.log.warn(
+          { from: loaded.startId, floor, attempt },
+          'index stream trimmed while loading; loading again from the newer snapshot',
+        );
+        await loaded.sync.close();
+        continue;
+      }
+      if (holed) {
+        this.log.error(
+          { from: loaded.startId, floor },
+          'index incomplete: no usable snapshot covers the trimmed part of the stream; this process will not write snapshots',
+        );
+      }
+      this.complete = !holed;
+      this.swap(loaded.state, loaded.sync);
+      const ms = Math.round(performance.now() - t0);
+      this.loadedFrom = { ...loaded.from, ms };
+      this.log.info({ ...this.loadedFrom, live: this.state.size() }, 'hash index loaded');
+      return;
     }
-    this.sync.tail();
+  }
+
+  private async loadOnce(): Promise<{
+    state: IndexState;
+    sync: StreamSync;
+    startId: string;
+    from: Omit<HashIndexStats['loadedFrom'], 'ms'>;
+  }> {
+    let pointer = await this.store.pointer();
+    let moves = 0;
+    // The current generation, then the previous one (still kept for a while), then the whole stream.
+    const candidates = [pointer?.current, pointer?.previous].filter((m): m is SnapshotMeta => !!m);
+    for (let i = 0; i <= candidates.length; i++) {
+      const meta = candidates[i];
+      const state = this.freshState();
+      const sync = new StreamSync({
+        redis: this.redis,
+        key: this.key,
+        log: this.log,
+        floorKey: this.o.keys.indexFloor(),
+        apply: (id, field, value) => state.applyRecord(id, field, value),
+        onBehind: () => this.fellBehind(sync),
+        ...(this.o.chunk ? { chunk: this.o.chunk } : {}),
+        ...(this.o.blockMs ? { blockMs: this.o.blockMs } : {}),
+      });
+      // One level built for everything loaded, instead of many merges on the way.
+      state.beginBulk();
+      const t0 = performance.now();
+      if (meta) {
+        state.reserve(meta.entries);
+        try {
+          await this.store.read(meta, (chunk, from, to) => state.applySnapshotEntry(chunk, from, to));
+        } catch (err) {
+          if (!(err instanceof SnapshotUnusable)) throw err;
+          // A newer generation was published and this one compacted away while it was read: take the new one.
+          const now = await this.store.pointer();
+          if (now && now.current.gen !== pointer?.current.gen && moves++ < LOAD_ATTEMPTS) {
+            pointer = now;
+            candidates.splice(0, candidates.length, now.current, ...(now.previous ? [now.previous] : []));
+            i = -1;
+            continue;
+          }
+          this.log.warn(
+            { gen: meta.gen, reason: err.message },
+            'index snapshot unusable; trying the previous one or the stream',
+          );
+          continue;
+        }
+        sync.lastId = meta.id;
+      }
+      const t1 = performance.now();
+      // Room for the records after the snapshot only (the stream may still hold those before it, until
+      // compaction): growing the id table for all of them would rehash every entry once more.
+      const length = await this.redis.xlen(this.key);
+      state.reserve(meta ? Math.max(0, length - meta.streamLength) + 1024 : length);
+      const records = await sync.load();
+      const t2 = performance.now();
+      state.endBulk();
+      return {
+        state,
+        sync,
+        startId: meta?.id ?? '0-0',
+        from: {
+          snapshot: meta?.gen ?? null,
+          snapshotEntries: meta?.entries ?? 0,
+          snapshotMs: Math.round(t1 - t0),
+          streamRecords: records,
+          buildMs: Math.round(performance.now() - t2),
+        },
+      };
+    }
+    throw new Error('unreachable');
+  }
+
+  private swap(state: IndexState, sync: StreamSync): void {
+    const old = this.sync;
+    if (old && old !== sync) void old.close();
+    const pending = this.pendingLocal;
+    this.pendingLocal = undefined;
+    for (const op of pending ?? []) state.applyLocal(op.streamId, sync.lastId, op.isEntry, op.record);
+    this.state = state;
+    this.sync = sync;
     this.ready = true;
-    this.log.info(
-      { records: loaded, live: this.live, ms: Math.round(performance.now() - t0) },
-      'hash index loaded',
-    );
+    if (this.closed) void sync.close();
+    else sync.tail();
+  }
+
+  /** The tail found the stream trimmed past it: load again in the background (the old state answers meanwhile). */
+  private fellBehind(sync: StreamSync): void {
+    if (sync !== this.sync || this.reloading || this.closed) return;
+    this.pendingLocal = [];
+    this.reloading = this.load()
+      .catch((err: unknown) => {
+        this.log.error({ err: (err as Error).message }, 'index reload failed; retrying at the next check');
+        this.pendingLocal = undefined;
+        this.reloadNeeded = true;
+      })
+      .finally(() => {
+        this.reloading = undefined;
+      });
+  }
+
+  async settled(): Promise<void> {
+    await this.reloading;
   }
 
   async add(entry: IndexEntry): Promise<void> {
     const record = encodeEntry(entry);
-    if (this.unchanged(record)) return;
+    if (this.state.unchanged(record)) return;
     const streamId = (await this.redis.xadd(this.key, '*', FIELD_ENTRY, record)) as string;
     this.applyLocal(streamId, true, record);
   }
@@ -208,7 +363,7 @@ class RedisHashIndex implements HashIndex {
     for (let i = 0; i < records.length; i += ADD_BATCH) {
       const batch: number[] = [];
       for (let j = i; j < Math.min(records.length, i + ADD_BATCH); j++) {
-        if (!this.unchanged(records[j] as Buffer)) batch.push(j);
+        if (!this.state.unchanged(records[j] as Buffer)) batch.push(j);
       }
       if (batch.length === 0) continue;
       const streamIds = await this.xaddMany(batch.map((j) => records[j] as Buffer));
@@ -236,244 +391,135 @@ class RedisHashIndex implements HashIndex {
     this.applyLocal(streamId, false, record);
   }
 
+  private applyLocal(streamId: string, isEntry: boolean, record: Buffer): void {
+    this.state.applyLocal(streamId, this.sync?.lastId ?? '0-0', isEntry, record);
+    this.pendingLocal?.push({ streamId, isEntry, record });
+  }
+
   query(q: IndexQuery, opts: QueryOptions = {}): Hit[] {
-    const pdqUsable = q.pdq && q.pdq.length > 0 && (q.quality ?? 100) >= this.minQuality;
-    if (pdqUsable) return this.queryPdq(q.pdq as readonly string[], opts);
-    if (q.phash) return this.queryPhash(q.phash, opts);
-    return [];
+    return this.state.query(q, opts);
   }
 
   queryPdq(dihedral: readonly string[], opts: QueryOptions = {}): Hit[] {
-    if (dihedral.length < 1 || dihedral.length > 8) throw new RangeError('Give 1 to 8 PDQ hashes');
-    const max = opts.maxDistance ?? this.pdqMax;
-    const words = this.queryWords;
-    dihedral.forEach((hex, v) => {
-      checkPdqHex(hex);
-      hexInto(hex, words, v * 8);
-    });
-    // Best (distance, variant) per entry, packed as distance * 8 + variant: smaller is better.
-    const best = new Map<number, number>();
-    let variant = 0;
-    const sink = (e: number, d: number) => {
-      const code = d * 8 + variant;
-      const prev = best.get(e);
-      if (prev === undefined || code < prev) best.set(e, code);
-    };
-    for (variant = 0; variant < dihedral.length; variant++) this.pdq.search(words, variant * 8, max, sink);
-    return this.hits(best, 'pdq', opts.limit ?? DEFAULT_HIT_LIMIT);
+    return this.state.queryPdq(dihedral, opts);
   }
 
   queryPhash(phash: string, opts: QueryOptions = {}): Hit[] {
-    checkPhashHex(phash);
-    const max = opts.maxDistance ?? this.phashMax;
-    hexInto(phash, this.queryWords, 0);
-    const best = new Map<number, number>();
-    this.phash.search(this.queryWords, 0, max, (e, d) => {
-      const prev = best.get(e);
-      if (prev === undefined || d * 8 < prev) best.set(e, d * 8);
-    });
-    return this.hits(best, 'phash', opts.limit ?? DEFAULT_HIT_LIMIT);
+    return this.state.queryPhash(phash, opts);
   }
 
   get(id: string): IndexEntry | undefined {
-    const e = this.ids.find(encodeId(id));
-    if (e < 0 || this.alive[e] !== 1) return undefined;
-    const entry: IndexEntry = { id };
-    if (this.pdq.has(e)) {
-      this.pdq.read(e, this.words);
-      entry.pdq = wordsToHex(this.words, 8);
-      if (this.quality[e] !== NO_QUALITY) entry.quality = this.quality[e];
-    }
-    if (this.phash.has(e)) {
-      this.phash.read(e, this.words);
-      entry.phash = wordsToHex(this.words, 2);
-    }
-    return entry;
+    return this.state.get(id);
   }
 
   size(): number {
-    return this.live;
+    return this.state.size();
   }
 
   stats(): HashIndexStats {
-    const bytesBy = {
-      pdq: this.pdq.byteSize(),
-      phash: this.phash.byteSize(),
-      ids: this.ids.byteSize(),
-      flags: this.quality.byteLength + this.alive.byteLength,
-    };
+    const bytesBy = this.state.bytesBy();
     return {
-      live: this.live,
-      slots: this.slotCount,
-      pdqLevels: this.pdq.levelCount(),
+      live: this.state.size(),
+      slots: this.state.slots(),
+      pdqLevels: this.state.pdqLevels(),
       bytes: bytesBy.pdq + bytesBy.phash + bytesBy.ids + bytesBy.flags,
       bytesBy,
-      lastStreamId: this.sync.lastId,
+      lastStreamId: this.sync?.lastId ?? '0-0',
+      loadedFrom: this.loadedFrom,
     };
+  }
+
+  // ---- snapshots ----
+
+  private async periodic(): Promise<void> {
+    try {
+      if (this.reloadNeeded && !this.reloading && this.sync) {
+        this.reloadNeeded = false;
+        this.fellBehind(this.sync);
+      }
+      await this.compact();
+      const r = await this.snapshot();
+      if ('written' in r) {
+        const { gen, id, entries, bytes, chunks } = r.written;
+        this.log.info({ gen, id, entries, bytes, chunks }, 'index snapshot written');
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'index snapshot check failed');
+    }
+  }
+
+  async compact(): Promise<number> {
+    const trimmed = await this.store.compact(this.snap.graceMs);
+    if (trimmed >= 0) this.log.info({ trimmed }, 'index stream trimmed behind its snapshot');
+    return trimmed;
+  }
+
+  async snapshot(opts: { force?: boolean } = {}): Promise<SnapshotResult> {
+    if (!this.ready || this.reloading || !this.sync) return { skipped: 'not loaded' };
+    if (!this.complete) return { skipped: 'incomplete' };
+    if (this.writing) return { skipped: 'busy' };
+    if (!opts.force && this.snap.every <= 0) return { skipped: 'not due' };
+    if (!opts.force && !(await this.due(await this.store.pointer()))) return { skipped: 'not due' };
+    const token = await this.store.lock(LOCK_MS);
+    if (!token) return { skipped: 'locked' };
+    this.writing = true;
+    try {
+      // Looked at again under the lock: another process may have written one just before.
+      const pointer = await this.store.pointer();
+      if (pointer?.previous) return { skipped: 'previous kept' };
+      if (!opts.force && !(await this.due(pointer))) return { skipped: 'not due' };
+      const streamLength = await this.redis.xlen(this.key);
+      const capture = await this.captureSoon();
+      if (!capture) return { skipped: 'busy' };
+      if (pointer && compareStreamIds(capture.id, pointer.current.id) <= 0) return { skipped: 'not due' };
+      const state = this.state;
+      const meta = await this.store.write(
+        { id: capture.id, entries: capture.entries, streamLength },
+        pointer?.current.gen ?? '',
+        (out) => fillChunk(state, capture, out),
+      );
+      return meta ? { written: meta } : { skipped: 'moved' };
+    } finally {
+      this.writing = false;
+      await this.store.unlock(token);
+    }
+  }
+
+  /** Due when the stream has grown by `every` records since the current snapshot was taken. */
+  private async due(pointer: SnapshotPointer | null): Promise<boolean> {
+    const since = (await this.redis.xlen(this.key)) - (pointer?.current.streamLength ?? 0);
+    return since >= this.snap.every;
+  }
+
+  /** A capture as soon as no local op is ahead of the stream (the tail catches up within milliseconds). */
+  private async captureSoon(): Promise<Capture | undefined> {
+    for (let i = 0; i < 100; i++) {
+      const c = this.sync ? this.state.capture(this.sync.lastId) : undefined;
+      if (c) return c;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {
-    await this.sync.close();
-  }
-
-  // ---- applying records ----
-
-  private reserve(more: number): void {
-    if (more <= 0) return;
-    const need = this.slotCount + more;
-    this.ids.reserve(more);
-    this.pdq.reserve(need);
-    this.phash.reserve(need);
-    this.growBytes(need);
-  }
-
-  private growBytes(need: number): void {
-    if (need <= this.alive.length) return;
-    const size = Math.max(need, Math.ceil(this.alive.length * 1.5));
-    const quality = new Uint8Array(size);
-    quality.set(this.quality);
-    this.quality = quality;
-    const alive = new Uint8Array(size);
-    alive.set(this.alive);
-    this.alive = alive;
-  }
-
-  /** A local op, already in the stream as `streamId`: apply it now unless the tail got there first. */
-  private applyLocal(streamId: string, isEntry: boolean, record: Buffer): void {
-    if (compareStreamIds(streamId, this.sync.lastId) <= 0) return;
-    const idFrom = this.idOffset(isEntry, record);
-    const before = this.ids.find(record, idFrom, record.length);
-    if (before >= 0) this.ahead.delete(before);
-    this.ahead.set(this.applyOp(isEntry, record, true), streamId);
-  }
-
-  /** A record from the stream, in stream order. */
-  private applyRecord(streamId: Buffer, field: Buffer, value: Buffer): void {
-    const isEntry = field.length === 1 && field[0] === FIELD_ENTRY.charCodeAt(0);
-    const isRemoval = field.length === 1 && field[0] === FIELD_REMOVAL.charCodeAt(0);
-    if (!isEntry && !isRemoval) throw new Error(`unknown index record field ${field.toString('latin1')}`);
-    if (this.ahead.size > 0) {
-      const slot = this.ids.find(value, this.idOffset(isEntry, value), value.length);
-      const local = slot >= 0 ? this.ahead.get(slot) : undefined;
-      if (local !== undefined) {
-        const order = compareStreamIds(streamId.toString('latin1'), local);
-        // The very op this process applied already, or an older one it superseded.
-        if (order === 0) this.ahead.delete(slot);
-        if (order <= 0) return;
-        this.ahead.delete(slot);
-      }
-    }
-    this.applyOp(isEntry, value, false);
-  }
-
-  private idOffset(isEntry: boolean, record: Buffer): number {
-    const at = isEntry ? (readEntry(record, this.layout) ? this.layout.idFrom : -1) : readRemoval(record);
-    if (at < 0) throw new Error('unreadable index record');
-    return at;
-  }
-
-  /**
-   * Applies an add (or replacement) or a removal. Returns the slot now standing for the id (for a
-   * local removal of an id never seen, a dead slot is made, so that the op can be tracked as ahead).
-   */
-  private applyOp(isEntry: boolean, record: Buffer, local: boolean): number {
-    if (!isEntry) {
-      const idFrom = this.idOffset(false, record);
-      const e = this.ids.find(record, idFrom, record.length);
-      if (e >= 0) this.kill(e);
-      else if (local) return this.newSlot(record, idFrom, NO_QUALITY, 0);
-      return e;
-    }
-    const l = this.layout;
-    if (!readEntry(record, l)) throw new Error('unreadable index entry record');
-    const prev = this.ids.find(record, l.idFrom, record.length);
-    if (prev >= 0) {
-      if (this.alive[prev] === 1 && this.same(prev, record, l)) return prev;
-      this.kill(prev);
-    }
-    const e = this.newSlot(record, l.idFrom, l.quality, 1);
-    if (l.pdq >= 0) {
-      for (let i = 0; i < 8; i++) this.words[i] = record.readUInt32BE(l.pdq + i * 4);
-      this.pdq.put(e, this.words);
-    }
-    if (l.phash >= 0) {
-      this.words[0] = record.readUInt32BE(l.phash);
-      this.words[1] = record.readUInt32BE(l.phash + 4);
-      this.phash.put(e, this.words);
-    }
-    return e;
-  }
-
-  private newSlot(record: Buffer, idFrom: number, quality: number, alive: 0 | 1): number {
-    // Every caller has just looked the id up (find): its table slot is known.
-    const e = this.ids.appendFound(record, idFrom, record.length);
-    this.slotCount = e + 1;
-    this.growBytes(e + 1);
-    this.quality[e] = quality;
-    this.alive[e] = alive;
-    this.live += alive;
-    return e;
-  }
-
-  private kill(e: number): void {
-    if (this.alive[e] !== 1) return;
-    this.alive[e] = 0;
-    this.pdq.remove(e);
-    this.phash.remove(e);
-    this.live--;
-  }
-
-  /** Does live entry e hold exactly what this record says? */
-  private same(e: number, record: Buffer, l: EntryLayout): boolean {
-    if (this.quality[e] !== l.quality) return false;
-    if (this.pdq.has(e) !== l.pdq >= 0 || this.phash.has(e) !== l.phash >= 0) return false;
-    if (l.pdq >= 0) {
-      this.pdq.read(e, this.words);
-      for (let i = 0; i < 8; i++) if (this.words[i] !== record.readUInt32BE(l.pdq + i * 4)) return false;
-    }
-    if (l.phash >= 0) {
-      this.phash.read(e, this.words);
-      for (let i = 0; i < 2; i++) if (this.words[i] !== record.readUInt32BE(l.phash + i * 4)) return false;
-    }
-    return true;
-  }
-
-  /** True when this id is live with exactly this record's content: re-adding it would change nothing. */
-  private unchanged(record: Buffer): boolean {
-    const l = this.layout;
-    readEntry(record, l);
-    const e = this.ids.find(record, l.idFrom, record.length);
-    return e >= 0 && this.alive[e] === 1 && this.same(e, record, l);
-  }
-
-  /** Hits, nearest first (then variant, then id), at most `limit`. Ids are decoded only for these. */
-  private hits(best: Map<number, number>, hash: Hit['hash'], limit: number): Hit[] {
-    if (best.size === 0) return [];
-    const found = [...best.entries()].sort((a, b) => a[1] - b[1]);
-    // Keep every hit tied with the last one kept, so that ties are broken by id, the same everywhere.
-    let cut = Math.min(limit, found.length);
-    while (cut > 0 && cut < found.length && (found[cut] as number[])[1] === (found[cut - 1] as number[])[1])
-      cut++;
-    const hits = found.slice(0, cut).map(([e, code]) => ({
-      id: this.ids.id(e),
-      distance: code >>> 3,
-      hash,
-      variant: code & 7,
-    }));
-    hits.sort(
-      (a, b) => a.distance - b.distance || a.variant - b.variant || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    return hits.slice(0, limit);
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.reloading;
+    await this.sync?.close();
   }
 }
 
-/** 8 hex digits at a time into 32-bit words (as hexToWords in hamming.ts, without allocating). */
-function hexInto(hex: string, out: Uint32Array, offset: number): void {
-  for (let i = 0; i < hex.length / 8; i++) out[offset + i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
-}
-
-function wordsToHex(words: Uint32Array, n: number): string {
-  let hex = '';
-  for (let i = 0; i < n; i++) hex += (words[i] as number).toString(16).padStart(8, '0');
-  return hex;
+/** Fills `out` with the next captured entries' records (each behind a 2-byte length). */
+function fillChunk(state: IndexState, c: Capture, out: Buffer): { bytes: number; entries: number } {
+  let at = 0;
+  let entries = 0;
+  for (; c.fill < c.slots; c.fill++) {
+    if (c.alive[c.fill] !== 1) continue;
+    const len = state.encodeSlot(c.fill, out, at + 2, out.length - at - 2);
+    if (len === 0) break;
+    out.writeUInt16BE(len, at);
+    at += 2 + len;
+    entries++;
+  }
+  return { bytes: at, entries };
 }

@@ -75,21 +75,24 @@ export interface EntryLayout {
   idFrom: number;
 }
 
-/** Reads an entry record's layout into `out` (reused: no object per entry); false if not version 1. */
-export function readEntry(record: Buffer, out: EntryLayout): boolean {
-  if (record[0] !== RECORD_VERSION || record.length < HEADER + 2) return false;
-  const flags = record[1] as number;
-  let at = HEADER;
-  out.quality = record[2] as number;
+/**
+ * Reads the layout of the entry record at record[from, to) into `out` (reused: no object per entry;
+ * offsets are into `record`); false if it is not version 1.
+ */
+export function readEntry(record: Buffer, out: EntryLayout, from = 0, to = record.length): boolean {
+  if (record[from] !== RECORD_VERSION || to - from < HEADER + 2) return false;
+  const flags = record[from + 1] as number;
+  let at = from + HEADER;
+  out.quality = record[from + 2] as number;
   out.pdq = flags & HAS_PDQ ? at : -1;
   if (flags & HAS_PDQ) at += 32;
   out.phash = flags & HAS_PHASH ? at : -1;
   if (flags & HAS_PHASH) at += 8;
   out.idFrom = at;
-  return at < record.length;
+  return at < to;
 }
 
-/** Offset of the encoded id in a removal record, or -1 if it is not version 1. */
-export function readRemoval(record: Buffer): number {
-  return record[0] === RECORD_VERSION && record.length > 1 ? 1 : -1;
+/** Offset of the encoded id in the removal record at record[from..], or -1 if it is not version 1. */
+export function readRemoval(record: Buffer, from = 0): number {
+  return record[from] === RECORD_VERSION && record.length > from + 1 ? from + 1 : -1;
 }

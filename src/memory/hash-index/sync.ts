@@ -4,6 +4,16 @@
 // on a connection of its own, so a record added by any process is applied here within milliseconds.
 // Records are applied in stream order, each exactly once; after a lost connection the tail resumes
 // from the last id applied, so nothing is missed or applied twice.
+//
+// The stream is trimmed behind the index's snapshot (snapshot.ts), and the trim point is written to a
+// key of the stream's slot (`floor`) before each trim. A process that fell so far behind that records it
+// still needed were trimmed must not carry on with a hole: each XREAD is sent with a GET of the floor in
+// the same pipeline, which Redis runs right after the XREAD returns. If the floor then is past the id the
+// read started from, records may have been trimmed before this process read them: the tail stops and
+// `onBehind` is called (the index reloads from the snapshot). Why this is enough: records are only ever
+// deleted by a trim, a trim only deletes ids below the floor, and the floor is written first; so a floor
+// read after the XREAD that is <= its start id proves nothing after that id was gone when it ran. (A trim
+// landing between the two commands gives a needless reload, never a missed record.)
 import { duplicateForBlocking, type RedisClient } from '../../redis.js';
 import type { Logger } from '../../logger.js';
 
@@ -15,6 +25,10 @@ export interface StreamSyncOptions {
   key: string;
   log: Logger;
   apply: ApplyRecord;
+  /** Key holding the stream id below which records may have been trimmed (absent: never trimmed). */
+  floorKey: string;
+  /** Called once, and the tail stops, when records after lastId may have been trimmed unread. */
+  onBehind: () => void;
   /** Records per XRANGE / XREAD reply. */
   chunk?: number;
   /** How long one XREAD blocks before it is sent again (ms). */
@@ -91,9 +105,24 @@ export class StreamSync {
     let failures = 0;
     while (!this.closed) {
       try {
-        const reply = await conn.xreadBuffer('COUNT', chunk, 'BLOCK', blockMs, 'STREAMS', key, this.lastId);
+        const from = this.lastId;
+        const replies = await conn
+          .pipeline()
+          .xreadBuffer('COUNT', chunk, 'BLOCK', blockMs, 'STREAMS', key, from)
+          .get(this.opts.floorKey)
+          .exec();
+        const [readErr, reply] = replies?.[0] ?? [new Error('no reply')];
+        const [floorErr, floor] = replies?.[1] ?? [new Error('no reply')];
+        if (readErr) throw readErr;
+        if (floorErr) throw floorErr;
         failures = 0;
-        const records = reply?.[0]?.[1];
+        if (typeof floor === 'string' && compareStreamIds(floor, from) > 0) {
+          log.warn({ lastId: from, floor }, 'index stream trimmed past this process; reloading');
+          this.closed = true;
+          this.opts.onBehind();
+          break;
+        }
+        const records = (reply as [Buffer, StreamReply][] | null)?.[0]?.[1];
         if (records) this.applyAll(records);
       } catch (err) {
         if (this.closed) break;

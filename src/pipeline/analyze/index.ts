@@ -3,6 +3,7 @@
 // thumbnail compared with the picture. A pure function: no network, no store.
 import type { ContentCredentials } from '../../../schemas/c2pa.js';
 import type { DecodeInfo, Hashes } from '../../../schemas/hashes.js';
+import type { Jpeg } from '../../../schemas/jpeg.js';
 import type { Metadata } from '../../../schemas/metadata.js';
 import type { ThumbnailComparison } from '../../../schemas/report.js';
 import { isMediaError, MediaError } from '../../errors.js';
@@ -11,6 +12,7 @@ import { decodeForHashing, decodeInfo, type DecodedImage } from './decode.js';
 import { hammingHex } from '../../similarity/hamming.js';
 import { extractFeatures, type FeatureOptions, type ImageFeatures } from '../../similarity/features/orb.js';
 import { computeHashes, cropRgb } from './hashes.js';
+import { readJpegSection } from './jpeg/index.js';
 import { readMetadata } from './metadata.js';
 import { pdqFromRgb } from './pdq.js';
 import { timed } from '../timings.js';
@@ -21,6 +23,8 @@ export interface Analysis {
   metadata: Metadata;
   exif_thumbnail?: ThumbnailComparison;
   content_credentials: ContentCredentials;
+  /** How a JPEG file was made (its structure and tables); JPEG files only. */
+  jpeg?: Jpeg;
   /** Why the pixels could not be hashed; metadata and credentials are still reported. */
   error?: MediaError;
   /** ORB features for partial matching (of the content region when one was found); never in the report. */
@@ -32,6 +36,8 @@ export interface Analysis {
 
 export interface AnalyzeOptions {
   maxInputPixels: number;
+  /** Estimate double compression for JPEGs (default true; JPEG_DOUBLE_COMPRESSION). */
+  jpegDoubleCompression?: boolean;
   /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
   features?: FeatureOptions | null;
 }
@@ -70,12 +76,28 @@ export async function analyzeImage(
   }
   const [{ metadata, thumbnail }, content_credentials] = await Promise.all([metadataP, c2paP]);
   const exif_thumbnail = thumbnail && hashes ? await compareThumbnail(thumbnail, hashes, opts) : undefined;
+  // The structure is read from the bytes in memory (well under a millisecond); it needs the metadata
+  // stage's reading of the camera tags for its encoder sentence. The double-compression estimate decodes
+  // at most DOUBLE_MAX_BLOCKS luminance blocks, so its cost is bounded whatever the picture's size.
+  const jpeg =
+    probe.format === 'jpeg'
+      ? await timed(timings, 'jpeg', async () => {
+          const { make, model } = metadata.camera;
+          const camera = [make, model].filter(Boolean).join(' ') || null;
+          return readJpegSection(
+            bytes,
+            { cameraExif: metadata.camera_exif, camera },
+            { doubleCompression: opts.jpegDoubleCompression ?? true },
+          );
+        })
+      : undefined;
   return {
     ...(decode && { decode }),
     ...(hashes && { hashes }),
     metadata,
     ...(exif_thumbnail && { exif_thumbnail }),
     content_credentials,
+    ...(jpeg && { jpeg }),
     ...(error && { error }),
     ...(features && { features }),
     ...(pixels && { pixels }),

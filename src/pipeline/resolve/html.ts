@@ -9,6 +9,7 @@
 // MAX_ELEMENTS and nesting by MAX_DEPTH (past either, parsing stops and the rest is ignored),
 // attributes per element by MAX_ATTRS and their values by MAX_ATTR_VALUE. Everything is iterative, so
 // deep nesting cannot overflow the stack.
+import { MAX_BLOCK_CHARS } from './claim-review.js';
 import { setImmediate } from 'node:timers/promises';
 import { Parser } from 'htmlparser2';
 
@@ -55,6 +56,12 @@ export function decodeEntities(text: string, maxChars = MAX_INPUT_CHARS): string
   return out;
 }
 
+/** A `<script type="application/ld+json">`: structured data (schema.org), whose text the tree keeps. */
+export const isJsonLdScript = (el: HtmlElement): boolean =>
+  el.tag === 'script' && /^\s*application\/ld\+json\s*(;|$)/i.test(el.attrs.type ?? '');
+/** Characters of one JSON-LD block the tree keeps: one past the reader's cap, so a longer one is seen as such. */
+const MAX_JSON_LD_CHARS = MAX_BLOCK_CHARS + 1;
+
 /** A parser that builds the tree under `root` from what it is given. */
 function treeBuilder(): { parser: Parser; root: HtmlElement; stopped: () => boolean } {
   const root: HtmlElement = { tag: '#root', attrs: {}, children: [], parent: null };
@@ -96,9 +103,12 @@ function treeBuilder(): { parser: Parser; root: HtmlElement; stopped: () => bool
     ontext(text) {
       if (stopped) return;
       const el = top();
-      if (RAW_TEXT.has(el.tag)) return;
+      // Raw text is dropped, except JSON-LD (fact-checks' ClaimReview), kept to its reader's cap.
+      if (RAW_TEXT.has(el.tag) && !isJsonLdScript(el)) return;
       // The parser hands text over in pieces (around each character reference): join them.
       const last = el.children[el.children.length - 1];
+      if (RAW_TEXT.has(el.tag) && typeof last === 'string' && last.length + text.length > MAX_JSON_LD_CHARS)
+        return;
       if (typeof last === 'string') el.children[el.children.length - 1] = last + text;
       else el.children.push(text);
     },

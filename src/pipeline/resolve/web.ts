@@ -9,7 +9,17 @@ import {
   type WebPage,
 } from '../../../schemas/post.js';
 import { atUriToWeb } from './bluesky.js';
-import { byTag, findAll, findFirst, hasClass, readHtml, textOf, type HtmlElement } from './html.js';
+import { MAX_BLOCKS, readReviews } from './claim-review.js';
+import {
+  byTag,
+  findAll,
+  findFirst,
+  hasClass,
+  isJsonLdScript,
+  readHtml,
+  textOf,
+  type HtmlElement,
+} from './html.js';
 import { ACCEPT_HTML, expectOk, fetchStep, HTML_MAX_BYTES } from './http.js';
 import { isDirectMediaUrl, mediaTypeOf } from './media-url.js';
 import { METADATA_NOTES, capMedia } from './post-record.js';
@@ -194,6 +204,13 @@ export function embeddedPostLinks(root: HtmlElement, base: string): string[] {
   return links.slice(0, MAX_EMBEDDED_POSTS);
 }
 
+/** The texts of the page's JSON-LD blocks (each cut past the reader's cap, which then skips it). */
+function jsonLdBlocks(root: HtmlElement): string[] {
+  return findAll(root, isJsonLdScript, MAX_BLOCKS).map((el) =>
+    el.children.filter((c): c is string => typeof c === 'string').join(''),
+  );
+}
+
 async function resolveEmbeds(links: string[], ctx: ResolveContext, page: WebPage): Promise<void> {
   const results: Resolution[] = new Array<Resolution>(links.length);
   let next = 0;
@@ -269,8 +286,24 @@ export const webResolver: PlatformResolver = {
       trail: ctx.trail,
       metadata_note: METADATA_NOTES.web,
     });
+    // A fact-check article: its reviews, the pictures they name (first: they are what was reviewed), and
+    // the posts where the reviewed item appeared, resolved like embedded posts.
+    const reviews = readReviews(jsonLdBlocks(root), finalUrl);
+    let appearances: string[] = [];
+    if (reviews.length) {
+      page.reviews = reviews;
+      const named = reviews.flatMap((r) => r.media_urls);
+      page.media = [
+        ...named.map((url) => ({ type: mediaTypeOf(new URL(url)), url, origin: 'claim_review' })),
+        ...page.media,
+      ];
+      appearances = reviews.flatMap((r) => r.item_urls);
+    }
     // One level only: a page found inside a page is not searched for further embeds.
-    if (ctx.depth === 0) await resolveEmbeds(embeddedPostLinks(root, base), ctx, page);
+    if (ctx.depth === 0) {
+      const links = [...new Set([...appearances, ...embeddedPostLinks(root, base)])];
+      await resolveEmbeds(links.slice(0, MAX_EMBEDDED_POSTS), ctx, page);
+    }
     page.media = capMedia(page.media);
     return { kind: 'page', page };
   },

@@ -28,6 +28,10 @@ export interface Limits {
   maxStderrBytes?: number;
   /** Threads the program may run at once: the CPU-time limit is the wall-time limit times this. */
   threads?: number;
+  /** Bytes written to the child's stdin (then closed); absent: stdin is not open. Used by OCR (src/pipeline/ocr/). */
+  stdin?: Buffer;
+  /** Environment variables set for the program (names and values of our own, never from the input). */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -62,13 +66,26 @@ export function runBounded(
 ): Promise<RunResult> {
   const cpuSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000) * Math.max(1, limits.threads ?? 1) + 1);
   // "$@" keeps every argument as given: nothing from the file or the URL is ever parsed by the shell.
+  const env = Object.entries(limits.env ?? {})
+    .map(([k, v]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(k) || !/^[\w./:-]*$/.test(v)) throw new Error(`bad variable ${k}`);
+      return `export ${k}=${v}; `;
+    })
+    .join('');
   const script =
+    env +
     (limits.memoryMb > 0 ? `ulimit -v ${Math.floor(limits.memoryMb * 1024)} || exit 125; ` : '') +
     `ulimit -t ${cpuSeconds} || exit 125; command -v "$0" >/dev/null 2>&1 || exit ${NOT_FOUND}; exec "$0" "$@"`;
-  const child = spawn('/bin/sh', ['-c', script, command, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
-  });
+  const argv = ['-c', script, command, ...args];
+  const child = limits.stdin
+    ? spawn('/bin/sh', argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: false })
+    : spawn('/bin/sh', argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  if (limits.stdin && child.stdin) {
+    // A child that exits (or is killed) before reading everything closes the pipe: EPIPE is expected then,
+    // and the exit status says what happened.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(limits.stdin);
+  }
   const maxStderr = limits.maxStderrBytes ?? 256 * 1024;
   let stderr = '';
   let stdoutBytes = 0;

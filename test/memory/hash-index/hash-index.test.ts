@@ -220,11 +220,9 @@ t.test('a local op is not undone by an older record that the stream brings after
   t.teardown(() => conn.disconnect());
   const index = createHashIndex({ redis: conn, keys: k, log });
   const apply = (streamId: string, field: string, record: Buffer) =>
-    (index as unknown as { applyRecord: (i: Buffer, f: Buffer, v: Buffer) => void }).applyRecord(
-      Buffer.from(streamId),
-      Buffer.from(field),
-      record,
-    );
+    (
+      index as unknown as { state: { applyRecord: (i: Buffer, f: Buffer, v: Buffer) => void } }
+    ).state.applyRecord(Buffer.from(streamId), Buffer.from(field), record);
   const pdq = hex(32);
   await index.add({ id: 'm:x', pdq, quality: 50 });
   apply('1-0', 'd', encodeRemoval('m:x'));

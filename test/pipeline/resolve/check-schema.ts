@@ -1,15 +1,16 @@
 // Every resolution a test sees must fit the published schemas.
 import type { Test } from 'tap';
 import { Value } from 'typebox/value';
+import { FactCheck, PublishedReview } from '../../../schemas/fact-checks.js';
 import { Post, WebPage } from '../../../schemas/post.js';
 import type { Resolution } from '../../../src/pipeline/resolve/index.js';
 
 // ref(Post) is `{$ref: 'Post#'}`; TypeBox resolves it from a context keyed the same way.
-const CONTEXT = { 'Post#': Post };
+const CONTEXT = { 'Post#': Post, 'PublishedReview#': PublishedReview, 'FactCheck#': FactCheck };
 
 export function checkResolution(t: Test, r: Resolution): void {
   if (r.kind === 'post') {
-    const errors = [...Value.Errors(Post, r.post)].slice(0, 5);
+    const errors = [...Value.Errors(CONTEXT, Post, r.post)].slice(0, 5);
     t.same(errors, [], 'the post fits the Post schema');
   } else if (r.kind === 'page') {
     const errors = [...Value.Errors(CONTEXT, WebPage, r.page)].slice(0, 5);

@@ -1,0 +1,35 @@
+// What a fact-checker looks for first in the words of a picture: links, @handles, dates and times. Plain
+// patterns over the OCR text (bounded: the text is capped before this runs, and no pattern backtracks
+// badly: each is a run of one character class).
+
+export interface FoundInText {
+  links: string[];
+  handles: string[];
+  dates: string[];
+  times: string[];
+}
+
+const MONTHS =
+  'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|янв|фев|мар|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек|sau|vas|kov|bal|geg|bir|lie|rgp|rgs|spa|lap|gru';
+
+const LINK =
+  /\b(?:https?:\/\/|www\.)[^\s<>"']{2,200}|\b[a-z0-9-]{2,63}\.(?:com|org|net|ru|kz|lt|ua|info|news|io|co|me|tv)(?:\/[^\s<>"']{0,200})?/giu;
+const HANDLE = /(?<![\p{L}\p{N}_.])@[A-Za-z0-9_.]{2,30}/gu;
+const TIME = /(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?!\d)/g;
+const DATE_NUMERIC = /(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2}))(?!\d)/g;
+const DATE_WORDS = new RegExp(
+  `(?<![\\p{L}\\d])(?:\\d{1,2}\\s(?:${MONTHS})\\p{L}*\\.?(?:,?\\s\\d{4})?|(?:${MONTHS})\\p{L}*\\.?\\s\\d{1,2}(?:,\\s?\\d{4})?)(?![\\p{L}\\d])`,
+  'giu',
+);
+
+const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.replace(/[.,;:]+$/, '')))].slice(0, 50);
+
+export function findInText(text: string): FoundInText {
+  const links = uniq(text.match(LINK) ?? []);
+  const handles = uniq(text.match(HANDLE) ?? []);
+  const dates = uniq([...(text.match(DATE_NUMERIC) ?? []), ...(text.match(DATE_WORDS) ?? [])]);
+  // A numeric date such as 12.05 is not a time: times are read from what no date took.
+  const rest = dates.reduce((t, d) => t.split(d).join(' '), text);
+  const times = uniq(rest.match(TIME) ?? []);
+  return { links, handles, dates, times };
+}

@@ -1,0 +1,80 @@
+// The double-compression set of issue 20, made from real photos: each photo is shrunk (which wipes the
+// traces of its own JPEG history) to 768x512, then saved at q95/q90/q80 and saved again at q75/q70/q60
+// either as decoded (`aligned`: the second save on the first one's 8x8 grid) or after a crop of 3 px from
+// the left and 5 from the top (`shifted`: off the grid), plus single saves at the same final qualities.
+// Used by test/pipeline/analyze/jpeg/double-compression.test.ts and bench/forensics.ts.
+import sharp from 'sharp';
+import { fixture } from './images.js';
+
+/** Camera and phone photos of the fixtures, of varied content. */
+export const DOUBLE_SOURCES = [
+  'exif-samples/jpg/hdr/canon_hdr_YES.jpg',
+  'exif-samples/jpg/hdr/iphone_hdr_YES.jpg',
+  'exif-samples/jpg/mobile/HMD_Nokia_8.3_5G.jpg',
+  'exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg',
+  'exifr/IMG_20180725_163423.jpg',
+  'exif-samples/jpg/exif-org/nikon-e950.jpg',
+  'exif-samples/jpg/gps/DSCN0021.jpg',
+  'exifr/canon-dslr.jpg',
+];
+export const FIRST_QUALITIES = [95, 90, 80];
+export const SECOND_QUALITIES = [75, 70, 60];
+
+export interface DoubleSample {
+  source: string;
+  kind: 'single' | 'aligned' | 'shifted';
+  /** First save's quality (null for single saves). */
+  q1: number | null;
+  q2: number;
+  jpeg: Buffer;
+}
+
+/** The set for `sources`; singles come from two framings of each photo (more negatives, same photos). */
+export async function doubleCompressionSet(sources = DOUBLE_SOURCES): Promise<DoubleSample[]> {
+  const out: DoubleSample[] = [];
+  for (const source of sources) {
+    const photo = fixture(source);
+    const framings = await Promise.all(
+      (['centre', 'north'] as const).map((position, i) =>
+        sharp(photo)
+          .rotate()
+          .resize(768 - 64 * i, 512, { fit: 'cover', position })
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
+      ),
+    );
+    const raw = (i: number) => {
+      const f = framings[i] as (typeof framings)[number];
+      return sharp(f.data, { raw: f.info });
+    };
+    for (const q2 of SECOND_QUALITIES) {
+      for (const i of [0, 1]) {
+        out.push({
+          source,
+          kind: 'single',
+          q1: null,
+          q2,
+          jpeg: await raw(i).jpeg({ quality: q2 }).toBuffer(),
+        });
+      }
+    }
+    for (const q1 of FIRST_QUALITIES) {
+      const first = await raw(0).jpeg({ quality: q1 }).toBuffer();
+      for (const q2 of SECOND_QUALITIES) {
+        out.push({
+          source,
+          kind: 'aligned',
+          q1,
+          q2,
+          jpeg: await sharp(first).jpeg({ quality: q2 }).toBuffer(),
+        });
+        const shifted = await sharp(first)
+          .extract({ left: 3, top: 5, width: 765, height: 507 })
+          .jpeg({ quality: q2 })
+          .toBuffer();
+        out.push({ source, kind: 'shifted', q1, q2, jpeg: shifted });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+// Reading the words in pictures generated here with real fonts (test/helpers/text-images.ts): what a
+// fact-checker relies on (the language, the handle and time of a screenshotted post, its text), that a
+// photo without text is not OCR'd, and that a worker without tesseract still reports, saying so.
+// Accuracy and speed over the whole generated set are measured by `npm run bench:ocr`, not here.
+import t from 'tap';
+import { loadConfig } from '../../../src/config.js';
+import { readText, type OcrOptions } from '../../../src/pipeline/ocr/index.js';
+import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
+import { fixture } from '../../helpers/images.js';
+import { bodyText, cer, degrade, meme, postScreenshot } from '../../helpers/text-images.js';
+
+const config = loadConfig({});
+const opts: OcrOptions = {
+  ...(config.ocr as NonNullable<typeof config.ocr>),
+  maxInputPixels: config.maxInputPixels,
+};
+const installed = await tesseractInfo(opts.path);
+const skip = installed ? false : 'tesseract is not installed (sh scripts/setup-ocr.sh)';
+
+t.test(
+  'a Lithuanian post screenshot: its language, handle, time and text with diacritics',
+  { skip },
+  async (t) => {
+    const shot = await postScreenshot('lit', 0);
+    const r = await readText(shot.png, opts);
+    t.equal(r.status, 'read');
+    t.equal(r.script, 'Latin');
+    t.equal(r.languages[0], 'lit');
+    t.ok(r.models.includes('lit'), 'read again with the Lithuanian model');
+    t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
+    t.ok(r.found.times.includes(shot.truth.time), shot.truth.time);
+    t.match(r.text.replace(/\s+/g, ' '), 'Šiandien Kazachstane įvyko kažkas svarbaus');
+    t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+    const first = r.lines[0];
+    t.ok(
+      first && first.confidence > 50 && first.box.width > 0 && first.box.y < 120,
+      'lines carry boxes and confidence',
+    );
+  },
+);
+
+t.test(
+  'Russian, Kazakh and Arabic screenshots are told apart by script and language',
+  { skip },
+  async (t) => {
+    for (const [lang, code, script] of [
+      ['rus', 'rus', 'Cyrillic'],
+      ['kaz', 'kaz', 'Cyrillic'],
+      ['arb', 'ara', 'Arabic'],
+    ] as const) {
+      const shot = await postScreenshot(lang, 3);
+      const r = await readText(shot.png, opts);
+      t.equal(r.script, script, `${lang} script`);
+      t.equal(r.languages[0], code, `${lang} language`);
+      t.ok(r.found.handles.includes(shot.truth.handle), `${lang} handle ${shot.truth.handle}`);
+    }
+  },
+);
+
+t.test('a screenshot shared again (50%, JPEG q40) is still read', { skip }, async (t) => {
+  const shot = await postScreenshot('rus', 0);
+  const r = await readText(await degrade(shot.png, shot.width), opts);
+  t.equal(r.languages[0], 'rus');
+  t.ok(r.found.times.includes(shot.truth.time));
+  t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body, 0.5)) <= 0.08, 'within 8% CER');
+});
+
+t.test('a meme caption is read; a photo without text is not OCR’d at all', { skip }, async (t) => {
+  const m = await readText(
+    await meme('exifr/door-knocker.jpg', 'WHEN THE NEWS IS FAKE', 'BUT THE PHOTO IS REAL'),
+    opts,
+  );
+  t.match(m.text, /NEWS IS FAKE/);
+  const timings: Record<string, number> = {};
+  const photo = await readText(fixture('exif-samples/jpg/gps/DSCN0010.jpg'), opts, timings);
+  t.equal(photo.status, 'no_text');
+  t.notOk('ocr' in timings, 'tesseract did not run');
+  t.same(photo.lines, []);
+});
+
+t.test('without tesseract the image is still reported: text unavailable, with the code', async (t) => {
+  const shot = await postScreenshot('eng', 0);
+  const r = await readText(shot.png, { ...opts, path: '/nonexistent/tesseract' });
+  t.equal(r.status, 'unavailable');
+  t.equal(r.error?.code, 'ocr_tools_missing');
+  t.ok(r.detector.lines > 0, 'the detector still says there is text');
+});

@@ -1,0 +1,51 @@
+// The small parts of reading text: tesseract's TSV, the things found in a text, script and language.
+import t from 'tap';
+import { findInText } from '../../../src/pipeline/ocr/found.js';
+import { identifyLanguage, scripts } from '../../../src/pipeline/ocr/language.js';
+import { parseTsv } from '../../../src/pipeline/ocr/tesseract.js';
+
+const LANGS = ['eng', 'rus', 'ukr', 'kaz', 'lit', 'ara', 'fra', 'spa', 'deu'];
+
+t.test('TSV rows become lines of words with boxes; empty and low-level rows are dropped', async (t) => {
+  const tsv = [
+    'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext',
+    '1\t1\t0\t0\t0\t0\t0\t0\t600\t120\t-1\t',
+    '4\t1\t1\t1\t1\t0\t179\t25\t400\t23\t-1\t',
+    '5\t1\t1\t1\t1\t1\t465\t26\t58\t16\t92.5\t@user',
+    '5\t1\t1\t1\t1\t2\t531\t25\t48\t15\t96.2\t14:32\u200f',
+    '5\t1\t1\t1\t1\t3\t10\t25\t48\t15\t95\t ',
+    '4\t1\t2\t1\t1\t0\t400\t75\t179\t19\t-1\t',
+    '5\t1\t2\t1\t1\t1\t400\t75\t43\t19\t74.8\tVilnius',
+  ].join('\n');
+  const lines = parseTsv(tsv);
+  t.equal(lines.length, 2);
+  t.same(
+    lines[0]?.words.map((w) => w.text),
+    ['@user', '14:32'],
+    'bidi marks tesseract adds around RTL runs are removed',
+  );
+  t.same(lines[0]?.box, { x: 179, y: 25, width: 400, height: 23 });
+  t.equal(lines[1]?.words[0]?.conf, 74.8);
+});
+
+t.test('links, handles, dates and times in a post screenshot’s words', async (t) => {
+  const f = findInText(
+    'Jonas Petraitis\n@jonaspetr · 8:03\nSee https://t.me/news/12 and bbc.com/news\n8:03 · 3 Mar 2024 — also 12.05.2024, 2024-03-04 at 2:32 PM. Mail a@b.c',
+  );
+  t.same(f.links, ['https://t.me/news/12', 'bbc.com/news']);
+  t.same(f.handles, ['@jonaspetr'], 'an e-mail address is not a handle');
+  t.same(f.dates, ['12.05.2024', '2024-03-04', '3 Mar 2024']);
+  t.same(f.times, ['8:03', '2:32 PM'], 'a numeric date is not read as a time');
+});
+
+t.test('script by letters, language among the configured ones', async (t) => {
+  t.equal(scripts('Сегодня в Казахстане @user 14:32')[0]?.script, 'Cyrillic');
+  t.equal(scripts('اليوم حدث شيء مهم في كازاخستان')[0]?.script, 'Arabic');
+  t.equal(identifyLanguage('Šiandien Kazachstane įvyko kažkas svarbaus, žiūrėkite.', LANGS), 'lit');
+  t.equal(identifyLanguage('Бүгін Қазақстанда маңызды оқиға болды, адамдар көшеге шықты.', LANGS), 'kaz');
+  t.equal(identifyLanguage('Сьогодні в Казахстані сталося щось дуже важливе.', LANGS), 'ukr');
+  t.equal(identifyLanguage('اليوم حدث شيء مهم في كازاخستان، خرج الناس', LANGS), 'ara');
+  t.equal(identifyLanguage('Сегодня в Казахстане произошло нечто важное.', ['eng', 'rus']), 'rus');
+  t.equal(identifyLanguage('Too short', LANGS), null, 'under 20 letters: no guess');
+  t.equal(identifyLanguage('Сегодня в Казахстане произошло нечто важное.', ['eng', 'lit']), null);
+});
