@@ -14,7 +14,8 @@ export interface StoredArchive {
 }
 
 export interface ArchiveStore {
-  /** Keeps the file at `path` as the archive of the check (replacing an earlier one). */
+  /** Keeps the file at `path` as the archive of the check (replacing an earlier one); the file may be
+   *  moved rather than copied. */
   put(org: string, checkId: string, path: string): Promise<void>;
   /** The archive, or null when there is none or it is past the retention. */
   get(org: string, checkId: string): Promise<StoredArchive | null>;
@@ -49,7 +50,14 @@ export function createDirectoryStore(
     async put(org, checkId, path) {
       const target = pathOf(org, checkId);
       await mkdir(join(target, '..'), { recursive: true });
-      // Copied beside the target, then renamed: a reader never sees half a file.
+      // Moved when the file is on the same filesystem (rename is atomic); else copied beside the
+      // target, then renamed: either way a reader never sees half a file.
+      try {
+        await rename(path, target);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      }
       const partial = `${target}.${process.pid}.partial`;
       await copyFile(path, partial);
       await rename(partial, target);

@@ -3,15 +3,12 @@
 // datapackage.json naming every file with its sha256 and size; datapackage-digest.json holds the
 // digest of datapackage.json itself, which is what a time-stamping authority signs.
 //
-// Written with yazl rather than js-wacz: js-wacz finds pages by parsing HTML in worker threads and
-// works on paths and globs, while here the WARC, its index and the pages are already known.
+// Not with js-wacz: it finds pages by parsing HTML in worker threads and works on paths and globs,
+// while here the WARC, its index and the pages are already known. The zip is written in one pass
+// (src/archive/zip.ts, which says why not yazl): the recorder writes the WARC as its first entry while
+// the check runs, and this adds the rest.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
-import { WARC_NAME, type WarcFile } from './warc-recorder.js';
+import { WARC_NAME, WARC_PATH, type WarcFile } from './warc-recorder.js';
 
 export const WACZ_VERSION = '1.1.1';
 export const WACZ_MIME = 'application/wacz';
@@ -33,12 +30,6 @@ export interface WaczFile {
 
 /** Extra JSON files for datapackage-digest.json (a timestamp token). */
 export type DigestExtras = Record<string, unknown>;
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -67,13 +58,13 @@ export async function buildWacz(
   ];
   const pagesJsonl = Buffer.from(pageLines.join('\n') + '\n');
   const index = Buffer.from(warc.cdxj.join('\n') + (warc.cdxj.length ? '\n' : ''));
-  const warcBytes = (await stat(warc.path)).size;
   const resources = [
     {
       name: WARC_NAME,
-      path: `archive/${WARC_NAME}`,
-      hash: `sha256:${await fileSha256(warc.path)}`,
-      bytes: warcBytes,
+      path: WARC_PATH,
+      // Both as the recorder wrote the file: it is not read again for them.
+      hash: `sha256:${warc.sha256}`,
+      bytes: warc.bytes,
     },
     { name: 'index.cdx', path: 'indexes/index.cdx', hash: `sha256:${sha256(index)}`, bytes: index.length },
     {
@@ -107,20 +98,19 @@ export async function buildWacz(
     JSON.stringify({ path: 'datapackage.json', hash: datapackageHash, ...extras }, null, 2),
   );
 
-  const zip = new yazl.ZipFile();
+  // The WARC is in the zip already (the recorder wrote it there); the rest follows it, stored (each is
+  // a few KB).
   const mtime = new Date(created);
-  zip.addFile(warc.path, `archive/${WARC_NAME}`, { compress: false, mtime });
-  zip.addBuffer(index, 'indexes/index.cdx', { mtime });
-  zip.addBuffer(pagesJsonl, 'pages/pages.jsonl', { mtime });
-  zip.addBuffer(datapackage, 'datapackage.json', { mtime });
-  zip.addBuffer(digest, 'datapackage-digest.json', { mtime });
-  zip.end();
-  const path = join(warc.dir, `${input.checkId}.wacz`);
-  await pipeline(zip.outputStream, createWriteStream(path));
+  await warc.zip.add('indexes/index.cdx', index, mtime);
+  await warc.zip.add('pages/pages.jsonl', pagesJsonl, mtime);
+  await warc.zip.add('datapackage.json', datapackage, mtime);
+  await warc.zip.add('datapackage-digest.json', digest, mtime);
+  // Its size and sha256 are taken as it is written, not by reading it back.
+  const { path, bytes, sha256: fileSha256 } = await warc.zip.close();
   return {
     path,
-    bytes: (await stat(path)).size,
-    sha256: await fileSha256(path),
+    bytes,
+    sha256: fileSha256,
     datapackageHash,
     created,
   };

@@ -1,30 +1,45 @@
-// Writes a check's exchanges as WARC 1.1 records (warcio), one gzip member per record, to a file of its
-// own as they happen: the pipeline drops media bytes once analyzed, so the archive must not keep them in
-// memory until the check ends. Each exchange is a `response` record (status line, headers, the body as
+// Writes a check's exchanges as WARC 1.1 records (warcio), one gzip member per record, to disk as they
+// happen, straight into the WARC's entry of the check's WACZ (a zip in a temporary directory, finished by
+// src/archive/wacz.ts): the pipeline drops media bytes once analyzed, so the archive must not keep them
+// in memory until the check ends. Each exchange is a `response` record (status line, headers, the body as
 // read) and a `request` record (the headers sent) that points at it; an uploaded original is a
 // `resource` record.
 //
 // Bounds: a body is in the archive only if the fetcher read it, so each one is within the byte cap of
 // its request (FETCH_MAX_BYTES or lower); bodies that were not read (redirects, error statuses, bodies
 // over the cap) are kept as headers with `WARC-Truncated: length`. And the bodies of one check add up to
-// at most `maxBytes` (ARCHIVE_MAX_BYTES): past it, records keep their headers only, marked the same way.
+// at most `maxBytes` (ARCHIVE_MAX_BYTES, and never more than 3.75 GiB: the zip has no ZIP64): past it,
+// records keep their headers only, marked the same way.
+//
+// Cost: each body is hashed twice (payload and block digests) and its record once more for the WARC's
+// sha256 and CRC-32 as it is written; media bodies are not deflated (see gzipLevel). Nothing is read back.
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, gzip as gzipCb } from 'node:zlib';
+import { constants, deflateRawSync, gzip as gzipCb } from 'node:zlib';
 import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveRecorder } from './recorder.js';
+import { createZipWriter, ZIP_MAX_BYTES, type ZipWriter } from './zip.js';
 
 export const WARC_NAME = 'data.warc.gz';
+/** Where the WARC is in the WACZ. */
+export const WARC_PATH = `archive/${WARC_NAME}`;
+/** The bodies of a check stop here whatever ARCHIVE_MAX_BYTES says: the WACZ is a zip without ZIP64. */
+const ZIP_BODY_BYTES = ZIP_MAX_BYTES - 2 ** 28;
 
 export interface WarcFile {
-  /** The temporary directory holding `path`; remove() deletes it. */
+  /** The temporary directory holding the zip; remove() deletes it. */
   dir: string;
-  path: string;
+  /** The WACZ being written: its first entry, the WARC, is complete; src/archive/wacz.ts adds the rest. */
+  zip: ZipWriter;
+  /** Size of the WARC. */
+  bytes: number;
+  /** sha256 (hex) of the WARC. */
+  sha256: string;
   /** CDXJ lines of the responses and resources, sorted (warcio's indexer). */
   cdxj: string[];
   /** Records written (warcinfo included). */
@@ -70,30 +85,82 @@ function requestLine(method: string, url: URL): string {
 
 const gzip = promisify(gzipCb);
 
+/** Bytes of a body deflated to see whether it compresses (about 0.5 ms when it does not). */
+const SAMPLE_BYTES = 16 * 1024;
+
+/**
+ * The zlib level of a record's gzip member. Media (JPEG, PNG, WebP, video) is compressed already:
+ * deflating it costs ~30 CPU ms per MB at the fastest level and saves a percent or two, which made
+ * archiving cost more than the analysis of the image. So a body is deflated only when a slice from its
+ * middle shrinks by a tenth; otherwise its member is stored (level 0: still gzip, framed and CRC'd by
+ * zlib, readable by every WARC tool). Small bodies and headers-only records are always deflated.
+ */
+export function gzipLevel(body: Uint8Array | null): number {
+  if (!body || body.length <= SAMPLE_BYTES) return constants.Z_BEST_SPEED;
+  const start = (body.length - SAMPLE_BYTES) >> 1;
+  const sample = body.subarray(start, start + SAMPLE_BYTES);
+  const packed = deflateRawSync(sample, { level: constants.Z_BEST_SPEED });
+  return packed.length < SAMPLE_BYTES * 0.9 ? constants.Z_BEST_SPEED : constants.Z_NO_COMPRESSION;
+}
+
+const EMPTY = new Uint8Array(0);
+const sha256 = (...parts: Uint8Array[]) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return `sha256:${hash.digest('hex')}`;
+};
+
+/**
+ * Sets a record's payload and block digests with node's sha256, so that warcio's serializer computes
+ * none (its own are a WebAssembly sha256, a new instance per record, several times slower). The block
+ * is the HTTP head exactly as warcio writes it (status or request line, headers, blank line), then the
+ * payload; a record without HTTP headers (a resource) has the payload as its block.
+ */
+function setDigests(record: WARCRecord, payload: Uint8Array | null): WARCRecord {
+  const body = payload ?? EMPTY;
+  const head = record.httpHeaders ? Buffer.from(`${record.httpHeaders.toString()}\r\n`) : EMPTY;
+  record.warcHeaders.headers.set('WARC-Payload-Digest', sha256(body));
+  record.warcHeaders.headers.set('WARC-Block-Digest', sha256(head, body));
+  return record;
+}
+
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
   const dir = await mkdtemp(join(tmpdir(), 'firstseen-warc-'));
-  const path = join(dir, WARC_NAME);
-  const file: FileHandle = await open(path, 'w');
+  // The WARC goes straight into its entry of the WACZ, which src/archive/wacz.ts finishes: written
+  // once, never copied.
+  let zip: ZipWriter;
+  try {
+    zip = await createZipWriter(join(dir, 'archive.wacz'));
+    await zip.begin(WARC_PATH, new Date());
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const maxBytes = Math.min(options.maxBytes, ZIP_BODY_BYTES);
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
   let records = 0;
   let payloadBytes = 0;
   let position = 0;
   const urls = new Map<string, Date>();
+  // The file's sha256, as written: datapackage.json names it, and the file is not read again for it.
+  const fileHash = createHash('sha256');
   // Indexed as written (warcio's indexer, fed each record with its offset), not by reading the file
-  // again; one gzip member per record, by node's zlib (in the thread pool; media bytes barely compress,
-  // so the fastest level).
+  // again; one gzip member per record, by node's zlib (in the thread pool).
   const indexer = new CDXIndexer({ format: 'cdxj' });
   const cdxj: string[] = [];
 
-  const write = (build: () => WARCRecord[]) => {
+  /** Queues records, each with its payload (null: none), to be written in order. */
+  const write = (build: () => [WARCRecord, Uint8Array | null][]) => {
     chain = chain.then(async () => {
       if (failure) return;
       try {
-        for (const record of build()) {
+        for (const [record, payload] of build()) {
+          if (record.warcType !== 'warcinfo') setDigests(record, payload);
           const raw = await WARCSerializer.serialize(record, { gzip: false });
-          const member = await gzip(raw, { level: constants.Z_BEST_SPEED });
-          await file.write(member);
+          const member = await gzip(raw, { level: gzipLevel(payload) });
+          await zip.append(member);
+          fileHash.update(member);
           if (indexer.filterRecord(record)) {
             // The indexer takes a record's place in the file from these when they are set (warcio's
             // own reader sets them); a created record may carry stale ones.
@@ -119,16 +186,19 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   /** The body if it still fits the check's budget, else null (the record says it was truncated). */
   const budget = (body: Buffer | null): Buffer | null => {
     if (!body) return null;
-    if (payloadBytes + body.length > options.maxBytes) return null;
+    if (payloadBytes + body.length > maxBytes) return null;
     payloadBytes += body.length;
     return body;
   };
 
   write(() => [
-    WARCRecord.createWARCInfo(
-      { filename: WARC_NAME, warcVersion: 'WARC/1.1' },
-      { software: options.software, format: 'WARC File Format 1.1', 'firstseen-check': options.checkId },
-    ),
+    [
+      WARCRecord.createWARCInfo(
+        { filename: WARC_NAME, warcVersion: 'WARC/1.1' },
+        { software: options.software, format: 'WARC File Format 1.1', 'firstseen-check': options.checkId },
+      ),
+      null,
+    ],
   ]);
 
   return {
@@ -147,15 +217,12 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
             statusline: `HTTP/1.1 ${ex.status} ${ex.statusText}`.trimEnd(),
             httpHeaders: httpHeaderPairs(ex.responseHeaders),
             // Not read, or past the check's budget: the headers stay, the body is said to be missing.
-            // The payload digest by node's sha256, which is faster than warcio's wasm one (it keeps
-            // a digest it is given).
-            warcHeaders: body
-              ? { 'WARC-Payload-Digest': `sha256:${createHash('sha256').update(body).digest('hex')}` }
-              : { 'WARC-Truncated': 'length' },
+            warcHeaders: body ? {} : { 'WARC-Truncated': 'length' },
           },
           body ? [body] : [],
         );
         const responseId = response.warcHeaders.headers.get('WARC-Record-ID') ?? '';
+        const requestBody = ex.requestBody === null ? null : Buffer.from(ex.requestBody);
         const request = WARCRecord.create(
           {
             url: ex.url,
@@ -166,9 +233,12 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
             httpHeaders: httpHeaderPairs({ host: url.host, ...ex.requestHeaders }),
             warcHeaders: { 'WARC-Concurrent-To': responseId },
           },
-          ex.requestBody === null ? [] : [Buffer.from(ex.requestBody)],
+          requestBody ? [requestBody] : [],
         );
-        return [response, request];
+        return [
+          [response, body],
+          [request, requestBody],
+        ];
       });
     },
 
@@ -177,26 +247,30 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       const now = new Date();
       if (!urls.has(url)) urls.set(url, now);
       write(() => [
-        WARCRecord.create(
-          {
-            url,
-            date: now.toISOString(),
-            type: 'resource',
-            warcVersion: 'WARC/1.1',
-            warcHeaders: {
-              'Content-Type': contentType ?? 'application/octet-stream',
-              ...(body ? {} : { 'WARC-Truncated': 'length' }),
+        [
+          WARCRecord.create(
+            {
+              url,
+              date: now.toISOString(),
+              type: 'resource',
+              warcVersion: 'WARC/1.1',
+              warcHeaders: {
+                'Content-Type': contentType ?? 'application/octet-stream',
+                ...(body ? {} : { 'WARC-Truncated': 'length' }),
+              },
             },
-          },
-          body ? [body] : [],
-        ),
+            body ? [body] : [],
+          ),
+          body,
+        ],
       ]);
     },
 
     async finish(): Promise<WarcFile> {
       await chain;
-      await file.close();
+      if (!failure) await zip.end().catch((err: unknown) => (failure = err));
       if (failure) {
+        await zip.abort();
         await rm(dir, { recursive: true, force: true });
         throw failure instanceof Error
           ? failure
@@ -205,18 +279,23 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       cdxj.sort();
       return {
         dir,
-        path,
+        zip,
+        bytes: position,
+        sha256: fileHash.digest('hex'),
         cdxj,
         records,
         payloadBytes,
         urls,
-        remove: () => rm(dir, { recursive: true, force: true }),
+        remove: async () => {
+          await zip.abort();
+          await rm(dir, { recursive: true, force: true });
+        },
       };
     },
 
     async abort() {
       await chain;
-      await file.close().catch(() => undefined);
+      await zip.abort();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@
 // photos and a video -> every exchange recorded -> WACZ -> the directory store -> read back and verified
 // with an independent reader (test/helpers/wacz-reader.ts): every digest, every index entry, and every
 // byte the stand-in served.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,4 +241,60 @@ t.test('an uploaded original is in the archive as a resource record', async (t) 
   const resource = wacz.records.find((r) => r.headers.get('warc-type') === 'resource');
   t.equal(resource?.headers.get('warc-target-uri'), `upload:${sha(photo)}`);
   t.ok(resource?.payload.equals(photo), 'the original bytes');
+});
+
+t.test('text is deflated in the WARC, media bytes are stored as they are, and both verify', async (t) => {
+  // 300 KB of an API answer (compresses well) and 300 KB that does not compress (as JPEG data).
+  const text = Buffer.from(
+    JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ id: i, text: `post number ${i}` }))),
+  );
+  const noise = randomBytes(300_000);
+  const recorder = await createWarcRecorder({
+    checkId: 'chk_gz',
+    maxBytes: 1 << 24,
+    software: SOFTWARE,
+    log,
+  });
+  const exchange = (url: string, type: string, body: Buffer) =>
+    recorder.exchange({
+      method: 'POST',
+      url,
+      requestHeaders: { 'content-type': 'application/json' },
+      requestBody: '{"q":1}',
+      date: new Date(),
+      status: 200,
+      statusText: 'OK',
+      responseHeaders: { 'content-type': type },
+      body,
+    });
+  exchange('https://api.example/answer', 'application/json', text);
+  exchange('https://media.example/noise.jpg', 'image/jpeg', noise);
+  const dir = await tempDir(t);
+  const store = createDirectoryStore(dir, 0);
+  const report = {
+    check_id: 'chk_gz',
+    targets: [{ url: 'https://api.example/answer' }],
+    posts: [],
+    media: [],
+  } as unknown as Parameters<typeof archiveCheck>[0]['report'];
+  const summary = await archiveCheck({ recorder, store, org: 'o', report });
+  const file = await buffer((await store.get('o', 'chk_gz'))!.stream);
+  t.equal(sha(file), summary.sha256);
+  const wacz = await verifyWacz(file);
+  const payloads = wacz.records
+    .filter((r) => r.headers.get('warc-type') === 'response')
+    .map((r) => r.payload);
+  t.ok(payloads[0]?.equals(text) && payloads[1]?.equals(noise), 'both bodies, exactly');
+  const requests = wacz.records.filter((r) => r.headers.get('warc-type') === 'request');
+  t.same(
+    requests.map((r) => r.payload.toString()),
+    ['{"q":1}', '{"q":1}'],
+    'request bodies (their block digests verified above)',
+  );
+  for (const r of requests)
+    t.equal(r.headers.get('warc-payload-digest'), `sha256:${sha(Buffer.from('{"q":1}'))}`);
+  const warcBytes = wacz.entries.get('archive/data.warc.gz')!.data.length;
+  // The text shrinks to a fraction; the noise is kept with a few bytes of framing per 64 KB.
+  t.ok(warcBytes < noise.length + text.length / 3, `WARC of ${warcBytes} bytes`);
+  t.ok(warcBytes > noise.length, 'the noise is all there');
 });

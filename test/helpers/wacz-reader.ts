@@ -1,10 +1,10 @@
 // An independent reader of the WACZ files firstseen writes, for tests: the zip is read with yauzl (not
-// yazl, which wrote it), and the WARC with the parser below, written from the WARC 1.1 specification
-// (records framed by Content-Length, one gzip member each) and sharing no code with warcio, which wrote
-// them. A second WARC library was no option: node-warc splits records on lines and loses bytes of
-// binary bodies.
+// src/archive/zip.ts, which wrote it; every CRC-32 checked), and the WARC with the parser below, written
+// from the WARC 1.1 specification (records framed by Content-Length, one gzip member each) and sharing no
+// code with warcio, which wrote them. A second WARC library was no option: node-warc splits records on
+// lines and loses bytes of binary bodies.
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export interface ZipEntry {
@@ -25,8 +25,11 @@ export function unzip(buf: Buffer): Promise<Map<string, ZipEntry>> {
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('error', reject);
           stream.on('end', () => {
+            const data = Buffer.concat(chunks);
+            // yauzl checks sizes but not CRC-32s.
+            if (crc32(data) !== entry.crc32) return reject(new Error(`${entry.fileName}: CRC-32 differs`));
             out.set(entry.fileName, {
-              data: Buffer.concat(chunks),
+              data,
               compressionMethod: entry.compressionMethod,
             });
             zip.readEntry();
