@@ -6,7 +6,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
-COPY scripts/setup-video.sh scripts/setup-ocr.sh ./scripts/
+COPY scripts/apt-install.sh scripts/setup-video.sh scripts/setup-ocr.sh ./scripts/
 # The build stage decodes no video and reads no image: npm ci's postinstall need not install ffmpeg or
 # tesseract here.
 ENV FIRSTSEEN_SKIP_VIDEO_SETUP=1 FIRSTSEEN_SKIP_OCR_SETUP=1
@@ -26,11 +26,11 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg 
 # Text in images is read by tesseract in bounded child processes: Debian's tesseract-ocr and the language
 # packs of OCR_LANGUAGES, installed by the same script as `npm ci` runs (without the test fonts).
 ENV FIRSTSEEN_OCR_FONTS=0
-COPY scripts/setup-ocr.sh ./scripts/
+COPY scripts/apt-install.sh scripts/setup-ocr.sh ./scripts/
 RUN sh scripts/setup-ocr.sh && rm -rf /var/lib/apt/lists/* && tesseract --version 2>&1 | head -n 1
 COPY package.json package-lock.json ./
 COPY stubs ./stubs
-COPY scripts/setup-video.sh ./scripts/
+COPY scripts/apt-install.sh scripts/setup-video.sh ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The evidence archives' directory (ARCHIVE_DIR), owned by the user that writes them; a volume mounted

@@ -23,24 +23,11 @@ for p in $packages; do
 done
 if [ -z "$missing" ] && command -v tesseract >/dev/null 2>&1; then exit 0; fi
 
-if command -v apt-get >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    as_root=""
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root="sudo -n"
-  else
-    as_root="none"
-  fi
-  if [ "$as_root" != "none" ]; then
-    echo "setup: installing$missing (Debian packages) for reading text in images"
-    export DEBIAN_FRONTEND=noninteractive
-    # shellcheck disable=SC2086 # word splitting of the package list is intended
-    if $as_root apt-get update -qq && $as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
-      tesseract --version 2>&1 | head -n 1
-      exit 0
-    fi
-    echo "setup: apt-get could not install$missing" >&2
-  fi
+. "$(dirname "$0")/apt-install.sh"
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+if apt_install "reading text in images" $missing; then
+  tesseract --version 2>&1 | head -n 1
+  exit 0
 fi
 echo "setup: tesseract or its language packs are missing and not installable here: install$missing" >&2
 echo "setup: (e.g. 'apt-get install$missing'). Until then reports say OCR is unavailable; nothing else is affected." >&2

@@ -10,23 +10,10 @@ set -u
 if [ "${FIRSTSEEN_SKIP_VIDEO_SETUP:-}" = "1" ]; then exit 0; fi
 if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then exit 0; fi
 
-if command -v apt-get >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    as_root=""
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root="sudo -n"
-  else
-    as_root="none"
-  fi
-  if [ "$as_root" != "none" ]; then
-    echo "setup: installing ffmpeg (Debian package) for video analysis"
-    export DEBIAN_FRONTEND=noninteractive
-    if $as_root apt-get update -qq && $as_root apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; then
-      ffmpeg -hide_banner -version | head -n 1
-      exit 0
-    fi
-    echo "setup: apt-get could not install ffmpeg" >&2
-  fi
+. "$(dirname "$0")/apt-install.sh"
+if apt_install "video analysis" ffmpeg; then
+  ffmpeg -hide_banner -version | head -n 1
+  exit 0
 fi
 echo "setup: ffmpeg/ffprobe not found and not installable here: install ffmpeg (e.g. 'apt-get install ffmpeg')." >&2
 echo "setup: until then, videos fail with video_tools_missing; images are unaffected." >&2
