@@ -11,8 +11,8 @@
 // So the 90% target is NOT met. The test holds the false-alarm target and the detection measured,
 // so that a change that makes the detector worse fails, and the first quality named when it fires.
 import t from 'tap';
-import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
-import { doubleCompressionSet, type DoubleSample } from '../../../helpers/double-jpeg.js';
+import { readJpegSection } from '../../src/pipeline/analyze/jpeg/index.js';
+import { doubleCompressionSet, type DoubleSample } from '../helpers/double-jpeg.js';
 
 const NO_CAMERA = { cameraExif: false, camera: null };
 
