@@ -39,6 +39,17 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
     }
   }
 
+  /** The fact-checks of these refs that `org` may see. */
+  async function visible(refs: string[], org: string): Promise<StoredFactCheck[]> {
+    const found = await Promise.all(
+      refs
+        .sort()
+        .slice(0, MAX_PER_ITEM * 4)
+        .map(read),
+    );
+    return found.filter((f): f is StoredFactCheck => !!f && bankVisibleTo(f.bank, org));
+  }
+
   const store = {
     /**
      * The organization's own fact-check bank, created on first use. The operator's is shared (its
@@ -107,9 +118,7 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
 
     /** The fact-checks `org` may see that name a picture. */
     async of(sha256: string, org: string): Promise<StoredFactCheck[]> {
-      const refs = (await redis.smembers(keys.factChecksOf(sha256))).sort().slice(0, MAX_PER_ITEM * 4);
-      const found = await Promise.all(refs.map(read));
-      return found.filter((f): f is StoredFactCheck => !!f && bankVisibleTo(f.bank, org));
+      return visible(await redis.smembers(keys.factChecksOf(sha256)), org);
     },
 
     /**
@@ -140,10 +149,15 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
           },
         });
       }
+      // One round trip asks every picture at once (a viral image has dozens of matches, and almost none
+      // is fact-checked); only the pictures that are get their entries read.
+      const replies = await batch(redis, ways, (pipe, way) => pipe.smembers(keys.factChecksOf(way.sha256)));
       const out: FactCheck[] = [];
       const taken = new Set<string>();
-      for (const way of ways) {
-        for (const f of await store.of(way.sha256, org)) {
+      for (const [k, way] of ways.entries()) {
+        const refs = (replies[k]?.[1] as string[] | undefined) ?? [];
+        if (!refs.length) continue;
+        for (const f of await visible(refs, org)) {
           const key = `${f.review.url ?? ''}|${f.review.claim ?? ''}|${f.bank.id}`;
           if (taken.has(key)) continue;
           taken.add(key);
