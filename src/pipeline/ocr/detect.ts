@@ -81,9 +81,8 @@ interface Comp {
   strong: number;
 }
 
-export function detectText(img: GreyImage): TextDetection {
-  const { data, width: w, height: h } = img;
-  // Integral image of the grey values (Float64: up to 640*640*255 fits exactly).
+/** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
+export function integralImage({ data, width: w, height: h }: GreyImage): Float64Array {
   const integ = new Float64Array((w + 1) * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;
@@ -92,6 +91,29 @@ export function detectText(img: GreyImage): TextDetection {
       integ[(y + 1) * (w + 1) + x + 1] = (integ[y * (w + 1) + x + 1] as number) + row;
     }
   }
+  return integ;
+}
+
+/** The sum of the grey values in [xa, xb) x [ya, yb), from an integral image of a `w`-wide picture. */
+export function boxSum(
+  integ: Float64Array,
+  w: number,
+  xa: number,
+  ya: number,
+  xb: number,
+  yb: number,
+): number {
+  return (
+    (integ[yb * (w + 1) + xb] as number) -
+    (integ[ya * (w + 1) + xb] as number) -
+    (integ[yb * (w + 1) + xa] as number) +
+    (integ[ya * (w + 1) + xa] as number)
+  );
+}
+
+export function detectText(img: GreyImage): TextDetection {
+  const { data, width: w, height: h } = img;
+  const integ = integralImage(img);
   // 1 = darker than its surroundings, 2 = lighter, 0 = neither.
   const cls = new Uint8Array(w * h);
   const strong = new Uint8Array(w * h);
@@ -101,12 +123,7 @@ export function detectText(img: GreyImage): TextDetection {
     for (let x = 0; x < w; x++) {
       const xa = Math.max(0, x - WINDOW);
       const xb = Math.min(w, x + WINDOW + 1);
-      const sum =
-        (integ[yb * (w + 1) + xb] as number) -
-        (integ[ya * (w + 1) + xb] as number) -
-        (integ[yb * (w + 1) + xa] as number) +
-        (integ[ya * (w + 1) + xa] as number);
-      const mean = sum / ((yb - ya) * (xb - xa));
+      const mean = boxSum(integ, w, xa, ya, xb, yb) / ((yb - ya) * (xb - xa));
       const v = data[y * w + x] as number;
       const d = v - mean;
       cls[y * w + x] = d < -CONTRAST ? 1 : d > CONTRAST ? 2 : 0;

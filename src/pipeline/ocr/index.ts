@@ -7,7 +7,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
 import { timed } from '../timings.js';
-import { DETECT_SIDE, detectText, type TextDetection } from './detect.js';
+import { boxSum, DETECT_SIDE, detectText, integralImage, type TextDetection } from './detect.js';
 import { findInText, type FoundInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
 import {
@@ -231,14 +231,7 @@ export function binarizeLight(
   bands: { x: number; y: number; x1: number; y1: number }[],
 ): GreyImage {
   const { data, width: w, height: h } = img;
-  const integ = new Float64Array((w + 1) * (h + 1));
-  for (let y = 0; y < h; y++) {
-    let row = 0;
-    for (let x = 0; x < w; x++) {
-      row += data[y * w + x] as number;
-      integ[(y + 1) * (w + 1) + x + 1] = (integ[y * (w + 1) + x + 1] as number) + row;
-    }
-  }
+  const integ = integralImage(img);
   const out = Buffer.alloc(w * h, 255);
   const keep = new Uint8Array(w * h);
   for (const b of bands) {
@@ -253,12 +246,8 @@ export function binarizeLight(
       if (!keep[y * w + x]) continue;
       const xa = Math.max(0, x - r);
       const xb = Math.min(w, x + r + 1);
-      const sum =
-        (integ[yb * (w + 1) + xb] as number) -
-        (integ[ya * (w + 1) + xb] as number) -
-        (integ[yb * (w + 1) + xa] as number) +
-        (integ[ya * (w + 1) + xa] as number);
-      if ((data[y * w + x] as number) > sum / ((yb - ya) * (xb - xa)) + BINARIZE_CONTRAST) out[y * w + x] = 0;
+      const mean = boxSum(integ, w, xa, ya, xb, yb) / ((yb - ya) * (xb - xa));
+      if ((data[y * w + x] as number) > mean + BINARIZE_CONTRAST) out[y * w + x] = 0;
     }
   }
   return { data: out, width: w, height: h };

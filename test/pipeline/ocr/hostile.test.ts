@@ -10,7 +10,8 @@ import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { prng } from '../../helpers/prng.js';
 import { postScreenshot } from '../../helpers/text-images.js';
 
-const config = loadConfig({});
+// OCR is off by default (its cost); these tests read with it on.
+const config = loadConfig({ OCR_ENABLED: 'true' });
 const opts: OcrOptions = {
   ...(config.ocr as NonNullable<typeof config.ocr>),
   maxInputPixels: config.maxInputPixels,

@@ -9,7 +9,8 @@ import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { fixture } from '../../helpers/images.js';
 import { bodyText, cer, degrade, meme, postScreenshot } from '../../helpers/text-images.js';
 
-const config = loadConfig({});
+// OCR is off by default (its cost); these tests read with it on.
+const config = loadConfig({ OCR_ENABLED: 'true' });
 const opts: OcrOptions = {
   ...(config.ocr as NonNullable<typeof config.ocr>),
   maxInputPixels: config.maxInputPixels,
