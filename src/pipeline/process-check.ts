@@ -25,7 +25,12 @@ import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
 import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
 import type { TtlCache as AnswerCache } from '../services/ttl-cache.js';
-import { webSightings, type ImageSightings, type WebSearchDeps } from './web-search/web-sightings.js';
+import {
+  searchableUrl,
+  webSightings,
+  type ImageSightings,
+  type WebSearchDeps,
+} from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, type Probe } from './probe.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
@@ -82,8 +87,6 @@ export interface PipelineDeps {
 
 /** Posts and images one check asks Fact Check Tools about, at most. */
 const MAX_SEARCHED = 5;
-/** Any engine: an item is searchable where it would get reverse-search links (a public image URL). */
-const ALL_ENGINES: ReverseSearchEngines = [{ engine: 'any', template: '{url}' }];
 
 /** Work units at once: enough to overlap slow hosts, few enough to bound memory. */
 const CONCURRENCY = 3;
@@ -167,11 +170,7 @@ export async function processCheck(
   const searching = deps.webSearch
     ? webSightings(media, { ...deps.webSearch, fetcher: given.fetcher, log: deps.log })
     : Promise.resolve(new Map<number, ImageSightings>());
-  const searched = tools
-    ? media
-        .filter((m) => m.status === 'ok' && reverseSearchLinks(m, ALL_ENGINES).length)
-        .slice(0, MAX_SEARCHED)
-    : [];
+  const searched = tools ? media.filter((m) => searchableUrl(m) !== null).slice(0, MAX_SEARCHED) : [];
   const byImage = Promise.all(
     searched.map((m) => (tools ? factChecksOfImage(tools, m.source_url) : Promise.resolve([]))),
   );

@@ -7,18 +7,23 @@ import type { Config } from '../config.js';
 
 export type ReverseSearchEngines = Config['reverseSearch'];
 
+/** The image's URL when the web may be searched for it: an image with a public http(s) URL (not an upload). */
+export function publicImageUrl(item: Pick<MediaItem, 'source_url' | 'mime'>): string | null {
+  if (!item.mime?.startsWith('image/')) return null;
+  try {
+    const url = new URL(item.source_url);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 export function reverseSearchLinks(
   item: Pick<MediaItem, 'source_url' | 'mime'>,
   engines: ReverseSearchEngines,
 ): ReverseSearchLink[] {
-  if (!engines.length || !item.mime?.startsWith('image/')) return [];
-  let url: URL;
-  try {
-    url = new URL(item.source_url);
-  } catch {
-    return [];
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return [];
-  const encoded = encodeURIComponent(url.href);
+  const url = engines.length ? publicImageUrl(item) : null;
+  if (!url) return [];
+  const encoded = encodeURIComponent(url);
   return engines.map(({ engine, template }) => ({ engine, url: template.replace('{url}', encoded) }));
 }

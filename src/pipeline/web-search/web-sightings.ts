@@ -4,6 +4,7 @@
 // are paid for), each answer cached so the same image URL is not searched twice within the TTL.
 // An engine that fails (401, 429, timeout, a broken answer) never fails the check: it is logged, and
 // the report says the engine failed, so nobody reads its silence as "never seen on the web".
+import { publicImageUrl } from '../reverse-search.js';
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
@@ -53,13 +54,7 @@ export function webSearchCacheKey(engine: string, url: string): string {
 
 /** The image's URL when engines may be asked about it: an image fetched from a public http(s) URL. */
 export function searchableUrl(item: MediaItem): string | null {
-  if (item.status !== 'ok' || !item.mime?.startsWith('image/')) return null;
-  try {
-    const url = new URL(item.source_url);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
+  return item.status === 'ok' ? publicImageUrl(item) : null;
 }
 
 async function cached(key: string, deps: WebSearchDeps): Promise<WebSearchAnswer | null> {
