@@ -274,9 +274,10 @@ class RedisHashIndex implements HashIndex {
       state.beginBulk();
       const t0 = performance.now();
       if (meta) {
-        state.reserve(meta.entries);
+        state.reserve(meta.entries, false);
         try {
           await this.store.read(meta, (chunk, from, to) => state.applySnapshotEntry(chunk, from, to));
+          state.endSnapshot();
         } catch (err) {
           if (!(err instanceof SnapshotUnusable)) throw err;
           // A newer generation was published and this one compacted away while it was read: take the new one.

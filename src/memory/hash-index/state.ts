@@ -77,10 +77,11 @@ export class IndexState {
 
   // ---- loading ----
 
-  reserve(more: number): void {
+  /** Room for `more` entries; `table: false` for a snapshot's (endSnapshot sizes the id table). */
+  reserve(more: number, table = true): void {
     if (more <= 0) return;
     const need = this.slotCount + more;
-    this.ids.reserve(more);
+    this.ids.reserve(more, 40, table);
     this.pdq.reserve(need);
     this.phash.reserve(need);
     this.growBytes(need);
@@ -116,9 +117,23 @@ export class IndexState {
     this.applyOp(isEntry, value, 0, value.length, false);
   }
 
-  /** An entry record of a snapshot, at buf[from, to) (no Buffer per record). */
+  /**
+   * An entry record of a snapshot, at buf[from, to) (no Buffer per record). A snapshot holds each live id
+   * once, so its ids are not looked up one by one: they are stored, and `endSnapshot` builds the id table
+   * for all of them at once (id-store.ts buildTable). Only for a fresh state, before any other record.
+   */
   applySnapshotEntry(buf: Buffer, from: number, to: number): void {
-    this.applyOp(true, buf, from, to, false);
+    const l = this.layout;
+    if (!readEntry(buf, l, from, to)) throw new Error('unreadable index entry record');
+    const kind = (l.pdq >= 0 ? HAS_PDQ : 0) | (l.phash >= 0 ? HAS_PHASH : 0);
+    const e = this.ids.appendUnindexed(buf, l.idFrom, to);
+    this.initSlot(e, l.quality, kind, 1);
+    this.putHashes(e, buf, l);
+  }
+
+  /** After a snapshot's entries: the id table for them (an id held twice keeps its last entry only). */
+  endSnapshot(): void {
+    for (const e of this.ids.buildTable()) this.kill(e);
   }
 
   /** A local op, already in the stream as `streamId`: apply it now unless the tail (at `lastId`) got there first. */
@@ -301,6 +316,11 @@ export class IndexState {
     }
     const kind = (l.pdq >= 0 ? HAS_PDQ : 0) | (l.phash >= 0 ? HAS_PHASH : 0);
     const e = this.newSlot(record, l.idFrom, to, l.quality, kind, 1);
+    this.putHashes(e, record, l);
+    return e;
+  }
+
+  private putHashes(e: number, record: Buffer, l: EntryLayout): void {
     if (l.pdq >= 0) {
       for (let i = 0; i < 8; i++) this.words[i] = record.readUInt32BE(l.pdq + i * 4);
       this.pdq.put(e, this.words);
@@ -310,7 +330,6 @@ export class IndexState {
       this.words[1] = record.readUInt32BE(l.phash + 4);
       this.phash.put(e, this.words);
     }
-    return e;
   }
 
   private newSlot(
@@ -323,13 +342,17 @@ export class IndexState {
   ): number {
     // Every caller has just looked the id up (find): its table slot is known.
     const e = this.ids.appendFound(record, idFrom, to);
+    this.initSlot(e, quality, kind, alive);
+    return e;
+  }
+
+  private initSlot(e: number, quality: number, kind: number, alive: 0 | 1): void {
     this.slotCount = e + 1;
     this.growBytes(e + 1);
     this.quality[e] = quality;
     this.kinds[e] = kind;
     this.alive[e] = alive;
     this.live += alive;
-    return e;
   }
 
   private kill(e: number): void {
