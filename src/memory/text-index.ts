@@ -11,7 +11,6 @@
 import type { Keys } from '../keys.js';
 import { batch, type RedisClient } from '../redis.js';
 import { indexId } from './index-ids.js';
-import { possibleLanguages } from './text-language.js';
 import {
   MIN_TOKENS,
   QUERY_STRIDE,
@@ -27,6 +26,8 @@ import {
 const MAX_VERIFIED = 40;
 /** Members read per bucket at most: a bucket this full is a phrase everyone writes and tells nothing. */
 const MAX_BUCKET_READ = 200;
+/** Texts written per pipeline by `addMany`. */
+const ADD_BATCH = 50;
 /** Fewest word pairs in common for any match, whatever the share: 3 pairs can be chance. */
 export const MIN_COMMON = 4;
 
@@ -81,7 +82,10 @@ export function createTextIndex(redis: RedisClient, keys: Keys): TextIndex {
 
     async addMany(docs) {
       const kept = docs.filter((d) => d.tokens.length >= MIN_TOKENS);
-      await apply(kept.flatMap((d) => writes(d.id, d.tokens, d.facts)));
+      // ~33 commands a text: pipelines of ADD_BATCH texts, so that an import's turn of the event loop
+      // neither builds nor parses tens of thousands of commands at once.
+      for (let i = 0; i < kept.length; i += ADD_BATCH)
+        await apply(kept.slice(i, i + ADD_BATCH).flatMap((d) => writes(d.id, d.tokens, d.facts)));
       return kept.length;
     },
 
@@ -132,11 +136,15 @@ export function createTextIndex(redis: RedisClient, keys: Keys): TextIndex {
   return index;
 }
 
-/** What is indexed of a fact-check's claim (`claimReviewed`): its tokens and the languages it may be in. */
+/**
+ * What is indexed of a fact-check's claim (`claimReviewed`): its tokens. Its language is told only when a
+ * post's words match it (from the claim as written, in the bank entry): an import of 10,000 reviews
+ * does not run the language model 10,000 times.
+ */
 export function claimDoc(bankId: string, entryId: string, claim: string | null) {
   return {
     id: indexId.bank(bankId, entryId),
     tokens: claim ? tokenize(claim) : [],
-    facts: { kind: 'claim', langs: claim ? possibleLanguages(claim).join(',') : '' },
+    facts: { kind: 'claim' },
   };
 }

@@ -73,6 +73,18 @@ export function createTextMatcher(deps: {
 }): TextMatcher {
   const { index, media, factChecks, asker } = deps;
   const now = () => asker.now?.() ?? new Date().toISOString();
+  // A post's text is looked up once for both texts and claims (one read of its buckets): the matcher
+  // lives as long as one check, and keeps the last text's candidates.
+  let last: { text: string; hits: Promise<TextHit[]> } | null = null;
+  const candidates = (text: string): Promise<TextHit[]> => {
+    if (last?.text !== text) {
+      const hits = index.find(tokenize(text), {
+        minShare: Math.min(TEXT_MATCH_SHARE, CLAIM_MATCH_SHARE),
+      });
+      last = { text, hits };
+    }
+    return last.hits;
+  };
 
   const textFacts = (hit: TextHit, of: TextOwner['kind'], matched: 'post' | 'image') => {
     const share = round(hit.overlap.share);
@@ -118,11 +130,9 @@ export function createTextMatcher(deps: {
   return {
     async find(text, owner) {
       const self = ownerId(owner);
-      const hits = await index.find(tokenize(text), {
-        minShare: TEXT_MATCH_SHARE,
-        accept: (id) => id !== self && !id.startsWith('b:'),
-        limit: MAX_TEXT_MATCHES * 2,
-      });
+      const hits = (await candidates(text)).filter(
+        (h) => h.id !== self && !h.id.startsWith('b:') && h.overlap.share >= TEXT_MATCH_SHARE,
+      );
       const out: Match[] = [];
       for (const hit of hits) {
         const m = await resolve(hit, owner);
@@ -134,6 +144,7 @@ export function createTextMatcher(deps: {
     },
 
     async remember(text, owner) {
+      last = null; // what is remembered now may be found next
       const id = ownerId(owner);
       if (!id || !asker.checkId) return;
       const known = await index.get(id);
@@ -168,18 +179,16 @@ export function createTextMatcher(deps: {
     async claims(text) {
       const langs = possibleLanguages(text);
       if (!langs.length) return [];
-      const hits = await index.find(tokenize(text), {
-        minShare: CLAIM_MATCH_SHARE,
-        accept: (id) => id.startsWith('b:'),
-        limit: MAX_TEXT_MATCHES * 2,
-      });
+      const hits = (await candidates(text)).filter(
+        (h) => h.id.startsWith('b:') && h.overlap.share >= CLAIM_MATCH_SHARE,
+      );
       const out: FactCheck[] = [];
       for (const hit of hits) {
-        if (!sameLanguage(langs, (hit.doc.langs ?? '').split(',').filter(Boolean))) continue;
         const ref = parseIndexId(hit.id);
         if (ref?.kind !== 'bank') continue;
         const f = await factChecks.get(ref.bankId, ref.entryId);
         if (!f || !bankVisibleTo(f.bank, asker.org)) continue;
+        if (!sameLanguage(langs, possibleLanguages(f.review.claim ?? ''))) continue;
         const share = round(hit.overlap.share);
         const { item_urls: _items, media_urls: _media, ...review } = f.review;
         out.push({
