@@ -47,7 +47,7 @@
 //   <p>:vidx:<segment>:<4 hex>     set    numbers of videos with a frame whose PDQ has this 16-bit value in this segment (0-15)
 //   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/memory/feature-index.ts)
 //   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
-//   <p>:text:<id>                  hash   a text remembered (src/memory/text-index.ts): its normalized words, languages, and first-seen facts; ids `t:<sha256(post URL)>` a post's text, `m:<sha256>` the words read in an image, `b:<bank>:<entry>` a fact-check's claim
+//   <p>:text:<id>                  hash   a text remembered (src/memory/text-index.ts): its normalized words and first-seen facts (post URL, author, times); ids `t:<sha256(post URL)>` a post's text, `m:<sha256>` the words read in an image, `b:<bank>:<entry>` a fact-check's claim
 //   <p>:tlsh:<band>:<4 hex>        set    `<4 hex tag><text id>` of texts with a window whose MinHash band (0-31) falls in this bucket
 //
 // Redis Cluster (REDIS_CLUSTER_NODES): a command, MULTI or Lua script may only touch keys of one hash
