@@ -7,11 +7,17 @@
 //     with 5 matches each, a tenth of them fact-checked, against that populated memory. A check's other work
 //     is hundreds of milliseconds (`npm run bench`: processing p50 ~280 ms with 2 workers), so the figure is
 //     stated in microseconds and as a share of that.
+//   - Text memory (src/memory/text-index.ts): BENCH_TEXT_POSTS (5,000) post texts remembered as checks
+//     remember them (inserts/s, client CPU), then BENCH_TEXT_QUERIES (1,000) posts looked up as a check
+//     does per post (its words against the posts seen and the 10,000 claims imported above): half edited
+//     copies of posts remembered, half new texts; p50/p99 per post.
 // Every key of the prefix is deleted at the end.
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import type { Post } from '../schemas/post.js';
 import type { Match } from '../schemas/provenance.js';
+import type { Memory } from '../src/memory/memory.js';
 import { loadConfig } from '../src/config.js';
 import { buildService } from '../workers/index.js';
 import { machine, percentile, writeResult } from './lib.js';
@@ -21,6 +27,8 @@ const REVIEWS = Number(process.env.BENCH_FACTCHECK_REVIEWS ?? 10_000);
 const CHUNK = Number(process.env.BENCH_FACTCHECK_CHUNK ?? 5_000);
 const ITEMS = Number(process.env.BENCH_FACTCHECK_ITEMS ?? 2_000);
 const PROCESSING_MS = 280;
+const TEXT_POSTS = Number(process.env.BENCH_TEXT_POSTS ?? 5_000);
+const TEXT_QUERIES = Number(process.env.BENCH_TEXT_QUERIES ?? 1_000);
 const PREFIX = `bench_fc_${process.pid}_${randomBytes(3).toString('hex')}`;
 
 const review = (i: number) => ({
@@ -28,7 +36,8 @@ const review = (i: number) => ({
   '@type': 'ClaimReview',
   url: `https://factcheck.example/reviews/${i}`,
   headline: `Review ${i}: what the photo really shows`,
-  claimReviewed: `A photo shows event number ${i} this week, as claimed by many accounts`,
+  // Claims worded differently, as real ones are (the text index buckets them apart).
+  claimReviewed: `A photo shows ${textOf(rng(i), 12)}`,
   datePublished: '2021-03-04',
   inLanguage: 'en',
   author: { '@type': 'Organization', name: 'Bench Fact Check', url: 'https://factcheck.example/' },
@@ -56,6 +65,86 @@ const seen = (sha256: string): Match => ({
   sightings: 1,
   bank: null,
 });
+
+// Common English words, drawn with a skew (a few very often, most rarely) as words are in posts.
+const WORDS = (
+  'the of and to in a is that for it as was with be by on not he this are or his from at which but have an ' +
+  'they you were their one all we can her has there been if more when will would who so no people said ' +
+  'photo video shows city police army government minister president election war flood fire storm ' +
+  'protest crowd street bridge road school hospital children soldiers border river village capital ' +
+  'yesterday today tomorrow night morning week year after before during near from breaking news report ' +
+  'claims footage image viral share deleted real fake truth attack explosion earthquake rescue victims ' +
+  'thousands hundreds million official statement announced confirmed denied reported local national ' +
+  'world country region north south east west central old new first last big small many few'
+).split(' ');
+
+function textOf(rand: () => number, n: number): string {
+  return Array.from({ length: n }, () => WORDS[Math.floor(WORDS.length * rand() ** 2)]).join(' ');
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const postOf = (i: number, text: string): Post => ({
+  platform: 'x',
+  id: String(i),
+  url: `https://x.com/bench${i % 97}/status/${i}`,
+  author: { handle: `bench${i % 97}` },
+  posted_at: '2024-01-01T00:00:00.000Z',
+  text,
+  media: [],
+  trail: [],
+  metadata_note: '',
+});
+
+/** The text memory's cost: inserts, then lookups as a check makes them per post. */
+async function benchText(memory: Memory) {
+  const rand = rng(42);
+  const texts = Array.from({ length: TEXT_POSTS }, () => textOf(rand, 15 + Math.floor(rand() * 40)));
+  const check = memory.forCheck({ org: 'default', checkId: 'bench_text' }).texts;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const [i, text] of texts.entries())
+    await check.remember(text, { kind: 'post', post: postOf(i, text) });
+  const insertMs = performance.now() - t0;
+  const insertCpu = process.cpuUsage(c0);
+  const us: number[] = [];
+  let matched = 0;
+  const q0 = process.cpuUsage();
+  for (let k = 0; k < TEXT_QUERIES; k++) {
+    let text: string;
+    if (k % 2 === 0) {
+      const words = (texts[Math.floor(rand() * texts.length)] as string).split(' ');
+      words[Math.floor(rand() * words.length)] = 'edited';
+      text = `breaking ${words.join(' ')} share`;
+    } else text = textOf(rand, 15 + Math.floor(rand() * 40));
+    const post = postOf(TEXT_POSTS + k, text);
+    const s0 = performance.now();
+    const found = await check.find(text, { kind: 'post', post });
+    await check.claims(text);
+    us.push((performance.now() - s0) * 1000);
+    if (k % 2 === 0 && found.length) matched++;
+  }
+  const queryCpu = process.cpuUsage(q0);
+  us.sort((a, b) => a - b);
+  return {
+    posts: TEXT_POSTS,
+    inserts_per_second: Math.round(TEXT_POSTS / (insertMs / 1000)),
+    insert_cpu_us_per_text: Math.round((insertCpu.user + insertCpu.system) / TEXT_POSTS),
+    queries: TEXT_QUERIES,
+    queries_per_second: Math.round(TEXT_QUERIES / (us.reduce((a, b) => a + b, 0) / 1e6)),
+    query_cpu_us_per_post: Math.round((queryCpu.user + queryCpu.system) / TEXT_QUERIES),
+    query_us: { p50: Math.round(percentile(us, 50)), p99: Math.round(percentile(us, 99)) },
+    copies_found: `${matched} of ${TEXT_QUERIES / 2}`,
+  };
+}
 
 async function main() {
   // Load shedding off: this measures the import itself, on a machine that may be busy.
@@ -141,7 +230,11 @@ async function main() {
     console.log(
       `fact-check lookup per media item (5 matches): p50 ${result.lookup_us.p50} µs, p95 ${result.lookup_us.p95} µs, p99 ${result.lookup_us.p99} µs (${found} of ${ITEMS} found, ${ITEMS / 10} expected): ${result.lookup_share_of_check}`,
     );
-    console.log(`wrote ${writeResult('factchecks', result)}`);
+    const text = await benchText(app.memory);
+    console.log(
+      `text memory: ${text.inserts_per_second} post texts/s remembered (${text.insert_cpu_us_per_text} µs client CPU each); a post's lookup (posts and ${REVIEWS} claims): p50 ${text.query_us.p50} µs, p99 ${text.query_us.p99} µs, ${text.queries_per_second}/s (${text.query_cpu_us_per_post} µs client CPU); edited copies found: ${text.copies_found}`,
+    );
+    console.log(`wrote ${writeResult('factchecks', { ...result, text })}`);
   } finally {
     await app.close();
     await removePrefix(redis, PREFIX);

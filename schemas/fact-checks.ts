@@ -62,14 +62,29 @@ export const FactCheck = Type.Object(
             Type.Literal('partial'),
             Type.Literal('image_search'),
             Type.Literal('text_search'),
+            Type.Literal('text'),
           ],
           {
             description:
-              'How this picture met the fact-check’s: the same file, the same picture by hash, the picture inside a frame or screenshot, or part of it (a crop, a stamp over it, a collage), as in `provenance.matches`; or Google Fact Check Tools found it by this image’s URL (`image_search`) or by the post’s words (`text_search`: a keyword search, a lead to read, not a match).',
+              'How this picture met the fact-check’s: the same file, the same picture by hash, the picture inside a frame or screenshot, or part of it (a crop, a stamp over it, a collage), as in `provenance.matches`; or Google Fact Check Tools found it by this image’s URL (`image_search`) or by the post’s words (`text_search`: a keyword search, a lead to read, not a match); or the claim it reviewed (`claimReviewed`) is worded like the post’s text, in the same language (`text`: most word pairs in common, see `share`).',
           },
         ),
-        hash: Type.String({ description: '`sha256`, `pdq`, `phash`, `orb`, `vpdq`, or `fact_check_tools`.' }),
-        distance: Type.Integer(),
+        hash: Type.String({
+          description:
+            '`sha256`, `pdq`, `phash`, `orb`, `vpdq`, `fact_check_tools`, or `words` (`text` matches).',
+        }),
+        distance: Type.Integer({
+          description:
+            'As in `provenance.matches`; `text`: 100 minus the percentage of word pairs in common.',
+        }),
+        share: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description:
+              '`text` matches: share of the shorter text’s word pairs (the claim’s, or the post’s) found in the other.',
+          }),
+        ),
         inliers: Type.Optional(Type.Integer({ minimum: 0 })),
         sha256: nullable('The fact-check’s picture that matched.'),
       },

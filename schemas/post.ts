@@ -7,6 +7,7 @@
 // A schema that contains a Post points at it with `ref(Post)`.
 import { Type, type Static } from 'typebox';
 import { FactCheck, MAX_REVIEWS_PER_PAGE, PublishedReview } from './fact-checks.js';
+import { Match } from './provenance.js';
 import { ref } from './ref.js';
 
 export const MAX_MEDIA_PER_POST = 20;
@@ -172,7 +173,14 @@ export const Post = Type.Object(
       Type.Array(ref(FactCheck), {
         maxItems: 10,
         description:
-          'Fact-checks of claims worded like this post’s text, found by Google Fact Check Tools (`text_search`, with FACT_CHECK_TOOLS_API_KEY): leads to read, not matches.',
+          'Fact-checks of claims worded like this post’s text: first those firstseen was given whose claim (`claimReviewed`) shares most of its words with the text, in the same language (`match.kind` `text`); then those Google Fact Check Tools found (`text_search`, with FACT_CHECK_TOOLS_API_KEY): leads to read, not matches.',
+      }),
+    ),
+    text_matches: Type.Optional(
+      Type.Array(ref(Match), {
+        maxItems: 10,
+        description:
+          'Posts and images seen before whose words this post’s text shares (`kind: text`, see `text.share`), the closest first; the media of the post show them too. Absent: none.',
       }),
     ),
   },

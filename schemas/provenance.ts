@@ -23,10 +23,11 @@ export const Match = Type.Object(
         Type.Literal('near_duplicate'),
         Type.Literal('content_region'),
         Type.Literal('partial'),
+        Type.Literal('text'),
       ],
       {
         description:
-          '`exact`: the same file (sha256). `near_duplicate`: the same picture by perceptual hash. `content_region`: the same picture once a frame, letterbox bars or a screenshot around it is left out (see `region`). `partial`: local features (ORB) and a geometric check show the two share part of a picture: a crop, a strip cut off, a collage (see `inliers`, `coverage`).',
+          '`text`: the same words, not the same picture: this post’s text or the words read in this image share most of their word pairs with a post or an image’s words seen before (see `text`). `exact`: the same file (sha256). `near_duplicate`: the same picture by perceptual hash. `content_region`: the same picture once a frame, letterbox bars or a screenshot around it is left out (see `region`). `partial`: local features (ORB) and a geometric check show the two share part of a picture: a crop, a strip cut off, a collage (see `inliers`, `coverage`).',
       },
     ),
     source: Type.Union([Type.Literal('seen'), Type.Literal('bank')], {
@@ -39,10 +40,11 @@ export const Match = Type.Object(
         Type.Literal('phash'),
         Type.Literal('orb'),
         Type.Literal('vpdq'),
+        Type.Literal('words'),
       ],
       {
         description:
-          'Which hash matched (`orb`: local features, for `partial` matches; `vpdq`: a video’s frames against another video’s, see `video`).',
+          'Which hash matched (`orb`: local features, for `partial` matches; `vpdq`: a video’s frames against another video’s, see `video`; `words`: MinHash of normalized word pairs, checked by counting the pairs in common, for `text` matches).',
       },
     ),
     video: Type.Optional(
@@ -85,8 +87,40 @@ export const Match = Type.Object(
     ),
     distance: Type.Integer({
       description:
-        'Hamming distance (0 for sha256): PDQ out of 256, pHash out of 64. 0 for `partial` matches, which have `inliers` instead.',
+        'Hamming distance (0 for sha256): PDQ out of 256, pHash out of 64. 0 for `partial` matches, which have `inliers` instead. `text` matches: 100 minus the percentage of word pairs in common (`text.share`).',
     }),
+    text: Type.Optional(
+      Type.Object(
+        {
+          of: Type.Union([Type.Literal('post'), Type.Literal('image')], {
+            description:
+              'Whose words matched: the text of the post carrying this item (`post`), or the words read in this image (`image`, OCR).',
+          }),
+          matched: Type.Union([Type.Literal('post'), Type.Literal('image')], {
+            description:
+              'What the words were seen in: a post’s text (`post_url`), or the words read in an image (`sha256`).',
+          }),
+          share: Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description:
+              'Share of words in common: the word pairs (normalized: case, accents, punctuation, links and @mentions left out) of the shorter text that the other has too.',
+          }),
+          jaccard: Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description: 'Word pairs in common out of the word pairs of both texts together.',
+          }),
+          common: Type.Integer({ minimum: 0, description: 'Word pairs in common.' }),
+          author: nullableString('Who posted the matched post (`@handle` or name), where known.'),
+          platform: nullableString('Where the matched post was (`x`, `bluesky`, …), where known.'),
+        },
+        {
+          additionalProperties: false,
+          description: '`text` matches: how much of the words the two share, and whose they are.',
+        },
+      ),
+    ),
     inliers: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -231,6 +265,7 @@ export const SIGNAL_CODES = [
   'recompressed',
   'double_compressed',
   'text_in_image',
+  'text_seen_before',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -255,6 +290,7 @@ export const Signal = Type.Object(
         Type.Literal('recompressed'),
         Type.Literal('double_compressed'),
         Type.Literal('text_in_image'),
+        Type.Literal('text_seen_before'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),
@@ -275,7 +311,8 @@ export const Provenance = Type.Object(
     }),
     timeline: Type.Array(ref(TimelineEvent), { description: 'Every dated event, oldest first.' }),
     matches: Type.Array(ref(Match), {
-      description: 'Images seen before and bank entries this image matches, closest first.',
+      description:
+        'Images seen before and bank entries this image matches, closest first; then posts and images whose words its post’s text or its own words share (`kind: text`).',
     }),
     signals: Type.Array(ref(Signal)),
   },

@@ -47,6 +47,8 @@
 //   <p>:vidx:<segment>:<4 hex>     set    numbers of videos with a frame whose PDQ has this 16-bit value in this segment (0-15)
 //   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/memory/feature-index.ts)
 //   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
+//   <p>:text:<id>                  hash   a text remembered (src/memory/text-index.ts): its normalized words and first-seen facts (post URL, author, times); ids `t:<sha256(post URL)>` a post's text, `m:<sha256>` the words read in an image, `b:<bank>:<entry>` a fact-check's claim
+//   <p>:tlsh:<band>:<4 hex>        set    `<4 hex tag><text id>` of texts with a window whose MinHash band (0-31) falls in this bucket
 //
 // Redis Cluster (REDIS_CLUSTER_NODES): a command, MULTI or Lua script may only touch keys of one hash
 // slot. The layout keeps to that without renaming any key:
@@ -123,6 +125,9 @@ export function keys(prefix: string) {
     // --- local-feature index (src/memory/feature-index.ts) ---
     features: (id: string) => `${prefix}:features:${id}`,
     featureIds: () => `${prefix}:features:ids`,
+    // --- text index (src/memory/text-index.ts) ---
+    textDoc: (id: string) => `${prefix}:text:${id}`,
+    textBucket: (band: number, bucket: string) => `${prefix}:tlsh:${band}:${bucket}`,
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */
     all: () => `${prefix}:*`,
   };

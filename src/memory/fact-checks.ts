@@ -11,6 +11,7 @@ import type { MediaItem } from '../../schemas/report.js';
 import type { Keys } from '../keys.js';
 import { batch, type RedisClient } from '../redis.js';
 import { bankVisibleTo, type BankStore, type StoredBank } from './banks.js';
+import { claimDoc, type TextIndex } from './text-index.js';
 
 /** Fact-checks shown per picture, and pictures a fact-check is linked to at most. */
 const MAX_PER_ITEM = 10;
@@ -24,7 +25,11 @@ export interface StoredFactCheck {
 
 const refOf = (bankId: string, entryId: string) => `${bankId}/${entryId}`;
 
-export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: BankStore) {
+/**
+ * `texts`: the text index, where each review's claim is indexed (as `b:<bank>:<entry>`) so that posts
+ * worded like it find it (src/memory/text-matcher.ts); absent, claims are not indexed.
+ */
+export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: BankStore, texts?: TextIndex) {
   async function read(ref: string): Promise<StoredFactCheck | null> {
     const [bankId, entryId] = ref.split('/');
     if (!bankId || !entryId) return null;
@@ -102,6 +107,7 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
         pipe.hset(keys.bankEntry(bank.id, ids[i] as string), fields);
       });
       await redis.hincrby(keys.bank(bank.id), 'entries', reviews.length);
+      if (texts) await texts.addMany(reviews.map((r, i) => claimDoc(bank.id, ids[i] as string, r.claim)));
       return ids;
     },
 

@@ -63,6 +63,7 @@ const KIND_ORDER: Record<Match['kind'], number> = {
   near_duplicate: 1,
   content_region: 2,
   partial: 3,
+  text: 4,
 };
 
 /** What a match query may hold: a file's sha256, PDQ hashes (1 to 8 dihedral variants), a pHash. */

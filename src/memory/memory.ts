@@ -1,6 +1,6 @@
 // The memory of everything firstseen has seen and been given, in one place: the hash index (PDQ and
 // pHash, with content regions and video keyframes), the local-feature index, the video index, the
-// media records and the banks. `createMemory` is the only place they are assembled; the worker, the API,
+// text index (post texts, words read in images, fact-check claims), the media records and the banks. `createMemory` is the only place they are assembled; the worker, the API,
 // the CLI and the tests all call it, and the pipeline sees only the `CheckMemory` it hands out.
 //
 // Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
@@ -20,6 +20,8 @@ import { createHashIndex, type HashIndex } from './hash-index/hash-index.js';
 import { createImageMatcher, type ImageMatcher, type PartialMatching } from './image-matcher.js';
 import { hitResolver, type Asker } from './matches.js';
 import { createMediaStore, type MediaStore } from './media-store.js';
+import { createTextIndex, type TextIndex } from './text-index.js';
+import { createTextMatcher, type TextMatcher } from './text-matcher.js';
 import { createVideoIndex, type VideoIndex } from './video-index.js';
 import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
 
@@ -27,6 +29,8 @@ import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
 export interface CheckMemory {
   images: ImageMatcher;
   videos: VideoMatcher;
+  /** Posts' texts and images' words against the texts and fact-check claims remembered. */
+  texts: TextMatcher;
   /** Published fact-checks of an item's picture or of the pictures it matched (visible to the check's organization). */
   factChecks(item: Pick<MediaItem, 'sha256'>, matches: readonly Match[]): Promise<FactCheck[]>;
 }
@@ -56,6 +60,8 @@ export interface Memory {
   /** Null when FEATURE_MATCHING is off. */
   features: FeatureIndex | null;
   videos: VideoIndex;
+  /** The text index: post texts, words read in images, fact-check claims. */
+  texts: TextIndex;
   /** Stops following the index stream; closes only what the memory opened itself. */
   close(): Promise<void>;
 }
@@ -125,7 +131,8 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
   const videos = createVideoIndex(redis, keys);
   const media = createMediaStore(redis, keys);
   const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
-  const factChecks = createFactCheckStore(redis, keys, banks);
+  const texts = createTextIndex(redis, keys);
+  const factChecks = createFactCheckStore(redis, keys, banks, texts);
   const partial: PartialMatching = {
     regionPdqMaxDistance: p.regionPdqMaxDistance,
     minInliers: p.minInliers,
@@ -155,6 +162,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
       return {
         images,
         videos: videoMatcher,
+        texts: createTextMatcher({ index: texts, media, factChecks, asker }),
         factChecks: (item, matches) => factChecks.forItem(item, matches, asker.org),
       };
     },
@@ -192,6 +200,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     hashes,
     features,
     videos,
+    texts,
     close: async () => {
       if (!deps.hashes) await hashes.close();
     },

@@ -4,6 +4,7 @@
 // `createPipeline` (pipeline.ts), which the worker, the CLI and the tests call.
 import { createHash } from 'node:crypto';
 import type { Target } from '../../schemas/check.js';
+import type { FactCheck } from '../../schemas/fact-checks.js';
 import type { Post } from '../../schemas/post.js';
 import type { Match } from '../../schemas/provenance.js';
 import {
@@ -87,6 +88,12 @@ export interface PipelineDeps {
 
 /** Posts and images one check asks Fact Check Tools about, at most. */
 const MAX_SEARCHED = 5;
+/** Posts whose text one check matches against the text memory, at most (a page embeds up to 10). */
+const MAX_TEXT_POSTS = 10;
+
+/** How a post's author is named in text matches (`@handle`, else the name): the same account is no news. */
+const authorLabel = (post: Post): string | null =>
+  post.author.handle ? `@${post.author.handle}` : (post.author.display_name ?? null);
 
 /** Work units at once: enough to overlap slow hosts, few enough to bound memory. */
 const CONCURRENCY = 3;
@@ -161,9 +168,14 @@ export async function processCheck(
           .map((p) => (p.text ? factChecksOfText(tools, p.text, p.language ?? null) : Promise.resolve([]))),
       )
     : Promise.resolve([]);
+  const claims = deps.memory ? await matchPostTexts(posts, deps.memory, deps.log) : [];
   const matches = new Map<number, Match[]>();
+  const textMatches = new Map<number, Match[]>();
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
-    processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, matches),
+    processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, {
+      matches,
+      textMatches,
+    }),
   );
   // Wayback and web search engines are asked at once. The engines through the plain fetcher, as for
   // Save Page Now: their requests carry API keys, which have no place in the evidence archive.
@@ -178,7 +190,8 @@ export async function processCheck(
   const web = await searching;
   const saved = await saving;
   (await byText).forEach((found, k) => {
-    if (found.length) (posts[k] as Post).fact_checks = found;
+    const post = posts[k] as Post;
+    if (found.length) post.fact_checks = [...(post.fact_checks ?? []), ...found].slice(0, 10);
   });
   (await byImage).forEach((found, k) => {
     const item = searched[k] as MediaItem;
@@ -196,7 +209,7 @@ export async function processCheck(
     item.provenance = buildProvenance({
       checkedAt: started_at,
       sourceUrl: item.source_url,
-      post: post ? { url: post.url, posted_at: post.posted_at ?? null } : null,
+      post: post ? { url: post.url, posted_at: post.posted_at ?? null, author: authorLabel(post) } : null,
       wayback: captures,
       saved: post && saved.has(post.url) ? [saved.get(post.url) as SavedCapture] : [],
       ...(item.metadata && { metadata: item.metadata }),
@@ -207,8 +220,15 @@ export async function processCheck(
       ...(item.video && { video: item.video.metadata }),
       ...(found?.sightings.length && { web: found.sightings }),
       ...(item.text && { text: item.text }),
-      matches: matches.get(item.index) ?? [],
-      factChecks: item.fact_checks ?? [],
+      matches: [
+        ...(matches.get(item.index) ?? []),
+        ...(textMatches.get(item.index) ?? []),
+        ...(post?.text_matches ?? []),
+      ],
+      factChecks: [
+        ...(item.fact_checks ?? []),
+        ...((item.post_index !== null && claims[item.post_index]) || []),
+      ],
       thresholds: deps.thresholds,
     });
   }
@@ -223,13 +243,42 @@ export async function processCheck(
   };
 }
 
+/**
+ * Each post's text against the text memory: posts and image words seen before (`text_matches`) and
+ * fact-check claims worded like it (first in `fact_checks`); then the texts are remembered, all after
+ * all are matched, so that two posts of one check do not match each other. Returns each post's claim
+ * matches, which its media's `already_fact_checked` signals name. Text matching is extra: a failure is
+ * logged and leaves the report without it.
+ */
+async function matchPostTexts(posts: Post[], memory: CheckMemory, log: Logger): Promise<FactCheck[][]> {
+  const claims: FactCheck[][] = posts.map(() => []);
+  const texted = posts.slice(0, MAX_TEXT_POSTS).filter((p) => p.text);
+  try {
+    for (const [k, post] of posts.slice(0, MAX_TEXT_POSTS).entries()) {
+      if (!post.text) continue;
+      const found = await memory.texts.find(post.text, { kind: 'post', post });
+      if (found.length) post.text_matches = found;
+      const claimed = await memory.texts.claims(post.text);
+      if (claimed.length) {
+        claims[k] = claimed;
+        post.fact_checks = claimed;
+      }
+    }
+    for (const post of texted) await memory.texts.remember(post.text as string, { kind: 'post', post });
+  } catch (err) {
+    log.warn({ err }, 'post texts not matched');
+  }
+  return claims;
+}
+
 async function processMedia(
   ref: MediaRef,
   index: number,
   post: Post | null,
   deps: PipelineDeps,
-  matches: Map<number, Match[]>,
+  out: { matches: Map<number, Match[]>; textMatches: Map<number, Match[]> },
 ): Promise<MediaItem> {
+  const { matches } = out;
   const item: MediaItem = {
     index,
     target_index: ref.target,
@@ -312,6 +361,13 @@ async function processMedia(
         memory.factChecks(item, matches.get(index) ?? []),
       );
       if (factChecks.length) item.fact_checks = factChecks;
+      const words = item.text?.status === 'read' ? item.text.text : '';
+      if (words) {
+        const owner = { kind: 'image' as const, item, post };
+        const byWords = await timed(t, 'text_match', () => memory.texts.find(words, owner));
+        if (byWords.length) out.textMatches.set(index, byWords);
+        await timed(t, 'text_remember', () => memory.texts.remember(words, owner));
+      }
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },

@@ -23,8 +23,8 @@ export interface ProvenanceInput {
   /** When this check looked at the image. */
   checkedAt: string;
   sourceUrl: string;
-  /** The post that carried the image, when the link was a post. */
-  post?: { url: string | null; posted_at: string | null } | null;
+  /** The post that carried the image, when the link was a post (`author`: `@handle` or name, as text matches name theirs). */
+  post?: { url: string | null; posted_at: string | null; author?: string | null } | null;
   /** First captures in the Wayback Machine of the post and media URLs. */
   wayback?: Array<{ url: string; captured_at: string; snapshot_url: string }>;
   /** Captures this check asked the Wayback Machine for (Save Page Now): the post as it was when checked. */
@@ -42,8 +42,9 @@ export interface ProvenanceInput {
   web?: Array<{ engine: string; url: string | null; page_url: string; crawled_at: string }>;
   /** The words read in the picture (OCR). */
   text?: TextInImage;
+  /** Picture matches, then `text` matches (its post's text or its own words seen before). */
   matches: Match[];
-  /** Published fact-checks of this picture or of the pictures it matched. */
+  /** Published fact-checks of this picture or of the pictures it matched, and of claims worded like its post. */
   factChecks?: FactCheck[];
   thresholds: ProvenanceThresholds;
 }
@@ -111,6 +112,7 @@ function describeAge(ms: number): string {
 }
 
 function howMatched(m: Match): string {
+  if (m.kind === 'text') return `${Math.round((m.text?.share ?? 0) * 100)}% of the words in common`;
   if (m.kind === 'exact') return 'the same file';
   if (m.kind === 'partial') return `part of the picture, ${m.inliers ?? 0} matching points`;
   return `${m.kind === 'content_region' ? 'content region, ' : ''}${m.hash} distance ${m.distance}`;
@@ -129,7 +131,8 @@ function dayOf(iso: string | null): string | null {
 function alreadyFactChecked(f: FactCheck): Signal {
   const who = f.publisher.name ?? 'A fact-checker';
   const day = dayOf(f.reviewed_at);
-  const verdict = f.rating ? `rated this picture “${f.rating}”` : 'fact-checked this picture';
+  const what = f.match.kind === 'text' ? 'a claim worded like this post' : 'this picture';
+  const verdict = f.rating ? `rated ${what} “${f.rating}”` : `fact-checked ${what}`;
   const how = {
     exact: '',
     near_duplicate: ' (a near-duplicate of the picture it reviewed)',
@@ -137,6 +140,7 @@ function alreadyFactChecked(f: FactCheck): Signal {
     partial: ' (part of the picture it reviewed: a crop, a collage, or a copy marked over)',
     image_search: ' (Google Fact Check Tools found this image in it)',
     text_search: ' (Google Fact Check Tools found it by the post’s words)',
+    text: ` (${Math.round((f.match.share ?? 0) * 100)}% of the words in common, same language)`,
   }[f.match.kind];
   return {
     code: 'already_fact_checked',
@@ -224,7 +228,11 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
     const what =
       m.source === 'bank'
         ? `bank "${m.bank?.name ?? ''}" entry "${m.bank?.label ?? ''}"`
-        : 'a matching image';
+        : m.kind === 'text'
+          ? m.text?.matched === 'post'
+            ? `a post with the same words${m.text.author ? ` by ${m.text.author}` : ''}`
+            : 'an image with the same words'
+          : 'a matching image';
     if (m.bank?.first_published) {
       add({
         at: m.bank.first_published,
@@ -261,10 +269,13 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
     add({
       at: f.reviewed_at,
       kind: 'fact_checked',
-      description: `${f.publisher.name ?? 'A fact-checker'} published a fact-check of ${f.match.kind === 'exact' ? 'this file' : 'this picture'}${f.rating ? ` (rated “${f.rating}”)` : ''}.`,
+      description: `${f.publisher.name ?? 'A fact-checker'} published a fact-check of ${f.match.kind === 'exact' ? 'this file' : f.match.kind === 'text' ? 'a claim worded like this post' : 'this picture'}${f.rating ? ` (rated “${f.rating}”)` : ''}.`,
       url: f.url,
       strength: 'medium',
-      note: 'The fact-checker’s publication date, from its ClaimReview markup: the picture existed by then.',
+      note:
+        f.match.kind === 'text'
+          ? 'The fact-checker’s publication date, from its ClaimReview markup: the claim was circulating by then.'
+          : 'The fact-checker’s publication date, from its ClaimReview markup: the picture existed by then.',
     });
   }
   add({
@@ -287,7 +298,9 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   const reference = time(input.post?.posted_at) ?? time(input.checkedAt) ?? Date.now();
   const referenceName = input.post?.posted_at ? 'the post' : 'this check';
 
+  // Words in common say nothing of when the picture was seen: `text_seen_before` weighs those.
   const earlierMatch = input.matches
+    .filter((m) => m.kind !== 'text')
     .map((m) => ({
       m,
       t: Math.min(
@@ -432,7 +445,40 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   }
   const text = input.text;
   if (text?.status === 'read') out.push(textSignal(text));
+  const seenWords = textSeenBefore(input, reference, margin, referenceName);
+  if (seenWords) out.push(seenWords);
   return out;
+}
+
+/**
+ * `text_seen_before`: the same words (the post's text, or the words in the picture) were posted before
+ * the reference by another account, or were in a picture seen before. A post by the same account, or one
+ * not earlier than the margin, is no news. One sentence on the earliest.
+ */
+function textSeenBefore(
+  input: ProvenanceInput,
+  reference: number,
+  margin: number,
+  referenceName: string,
+): Signal | null {
+  const own = input.post?.author ?? null;
+  const earliest = input.matches
+    .filter((m) => m.kind === 'text' && !(own && m.text?.author && m.text.author === own))
+    .map((m) => ({ m, t: Math.min(time(m.posted_at) ?? Infinity, time(m.first_seen_at) ?? Infinity) }))
+    .filter((x) => Number.isFinite(x.t) && reference - x.t > margin)
+    .sort((a, b) => a.t - b.t)[0];
+  if (!earliest) return null;
+  const { m, t } = earliest;
+  const whose = m.text?.of === 'image' ? 'The words in this image' : 'The same words as this post';
+  const where =
+    m.text?.matched === 'post'
+      ? `in a post${m.text.author ? ` by ${m.text.author}` : ''}${m.post_url ? ` (${m.post_url})` : ''}`
+      : `in an image${m.first_seen_url ? ` first seen at ${m.first_seen_url}` : ''}`;
+  return {
+    code: 'text_seen_before',
+    severity: 'medium',
+    message: `${whose} were seen ${describeAge(reference - t)} before ${referenceName} ${where}: ${Math.round((m.text?.share ?? 0) * 100)}% of the words in common.`,
+  };
 }
 
 function hostOf(url: string): string {

@@ -12,6 +12,7 @@ const HOW: Record<FactCheck['match']['kind'], string> = {
   partial: 'part of the same picture (a crop, a collage, or a copy marked over)',
   image_search: 'Google Fact Check Tools found this image in it',
   text_search: 'Google Fact Check Tools found it by the post’s words (a lead to read, not a match)',
+  text: 'the claim it reviewed is worded like the post’s text, in the same language',
 };
 
 export function factChecksSection(
@@ -22,9 +23,12 @@ export function factChecksSection(
   const items = factChecks.map((f) => {
     const who = f.publisher.name ?? 'A fact-checker';
     const byHash = f.match.kind !== 'exact' && f.source === 'memory';
-    const distance = byHash
-      ? ` (${f.match.hash} ${f.match.kind === 'partial' ? `${f.match.inliers ?? 0} matching points` : `distance ${f.match.distance}`})`
-      : '';
+    const distance =
+      f.match.kind === 'text'
+        ? ` (${Math.round((f.match.share ?? 0) * 100)}% of the words in common)`
+        : byHash
+          ? ` (${f.match.hash} ${f.match.kind === 'partial' ? `${f.match.inliers ?? 0} matching points` : `distance ${f.match.distance}`})`
+          : '';
     const from = f.bank
       ? `From the bank “${f.bank.name}” of ${f.bank.publisher}.`
       : 'From Google Fact Check Tools.';

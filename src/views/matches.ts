@@ -12,6 +12,11 @@ const REGION_NAMES = { border: 'a frame', letterbox: 'letterbox bars', embedded:
 const pct = (v: number | undefined) => `${Math.round((v ?? 0) * 100)}%`;
 
 function howClose(m: Match): string {
+  if (m.kind === 'text') {
+    const whose = m.text?.of === 'image' ? 'The words in this image' : 'The post’s text';
+    const where = m.text?.matched === 'image' ? 'the words of an image seen before' : 'a post seen before';
+    return `${whose} and ${where} have ${pct(m.text?.share)} of their words in common (${m.text?.common ?? 0} word pairs)`;
+  }
   if (m.kind === 'exact' || m.hash === 'sha256') return 'Exact: the very same file (identical sha256)';
   if (m.kind === 'partial') {
     return `Part of the same picture: ${m.inliers ?? 0} matching points; this image shows ${pct(m.coverage)} of the other, which fills ${pct(m.share)} of this one`;
@@ -63,10 +68,16 @@ function matchCard(m: Match, sha256: string | undefined, ctx: ThumbnailContext):
   const other =
     m.source === 'bank'
       ? bankCard(m)
-      : thumbnailFigure(m.sha256, 'The matching image seen before', 'Seen before', ctx);
+      : m.kind === 'text' && !m.sha256
+        ? markup`<div class="bank-card"><p><strong>A post with the same words</strong></p>
+<p class="muted">${m.text?.author ? markup`By <bdi>${m.text.author}</bdi>. ` : ''}Words, not a picture: open the post to compare.</p></div>`
+        : thumbnailFigure(m.sha256, 'The matching image seen before', 'Seen before', ctx);
   const facts: Html[] = [
     fact('Match', howClose(m)),
-    fact('Orientation', m.kind === 'exact' || m.kind === 'partial' ? null : describeTransform(m.transform)),
+    fact(
+      'Orientation',
+      m.kind === 'exact' || m.kind === 'partial' || m.kind === 'text' ? null : describeTransform(m.transform),
+    ),
     m.covered
       ? fact(
           'Part shown',

@@ -56,6 +56,13 @@ ${postBody(post)}
 ${alt}
 ${quoted}
 <p class="muted">${post.metadata_note}</p>
-${factChecksSection(post.fact_checks, 'Fact-checks of claims worded like this post (leads)')}
+${factChecksSection(
+  post.fact_checks?.filter((f) => f.match.kind === 'text'),
+  'Already fact-checked: a claim worded like this post',
+)}
+${factChecksSection(
+  post.fact_checks?.filter((f) => f.match.kind !== 'text'),
+  'Fact-checks of claims worded like this post (leads)',
+)}
 </div>`;
 }
