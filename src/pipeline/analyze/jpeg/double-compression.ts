@@ -25,9 +25,11 @@
 //   Per first quality, aligned: q80 first 17/24, q90 first 13/24, q95 first 2/24. The issue's target
 //   (>= 90% where q1 > q2) is NOT met: what is missing is mostly beyond what the statistics can show
 //   (see the comments here and in double-shifted.ts), not a threshold to move.
-// Cost (bench:forensics; CPU, not wall): see the bench's `double` line; ~60 ms per 768x512 picture
-// measured at load average 22 on 2 cores (a contended figure): luminance decode ~4-10 ms, IDCT ~15-20 ms,
-// shifted-grid search ~15-30 ms, the aligned models the rest. Hence off by default (JPEG_DOUBLE_COMPRESSION).
+// Cost, CPU per 768x512 picture of that set, decode included (interleaved runs at load average ~30 on 2
+// cores, so contended figures; the ratio is the useful part): 53-55 ms, against 24-26 ms for the
+// aligned-only reading on 4096 blocks it replaces. Roughly: luminance decode 4-10 ms, IDCT 15-20 ms (flat
+// blocks take a short cut), the 49-shift search 15-30 ms, the aligned models the rest. bench:forensics
+// prints it per pair. Not a few ms, so it stays off by default (JPEG_DOUBLE_COMPRESSION).
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
@@ -76,7 +78,20 @@ function lumaPlane(l: LumaCoefficients): Uint8Array {
   for (let by = 0; by < l.blocksHigh; by++) {
     for (let bx = 0; bx < l.blocksWide; bx++) {
       const base = (by * l.blocksWide + bx) * 64;
-      for (let i = 0; i < 64; i++) deq[i] = (l.coefficients[base + i] as number) * (l.quant[i] as number);
+      let ac = false;
+      for (let i = 0; i < 64; i++) {
+        deq[i] = (l.coefficients[base + i] as number) * (l.quant[i] as number);
+        if (i > 0 && deq[i] !== 0) ac = true;
+      }
+      if (!ac) {
+        // A flat block (no AC term, common at low qualities): every pixel is DC / 8 + 128, computed as the
+        // full transform below computes it (c * (c * DC)), so that the pixels are the same to the bit.
+        const c = BASIS[0] as number;
+        const r = Math.round(c * (c * (deq[0] as number)) + 128);
+        const p = r < 0 ? 0 : r > 255 ? 255 : r;
+        for (let y = 0; y < 8; y++) out.fill(p, (by * 8 + y) * w + bx * 8, (by * 8 + y) * w + bx * 8 + 8);
+        continue;
+      }
       // Columns then rows: f(y, x) = sum_v sum_u B[v][y] B[u][x] F(v, u).
       for (let v = 0; v < 8; v++) {
         let any = false;
