@@ -1,15 +1,18 @@
 // Double compression on the generated set of issue 20 (test/helpers/double-jpeg.ts): real photos saved at
-// q95/q90/q80, then again at q75/q70/q60, on the grid (`aligned`) and off it (`shifted`), and single saves.
+// q95/q90/q80, then again at q75/q70/q60, on the grid (`aligned`) and off it (`shifted`: cropped by 3 px
+// from the left and 5 from the top between the saves), and single saves.
 //
-// The issue's targets are >= 90% detection where the first quality is higher and <= 5% false alarms.
-// Measured with this detector on this set (8 photos; bench/forensics.ts prints the table per pair):
-// - false alarms on single saves: 0 of 48;
-// - aligned: 28 of 72 (39%): most of the 90 -> 60 and 80 -> 60/70/75 pairs; almost none of the q95 first
-//   saves (their steps, 1-2, divide the later ones, and the pixel rounding between the saves blurs what is
-//   left: the histograms hold nothing to see);
-// - shifted: 0 of 72: a crop off the 8x8 grid leaves no trace on the new grid.
-// So the issue's 90% target is NOT met. The test holds the false-alarm target and the detection measured,
-// so that a change that makes the detector worse fails, and the first quality named when it fires.
+// The issue's targets: >= 90% detection where the first quality is higher (every pair here), <= 5% false
+// alarms on single saves. Measured with this detector on this set (8 photos; bench/forensics.ts prints the
+// table per pair):
+// - false alarms on single saves: 0 of 48 (target met);
+// - aligned: 32 of 72 (44%): every 80 -> 60, most 90 -> 60 and 80/90 -> 75, 2 of the 24 q95 first saves
+//   (their steps, 1-2, mostly divide the later ones: the histograms hold little to see);
+// - shifted: 4 of 72 (6%): the 80 -> 75 pairs only, by the DC grid search of double-shifted.ts; for the
+//   other pairs the second save's error on the old grid is larger than the old steps (see there).
+// So the detection target is NOT met: the gap is 90% - 44% on the grid and 90% - 6% off it. The test holds
+// the false-alarm target and the detection measured, so that a change that makes the detector worse fails,
+// and the first quality named when it fires.
 import t from 'tap';
 import { readJpegSection } from '../../src/pipeline/analyze/jpeg/index.js';
 import { doubleCompressionSet, type DoubleSample } from '../helpers/double-jpeg.js';
@@ -36,16 +39,26 @@ t.test('false alarms, detection on the grid and off it, and the first quality', 
     `single ${single.hit}/${single.n}, aligned ${aligned.hit}/${aligned.n}, shifted ${shifted.hit}/${shifted.n}`,
   );
   t.ok(single.hit / single.n <= 0.05, `false alarms ${single.hit}/${single.n} <= 5%`);
-  t.ok(aligned.hit / aligned.n >= 0.35, `aligned detection ${aligned.hit}/${aligned.n} (measured 28/72)`);
-  t.ok(shifted.hit / shifted.n <= 0.05, `off the grid: ${shifted.hit}/${shifted.n}, no false trace either`);
+  t.ok(aligned.hit >= 32, `aligned detection ${aligned.hit}/${aligned.n} (measured 32/72; target 90%)`);
+  t.ok(shifted.hit >= 4, `off the grid: ${shifted.hit}/${shifted.n} (measured 4/72; target 90%)`);
   // When it fires on an aligned pair whose first save is not q95, the first quality is named right.
   const named = results.filter((r) => r.s.kind === 'aligned' && r.d.detected && r.s.q1 !== 95);
   const right = named.filter((r) => r.d.primary_quality === r.s.q1).length;
   t.ok(right / named.length >= 0.8, `first quality named right in ${right}/${named.length}`);
+  // Off the grid the first quality is read from the DC step alone: q80 shares it with 81 and 82.
+  const offGrid = results.filter((r) => r.s.kind === 'shifted' && r.d.detected);
+  for (const r of offGrid) {
+    t.ok(
+      Math.abs((r.d.primary_quality ?? 0) - (r.s.q1 ?? 0)) <= 2,
+      `first quality ${r.d.primary_quality} ~ ${r.s.q1}`,
+    );
+    t.match(r.d.caveat, /shifted by 5 x 3 pixels.*cropped between the saves.*a hint, not proof/);
+  }
   for (const r of results.filter((x) => x.d.detected)) {
     t.ok(r.d.confidence > 0 && r.d.confidence <= 1, 'a confidence in (0, 1]');
   }
-  t.match(results[0]?.d.caveat, /same 8x8 grid.*a hint, not proof/);
+  const quiet = results.find((r) => !r.d.detected);
+  t.match(quiet?.d.caveat, /same 8x8 grid.*after a crop only.*a hint, not proof/);
 });
 
 t.test('progressive files are not estimated, and say why', async (t) => {

@@ -10,17 +10,37 @@
 // with the file's step) and compared with the histogram observed; the single-compression model is the
 // file's own step. This file's code is written from the papers' idea, not taken from an implementation.
 //
-// What it cannot see, said in the caveat: an earlier save on another 8x8 grid (a crop, a resize) leaves no
-// trace in this grid; when the earlier steps divide the later ones (often the case when the first save was
-// of higher quality, e.g. steps 1-2 at quality 95 under steps 5-8 at 75) the two models give the same
-// histogram, so nothing can be seen; an earlier save with non-IJG tables is matched to the nearest IJG quality.
+// A second, independent reading looks for an earlier save on ANOTHER 8x8 grid (a crop by a few pixels
+// between the saves): double-shifted.ts. The file is called double compressed when either fires.
+//
+// What it cannot see, said in the caveat: when the earlier steps divide the later ones (often the case when
+// the first save was of higher quality, e.g. steps 1-2 at quality 95 under steps 5-8 at 75) the two models
+// give the same histogram, so nothing can be seen; off the grid only an earlier save close in quality
+// shows (see double-shifted.ts); an earlier save with non-IJG tables is matched to the nearest IJG quality.
+//
+// Measured on the issue-20 set (test/helpers/double-jpeg.ts: 8 photos at 768x512, q95/q90/q80 then
+// q75/q70/q60, aligned and cropped by 3 x 5 px, plus 48 single saves; test/long/jpeg-double-compression):
+//   single saves flagged 0/48; aligned 32/72 (with DOUBLE_MAX_BLOCKS 4096 it was 28/72: the 768x512
+//   pictures have 6144 blocks, and the histograms need them); shifted 4/72 (all four q80 -> q75).
+//   Per first quality, aligned: q80 first 17/24, q90 first 13/24, q95 first 2/24. The issue's target
+//   (>= 90% where q1 > q2) is NOT met: what is missing is mostly beyond what the statistics can show
+//   (see the comments here and in double-shifted.ts), not a threshold to move.
+// Cost, CPU per 768x512 picture of that set, decode included (interleaved runs at load average ~30 on 2
+// cores, so contended figures; the ratio is the useful part): 53-55 ms, against 24-26 ms for the
+// aligned-only reading on 4096 blocks it replaces. Roughly: luminance decode 4-10 ms, IDCT 15-20 ms (flat
+// blocks take a short cut), the 49-shift search 15-30 ms, the aligned models the rest. bench:forensics
+// prints it per pair. Not a few ms, so it stays off by default (JPEG_DOUBLE_COMPRESSION).
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
+import { shiftedGridEvidence, type ShiftedGridEvidence } from './double-shifted.js';
 import { ZIGZAG } from './structure.js';
 
-/** Luminance blocks decoded at most (whole MCU rows from the top): ~0.26 MP, enough for stable histograms. */
-export const DOUBLE_MAX_BLOCKS = 4096;
+/**
+ * Luminance blocks decoded at most (whole MCU rows from the top): ~0.5 MP. 4096 found 28/72 aligned double
+ * saves of the 768x512 set and 8192 (the whole picture there) 32/72, at about twice the CPU.
+ */
+export const DOUBLE_MAX_BLOCKS = 8192;
 /** Fewer blocks than this and the histograms are too thin to read. */
 export const DOUBLE_MIN_BLOCKS = 600;
 /** Decision threshold on the relative improvement of the best double model over the single one. */
@@ -39,7 +59,7 @@ const BINS = 12;
 const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
-  'Only an earlier save on the same 8x8 grid shows (a crop or resize in between hides it), an earlier save at much higher quality often leaves nothing to see, and editing can leave the same traces: a hint, not proof.';
+  'An earlier save shows on the same 8x8 grid, or after a crop only when its quality was close to this one’s (a resize in between hides it), an earlier save at much higher quality often leaves nothing to see, and editing can leave the same traces: a hint, not proof.';
 
 // cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
 const BASIS = new Float64Array(64);
@@ -58,7 +78,20 @@ function lumaPlane(l: LumaCoefficients): Uint8Array {
   for (let by = 0; by < l.blocksHigh; by++) {
     for (let bx = 0; bx < l.blocksWide; bx++) {
       const base = (by * l.blocksWide + bx) * 64;
-      for (let i = 0; i < 64; i++) deq[i] = (l.coefficients[base + i] as number) * (l.quant[i] as number);
+      let ac = false;
+      for (let i = 0; i < 64; i++) {
+        deq[i] = (l.coefficients[base + i] as number) * (l.quant[i] as number);
+        if (i > 0 && deq[i] !== 0) ac = true;
+      }
+      if (!ac) {
+        // A flat block (no AC term, common at low qualities): every pixel is DC / 8 + 128, computed as the
+        // full transform below computes it (c * (c * DC)), so that the pixels are the same to the bit.
+        const c = BASIS[0] as number;
+        const r = Math.round(c * (c * (deq[0] as number)) + 128);
+        const p = r < 0 ? 0 : r > 255 ? 255 : r;
+        for (let y = 0; y < 8; y++) out.fill(p, (by * 8 + y) * w + bx * 8, (by * 8 + y) * w + bx * 8 + 8);
+        continue;
+      }
       // Columns then rows: f(y, x) = sum_v sum_u B[v][y] B[u][x] F(v, u).
       for (let v = 0; v < 8; v++) {
         let any = false;
@@ -155,37 +188,30 @@ function distance(a: Float64Array, b: Float64Array): number {
 }
 
 export interface DoubleCompressionDetail extends JpegDoubleCompression {
-  /** Relative improvement of the best double model over the single one (the decision statistic). */
+  /** Relative improvement of the best aligned double model over the single one (its decision statistic). */
   score: number;
+  /** Which evidence fired: an earlier save on this grid, on a shifted one, or none. */
+  grid: 'aligned' | 'shifted' | null;
+  /** The shifted-grid search (double-shifted.ts), when it ran. */
+  shifted: ShiftedGridEvidence | null;
 }
 
 /** Lets timers and I/O run between the steps, so that no step holds the event loop long. */
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function detectDoubleCompression(l: LumaCoefficients): Promise<DoubleCompressionDetail> {
-  const none = (caveat: string): DoubleCompressionDetail => ({
-    status: 'not_estimated',
-    detected: false,
-    confidence: 0,
-    primary_quality: null,
-    caveat,
-    score: 0,
-  });
-  const blocks = l.blocksWide * l.blocksHigh;
-  if (blocks < DOUBLE_MIN_BLOCKS) {
-    return none(
-      `Too few blocks (${blocks}, under ${DOUBLE_MIN_BLOCKS}) for the coefficient histograms to say anything.`,
-    );
-  }
-  const used = FREQS.map((f, fi) => ({ f, fi })).filter(({ f }) => (l.quant[f] as number) >= 2);
-  if (used.length < 3) {
-    return none('The file’s own steps are too fine (quality near 100) for an earlier quantization to show.');
-  }
-  const w = l.blocksWide * 8;
-  const plane = lumaPlane(l);
-  await breathe();
-  const raw = shiftedCoefficients(plane, w, l.blocksHigh * 8);
-  await breathe();
+interface AlignedEvidence {
+  score: number;
+  detected: boolean;
+  confidence: number;
+  primary: number | null;
+}
+
+/** The histogram models above, on the file's own grid (`raw`: the (4, 4)-shifted coefficients). */
+function alignedEvidence(
+  l: LumaCoefficients,
+  raw: Float64Array[],
+  used: Array<{ f: number; fi: number }>,
+): AlignedEvidence {
   const steps = QUALITIES.map((q) => ijgTable(IJG_LUMA, q));
   let single = 0;
   const err = new Float64Array(QUALITIES.length);
@@ -240,11 +266,87 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
     ? Math.min(1, (score - DOUBLE_THRESHOLD) / (DOUBLE_STRONG - DOUBLE_THRESHOLD))
     : 0;
   return {
-    status: 'estimated',
-    detected,
-    confidence: Math.round(confidence * 100) / 100,
-    primary_quality: detected ? (QUALITIES[best] as number) : null,
-    caveat: CAVEAT,
     score: Math.round(score * 1000) / 1000,
+    detected,
+    // At least 0.01 once past the threshold: a detection never reads as confidence 0.
+    confidence: detected ? Math.max(0.01, Math.round(confidence * 100) / 100) : 0,
+    primary: detected ? (QUALITIES[best] as number) : null,
+  };
+}
+
+/** The IJG qualities whose luminance DC step is `step` (a first save read from its DC step alone). */
+function qualitiesWithDcStep(step: number): number[] {
+  return QUALITIES.filter((q) => ijgTable(IJG_LUMA, q)[0] === step);
+}
+
+export async function detectDoubleCompression(l: LumaCoefficients): Promise<DoubleCompressionDetail> {
+  const none = (caveat: string): DoubleCompressionDetail => ({
+    status: 'not_estimated',
+    detected: false,
+    confidence: 0,
+    primary_quality: null,
+    caveat,
+    score: 0,
+    grid: null,
+    shifted: null,
+  });
+  const blocks = l.blocksWide * l.blocksHigh;
+  if (blocks < DOUBLE_MIN_BLOCKS) {
+    return none(
+      `Too few blocks (${blocks}, under ${DOUBLE_MIN_BLOCKS}) for the coefficient histograms to say anything.`,
+    );
+  }
+  const used = FREQS.map((f, fi) => ({ f, fi })).filter(({ f }) => (l.quant[f] as number) >= 2);
+  const dcStep = l.quant[0] as number;
+  if (used.length < 3 && dcStep < 3) {
+    return none('The file’s own steps are too fine (quality near 100) for an earlier quantization to show.');
+  }
+  const w = l.blocksWide * 8;
+  const h = l.blocksHigh * 8;
+  const plane = lumaPlane(l);
+  await breathe();
+  let aligned: AlignedEvidence = { score: 0, detected: false, confidence: 0, primary: null };
+  if (used.length >= 3) {
+    aligned = alignedEvidence(l, shiftedCoefficients(plane, w, h), used);
+    await breathe();
+  }
+  const shifted = shiftedGridEvidence(plane, w, h, dcStep);
+  const base = { status: 'estimated' as const, score: aligned.score, shifted };
+  if (aligned.detected && aligned.confidence >= shifted.confidence) {
+    return {
+      ...base,
+      detected: true,
+      confidence: aligned.confidence,
+      primary_quality: aligned.primary,
+      caveat: CAVEAT,
+      grid: 'aligned',
+    };
+  }
+  if (shifted.detected) {
+    const qs = qualitiesWithDcStep(shifted.step);
+    const lo = qs[0];
+    const hi = qs[qs.length - 1];
+    const range =
+      lo === undefined || hi === undefined
+        ? ''
+        : lo === hi
+          ? ` (quality ${lo})`
+          : ` (qualities ${lo}-${hi} share it)`;
+    return {
+      ...base,
+      detected: true,
+      confidence: shifted.confidence,
+      primary_quality: qs.length ? (qs[Math.floor(qs.length / 2)] as number) : null,
+      caveat: `The traces sit on an 8x8 grid shifted by ${shifted.dx} x ${shifted.dy} pixels from this file's, so the picture was cropped between the saves; the earlier quality is read from one step only${range}, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
+      grid: 'shifted',
+    };
+  }
+  return {
+    ...base,
+    detected: false,
+    confidence: 0,
+    primary_quality: null,
+    caveat: CAVEAT,
+    grid: null,
   };
 }

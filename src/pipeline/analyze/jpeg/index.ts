@@ -87,6 +87,11 @@ export async function readDoubleCompression(
     };
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
-  const { score: _score, ...result } = await detectDoubleCompression(decoded.luma);
+  const {
+    score: _score,
+    grid: _grid,
+    shifted: _shifted,
+    ...result
+  } = await detectDoubleCompression(decoded.luma);
   return result;
 }
