@@ -231,6 +231,7 @@ export const SIGNAL_CODES = [
   'recompressed',
   'double_compressed',
   'text_in_image',
+  'not_the_best_copy',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -255,6 +256,7 @@ export const Signal = Type.Object(
         Type.Literal('recompressed'),
         Type.Literal('double_compressed'),
         Type.Literal('text_in_image'),
+        Type.Literal('not_the_best_copy'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -209,6 +209,7 @@ export async function processCheck(
       ...(item.text && { text: item.text }),
       matches: matches.get(item.index) ?? [],
       factChecks: item.fact_checks ?? [],
+      ...(item.best_copy && { bestCopy: item.best_copy }),
       thresholds: deps.thresholds,
     });
   }
@@ -312,6 +313,8 @@ async function processMedia(
         memory.factChecks(item, matches.get(index) ?? []),
       );
       if (factChecks.length) item.fact_checks = factChecks;
+      const best = await timed(t, 'best_copy', () => memory.bestCopy(item, matches.get(index) ?? []));
+      if (best) item.best_copy = best;
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },
