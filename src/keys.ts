@@ -16,7 +16,7 @@
 //   {<p>}:webhooks:*               BullMQ's keys for the `webhooks` delivery queue
 //   <p>:media:<sha256>             hash   an image seen: first seen (time, check, org, URLs), hashes, earliest post time, capture time, sightings count, its copy facts (`copy`: pixels, JPEG quality, camera, frame)
 //   <p>:media-sightings:<sha256>   list   its last 100 sightings (JSON), newest first
-//   <p>:media-better:<sha256>     zset   copies of the picture seen later that rank above this file (`<sha256>:<their framing>:<its framing>` -> pixels), the best 8: a report of this file names the best when fetched (src/memory/best-copy.ts)
+//   <p>:media-better:<sha256>     zset   copies of the picture seen later that rank above this file (`<sha256 in base64url>:<their framing>:<its framing>` -> pixels), the best 8: a report of this file names the best when fetched (src/memory/best-copy.ts)
 //   <p>:media-seen:<sha256(sha256,check,url)> string marks a sighting recorded by one check, so a re-run after a crash does not count it twice (TTL 1 day)
 //   <p>:bank:<id>                  hash   a bank: org, name, description, kind, shared, created_at, entries, next_entry
 //   <p>:banks:<org>                set    bank ids of an organization

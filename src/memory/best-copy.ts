@@ -30,6 +30,10 @@ const CROP_COVERAGE = 0.9;
 
 type Framing = CopyFacts['framing'];
 const FRAMING_CODE: Record<Framing, string> = { whole: 'w', framed: 'f', cropped: 'c' };
+// A note's member: the sha256 in base64url (43 characters), so the member stays under Redis's 64-byte
+// listpack limit and a set of 8 notes takes ~0.5 KB instead of a skiplist's ~1 KB per note.
+const shortSha = (hex: string) => Buffer.from(hex, 'hex').toString('base64url');
+const longSha = (b64: string) => Buffer.from(b64, 'base64url').toString('hex');
 const framingOfCode = (c: string | undefined): Framing =>
   c === 'f' ? 'framed' : c === 'c' ? 'cropped' : 'whole';
 
@@ -222,7 +226,7 @@ export function createBestCopies(redis: RedisClient, keys: Keys, media: MediaSto
       await batch(redis, outranked, (pipe, m) => {
         const key = keys.mediaBetter(m.sha256 as string);
         const theirs = copies[others.indexOf(m)] as CopyFacts;
-        const member = `${item.sha256 ?? ''}:${FRAMING_CODE[mine.framing]}:${FRAMING_CODE[theirs.framing]}`;
+        const member = `${shortSha(item.sha256 ?? '')}:${FRAMING_CODE[mine.framing]}:${FRAMING_CODE[theirs.framing]}`;
         pipe.zadd(key, pixels(mine), member);
         pipe.zremrangebyrank(key, 0, -(BETTER_KEPT + 1));
       });
@@ -249,8 +253,9 @@ export function createBestCopies(redis: RedisClient, keys: Keys, media: MediaSto
           stored.find((c) => c.this) ?? thisCopy(item, { at: report.started_at, url: item.source_url });
         const known = new Map(stored.map((c) => [c.sha256, c]));
         const later: CopyFacts[] = [];
-        for (const [sha256, theirs, its] of notes) {
-          if (!sha256 || known.has(sha256)) continue;
+        for (const [short, theirs, its] of notes) {
+          const sha256 = short ? longSha(short) : '';
+          if (sha256.length !== 64 || known.has(sha256)) continue;
           // Another organization's upload, and nothing public: not ours to name (media-store getFor).
           const record = await media.getFor(sha256, org);
           if (!record) continue;
