@@ -170,9 +170,15 @@ export function bestCopyOf(copies: CopyFacts[], updated = false): BestCopy {
   };
 }
 
-/** The `not_the_best_copy` signal of a ranking, or null when this copy is the best. */
+/**
+ * The `not_the_best_copy` signal of a ranking, or null when this copy is the best, or when the best is
+ * only seen earlier (the same pixels, quality and metadata: an earlier sighting is `recycled`'s business,
+ * not a closer copy). src/pipeline/provenance.ts raises it at check time by the same rule.
+ */
 export function bestCopySignal(b: BestCopy | undefined): Signal | null {
-  return b && !b.this_one ? { code: 'not_the_best_copy', severity: 'medium', message: b.summary } : null;
+  return b && !b.this_one && b.reasons.some((r) => r !== 'earlier')
+    ? { code: 'not_the_best_copy', severity: 'medium', message: b.summary }
+    : null;
 }
 
 /** This item as a copy, first seen when and where given. */

@@ -425,10 +425,11 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   }
   const framed = framedCopySignal(input.matches);
   if (framed) out.push(framed);
-  // The ranking's own sentence (src/memory/best-copy.ts), which a later copy may replace when the report
-  // is read again.
-  if (input.bestCopy && !input.bestCopy.this_one) {
-    out.push({ code: 'not_the_best_copy', severity: 'medium', message: input.bestCopy.summary });
+  // The ranking's own sentence (src/memory/best-copy.ts `bestCopySignal`, which a later copy may replace
+  // when the report is read again). Not for a copy that differs only by being seen earlier.
+  const best = input.bestCopy;
+  if (best && !best.this_one && best.reasons.some((r) => r !== 'earlier')) {
+    out.push({ code: 'not_the_best_copy', severity: 'medium', message: best.summary });
   }
   const quality = input.hashes?.pdq.quality;
   if (quality !== undefined && quality < th.minPdqQuality) {

@@ -3,7 +3,7 @@
 // facts a media record keeps, read back as written.
 import t from 'tap';
 import type { CopyFacts } from '../../schemas/best-copy.js';
-import { bestCopyOf, compareCopies } from '../../src/memory/best-copy.js';
+import { bestCopyOf, bestCopySignal, compareCopies } from '../../src/memory/best-copy.js';
 import { decodeCopy, encodeCopy } from '../../src/memory/media-store.js';
 
 const copy = (over: Partial<CopyFacts>): CopyFacts => ({
@@ -78,6 +78,13 @@ t.test('the best copy and its sentence', async (t) => {
     summary:
       'The copy first seen on 4 Jan 2022 at https://example.org/orig.jpg (4000x3000, camera EXIF (Canon EOS 5D), JPEG quality 95) is closer to the original than this one (320x240, no camera EXIF, JPEG quality 60): larger, with the camera metadata this one lacks, less compressed and seen earlier.',
   });
+  t.match(bestCopySignal(best), { code: 'not_the_best_copy', severity: 'medium', message: best.summary });
+  const twin = bestCopyOf([
+    { ...original, this: true, sha256: 'd'.repeat(64), first_seen_at: '2023-01-01T00:00:00Z' },
+    original,
+  ]);
+  t.match(twin, { this_one: false, reasons: ['earlier'] }, 'the same copy seen earlier ranks first');
+  t.equal(bestCopySignal(twin), null, 'but is no closer to the original: no signal');
   const mineFirst = bestCopyOf([original, { ...mine, width: 5000, height: 4000, camera_exif: true }]);
   t.match(mineFirst, { this_one: true, reasons: [], copies: [{ this: true }] });
   // Eleven copies: ten listed, this one among them even when it ranks last.
