@@ -27,7 +27,7 @@ export interface Sighting {
  * the bytes, written with the first sighting. Kept as one compact field, `copy`, a JSON array
  * `[width, height, jpeg quality, camera, region]` (camera: 0 none, 1 camera EXIF without make or model,
  * else "Make Model"; region: "" or b/l/e for a border, letterbox bars, a picture embedded in a
- * screenshot): e.g. `[640,480,96,"NIKON E950",""]`, 30 bytes of value, about 40 bytes per image in
+ * screenshot): e.g. `[640,480,75,"NIKON COOLPIX P6000",""]`, 38 bytes of value, about 45 bytes per image in
  * Redis with the field name and the hash entry's overhead (more with a long camera name, capped at 40
  * characters).
  */

@@ -9,7 +9,7 @@ import { startMediaServer, type Handler } from '../helpers/media-server.js';
 
 type App = Awaited<ReturnType<typeof buildTestServer>>['app'];
 type Headers = Record<string, string>;
-/** A Nikon Coolpix photo: 640x480, camera EXIF (make, model, capture date), quantization near IJG 96. */
+/** A Nikon Coolpix P6000 photo: 640x480, camera EXIF (make, model, capture date), IJG quality estimate 75. */
 const ORIGINAL = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
 
 const jpeg =
