@@ -6,7 +6,7 @@ export const BankKind = Type.Union(
   [Type.Literal('archive'), Type.Literal('debunked'), Type.Literal('watchlist'), Type.Literal('fact_check')],
   {
     description:
-      '`archive`: known originals (an agency archive); `debunked`: images already shown to be miscaptioned; `watchlist`: images whose reappearance the owner wants to hear about (`match.found` webhooks); `fact_check`: published fact-checks (`POST /v1/fact-checks`), matched by their pictures.',
+      '`archive`: known originals (an agency archive); `debunked`: images already shown to be miscaptioned (an entry added later tells the organizations whose checks saw its picture: `fact_check.found`); `watchlist`: images whose reappearance the owner wants to hear about (`match.found` webhooks, also for checks that saw the picture before the entry was added); `fact_check`: published fact-checks (`POST /v1/fact-checks`), matched by their pictures.',
   },
 );
 export type BankKind = Static<typeof BankKind>;

@@ -5,6 +5,7 @@
 // them as parameters, never as components.
 import { ErrorResponse } from './errors.js';
 import { ArchiveSummary, ArchiveTimestamp } from './archive.js';
+import { BestCopy, CopyFacts } from './best-copy.js';
 import { Check, CheckAccepted, CheckRequest, CheckStatus } from './check.js';
 import { Watch } from './watch.js';
 import {
@@ -51,6 +52,7 @@ import {
 
 export * from './errors.js';
 export * from './archive.js';
+export * from './best-copy.js';
 export * from './check.js';
 export * from './report.js';
 export * from './hashes.js';
@@ -92,6 +94,8 @@ export const namedSchemas = [
   ContentCredentials,
   JpegDoubleCompression,
   Jpeg,
+  CopyFacts,
+  BestCopy,
   Video,
   VpdqImportResult,
   PublishedReview,

@@ -266,6 +266,7 @@ export const SIGNAL_CODES = [
   'double_compressed',
   'text_in_image',
   'text_seen_before',
+  'not_the_best_copy',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -291,6 +292,7 @@ export const Signal = Type.Object(
         Type.Literal('double_compressed'),
         Type.Literal('text_in_image'),
         Type.Literal('text_seen_before'),
+        Type.Literal('not_the_best_copy'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

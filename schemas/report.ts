@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ArchiveSummary } from './archive.js';
+import { BestCopy } from './best-copy.js';
 import { ContentCredentials } from './c2pa.js';
 import { FactCheck } from './fact-checks.js';
 import { DecodeInfo, Hashes } from './hashes.js';
@@ -111,6 +112,7 @@ export const MediaItem = Type.Object(
       }),
     ),
     jpeg: Type.Optional(ref(Jpeg)),
+    best_copy: Type.Optional(ref(BestCopy)),
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     text: Type.Optional(ref(TextInImage)),

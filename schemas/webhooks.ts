@@ -18,7 +18,7 @@ export const WebhookEvent = Type.Union(
   ],
   {
     description:
-      '`check.completed` and `check.failed` when a check of your organization ends; `match.found` when an image matches a bank marked as a watchlist; `post.changed` when a post of a watched check was deleted, made private, or had its text or media changed; `fact_check.found` when a fact-check added later (`POST /v1/fact-checks`) is about an image a check of yours saw.',
+      '`check.completed` and `check.failed` when a check of your organization ends; `match.found` when an image matches a bank marked as a watchlist; `post.changed` when a post of a watched check was deleted, made private, or had its text or media changed; `fact_check.found` when a fact-check added later (`POST /v1/fact-checks`), or an entry added later to a `debunked` bank you may see, is about an image a check of yours saw (`data.check_ids`: your checks only). An entry added later to a `watchlist` bank you may see that matches an image a check of yours saw sends `match.found` too, with `found_when: "entry_added"` and `check_ids` (a watchlist is no verdict, so not `fact_check.found`; its subscribers are those of `match.found`).',
   },
 );
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -14,8 +14,9 @@
 //   <p>:webhook-log:<target>       list   last 200 delivery attempts of a subscription (or a check's callback), newest first
 //   <p>:webhooks:dead              list   deliveries that used up their attempts (last 1000)
 //   {<p>}:webhooks:*               BullMQ's keys for the `webhooks` delivery queue
-//   <p>:media:<sha256>             hash   an image seen: first seen (time, check, org, URLs), hashes, earliest post time, capture time, sightings count
+//   <p>:media:<sha256>             hash   an image seen: first seen (time, check, org, URLs), hashes, earliest post time, capture time, sightings count, its copy facts (`copy`: pixels, JPEG quality, camera, frame)
 //   <p>:media-sightings:<sha256>   list   its last 100 sightings (JSON), newest first
+//   <p>:media-better:<sha256>     zset   copies of the picture seen later that rank above this file (`<sha256 in base64url>:<their framing>:<its framing>` -> pixels), the best 8: a report of this file names the best when fetched (src/memory/best-copy.ts)
 //   <p>:media-seen:<sha256(sha256,check,url)> string marks a sighting recorded by one check, so a re-run after a crash does not count it twice (TTL 1 day)
 //   <p>:bank:<id>                  hash   a bank: org, name, description, kind, shared, created_at, entries, next_entry
 //   <p>:banks:<org>                set    bank ids of an organization
@@ -89,6 +90,7 @@ export function keys(prefix: string) {
     webhookDeadLetters: () => `${prefix}:webhooks:dead`,
     media: (sha256: string) => `${prefix}:media:${sha256}`,
     mediaSightings: (sha256: string) => `${prefix}:media-sightings:${sha256}`,
+    mediaBetter: (sha256: string) => `${prefix}:media-better:${sha256}`,
     mediaSeen: (sha256: string, checkId: string, url: string) =>
       `${prefix}:media-seen:${digest(`${sha256}\n${checkId}\n${url}`)}`,
     bank: (id: string) => `${prefix}:bank:${id}`,

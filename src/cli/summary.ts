@@ -155,6 +155,14 @@ function mediaLines(item: MediaItem, report: Report, options: SummaryOptions, pa
     field('earliest', ...earliestLines(provenance.earliest));
     field('matches', ...matchLines(provenance.matches, options.maxMatches ?? 5));
   }
+  const best = item.best_copy;
+  if (best)
+    field(
+      'best copy',
+      best.this_one
+        ? `this one, of ${best.known} copies known`
+        : `another of ${best.known} copies known: ${clean(best.summary)}`,
+    );
   if (item.video) field('video', ...videoLines(item.video));
   if (item.metadata) field('metadata', ...metadataLines(item.metadata));
   if (item.content_credentials) field('C2PA', ...credentialLines(item.content_credentials, paint));

@@ -35,7 +35,30 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
     if (!bankId || !entryId) return null;
     const bank = await banks.get(bankId);
     if (!bank) return null;
-    const raw = await redis.hget(keys.bankEntry(bankId, entryId), 'review');
+    const [raw, label, verdict, sourceUrl] = await redis.hmget(
+      keys.bankEntry(bankId, entryId),
+      'review',
+      'label',
+      'verdict',
+      'source_url',
+    );
+    // A debunked bank's entry linked to images seen before it was added (src/services/bank-announcements.ts):
+    // its verdict, in the shape of a review.
+    if (!raw && bank.kind === 'debunked' && typeof label === 'string') {
+      const review: PublishedReview = {
+        type: 'ClaimReview',
+        url: sourceUrl || null,
+        title: label,
+        claim: null,
+        rating: verdict || null,
+        publisher: { name: bank.name, site: null },
+        reviewed_at: null,
+        language: null,
+        item_urls: [],
+        media_urls: [],
+      };
+      return { bank, entryId, review };
+    }
     if (!raw) return null;
     try {
       return { bank, entryId, review: JSON.parse(raw) as PublishedReview };
@@ -159,13 +182,16 @@ export function createFactCheckStore(redis: RedisClient, keys: Keys, banks: Bank
       // is fact-checked); only the pictures that are get their entries read.
       const replies = await batch(redis, ways, (pipe, way) => pipe.smembers(keys.factChecksOf(way.sha256)));
       const out: FactCheck[] = [];
-      const taken = new Set<string>();
+      // A bank entry the item matched directly is already in its matches (and `bank_match`).
+      const taken = new Set<string>(
+        matches.flatMap((m) => (m.bank ? [`bank:${m.bank.id}/${m.bank.entry_id}`] : [])),
+      );
       for (const [k, way] of ways.entries()) {
         const refs = (replies[k]?.[1] as string[] | undefined) ?? [];
         if (!refs.length) continue;
         for (const f of await visible(refs, org)) {
           const key = `${f.review.url ?? ''}|${f.review.claim ?? ''}|${f.bank.id}`;
-          if (taken.has(key)) continue;
+          if (taken.has(key) || taken.has(`bank:${f.bank.id}/${f.entryId}`)) continue;
           taken.add(key);
           const { item_urls: _items, media_urls: _media, ...review } = f.review;
           out.push({

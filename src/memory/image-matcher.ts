@@ -12,6 +12,7 @@ import type { HashIndex } from './hash-index/hash-index.js';
 import { indexId, matchKey, mediaOf, parseIndexId, type RegionKind } from './index-ids.js';
 import { seenMatch, sightingOf, type Asker, type MatchFacts, type ResolveHit } from './matches.js';
 import type { MediaStore } from './media-store.js';
+import { storedCopyOf } from './best-copy.js';
 
 /**
  * How the new image differs from the match, by the dihedral variant that matched (the variant that,
@@ -232,6 +233,7 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
         quality: item.hashes.pdq.quality,
         phash: item.hashes.phash,
         captured_at: item.metadata?.times.date_time_original?.iso ?? null,
+        copy: storedCopyOf(item),
       });
       if (!isNew) return;
       await deps.index.add({

@@ -22,6 +22,56 @@ export interface Sighting {
   posted_at: string | null;
 }
 
+/**
+ * What the file is as a copy of its picture, for ranking copies (src/memory/best-copy.ts): intrinsic to
+ * the bytes, written with the first sighting. Kept as one compact field, `copy`, a JSON array
+ * `[width, height, jpeg quality, camera, region]` (camera: 0 none, 1 camera EXIF without make or model,
+ * else "Make Model"; region: "" or b/l/e for a border, letterbox bars, a picture embedded in a
+ * screenshot): e.g. `[640,480,75,"NIKON COOLPIX P6000",""]`, 38 bytes of value, about 45 bytes per image in
+ * Redis with the field name and the hash entry's overhead (more with a long camera name, capped at 40
+ * characters).
+ */
+export interface StoredCopy {
+  width: number | null;
+  height: number | null;
+  jpeg_quality: number | null;
+  camera_exif: boolean;
+  camera: string | null;
+  region: 'border' | 'letterbox' | 'embedded' | null;
+}
+
+const REGION_CODES = { border: 'b', letterbox: 'l', embedded: 'e' } as const;
+const CAMERA_MAX = 40;
+
+export function encodeCopy(c: StoredCopy): string {
+  const camera = c.camera_exif ? (c.camera?.slice(0, CAMERA_MAX) ?? 1) : 0;
+  return JSON.stringify([c.width, c.height, c.jpeg_quality, camera, c.region ? REGION_CODES[c.region] : '']);
+}
+
+const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+
+export function decodeCopy(raw: string | null | undefined): StoredCopy | null {
+  if (!raw) return null;
+  try {
+    const a = JSON.parse(raw) as unknown;
+    if (!Array.isArray(a)) return null;
+    const [w, h, q, camera, r] = a as unknown[];
+    const region = (Object.keys(REGION_CODES) as Array<keyof typeof REGION_CODES>).find(
+      (k) => REGION_CODES[k] === r,
+    );
+    return {
+      width: int(w),
+      height: int(h),
+      jpeg_quality: int(q),
+      camera_exif: camera !== 0 && camera !== undefined && camera !== null,
+      camera: typeof camera === 'string' ? camera : null,
+      region: region ?? null,
+    };
+  } catch {
+    return null;
+  }
+}
+
 export interface MediaRecord {
   sha256: string;
   first_seen_at: string;
@@ -37,6 +87,8 @@ export interface MediaRecord {
   quality: number | null;
   phash: string | null;
   sightings: number;
+  /** Null for records written before copy facts were kept. */
+  copy: StoredCopy | null;
 }
 
 interface PublicFirst {
@@ -62,6 +114,7 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
           quality: h.quality ? Number(h.quality) : null,
           phash: h.phash || null,
           sightings: Number(h.sightings ?? 0),
+          copy: decodeCopy(h.copy),
           publicFirst: h.first_public_at
             ? {
                 at: h.first_public_at,
@@ -113,7 +166,13 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
     async record(
       sha256: string,
       sighting: Sighting,
-      facts: { pdq: string | null; quality: number | null; phash: string | null; captured_at: string | null },
+      facts: {
+        pdq: string | null;
+        quality: number | null;
+        phash: string | null;
+        captured_at: string | null;
+        copy?: StoredCopy | undefined;
+      },
     ): Promise<{ isNew: boolean }> {
       const key = keys.media(sha256);
       // A check re-run after its worker died mid-check (the job's lock expired) records again what the
@@ -137,6 +196,7 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
           quality: facts.quality ?? '',
           phash: facts.phash ?? '',
           captured_at: facts.captured_at ?? '',
+          ...(facts.copy && { copy: encodeCopy(facts.copy) }),
         });
       }
       if (isPrivateSighting(sighting)) {

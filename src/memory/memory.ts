@@ -5,6 +5,7 @@
 //
 // Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
 // matches or remembers refers to this interface, never to a store.
+import type { BestCopy } from '../../schemas/best-copy.js';
 import type { FactCheck } from '../../schemas/fact-checks.js';
 import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
@@ -14,6 +15,7 @@ import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 import { createBankStore, type BankStore } from './banks.js';
+import { createBestCopies, type BestCopies } from './best-copy.js';
 import { createFactCheckStore, type FactCheckStore } from './fact-checks.js';
 import { createFeatureIndex, type FeatureIndex } from './feature-index.js';
 import { createHashIndex, type HashIndex } from './hash-index/hash-index.js';
@@ -33,6 +35,11 @@ export interface CheckMemory {
   texts: TextMatcher;
   /** Published fact-checks of an item's picture or of the pictures it matched (visible to the check's organization). */
   factChecks(item: Pick<MediaItem, 'sha256'>, matches: readonly Match[]): Promise<FactCheck[]>;
+  /**
+   * The copy closest to the original among the item and the copies it matched (null without one seen
+   * before); notes this item with the copies it outranks, so their reports name it when read again.
+   */
+  bestCopy(item: MediaItem, matches: readonly Match[]): Promise<BestCopy | null>;
 }
 
 /** A hash given by a client (POST /v1/lookup). */
@@ -55,6 +62,8 @@ export interface Memory {
   banks: BankStore;
   factChecks: FactCheckStore;
   media: MediaStore;
+  /** Copies of a picture ranked; refreshes stored reports' best copies when read (src/memory/best-copy.ts). */
+  copies: BestCopies;
   /** The image index (exposed for metrics, benchmarks and bulk imports). */
   hashes: HashIndex;
   /** Null when FEATURE_MATCHING is off. */
@@ -133,6 +142,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
   const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
   const texts = createTextIndex(redis, keys);
   const factChecks = createFactCheckStore(redis, keys, banks, texts);
+  const copies = createBestCopies(redis, keys, media);
   const partial: PartialMatching = {
     regionPdqMaxDistance: p.regionPdqMaxDistance,
     minInliers: p.minInliers,
@@ -164,6 +174,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         videos: videoMatcher,
         texts: createTextMatcher({ index: texts, media, factChecks, asker }),
         factChecks: (item, matches) => factChecks.forItem(item, matches, asker.org),
+        bestCopy: (item, matches) => copies.forItem(item, matches, asker.now?.() ?? new Date().toISOString()),
       };
     },
 
@@ -197,6 +208,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     banks,
     factChecks,
     media,
+    copies,
     hashes,
     features,
     videos,

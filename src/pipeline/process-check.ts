@@ -229,6 +229,7 @@ export async function processCheck(
         ...(item.fact_checks ?? []),
         ...((item.post_index !== null && claims[item.post_index]) || []),
       ],
+      ...(item.best_copy && { bestCopy: item.best_copy }),
       thresholds: deps.thresholds,
     });
   }
@@ -368,6 +369,8 @@ async function processMedia(
         if (byWords.length) out.textMatches.set(index, byWords);
         await timed(t, 'text_remember', () => memory.texts.remember(words, owner));
       }
+      const best = await timed(t, 'best_copy', () => memory.bestCopy(item, matches.get(index) ?? []));
+      if (best) item.best_copy = best;
     }
     log.info(
       { sha256: item.sha256, format: item.format, bytes: item.bytes, matches: matches.get(index)?.length },

@@ -1,6 +1,7 @@
 // The story of one image: a timeline of every dated piece of evidence, the earliest sighting, and plain
 // signals. A pure function of what the other stages found: it weighs evidence, it never says "true" or
 // "false", and every date says what it rests on.
+import type { BestCopy } from '../../schemas/best-copy.js';
 import type { ContentCredentials } from '../../schemas/c2pa.js';
 import type { Hashes } from '../../schemas/hashes.js';
 import type { FactCheck } from '../../schemas/fact-checks.js';
@@ -46,6 +47,8 @@ export interface ProvenanceInput {
   matches: Match[];
   /** Published fact-checks of this picture or of the pictures it matched, and of claims worded like its post. */
   factChecks?: FactCheck[];
+  /** The copy closest to the original among those known (the memory's ranking). */
+  bestCopy?: BestCopy;
   thresholds: ProvenanceThresholds;
 }
 
@@ -435,6 +438,12 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   }
   const framed = framedCopySignal(input.matches);
   if (framed) out.push(framed);
+  // The ranking's own sentence (src/memory/best-copy.ts `bestCopySignal`, which a later copy may replace
+  // when the report is read again). Not for a copy that differs only by being seen earlier.
+  const best = input.bestCopy;
+  if (best && !best.this_one && best.reasons.some((r) => r !== 'earlier')) {
+    out.push({ code: 'not_the_best_copy', severity: 'medium', message: best.summary });
+  }
   const quality = input.hashes?.pdq.quality;
   if (quality !== undefined && quality < th.minPdqQuality) {
     out.push({

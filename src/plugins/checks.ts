@@ -28,8 +28,9 @@ async function checksPlugin(app: FastifyInstance) {
       fair: fairShares(app.redis, k).checks,
       uploads: createUploadStore(app.redis, k, app.config),
       watches: createWatchStore(app.redis, k, app.watchQueue, app.config.watch),
+      copies: app.memory.copies,
     }),
   );
 }
 
-export default fp(checksPlugin, { name: 'checks', dependencies: ['redis', 'queues'] });
+export default fp(checksPlugin, { name: 'checks', dependencies: ['redis', 'queues', 'memory'] });

@@ -18,6 +18,7 @@ import {
   bankView,
   bankVisibleTo,
   mayPublishShared,
+  type BankEntry,
   type BankEntryInput,
   type BankStore,
   type StoredBank,
@@ -42,6 +43,13 @@ export interface BankServiceDeps {
     maxPixels: number,
   ) => Promise<{ sha256: string; hashes: Hashes }>;
   config: Pick<Config, 'sharedBankPublishers' | 'maxInputPixels' | 'video'>;
+  /**
+   * Told of each entry added one at a time (not of bulk imports), with its picture's PDQ rotations when
+   * an image was given: a debunked or watchlist entry reaches the checks that saw its picture before
+   * (src/services/bank-announcements.ts). Absent: nothing is announced.
+   */
+  entryAdded?:
+    ((bank: StoredBank, entry: BankEntry, dihedral?: readonly string[]) => Promise<unknown>) | undefined;
 }
 
 /** A hash list is written in batches of this many rows, so one request never builds a giant pipeline. */
@@ -54,7 +62,7 @@ const entryMeta = (q: BankEntryQuery) => ({
   first_published: q.first_published ?? null,
 });
 
-export function createBankService({ store, fetcher, hashImage, config }: BankServiceDeps) {
+export function createBankService({ store, fetcher, hashImage, config, entryAdded }: BankServiceDeps) {
   /**
    * The bank if the caller may see it (its own, or a shared one); `write` also requires owning it. A bank
    * of another organization that is not shared is as good as missing (404); a shared one is read-only (403).
@@ -73,10 +81,17 @@ export function createBankService({ store, fetcher, hashImage, config }: BankSer
     bytes: Buffer,
     contentType: string | null,
     meta: Omit<BankEntryInput, 'pdq' | 'quality' | 'phash'>,
-  ): Promise<BankEntryInput> {
+  ): Promise<BankEntryInput & { dihedral: readonly string[] }> {
     try {
       const { sha256, hashes } = await hashImage(bytes, contentType, config.maxInputPixels);
-      return { ...meta, sha256, pdq: hashes.pdq.hash, quality: hashes.pdq.quality, phash: hashes.phash };
+      return {
+        ...meta,
+        sha256,
+        pdq: hashes.pdq.hash,
+        quality: hashes.pdq.quality,
+        phash: hashes.phash,
+        dihedral: hashes.pdq.dihedral,
+      };
     } catch (err) {
       if (isMediaError(err))
         throw new HttpErrors.invalid_request(`The image cannot be used: ${err.code}: ${err.message}`);
@@ -84,10 +99,14 @@ export function createBankService({ store, fetcher, hashImage, config }: BankSer
     }
   }
 
-  async function addRow(bank: StoredBank, row: BankEntryInput): Promise<BankEntryView> {
+  async function addRow(
+    bank: StoredBank,
+    { dihedral, ...row }: BankEntryInput & { dihedral?: readonly string[] },
+  ): Promise<BankEntryView> {
     const [entryId] = await store.addEntries(bank, [row]);
     const entry = await store.entry(bank.id, entryId as string);
     if (!entry) throw new HttpErrors.not_found(`No entry ${entryId}`);
+    await entryAdded?.(bank, entry, dihedral);
     return { ...entry, sha256: entry.sha256 ?? null };
   }
 

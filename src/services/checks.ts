@@ -16,6 +16,7 @@ import { CHECK_JOB_NAME } from './queues.js';
 import type { Principal } from './api-keys.js';
 import { checkLinks, checkView, newCheckId, type CheckStore, type FactCheckWork } from './check-store.js';
 import { newSecret } from './webhooks.js';
+import type { BestCopies } from '../memory/best-copy.js';
 
 export interface ChecksDeps {
   config: Config;
@@ -26,6 +27,8 @@ export interface ChecksDeps {
   fair: FairShare;
   uploads: UploadStore;
   watches: WatchStore;
+  /** Brings a stored report's best copies up to date when it is read (absent: reports as stored). */
+  copies?: Pick<BestCopies, 'refresh'> | undefined;
 }
 
 // Deletes a claim only while it still points at this check (another submission may have taken it over).
@@ -40,6 +43,7 @@ export function createChecksService({
   fair,
   uploads,
   watches,
+  copies,
 }: ChecksDeps) {
   async function reuse(id: string): Promise<CheckAccepted> {
     // The winner of a race may not have written its record yet: it is then still "queued".
@@ -216,6 +220,9 @@ export function createChecksService({
     async get(id: string, principal: Principal): Promise<Check> {
       const check = await store.get(id);
       if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      // A copy of a picture checked after this check may be closer to the original: the report names it
+      // as this organization may see it (src/memory/best-copy.ts); the stored report is not rewritten.
+      if (check.report && copies) await copies.refresh(check.report, check.org);
       const watch = await watches.view(id);
       return { ...checkView(check), ...(watch && { watch }) };
     },

@@ -287,7 +287,7 @@ async function announceEarlier(
               reviewed_at: review.reviewed_at,
               language: review.language,
             },
-            bank: { id: bank.id, name: bank.name, publisher: bank.org, entry_id: entryId },
+            bank: { id: bank.id, name: bank.name, kind: bank.kind, publisher: bank.org, entry_id: entryId },
           },
         });
       }

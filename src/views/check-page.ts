@@ -8,6 +8,7 @@ import { fileFacts, sourceText } from './file.js';
 import { fileNameOf, formatBytes, formatSize, formatTime } from './format.js';
 import { externalLink, markup, type Html, type SafeHtml } from './html.js';
 import { jpegSection } from './jpeg.js';
+import { bestCopySection } from './best-copy.js';
 import { layout } from './layout.js';
 import { matchesList } from './matches.js';
 import { metadataSection } from './metadata.js';
@@ -227,6 +228,7 @@ ${webSearchNote(item)}
 <section><h3>Matches${matchCount}</h3>
 ${matchesList(prov?.matches ?? [], item.sha256, ctx)}
 </section>
+${bestCopySection(item.best_copy)}
 ${reverseSearchSection(item)}
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
 ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}

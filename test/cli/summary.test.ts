@@ -75,6 +75,10 @@ t.test('a real report: matches, the bank, the earliest sighting, signals', async
       `PDQ distance \\d+/256, mirrored: first seen \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\n {15}${media.base}/photo\\.jpg`,
     ),
   );
+  t.match(
+    text,
+    /\n {2}best copy {2}another of 2 copies known: The copy first seen on .* \(640x480, camera EXIF \(NIKON COOLPIX P6000\), JPEG quality 75\) is closer to the original than this one \(640x480, no camera EXIF, JPEG quality 80\): with the camera metadata this one lacks and seen earlier\.\n/,
+  );
   t.match(text, /metadata {3}stripped: /);
   t.match(text, /C2PA {7}none\n$/);
   t.notOk(text.includes('\x1b'), 'no colour unless asked');
