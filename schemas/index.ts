@@ -38,6 +38,7 @@ import { ContentCredentials } from './c2pa.js';
 import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
 import { TextInImage } from './text.js';
+import { ForensicViews } from './views.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -66,6 +67,7 @@ export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
 export * from './text.js';
+export * from './views.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
@@ -96,6 +98,7 @@ export const namedSchemas = [
   VpdqImportResult,
   PublishedReview,
   TextInImage,
+  ForensicViews,
   Post,
   FactCheck,
   FactCheckRequest,
