@@ -75,3 +75,13 @@ export const ForensicViews = Type.Object(
   },
 );
 export type ForensicViews = Static<typeof ForensicViews>;
+
+// Params of GET /v1/checks/:id/media/:index/views/:kind (used in place, not registered: see index.ts).
+export const ForensicViewParams = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    index: Type.String({ pattern: '^[0-9]{1,3}$', description: 'The media item’s `index`.' }),
+    kind: Type.Union([Type.Literal('ela'), Type.Literal('noise')]),
+  },
+  { $id: 'ForensicViewParams', additionalProperties: false },
+);

@@ -84,6 +84,10 @@ export const EnvSchema = Type.Object({
     false,
     'Estimate double compression for every baseline JPEG (`jpeg.double_compression`, signal `double_compressed`): ~20-50 ms of CPU per image (bench:forensics), and it finds 39% of double saves so far. Off: the JPEG structure only (~0.1 ms).',
   ),
+  FORENSIC_VIEWS: Bool(
+    false,
+    'Make error level (ELA) and noise views of every still image up to 4.2 MP, from the file’s own pixels, for the report page (`media[].views`): ~15 ms of CPU for a 0.3 MP picture, ~100 ms at 2-4 MP (bench:forensics). Off: no views, no cost.',
+  ),
   BODY_LIMIT_BYTES: Int(
     1048576,
     'Largest API request body (JSON); uploads may be up to `FETCH_MAX_BYTES`.',
@@ -536,6 +540,7 @@ export function configFromEnv(env: Env) {
     },
     maxInputPixels: env.MAX_INPUT_PIXELS,
     jpegDoubleCompression: env.JPEG_DOUBLE_COMPRESSION,
+    forensicViews: env.FORENSIC_VIEWS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },
