@@ -12,11 +12,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Memory } from '../memory/memory.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
-import {
-  THUMBNAIL_TTL_SECONDS,
-  type ForensicViewKind,
-  type ThumbnailStore,
-} from '../services/thumbnails.js';
+import { THUMBNAIL_TTL_SECONDS, type ForensicViewKind, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import { processCheck } from './process-check.js';
 import { webSearchAdapters } from './web-search/web-sightings.js';

@@ -185,7 +185,8 @@ export async function keepForensicViews(
     const webp = views[kind];
     if (!webp) continue;
     const key = keys(prefix).forensicView(kind, sha256);
-    if ((await redis.set(key, webp, 'EX', ttlSeconds, 'NX')) !== 'OK') await keepLonger(redis, key, ttlSeconds);
+    if ((await redis.set(key, webp, 'EX', ttlSeconds, 'NX')) !== 'OK')
+      await keepLonger(redis, key, ttlSeconds);
   }
 }
 

@@ -20,10 +20,7 @@ function view(url: string, alt: string, title: string, explanation: string): Saf
 }
 
 /** The section, with `picture` (the thumbnail's figure) beside the views. */
-export function forensicViewsSection(
-  views: ForensicViews | undefined,
-  picture: SafeHtml,
-): SafeHtml | string {
+export function forensicViewsSection(views: ForensicViews | undefined, picture: SafeHtml): SafeHtml | string {
   if (!views) return '';
   if (views.skipped) {
     return markup`<section class="views"><h3>Forensic views</h3>

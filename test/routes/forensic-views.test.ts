@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import t from 'tap';
 import { buildTestServer, get, keyFor, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
+import type { ForensicViews } from '../../schemas/views.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import { ELA_EXPLANATION, NOISE_EXPLANATION } from '../../src/views/forensic-views.js';
 
@@ -18,11 +19,15 @@ t.test('views: in the report, served to the check’s organization, on its page'
   });
   const a = await keyFor(app, 'newsroom-a', ['submit', 'read']);
   const b = await keyFor(app, 'newsroom-b', ['admin']);
-  const res = await submit(app, { text: `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg ${media.base}/tiny.jpg` }, a);
+  const res = await submit(
+    app,
+    { text: `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg ${media.base}/tiny.jpg` },
+    a,
+  );
   t.equal(res.statusCode, 202);
   const check = await waitForCheck(app, res.json().id as string, 30000, a);
   t.equal(check.status, 'done');
-  const [photo, small] = check.report.media as Array<{ views?: Record<string, any>; sha256: string }>;
+  const [photo, small] = check.report.media as Array<{ views?: ForensicViews; sha256: string }>;
   t.match(photo?.views, {
     ela: { url: `/v1/checks/${check.id}/media/0/views/ela`, quality: 84 },
     noise: { url: `/v1/checks/${check.id}/media/0/views/noise` },
@@ -31,10 +36,14 @@ t.test('views: in the report, served to the check’s organization, on its page'
   t.match(small?.views, { skipped: { code: 'too_small', reason: /80x60/ } });
   t.notOk(small?.views?.ela, 'no view of a tiny picture');
 
-  for (const kind of ['ela', 'noise']) {
-    const url = photo!.views![kind].url as string;
+  for (const kind of ['ela', 'noise'] as const) {
+    const url = photo!.views![kind]!.url;
     const ok = await get(app, url, a);
-    t.equal(ok.statusCode, 200, `${kind}: the check’s organization gets it ${ok.statusCode === 200 ? "" : ok.body}`);
+    t.equal(
+      ok.statusCode,
+      200,
+      `${kind}: the check’s organization gets it ${ok.statusCode === 200 ? '' : ok.body}`,
+    );
     t.equal(ok.headers['content-type'], 'image/webp');
     t.match(ok.headers['cache-control'], /private/);
     const meta = await sharp(ok.rawPayload).metadata();
@@ -45,9 +54,13 @@ t.test('views: in the report, served to the check’s organization, on its page'
     const cached = await get(app, url, { ...a, 'if-none-match': ok.headers.etag as string });
     t.equal(cached.statusCode, 304);
   }
-  t.equal((await get(app, `/v1/checks/${check.id}/media/1/views/ela`, a)).statusCode, 404, 'none made, none served');
+  t.equal(
+    (await get(app, `/v1/checks/${check.id}/media/1/views/ela`, a)).statusCode,
+    404,
+    'none made, none served',
+  );
   t.equal((await get(app, `/v1/checks/${check.id}/media/7/views/ela`, a)).statusCode, 404, 'no such item');
-  const anonymous = await app.inject({ method: 'GET', url: photo!.views!.ela.url as string });
+  const anonymous = await app.inject({ method: 'GET', url: photo!.views!.ela!.url });
   t.equal(anonymous.statusCode, 401);
   t.match(anonymous.headers['www-authenticate'], /Basic/, 'a browser is asked for its key');
 
@@ -61,5 +74,9 @@ t.test('views: in the report, served to the check’s organization, on its page'
   t.match(html, escaped(NOISE_EXPLANATION), 'how to read noise, and what it cannot show');
   t.match(html, /Inconclusive on their own/, 'never a verdict');
   t.match(html, /at quality 84/);
-  t.match(html, /No error level or noise views of this picture \(<code>too_small<\/code>\)/, 'the reason for the tiny one');
+  t.match(
+    html,
+    /No error level or noise views of this picture \(<code>too_small<\/code>\)/,
+    'the reason for the tiny one',
+  );
 });

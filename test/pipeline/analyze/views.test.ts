@@ -171,14 +171,39 @@ t.test('orient turns a map as sharp turns a picture', async (t) => {
 
 t.test('noise residual is zero on a flat picture and bright on grain', async (t) => {
   const flat = Buffer.alloc(64 * 64 * 3, 128);
-  const r = await noiseResidual({ data: flat, width: 64, height: 64 });
+  const r = noiseResidual({ data: flat, width: 64, height: 64 });
   t.equal(Math.max(...r.data), 0);
   const rnd = prng(7);
   const grain = Buffer.alloc(flat.length);
   for (let i = 0; i < grain.length; i += 3) grain.fill(128 + Math.round((rnd() - 0.5) * 12), i, i + 3);
-  const g = await noiseResidual({ data: grain, width: 64, height: 64 });
+  const g = noiseResidual({ data: grain, width: 64, height: 64 });
   t.same([g.width, g.height], [16, 16], 'one value per 4x4 cell');
   // Uniform grain of -6..6 levels leaves a residual of ~2-3 levels: 8-12 in units of 1/4.
   const mean = meanOver(g, { left: 1, top: 1, width: 14, height: 14 });
   t.ok(mean > 6, `grain reads ${mean.toFixed(1)}`);
+});
+
+t.test('the noise residual’s 3x3 median is exact', async (t) => {
+  const rnd = prng(11);
+  const w = 37;
+  const h = 23;
+  const data = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < data.length; i += 3) data.fill(Math.floor(rnd() * 256), i, i + 3);
+  const px = (x: number, y: number) =>
+    data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3] as number;
+  // Grey pixels: the luminance is the value itself (77 + 150 + 29 = 256).
+  const sums = new Float64Array(Math.ceil(w / 4) * Math.ceil(h / 4));
+  const counts = new Float64Array(sums.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const around = [-1, 0, 1]
+        .flatMap((dy) => [-1, 0, 1].map((dx) => px(x + dx, y + dy)))
+        .sort((a, b) => a - b);
+      const k = Math.floor(y / 4) * Math.ceil(w / 4) + Math.floor(x / 4);
+      sums[k] = (sums[k] as number) + Math.abs(px(x, y) - (around[4] as number));
+      counts[k] = (counts[k] as number) + 1;
+    }
+  }
+  const want = [...sums].map((s, k) => Math.min(255, Math.round((s / (counts[k] as number)) * 4)));
+  t.same([...noiseResidual({ data, width: w, height: h }).data], want, 'as a brute-force median');
 });
