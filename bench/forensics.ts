@@ -9,6 +9,8 @@
 //   analysis    analyzeImage on the pipeline corpus' JPEGs and the 12 MP JPEGs: the whole stage's CPU time
 //               and the share of timings_ms.jpeg in it; `ratio` is whole / (whole - jpeg), how much slower
 //               the analysis stage is with the JPEG reading than it would be without (target: within 1.2x)
+//   views       the forensic views (bench/forensic-views.ts): CPU per image by size, the analysis stage
+//               with and without them, a check's cost with FORENSIC_VIEWS on, ELA contrast of a copy-move
 //   detection   the generated set of test/helpers/double-jpeg.ts (8 photos; q95/q90/q80 then q75/q70/q60,
 //               aligned and cropped off the grid between the saves, plus single saves): per pair of
 //               qualities, detections, first quality named right, and CPU ms per image (decode included)
@@ -26,6 +28,7 @@ import { configureSharp } from '../src/sharp-settings.js';
 import { doubleCompressionSet } from '../test/helpers/double-jpeg.js';
 import { prng } from '../test/helpers/prng.js';
 import { CORPUS, machine, ROOT, summarize, writeResult } from './lib.js';
+import { benchViews } from './forensic-views.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 const REPEAT = Number(process.env.BENCH_FORENSICS_REPEAT ?? 50);
@@ -130,6 +133,8 @@ for (const [name, a] of Object.entries(analysis)) {
   );
 }
 
+const views = await benchViews();
+
 // Detection on the generated set: per pair of qualities, on the grid and off it; the first quality named
 // (exactly on the grid; within 2 off it, where it is read from the DC step alone, which q80-82 share); the
 // CPU of the estimate (decode included) per image of the set.
@@ -189,6 +194,7 @@ const file = writeResult('forensics', {
   structure,
   double,
   analysis,
+  views: { ...views, machine: undefined },
   detection: { table, summary, cpu_ms: cpuAll },
 });
 console.log(`\nwritten to ${file}`);

@@ -39,6 +39,7 @@ import { ContentCredentials } from './c2pa.js';
 import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
 import { TextInImage } from './text.js';
+import { ForensicViews } from './views.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -68,6 +69,7 @@ export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './video.js';
 export * from './text.js';
+export * from './views.js';
 export * from './watch.js';
 export * from './health.js';
 export * from './media.js';
@@ -100,6 +102,7 @@ export const namedSchemas = [
   VpdqImportResult,
   PublishedReview,
   TextInImage,
+  ForensicViews,
   Post,
   FactCheck,
   FactCheckRequest,

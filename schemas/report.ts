@@ -11,6 +11,7 @@ import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
 import { TextInImage } from './text.js';
 import { Video } from './video.js';
+import { ForensicViews } from './views.js';
 
 // Version 2: targets are resolved (posts, pages), and every media item carries its provenance.
 export const REPORT_SCHEMA_VERSION = '2';
@@ -116,6 +117,7 @@ export const MediaItem = Type.Object(
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     text: Type.Optional(ref(TextInImage)),
+    views: Type.Optional(ref(ForensicViews)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:

@@ -84,6 +84,10 @@ export const EnvSchema = Type.Object({
     false,
     'Estimate double compression for every baseline JPEG (`jpeg.double_compression`, signal `double_compressed`): ~50 ms of CPU per 768x512 image (bench:forensics), and it finds 44% of double saves on the 8x8 grid and 6% off it so far, with no false alarm on single saves. Off: the JPEG structure only (~0.1 ms).',
   ),
+  FORENSIC_VIEWS: Bool(
+    false,
+    'Make error level (ELA) and noise views of every still image of 128 px to 4.2 MP, from the file’s own pixels, for the report page (`media[].views`): ~40 ms of CPU at 0.3 MP, ~110 ms at 1 MP, ~300 ms at 3 MP (bench:forensics), ~1.6x the CPU of a check on the benchmark corpus. Off: no views, no cost.',
+  ),
   BODY_LIMIT_BYTES: Int(
     1048576,
     'Largest API request body (JSON); uploads may be up to `FETCH_MAX_BYTES`.',
@@ -536,6 +540,7 @@ export function configFromEnv(env: Env) {
     },
     maxInputPixels: env.MAX_INPUT_PIXELS,
     jpegDoubleCompression: env.JPEG_DOUBLE_COMPRESSION,
+    forensicViews: env.FORENSIC_VIEWS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },

@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Memory } from '../memory/memory.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
-import { THUMBNAIL_TTL_SECONDS, type ThumbnailStore } from '../services/thumbnails.js';
+import { THUMBNAIL_TTL_SECONDS, type ForensicViewKind, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import { processCheck } from './process-check.js';
 import { webSearchAdapters } from './web-search/web-sightings.js';
@@ -22,6 +22,7 @@ export type PipelineConfig = Pick<
   Config,
   | 'maxInputPixels'
   | 'jpegDoubleCompression'
+  | 'forensicViews'
   | 'provenance'
   | 'video'
   | 'ocr'
@@ -95,6 +96,11 @@ export function createPipeline(services: PipelineServices): Pipeline {
           thumbnails.image(sha, bytes, pixels, ttl)
       : null,
     video: video(ttl),
+    views:
+      config.forensicViews && thumbnails?.views
+        ? (sha: string, webps: Partial<Record<ForensicViewKind, Buffer>>) =>
+            thumbnails.views?.(sha, webps, ttl) ?? Promise.resolve()
+        : null,
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,
@@ -133,6 +139,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
           ...common(services.log, 0),
           waybackCache: null,
           thumbnails: null,
+          views: null,
           video: { options: video(0).options, keyframes: null },
           uploads: async () => null,
           files: async (u) => (u === url ? bytes : null),

@@ -39,6 +39,9 @@ import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from '.
 import type { Resolution } from './resolve/types.js';
 import type { TtlCache } from './resolve/wayback.js';
 import { UPLOAD_SCHEME } from '../services/uploads.js';
+import { forensicViewPath, type ForensicViewKind } from '../services/thumbnails.js';
+import type { ForensicViewImages } from './analyze/views.js';
+import type { ForensicViews } from '../../schemas/views.js';
 
 /** A file on this machine: only the CLI's analyze gives one (PipelineDeps.files). */
 const FILE_SCHEME = 'file:';
@@ -55,6 +58,12 @@ export interface PipelineDeps {
         pixels?: { data: Buffer; width: number; height: number },
       ) => Promise<unknown>)
     | null;
+  /**
+   * Keeps an image's forensic views (FORENSIC_VIEWS) for the report page; null or absent: none are made.
+   * They are served through the check (GET /v1/checks/:id/media/:index/views/:kind), so only to its
+   * organization.
+   */
+  views?: ((sha256: string, webps: Partial<Record<ForensicViewKind, Buffer>>) => Promise<unknown>) | null;
   /** Bytes of an uploaded file by sha256, or null once it expired. */
   uploads: (sha256: string) => Promise<Buffer | null>;
   /** Bytes of a local file (file:///… targets: the CLI's analyze only; a check never has one). */
@@ -172,10 +181,14 @@ export async function processCheck(
   const matches = new Map<number, Match[]>();
   const textMatches = new Map<number, Match[]>();
   const media = await mapLimited(refs, CONCURRENCY, (ref, i) =>
-    processMedia(ref, i, ref.post === null ? null : (posts[ref.post] ?? null), deps, {
-      matches,
-      textMatches,
-    }),
+    processMedia(
+      ref,
+      i,
+      ref.post === null ? null : (posts[ref.post] ?? null),
+      deps,
+      { matches, textMatches },
+      input.checkId,
+    ),
   );
   // Wayback and web search engines are asked at once. The engines through the plain fetcher, as for
   // Save Page Now: their requests carry API keys, which have no place in the evidence archive.
@@ -278,6 +291,7 @@ async function processMedia(
   post: Post | null,
   deps: PipelineDeps,
   out: { matches: Map<number, Match[]>; textMatches: Map<number, Match[]> },
+  checkId: string,
 ): Promise<MediaItem> {
   const { matches } = out;
   const item: MediaItem = {
@@ -309,6 +323,7 @@ async function processMedia(
         maxInputPixels: deps.maxInputPixels,
         jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,
+        views: !!deps.views,
       });
       const keep = deps.thumbnails;
       const sha = item.sha256;
@@ -320,7 +335,21 @@ async function processMedia(
           ),
         );
       }
-      const { timings_ms, error, features: found, pixels: _pixels, ...parts } = analysis;
+      const keepViews = deps.views;
+      if (keepViews && analysis.views) {
+        const made = analysis.views;
+        item.views = await timed(t, 'views_kept', () =>
+          keepViews(sha, { ela: made.ela?.webp, noise: made.noise?.webp }).then(
+            () => viewsField(made, checkId, index),
+            (err: unknown) => {
+              log.warn({ err }, 'forensic views not kept');
+              return undefined;
+            },
+          ),
+        );
+        if (!item.views) delete item.views;
+      }
+      const { timings_ms, error, features: found, pixels: _pixels, views: _views, ...parts } = analysis;
       features = found;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);
@@ -389,6 +418,17 @@ async function processMedia(
     }
   }
   return item;
+}
+
+/** The report's `views`: where each view is served, or why there are none. */
+function viewsField(made: ForensicViewImages, checkId: string, index: number): ForensicViews {
+  return {
+    ...(made.ela && {
+      ela: { url: forensicViewPath(checkId, index, 'ela'), quality: made.ela.quality, gain: made.ela.gain },
+    }),
+    ...(made.noise && { noise: { url: forensicViewPath(checkId, index, 'noise'), gain: made.noise.gain } }),
+    ...(made.skipped && { skipped: made.skipped }),
+  };
 }
 
 /** What the probe found, as report fields (shared with the CLI's local analysis). */

@@ -159,6 +159,46 @@ export async function keptThumbnails(
   return new Set(list.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Forensic views (src/pipeline/analyze/views.ts): kept like thumbnails, by sha256 (the same bytes make the
+// same views) and with the same lifetime rule, but served only through a check that asked for them
+// (GET /v1/checks/:id/media/:index/views/:kind), so only to that check's organization.
+
+export type ForensicViewKind = 'ela' | 'noise';
+export const FORENSIC_VIEW_KINDS: readonly ForensicViewKind[] = ['ela', 'noise'];
+export const FORENSIC_VIEW_MIME = 'image/webp';
+
+/** Where a check's report points for one of its media item's views. */
+export function forensicViewPath(checkId: string, index: number, kind: ForensicViewKind): string {
+  return `/v1/checks/${checkId}/media/${index}/views/${kind}`;
+}
+
+/** Keeps the views made of `sha256` for at least `ttlSeconds` (a kept one is only made to live longer). */
+export async function keepForensicViews(
+  redis: RedisClient,
+  prefix: string,
+  sha256: string,
+  views: Partial<Record<ForensicViewKind, Buffer>>,
+  ttlSeconds: number = THUMBNAIL_TTL_SECONDS,
+): Promise<void> {
+  for (const kind of FORENSIC_VIEW_KINDS) {
+    const webp = views[kind];
+    if (!webp) continue;
+    const key = keys(prefix).forensicView(kind, sha256);
+    if ((await redis.set(key, webp, 'EX', ttlSeconds, 'NX')) !== 'OK')
+      await keepLonger(redis, key, ttlSeconds);
+  }
+}
+
+export async function loadForensicView(
+  redis: RedisClient,
+  prefix: string,
+  kind: ForensicViewKind,
+  sha256: string,
+): Promise<Buffer | null> {
+  return redis.getBuffer(keys(prefix).forensicView(kind, sha256));
+}
+
 /** Where the pipeline keeps the thumbnails of what a check analyzed (images, and videos' keyframes). */
 export interface ThumbnailStore {
   image(
@@ -168,6 +208,8 @@ export interface ThumbnailStore {
     ttlSeconds: number,
   ): Promise<StoreOutcome>;
   keyframe(id: string, webp: Buffer, ttlSeconds: number): Promise<void>;
+  /** The forensic views of an image (absent: none are kept, so none are made). */
+  views?(sha256: string, views: Partial<Record<ForensicViewKind, Buffer>>, ttlSeconds: number): Promise<void>;
 }
 
 export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixels: number): ThumbnailStore {
@@ -175,5 +217,6 @@ export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixe
     image: (sha256, bytes, pixels, ttlSeconds) =>
       storeThumbnail(redis, prefix, sha256, bytes, { maxPixels, ttlSeconds, ...(pixels && { pixels }) }),
     keyframe: (id, webp, ttlSeconds) => keepThumbnail(redis, prefix, id, webp, ttlSeconds),
+    views: (sha256, views, ttlSeconds) => keepForensicViews(redis, prefix, sha256, views, ttlSeconds),
   };
 }

@@ -16,6 +16,7 @@ import { platformName, postSection } from './post.js';
 import { severityBadge, signalsList, sortSignals } from './signals.js';
 import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
+import { forensicViewsSection } from './forensic-views.js';
 import { earliestSighting, timelineTable } from './timeline.js';
 import { textSection } from './text.js';
 import { videoSection } from './video.js';
@@ -221,6 +222,7 @@ ${signalsList(prov?.signals ?? [])}
 ${earliestSighting(prov?.earliest ?? null)}
 </div>
 </div>
+${forensicViewsSection(item.views, thumbnailFigure(item.sha256, alt, 'The picture', ctx))}
 <section><h3>Timeline</h3>
 ${timelineTable(prov?.timeline ?? [])}
 ${webSearchNote(item)}

@@ -63,6 +63,8 @@ tbody th{font-weight:600;width:14rem}
 .match .thumb img,.match .thumb .none{width:12rem}
 .keyframes{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0}
 .keyframes .thumb img,.keyframes .thumb .none{width:10rem}
+.view-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,20rem));gap:1rem}
+.view img{display:block;width:100%;height:auto;image-rendering:pixelated;border:1px solid var(--line);background:#000}
 .bank-card{border:1px dashed var(--muted);padding:.75rem;min-height:6rem;font-size:.9rem}
 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem;margin:0}
 dl.facts dt{font-weight:600}

@@ -37,7 +37,11 @@ async function jobOutcome(job: Job | undefined, timeoutMs = 20000): Promise<stri
 t.test('organization B walks every route against A’s work and gets nothing', async (t) => {
   const archives = mkdtempSync(join(tmpdir(), 'firstseen-tenancy-'));
   t.teardown(() => rmSync(archives, { recursive: true, force: true }));
-  const { app } = await buildTestServer(t, { ARCHIVE_ENABLED: 'true', ARCHIVE_DIR: archives });
+  const { app } = await buildTestServer(t, {
+    ARCHIVE_ENABLED: 'true',
+    ARCHIVE_DIR: archives,
+    FORENSIC_VIEWS: 'true',
+  });
   const media = await startMediaServer(t);
   const a = await keyFor(app, 'newsroom-a', ['admin']);
   const b = await keyFor(app, 'newsroom-b', ['admin']);
@@ -70,6 +74,8 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     ['GET', `/v1/checks/${check.id}`, undefined, { accept: 'text/html' }],
     ['GET', `/v1/checks/${check.id}/report`, undefined],
     ['GET', `/v1/checks/${check.id}/archive.wacz`, undefined],
+    ['GET', `/v1/checks/${check.id}/media/0/views/ela`, undefined],
+    ['GET', `/v1/checks/${check.id}/media/0/views/noise`, undefined],
     ['POST', `/v1/checks/${check.id}/watch`, undefined],
     ['DELETE', `/v1/checks/${check.id}/watch`, undefined],
     ['GET', `/checks/${check.id}`, undefined],
@@ -138,6 +144,7 @@ t.test('organization B walks every route against A’s work and gets nothing', a
   // Nothing of A's changed.
   t.same((await get(app, `/v1/checks/${check.id}`, a)).json(), check, 'A’s check is as it was');
   t.equal((await get(app, `/v1/checks/${check.id}/archive.wacz`, a)).statusCode, 200, 'A has its archive');
+  t.equal((await get(app, `/v1/checks/${check.id}/media/0/views/ela`, a)).statusCode, 200, 'A has its views');
   t.equal((await get(app, `/v1/webhooks/${subId}`, a)).statusCode, 200, 'A’s subscription is there');
   t.match((await get(app, `/v1/banks/${bank}`, a)).json(), { entries: 1 }, 'A’s bank has its one entry');
   t.equal((await get(app, '/v1/webhooks', a)).statusCode, 200, 'A’s key still works');
@@ -149,7 +156,7 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     `${m} ${u
       .split('?')[0]!
       .split('/')
-      .map((seg) => (/^(chk_|wh_|bank_|key_|msg_|\{)|^e\d+$/.test(seg) ? '*' : seg))
+      .map((seg) => (/^(chk_|wh_|bank_|key_|msg_|\{)|^e\d+$|^\d+$|^(ela|noise)$/.test(seg) ? '*' : seg))
       .join('/')}`;
   const walked = new Set(walk.map(([m, u]) => shape(m, u)));
   const ownData = new Set([

@@ -15,6 +15,7 @@ import { computeHashes, cropRgb } from './hashes.js';
 import { readJpegSection } from './jpeg/index.js';
 import { readMetadata } from './metadata.js';
 import { pdqFromRgb } from './pdq.js';
+import { forensicViews, type ForensicViewImages } from './views.js';
 import { timed } from '../timings.js';
 
 export interface Analysis {
@@ -31,6 +32,8 @@ export interface Analysis {
   features?: ImageFeatures;
   /** The decoded picture (RGB, upright, long side ≤ 1024), for a thumbnail without decoding again; never in the report. */
   pixels?: Pick<DecodedImage, 'data' | 'width' | 'height'>;
+  /** Error level and noise views (WebP) for the report page, or why none; only when asked (`views`). */
+  views?: ForensicViewImages;
   timings_ms: Record<string, number>;
 }
 
@@ -40,6 +43,8 @@ export interface AnalyzeOptions {
   jpegDoubleCompression?: boolean;
   /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
   features?: FeatureOptions | null;
+  /** Make the forensic views (FORENSIC_VIEWS; views.ts): off by default, they cost a re-encode. */
+  views?: boolean;
 }
 
 export async function analyzeImage(
@@ -56,11 +61,13 @@ export async function analyzeImage(
   let error: MediaError | undefined;
   let features: ImageFeatures | undefined;
   let pixels: Analysis['pixels'];
+  let decodedImage: DecodedImage | undefined;
   try {
     const decoded = await timed(timings, 'decode', () =>
       decodeForHashing(bytes, { maxPixels: opts.maxInputPixels }),
     );
     decode = decodeInfo(decoded);
+    decodedImage = decoded;
     pixels = { data: decoded.data, width: decoded.width, height: decoded.height };
     const h = await timed(timings, 'hashes', async () => computeHashes(decoded));
     hashes = h;
@@ -91,6 +98,11 @@ export async function analyzeImage(
           );
         })
       : undefined;
+  // The views need the JPEG quality (the ELA re-save quality, and whether the file says anything at all).
+  const views =
+    opts.views && decodedImage
+      ? await timed(timings, 'views', () => viewsOf(bytes, decodedImage, jpeg, opts.maxInputPixels))
+      : undefined;
   return {
     ...(decode && { decode }),
     ...(hashes && { hashes }),
@@ -101,8 +113,28 @@ export async function analyzeImage(
     ...(error && { error }),
     ...(features && { features }),
     ...(pixels && { pixels }),
+    ...(views && { views }),
     timings_ms: timings,
   };
+}
+
+function viewsOf(
+  bytes: Buffer,
+  d: DecodedImage,
+  jpeg: Jpeg | undefined,
+  maxPixels: number,
+): Promise<ForensicViewImages> {
+  // HEIF's container rotation is in its decoded pixels already (decode.ts): only EXIF rotation is undone.
+  const orientation = d.rotatedForHashing ? d.orientation : null;
+  return forensicViews({
+    bytes,
+    width: d.sourceWidth,
+    height: d.sourceHeight,
+    orientation,
+    jpegQuality: jpeg ? (jpeg.standard_quality ?? jpeg.quality) : null,
+    decoded: { data: d.data, width: d.width, height: d.height, rotated: d.rotatedForHashing },
+    maxPixels,
+  });
 }
 
 /** Features of the picture itself: a screenshot's text lines and buttons would only add noise. */

@@ -14,6 +14,7 @@ import { renderCheckPage } from '../../views/check-page.js';
 import { renderErrorPage } from '../../views/error-page.js';
 import { PAGE_CSP } from '../../views/layout.js';
 import { megabytes, renderSubmitPage } from '../../views/submit-page.js';
+import forensicViewRoutes from '../forensic-views.js';
 import mediaRoutes from '../media.js';
 import {
   addFormParser,
@@ -29,9 +30,10 @@ import { HTML_ONLY, htmlConstraint } from './negotiate.js';
 const HTML = 'text/html; charset=utf-8';
 const BASIC_CHALLENGE = 'Basic realm="firstseen", charset="UTF-8"';
 
-/** The one plugin src/app.ts registers: the pages and the thumbnails they show. */
+/** The one plugin src/app.ts registers: the pages and the thumbnails and views they show. */
 export default async function pagesRoutes(app: FastifyInstance) {
   await app.register(mediaRoutes);
+  await app.register(forensicViewRoutes);
   await app.register(htmlPages);
 }
 

@@ -1,0 +1,69 @@
+// GET /v1/checks/:id/media/:index/views/:kind: a forensic view (error levels or noise) of a checked image
+// (src/pipeline/analyze/views.ts), for its report page. Unlike thumbnails, views are served through the
+// check that asked for them, so only to that check's organization: another organization's check is a
+// 404, like every other check resource. They are stored once per sha256 (src/services/thumbnails.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponse } from '../../schemas/errors.js';
+import { ref } from '../../schemas/ref.js';
+import { BinaryBody, NotModified } from '../../schemas/responses.js';
+import { ForensicViewParams } from '../../schemas/views.js';
+import { HttpErrors } from '../errors.js';
+import { FORENSIC_VIEW_MIME, loadForensicView } from '../services/thumbnails.js';
+import { AUTH_ERRORS, SECURITY } from './security.js';
+
+const forensicViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/checks/:id/media/:index/views/:kind',
+    {
+      // As for thumbnails: a browser showing the report page sends its Basic credentials again.
+      onSend: async (_request, reply, payload) => {
+        if (reply.statusCode === 401)
+          void reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
+        return payload;
+      },
+      preHandler: app.requireScope('read'),
+      schema: {
+        tags: ['checks'],
+        summary: 'A forensic view (error levels or noise, WebP) of a checked image, for report pages',
+        operationId: 'getMediaForensicView',
+        description:
+          'Listed in the media item’s `views` when the check made them (FORENSIC_VIEWS). To the check’s organization only.',
+        security: SECURITY,
+        params: ForensicViewParams,
+        response: {
+          200: {
+            description: 'The view. Immutable: the same check and item always have the same picture.',
+            content: { [FORENSIC_VIEW_MIME]: { schema: BinaryBody } },
+          },
+          304: NotModified,
+          ...AUTH_ERRORS,
+          404: ref(ErrorResponse),
+          503: ref(ErrorResponse),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, kind } = request.params;
+      const index = Number(request.params.index);
+      // Throws not_found for a check of another organization, before anything else is looked at.
+      const check = await app.checks.get(id, request.principal!);
+      const item = check.report?.media[index];
+      const sha256 = item?.sha256;
+      if (!sha256 || !item.views?.[kind]) {
+        throw new HttpErrors.not_found(`Check ${check.id} has no ${kind} view of item ${index}`);
+      }
+      const view = await loadForensicView(app.redis, app.config.keyPrefix, kind, sha256);
+      if (!view) throw new HttpErrors.not_found(`The ${kind} view of item ${index} is no longer kept`);
+      const etag = `"${kind}-${sha256}"`;
+      void reply
+        .header('etag', etag)
+        .header('cache-control', 'private, max-age=604800, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'");
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.type(FORENSIC_VIEW_MIME).send(view);
+    },
+  );
+};
+
+export default forensicViewRoutes;
