@@ -37,6 +37,7 @@ import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
 import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
+import { ScreenshotOf } from './screenshot.js';
 import { TextInImage } from './text.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
@@ -96,6 +97,7 @@ export const namedSchemas = [
   VpdqImportResult,
   PublishedReview,
   TextInImage,
+  ScreenshotOf,
   Post,
   FactCheck,
   FactCheckRequest,

@@ -231,6 +231,8 @@ export const SIGNAL_CODES = [
   'recompressed',
   'double_compressed',
   'text_in_image',
+  'screenshot_of_post',
+  'screenshot_text_differs',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -255,6 +257,8 @@ export const Signal = Type.Object(
         Type.Literal('recompressed'),
         Type.Literal('double_compressed'),
         Type.Literal('text_in_image'),
+        Type.Literal('screenshot_of_post'),
+        Type.Literal('screenshot_text_differs'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -8,6 +8,7 @@ import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { ScreenshotOf } from './screenshot.js';
 import { TextInImage } from './text.js';
 import { Video } from './video.js';
 
@@ -114,6 +115,7 @@ export const MediaItem = Type.Object(
     provenance: Type.Optional(ref(Provenance)),
     video: Type.Optional(ref(Video)),
     text: Type.Optional(ref(TextInImage)),
+    screenshot_of: Type.Optional(ref(ScreenshotOf)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:

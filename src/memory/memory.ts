@@ -1,6 +1,6 @@
 // The memory of everything firstseen has seen and been given, in one place: the hash index (PDQ and
 // pHash, with content regions and video keyframes), the local-feature index, the video index, the
-// media records and the banks. `createMemory` is the only place they are assembled; the worker, the API,
+// media records, the posts by author and the banks. `createMemory` is the only place they are assembled; the worker, the API,
 // the CLI and the tests all call it, and the pipeline sees only the `CheckMemory` it hands out.
 //
 // Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
@@ -20,6 +20,7 @@ import { createHashIndex, type HashIndex } from './hash-index/hash-index.js';
 import { createImageMatcher, type ImageMatcher, type PartialMatching } from './image-matcher.js';
 import { hitResolver, type Asker } from './matches.js';
 import { createMediaStore, type MediaStore } from './media-store.js';
+import { createPostIndex, type PostFacts, type PostIndex, type RememberedPost } from './post-index.js';
 import { createVideoIndex, type VideoIndex } from './video-index.js';
 import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
 
@@ -29,6 +30,12 @@ export interface CheckMemory {
   videos: VideoMatcher;
   /** Published fact-checks of an item's picture or of the pictures it matched (visible to the check's organization). */
   factChecks(item: Pick<MediaItem, 'sha256'>, matches: readonly Match[]): Promise<FactCheck[]>;
+  /** Resolved posts by author: remembered with the URL the check was given, looked up for screenshots. */
+  posts: {
+    remember(post: PostFacts, sourceUrl: string): Promise<void>;
+    /** The author's posts this organization may see. */
+    byAuthor(handle: string): Promise<RememberedPost[]>;
+  };
 }
 
 /** A hash given by a client (POST /v1/lookup). */
@@ -51,6 +58,7 @@ export interface Memory {
   banks: BankStore;
   factChecks: FactCheckStore;
   media: MediaStore;
+  posts: PostIndex;
   /** The image index (exposed for metrics, benchmarks and bulk imports). */
   hashes: HashIndex;
   /** Null when FEATURE_MATCHING is off. */
@@ -124,6 +132,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     : null;
   const videos = createVideoIndex(redis, keys);
   const media = createMediaStore(redis, keys);
+  const posts = createPostIndex(redis, keys);
   const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
   const factChecks = createFactCheckStore(redis, keys, banks);
   const partial: PartialMatching = {
@@ -156,6 +165,15 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         images,
         videos: videoMatcher,
         factChecks: (item, matches) => factChecks.forItem(item, matches, asker.org),
+        posts: {
+          remember: (post, sourceUrl) =>
+            posts.remember(post, {
+              at: asker.now?.() ?? new Date().toISOString(),
+              org: asker.org,
+              source_url: sourceUrl,
+            }),
+          byAuthor: (handle) => posts.byAuthor(handle, asker.org),
+        },
       };
     },
 
@@ -189,6 +207,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     banks,
     factChecks,
     media,
+    posts,
     hashes,
     features,
     videos,

@@ -20,6 +20,7 @@ import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
+import { embeddedPicture, traceScreenshot } from './screenshot/trace.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
@@ -118,8 +119,10 @@ export async function processCheck(
     seen.add(ref.url);
     refs.push(ref);
   };
+  const postTargets: number[] = [];
   const addPost = (post: Post, target: number) => {
     const index = posts.push(post) - 1;
+    postTargets[index] = target;
     for (const m of allMedia(post)) addRef({ url: m.url, target, post: index });
     return index;
   };
@@ -143,6 +146,20 @@ export async function processCheck(
     }
     return t;
   });
+
+  // Posts are remembered by author before the media are analyzed: a screenshot of one, in this check or
+  // a later one, is traced back to it.
+  const memory = deps.memory;
+  if (memory) {
+    const shown = posts.flatMap((p, k) =>
+      [p, p.quoted, p.reposted].flatMap((q) => (q ? [{ post: q, target: postTargets[k] ?? 0 }] : [])),
+    );
+    await mapLimited(shown, CONCURRENCY, ({ post, target }) =>
+      memory.posts
+        .remember(post, input.targets[target]?.url ?? post.url)
+        .catch((err: unknown) => deps.log.warn({ err, post: post.url }, 'post not remembered')),
+    );
+  }
 
   // Captures are asked for now and awaited after the media: the archive works while we analyze. Through the
   // plain fetcher: the request carries the credentials, which have no place in the evidence archive.
@@ -207,6 +224,7 @@ export async function processCheck(
       ...(item.video && { video: item.video.metadata }),
       ...(found?.sightings.length && { web: found.sightings }),
       ...(item.text && { text: item.text }),
+      ...(item.screenshot_of && { screenshotOf: item.screenshot_of }),
       matches: matches.get(item.index) ?? [],
       factChecks: item.fact_checks ?? [],
       thresholds: deps.thresholds,
@@ -280,6 +298,14 @@ async function processMedia(
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
         item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+        const text = item.text;
+        const posts = deps.memory?.posts;
+        if (posts && text.status === 'read') {
+          const traced = await timed(t, 'screenshot', () =>
+            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)),
+          );
+          if (traced) item.screenshot_of = traced;
+        }
       }
     }
     const video = probe.kind === 'video' ? deps.video : null;
