@@ -25,6 +25,7 @@ export type PipelineConfig = Pick<
   | 'provenance'
   | 'video'
   | 'ocr'
+  | 'ocrVideoKeyframes'
   | 'endpoints'
   | 'waybackEnabled'
   | 'waybackSave'
@@ -96,6 +97,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
       : null,
     video: video(ttl),
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
+    ocrVideoKeyframes: config.ocrVideoKeyframes,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,

@@ -22,6 +22,7 @@ import { analyzeImage } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
 import { embeddedPicture, traceScreenshot } from './screenshot/trace.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
+import { readKeyframesText } from './video/keyframe-text.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
 import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
@@ -71,6 +72,8 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   /** Reading the text in images (OCR_*); null: off. */
   ocr?: OcrOptions | null | undefined;
+  /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
+  ocrVideoKeyframes?: number | undefined;
   maxInputPixels: number;
   /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
   jpegDoubleCompression?: boolean;
@@ -311,14 +314,26 @@ async function processMedia(
     const video = probe.kind === 'video' ? deps.video : null;
     if (video) {
       const sha256 = item.sha256;
+      const ocr = deps.ocr;
+      const readFrames = ocr ? (deps.ocrVideoKeyframes ?? 0) : 0;
       const analysis = await timed(t, 'video', () =>
-        analyzeVideo(fetched.body, sha256, video.options, video.keyframes),
+        analyzeVideo(
+          fetched.body,
+          sha256,
+          { ...video.options, keyframePixels: readFrames > 0 },
+          video.keyframes,
+        ),
       );
       log.debug(
         { frames: analysis.video.frames_hashed, region: analysis.video.content_region },
         'video analyzed',
       );
       item.video = analysis.video;
+      const frames = analysis.keyframePixels;
+      if (ocr && frames?.length) {
+        // As for images, the words are extra: OCR's failures are in `text`, never the item's.
+        item.text = await timed(t, 'text', () => readKeyframesText(frames, ocr, readFrames, t));
+      }
       const { width, height } = analysis.video.metadata;
       if (width !== null && height !== null) Object.assign(item, { width, height });
       Object.assign(t, analysis.timings_ms);
