@@ -26,6 +26,8 @@ export interface PostInScreenshot {
 export const MIN_BODY_WORDS = 4;
 
 const HANDLE = /(?<![\p{L}\p{N}_.])@([A-Za-z0-9_.]{2,30}(?:@[A-Za-z0-9.-]{3,80})?)/u;
+/** Lines from the top where the handle's line is looked for when no handle was read on a line. */
+const HEAD_LINES = 3;
 /** Footer or counter lines: mostly digits, times and symbols. */
 const letters = (s: string) => (s.match(/\p{L}/gu) ?? []).length;
 
@@ -44,14 +46,25 @@ export interface PictureBox {
 export function readPost(text: TextInImage, picture: PictureBox | null): PostInScreenshot | null {
   if (text.status !== 'read') return null;
   const lines = text.lines;
-  const at = lines.findIndex((l) => HANDLE.test(l.text));
-  if (at < 0) return null;
+  // The handle's line: the first with a handle on it; else the first near the top with an `@` or a
+  // time (the "@handle · 8:03" line of a non-Latin post, whose final reading by the text's own model
+  // can garble the Latin handle: `found` keeps what the first reading found).
+  let at = lines.findIndex((l) => HANDLE.test(l.text));
+  const m = at >= 0 ? HANDLE.exec((lines[at] as TextLine).text) : null;
+  const handle = (m?.[1] ?? text.found.handles[0]?.slice(1) ?? '').replace(/[._]+$/, '');
+  if (!handle) return null;
+  if (at < 0) {
+    at = lines
+      .slice(0, HEAD_LINES)
+      .findIndex((l) => l.text.includes('@') || findInText(l.text).times.length > 0);
+  }
+  // No such line (the final reading dropped it): the first line is taken for the name, the text follows.
+  const lineless = at < 0;
+  if (lineless) at = 0;
   const handleLine = lines[at] as TextLine;
-  const m = HANDLE.exec(handleLine.text) as RegExpExecArray;
-  const handle = (m[1] as string).replace(/[._]+$/, '');
-  const before = handleLine.text.slice(0, m.index).trim();
+  const before = m ? handleLine.text.slice(0, m.index).trim() : '';
   const above = at > 0 ? (lines[at - 1] as TextLine).text : '';
-  const display_name = cleanName(before) ?? cleanName(above);
+  const display_name = lineless ? cleanName(handleLine.text) : (cleanName(before) ?? cleanName(above));
 
   const inPicture = (l: TextLine) => {
     if (!picture) return false;
