@@ -7,13 +7,15 @@ import type { ScreenshotOf } from '../../../schemas/screenshot.js';
 import type { TextInImage } from '../../../schemas/text.js';
 import type { RememberedPost } from '../../memory/post-index.js';
 import { readPost, type PictureBox, type PostInScreenshot } from './read-post.js';
-import { compareWords, type TextComparison } from './word-diff.js';
+import { compareWords, sharedWords, type TextComparison } from './word-diff.js';
 
 /** Share of the shorter side's words that must agree (OCR noise forgiven) for a post to be the one shown. */
 export const MIN_SHARED = 0.6;
 /** Words that must agree at least: four common words are not a post. */
 export const MIN_MATCHED = 4;
 const MAX_DIFFERENCES = 20;
+/** Share of the screenshot's words spelled exactly as the post's below which a post is not aligned. */
+const PREFILTER_SHARE = 0.25;
 
 export type PostsByAuthor = (handle: string) => Promise<RememberedPost[]>;
 
@@ -27,6 +29,10 @@ export async function traceScreenshot(
   const candidates = await postsBy(shot.handle);
   let best: { post: RememberedPost; cmp: TextComparison; score: number } | null = null;
   for (const post of candidates) {
+    // An author's other posts are skipped without aligning them: a screenshot of this one, however
+    // noisy, spells far more than a quarter of its longer words as the post does.
+    const { shared, of } = sharedWords(shot.words, post.text);
+    if (shared < PREFILTER_SHARE * of) continue;
     const cmp = compareWords(shot.words, post.text);
     const shown = cmp.post_words - cmp.cut_off;
     const score = cmp.matched / Math.max(1, Math.min(shot.words.length, shown));

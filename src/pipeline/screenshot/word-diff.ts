@@ -71,23 +71,25 @@ export function ocrForm(w: string): string {
     .replace(/8/g, 'b');
 }
 
-/** Levenshtein distance by code point. */
+/** Levenshtein distance by UTF-16 unit (words are letters and digits, nearly all in one unit each). */
 export function editDistance(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(
-        (prev[j] as number) + 1,
-        (cur[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1),
-      );
+  if (a === b) return 0;
+  if (!a.length || !b.length) return a.length + b.length;
+  let prev = new Uint16Array(b.length + 1);
+  let cur = new Uint16Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= b.length; j++) {
+      const del = (prev[j] as number) + 1;
+      const ins = (cur[j - 1] as number) + 1;
+      const sub = (prev[j - 1] as number) + (ca === b.charCodeAt(j - 1) ? 0 : 1);
+      cur[j] = del < ins ? (del < sub ? del : sub) : ins < sub ? ins : sub;
     }
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
-  return prev[y.length] as number;
+  return prev[b.length] as number;
 }
 
 const SURE_LINE = 85;
@@ -102,7 +104,7 @@ export function isOcrNoise(shot: string, post: string, confidence: number): bool
   const b = ocrForm(post);
   if (a === b) return true;
   if (digits(shot) !== digits(post) && confidence >= 60 && (digits(shot) || digits(post))) return false;
-  const len = Math.max([...a].length, [...b].length);
+  const len = Math.max(a.length, b.length);
   const share = confidence >= SURE_LINE ? 0.15 : 0.3;
   const allowed = len <= 3 ? (confidence >= SURE_LINE ? 0 : 1) : Math.max(1, Math.floor(len * share));
   return editDistance(a, b) <= allowed;
@@ -118,24 +120,27 @@ function align(shot: ShotWord[], post: string[]): Op[] {
   const n = shot.length;
   const m = post.length;
   const cost = new Float64Array((n + 1) * (m + 1));
+  const subs = new Float64Array((n + 1) * (m + 1));
   const at = (i: number, j: number) => i * (m + 1) + j;
-  const sub = (i: number, j: number) => {
-    const a = (shot[i] as ShotWord).word;
-    const b = post[j] as string;
-    if (a === b) return 0;
-    const x = ocrForm(a);
-    const y = ocrForm(b);
-    return x === y ? 0.1 : (2 * editDistance(x, y)) / Math.max([...x].length, [...y].length);
-  };
+  const xs = shot.map((w) => ocrForm(w.word));
+  const ys = post.map(ocrForm);
+  const sub = (i: number, j: number) => subs[at(i + 1, j + 1)] as number;
   for (let i = 0; i <= n; i++) cost[at(i, 0)] = i;
   for (let j = 0; j <= m; j++) cost[at(0, j)] = j;
   for (let i = 1; i <= n; i++)
-    for (let j = 1; j <= m; j++)
+    for (let j = 1; j <= m; j++) {
+      const a = (shot[i - 1] as ShotWord).word;
+      const x = xs[i - 1] as string;
+      const y = ys[j - 1] as string;
+      const c =
+        a === post[j - 1] ? 0 : x === y ? 0.1 : (2 * editDistance(x, y)) / Math.max(x.length, y.length);
+      subs[at(i, j)] = c;
       cost[at(i, j)] = Math.min(
         (cost[at(i - 1, j)] as number) + 1,
         (cost[at(i, j - 1)] as number) + 1,
-        (cost[at(i - 1, j - 1)] as number) + sub(i - 1, j - 1),
+        (cost[at(i - 1, j - 1)] as number) + c,
       );
+    }
   const ops: Op[] = [];
   let i = n;
   let j = m;
@@ -156,6 +161,18 @@ function align(shot: ShotWord[], post: string[]): Op[] {
     }
   }
   return ops.reverse();
+}
+
+/**
+ * Distinct words of four letters or more in the screenshot that the post has too, spelled alike (as OCR
+ * forms), and how many such words the screenshot has: a cheap bound on what the alignment can match, to
+ * skip an author's other posts without aligning them.
+ */
+export function sharedWords(shot: ShotWord[], postText: string): { shared: number; of: number } {
+  const long = (w: string) => w.length >= 4;
+  const forms = new Set(words(postText).slice(0, MAX_WORDS).filter(long).map(ocrForm));
+  const mine = new Set(shot.slice(0, MAX_WORDS).flatMap((w) => (long(w.word) ? [ocrForm(w.word)] : [])));
+  return { shared: [...mine].filter((w) => forms.has(w)).length, of: mine.size };
 }
 
 /** The screenshot's words against the post's text. */
