@@ -304,8 +304,14 @@ async function processMedia(
         const text = item.text;
         const posts = deps.memory?.posts;
         if (posts && text.status === 'read') {
+          // Extra too: a lookup that fails leaves the item without `screenshot_of`, logged.
           const traced = await timed(t, 'screenshot', () =>
-            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)),
+            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)).catch(
+              (err: unknown) => {
+                log.warn({ err }, 'screenshot not traced');
+                return null;
+              },
+            ),
           );
           if (traced) item.screenshot_of = traced;
         }
