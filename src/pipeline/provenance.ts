@@ -96,7 +96,7 @@ function textSignal(text: TextInImage): Signal {
   return {
     code: 'text_in_image',
     severity: 'info',
-    message: `The image holds ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
+    message: `${text.keyframes ? 'The video’s keyframes hold' : 'The image holds'} ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
   };
 }
 

@@ -50,7 +50,10 @@ t.test('a caption burned into a clip is read from its keyframe', { skip }, async
     'each line carries its keyframe’s time',
   );
   t.same(text?.keyframes, { total: item?.video?.keyframes.length, looked_at: 1, read: 1 });
-  t.ok(item?.provenance?.signals.some((s) => s.code === 'text_in_image'));
+  t.match(
+    item?.provenance?.signals.find((s) => s.code === 'text_in_image')?.message,
+    /^The video’s keyframes hold \d+ words of text in English, naming @roads_kz/,
+  );
 
   const off = await testPipeline(
     { fetcher: noFetch },
