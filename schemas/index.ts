@@ -38,6 +38,7 @@ import { Metadata } from './metadata.js';
 import { ContentCredentials } from './c2pa.js';
 import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
+import { ScreenshotOf } from './screenshot.js';
 import { TextInImage } from './text.js';
 import { ForensicViews } from './views.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
@@ -103,6 +104,7 @@ export const namedSchemas = [
   PublishedReview,
   TextInImage,
   ForensicViews,
+  ScreenshotOf,
   Post,
   FactCheck,
   FactCheckRequest,

@@ -267,6 +267,8 @@ export const SIGNAL_CODES = [
   'text_in_image',
   'text_seen_before',
   'not_the_best_copy',
+  'screenshot_of_post',
+  'screenshot_text_differs',
 ] as const;
 export type SignalCode = (typeof SIGNAL_CODES)[number];
 
@@ -293,6 +295,8 @@ export const Signal = Type.Object(
         Type.Literal('text_in_image'),
         Type.Literal('text_seen_before'),
         Type.Literal('not_the_best_copy'),
+        Type.Literal('screenshot_of_post'),
+        Type.Literal('screenshot_text_differs'),
       ],
       { description: 'Stable code; the README lists them all.' },
     ),

@@ -9,6 +9,7 @@ import { Metadata } from './metadata.js';
 import { Post, WebPage } from './post.js';
 import { Provenance } from './provenance.js';
 import { ref } from './ref.js';
+import { ScreenshotOf } from './screenshot.js';
 import { TextInImage } from './text.js';
 import { Video } from './video.js';
 import { ForensicViews } from './views.js';
@@ -118,6 +119,7 @@ export const MediaItem = Type.Object(
     video: Type.Optional(ref(Video)),
     text: Type.Optional(ref(TextInImage)),
     views: Type.Optional(ref(ForensicViews)),
+    screenshot_of: Type.Optional(ref(ScreenshotOf)),
     reverse_search: Type.Optional(
       Type.Array(ref(ReverseSearchLink), {
         description:

@@ -24,6 +24,13 @@ export const TextLine = Type.Object(
       maximum: 100,
       description: 'Tesseract’s confidence in the line’s words (0-100, mean weighted by length).',
     }),
+    timestamp: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'A video’s text: seconds into the video of the keyframe the line was read in (its box is in that frame’s pixels, at most 1024 on the long side).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -70,6 +77,28 @@ export const TextInImage = Type.Object(
     ),
     lines: Type.Array(TextLine, { maxItems: 500 }),
     text: Type.String({ description: 'The whole text, line by line (cut at 20,000 characters).' }),
+    keyframes: Type.Optional(
+      Type.Object(
+        {
+          total: Type.Integer({ minimum: 0, description: 'Keyframes of the video (`video.keyframes`).' }),
+          looked_at: Type.Integer({
+            minimum: 0,
+            description:
+              'Keyframes the text detector looked at, in order, until OCR_VIDEO_KEYFRAMES of them were read.',
+          }),
+          read: Type.Integer({
+            minimum: 0,
+            description:
+              'Keyframes read by OCR: those the detector found text in, at most OCR_VIDEO_KEYFRAMES.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'A video’s text: read from its keyframes, each line once (a caption shown over several keyframes is one line, at its first).',
+        },
+      ),
+    ),
     found: Type.Object(
       {
         links: Strings('Web addresses in the text.'),

@@ -430,6 +430,11 @@ export const EnvSchema = Type.Object({
     'Largest recognition output (TSV) accepted from tesseract; more text than that ends with `ocr_output_too_large`.',
     1024,
   ),
+  OCR_VIDEO_KEYFRAMES: Int(
+    3,
+    'Keyframes of a video read by OCR at most: the text detector looks at the keyframes (VIDEO_KEYFRAMES) in order and OCR reads those it finds text in, up to this many (~1-2 s of CPU each). 0: the text in videos is not read.',
+    0,
+  ),
   VPDQ_MIN_QUALITY: Int(
     50,
     'vPDQ: frames below this PDQ quality are left out of video comparisons (reference: 50).',
@@ -659,6 +664,7 @@ export function configFromEnv(env: Env) {
       minPdqQuality: env.PDQ_MIN_QUALITY,
     },
     ocr: ocrOptions(env),
+    ocrVideoKeyframes: env.OCR_VIDEO_KEYFRAMES,
     video: {
       ffmpeg: env.VIDEO_FFMPEG_PATH,
       ffprobe: env.VIDEO_FFPROBE_PATH,

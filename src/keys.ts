@@ -18,6 +18,8 @@
 //   <p>:media-sightings:<sha256>   list   its last 100 sightings (JSON), newest first
 //   <p>:media-better:<sha256>     zset   copies of the picture seen later that rank above this file (`<sha256 in base64url>:<their framing>:<its framing>` -> pixels), the best 8: a report of this file names the best when fetched (src/memory/best-copy.ts)
 //   <p>:media-seen:<sha256(sha256,check,url)> string marks a sighting recorded by one check, so a re-run after a crash does not count it twice (TTL 1 day)
+//   <p>:post:<sha256(platform,id)> hash   a post resolved: platform, id, url, handle, display_name, posted_at, text (as last seen), first_seen_at, first_org, private (src/memory/post-index.ts)
+//   <p>:posts-by:<platform>:<handle> zset  an author's posts (post digests) -> post time (ms), the newest 200: what a screenshot of a post is traced to
 //   <p>:bank:<id>                  hash   a bank: org, name, description, kind, shared, created_at, entries, next_entry
 //   <p>:banks:<org>                set    bank ids of an organization
 //   <p>:banks:shared               set    bank ids every organization can match against
@@ -94,6 +96,8 @@ export function keys(prefix: string) {
     mediaBetter: (sha256: string) => `${prefix}:media-better:${sha256}`,
     mediaSeen: (sha256: string, checkId: string, url: string) =>
       `${prefix}:media-seen:${digest(`${sha256}\n${checkId}\n${url}`)}`,
+    post: (digest: string) => `${prefix}:post:${digest}`,
+    postsByAuthor: (platform: string, handle: string) => `${prefix}:posts-by:${platform}:${handle}`,
     bank: (id: string) => `${prefix}:bank:${id}`,
     orgBanks: (org: string) => `${prefix}:banks:${org}`,
     sharedBanks: () => `${prefix}:banks:shared`,

@@ -1,6 +1,6 @@
 // The memory of everything firstseen has seen and been given, in one place: the hash index (PDQ and
 // pHash, with content regions and video keyframes), the local-feature index, the video index, the
-// text index (post texts, words read in images, fact-check claims), the media records and the banks. `createMemory` is the only place they are assembled; the worker, the API,
+// text index (post texts, words read in images, fact-check claims), the media records, the posts by author and the banks. `createMemory` is the only place they are assembled; the worker, the API,
 // the CLI and the tests all call it, and the pipeline sees only the `CheckMemory` it hands out.
 //
 // Modelled on the "unified store behind small interfaces" of Meta's Hasher-Matcher-Actioner: code that
@@ -24,6 +24,7 @@ import { hitResolver, type Asker } from './matches.js';
 import { createMediaStore, type MediaStore } from './media-store.js';
 import { createTextIndex, type TextIndex } from './text-index.js';
 import { createTextMatcher, type TextMatcher } from './text-matcher.js';
+import { createPostIndex, type PostFacts, type PostIndex, type RememberedPost } from './post-index.js';
 import { createVideoIndex, type VideoIndex } from './video-index.js';
 import { createVideoMatcher, type VideoMatcher } from './video-matcher.js';
 
@@ -40,6 +41,12 @@ export interface CheckMemory {
    * before); notes this item with the copies it outranks, so their reports name it when read again.
    */
   bestCopy(item: MediaItem, matches: readonly Match[]): Promise<BestCopy | null>;
+  /** Resolved posts by author: remembered with the URL the check was given, looked up for screenshots. */
+  posts: {
+    remember(post: PostFacts, sourceUrl: string): Promise<void>;
+    /** The author's posts this organization may see. */
+    byAuthor(handle: string): Promise<RememberedPost[]>;
+  };
 }
 
 /** A hash given by a client (POST /v1/lookup). */
@@ -64,6 +71,7 @@ export interface Memory {
   media: MediaStore;
   /** Copies of a picture ranked; refreshes stored reports' best copies when read (src/memory/best-copy.ts). */
   copies: BestCopies;
+  posts: PostIndex;
   /** The image index (exposed for metrics, benchmarks and bulk imports). */
   hashes: HashIndex;
   /** Null when FEATURE_MATCHING is off. */
@@ -139,6 +147,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     : null;
   const videos = createVideoIndex(redis, keys);
   const media = createMediaStore(redis, keys);
+  const posts = createPostIndex(redis, keys);
   const banks = createBankStore(redis, keys, { hashes, videos }, { publishers: config.sharedBankPublishers });
   const texts = createTextIndex(redis, keys);
   const factChecks = createFactCheckStore(redis, keys, banks, texts);
@@ -175,6 +184,15 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         texts: createTextMatcher({ index: texts, media, factChecks, asker }),
         factChecks: (item, matches) => factChecks.forItem(item, matches, asker.org),
         bestCopy: (item, matches) => copies.forItem(item, matches, asker.now?.() ?? new Date().toISOString()),
+        posts: {
+          remember: (post, sourceUrl) =>
+            posts.remember(post, {
+              at: asker.now?.() ?? new Date().toISOString(),
+              org: asker.org,
+              source_url: sourceUrl,
+            }),
+          byAuthor: (handle) => posts.byAuthor(handle, asker.org),
+        },
       };
     },
 
@@ -209,6 +227,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     factChecks,
     media,
     copies,
+    posts,
     hashes,
     features,
     videos,

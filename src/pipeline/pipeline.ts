@@ -26,6 +26,7 @@ export type PipelineConfig = Pick<
   | 'provenance'
   | 'video'
   | 'ocr'
+  | 'ocrVideoKeyframes'
   | 'endpoints'
   | 'waybackEnabled'
   | 'waybackSave'
@@ -102,6 +103,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
             thumbnails.views?.(sha, webps, ttl) ?? Promise.resolve()
         : null,
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
+    ocrVideoKeyframes: config.ocrVideoKeyframes,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,

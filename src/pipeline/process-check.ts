@@ -21,7 +21,9 @@ import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
+import { embeddedPicture, traceScreenshot } from './screenshot/trace.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
+import { readKeyframesText } from './video/keyframe-text.js';
 import { timed } from './timings.js';
 import { reverseSearchLinks, type ReverseSearchEngines } from './reverse-search.js';
 import { factChecksOfImage, factChecksOfText, type FactCheckToolsOptions } from './fact-check-tools.js';
@@ -80,6 +82,8 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   /** Reading the text in images (OCR_*); null: off. */
   ocr?: OcrOptions | null | undefined;
+  /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
+  ocrVideoKeyframes?: number | undefined;
   maxInputPixels: number;
   /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
   jpegDoubleCompression?: boolean;
@@ -134,8 +138,10 @@ export async function processCheck(
     seen.add(ref.url);
     refs.push(ref);
   };
+  const postTargets: number[] = [];
   const addPost = (post: Post, target: number) => {
     const index = posts.push(post) - 1;
+    postTargets[index] = target;
     for (const m of allMedia(post)) addRef({ url: m.url, target, post: index });
     return index;
   };
@@ -159,6 +165,20 @@ export async function processCheck(
     }
     return t;
   });
+
+  // Posts are remembered by author before the media are analyzed: a screenshot of one, in this check or
+  // a later one, is traced back to it.
+  const memory = deps.memory;
+  if (memory) {
+    const shown = posts.flatMap((p, k) =>
+      [p, p.quoted, p.reposted].flatMap((q) => (q ? [{ post: q, target: postTargets[k] ?? 0 }] : [])),
+    );
+    await mapLimited(shown, CONCURRENCY, ({ post, target }) =>
+      memory.posts
+        .remember(post, input.targets[target]?.url ?? post.url)
+        .catch((err: unknown) => deps.log.warn({ err, post: post.url }, 'post not remembered')),
+    );
+  }
 
   // Captures are asked for now and awaited after the media: the archive works while we analyze. Through the
   // plain fetcher: the request carries the credentials, which have no place in the evidence archive.
@@ -233,6 +253,7 @@ export async function processCheck(
       ...(item.video && { video: item.video.metadata }),
       ...(found?.sightings.length && { web: found.sightings }),
       ...(item.text && { text: item.text }),
+      ...(item.screenshot_of && { screenshotOf: item.screenshot_of }),
       matches: [
         ...(matches.get(item.index) ?? []),
         ...(textMatches.get(item.index) ?? []),
@@ -359,19 +380,45 @@ async function processMedia(
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
         item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+        const text = item.text;
+        const posts = deps.memory?.posts;
+        if (posts && text.status === 'read') {
+          // Extra too: a lookup that fails leaves the item without `screenshot_of`, logged.
+          const traced = await timed(t, 'screenshot', () =>
+            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)).catch(
+              (err: unknown) => {
+                log.warn({ err }, 'screenshot not traced');
+                return null;
+              },
+            ),
+          );
+          if (traced) item.screenshot_of = traced;
+        }
       }
     }
     const video = probe.kind === 'video' ? deps.video : null;
     if (video) {
       const sha256 = item.sha256;
+      const ocr = deps.ocr;
+      const readFrames = ocr ? (deps.ocrVideoKeyframes ?? 0) : 0;
       const analysis = await timed(t, 'video', () =>
-        analyzeVideo(fetched.body, sha256, video.options, video.keyframes),
+        analyzeVideo(
+          fetched.body,
+          sha256,
+          { ...video.options, keyframePixels: readFrames > 0 },
+          video.keyframes,
+        ),
       );
       log.debug(
         { frames: analysis.video.frames_hashed, region: analysis.video.content_region },
         'video analyzed',
       );
       item.video = analysis.video;
+      const frames = analysis.keyframePixels;
+      if (ocr && frames?.length) {
+        // As for images, the words are extra: OCR's failures are in `text`, never the item's.
+        item.text = await timed(t, 'text', () => readKeyframesText(frames, ocr, readFrames, t));
+      }
       const { width, height } = analysis.video.metadata;
       if (width !== null && height !== null) Object.assign(item, { width, height });
       Object.assign(t, analysis.timings_ms);

@@ -9,6 +9,7 @@ import type { Jpeg } from '../../schemas/jpeg.js';
 import type { Metadata } from '../../schemas/metadata.js';
 import type { Match, Provenance, Signal, TimelineEvent } from '../../schemas/provenance.js';
 import type { ThumbnailComparison } from '../../schemas/report.js';
+import type { ScreenshotOf } from '../../schemas/screenshot.js';
 import type { TextInImage } from '../../schemas/text.js';
 import type { VideoMetadata } from '../../schemas/video.js';
 
@@ -43,6 +44,8 @@ export interface ProvenanceInput {
   web?: Array<{ engine: string; url: string | null; page_url: string; crawled_at: string }>;
   /** The words read in the picture (OCR). */
   text?: TextInImage;
+  /** The post this image is a screenshot of (src/pipeline/screenshot/). */
+  screenshotOf?: ScreenshotOf;
   /** Picture matches, then `text` matches (its post's text or its own words seen before). */
   matches: Match[];
   /** Published fact-checks of this picture or of the pictures it matched, and of claims worded like its post. */
@@ -97,7 +100,7 @@ function textSignal(text: TextInImage): Signal {
   return {
     code: 'text_in_image',
     severity: 'info',
-    message: `The image holds ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
+    message: `${text.keyframes ? 'The video’s keyframes hold' : 'The image holds'} ${words} word${words === 1 ? '' : 's'} of text${lang ? ` in ${lang}` : ''}${named.length ? `, naming ${named.join(', ')}` : ''}.`,
   };
 }
 
@@ -456,6 +459,47 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
   if (text?.status === 'read') out.push(textSignal(text));
   const seenWords = textSeenBefore(input, reference, margin, referenceName);
   if (seenWords) out.push(seenWords);
+  if (input.screenshotOf) out.push(...screenshotSignals(input.screenshotOf));
+  return out;
+}
+
+/** Differences shown in a sentence at most (the report lists them all). */
+const SAID_DIFFERENCES = 3;
+
+/**
+ * "The image is a screenshot of the post by @x on 6 Jan 2022 (url), and its words are the post's." and,
+ * when the words differ, "The screenshot's text differs from the post by @x on 6 Jan 2022: “raiding”
+ * where the post says “guarding”."
+ */
+function screenshotSignals(s: ScreenshotOf): Signal[] {
+  const day = dayOf(s.posted_at);
+  const post = `the post by @${s.author.handle}${day ? ` on ${day}` : ''}`;
+  const shownDay =
+    s.date_agrees === false && s.read.date ? ` The screenshot shows the date ${s.read.date}.` : '';
+  const out: Signal[] = [
+    {
+      code: 'screenshot_of_post',
+      severity: s.date_agrees === false ? 'medium' : 'info',
+      message: `The image is a screenshot of ${post} (${s.url})${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
+    },
+  ];
+  if (!s.text_matches) {
+    const said = s.differences
+      .slice(0, SAID_DIFFERENCES)
+      .map((d) =>
+        !d.post
+          ? `“${d.screenshot}”, which the post does not say`
+          : !d.screenshot
+            ? `nothing where the post says “${d.post}”`
+            : `“${d.screenshot}” where the post says “${d.post}”`,
+      );
+    const more = s.differences.length - said.length;
+    out.push({
+      code: 'screenshot_text_differs',
+      severity: 'high',
+      message: `The screenshot’s text differs from ${post}: ${said.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}.`,
+    });
+  }
   return out;
 }
 

@@ -18,6 +18,7 @@ import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
 import { forensicViewsSection } from './forensic-views.js';
 import { earliestSighting, timelineTable } from './timeline.js';
+import { screenshotSection } from './screenshot.js';
 import { textSection } from './text.js';
 import { videoSection } from './video.js';
 
@@ -235,6 +236,7 @@ ${reverseSearchSection(item)}
 ${postHtml ? markup`<section><h3>Post</h3>\n${postHtml}\n</section>` : ''}
 ${item.video ? markup`<section><h3>Video</h3>\n${videoSection(item.video, ctx)}\n</section>` : ''}
 ${item.text ? markup`<section><h3>Text in the picture</h3>\n${textSection(item.text)}\n</section>` : ''}
+${item.screenshot_of ? markup`<section><h3>Screenshot of a post</h3>\n${screenshotSection(item.screenshot_of)}\n</section>` : ''}
 <section><h3>Metadata</h3>
 ${metadataSection(item.metadata, item.exif_thumbnail)}
 </section>

@@ -97,14 +97,25 @@ function wrap(text: string, maxChars: number): string[] {
 export async function postScreenshot(
   lang: Lang,
   textIndex: number,
-  opts: { photo?: string; dark?: boolean; text?: string } = {},
+  opts: {
+    photo?: string;
+    dark?: boolean;
+    text?: string;
+    /** Who posted it and when, instead of the made-up ones (a screenshot of a given post). */
+    name?: string;
+    handle?: string;
+    time?: string;
+    date?: string;
+  } = {},
 ): Promise<PostShot> {
   const text = opts.text ?? POST_TEXTS[lang][textIndex % POST_TEXTS[lang].length] ?? '';
-  const [name, handle] = NAMES[lang][textIndex % 2] ?? ['', ''];
+  const [madeName, madeHandle] = NAMES[lang][textIndex % 2] ?? ['', ''];
+  const name = opts.name ?? madeName;
+  const handle = opts.handle ?? madeHandle;
   const hh = 8 + ((textIndex * 5) % 14);
   const mm = (textIndex * 17 + 3) % 60;
-  const time = `${hh}:${String(mm).padStart(2, '0')}`;
-  const date = `${3 + textIndex} Mar 2024`;
+  const time = opts.time ?? `${hh}:${String(mm).padStart(2, '0')}`;
+  const date = opts.date ?? `${3 + textIndex} Mar 2024`;
   const width = 720;
   const size = 26;
   const rtl = lang === 'arb';

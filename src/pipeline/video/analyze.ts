@@ -31,6 +31,17 @@ export interface VideoAnalysisOptions extends VideoTools {
   mode?: FrameOptions['mode'];
   /** Look for bars/borders and hash cropped frames too (on by default). */
   contentRegion?: boolean;
+  /** Return the keyframes' pixels too (`keyframePixels`), for reading the text in them. */
+  keyframePixels?: boolean;
+}
+
+/** A keyframe's decoded pixels (RGB, at most FRAME_MAX_SIDE on the long side). */
+export interface KeyframePixels {
+  frame: number;
+  timestamp: number;
+  rgb: Buffer;
+  width: number;
+  height: number;
 }
 
 export interface VideoAnalysisResult {
@@ -38,6 +49,8 @@ export interface VideoAnalysisResult {
   /** Per-frame PDQ with the dihedral hashes, in frame order (for keyframe lookups and tests). */
   frames: Array<VpdqFrame & { dihedral: string[]; content: Pdq | null }>;
   timings_ms: Record<string, number>;
+  /** The keyframes' pixels, in `video.keyframes` order (only with `keyframePixels`). */
+  keyframePixels?: KeyframePixels[];
 }
 
 export type KeyframeSink = (id: string, webp: Buffer) => Promise<unknown>;
@@ -98,8 +111,10 @@ export async function analyzeVideo(
       mode: opts.mode ?? 'sampled',
     };
     const hashed: Array<{ pdq: Pdq; content: Pdq | null }> = [];
-    const kept: Array<{ index: number; hash: string; quality: number; thumb: Promise<Buffer | null> }> = [];
-    let fallback: { index: number; quality: number; thumb: Promise<Buffer | null> } | null = null;
+    type Kept = { index: number; thumb: Promise<Buffer | null>; pixels: RawFrame | null };
+    const kept: Array<Kept & { hash: string; quality: number }> = [];
+    let fallback: (Kept & { quality: number }) | null = null;
+    const pixelsOf = (f: RawFrame) => (opts.keyframePixels ? f : null);
     const lookForRegion = opts.contentRegion !== false;
     let region: Region | null = null;
     let regionDecided = !lookForRegion;
@@ -127,10 +142,16 @@ export async function analyzeVideo(
       if (own.quality >= 50) {
         const distinct = kept.every((k) => hammingHex(k.hash, own.hash) > KEYFRAME_MIN_DISTANCE);
         if (distinct && kept.length < opts.keyframes) {
-          kept.push({ index: f.index, hash: own.hash, quality: own.quality, thumb: thumbnail(f) });
+          kept.push({
+            index: f.index,
+            hash: own.hash,
+            quality: own.quality,
+            thumb: thumbnail(f),
+            pixels: pixelsOf(f),
+          });
         }
       } else if (!kept.length && (!fallback || own.quality > fallback.quality)) {
-        fallback = { index: f.index, quality: own.quality, thumb: thumbnail(f) };
+        fallback = { index: f.index, quality: own.quality, thumb: thumbnail(f), pixels: pixelsOf(f) };
       }
     };
 
@@ -168,15 +189,22 @@ export async function analyzeVideo(
     });
 
     t0 = performance.now();
-    const chosen: Array<{ index: number; thumb: Promise<Buffer | null> }> = kept.length
-      ? kept
-      : fallback
-        ? [fallback]
-        : [];
+    const chosen: Kept[] = kept.length ? kept : fallback ? [fallback] : [];
     const keyframes: VideoKeyframe[] = [];
+    const keyframePixels: KeyframePixels[] = [];
     for (const k of chosen) {
       const f = frames[k.index];
       if (!f) continue;
+      if (k.pixels) {
+        const { rgb, width, height } = k.pixels;
+        keyframePixels.push({
+          frame: f.frame,
+          timestamp: Math.round(f.timestamp * 1000) / 1000,
+          rgb,
+          width,
+          height,
+        });
+      }
       const webp = await k.thumb;
       let thumb: string | null = null;
       if (webp && sink) {
@@ -223,7 +251,7 @@ export async function analyzeVideo(
         : [],
       keyframes,
     };
-    return { video, frames, timings_ms: timings };
+    return { video, frames, timings_ms: timings, ...(opts.keyframePixels && { keyframePixels }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

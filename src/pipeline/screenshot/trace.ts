@@ -1,0 +1,113 @@
+// A screenshot of a post traced back to the post: the post in the screenshot is read (read-post.ts), the
+// posts firstseen has resolved by that @handle are looked up (those this organization may see), and the
+// one whose words the screenshot's words are is reported, with the words that differ (word-diff.ts).
+// The lookup is injected; the rest is a plain function.
+import type { MediaItem } from '../../../schemas/report.js';
+import type { ScreenshotOf } from '../../../schemas/screenshot.js';
+import type { TextInImage } from '../../../schemas/text.js';
+import type { RememberedPost } from '../../memory/post-index.js';
+import { readPost, type PictureBox, type PostInScreenshot } from './read-post.js';
+import { compareWords, sharedWords, type TextComparison } from './word-diff.js';
+
+/** Share of the shorter side's words that must agree (OCR noise forgiven) for a post to be the one shown. */
+export const MIN_SHARED = 0.6;
+/** Words that must agree at least: four common words are not a post. */
+export const MIN_MATCHED = 4;
+const MAX_DIFFERENCES = 20;
+/** Share of the screenshot's words spelled exactly as the post's below which a post is not aligned. */
+const PREFILTER_SHARE = 0.25;
+
+export type PostsByAuthor = (handle: string) => Promise<RememberedPost[]>;
+
+export async function traceScreenshot(
+  text: TextInImage,
+  picture: PictureBox | null,
+  postsBy: PostsByAuthor,
+): Promise<ScreenshotOf | null> {
+  const shot = readPost(text, picture);
+  if (!shot) return null;
+  const candidates = await postsBy(shot.handle);
+  let best: { post: RememberedPost; cmp: TextComparison; score: number } | null = null;
+  for (const post of candidates) {
+    // An author's other posts are skipped without aligning them: a screenshot of this one, however
+    // noisy, spells far more than a quarter of its longer words as the post does.
+    const { shared, of } = sharedWords(shot.words, post.text);
+    if (shared < PREFILTER_SHARE * of) continue;
+    const cmp = compareWords(shot.words, post.text);
+    const shown = cmp.post_words - cmp.cut_off;
+    const score = cmp.matched / Math.max(1, Math.min(shot.words.length, shown));
+    if (cmp.matched < MIN_MATCHED || score < MIN_SHARED) continue;
+    if (!best || score > best.score || (score === best.score && dateAgrees(shot, post) === true)) {
+      best = { post, cmp, score };
+    }
+  }
+  if (!best) return null;
+  const { post, cmp } = best;
+  return {
+    platform: post.platform,
+    url: post.url,
+    post_id: post.id,
+    author: { handle: post.handle, display_name: post.display_name },
+    posted_at: post.posted_at,
+    text_matches: cmp.differences.length === 0,
+    differences: cmp.differences.slice(0, MAX_DIFFERENCES),
+    words: { post: cmp.post_words, matched: cmp.matched, cut_off: cmp.cut_off },
+    read: {
+      handle: shot.handle,
+      display_name: shot.display_name,
+      time: shot.time,
+      date: shot.date,
+      text: shot.text.slice(0, 4000),
+    },
+    date_agrees: dateAgrees(shot, post),
+  };
+}
+
+const DAY = 86_400_000;
+
+/** The date shown against the post's (a day either way: the screenshot shows the viewer's local day). */
+function dateAgrees(shot: PostInScreenshot, post: RememberedPost): boolean | null {
+  if (!shot.date || !post.posted_at) return null;
+  const shown = parseDate(shot.date);
+  const posted = Date.parse(post.posted_at);
+  if (shown === null || !Number.isFinite(posted)) return null;
+  return Math.abs(shown - Date.UTC(...ymd(posted))) <= DAY;
+}
+
+const ymd = (t: number): [number, number, number] => {
+  const d = new Date(t);
+  return [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+};
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** "3 Mar 2024", "Mar 3, 2024", "2024-03-03" as a UTC day (ms); null for a date without a year or unread. */
+export function parseDate(s: string): number | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (iso) return Date.UTC(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]));
+  const dm = /^(\d{1,2})\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})$/i.exec(s);
+  const md = /^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s*(\d{4})$/i.exec(s);
+  const [day, mon, year] = dm
+    ? [dm[1], dm[2], dm[3]]
+    : md
+      ? [md[2], md[1], md[3]]
+      : [undefined, undefined, undefined];
+  const month = MONTHS.indexOf((mon ?? '').toLowerCase());
+  if (!day || !year || month < 0) return null;
+  return Date.UTC(Number(year), month, Number(day));
+}
+
+/**
+ * The picture the content-region detector found among the text of a screenshot (`embedded`), in the
+ * pixels of the displayed image (the OCR boxes'); null when it found none.
+ */
+export function embeddedPicture(
+  item: Pick<MediaItem, 'hashes' | 'decode' | 'width' | 'height'>,
+): PictureBox | null {
+  const r = item.hashes?.region;
+  const d = item.decode;
+  if (!r || r.kind !== 'embedded' || !d || !item.width || !item.height) return null;
+  const turned = d.rotated_for_hashing && (d.orientation ?? 1) >= 5;
+  const k = (turned ? item.height : item.width) / d.hashed_width;
+  return { x: r.x * k, y: r.y * k, width: r.width * k, height: r.height * k };
+}
