@@ -34,6 +34,7 @@ let lines: usize = 0; // LINES rows of the first column box's output (row-major)
 let inter: usize = 0; // LINES rows interleaved (column-major in groups of four): luma, then those rows
 let interOut: usize = 0; // the first row box's output, interleaved
 let sampled: usize = 0; // rows x 64: the second row box at the sampled columns
+let lumaRows: usize = 0; // LINES rows of luminance (row-major)
 
 const align = (n: usize): usize => (n + 15) & ~(<usize>15);
 
@@ -48,7 +49,8 @@ export function reserve(rgbBytes: i32, cols: i32, rows: i32): usize {
   lines = align(sums + <usize>(c4 * 4));
   inter = align(lines + <usize>(LINES * c4 * 4));
   interOut = align(inter + <usize>(LINES * c4 * 4));
-  sampled = align(interOut + <usize>(LINES * c4 * 4));
+  lumaRows = align(interOut + <usize>(LINES * c4 * 4));
+  sampled = align(lumaRows + <usize>(LINES * c4 * 4));
   const end = sampled + <usize>((rows + LINES) * GRID * 4);
   const have = (<usize>memory.size()) << 16;
   if (end > have) {
@@ -203,25 +205,41 @@ function ringRow(y: i32): usize {
 /** Luminance and the first row box of image rows from `produced_` up to `y`, four at a time, into the ring. */
 function produce(y: i32): void {
   const c4 = (cols_ + 3) & ~3;
+  const rIdx = i8x16(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+  const gIdx = i8x16(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
+  const bIdx = i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+  const kr = f32x4.splat(<f32>0.299);
+  const kg = f32x4.splat(<f32>0.587);
+  const kb = f32x4.splat(<f32>0.114);
   while (produced_ <= y) {
     const n = min(LINES, rows_ - produced_);
-    // Luminance of the four rows, interleaved; rows past the end (and the padding columns) are zero.
+    // Luminance of the four rows (rows past the end and the padding columns are zero), four pixels per
+    // vector: their R, G and B bytes spread to lanes, then 0.299 R + 0.587 G + 0.114 B in 32-bit
+    // floats, products and sums rounded as the reference's; then interleaved for the row box.
+    const c4w = cols_ & ~3;
     for (let k: i32 = 0; k < LINES; k++) {
-      let o: usize = inter + <usize>(k * 4);
+      let o: usize = lumaRows + <usize>(k * c4 * 4);
       if (k >= n) {
-        for (let c: i32 = 0; c < c4; c++, o += 16) store<f32>(o, 0);
+        memory.fill(o, 0, <usize>(c4 * 4));
         continue;
       }
       let q: usize = rgb + <usize>(((y0_ + produced_ + k) * stride_ + x0_) * 3);
-      for (let c: i32 = 0; c < cols_; c++, q += 3, o += 16) {
-        // 0.299 R + 0.587 G + 0.114 B in 32-bit floats, products and sums rounded as the reference's.
+      for (let c: i32 = 0; c < c4w; c += 4, q += 12, o += 16) {
+        const v = v128.load(q);
+        const r = f32x4.mul(kr, f32x4.convert_i32x4_u(i8x16.swizzle(v, rIdx)));
+        const g = f32x4.mul(kg, f32x4.convert_i32x4_u(i8x16.swizzle(v, gIdx)));
+        const b = f32x4.mul(kb, f32x4.convert_i32x4_u(i8x16.swizzle(v, bIdx)));
+        v128.store(o, f32x4.add(f32x4.add(r, g), b));
+      }
+      for (let c = c4w; c < cols_; c++, q += 3, o += 4) {
         const r = <f32>0.299 * <f32>load<u8>(q);
         const g = <f32>0.587 * <f32>load<u8>(q, 1);
         const b = <f32>0.114 * <f32>load<u8>(q, 2);
         store<f32>(o, r + g + b);
       }
-      for (let c = cols_; c < c4; c++, o += 16) store<f32>(o, 0);
+      for (let c = cols_; c < c4; c++, o += 4) store<f32>(o, 0);
     }
+    toInterleaved(lumaRows, c4, inter, c4);
     boxInterleaved(inter, interOut, cols_, wRow_);
     fromInterleaved(
       interOut,
