@@ -11,6 +11,7 @@ export default tseslint.config(
       '.tap/**',
       '.scratch/**',
       'stubs/**',
+      'wasm/**', // AssemblyScript, compiled by scripts/build-wasm.ts
       'eslint.config.js',
       '.dependency-cruiser.cjs',
     ],

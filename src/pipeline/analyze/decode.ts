@@ -12,9 +12,13 @@
 // the 16 fixtures of >= 2000 px): median 4 bits, max 24 (issue-metadata-extractor-152, a multispectral
 // frame, 24 bits at 1024 px too), against 6 and 24 with every image at 1024 px; at 1/8 (~450-580 px)
 // the same photos reach 34 bits, past the reference's 31-bit match threshold. pdq.test.ts holds the
-// bound. sharp picks the libjpeg scale from the size asked for and always leaves a final resize of at
-// least 1.25x after it (pipeline.cc: it halves the scale when the shrink is a whole multiple), so the
-// size asked for is the long side / 3, / 5 or / 9 to get 1/2, 1/4 or 1/8.
+// bound. 1/4 is thus the smallest scale that keeps PDQ within it, and 1/8 would save little anyway: on
+// a grainy 12 MP q90 JPEG, sharp's decode to 800 px at 1/4 took 69-77 CPU ms, at 1/8 (499 px) 66-70, to
+// 999 px at 1/4 with a nearest-neighbour final step 76-80 (5 December 2026, load average ~13): entropy
+// decoding is the floor, and the final resize costs little. sharp picks the libjpeg scale from the size
+// asked for and always leaves a final resize of at least 1.25x after it (pipeline.cc: it halves the
+// scale when the shrink is a whole multiple), so the size asked for is the long side / 3, / 5 or / 9 to
+// get 1/2, 1/4 or 1/8.
 //
 // Colour: the embedded ICC profile is ignored because the reference tools we must agree with (Meta's
 // PDQ hasher, Pillow under imagehash) hash the stored values; CMYK has no stored RGB, so it goes

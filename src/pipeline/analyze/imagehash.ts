@@ -12,6 +12,7 @@
 // their last bits. imagehash.test.ts measures the distance.
 import type { Hashes } from '../../../schemas/hashes.js';
 import { bitsToHexMsbFirst } from '../../similarity/hamming.js';
+import { IMAGEHASH_WASM_BASE64 } from './imagehash-wasm.generated.js';
 
 /** Pillow's RGB -> "L": (19595 R + 38470 G + 7471 B + 0x8000) >> 16. A grey pixel keeps its value. */
 export function greyscaleL(rgb: Uint8Array, width: number, height: number): Uint8Array {
@@ -284,9 +285,17 @@ function prepare(grey: Uint8Array, width: number, height: number): Prepared {
   return reduced(reduceL(grey, width, height, fx, fy), width, height, fx, fy);
 }
 
+/** The prepared image resized with Pillow's Lanczos to outW x outH. */
+type Resize = (outW: number, outH: number) => Uint8Array;
+
+const resizeOf =
+  (p: Prepared): Resize =>
+  (outW, outH) =>
+    resizeLanczosL(p.grey, p.width, p.height, outW, outH, p.spanW, p.spanH);
+
 /** imagehash.average_hash: 8x8 greyscale, bit = pixel > mean. */
-function averageHashOf(p: Prepared): string {
-  const px = resizeLanczosL(p.grey, p.width, p.height, HASH_SIDE, HASH_SIDE, p.spanW, p.spanH);
+function averageHashOf(resize: Resize): string {
+  const px = resize(HASH_SIDE, HASH_SIDE);
   let sum = 0;
   for (const v of px) sum += v;
   const mean = sum / px.length;
@@ -294,8 +303,8 @@ function averageHashOf(p: Prepared): string {
 }
 
 /** imagehash.dhash: 9 wide x 8 high greyscale, bit = pixel to the right is brighter. */
-function differenceHashOf(p: Prepared): string {
-  const px = resizeLanczosL(p.grey, p.width, p.height, HASH_SIDE + 1, HASH_SIDE, p.spanW, p.spanH);
+function differenceHashOf(resize: Resize): string {
+  const px = resize(HASH_SIDE + 1, HASH_SIDE);
   const bits = new Uint8Array(HASH_SIDE * HASH_SIDE);
   for (let r = 0; r < HASH_SIDE; r++) {
     for (let c = 0; c < HASH_SIDE; c++) {
@@ -322,8 +331,8 @@ const PHASH_COS = (() => {
  * same coefficients, but a flat image gives exact zeros instead of rounding noise, as scipy's FFT does,
  * so flat and 1x1 images hash like imagehash does (8000000000000000) instead of at random.
  */
-function perceptualHashOf(p: Prepared): string {
-  const px = resizeLanczosL(p.grey, p.width, p.height, PHASH_SIDE, PHASH_SIDE, p.spanW, p.spanH);
+function perceptualHashOf(resize: Resize): string {
+  const px = resize(PHASH_SIDE, PHASH_SIDE);
   let total = 0;
   for (const v of px) total += v;
   const mean = total / px.length;
@@ -359,20 +368,151 @@ export type ImageHashes = Pick<Hashes, 'ahash' | 'dhash' | 'phash'>;
 
 /** imagehash.average_hash of a greyscale ("L") image. */
 export function averageHash(grey: Uint8Array, width: number, height: number): string {
-  return averageHashOf(prepare(grey, width, height));
+  return averageHashOf(resizeOf(prepare(grey, width, height)));
 }
 
 /** imagehash.phash of a greyscale ("L") image. */
 export function perceptualHash(grey: Uint8Array, width: number, height: number): string {
-  return perceptualHashOf(prepare(grey, width, height));
+  return perceptualHashOf(resizeOf(prepare(grey, width, height)));
 }
 
 /** The three imagehash hashes of packed RGB pixels, sharing one greyscale conversion and reduction. */
 export function imageHashesFromRgb(rgb: Uint8Array, width: number, height: number): ImageHashes {
+  if (rgb.length < width * height * 3) throw new RangeError('RGB buffer is smaller than width x height x 3');
+  const resize = wasmResize(rgb, width, height) ?? resizeOf(prepareRgb(rgb, width, height));
+  return { ahash: averageHashOf(resize), dhash: differenceHashOf(resize), phash: perceptualHashOf(resize) };
+}
+
+/** imageHashesFromRgb on the JavaScript path only: the reference the WebAssembly path is tested against. */
+export function imageHashesFromRgbJs(rgb: Uint8Array, width: number, height: number): ImageHashes {
+  const resize = resizeOf(prepareRgb(rgb, width, height));
+  return { ahash: averageHashOf(resize), dhash: differenceHashOf(resize), phash: perceptualHashOf(resize) };
+}
+
+function prepareRgb(rgb: Uint8Array, width: number, height: number): Prepared {
   const { fx, fy } = reduction(width, height);
-  const p =
-    fx === 1
-      ? prepare(greyscaleL(rgb, width, height), width, height)
-      : reduced(reduceRgbToL(rgb, width, height, fx, fy), width, height, fx, fy);
-  return { ahash: averageHashOf(p), dhash: differenceHashOf(p), phash: perceptualHashOf(p) };
+  return fx === 1
+    ? prepare(greyscaleL(rgb, width, height), width, height)
+    : reduced(reduceRgbToL(rgb, width, height, fx, fy), width, height, fx, fy);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast path: greyscale, block average and Lanczos in WebAssembly (wasm/imagehash.ts, built by
+// scripts/build-wasm.ts), integer arithmetic with SIMD, the same numbers as the JS above (the reference;
+// imagehash.test.ts compares both on every fixture). The JS serves images over WASM_MAX_PIXELS (their RGB
+// would be copied into wasm memory, which never shrinks) and runtimes without WebAssembly SIMD.
+
+// Node's WebAssembly global: the ES library this project compiles against does not declare it.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface ImageHashKernels {
+  memory: { buffer: ArrayBuffer };
+  reset(): void;
+  alloc(bytes: number): number;
+  release(at: number): void;
+  reduceRgbToL(rgb: number, w: number, h: number, fx: number, fy: number, dst: number, sums: number): void;
+  resize(
+    src: number,
+    width: number,
+    height: number,
+    outW: number,
+    outH: number,
+    doH: number,
+    hBounds: number,
+    hWeights: number,
+    hSize: number,
+    doV: number,
+    vBounds: number,
+    vWeights: number,
+    vSize: number,
+    tmp: number,
+    inter: number,
+    dst: number,
+  ): number;
+}
+
+/** Largest image hashed in WebAssembly: 4 MP, 12 MB of RGB (the analysis hashes <= 1024 px buffers). */
+export const WASM_MAX_PIXELS = 4_000_000;
+
+const kernels: ImageHashKernels | null = (() => {
+  try {
+    const module = new WebAssembly.Module(Buffer.from(IMAGEHASH_WASM_BASE64, 'base64'));
+    const abort = () => {
+      throw new Error('imagehash wasm aborted');
+    };
+    return new WebAssembly.Instance(module, { env: { abort } }).exports as ImageHashKernels;
+  } catch {
+    return null; // no WebAssembly SIMD here: the JS path
+  }
+})();
+
+/** Whether the imagehash pixel work runs in WebAssembly here (for benchmarks and tests). */
+export const imageHashWasmAvailable = kernels !== null;
+
+/**
+ * Greyscale and block average of `rgb` in WebAssembly, and a resize that runs there too; null when that
+ * path does not apply. The reduced image stays in wasm memory for the resizes that follow (the three
+ * hashes are computed one after the other, synchronously, before anything else uses the arena).
+ */
+function wasmResize(rgb: Uint8Array, width: number, height: number): Resize | null {
+  const k = kernels;
+  if (!k || width * height > WASM_MAX_PIXELS || width < 1 || height < 1) return null;
+  const { fx, fy } = reduction(width, height);
+  const w = Math.ceil(width / fx);
+  const h = Math.ceil(height / fy);
+  const spanW = fx === 1 ? width : width / fx;
+  const spanH = fy === 1 ? height : height / fy;
+  k.reset();
+  const bytes = width * height * 3;
+  const src = k.alloc(bytes);
+  const sums = k.alloc(width * 4);
+  const grey = k.alloc(w * h);
+  const inter = k.alloc(w * 16);
+  if (!src || !sums || !grey || !inter) return null;
+  new Uint8Array(k.memory.buffer, src, bytes).set(rgb.subarray(0, bytes));
+  k.reduceRgbToL(src, width, height, fx, fy, grey, sums);
+  const mark = k.alloc(0);
+  return (outW, outH) => {
+    // Each resize takes its room after the reduced image; the previous resize's is reused.
+    k.release(mark);
+    const doH = outW !== w || spanW !== w;
+    const doV = outH !== h || spanH !== h;
+    const hTaps = doH ? lanczosTaps(w, spanW, outW) : null;
+    const vTaps = doV ? lanczosTaps(h, spanH, outH) : null;
+    const put = (a: Int32Array | undefined) => {
+      if (!a) return 0;
+      const at = k.alloc(a.length * 4);
+      new Int32Array(k.memory.buffer, at, a.length).set(a);
+      return at;
+    };
+    const tmp = k.alloc(outW * h);
+    const dst = k.alloc(outW * outH);
+    const hb = put(hTaps?.bounds);
+    const hw = put(hTaps?.weights);
+    const vb = put(vTaps?.bounds);
+    const vw = put(vTaps?.weights);
+    const out = k.resize(
+      grey,
+      w,
+      h,
+      outW,
+      outH,
+      doH ? 1 : 0,
+      hb,
+      hw,
+      hTaps?.size ?? 0,
+      doV ? 1 : 0,
+      vb,
+      vw,
+      vTaps?.size ?? 0,
+      tmp,
+      inter,
+      dst,
+    );
+    const n = (doH ? outW : w) * (doV ? outH : h);
+    return new Uint8Array(k.memory.buffer, out, n).slice();
+  };
 }

@@ -49,6 +49,7 @@
 // buffer instead (decode.ts shrinks it on load, see HASH_DECODE_SIDE there); pdq.test.ts measures the
 // distance to the reference's hashes, of the CLI and of the whole frame.
 import type { Pdq } from '../../../schemas/hashes.js';
+import { PDQ_WASM_BASE64 } from './pdq-wasm.generated.js';
 
 const GRID = 64; // side of the downsampled image
 const DCT_SIDE = 16; // frequencies kept per direction
@@ -520,14 +521,91 @@ function dihedralHexes(coeffs: Float32Array): string[] {
 const ZERO_HASH = '0'.repeat(HASH_HEX_DIGITS);
 const ZERO_PDQ: Pdq = { hash: ZERO_HASH, quality: 0, dihedral: DIHEDRAL.map(() => ZERO_HASH) };
 
-function pdqOf(src: Source, width: number, height: number, rect: PdqRect | undefined): Pdq {
+// ---------------------------------------------------------------------------------------------
+// The fast path: the same steps in WebAssembly (wasm/pdq.ts, built by scripts/build-wasm.ts), where
+// 32-bit float arithmetic is native and SIMD runs four rows or columns at once: the same bits (pdq.test.ts
+// compares both paths on every fixture) in a fraction of the time. The JS above stays the reference and
+// serves what the wasm path does not: luminance given as floats, images over WASM_MAX_PIXELS (their RGB
+// would be copied into wasm memory, which never shrinks; the analysis hashes <= 1024 px buffers), and a
+// runtime without WebAssembly SIMD.
+
+// Node's WebAssembly global: the ES library this project compiles against does not declare it.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface PdqKernels {
+  memory: { buffer: ArrayBuffer };
+  reserve(rgbBytes: number, cols: number, rows: number): number;
+  dctMatrix(): number;
+  gridOut(): number;
+  coefficients(): number;
+  downsample(stride: number, x0: number, y0: number, cols: number, rows: number): number;
+  dct(): void;
+}
+
+/** Largest image (whole buffer, not rectangle) hashed in WebAssembly: 4 MP, 12 MB of RGB. */
+export const WASM_MAX_PIXELS = 4_000_000;
+
+const kernels: PdqKernels | null = (() => {
+  try {
+    const module = new WebAssembly.Module(Buffer.from(PDQ_WASM_BASE64, 'base64'));
+    const k = new WebAssembly.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('PDQ wasm aborted');
+        },
+      },
+    }).exports as PdqKernels;
+    new Float32Array(k.memory.buffer, k.dctMatrix(), DCT_SIDE * GRID).set(DCT_MATRIX);
+    return k;
+  } catch {
+    return null; // no WebAssembly SIMD here: the JS path
+  }
+})();
+
+/** Whether PDQ runs in WebAssembly here (for benchmarks and tests). */
+export const pdqWasmAvailable = kernels !== null;
+
+/** The 64x64 grid and the 16x16 DCT coefficients in WebAssembly, or null when that path does not apply. */
+function gridAndDctWasm(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  r: PdqRect,
+): { grid: Float32Array; coeffs: Float32Array } | null {
+  if (!kernels || width * height > WASM_MAX_PIXELS) return null;
+  // Only the rows of the rectangle are copied.
+  const from = r.y * width * 3;
+  const bytes = r.height * width * 3;
+  const at = kernels.reserve(bytes, r.width, r.height);
+  if (at === 0) return null; // memory could not grow
+  new Uint8Array(kernels.memory.buffer, at, bytes).set(rgb.subarray(from, from + bytes));
+  if (kernels.downsample(width, r.x, 0, r.width, r.height) !== 0) return null;
+  kernels.dct();
+  const buf = kernels.memory.buffer;
+  return {
+    grid: new Float32Array(buf, kernels.gridOut(), GRID * GRID).slice(),
+    coeffs: new Float32Array(buf, kernels.coefficients(), DCT_SIDE * DCT_SIDE).slice(),
+  };
+}
+
+function pdqOf(
+  src: Source,
+  width: number,
+  height: number,
+  rect: PdqRect | undefined,
+  engine: 'wasm' | 'js' = 'wasm',
+): Pdq {
   const r = rect ?? { x: 0, y: 0, width, height };
   if (r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) {
     throw new RangeError('The rectangle to hash lies outside the image');
   }
   if (r.width < MIN_SIDE || r.height < MIN_SIDE) return { ...ZERO_PDQ, dihedral: [...ZERO_PDQ.dihedral] };
-  const grid = downsampleTo64(src, width, r);
-  const dihedral = dihedralHexes(dct16(grid));
+  const fast = engine === 'wasm' && src.rgb ? gridAndDctWasm(src.rgb, width, height, r) : null;
+  const grid = fast?.grid ?? downsampleTo64(src, width, r);
+  const dihedral = dihedralHexes(fast?.coeffs ?? dct16(grid));
   return { hash: dihedral[0] as string, quality: pdqQuality(grid), dihedral };
 }
 
@@ -546,4 +624,10 @@ export function pdqFromLuma(luma: Float32Array, width: number, height: number, r
 export function pdqFromRgb(rgb: Uint8Array, width: number, height: number, rect?: PdqRect): Pdq {
   if (rgb.length < width * height * 3) throw new RangeError('RGB buffer is smaller than width x height x 3');
   return pdqOf({ rgb }, width, height, rect);
+}
+
+/** pdqFromRgb on the JavaScript path only: the reference the WebAssembly path is tested against. */
+export function pdqFromRgbJs(rgb: Uint8Array, width: number, height: number, rect?: PdqRect): Pdq {
+  if (rgb.length < width * height * 3) throw new RangeError('RGB buffer is smaller than width x height x 3');
+  return pdqOf({ rgb }, width, height, rect, 'js');
 }

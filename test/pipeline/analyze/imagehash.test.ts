@@ -13,6 +13,8 @@ import {
   averageHash,
   greyscaleL,
   imageHashesFromRgb,
+  imageHashesFromRgbJs,
+  imageHashWasmAvailable,
   perceptualHash,
   reduceL,
   resizeLanczosL,
@@ -60,12 +62,17 @@ const median = (values: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+// Every hash also computed on the JS path (the reference of the default WebAssembly path).
+const bothPaths: Array<{ name: string; wasm: ImageHashes; js: ImageHashes }> = [];
+
 async function hashFile(name: string, applyOrientation: boolean): Promise<ImageHashes> {
   const d = await decodeForHashing(readFileSync(new URL(name, FIXTURES)), {
     maxPixels: 100_000_000,
     applyOrientation,
   });
-  return imageHashesFromRgb(d.data, d.width, d.height);
+  const wasm = imageHashesFromRgb(d.data, d.width, d.height);
+  bothPaths.push({ name, wasm, js: imageHashesFromRgbJs(d.data, d.width, d.height) });
+  return wasm;
 }
 
 // Left out for test time only: a 51 MP HEVC HEIC takes ~6 s in heic-decode's wasm. The same decode is
@@ -125,6 +132,32 @@ for (const [label, ours, pick] of [
     }
   });
 }
+
+t.test('the WebAssembly path gives the JS path’s hashes', async (t) => {
+  // Integer arithmetic in both (Pillow's fixed point), so the same bits, not merely close ones.
+  t.ok(imageHashWasmAvailable, 'WebAssembly SIMD available (Node 20 has it)');
+  t.ok(bothPaths.length >= 40, `${bothPaths.length} decodes`);
+  for (const { name, wasm, js } of bothPaths) t.same(wasm, js, name);
+  // Sizes around the SIMD widths and the block reduction's edges, from generated pixels.
+  for (const [w, h] of [
+    [1, 1],
+    [3, 2],
+    [7, 5],
+    [33, 9],
+    [257, 255],
+    [300, 1000],
+    [1024, 768],
+    [1500, 1499],
+  ] as const) {
+    const rgb = new Uint8Array(w * h * 3);
+    let s = w * 31 + h;
+    for (let i = 0; i < rgb.length; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      rgb[i] = ((s >>> 16) & 255) ^ (Math.floor(i / 300) & 255);
+    }
+    t.same(imageHashesFromRgb(rgb, w, h), imageHashesFromRgbJs(rgb, w, h), `${w}x${h} generated`);
+  }
+});
 
 t.test('a 1x1 image hashes as imagehash does', async (t) => {
   // Degenerate but deterministic: aHash and dHash all zero, pHash only the DC bit.

@@ -5,7 +5,17 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { decodeForHashing, type DecodedImage } from '../../../src/pipeline/analyze/decode.js';
 import { hammingHex } from '../../../src/similarity/hamming.js';
-import { jaroszWindow, lumaFromRgb, pdqFromLuma, pdqFromRgb } from '../../../src/pipeline/analyze/pdq.js';
+import {
+  jaroszWindow,
+  lumaFromRgb,
+  pdqFromLuma,
+  pdqFromRgb,
+  pdqFromRgbJs,
+  pdqWasmAvailable,
+  WASM_MAX_PIXELS,
+} from '../../../src/pipeline/analyze/pdq.js';
+import type { Pdq } from '../../../schemas/hashes.js';
+import { compileWasm, generatedModule, WASM_KERNELS } from '../../../scripts/build-wasm.js';
 
 interface PdqTruth {
   pdq: string;
@@ -59,11 +69,58 @@ async function decode(name: string, maxSide?: number): Promise<DecodedImage> {
 }
 
 // Every fixture hashed once (EXIF orientation applied; `oriented` is the matching truth entry).
+// The JS path's hash of the same buffer and of a rectangle inside it, beside the default (WebAssembly) one.
 const results = new Map<string, { hash: string; quality: number; dihedral: string[]; want: PdqTruth }>();
+const bothPaths: Array<{ name: string; wasm: Pdq[]; js: Pdq[] }> = [];
 for (const [name, entry] of Object.entries(truth)) {
   const d = await decode(name);
-  results.set(name, { ...pdqFromRgb(d.data, d.width, d.height), want: entry.oriented ?? entry });
+  const r = pdqFromRgb(d.data, d.width, d.height);
+  results.set(name, { ...r, want: entry.oriented ?? entry });
+  const rect = { x: 3, y: 7, width: d.width - 10, height: d.height - 20 };
+  const inner = rect.width >= 5 && rect.height >= 5;
+  bothPaths.push({
+    name,
+    wasm: [r, ...(inner ? [pdqFromRgb(d.data, d.width, d.height, rect)] : [])],
+    js: [
+      pdqFromRgbJs(d.data, d.width, d.height),
+      ...(inner ? [pdqFromRgbJs(d.data, d.width, d.height, rect)] : []),
+    ],
+  });
 }
+
+t.test('the WebAssembly path gives the JS path’s bits', async (t) => {
+  // Both compute the reference's float steps in its order; WebAssembly rounds to 32 bits natively.
+  t.ok(pdqWasmAvailable, 'WebAssembly SIMD available (Node 20 has it)');
+  t.ok(bothPaths.length >= 90, `${bothPaths.length} fixtures`);
+  for (const { name, wasm, js } of bothPaths) t.same(wasm, js, name);
+  // Sizes around the SIMD widths and box edges, from generated pixels.
+  for (const [w, h] of [
+    [5, 5],
+    [6, 9],
+    [7, 130],
+    [131, 6],
+    [257, 259],
+    [1024, 683],
+  ] as const) {
+    const rgb = new Uint8Array(w * h * 3);
+    let s = w * 7919 + h;
+    for (let i = 0; i < rgb.length; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      rgb[i] = (s >>> 16) & 255;
+    }
+    t.same(pdqFromRgb(rgb, w, h), pdqFromRgbJs(rgb, w, h), `${w}x${h} noise`);
+  }
+  t.ok(WASM_MAX_PIXELS >= 1024 * 1024, 'every buffer the analysis hashes takes the fast path');
+});
+
+t.test('the committed WebAssembly is built from wasm/', async (t) => {
+  // PDQ's module and imagehash's (imagehash.test.ts compares that one's results with its JS path).
+  for (const kernel of WASM_KERNELS) {
+    const committed = readFileSync(kernel.module, 'utf8');
+    const built = generatedModule(kernel, await compileWasm(kernel));
+    t.equal(committed, built, `${kernel.module}: run \`npm run build:wasm\` after changing wasm/`);
+  }
+});
 
 t.test('the bridge photo hashes next to the reference value', async (t) => {
   const r = results.get('pdq/dih/bridge-1-original.jpg');
