@@ -14,8 +14,14 @@ declare module 'fastify' {
 async function banksPlugin(app: FastifyInstance) {
   app.decorate(
     'banks',
-    createBankService({ store: app.memory.banks, fetcher: app.fetcher, hashImage, config: app.config }),
+    createBankService({
+      store: app.memory.banks,
+      fetcher: app.fetcher,
+      hashImage: (bytes, contentType, maxPixels) =>
+        hashImage(bytes, contentType, maxPixels, app.analysis?.hash),
+      config: app.config,
+    }),
   );
 }
 
-export default fp(banksPlugin, { name: 'banks', dependencies: ['memory', 'fetcher'] });
+export default fp(banksPlugin, { name: 'banks', dependencies: ['memory', 'fetcher', 'analysis'] });
