@@ -65,7 +65,7 @@ export async function createWorkerContext(
     ? shared.analysis
     : threads === null
       ? null
-      : createAnalysisPool({ ...config.analysis, threads, keepAlive: true });
+      : createAnalysisPool({ ...config.analysis, threads, keepAlive: true, eager: true });
   // With ROLE=all the API's image index is shared (one copy per process); the stores use this connection.
   const memory = await createMemory({
     config,

@@ -36,6 +36,11 @@ export interface AnalysisPoolOptions {
    * on demand either way: a process that analyzes nothing pays nothing.
    */
   keepAlive?: boolean;
+  /**
+   * Start every thread now, not on the first tasks: a worker process loads the analysis modules while it
+   * starts, not during its first check. (The API with ROLE=all starts them on demand: tests build many.)
+   */
+  eager?: boolean;
 }
 
 export interface AnalysisPool {
@@ -112,7 +117,7 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
   const keepAlive = o.keepAlive ?? true;
   const pool = new Piscina<ThreadTask, ThreadResult>({
     filename: threadFile(),
-    minThreads: 0,
+    minThreads: o.eager ? o.threads : 0,
     maxThreads: o.threads,
     idleTimeout: keepAlive ? Infinity : 60_000,
     maxQueue: o.maxQueue,
