@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
+import { loadConfig } from '../../../src/config.js';
 import { isMediaError } from '../../../src/errors.js';
 import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
@@ -26,7 +27,7 @@ const comparable = ({ timings_ms: _t, content_credentials, ...rest }: Analysis) 
 };
 
 /** One pool for the tests that only compare answers: each new thread loads the modules (and OpenCV) again. */
-const shared = createAnalysisPool({ threads: 2, maxQueue: 16, timeoutMs: 120_000 });
+const shared = createAnalysisPool({ threads: 1, maxQueue: 16, timeoutMs: 120_000 });
 t.teardown(() => shared.close());
 
 function newPool(t: Test, over: Partial<Parameters<typeof createAnalysisPool>[0]> = {}): AnalysisPool {
@@ -92,7 +93,7 @@ t.test('through the pool: the same analysis as on the event loop', async (t) => 
       format: 'heif',
     },
   ];
-  // At once, as a worker's concurrent checks ask: both threads busy, results matched to their requests.
+  // At once, as a worker's concurrent checks ask: results matched to their requests.
   const [here, there] = await Promise.all([
     Promise.all(cases.map((c, i) => analyzeImage(c.bytes, c, i ? PLAIN : OPTS))),
     Promise.all(cases.map((c, i) => pool.analyze(c.bytes, c, i ? PLAIN : OPTS))),
@@ -196,7 +197,8 @@ t.test('the queue is bounded: one more waiting analysis fails with analysis_busy
 
 t.test('pool size and switch from the configuration', async (t) => {
   t.equal(testConfig({ ANALYZE_THREADS: '3' }).analysis.threads, 3);
-  t.equal(testConfig().analysis.threads, availableParallelism(), 'default: one thread per core');
+  t.equal(loadConfig({}).analysis.threads, availableParallelism(), 'default: one thread per core');
+  t.equal(testConfig().analysis.threads, 1, 'tests: one per service');
   t.equal(testConfig({ ANALYZE_IN_THREADS: 'false' }).analysis.threads, null, 'off: the event loop');
   const pool = newPool(t, { threads: 3 });
   t.equal(pool.threads, 3);
