@@ -66,8 +66,10 @@ export async function startWorkers(
   n: number,
   env: Record<string, string>,
   redis: Redis,
+  /** Variables of the i-th process only (a metrics port of its own, say). */
+  own: (i: number) => Record<string, string> = () => ({}),
 ): Promise<ChildProcess[]> {
-  const procs = Array.from({ length: n }, () => startWorker(env));
+  const procs = Array.from({ length: n }, (_, i) => startWorker({ ...env, ...own(i) }));
   const k = keys(env.KEY_PREFIX as string);
   const t0 = Date.now();
   while ((await redis.zcard(k.workers())) < n) {
@@ -141,4 +143,29 @@ export async function waitAll(
       throw new Error(`${pending.size} checks unfinished after ${timeoutMs} ms`);
     if (pending.size) await sleep(20);
   }
+}
+
+export interface LoopDelay {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+/**
+ * A worker process's event-loop delay since the previous call, from its /metrics (WORKER_METRICS_PORT):
+ * prom-client's default metrics measure it with perf_hooks.monitorEventLoopDelay (10 ms resolution) and
+ * start afresh at each scrape.
+ */
+export async function workerLoopDelay(port: number): Promise<LoopDelay | null> {
+  const body = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => null,
+  );
+  if (body === null) return null;
+  const read = (name: string) =>
+    Math.round(
+      Number(new RegExp(`^firstseen_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(body)?.[1]) *
+        1e4,
+    ) / 10;
+  return { p50_ms: read('p50'), p99_ms: read('p99'), max_ms: read('max') };
 }

@@ -12,6 +12,7 @@ import factChecksPlugin from './plugins/fact-checks.js';
 import fetcherPlugin from './plugins/fetcher.js';
 import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
+import analysisPlugin from './plugins/analysis.js';
 import memoryPlugin from './plugins/memory.js';
 import queuesPlugin from './plugins/queues.js';
 import uploadGatePlugin from './plugins/upload-gate.js';
@@ -46,6 +47,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(protectionPlugin);
   await fastify.register(uploadGatePlugin);
   await fastify.register(queuesPlugin);
+  await fastify.register(analysisPlugin);
   await fastify.register(memoryPlugin);
   await fastify.register(fetcherPlugin);
   await fastify.register(banksPlugin);

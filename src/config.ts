@@ -2,6 +2,7 @@
 // whatever needs it. Nothing else in the code base reads process.env (a lint rule enforces it).
 // The env schema below is also the source of the README's configuration table: a test fails when
 // a variable or its default is missing there.
+import { availableParallelism } from 'node:os';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -37,6 +38,24 @@ export const EnvSchema = Type.Object({
     'Prefix of every Redis key firstseen writes (its own keys and BullMQ queues), so several deployments or test runs can share one Redis.',
   ),
   WORKER_CONCURRENCY: Int(4, 'Checks one worker process handles at once.', 1),
+  ANALYZE_THREADS: Int(
+    0,
+    'Worker threads per process that analyze images (decoding, hashes, content region, ORB features and their geometric checks, Content Credentials), off the event loop. 0: one per core (`os.availableParallelism()`). Each thread that extracts features loads OpenCV once (~140 MB).',
+  ),
+  ANALYZE_IN_THREADS: Bool(
+    true,
+    'false: images are analyzed on the event loop instead (as before the thread pool; it then stalls for the length of each analysis). For comparisons and debugging.',
+  ),
+  ANALYZE_QUEUE: Int(
+    64,
+    'Analyses a process queues for its threads at most; one more fails its media item with `analysis_busy`. Above what WORKER_CONCURRENCY checks of 3 media items at once ask for.',
+    1,
+  ),
+  ANALYZE_TIMEOUT_MS: Int(
+    60000,
+    'Longest one image analysis may take in a thread; the thread is then stopped (and replaced) and the item fails with `analysis_failed`.',
+    100,
+  ),
   JOB_ATTEMPTS: Int(3, 'Attempts for a check job before it is marked failed (transient errors only).', 1),
   JOB_LOCK_MS: Int(
     30000,
@@ -529,6 +548,12 @@ export function configFromEnv(env: Env) {
       attempts: env.JOB_ATTEMPTS,
       lockMs: env.JOB_LOCK_MS,
       stalledIntervalMs: env.STALLED_INTERVAL_MS,
+    },
+    /** The analysis thread pool (src/pipeline/analyze/pool.ts); threads null: analysis on the event loop. */
+    analysis: {
+      threads: env.ANALYZE_IN_THREADS ? env.ANALYZE_THREADS || availableParallelism() : null,
+      maxQueue: env.ANALYZE_QUEUE,
+      timeoutMs: env.ANALYZE_TIMEOUT_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     maxTargets: env.MAX_TARGETS,

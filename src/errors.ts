@@ -64,6 +64,9 @@ export const MEDIA_ERROR_CODES = {
   video_unreadable: 'The video container or its video stream cannot be read',
   video_timeout: 'Decoding the video took longer than VIDEO_DECODE_TIMEOUT_MS',
   video_decode_failed: 'The decoder failed on the video (corrupt data, or it hit its memory or output bound)',
+  analysis_failed:
+    'The analysis thread crashed or took longer than ANALYZE_TIMEOUT_MS on this image; it was replaced',
+  analysis_busy: 'More images were waiting for analysis than ANALYZE_QUEUE allows; check again later',
   internal_error: 'An unexpected error while processing this item',
 } as const;
 

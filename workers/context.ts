@@ -8,6 +8,7 @@ import type { ArchiveStore } from '../src/archive/store.js';
 import { createTimestamper } from '../src/archive/timestamp.js';
 import type { Config } from '../src/config.js';
 import { createMemory, type Memory } from '../src/memory/memory.js';
+import { createAnalysisPool, type AnalysisPool } from '../src/pipeline/analyze/pool.js';
 import { createPipeline, type Pipeline } from '../src/pipeline/pipeline.js';
 import { keys, type Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
@@ -38,6 +39,8 @@ export interface WorkerContext {
   watches: WatchStore;
   /** Everything seen and banked (shared with the API when ROLE=all). */
   memory: Memory;
+  /** The analysis threads (shared with the API when ROLE=all); null: analysis on the event loop. */
+  analysis: AnalysisPool | null;
   /** The check pipeline, assembled once per process. */
   pipeline: Pipeline;
   /** Where checks' evidence archives go (null: ARCHIVE_ENABLED is false). */
@@ -45,17 +48,24 @@ export interface WorkerContext {
   /** Signs archives' digests (RFC 3161); null without TSA_URL. */
   timestamper: Timestamper | null;
   log: Logger;
-  /** Closes what this context created (not a shared memory). */
+  /** Closes what this context created (not a shared memory or pool). */
   close(): Promise<void>;
 }
 
 export async function createWorkerContext(
   config: Config,
   log: Logger,
-  shared?: { memory: Memory },
+  shared?: { memory: Memory; analysis: AnalysisPool | null },
 ): Promise<WorkerContext> {
   const connection = workerRedis(config.redis, log);
   const k = keys(config.keyPrefix);
+  const threads = config.analysis.threads;
+  const ownPool = !shared && threads !== null;
+  const analysis = shared
+    ? shared.analysis
+    : threads === null
+      ? null
+      : createAnalysisPool({ ...config.analysis, threads, keepAlive: true, eager: true });
   // With ROLE=all the API's image index is shared (one copy per process); the stores use this connection.
   const memory = await createMemory({
     config,
@@ -63,6 +73,7 @@ export async function createWorkerContext(
     keys: k,
     log,
     hashes: shared?.memory.hashes,
+    verifier: analysis?.verify,
   });
   const fetcher = createSafeFetcher(config.fetch);
   const archives = createArchiveStore(config);
@@ -100,9 +111,11 @@ export async function createWorkerContext(
     webhookQueue,
     watches: createWatchStore(connection, k, watchQueue, config.watch),
     memory,
+    analysis,
     pipeline: createPipeline({
       config,
       memory,
+      analysis,
       fetcher,
       waybackCache: createRedisCache(connection, k),
       thumbnails: createThumbnailStore(connection, config.keyPrefix, config.maxInputPixels),
@@ -118,6 +131,8 @@ export async function createWorkerContext(
       await watchQueue.close();
       await fetcher.close();
       await memory.close();
+      // After the workers closed (their jobs finished): nothing is analyzing any more.
+      if (ownPool) await analysis?.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

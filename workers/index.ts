@@ -12,6 +12,7 @@ import { startWatchWorker } from './watch.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 import { buildServer } from '../src/server.js';
 import type { Memory } from '../src/memory/memory.js';
+import type { AnalysisPool } from '../src/pipeline/analyze/pool.js';
 
 // One entry per queue; the process refuses to start when a queue has no worker (Immich's habit).
 const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
@@ -29,7 +30,7 @@ export interface RunningWorkers {
 export async function startWorkers(
   config: Config,
   log: Logger,
-  shared?: { memory: Memory },
+  shared?: { memory: Memory; analysis: AnalysisPool | null },
 ): Promise<RunningWorkers> {
   for (const q of Object.values(QUEUES)) {
     if (!STARTERS[q]) throw new Error(`No worker for queue ${q}`);
@@ -38,7 +39,14 @@ export async function startWorkers(
   const ctx = await createWorkerContext(config, log.child({ role: 'worker' }), shared);
   const workers = Object.values(QUEUES).map((q) => STARTERS[q](ctx));
   const heartbeat = await startHeartbeat(ctx.connection, keys(config.keyPrefix), ctx.log);
-  log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'workers started');
+  log.info(
+    {
+      queues: Object.values(QUEUES),
+      concurrency: config.worker.concurrency,
+      analysis_threads: ctx.analysis?.threads ?? 0,
+    },
+    'workers started',
+  );
   return {
     workers,
     async close() {

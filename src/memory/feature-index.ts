@@ -29,7 +29,12 @@ import {
   type ImageFeatures,
   MAX_KEYPOINTS_PER_IMAGE,
 } from '../similarity/features/orb.js';
-import { verifyPair, type Verified, type VerifyOptions } from '../similarity/features/verify.js';
+import {
+  verifyInProcess,
+  type FeatureVerifier,
+  type Verified,
+  type VerifyOptions,
+} from '../similarity/features/verify.js';
 
 const TABLES = 8;
 const KEY_BITS = 16;
@@ -51,6 +56,8 @@ export interface FeatureIndexOptions {
   maxCandidates: number;
   voteDistance: number;
   verify: VerifyOptions;
+  /** Runs the geometric checks (OpenCV): the analysis pool's threads; default: this thread. */
+  verifier?: FeatureVerifier | undefined;
   now?: () => number;
 }
 
@@ -310,11 +317,19 @@ export function createFeatureIndex(o: FeatureIndexOptions): FeatureIndex {
         .sort((a, b) => b[1] - a[1])
         .slice(0, o.maxCandidates);
       const hits: FeatureHit[] = [];
-      for (const [s, v] of candidates) {
-        const slot = slots[s] as Slot;
-        const verified = await verifyPair(features, slot.features, o.verify);
-        if (verified) hits.push({ id: slot.id, votes: v, ...verified });
-      }
+      // All of a query's candidates in one go: one trip to a pool thread, not one per candidate.
+      const chosen = candidates.map(([s, v]) => ({ slot: slots[s] as Slot, votes: v }));
+      const verified = chosen.length
+        ? await (o.verifier ?? verifyInProcess)(
+            features,
+            chosen.map((c) => c.slot.features),
+            o.verify,
+          )
+        : [];
+      chosen.forEach(({ slot, votes }, i) => {
+        const found = verified[i];
+        if (found) hits.push({ id: slot.id, votes, ...found });
+      });
       return hits.sort((a, b) => b.inliers - a.inliers);
     },
 

@@ -14,6 +14,7 @@ import { HttpErrors } from '../errors.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
+import type { FeatureVerifier } from '../similarity/features/verify.js';
 import { createBankStore, type BankStore } from './banks.js';
 import { createBestCopies, type BestCopies } from './best-copy.js';
 import { createFactCheckStore, type FactCheckStore } from './fact-checks.js';
@@ -110,6 +111,8 @@ export interface MemoryDeps {
    * API's fails fast). Not closed by this memory.
    */
   hashes?: HashIndex | undefined;
+  /** Runs the feature index's geometric checks (the analysis pool's threads); default: this thread. */
+  verifier?: FeatureVerifier | undefined;
 }
 
 /** Builds the memory and loads the image index (resolves once it is current). */
@@ -136,6 +139,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
         minVotes: p.minVotes,
         maxCandidates: p.maxCandidates,
         voteDistance: FEATURE_MATCH.voteDistance,
+        verifier: deps.verifier,
         verify: {
           minInliers: p.minInliers,
           minInlierRatio: p.minInlierRatio,

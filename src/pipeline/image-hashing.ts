@@ -11,10 +11,15 @@ export async function hashImage(
   bytes: Buffer,
   contentType: string | null,
   maxPixels: number,
+  /** Decode and hash (the analysis pool's threads); default: on this thread. */
+  hash: (bytes: Buffer, maxPixels: number) => Promise<Hashes> = hashHere,
 ): Promise<{ sha256: string; hashes: Hashes }> {
   const probe = await probeMedia(bytes, contentType, maxPixels);
   if (probe.kind !== 'image')
     throw new MediaError('unsupported_format', 'Bank entries by image are images, not videos');
-  const decoded = await decodeForHashing(bytes, { maxPixels });
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), hashes: computeHashes(decoded) };
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), hashes: await hash(bytes, maxPixels) };
+}
+
+async function hashHere(bytes: Buffer, maxPixels: number): Promise<Hashes> {
+  return computeHashes(await decodeForHashing(bytes, { maxPixels }));
 }

@@ -14,6 +14,7 @@ import type { Memory } from '../memory/memory.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
 import { THUMBNAIL_TTL_SECONDS, type ForensicViewKind, type ThumbnailStore } from '../services/thumbnails.js';
 import type { TtlCache } from '../services/ttl-cache.js';
+import type { AnalysisPool } from './analyze/pool.js';
 import { processCheck } from './process-check.js';
 import { webSearchAdapters } from './web-search/web-sightings.js';
 import type { ResolverEndpoints } from './resolve/types.js';
@@ -46,6 +47,8 @@ export interface PipelineServices {
   /** Thumbnails for report pages; null: none kept. */
   thumbnails: ThumbnailStore | null;
   log: Logger;
+  /** The process's analysis threads; null or absent: images are analyzed on this thread. */
+  analysis?: AnalysisPool | null | undefined;
   /** Where the platforms are: the configuration's, unless a test puts stand-ins there. */
   endpoints?: ResolverEndpoints | undefined;
 }
@@ -104,6 +107,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
         : null,
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     ocrVideoKeyframes: config.ocrVideoKeyframes,
+    analyze: services.analysis?.analyze,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,
     thresholds: config.provenance,

@@ -84,6 +84,8 @@ export interface PipelineDeps {
   ocr?: OcrOptions | null | undefined;
   /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
   ocrVideoKeyframes?: number | undefined;
+  /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
+  analyze?: typeof analyzeImage | undefined;
   maxInputPixels: number;
   /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
   jpegDoubleCompression?: boolean;
@@ -340,7 +342,7 @@ async function processMedia(
     Object.assign(item, probeFields(probe));
     let features: ImageFeatures | undefined;
     if (probe.kind === 'image') {
-      const analysis = await analyzeImage(fetched.body, probe, {
+      const analysis = await (deps.analyze ?? analyzeImage)(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
         jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,

@@ -33,11 +33,15 @@ async function banksPlugin(app: FastifyInstance) {
     createBankService({
       store: app.memory.banks,
       fetcher: app.fetcher,
-      hashImage,
+      hashImage: (bytes, contentType, maxPixels) =>
+        hashImage(bytes, contentType, maxPixels, app.analysis?.hash),
       config: app.config,
       entryAdded: (bank, entry, dihedral) => announceEarlierMatches(announcements, bank, entry, dihedral),
     }),
   );
 }
 
-export default fp(banksPlugin, { name: 'banks', dependencies: ['redis', 'queues', 'memory', 'fetcher'] });
+export default fp(banksPlugin, {
+  name: 'banks',
+  dependencies: ['redis', 'queues', 'memory', 'fetcher', 'analysis'],
+});

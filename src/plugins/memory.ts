@@ -22,6 +22,7 @@ async function memoryPlugin(app: FastifyInstance) {
     indexRedis,
     keys: keys(app.config.keyPrefix),
     log: app.log,
+    verifier: app.analysis?.verify,
   });
   app.decorate('memory', memory);
   app.addHook('onClose', async () => {
@@ -30,4 +31,4 @@ async function memoryPlugin(app: FastifyInstance) {
   });
 }
 
-export default fp(memoryPlugin, { name: 'memory', dependencies: ['redis'] });
+export default fp(memoryPlugin, { name: 'memory', dependencies: ['redis', 'analysis'] });

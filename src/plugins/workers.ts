@@ -6,21 +6,25 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Memory } from '../memory/memory.js';
+import type { AnalysisPool } from '../pipeline/analyze/pool.js';
 
 export type StartWorkers = (
   config: Config,
   log: Logger,
-  shared: { memory: Memory },
+  shared: { memory: Memory; analysis: AnalysisPool | null },
 ) => Promise<{ close(): Promise<void> }>;
 
 async function workersPlugin(app: FastifyInstance, opts: { startWorkers?: StartWorkers | undefined }) {
   if (app.config.role !== 'all') return;
   if (!opts.startWorkers)
     throw new Error('ROLE=all runs the workers in this process: start it with workers/server.ts (npm start)');
-  const running = await opts.startWorkers(app.config, app.log, { memory: app.memory });
+  const running = await opts.startWorkers(app.config, app.log, {
+    memory: app.memory,
+    analysis: app.analysis,
+  });
   app.addHook('onClose', async () => {
     await running.close();
   });
 }
 
-export default fp(workersPlugin, { name: 'workers', dependencies: ['redis', 'memory'] });
+export default fp(workersPlugin, { name: 'workers', dependencies: ['redis', 'memory', 'analysis'] });

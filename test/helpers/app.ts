@@ -27,6 +27,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     WAYBACK_ENABLED: 'false',
     // Archives are written only by the tests that read them, each to a directory of its own.
     ARCHIVE_ENABLED: 'false',
+    // One analysis thread per test service: each service's threads load the analysis modules (and OpenCV)
+    // anew, where the event loop's analysis loaded them once per test process.
+    ANALYZE_THREADS: '1',
     ...overrides,
   });
 }

@@ -59,6 +59,21 @@ export async function verifyPair(
   return verifyWith(cv, query, cand, opts);
 }
 
+/**
+ * Checks each candidate against the query, in order. The memory is given one (the analysis pool's, which
+ * runs it in a worker thread); without, it runs here with verifyInProcess.
+ */
+export type FeatureVerifier = (
+  query: ImageFeatures,
+  candidates: ImageFeatures[],
+  opts: VerifyOptions,
+) => Promise<Array<Verified | null>>;
+
+export const verifyInProcess: FeatureVerifier = async (query, candidates, opts) => {
+  const { cv } = await loadOpenCv();
+  return candidates.map((cand) => verifyWith(cv, query, cand, opts));
+};
+
 export function verifyWith(
   cv: Cv,
   query: ImageFeatures,

@@ -1,0 +1,208 @@
+// The analysis thread pool: a process's CPU-bound image work (decoding, hashes, content region, ORB
+// features and their geometric checks, Content Credentials) runs in worker threads (piscina), so the event
+// loop keeps serving the API, renewing job locks and talking to Redis while images are analyzed. One pool
+// per process, built at start-up (workers/context.ts, or shared with the API when ROLE=all) and closed on
+// shutdown. Its methods have the signatures of the in-process functions they replace (analyzeImage,
+// hashImage's hashing, the feature index's verifier), so callers and tests can use either.
+//
+// Bounds: ANALYZE_QUEUE tasks wait at most (one more fails with `analysis_busy`), each runs at most
+// ANALYZE_TIMEOUT_MS (then its thread is stopped), and a thread that dies (a crash in a decoder, wasm
+// running out of memory) is replaced by piscina; the task it ran fails with `analysis_failed` and the
+// worker process carries on.
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+// sharp's native library must be loaded by the main thread before threads use it (sharp's documentation,
+// "worker threads"): it then stays loaded when a thread exits.
+import 'sharp';
+import type { Hashes } from '../../../schemas/hashes.js';
+import { MediaError } from '../../errors.js';
+import type { ImageFeatures } from '../../similarity/features/orb.js';
+import type { FeatureVerifier } from '../../similarity/features/verify.js';
+import type { Analysis, AnalyzeOptions } from './index.js';
+import type { ThreadError, ThreadResult, ThreadTask } from './thread.js';
+
+export interface AnalysisPoolOptions {
+  threads: number;
+  maxQueue: number;
+  timeoutMs: number;
+  /**
+   * Keep every thread from its first task to close (a worker: OpenCV loads once per thread). False: a
+   * thread ends after a minute idle (the API alone, which only hashes the odd bank entry). Threads start
+   * on demand either way: a process that analyzes nothing pays nothing.
+   */
+  keepAlive?: boolean;
+  /**
+   * Start every thread now, not on the first tasks: a worker process loads the analysis modules while it
+   * starts, not during its first check. (The API with ROLE=all starts them on demand: tests build many.)
+   */
+  eager?: boolean;
+}
+
+export interface AnalysisPool {
+  /** analyzeImage (index.ts) in a thread. */
+  analyze: (
+    bytes: Buffer,
+    probe: { mime: string; format: string },
+    opts: AnalyzeOptions,
+  ) => Promise<Analysis>;
+  /** The hashes of an image's one decode (decodeForHashing + computeHashes) in a thread. */
+  hash: (bytes: Buffer, maxPixels: number) => Promise<Hashes>;
+  /** The feature index's geometric checks in a thread. */
+  verify: FeatureVerifier;
+  readonly threads: number;
+  /**
+   * Tasks waiting for a thread, threads running now, threads started since the pool was made
+   * (replacements included), tasks completed.
+   */
+  stats(): { queued: number; running: number; threadsStarted: number; completed: number };
+  /** The threads running now (what a test stops to see a crash recovered). */
+  workers(): readonly Worker[];
+  /** Lets running tasks finish, then ends the threads. */
+  close(): Promise<void>;
+}
+
+// From the build (dist/, plain node) the thread is thread.js next to this file. Under tsx (tests, scripts,
+// benchmarks) this module is pool.ts, and a thread must register tsx itself before importing thread.ts:
+// Node 20 does not run the process's --import flags in worker threads, and piscina's thread loads its task
+// module from a file (no `eval` as heic-thread's decode.ts uses). That file is a four-line bootstrap written
+// to the temporary directory once per process (never in dist/: production does not need it).
+const RUNNING_TS = import.meta.url.endsWith('.ts');
+const THREAD_URL = new URL(RUNNING_TS ? './thread.ts' : './thread.js', import.meta.url);
+
+function threadFile(): string {
+  if (!RUNNING_TS) return fileURLToPath(THREAD_URL);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const source = [
+    `const tsx = await import(${tsx});`,
+    'tsx.register();',
+    `const thread = await import(${JSON.stringify(THREAD_URL.href)});`,
+    'export default thread.default;',
+  ].join('\n');
+  const dir = join(tmpdir(), 'firstseen-threads');
+  mkdirSync(dir, { recursive: true });
+  // Named by its content: every process of one checkout shares the file; written whole, then renamed, so
+  // a thread never reads half of it.
+  const file = join(dir, `analysis-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.mjs`);
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, source);
+  renameSync(partial, file);
+  return file;
+}
+
+const mediaError = (e: ThreadError) =>
+  new MediaError(
+    e.code,
+    e.message || undefined,
+    e.httpStatus === undefined ? {} : { httpStatus: e.httpStatus },
+  );
+
+/** A view's bytes in an ArrayBuffer of their own (one copy), to be transferred to the thread. */
+function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
+}
+
+/** Features whose arrays own their buffers: a view into a larger buffer would clone all of it. */
+function compact(f: ImageFeatures): ImageFeatures {
+  const own = (v: ArrayBufferView) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+  if (own(f.points) && own(f.descriptors)) return f;
+  return { ...f, points: f.points.slice(), descriptors: f.descriptors.slice() };
+}
+
+export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
+  const keepAlive = o.keepAlive ?? true;
+  const pool = new Piscina<ThreadTask, ThreadResult>({
+    filename: threadFile(),
+    minThreads: o.eager ? o.threads : 0,
+    maxThreads: o.threads,
+    idleTimeout: keepAlive ? Infinity : 60_000,
+    maxQueue: o.maxQueue,
+  });
+  let threadsStarted = 0;
+  pool.on('workerCreate', () => threadsStarted++);
+  // A thread's uncaught error is reported to the task it ran (below); this keeps piscina's 'error' event,
+  // emitted when no task was running, from ending the process.
+  pool.on('error', () => {});
+
+  let closed = false;
+
+  async function run(task: ThreadTask, transfer: ArrayBuffer[]): Promise<ThreadResult> {
+    if (closed) throw new Error('The analysis pool is closed');
+    if (pool.queueSize >= o.maxQueue) throw new MediaError('analysis_busy');
+    try {
+      return await pool.run(task, { transferList: transfer, signal: AbortSignal.timeout(o.timeoutMs) });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message === 'Task queue is at limit') throw new MediaError('analysis_busy');
+      // The thread died (or was stopped at the time limit); piscina starts another for the next task.
+      const timedOut = err instanceof Error && err.name === 'AbortError';
+      throw new MediaError(
+        'analysis_failed',
+        timedOut
+          ? `The analysis did not finish within ${o.timeoutMs} ms (waiting for a thread included); stopped`
+          : `The analysis thread failed (${message.split('\n')[0]?.slice(0, 200)})`,
+        { cause: err },
+      );
+    }
+  }
+
+  return {
+    threads: o.threads,
+
+    async analyze(bytes, probe, opts) {
+      const copy = ownCopy(bytes);
+      const result = await run(
+        { kind: 'analyze', bytes: copy, probe: { mime: probe.mime, format: probe.format }, opts },
+        [copy.buffer],
+      );
+      if (result.kind !== 'analyze') throw new Error(`analysis thread answered ${result.kind}`);
+      const { error, pixels, ...rest } = result.analysis;
+      return {
+        ...rest,
+        // Moved back as a Uint8Array's buffer: the callers (thumbnails) expect a Buffer.
+        ...(pixels && {
+          pixels: {
+            ...pixels,
+            data: Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
+          },
+        }),
+        ...(error && { error: mediaError(error) }),
+      };
+    },
+
+    async hash(bytes, maxPixels) {
+      const copy = ownCopy(bytes);
+      const result = await run({ kind: 'hash', bytes: copy, maxPixels }, [copy.buffer]);
+      if (result.kind !== 'hash') throw new Error(`analysis thread answered ${result.kind}`);
+      if ('error' in result) throw mediaError(result.error);
+      return result.hashes;
+    },
+
+    async verify(query, candidates, opts) {
+      // Features are a few kilobytes each: copied (structured clone), so the index keeps its own.
+      const result = await run(
+        { kind: 'verify', query: compact(query), candidates: candidates.map(compact), opts },
+        [],
+      );
+      if (result.kind !== 'verify') throw new Error(`analysis thread answered ${result.kind}`);
+      return result.verified;
+    },
+
+    stats: () => ({
+      queued: pool.queueSize,
+      running: pool.threads.length,
+      threadsStarted,
+      completed: pool.completed,
+    }),
+    workers: () => pool.threads,
+
+    async close() {
+      closed = true;
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// What one thread of the analysis pool (pool.ts) runs: the CPU-bound work on an image's bytes, off the
+// event loop of the process that asked. Each task is the pure function the process would otherwise call
+// itself (analyzeImage, the hashes of a bank entry, the geometric check of feature candidates), and its
+// answer is plain data: buffers are transferred, never copied, and errors come back as their code and
+// message (a MediaError does not survive a thread boundary as a class).
+//
+// OpenCV (~140 MB, ~1.5 s to load) is loaded by the first task that needs it and then stays for the
+// thread's life: the pool keeps its threads, so it loads once per thread.
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { Hashes } from '../../../schemas/hashes.js';
+import { isMediaError, type MediaErrorCode } from '../../errors.js';
+import type { ImageFeatures } from '../../similarity/features/orb.js';
+import { verifyInProcess, type Verified, type VerifyOptions } from '../../similarity/features/verify.js';
+import { decodeForHashing } from './decode.js';
+import { computeHashes } from './hashes.js';
+import { analyzeImage, type Analysis, type AnalyzeOptions } from './index.js';
+
+export type ThreadTask =
+  | {
+      kind: 'analyze';
+      /** The file's bytes (a copy made for the thread; its buffer is transferred). */
+      bytes: Uint8Array<ArrayBuffer>;
+      probe: { mime: string; format: string };
+      opts: AnalyzeOptions;
+    }
+  | { kind: 'hash'; bytes: Uint8Array<ArrayBuffer>; maxPixels: number }
+  | { kind: 'verify'; query: ImageFeatures; candidates: ImageFeatures[]; opts: VerifyOptions };
+
+/** A MediaError as it crosses the thread boundary. */
+export interface ThreadError {
+  code: MediaErrorCode;
+  message: string;
+  httpStatus?: number | undefined;
+}
+
+export type ThreadAnalysis = Omit<Analysis, 'error'> & { error?: ThreadError };
+
+export type ThreadResult =
+  | { kind: 'analyze'; analysis: ThreadAnalysis }
+  | { kind: 'hash'; hashes: Hashes }
+  /** Bytes or pixels that cannot be hashed (the same code the caller's own decode would have thrown). */
+  | { kind: 'hash'; error: ThreadError }
+  | { kind: 'verify'; verified: Array<Verified | null> };
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+const toThreadError = (err: unknown): ThreadError | null =>
+  isMediaError(err) ? { code: err.code, message: err.message, httpStatus: err.httpStatus } : null;
+
+/**
+ * Buffers that may be moved to the asking thread: only those that own their whole ArrayBuffer. A view into
+ * a shared one (Node's pool of small Buffers) would take its neighbours along and break this thread's later
+ * allocations; those few bytes are copied instead.
+ */
+function ownBuffers(views: Array<ArrayBufferView | undefined>): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) {
+    if (!v || !(v.buffer instanceof ArrayBuffer)) continue;
+    if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.byteLength > 0) out.add(v.buffer);
+  }
+  return [...out];
+}
+
+/** The answer with its transfer list, in the form piscina moves instead of cloning. */
+function moving<T extends object>(value: T, transfer: ArrayBuffer[]) {
+  const movable = {
+    get [transferableSymbol]() {
+      return transfer;
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  };
+  // Typed by piscina as one of its transferables; the thread's caller receives `value`.
+  return move(movable) as unknown as T;
+}
+
+export default async function run(task: ThreadTask): Promise<ThreadResult> {
+  if (task.kind === 'analyze') {
+    const { error, ...rest } = await analyzeImage(asBuffer(task.bytes), task.probe, task.opts);
+    // analyzeImage turns every failure of the pixels into `error`; one that is not a MediaError is a bug,
+    // which the asking side reports as internal_error, as it would have in its own thread.
+    const plain = error ? (toThreadError(error) ?? { code: 'internal_error' as const, message: '' }) : null;
+    const analysis: ThreadAnalysis = { ...rest, ...(plain && { error: plain }) };
+    const transfer = ownBuffers([rest.pixels?.data, rest.features?.points, rest.features?.descriptors]);
+    return moving({ kind: 'analyze', analysis }, transfer);
+  }
+  if (task.kind === 'hash') {
+    try {
+      const decoded = await decodeForHashing(asBuffer(task.bytes), { maxPixels: task.maxPixels });
+      return { kind: 'hash', hashes: computeHashes(decoded) };
+    } catch (err) {
+      const plain = toThreadError(err);
+      if (!plain) throw err;
+      return { kind: 'hash', error: plain };
+    }
+  }
+  return { kind: 'verify', verified: await verifyInProcess(task.query, task.candidates, task.opts) };
+}

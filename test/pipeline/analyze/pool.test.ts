@@ -1,0 +1,221 @@
+// The analysis thread pool (src/pipeline/analyze/pool.ts): what a worker's checks and the API's bank
+// entries get from its threads is what the same functions give on the event loop; a bad image fails with
+// the same code; a thread stopped mid-task leaves the pool working and the item failing with a code.
+import { availableParallelism } from 'node:os';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import t, { type Test } from 'tap';
+import { loadConfig } from '../../../src/config.js';
+import { isMediaError } from '../../../src/errors.js';
+import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
+import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
+import { analyzeImage, imageFeatures, type Analysis } from '../../../src/pipeline/analyze/index.js';
+import { createAnalysisPool, type AnalysisPool } from '../../../src/pipeline/analyze/pool.js';
+import { verifyInProcess } from '../../../src/similarity/features/verify.js';
+import { FEATURE_MATCH } from '../../../src/memory/memory.js';
+import { buildTestServer, testConfig } from '../../helpers/app.js';
+import { fixture } from '../../helpers/images.js';
+
+const FEATURES = { side: 512, maxKeypoints: 500 };
+const OPTS = { maxInputPixels: 100_000_000, features: FEATURES };
+const PLAIN = { maxInputPixels: 100_000_000 };
+
+/** The analysis without its timings (wall times differ run to run). */
+const comparable = ({ timings_ms: _t, content_credentials, ...rest }: Analysis) => {
+  const { duration_ms: _d, ...validation } = content_credentials.validation;
+  return { ...rest, content_credentials: { ...content_credentials, validation } };
+};
+
+/** One pool for the tests that only compare answers: each new thread loads the modules (and OpenCV) again. */
+const shared = createAnalysisPool({ threads: 1, maxQueue: 16, timeoutMs: 120_000 });
+t.teardown(() => shared.close());
+
+function newPool(t: Test, over: Partial<Parameters<typeof createAnalysisPool>[0]> = {}): AnalysisPool {
+  const pool = createAnalysisPool({ threads: 2, maxQueue: 16, timeoutMs: 60_000, ...over });
+  t.teardown(() => pool.close());
+  return pool;
+}
+
+/** A real PNG of width x height black pixels (filter byte 0 on every row): small on disk, slow to decode (every row is inflated). */
+function largePng(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.writeUInt8(8, 8);
+  ihdr.writeUInt8(0, 9);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc((width + 1) * height), { level: 1 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+t.test('through the pool: the same analysis as on the event loop', async (t) => {
+  const pool = shared;
+  const png = await sharp(fixture('exif-samples/jpg/gps/DSCN0010.jpg')).resize(300).png().toBuffer();
+  const cases = [
+    {
+      name: 'camera JPEG (EXIF, GPS, thumbnail)',
+      bytes: fixture('exif-samples/jpg/gps/DSCN0010.jpg'),
+      mime: 'image/jpeg',
+      format: 'jpeg',
+    },
+    {
+      name: 'JPEG with Content Credentials',
+      bytes: fixture('c2pa/CA.jpg'),
+      mime: 'image/jpeg',
+      format: 'jpeg',
+    },
+    { name: 'PNG', bytes: png, mime: 'image/png', format: 'png' },
+    {
+      name: 'HEIC (its own decoder thread, started from a pool thread)',
+      bytes: fixture('exifr/heic-iphone7.heic'),
+      mime: 'image/heic',
+      format: 'heif',
+    },
+  ];
+  // At once, as a worker's concurrent checks ask: results matched to their requests.
+  const [here, there] = await Promise.all([
+    Promise.all(cases.map((c, i) => analyzeImage(c.bytes, c, i ? PLAIN : OPTS))),
+    Promise.all(cases.map((c, i) => pool.analyze(c.bytes, c, i ? PLAIN : OPTS))),
+  ]);
+  cases.forEach((c, i) => {
+    const a = here[i] as Analysis;
+    const b = there[i] as Analysis;
+    t.notOk(a.error, `${c.name}: analyzed`);
+    t.ok(b.hashes?.pdq.hash, `${c.name}: hashed in a thread`);
+    t.same(comparable(b), comparable(a), `${c.name}: the same analysis`);
+    t.ok(Buffer.isBuffer(b.pixels?.data), `${c.name}: the pixels come back as a Buffer (for the thumbnail)`);
+  });
+  t.ok(
+    there.some((a) => a.content_credentials.present),
+    'credentials were read in the thread',
+  );
+  t.ok(
+    (there[0]?.features?.points.length ?? 0) > 0,
+    'features were extracted in the thread (asked for the first image)',
+  );
+  t.ok(cases[0]?.bytes.length, "the caller's bytes stay readable (a copy was moved to the thread)");
+});
+
+t.test('bank hashing and the geometric check give what they give on the event loop', async (t) => {
+  const pool = shared;
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const decoded = await decodeForHashing(photo, { maxPixels: 100_000_000 });
+  const hashes = computeHashes(decoded);
+  t.same(await pool.hash(photo, 100_000_000), hashes, 'hashes');
+  const crop = await sharp(photo).extract({ left: 100, top: 80, width: 400, height: 300 }).jpeg().toBuffer();
+  const cropDecoded = await decodeForHashing(crop, { maxPixels: 100_000_000 });
+  const query = await imageFeatures(cropDecoded, computeHashes(cropDecoded), FEATURES);
+  const original = await imageFeatures(decoded, hashes, FEATURES);
+  const other = await imageFeatures(
+    await decodeForHashing(fixture('c2pa/CA.jpg'), { maxPixels: 100_000_000 }),
+    computeHashes(await decodeForHashing(fixture('c2pa/CA.jpg'), { maxPixels: 100_000_000 })),
+    FEATURES,
+  );
+  const opts = { minInliers: 12, minInlierRatio: 0.3, minAgreement: 0.6, ...FEATURE_MATCH };
+  const expected = await verifyInProcess(query, [original, other], opts);
+  t.ok(expected[0], 'the crop verifies against its original (in this thread)');
+  t.same(await pool.verify(query, [original, other], opts), expected, 'the same answers from a thread');
+});
+
+t.test('a broken image: the code it gets on the event loop, and the pool goes on', async (t) => {
+  const pool = shared;
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const broken = Buffer.concat([photo.subarray(0, 2000), Buffer.alloc(3000, 0xff)]);
+  const probe = { mime: 'image/jpeg', format: 'jpeg' };
+  const here = await analyzeImage(broken, probe, OPTS);
+  const there = await pool.analyze(broken, probe, OPTS);
+  t.ok(here.error, 'fails on the event loop');
+  t.ok(isMediaError(there.error), 'a MediaError again once back from the thread');
+  t.equal(there.error?.code, here.error?.code, `the same code (${here.error?.code})`);
+  t.equal(there.error?.message, here.error?.message, 'and message');
+  const hashError = await pool.hash(broken, 100_000_000).catch((e: unknown) => e);
+  t.ok(isMediaError(hashError), 'a bank entry from it fails with a MediaError');
+  t.ok((await pool.analyze(photo, probe, OPTS)).hashes, 'the next image is analyzed');
+});
+
+t.test('a thread that dies mid-task: analysis_failed, and the pool goes on with a new one', async (t) => {
+  const pool = newPool(t, { threads: 1 });
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const probe = { mime: 'image/jpeg', format: 'jpeg' };
+  t.ok((await pool.analyze(photo, probe, PLAIN)).hashes, 'a first image (the thread is up)');
+  const started = pool.stats().threadsStarted;
+  const slow = largePng(8000, 8000); // 64 megapixels to inflate: far longer than the wait below
+  const dying = pool.analyze(slow, { mime: 'image/png', format: 'png' }, PLAIN).catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  const [thread] = pool.workers();
+  await thread?.terminate(); // what a crash in native code or wasm looks like from here
+  const err = await dying;
+  t.ok(isMediaError(err) && err.code === 'analysis_failed', 'the item fails with analysis_failed', { err });
+  t.ok((await pool.analyze(photo, probe, PLAIN)).hashes, 'the next image is analyzed');
+  t.ok(pool.stats().threadsStarted > started, 'on a new thread');
+});
+
+t.test('an analysis over the time limit: its thread is stopped, the item fails with a code', async (t) => {
+  const pool = newPool(t, { threads: 1, timeoutMs: 150 });
+  const started = performance.now();
+  const err = await pool
+    .analyze(largePng(8000, 8000), { mime: 'image/png', format: 'png' }, PLAIN)
+    .catch((e: unknown) => e);
+  t.ok(isMediaError(err) && err.code === 'analysis_failed', 'analysis_failed', { err });
+  t.ok(performance.now() - started < 5000, 'without waiting for the decode to finish');
+});
+
+t.test('the queue is bounded: one more waiting analysis fails with analysis_busy', async (t) => {
+  const pool = newPool(t, { threads: 1, maxQueue: 1, timeoutMs: 150 });
+  const slow = largePng(4000, 4000);
+  const probe = { mime: 'image/png', format: 'png' };
+  const runs = [0, 1, 2].map(() =>
+    pool.analyze(slow, probe, PLAIN).then(
+      () => 'done',
+      (e: unknown) => (isMediaError(e) ? e.code : String(e)),
+    ),
+  );
+  const codes = await Promise.all(runs);
+  t.equal(codes[2], 'analysis_busy', 'the third (one running, one waiting) is refused');
+});
+
+t.test('pool size and switch from the configuration', async (t) => {
+  t.equal(testConfig({ ANALYZE_THREADS: '3' }).analysis.threads, 3);
+  t.equal(loadConfig({}).analysis.threads, availableParallelism(), 'default: one thread per core');
+  t.equal(testConfig().analysis.threads, 1, 'tests: one per service');
+  t.equal(testConfig({ ANALYZE_IN_THREADS: 'false' }).analysis.threads, null, 'off: the event loop');
+  const pool = newPool(t, { threads: 3 });
+  t.equal(pool.threads, 3);
+});
+
+t.test('the service builds one pool, its workers use it, and closing the service closes it', async (t) => {
+  const { app } = await buildTestServer(t, { ANALYZE_THREADS: '1' });
+  const pool = app.analysis;
+  if (!pool) return t.fail('no pool');
+  t.equal(pool.threads, 1);
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  t.ok(await pool.hash(photo, 100_000_000), 'hashes through it');
+  t.equal(pool.stats().running, 1, 'its thread runs');
+  await app.close();
+  t.equal(pool.stats().running, 0, 'closed with the service: no thread left');
+  const err = await pool.hash(photo, 100_000_000).catch((e: unknown) => e);
+  t.ok(err instanceof Error, 'and it takes no more work');
+  const { app: off } = await buildTestServer(t, { ANALYZE_IN_THREADS: 'false' });
+  t.equal(off.analysis, null, 'ANALYZE_IN_THREADS=false: no pool');
+});
