@@ -270,7 +270,7 @@ async function processMedia(
           ),
         );
       }
-      const { timings_ms, error, features: found, pixels: _pixels, ...parts } = analysis;
+      const { timings_ms, error, features: found, pixels, ...parts } = analysis;
       features = found;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);
@@ -279,7 +279,8 @@ async function processMedia(
       const ocr = deps.ocr;
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
-        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+        // The detector works on the picture the analysis decoded: a photo without text costs no decode.
+        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
       }
     }
     const video = probe.kind === 'video' ? deps.video : null;
