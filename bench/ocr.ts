@@ -5,7 +5,9 @@
 //   language right         the first language reported is the post's (texts of 40+ characters)
 //   handle + time read     the post's @handle and its time stamp are both among `found`
 //   text-free skipped      photos without text where the detector stopped OCR from running (`no_text`)
-//   ms per image           readText's wall time per kind of picture (detector + tesseract child processes)
+//   ms per image           readText's wall time per kind of picture (detector + tesseract child processes),
+//                          and its CPU time (this process and tesseract; /proc ticks of 10 ms); text-free
+//                          photos are read as a check reads them, from the analysis' decoded pixels
 //   added cost per check   a mixed corpus (the pipeline bench's photos and the screenshots) analyzed as a
 //                          check analyzes an image (analyzeImage), with and without readText: the ratio of
 //                          images per second, an upper bound on the slowdown of whole checks (which also
@@ -49,10 +51,20 @@ const PHOTOS = [
   'exif-samples/jpg/gps/DSCN0010.jpg',
 ];
 
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
+/** CPU seconds of this process and of its waited-for children (tesseract), from /proc/self/stat. */
+function cpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name, field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14.
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+}
+/** Wall and CPU time (this process and tesseract) of one call, in ms. */
+const timed = async <T>(fn: () => Promise<T>): Promise<[T, number, number]> => {
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const r = await fn();
-  return [r, performance.now() - t0];
+  return [r, performance.now() - t0, (cpuSeconds() - c0) * 1000];
 };
 const pct = (n: number, d: number) => Math.round((1000 * n) / Math.max(1, d)) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -66,6 +78,7 @@ interface Row {
   handle: boolean;
   time: boolean;
   ms: number;
+  cpu_ms: number;
 }
 const rows: Row[] = [];
 const screenshots: Buffer[] = [];
@@ -80,7 +93,7 @@ for (const lang of LANGS) {
       ['degraded', await degrade(shot.png, shot.width), 0.5],
     ] as const;
     for (const [variant, bytes, scale] of variants) {
-      const [r, ms] = await timed(() => readText(bytes, opts));
+      const [r, ms, cpuMs] = await timed(() => readText(bytes, opts));
       const read = bodyText(r.lines, shot.body, scale);
       const row: Row = {
         lang,
@@ -90,6 +103,7 @@ for (const lang of LANGS) {
         handle: r.found.handles.includes(shot.truth.handle),
         time: r.found.times.includes(shot.truth.time),
         ms,
+        cpu_ms: cpuMs,
       };
       rows.push(row);
       if (variant === 'clean') screenshots.push(bytes);
@@ -121,10 +135,18 @@ for (const [photo, lines] of signs) {
   captions.push({ kind: 'sign', cer: cer(lines.join(' '), r.lines.map((l) => l.text).join(' ')), ms });
 }
 
-const free: { photo: string; skipped: boolean; ms: number }[] = [];
+// As a check reads them: the detector on the pixels the analysis decoded (the analysis is not timed).
+const free: { photo: string; skipped: boolean; ms: number; cpu_ms: number }[] = [];
 for (const photo of TEXT_FREE_PHOTOS) {
-  const [r, ms] = await timed(() => readText(fixture(photo), opts));
-  free.push({ photo, skipped: r.status === 'no_text', ms });
+  const bytes = fixture(photo);
+  const m = await sharp(bytes).metadata();
+  const analysis = await analyzeImage(
+    bytes,
+    { mime: `image/${m.format ?? 'jpeg'}`, format: m.format ?? 'jpeg' },
+    { maxInputPixels: config.maxInputPixels },
+  );
+  const [r, ms, cpuMs] = await timed(() => readText(bytes, opts, {}, analysis.pixels));
+  free.push({ photo, skipped: r.status === 'no_text', ms, cpu_ms: cpuMs });
   if (r.status !== 'no_text') console.log(`  text-free ${photo}: ${r.status} "${r.text.slice(0, 60)}"`);
 }
 
@@ -136,23 +158,16 @@ const probe = async (b: Buffer) => {
   return { mime: `image/${m.format ?? 'jpeg'}`, format: m.format ?? 'jpeg' };
 };
 const probes = await Promise.all(mixed.map(probe));
-const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
-/** CPU seconds of this process and of its waited-for children (tesseract), from /proc/self/stat. */
-function cpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command name, field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14.
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
-}
 const cpu: Record<'base' | 'ocr', number[]> = { base: [], ocr: [] };
 const pass = async (withOcr: boolean) => {
   const c0 = cpuSeconds();
   const t0 = performance.now();
   for (const [i, b] of mixed.entries()) {
-    await analyzeImage(b, probes[i] as { mime: string; format: string }, {
+    const analysis = await analyzeImage(b, probes[i] as { mime: string; format: string }, {
       maxInputPixels: config.maxInputPixels,
     });
-    if (withOcr) await readText(b, opts);
+    // As process-check.ts does: the detector reads the analysis' decoded pixels.
+    if (withOcr) await readText(b, opts, {}, analysis.pixels);
   }
   cpu[withOcr ? 'ocr' : 'base'].push(cpuSeconds() - c0);
   return (performance.now() - t0) / 1000;
@@ -178,6 +193,7 @@ const summary = (variant: Row['variant']) => {
     language_right_pct: pct(rs.filter((r) => r.language_right).length, rs.length),
     handle_and_time_pct: pct(rs.filter((r) => r.handle && r.time).length, rs.length),
     ms: summarize(rs.map((r) => r.ms)),
+    cpu_ms_mean: Math.round(mean(rs.map((r) => r.cpu_ms))),
   };
 };
 const result = {
@@ -192,6 +208,7 @@ const result = {
     photos: free.length,
     skipped_pct: pct(free.filter((f) => f.skipped).length, free.length),
     ms: summarize(free.map((f) => f.ms)),
+    cpu_ms_mean: Math.round(mean(free.map((f) => f.cpu_ms)) * 10) / 10,
   },
   mixed_corpus: {
     images: mixed.length,

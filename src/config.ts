@@ -423,7 +423,7 @@ export const EnvSchema = Type.Object({
   ),
   OCR_ENABLED: Bool(
     false,
-    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~50 ms of CPU per photo for the text detector and ~1.6 s per screenshot (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~15 ms of CPU per photo for the text detector and ~0.8 s per screenshot, 4.5x the CPU of a check on a mixed corpus (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
   OCR_LANGUAGES: Str(

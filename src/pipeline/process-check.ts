@@ -372,7 +372,7 @@ async function processMedia(
         );
         if (!item.views) delete item.views;
       }
-      const { timings_ms, error, features: found, pixels: _pixels, views: _views, ...parts } = analysis;
+      const { timings_ms, error, features: found, pixels, views: _views, ...parts } = analysis;
       features = found;
       Object.assign(item, parts);
       Object.assign(item.timings_ms, timings_ms);
@@ -381,7 +381,8 @@ async function processMedia(
       const ocr = deps.ocr;
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
-        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t));
+        // The detector works on the picture the analysis decoded: a photo without text costs no decode.
+        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
         const text = item.text;
         const posts = deps.memory?.posts;
         if (posts && text.status === 'read') {

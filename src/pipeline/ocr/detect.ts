@@ -23,6 +23,14 @@ export interface Rect {
   height: number;
 }
 
+/** A line of text found by the detector. */
+export interface TextBox extends Rect {
+  /** Median height of its glyphs. */
+  glyph: number;
+  /** Whether its glyphs are darker than their surroundings (print) or lighter (captions, signs, dark mode). */
+  polarity: 'dark' | 'light';
+}
+
 export interface TextDetection {
   /** Lines of text found (chains of 5+ glyph-like components, aligned on a baseline or top line). */
   lines: number;
@@ -36,7 +44,7 @@ export interface TextDetection {
   /** Whether the text's glyphs are mostly darker than their surroundings (print) or lighter (captions, dark mode). */
   polarity: 'dark' | 'light';
   /** The lines' boxes in the thumbnail's pixels (at most MAX_BOXES, longest lines first). */
-  boxes: Rect[];
+  boxes: TextBox[];
   /**
    * Solid shapes much taller than the text (avatars, icons, buttons), in the thumbnail's pixels: beside
    * a line of text they make tesseract merge lines, so OCR paints them over with the background.
@@ -81,6 +89,45 @@ interface Comp {
   strong: number;
 }
 
+/**
+ * The detector's thumbnail made from the RGB pixels the analysis already decoded (upright, long side at
+ * most 1024: decode.ts), so a photo without text costs no second decode: luma (Rec. 601, as Pillow's "L")
+ * and an area-average reduction to DETECT_SIDE, separable (rows, then columns), linear in the pixels.
+ */
+export function greyThumbnail(rgb: { data: Uint8Array; width: number; height: number }): GreyImage {
+  const { data, width: sw, height: sh } = rgb;
+  const k = Math.max(1, Math.max(sw, sh) / DETECT_SIDE);
+  const w = Math.max(1, Math.round(sw / k));
+  const h = Math.max(1, Math.round(sh / k));
+  // Source columns [xs[i], xs[i + 1]) make output column i (and the same for rows).
+  const edges = (n: number, out: number) =>
+    Int32Array.from({ length: out + 1 }, (_, i) => Math.min(n, Math.round((i * n) / out)));
+  const xs = edges(sw, w);
+  const ys = edges(sh, h);
+  const rows = new Float32Array(w * sh);
+  for (let y = 0; y < sh; y++) {
+    let p = y * sw * 3;
+    for (let i = 0; i < w; i++) {
+      const n = (xs[i + 1] as number) - (xs[i] as number);
+      let sum = 0;
+      for (let j = 0; j < n; j++, p += 3)
+        sum += 19595 * (data[p] as number) + 38470 * (data[p + 1] as number) + 7471 * (data[p + 2] as number);
+      rows[y * w + i] = sum / (n * 65536);
+    }
+  }
+  const out = Buffer.alloc(w * h);
+  for (let i = 0; i < h; i++) {
+    const a = ys[i] as number;
+    const b = ys[i + 1] as number;
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let y = a; y < b; y++) sum += rows[y * w + x] as number;
+      out[i * w + x] = Math.round(sum / (b - a));
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
 /** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
 export function integralImage({ data, width: w, height: h }: GreyImage): Float64Array {
   const integ = new Float64Array((w + 1) * (h + 1));
@@ -114,20 +161,34 @@ export function boxSum(
 export function detectText(img: GreyImage): TextDetection {
   const { data, width: w, height: h } = img;
   const integ = integralImage(img);
-  // 1 = darker than its surroundings, 2 = lighter, 0 = neither.
+  // 1 = darker than its surroundings, 2 = lighter, 0 = neither. The window sum is read straight from the
+  // integral image's rows (no call per pixel): this loop and components() are most of the detector's cost.
   const cls = new Uint8Array(w * h);
   const strong = new Uint8Array(w * h);
+  const W1 = w + 1;
   for (let y = 0; y < h; y++) {
     const ya = Math.max(0, y - WINDOW);
     const yb = Math.min(h, y + WINDOW + 1);
+    const top = ya * W1;
+    const bot = yb * W1;
+    const rows = yb - ya;
+    const line = y * w;
     for (let x = 0; x < w; x++) {
-      const xa = Math.max(0, x - WINDOW);
-      const xb = Math.min(w, x + WINDOW + 1);
-      const mean = boxSum(integ, w, xa, ya, xb, yb) / ((yb - ya) * (xb - xa));
-      const v = data[y * w + x] as number;
-      const d = v - mean;
-      cls[y * w + x] = d < -CONTRAST ? 1 : d > CONTRAST ? 2 : 0;
-      if (d < -STRONG || d > STRONG) strong[y * w + x] = 1;
+      const xa = x > WINDOW ? x - WINDOW : 0;
+      const xb = x + WINDOW + 1 < w ? x + WINDOW + 1 : w;
+      const sum =
+        (integ[bot + xb] as number) -
+        (integ[top + xb] as number) -
+        (integ[bot + xa] as number) +
+        (integ[top + xa] as number);
+      const d = (data[line + x] as number) - sum / (rows * (xb - xa));
+      if (d < -CONTRAST) {
+        cls[line + x] = 1;
+        if (d < -STRONG) strong[line + x] = 1;
+      } else if (d > CONTRAST) {
+        cls[line + x] = 2;
+        if (d > STRONG) strong[line + x] = 1;
+      }
     }
   }
   const all = components(cls, strong, w, h);
@@ -156,14 +217,17 @@ export function detectText(img: GreyImage): TextDetection {
     boxes: lines
       .sort((a, b) => b.length - a.length)
       .slice(0, MAX_BOXES)
-      .map((l) => {
+      .map((l): TextBox => {
         const x0 = Math.min(...l.map((c) => c.x0));
         const y0 = Math.min(...l.map((c) => c.y0));
+        const hs = l.map((c) => c.y1 - c.y0 + 1).sort((a, b) => a - b);
         return {
           x: x0,
           y: y0,
           width: Math.max(...l.map((c) => c.x1)) - x0 + 1,
           height: Math.max(...l.map((c) => c.y1)) - y0 + 1,
+          glyph: hs[hs.length >> 1] as number,
+          polarity: l.filter((c) => c.k === 2).length * 2 > l.length ? 'light' : 'dark',
         };
       }),
     blobs: glyphs
@@ -171,7 +235,14 @@ export function detectText(img: GreyImage): TextDetection {
           .filter((c) => {
             const bh = c.y1 - c.y0 + 1;
             const bw = c.x1 - c.x0 + 1;
-            return bh > (heights[glyphs >> 1] as number) * 2.5 && bw < w / 3 && c.n > bw * bh * 0.5;
+            // Avatars and icons are about as wide as tall and solid; a joined Arabic word is wider.
+            return (
+              bh > (heights[glyphs >> 1] as number) * 2.5 &&
+              bw < w / 3 &&
+              bw < bh * 1.5 &&
+              bh < bw * 1.5 &&
+              c.n > bw * bh * 0.6
+            );
           })
           .slice(0, MAX_BOXES)
           .map((c) => ({ x: c.x0, y: c.y0, width: c.x1 - c.x0 + 1, height: c.y1 - c.y0 + 1 }))
@@ -199,7 +270,7 @@ function isLine(c: Comp[]): boolean {
   return aligned >= MIN_CHAIN && aligned >= c.length * ALIGNED_SHARE;
 }
 
-/** 4-connected components of equal non-zero class, with an explicit stack (no recursion). */
+/** 4-connected components of equal non-zero class, with an explicit stack (no recursion, no closure per pixel). */
 function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): Comp[] {
   const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
@@ -210,28 +281,40 @@ function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): 
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
-    const c: Comp = { k, x0: w, x1: 0, y0: h, y1: 0, n: 0, strong: 0 };
+    let x0 = w;
+    let x1 = 0;
+    let y0 = h;
+    let y1 = 0;
+    let n = 0;
+    let strongN = 0;
     while (top > 0) {
       const p = stack[--top] as number;
-      const x = p % w;
-      const y = (p - x) / w;
-      c.n++;
-      c.strong += strong[p] as number;
-      if (x < c.x0) c.x0 = x;
-      if (x > c.x1) c.x1 = x;
-      if (y < c.y0) c.y0 = y;
-      if (y > c.y1) c.y1 = y;
-      const push = (q: number) => {
-        if (seen[q] || cls[q] !== k) return;
-        seen[q] = 1;
-        stack[top++] = q;
-      };
-      if (x > 0) push(p - 1);
-      if (x < w - 1) push(p + 1);
-      if (y > 0) push(p - w);
-      if (y < h - 1) push(p + w);
+      const y = (p / w) | 0;
+      const x = p - y * w;
+      n++;
+      strongN += strong[p] as number;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (x > 0 && !seen[p - 1] && cls[p - 1] === k) {
+        seen[p - 1] = 1;
+        stack[top++] = p - 1;
+      }
+      if (x < w - 1 && !seen[p + 1] && cls[p + 1] === k) {
+        seen[p + 1] = 1;
+        stack[top++] = p + 1;
+      }
+      if (y > 0 && !seen[p - w] && cls[p - w] === k) {
+        seen[p - w] = 1;
+        stack[top++] = p - w;
+      }
+      if (y < h - 1 && !seen[p + w] && cls[p + w] === k) {
+        seen[p + w] = 1;
+        stack[top++] = p + w;
+      }
     }
-    out.push(c);
+    out.push({ k, x0, x1, y0, y1, n, strong: strongN });
   }
   return out;
 }

@@ -7,8 +7,16 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
 import { timed } from '../timings.js';
-import { boxSum, DETECT_SIDE, detectText, integralImage, type TextDetection } from './detect.js';
-import { findInText, type FoundInText } from './found.js';
+import {
+  boxSum,
+  DETECT_SIDE,
+  detectText,
+  greyThumbnail,
+  integralImage,
+  type TextBox,
+  type TextDetection,
+} from './detect.js';
+import { findInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
 import {
   recognize,
@@ -39,13 +47,17 @@ export async function readText(
   bytes: Buffer,
   opts: OcrOptions,
   timings: Record<string, number> = {},
+  /**
+   * The picture the analysis decoded (RGB, upright, long side at most 1024: Analysis.pixels): the
+   * detector's thumbnail is made from it instead of decoding the bytes again. Absent: decoded here.
+   */
+  pixels?: { data: Uint8Array; width: number; height: number },
 ): Promise<TextInImage> {
   const t0 = performance.now();
   const base = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' }).rotate().greyscale();
-  const meta = await base.clone().metadata();
-  const thumb = await grey(
-    base.clone().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }),
-  );
+  const thumb = pixels
+    ? greyThumbnail(pixels)
+    : await grey(base.clone().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }));
   const detection = detectText(thumb);
   timings.text_detect = ms(t0);
   const empty = emptyReading(detection);
@@ -62,37 +74,68 @@ export async function readText(
   }
   const engine = `tesseract ${info.version}`;
   try {
-    const { img, scale, psm } = await timed(timings, 'ocr_prepare', () =>
-      forOcr(base, meta, detection, opts.maxPixels),
+    const page = await timed(timings, 'ocr_prepare', async () =>
+      forOcr(base, await base.clone().metadata(), thumb, detection, opts.maxPixels),
     );
-    // Pass 1: one model per script, the first configured language of each.
+    // One reading with one model per script (the first configured language of each), first script
+    // first: tesseract reads each word with the first model and tries the others only on the words it is
+    // unsure of, so Russian or Arabic text costs about two models, a Latin @handle beside it is read by
+    // the Latin one, and English text little more than one.
     const perScript: string[] = [];
     const seen = new Set<string>();
     for (const l of languages) {
       if (!seen.has(scriptOf(l))) perScript.push(l);
       seen.add(scriptOf(l));
     }
-    let models = perScript;
-    let lines = clean(await timed(timings, 'ocr', () => recognize(img, models, opts, psm)));
-    let text = lines.map((l) => l.text).join('\n');
-    let language = identifyLanguage(text, languages);
-    // Pass 2: the text's language alone (with English when it is written in Latin letters too): in pass
-    // 1 the other scripts' models claim words of this one (Arabic words read as Latin or Cyrillic, "Mar"
-    // as "Маг"), and a language's own model knows its letters (Lithuanian diacritics, Kazakh letters).
-    // What pass 1 found (a Latin @handle in a Kazakh post, read by its English model) is kept.
-    const target = !language
-      ? []
-      : scriptOf(language) === 'Latin'
-        ? [language, 'eng'].filter((l, i, a) => languages.includes(l) && a.indexOf(l) === i)
-        : [language];
-    let foundBefore: FoundInText | null = null;
-    if (target.length && target.join('+') !== models.join('+')) {
-      foundBefore = findInText(text.slice(0, MAX_TEXT));
-      models = target;
-      lines = clean(await timed(timings, 'ocr_second', () => recognize(img, target, opts, psm)));
-      text = lines.map((l) => l.text).join('\n');
-      language = identifyLanguage(text, languages) ?? language;
+    const all = strip(page.img, page.bands);
+    const models = [...perScript];
+    let lines = clean(await timed(timings, 'ocr', () => recognize(all.img, perScript, opts, 6)), all);
+    const main = scripts(lines.map((l) => l.text).join(' '))[0]?.script;
+    const inMain = (l: CleanLine) => scripts(l.text)[0]?.script === main;
+    let language = identifyLanguage(
+      lines
+        .filter(inMain)
+        .map((l) => l.text)
+        .join('\n'),
+      languages,
+    );
+    // Then the lines in the text's script again with its language's model alone, when that is another
+    // language of the script (Kazakh, Lithuanian, Ukrainian, French...: its model knows their letters,
+    // Kazakh Қ and ә, Lithuanian ė and į), or when other models claimed some of their words (a Russian
+    // "новый" read by the Latin model as "HOBbI", Arabic words as Latin). The other lines (a Latin
+    // @handle, a date) stay as read, and so does a line whose @handle only the first reading found.
+    // A line in a third script in the middle of the text (a faint @handle in a Lithuanian post read as
+    // Cyrillic) is read again too; Latin lines in a Cyrillic or Arabic text (handles, dates) are not.
+    const mixed = (l: CleanLine) => scripts(l.text).length > 1;
+    const hasMain = (l: CleanLine) => scripts(l.text).some((x) => x.script === main);
+    const stray = (l: CleanLine) => !hasMain(l) && scripts(l.text)[0]?.script !== 'Latin';
+    const redo = lines.filter(
+      (l) => stray(l) || (hasMain(l) && (!perScript.includes(language ?? '') || mixed(l))),
+    );
+    if (language && redo.length > 0) {
+      const again = new Set(redo.map((l) => l.band));
+      const second = strip(
+        page.img,
+        all.bands.filter((_, i) => again.has(i)),
+      );
+      const reread = clean(
+        await timed(timings, 'ocr_second', () => recognize(second.img, [language as string], opts, 6)),
+        second,
+      );
+      const map = [...again].sort((x, y) => x - y);
+      for (const l of reread) l.band = map[l.band] as number;
+      lines = replaceLines(lines, redo, reread);
+      if (!models.includes(language)) models.push(language);
+      language =
+        identifyLanguage(
+          lines
+            .filter(inMain)
+            .map((l) => l.text)
+            .join('\n'),
+          languages,
+        ) ?? language;
     }
+    const text = lines.map((l) => l.text).join('\n');
     if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
     const byScript = scripts(text);
     const others = lines
@@ -106,9 +149,9 @@ export async function readText(
       models,
       script: byScript[0]?.script ?? null,
       languages: [...new Set([...(language ? [language] : []), ...others])],
-      lines: lines.slice(0, MAX_LINES).map((l) => toReport(l, scale)),
+      lines: lines.slice(0, MAX_LINES).map((l) => toReport(l, page.scale)),
       text: text.slice(0, MAX_TEXT),
-      found: merge(findInText(text.slice(0, MAX_TEXT)), foundBefore),
+      found: findInText(text.slice(0, MAX_TEXT)),
     };
   } catch (err) {
     if (!(err instanceof OcrError)) throw err;
@@ -121,16 +164,28 @@ export async function readText(
   }
 }
 
-/** What the final reading found, then what only the first found (each list without repeats, capped). */
-function merge(found: FoundInText, before: FoundInText | null): FoundInText {
-  if (!before) return found;
-  const both = (a: string[], b: string[]) => [...new Set([...a, ...b])].slice(0, 50);
-  return {
-    links: both(found.links, before.links),
-    handles: both(found.handles, before.handles),
-    dates: both(found.dates, before.dates),
-    times: both(found.times, before.times),
-  };
+/**
+ * The first reading with the lines of `redo` replaced by the second reading's line over the same rows
+ * (and the second's lines over rows the first read nothing on), unless the first line has an @handle the
+ * second lost (and those the second reading has nothing over). In reading order.
+ */
+function replaceLines(first: CleanLine[], redo: CleanLine[], second: CleanLine[]): CleanLine[] {
+  const overlap = (a: CleanLine, b: CleanLine) =>
+    Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y);
+  const out = first.filter((l) => !redo.includes(l));
+  const kept = new Set<CleanLine>();
+  for (const l of second) {
+    const old = first
+      .filter((f) => f.band === l.band && overlap(f, l) > 0)
+      .sort((a, b) => overlap(l, b) - overlap(l, a))[0];
+    if (old && !redo.includes(old)) continue;
+    const handles = (t: string) => findInText(t).handles;
+    if (old && handles(old.text).some((h) => !handles(l.text).includes(h))) kept.add(old);
+    else out.push(l);
+  }
+  for (const l of redo)
+    if (kept.has(l) || !second.some((s) => s.band === l.band && overlap(s, l) > 0)) out.push(l);
+  return out.sort((a, b) => a.band - b.band || a.box.y - b.box.y);
 }
 
 function emptyReading(d: TextDetection): Omit<TextInImage, 'status'> {
@@ -157,16 +212,42 @@ async function grey(img: Sharp): Promise<GreyImage> {
   return { data: out, width: info.width, height: info.height };
 }
 
+/** Rows of the OCR-scaled picture (a band of text lines) and where they sit in a strip. */
+interface Band {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** First row of the band in the strip. */
+  at: number;
+}
+
+/** Bands of text stacked into one picture for tesseract, and how to find a strip row in the picture. */
+export interface Strip {
+  img: GreyImage;
+  bands: Band[];
+  /** Column of the picture the strip's column 0 is. */
+  x0: number;
+}
+
+/** White rows between two bands in a strip, in OCR-scale pixels (tesseract must see separate lines). */
+const STRIP_GAP = 16;
+
 /**
  * The grey picture tesseract reads: scaled so the detector's median glyph height becomes TARGET_GLYPH
- * (small screenshot text is enlarged up to 3x, huge lettering reduced), within `maxPixels`.
+ * (small screenshot text is enlarged up to MAX_UPSCALE, huge lettering reduced), within `maxPixels`,
+ * cleaned up (screenshots as distances from their background, light captions thresholded), and cut down
+ * to the bands of rows where the detector found lines, stacked into a strip: the photo of a post, the
+ * texture around a sign never reach tesseract (its layout analysis takes such pages for pictures, and
+ * reading them costs time for nothing).
  */
 async function forOcr(
   base: Sharp,
   meta: Metadata,
+  thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; scale: number; psm: 3 | 6 }> {
+): Promise<{ img: GreyImage; bands: Band[]; scale: number }> {
   const upright = (meta.orientation ?? 1) >= 5;
   const w = (upright ? meta.height : meta.width) ?? 1;
   const h = (upright ? meta.width : meta.height) ?? 1;
@@ -174,21 +255,101 @@ async function forOcr(
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
   const width = Math.max(1, Math.round(w * scale));
-  const img = await grey(base.clone().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
+  let img = await grey(base.clone().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
+  const k = img.width / d.width;
+  const flat = d.background >= FLAT_BACKGROUND;
+  const toBand = (b: TextBox) => ({
+    // A screenshot's lines span its width (the detector may miss a short word at either end; the
+    // background costs tesseract nothing); elsewhere a line is widened by a glyph height each side.
+    x0: flat ? 0 : Math.max(0, Math.floor((b.x - b.height) * k)),
+    x1: flat ? img.width : Math.min(img.width, Math.ceil((b.x + b.width + b.height) * k)),
+    y0: Math.max(0, Math.floor((b.y - b.height * 0.5) * k)),
+    y1: Math.min(img.height, Math.ceil((b.y + b.height * 1.5) * k)),
+    at: 0,
+  });
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
-  // Only the detected lines are kept: the rest of a photo is texture that makes tesseract's layout
-  // analysis take the page for a picture.
-  const k = img.width / d.width;
-  const bands = d.boxes.map((b) => ({
-    x: Math.floor((b.x - b.height) * k),
-    y: Math.floor((b.y - b.height * 0.5) * k),
-    x1: Math.ceil((b.x + b.width + b.height) * k),
-    y1: Math.ceil((b.y + b.height * 1.5) * k),
-  }));
-  if (!caption(d)) return { img: flatten(img, d, k), scale: img.width / w, psm: 3 };
-  return { img: binarizeLight(img, bands), scale: img.width / w, psm: 6 };
+  if (caption(d)) img = binarizeLight(img, d.boxes.map(toBand));
+  else img = flatten(img, d, k);
+  if (flat) {
+    // A screenshot: every run of rows with ink on the background, whatever the detector made of it
+    // (Arabic's joined letters are not glyph-shaped components; a muted @handle line may be too faint);
+    // the rows of a photo in it are left out.
+    const rows = inkRows(thumb, d.background_level).map((r) => ({
+      x0: 0,
+      x1: img.width,
+      y0: Math.max(0, Math.floor(r.y0 * k)),
+      y1: Math.min(img.height, Math.ceil(r.y1 * k)),
+      at: 0,
+    }));
+    if (rows.length > 0) return { img, bands: rows, scale: img.width / w };
+  }
+  return { img, bands: d.boxes.map(toBand), scale: img.width / w };
+}
+
+/** How far from the background level a thumbnail pixel is ink, and within which it is background. */
+const INK = 40;
+const BACKGROUND_NEAR = 24;
+
+/**
+ * Runs of a screenshot's thumbnail rows that hold ink on the background (lines of text, icons), each
+ * widened by 2 rows and with its count of ink pixels; rows mostly not background (a photo) are no run.
+ */
+function inkRows(thumb: GreyImage, bg: number): { y0: number; y1: number; ink: number }[] {
+  const { data, width: w, height: h } = thumb;
+  const runs: { y0: number; y1: number; ink: number }[] = [];
+  let run: { y0: number; y1: number; ink: number } | null = null;
+  for (let y = 0; y < h; y++) {
+    let ink = 0;
+    let near = 0;
+    for (let x = 0, p = y * w; x < w; x++, p++) {
+      const d = Math.abs((data[p] as number) - bg);
+      if (d > INK) ink++;
+      else if (d <= BACKGROUND_NEAR) near++;
+    }
+    if (ink > 0 && near >= w / 2) {
+      if (run && y - run.y1 <= 2) {
+        run.y1 = y + 1;
+        run.ink += ink;
+      } else {
+        if (run) runs.push(run);
+        run = { y0: y, y1: y + 1, ink };
+      }
+    }
+  }
+  if (run) runs.push(run);
+  return runs.map((r) => ({ y0: Math.max(0, r.y0 - 2), y1: Math.min(h, r.y1 + 2), ink: r.ink }));
+}
+
+/** Overlapping bands merged, in reading order (top to bottom), copied one under the other. */
+function strip(img: GreyImage, found: Band[]): Strip {
+  const sorted = [...found].sort((a, b) => a.y0 - b.y0);
+  const bands: Band[] = [];
+  for (const b of sorted) {
+    const last = bands[bands.length - 1];
+    if (last && b.y0 <= last.y1) {
+      last.y1 = Math.max(last.y1, b.y1);
+      last.x0 = Math.min(last.x0, b.x0);
+      last.x1 = Math.max(last.x1, b.x1);
+    } else bands.push({ ...b });
+  }
+  const x0 = Math.min(...bands.map((b) => b.x0));
+  const x1 = Math.max(...bands.map((b) => b.x1));
+  const w = Math.max(1, x1 - x0);
+  let rows = STRIP_GAP;
+  for (const b of bands) {
+    b.at = rows;
+    rows += b.y1 - b.y0 + STRIP_GAP;
+  }
+  const out = Buffer.alloc(w * rows, 255);
+  for (const b of bands) {
+    for (let y = b.y0; y < b.y1; y++) {
+      const from = y * img.width;
+      img.data.copy(out, (b.at + y - b.y0) * w + (b.x0 - x0), from + b.x0, from + b.x1);
+    }
+  }
+  return { img: { data: out, width: w, height: rows }, bands, x0 };
 }
 
 /**
@@ -202,8 +363,12 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   if (d.background < FLAT_BACKGROUND) return img;
   const { data, width: w, height: h } = img;
   const bg = d.background_level;
+  // Stretched linearly so the farthest grey from the background is black: a plain copy on white, an
+  // inverted one on black. No more than that: a steeper stretch turns JPEG ringing around the letters of
+  // a re-shared screenshot into ink (Arabic read at 16% CER instead of 4% with 3x).
+  const gain = (bg < 128 ? DARK_GAIN : 1) * (255 / Math.max(64, bg, 255 - bg));
   for (let i = 0; i < data.length; i++) {
-    data[i] = 255 - Math.min(255, Math.abs((data[i] as number) - bg) * 3);
+    data[i] = 255 - Math.min(255, Math.round(Math.abs((data[i] as number) - bg) * gain));
   }
   for (const b of d.blobs) {
     const x0 = Math.max(0, Math.floor((b.x - 1) * k));
@@ -213,6 +378,9 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   }
   return img;
 }
+
+/** Extra stretch on a dark background, where the muted grey of a handle is read faint otherwise. */
+const DARK_GAIN = 2;
 
 /** Share of the picture in one grey band above which it is taken for a screenshot (detect.ts `background`). */
 const FLAT_BACKGROUND = 0.3;
@@ -228,15 +396,15 @@ const BINARIZE_CONTRAST = 40;
 /** Light letters inside `bands` become black on white; everything else white. Linear (an integral image). */
 export function binarizeLight(
   img: GreyImage,
-  bands: { x: number; y: number; x1: number; y1: number }[],
+  bands: { x0: number; y0: number; x1: number; y1: number }[],
 ): GreyImage {
   const { data, width: w, height: h } = img;
   const integ = integralImage(img);
   const out = Buffer.alloc(w * h, 255);
   const keep = new Uint8Array(w * h);
   for (const b of bands) {
-    for (let y = Math.max(0, b.y); y < Math.min(h, b.y1); y++)
-      keep.fill(1, y * w + Math.max(0, b.x), y * w + Math.min(w, b.x1));
+    for (let y = Math.max(0, b.y0); y < Math.min(h, b.y1); y++)
+      keep.fill(1, y * w + Math.max(0, b.x0), y * w + Math.min(w, b.x1));
   }
   const r = BINARIZE_WINDOW;
   for (let y = 0; y < h; y++) {
@@ -257,10 +425,15 @@ interface CleanLine {
   text: string;
   conf: number;
   box: OcrLine['box'];
+  /** Index of the strip band the line was read in. */
+  band: number;
 }
 
-/** Lines as text, without the ones tesseract read from texture (low confidence, no letter or digit). */
-function clean(lines: OcrLine[]): CleanLine[] {
+/**
+ * Lines as text, without the ones tesseract read from texture (low confidence, no letter or digit), with
+ * their boxes moved from the strip back to the OCR-scale picture.
+ */
+function clean(lines: OcrLine[], from: Strip): CleanLine[] {
   const out: CleanLine[] = [];
   for (const l of lines) {
     const text = rtlPunctuation(
@@ -273,7 +446,13 @@ function clean(lines: OcrLine[]): CleanLine[] {
     const chars = l.words.reduce((n, w) => n + w.text.length, 0);
     const conf = l.words.reduce((n, w) => n + w.conf * w.text.length, 0) / Math.max(1, chars);
     if (conf < MIN_LINE_CONFIDENCE || !/[\p{L}\p{N}]/u.test(text)) continue;
-    out.push({ text, conf, box: l.box });
+    const mid = l.box.y + l.box.height / 2;
+    let i = from.bands.findIndex((b) => mid < b.at + b.y1 - b.y0 + STRIP_GAP / 2);
+    if (i < 0) i = from.bands.length - 1;
+    const band = from.bands[i];
+    if (!band) continue;
+    const dy = band.y0 - band.at;
+    out.push({ text, conf, box: { ...l.box, x: l.box.x + from.x0, y: l.box.y + dy }, band: i });
   }
   return out;
 }

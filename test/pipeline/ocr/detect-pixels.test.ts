@@ -1,0 +1,48 @@
+// The text detector as a check runs it: on the RGB pixels the analysis already decoded (no second
+// decode), with the same verdicts as on a thumbnail decoded from the bytes. No tesseract needed.
+import sharp from 'sharp';
+import t from 'tap';
+import { analyzeImage } from '../../../src/pipeline/analyze/index.js';
+import { DETECT_SIDE, detectText, greyThumbnail } from '../../../src/pipeline/ocr/detect.js';
+import { fixture } from '../../helpers/images.js';
+import { postScreenshot, TEXT_FREE_PHOTOS } from '../../helpers/text-images.js';
+
+const analyze = async (bytes: Buffer) => {
+  const m = await sharp(bytes).metadata();
+  const a = await analyzeImage(
+    bytes,
+    { mime: `image/${m.format ?? 'jpeg'}`, format: m.format ?? 'jpeg' },
+    { maxInputPixels: 100_000_000 },
+  );
+  if (!a.pixels) throw new Error('not decoded');
+  return a.pixels;
+};
+
+t.test('greyThumbnail: luma, reduced by area to the detector side', async (t) => {
+  // 1280x640: left half red, right half white.
+  const w = 1280;
+  const h = 640;
+  const data = Buffer.alloc(w * h * 3, 255);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w / 2; x++) data.fill(0, (y * w + x) * 3 + 1, (y * w + x) * 3 + 3);
+  const g = greyThumbnail({ data, width: w, height: h });
+  t.equal(g.width, DETECT_SIDE);
+  t.equal(g.height, DETECT_SIDE / 2);
+  t.equal(g.data[0], 76, 'red is Rec. 601 luma 76');
+  t.equal(g.data[g.width - 1], 255, 'white stays white');
+  const small = greyThumbnail({ data: Buffer.alloc(300 * 200 * 3, 90), width: 300, height: 200 });
+  t.same([small.width, small.height, small.data[0]], [300, 200, 90], 'never enlarged');
+});
+
+t.test('on the analysis pixels: text-free photos have no text, a screenshot has', async (t) => {
+  for (const photo of TEXT_FREE_PHOTOS.slice(0, 6)) {
+    t.notOk(detectText(greyThumbnail(await analyze(fixture(photo)))).has_text, photo);
+  }
+  const shot = await postScreenshot('eng', 1, { dark: true });
+  const d = detectText(greyThumbnail(await analyze(shot.png)));
+  t.ok(d.has_text, 'dark-mode screenshot');
+  t.ok(
+    d.boxes.every((b) => b.glyph > 0 && b.glyph <= b.height),
+    'each line has its glyph height',
+  );
+});
