@@ -27,9 +27,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     WAYBACK_ENABLED: 'false',
     // Archives are written only by the tests that read them, each to a directory of its own.
     ARCHIVE_ENABLED: 'false',
-    // One analysis thread per test service: each service's threads load the analysis modules (and OpenCV)
-    // anew, where the event loop's analysis loaded them once per test process.
+    // Test services analyze on the event loop: each service's pool threads would load the analysis
+    // modules (and OpenCV) anew, where the event loop loads them once per test process; measured on
+    // checks, tenancy and pages, threads cost 112 CPU s against 72. The pool is tested on its own
+    // (test/pipeline/analyze/pool.test.ts: the same answers as here, failures, limits) and runs as
+    // deployed in the process tests (test/faults/: workers started with the README's defaults).
     ANALYZE_THREADS: '1',
+    ANALYZE_IN_THREADS: 'false',
     ...overrides,
   });
 }

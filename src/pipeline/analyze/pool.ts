@@ -101,6 +101,8 @@ const mediaError = (e: ThreadError) =>
     e.httpStatus === undefined ? {} : { httpStatus: e.httpStatus },
   );
 
+const asBuffer = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
 /** A view's bytes in an ArrayBuffer of their own (one copy), to be transferred to the thread. */
 function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
@@ -160,14 +162,23 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
         [copy.buffer],
       );
       if (result.kind !== 'analyze') throw new Error(`analysis thread answered ${result.kind}`);
-      const { error, pixels, ...rest } = result.analysis;
+      const { error, pixels, views, ...rest } = result.analysis;
       return {
         ...rest,
+        // The views' WebP bytes come back as Uint8Arrays too; the thumbnail store writes Buffers (ioredis
+        // would write any other array as its text).
+        ...(views && {
+          views: {
+            ...views,
+            ...(views.ela && { ela: { ...views.ela, webp: asBuffer(views.ela.webp) } }),
+            ...(views.noise && { noise: { ...views.noise, webp: asBuffer(views.noise.webp) } }),
+          },
+        }),
         // Moved back as a Uint8Array's buffer: the callers (thumbnails) expect a Buffer.
         ...(pixels && {
           pixels: {
             ...pixels,
-            data: Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
+            data: asBuffer(pixels.data),
           },
         }),
         ...(error && { error: mediaError(error) }),

@@ -82,7 +82,13 @@ export default async function run(task: ThreadTask): Promise<ThreadResult> {
     // which the asking side reports as internal_error, as it would have in its own thread.
     const plain = error ? (toThreadError(error) ?? { code: 'internal_error' as const, message: '' }) : null;
     const analysis: ThreadAnalysis = { ...rest, ...(plain && { error: plain }) };
-    const transfer = ownBuffers([rest.pixels?.data, rest.features?.points, rest.features?.descriptors]);
+    const transfer = ownBuffers([
+      rest.pixels?.data,
+      rest.features?.points,
+      rest.features?.descriptors,
+      rest.views?.ela?.webp,
+      rest.views?.noise?.webp,
+    ]);
     return moving({ kind: 'analyze', analysis }, transfer);
   }
   if (task.kind === 'hash') {

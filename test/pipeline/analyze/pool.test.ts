@@ -117,6 +117,26 @@ t.test('through the pool: the same analysis as on the event loop', async (t) => 
   t.ok(cases[0]?.bytes.length, "the caller's bytes stay readable (a copy was moved to the thread)");
 });
 
+t.test(
+  'forensic views come back from a thread as Buffers (the thumbnail store writes them as bytes)',
+  async (t) => {
+    const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+    const probe = { mime: 'image/jpeg', format: 'jpeg' };
+    const viewsOn = { ...PLAIN, views: true };
+    const [a, b] = await Promise.all([
+      analyzeImage(photo, probe, viewsOn),
+      shared.analyze(photo, probe, viewsOn),
+    ]);
+    t.ok(a.views?.ela && a.views.noise, 'made on the event loop');
+    for (const kind of ['ela', 'noise'] as const) {
+      const here = a.views?.[kind]?.webp;
+      const there = b.views?.[kind]?.webp;
+      t.ok(Buffer.isBuffer(there), `${kind}: a Buffer`);
+      t.ok(here && there && Buffer.compare(here, there) === 0, `${kind}: the same bytes`);
+    }
+  },
+);
+
 t.test('bank hashing and the geometric check give what they give on the event loop', async (t) => {
   const pool = shared;
   const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
@@ -196,16 +216,16 @@ t.test('the queue is bounded: one more waiting analysis fails with analysis_busy
 });
 
 t.test('pool size and switch from the configuration', async (t) => {
-  t.equal(testConfig({ ANALYZE_THREADS: '3' }).analysis.threads, 3);
+  t.equal(testConfig({ ANALYZE_IN_THREADS: 'true', ANALYZE_THREADS: '3' }).analysis.threads, 3);
   t.equal(loadConfig({}).analysis.threads, availableParallelism(), 'default: one thread per core');
-  t.equal(testConfig().analysis.threads, 1, 'tests: one per service');
-  t.equal(testConfig({ ANALYZE_IN_THREADS: 'false' }).analysis.threads, null, 'off: the event loop');
+  t.equal(testConfig().analysis.threads, null, 'test services analyze on the event loop (helpers/app.ts)');
+  t.equal(loadConfig({ ANALYZE_IN_THREADS: 'false' }).analysis.threads, null, 'off: the event loop');
   const pool = newPool(t, { threads: 3 });
   t.equal(pool.threads, 3);
 });
 
 t.test('the service builds one pool, its workers use it, and closing the service closes it', async (t) => {
-  const { app } = await buildTestServer(t, { ANALYZE_THREADS: '1' });
+  const { app } = await buildTestServer(t, { ANALYZE_IN_THREADS: 'true', ANALYZE_THREADS: '1' });
   const pool = app.analysis;
   if (!pool) return t.fail('no pool');
   t.equal(pool.threads, 1);
