@@ -22,6 +22,7 @@ import { loadConfig } from '../src/config.js';
 import { buildService } from '../workers/index.js';
 import { machine, percentile, writeResult } from './lib.js';
 import { AUTH, benchEnv, REDIS_URL, removePrefix } from './system.js';
+import { prng } from '../test/helpers/prng.js';
 
 const REVIEWS = Number(process.env.BENCH_FACTCHECK_REVIEWS ?? 10_000);
 const CHUNK = Number(process.env.BENCH_FACTCHECK_CHUNK ?? 5_000);
@@ -37,7 +38,7 @@ const review = (i: number) => ({
   url: `https://factcheck.example/reviews/${i}`,
   headline: `Review ${i}: what the photo really shows`,
   // Claims worded differently, as real ones are (the text index buckets them apart).
-  claimReviewed: `A photo shows ${textOf(rng(i), 12)}`,
+  claimReviewed: `A photo shows ${textOf(prng(i), 12)}`,
   datePublished: '2021-03-04',
   inLanguage: 'en',
   author: { '@type': 'Organization', name: 'Bench Fact Check', url: 'https://factcheck.example/' },
@@ -82,16 +83,6 @@ function textOf(rand: () => number, n: number): string {
   return Array.from({ length: n }, () => WORDS[Math.floor(WORDS.length * rand() ** 2)]).join(' ');
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 const postOf = (i: number, text: string): Post => ({
   platform: 'x',
   id: String(i),
@@ -106,7 +97,7 @@ const postOf = (i: number, text: string): Post => ({
 
 /** The text memory's cost: inserts, then lookups as a check makes them per post. */
 async function benchText(memory: Memory) {
-  const rand = rng(42);
+  const rand = prng(42);
   const texts = Array.from({ length: TEXT_POSTS }, () => textOf(rand, 15 + Math.floor(rand() * 40)));
   const check = memory.forCheck({ org: 'default', checkId: 'bench_text' }).texts;
   const c0 = process.cpuUsage();

@@ -9,18 +9,13 @@ import { BinaryBody, NotModified } from '../../schemas/responses.js';
 import { ForensicViewParams } from '../../schemas/views.js';
 import { HttpErrors } from '../errors.js';
 import { FORENSIC_VIEW_MIME, loadForensicView } from '../services/thumbnails.js';
-import { AUTH_ERRORS, SECURITY } from './security.js';
+import { AUTH_ERRORS, basicChallengeOn401, SECURITY } from './security.js';
 
 const forensicViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/checks/:id/media/:index/views/:kind',
     {
-      // As for thumbnails: a browser showing the report page sends its Basic credentials again.
-      onSend: async (_request, reply, payload) => {
-        if (reply.statusCode === 401)
-          void reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
-        return payload;
-      },
+      onSend: basicChallengeOn401,
       preHandler: app.requireScope('read'),
       schema: {
         tags: ['checks'],

@@ -13,20 +13,13 @@ import { ref } from '../../schemas/ref.js';
 import { BinaryBody, NotModified } from '../../schemas/responses.js';
 import { HttpErrors } from '../errors.js';
 import { loadThumbnail, THUMBNAIL_MIME } from '../services/thumbnails.js';
-import { AUTH_ERRORS, SECURITY } from './security.js';
+import { AUTH_ERRORS, basicChallengeOn401, SECURITY } from './security.js';
 
 const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/media/:sha256/thumbnail',
     {
-      // A browser showing a report fetches thumbnails with the credentials it signed in with; a 401
-      // that names Basic lets it send them again when this path is outside the space it signed in to.
-      // onSend: it also runs when the auth hook refused the key before this route's hooks.
-      onSend: async (_request, reply, payload) => {
-        if (reply.statusCode === 401)
-          void reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
-        return payload;
-      },
+      onSend: basicChallengeOn401,
       preHandler: app.requireScope('read'),
       schema: {
         tags: ['checks'],

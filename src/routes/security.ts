@@ -12,3 +12,18 @@ export const AUTH_ERRORS = { 401: ref(ErrorResponse), 403: ref(ErrorResponse), 4
  * still checked by the auth hook (src/plugins/auth.ts), so these routes too may answer 401.
  */
 export const NO_AUTH: Array<Record<string, string[]>> = [];
+
+/**
+ * onSend hook for pictures a report page loads (thumbnails, forensic views): a browser fetches them with
+ * the credentials it signed in with, and a 401 that names Basic lets it send them again when the path is
+ * outside the space it signed in to. onSend: it also runs when the auth hook refused the key before the
+ * route's own hooks.
+ */
+export async function basicChallengeOn401(
+  _request: unknown,
+  reply: { statusCode: number; header(name: string, value: string): unknown },
+  payload: unknown,
+): Promise<unknown> {
+  if (reply.statusCode === 401) reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
+  return payload;
+}

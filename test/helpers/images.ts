@@ -50,8 +50,20 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, td, crc]);
 }
 
+/**
+ * A real greyscale PNG of width x height black pixels (filter byte 0 on every row): small on disk, and
+ * every row must be inflated to decode it.
+ */
+export function blackPng(width: number, height: number): Buffer {
+  return greyPng(width, height, deflateSync(Buffer.alloc((width + 1) * height), { level: 1 }));
+}
+
 /** A valid-looking PNG that declares width x height but carries a few bytes: a decompression bomb. */
 export function pixelBombPng(width = 40000, height = 40000): Buffer {
+  return greyPng(width, height, deflateSync(Buffer.alloc(1024)));
+}
+
+function greyPng(width: number, height: number, idat: Buffer): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -60,7 +72,7 @@ export function pixelBombPng(width = 40000, height = 40000): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IDAT', idat),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -2,7 +2,6 @@
 // entries get from its threads is what the same functions give on the event loop; a bad image fails with
 // the same code; a thread stopped mid-task leaves the pool working and the item failing with a code.
 import { availableParallelism } from 'node:os';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../../../src/config.js';
@@ -14,7 +13,7 @@ import { createAnalysisPool, type AnalysisPool } from '../../../src/pipeline/ana
 import { verifyInProcess } from '../../../src/similarity/features/verify.js';
 import { FEATURE_MATCH } from '../../../src/memory/memory.js';
 import { buildTestServer, testConfig } from '../../helpers/app.js';
-import { fixture } from '../../helpers/images.js';
+import { blackPng, fixture } from '../../helpers/images.js';
 
 const FEATURES = { side: 512, maxKeypoints: 500 };
 const OPTS = { maxInputPixels: 100_000_000, features: FEATURES };
@@ -34,39 +33,6 @@ function newPool(t: Test, over: Partial<Parameters<typeof createAnalysisPool>[0]
   const pool = createAnalysisPool({ threads: 2, maxQueue: 16, timeoutMs: 60_000, ...over });
   t.teardown(() => pool.close());
   return pool;
-}
-
-/** A real PNG of width x height black pixels (filter byte 0 on every row): small on disk, slow to decode (every row is inflated). */
-function largePng(width: number, height: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.writeUInt8(8, 8);
-  ihdr.writeUInt8(0, 9);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc((width + 1) * height), { level: 1 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 t.test('through the pool: the same analysis as on the event loop', async (t) => {
@@ -180,7 +146,7 @@ t.test('a thread that dies mid-task: analysis_failed, and the pool goes on with 
   const probe = { mime: 'image/jpeg', format: 'jpeg' };
   t.ok((await pool.analyze(photo, probe, PLAIN)).hashes, 'a first image (the thread is up)');
   const started = pool.stats().threadsStarted;
-  const slow = largePng(8000, 8000); // 64 megapixels to inflate: far longer than the wait below
+  const slow = blackPng(8000, 8000); // 64 megapixels to inflate: far longer than the wait below
   const dying = pool.analyze(slow, { mime: 'image/png', format: 'png' }, PLAIN).catch((e: unknown) => e);
   await new Promise((r) => setTimeout(r, 100));
   const [thread] = pool.workers();
@@ -195,7 +161,7 @@ t.test('an analysis over the time limit: its thread is stopped, the item fails w
   const pool = newPool(t, { threads: 1, timeoutMs: 150 });
   const started = performance.now();
   const err = await pool
-    .analyze(largePng(8000, 8000), { mime: 'image/png', format: 'png' }, PLAIN)
+    .analyze(blackPng(8000, 8000), { mime: 'image/png', format: 'png' }, PLAIN)
     .catch((e: unknown) => e);
   t.ok(isMediaError(err) && err.code === 'analysis_failed', 'analysis_failed', { err });
   t.ok(performance.now() - started < 5000, 'without waiting for the decode to finish');
@@ -203,7 +169,7 @@ t.test('an analysis over the time limit: its thread is stopped, the item fails w
 
 t.test('the queue is bounded: one more waiting analysis fails with analysis_busy', async (t) => {
   const pool = newPool(t, { threads: 1, maxQueue: 1, timeoutMs: 150 });
-  const slow = largePng(4000, 4000);
+  const slow = blackPng(4000, 4000);
   const probe = { mime: 'image/png', format: 'png' };
   const runs = [0, 1, 2].map(() =>
     pool.analyze(slow, probe, PLAIN).then(
