@@ -2,10 +2,8 @@
 // real Jaccard), LSH recall through Redis (copies with edits are found among unrelated texts, unrelated
 // texts are not), and the claim threshold on a set of true pairs and near misses with no false match.
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import t, { type Test } from 'tap';
 import { keys } from '../../src/keys.js';
-import { createMemory } from '../../src/memory/memory.js';
 import { createTextIndex } from '../../src/memory/text-index.js';
 import { CLAIM_MATCH_SHARE, TEXT_MATCH_SHARE } from '../../src/memory/text-matcher.js';
 import { possibleLanguages, sameLanguage } from '../../src/memory/text-language.js';
@@ -24,6 +22,7 @@ import type { Post } from '../../schemas/post.js';
 import { REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
 import { prng as mulberry32 } from '../helpers/prng.js';
 import { CLAIM_PAIRS } from './claim-pairs.js';
+import { testMemory } from '../helpers/memory.js';
 
 t.test('tokens: NFKC, case, accents, punctuation, links and mentions, any script', async (t) => {
   t.same(
@@ -147,19 +146,7 @@ t.test('claims: every true pair matches, no near miss does (threshold and langua
 
 t.test('claims through the memory: fact-checks added, posts looked up, only the right ones', async (t) => {
   const config = testConfig();
-  const redis = new Redis(REDIS_URL);
-  const memory = await createMemory({
-    config,
-    redis,
-    keys: keys(config.keyPrefix),
-    log: pino({ level: 'silent' }),
-    indexBlockMs: 200,
-  });
-  t.teardown(async () => {
-    await memory.close();
-    redis.disconnect();
-    await removePrefix(config.keyPrefix, config.redis);
-  });
+  const { memory } = await testMemory(t, config);
   const bank = await memory.factChecks.defaultBank('newsroom-a', false);
   const claims = [...new Set(CLAIM_PAIRS.map((p) => p.claim))];
   const review = (claim: string): PublishedReview => ({
@@ -199,19 +186,7 @@ t.test('claims through the memory: fact-checks added, posts looked up, only the 
 
 t.test('post texts: matched for everyone, not against themselves, counted once per check', async (t) => {
   const config = testConfig();
-  const redis = new Redis(REDIS_URL);
-  const memory = await createMemory({
-    config,
-    redis,
-    keys: keys(config.keyPrefix),
-    log: pino({ level: 'silent' }),
-    indexBlockMs: 200,
-  });
-  t.teardown(async () => {
-    await memory.close();
-    redis.disconnect();
-    await removePrefix(config.keyPrefix, config.redis);
-  });
+  const { memory } = await testMemory(t, config);
   const post = (url: string, handle: string, text: string): Post => ({
     platform: 'x',
     id: url,

@@ -4,22 +4,20 @@
 // completes.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
 import type { Match } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
-import { keys } from '../../src/keys.js';
-import { createMemory } from '../../src/memory/memory.js';
 import { createSafeFetcher } from '../../src/net/safe-fetch.js';
 import { analyzeImage } from '../../src/pipeline/analyze/index.js';
 import { probeMedia } from '../../src/pipeline/probe.js';
 import { buildProvenance } from '../../src/pipeline/provenance.js';
 import type { ImageFeatures } from '../../src/similarity/features/orb.js';
 import { matchesList } from '../../src/views/matches.js';
-import { REDIS_URL, removePrefix, testConfig } from '../helpers/app.js';
+import { testConfig } from '../helpers/app.js';
 import { testPipeline } from '../helpers/pipeline.js';
+import { testMemory } from '../helpers/memory.js';
 
 const log = pino({ level: 'silent' });
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));
@@ -28,20 +26,8 @@ const DESK = fixture('pdq/exif-rotn/exif-rotn-1.jpg');
 
 async function setup(t: Test) {
   const config = testConfig();
-  const redis = new Redis(REDIS_URL);
-  const memory = await createMemory({
-    config,
-    redis,
-    keys: keys(config.keyPrefix),
-    log,
-    indexBlockMs: 200,
-  });
+  const { memory } = await testMemory(t, config, log);
   const matcher = (checkId: string) => memory.forCheck({ checkId, org: 'org_test' }).images;
-  t.teardown(async () => {
-    await memory.close();
-    redis.disconnect();
-    await removePrefix(config.keyPrefix, config.redis);
-  });
   if (!memory.features) throw new Error('FEATURE_MATCHING is on by default');
   return { matcher, features: memory.features, memory, config };
 }

@@ -4,19 +4,16 @@
 // `screenshot_text_differs`, naming the words; a screenshot of a post never seen traces to nothing; and
 // a post another organization alone may see is not revealed.
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import pino from 'pino';
 import t from 'tap';
 import type { Report } from '../../../schemas/report.js';
-import { keys } from '../../../src/keys.js';
-import { createMemory } from '../../../src/memory/memory.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { syndicationToken } from '../../../src/pipeline/resolve/x.js';
 import { screenshotSection } from '../../../src/views/screenshot.js';
-import { REDIS_URL, removePrefix, testConfig } from '../../helpers/app.js';
+import { testConfig } from '../../helpers/app.js';
 import { testPipeline } from '../../helpers/pipeline.js';
 import { postScreenshot } from '../../helpers/text-images.js';
 import { json, startWorld } from '../resolve/world.js';
+import { testMemory } from '../../helpers/memory.js';
 
 const skip = (await tesseractInfo('tesseract')) ? false : 'tesseract is not installed';
 
@@ -39,19 +36,7 @@ const AS_POSTED = { name: 'Example OSINT', handle: 'example_osint', time: '9:12 
 
 t.test('a screenshot of a post seen before: screenshot_of, and the words it changed', { skip }, async (t) => {
   const config = testConfig();
-  const redis = new Redis(REDIS_URL);
-  const memory = await createMemory({
-    config,
-    redis,
-    keys: keys(config.keyPrefix),
-    log: pino({ level: 'silent' }),
-    indexBlockMs: 200,
-  });
-  t.teardown(async () => {
-    await memory.close();
-    redis.disconnect();
-    await removePrefix(config.keyPrefix, config.redis);
-  });
+  const { memory } = await testMemory(t, config);
   const w = await startWorld(t, {
     'cdn.syndication.twimg.com': {
       '/tweet-result': (q, u, r) =>
@@ -146,19 +131,7 @@ t.test('a screenshot of a post seen before: screenshot_of, and the words it chan
 
 t.test('another organization’s private post is not revealed', { skip }, async (t) => {
   const config = testConfig();
-  const redis = new Redis(REDIS_URL);
-  const memory = await createMemory({
-    config,
-    redis,
-    keys: keys(config.keyPrefix),
-    log: pino({ level: 'silent' }),
-    indexBlockMs: 200,
-  });
-  t.teardown(async () => {
-    await memory.close();
-    redis.disconnect();
-    await removePrefix(config.keyPrefix, config.redis);
-  });
+  const { memory } = await testMemory(t, config);
   // Checks resolve posts from public links only, so no check makes a private post today: this one is
   // remembered as a check of newsroom A's upload would remember it (the media store's rule).
   const post = {
