@@ -9,7 +9,7 @@ import { BinaryBody, NotModified } from '../../schemas/responses.js';
 import { ForensicViewParams } from '../../schemas/views.js';
 import { HttpErrors } from '../errors.js';
 import { FORENSIC_VIEW_MIME, loadForensicView } from '../services/thumbnails.js';
-import { AUTH_ERRORS, basicChallengeOn401, SECURITY } from './security.js';
+import { AUTH_ERRORS, basicChallengeOn401, SECURITY, sendStoredImage } from './security.js';
 
 const forensicViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -49,14 +49,7 @@ const forensicViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const view = await loadForensicView(app.redis, app.config.keyPrefix, kind, sha256);
       if (!view) throw new HttpErrors.not_found(`The ${kind} view of item ${index} is no longer kept`);
-      const etag = `"${kind}-${sha256}"`;
-      void reply
-        .header('etag', etag)
-        .header('cache-control', 'private, max-age=604800, immutable')
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'");
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return reply.type(FORENSIC_VIEW_MIME).send(view);
+      return sendStoredImage(request, reply, `"${kind}-${sha256}"`, FORENSIC_VIEW_MIME, view);
     },
   );
 };

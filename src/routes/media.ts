@@ -13,7 +13,7 @@ import { ref } from '../../schemas/ref.js';
 import { BinaryBody, NotModified } from '../../schemas/responses.js';
 import { HttpErrors } from '../errors.js';
 import { loadThumbnail, THUMBNAIL_MIME } from '../services/thumbnails.js';
-import { AUTH_ERRORS, basicChallengeOn401, SECURITY } from './security.js';
+import { AUTH_ERRORS, basicChallengeOn401, SECURITY, sendStoredImage } from './security.js';
 
 const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -43,15 +43,7 @@ const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { sha256 } = request.params;
       const thumbnail = await loadThumbnail(app.redis, app.config.keyPrefix, sha256);
       if (!thumbnail) throw new HttpErrors.not_found(`No thumbnail kept for ${sha256}`);
-      const etag = `"${sha256}"`;
-      void reply
-        .header('etag', etag)
-        // private: behind a key, so never in a shared cache; immutable: content-addressed.
-        .header('cache-control', 'private, max-age=604800, immutable')
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'");
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return reply.type(THUMBNAIL_MIME).send(thumbnail);
+      return sendStoredImage(request, reply, `"${sha256}"`, THUMBNAIL_MIME, thumbnail);
     },
   );
 };

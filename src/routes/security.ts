@@ -1,5 +1,6 @@
 // What every route declares in its schema: the two ways to present a key, and the
 // error answers that come with authentication and rate limiting.
+import type { FastifyReply } from 'fastify';
 import { ErrorResponse } from '../../schemas/errors.js';
 import { ref } from '../../schemas/ref.js';
 
@@ -26,4 +27,25 @@ export async function basicChallengeOn401(
 ): Promise<unknown> {
   if (reply.statusCode === 401) reply.header('www-authenticate', 'Basic realm="firstseen", charset="UTF-8"');
   return payload;
+}
+
+/**
+ * Sends a stored picture that never changes under its URL (a thumbnail, a forensic view): behind a key,
+ * so `private` (never in a shared cache); `immutable`, with `etag` for revalidation; and never read as
+ * anything but an image.
+ */
+export function sendStoredImage(
+  request: { headers: Record<string, unknown> },
+  reply: FastifyReply,
+  etag: string,
+  mime: string,
+  bytes: Buffer,
+): FastifyReply {
+  void reply
+    .header('etag', etag)
+    .header('cache-control', 'private, max-age=604800, immutable')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'");
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return reply.type(mime).send(bytes);
 }
