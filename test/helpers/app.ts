@@ -83,7 +83,7 @@ type Injectable = Awaited<ReturnType<typeof buildService>>;
 export async function waitForCheck(
   app: Injectable,
   id: string,
-  timeoutMs = 30000,
+  timeoutMs = 90_000, // stops a test that would hang; a loaded CI machine takes seconds per check
   headers: Record<string, string> = AUTH,
 ) {
   const t0 = Date.now();

@@ -41,7 +41,7 @@ export async function startReceiver(t: Test, answer: (n: number, r: Received) =>
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
     /** Waits until `n` deliveries arrived. */
-    async waitFor(n: number, timeoutMs = 20000) {
+    async waitFor(n: number, timeoutMs = 60_000) {
       const t0 = Date.now();
       while (received.length < n) {
         if (Date.now() - t0 > timeoutMs) throw new Error(`only ${received.length} of ${n} deliveries`);

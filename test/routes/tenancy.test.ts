@@ -23,7 +23,7 @@ async function checked(app: App, url: string, headers: Headers) {
   return waitForCheck(app, res.json().id as string, 30000, headers);
 }
 
-async function jobOutcome(job: Job | undefined, timeoutMs = 20000): Promise<string> {
+async function jobOutcome(job: Job | undefined, timeoutMs = 60_000): Promise<string> {
   if (!job) return 'missing';
   const t0 = Date.now();
   for (;;) {

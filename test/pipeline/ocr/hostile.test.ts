@@ -55,7 +55,7 @@ t.test('a huge canvas full of small text is stopped by the time and output bound
   // under load: the wall bound is loose, tesseract's own run is the bound that matters.
   const r = await within(t, 120_000, 'canvas', () => readText(canvas, tight, timings));
   t.ok(
-    (timings.ocr ?? Infinity) < tight.timeoutMs + 1500,
+    (timings.ocr ?? Infinity) < tight.timeoutMs + 5000, // the bound plus a kill, with room for a loaded machine
     `tesseract stopped at its bound: ${timings.ocr} ms`,
   );
   t.equal(r.status, 'error');
