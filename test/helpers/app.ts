@@ -34,6 +34,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // deployed in the process tests (test/faults/: workers started with the README's defaults).
     ANALYZE_THREADS: '1',
     ANALYZE_IN_THREADS: 'false',
+    // Tests that read text check what is read; a tesseract run on a loaded 2-core machine took over the
+    // 20 s default. The bound itself is tested with its own value (test/pipeline/ocr/hostile.test.ts).
+    OCR_TIMEOUT_MS: '120000',
     ...overrides,
   });
 }

@@ -117,11 +117,15 @@ t.test('XMP, CSV and vPDQ at their caps', async (t) => {
   const head =
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">';
   const packet = flat(head + el.repeat(Math.floor((MAX_XMP_CHARS - head.length) / el.length)));
+  // The first reading in a process also pays V8's compilation of the reader: 100-140 ms of CPU on 30 such
+  // elements as on 500 (measured at load 19), 25-35 ms warm. A worker pays it once, on its first file; the
+  // bound is on what a packet costs, so the reader reads a small one first.
+  readXmp([flat(head + el.repeat(3))]);
   const xmp = await withoutStall(t, `XMP of ${MAX_XMP_CHARS} characters of attributes`, () =>
     readXmp([packet]),
   );
   t.equal(xmp.xmp.creator_tool, null);
-  t.match(xmp.error, /truncated/);
+  t.match(xmp.error, /too many attributes/);
 
   // At the import routes' body cap (8 MiB, src/routes/banks/index.ts): the largest input they get.
   const CAP = 8 * MiB;

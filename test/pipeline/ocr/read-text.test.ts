@@ -9,8 +9,9 @@ import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { fixture } from '../../helpers/images.js';
 import { bodyText, cer, degrade, meme, postScreenshot } from '../../helpers/text-images.js';
 
-// OCR is off by default (its cost); these tests read with it on.
-const config = loadConfig({ OCR_ENABLED: 'true' });
+// OCR is off by default (its cost); these tests read with it on. They check what is read: the time bound is
+// hostile.test.ts's, and a tesseract run on a loaded 2-core machine took over the 20 s default.
+const config = loadConfig({ OCR_ENABLED: 'true', OCR_TIMEOUT_MS: '120000' });
 const opts: OcrOptions = {
   ...(config.ocr as NonNullable<typeof config.ocr>),
   maxInputPixels: config.maxInputPixels,
