@@ -21,7 +21,8 @@ import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
-import { embeddedPicture, traceScreenshot } from './screenshot/trace.js';
+import { postsOnPlatform, type AuthorFeedOptions } from './screenshot/author-feed.js';
+import { embeddedPicture, traceScreenshot, type PostSources } from './screenshot/trace.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { readKeyframesText } from './video/keyframe-text.js';
 import { timed } from './timings.js';
@@ -82,6 +83,11 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   /** Reading the text in images (OCR_*); null: off. */
   ocr?: OcrOptions | null | undefined;
+  /**
+   * A screenshot's author looked up on the platform when no post seen is the one it shows
+   * (SCREENSHOT_AUTHOR_FEED_*), answers cached; null or absent: not looked up.
+   */
+  authorFeeds?: { options: AuthorFeedOptions; cache: AnswerCache | null } | null | undefined;
   /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
   ocrVideoKeyframes?: number | undefined;
   /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
@@ -386,16 +392,42 @@ async function processMedia(
         const text = item.text;
         const posts = deps.memory?.posts;
         if (posts && text.status === 'read') {
+          const feeds = deps.authorFeeds;
+          const sources: PostSources = {
+            seen: (handle) => posts.byAuthor(handle),
+            ...(feeds && {
+              platform: (handle: string) =>
+                postsOnPlatform(handle, { ...feeds, fetcher: deps.fetcher, endpoints: deps.endpoints, log }),
+            }),
+          };
           // Extra too: a lookup that fails leaves the item without `screenshot_of`, logged.
           const traced = await timed(t, 'screenshot', () =>
-            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)).catch(
-              (err: unknown) => {
-                log.warn({ err }, 'screenshot not traced');
-                return null;
-              },
-            ),
+            traceScreenshot(text, embeddedPicture(item), sources).catch((err: unknown) => {
+              log.warn({ err }, 'screenshot not traced');
+              return null;
+            }),
           );
-          if (traced) item.screenshot_of = traced;
+          if (traced) item.screenshot_of = traced.screenshot;
+          // A post found on the platform is one firstseen has now seen (publicly): the next screenshot
+          // of it is traced without asking, and later checks know when it was first seen.
+          const found = traced?.screenshot.source === 'platform' ? traced.post : null;
+          if (found)
+            await posts
+              .remember(
+                {
+                  platform: found.platform,
+                  id: found.id,
+                  url: found.url,
+                  author: {
+                    handle: found.handle,
+                    ...(found.display_name && { display_name: found.display_name }),
+                  },
+                  posted_at: found.posted_at ?? undefined,
+                  text: found.text,
+                },
+                found.url,
+              )
+              .catch((err: unknown) => log.warn({ err, post: found.url }, 'post not remembered'));
         }
       }
     }
