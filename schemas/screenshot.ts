@@ -26,6 +26,13 @@ export const ScreenshotOf = Type.Object(
           'Where the post was found: `seen`, a post firstseen resolved before; `platform`, among the author’s recent posts on the platform, looked up when this check ran because no post seen was the one shown (Bluesky: SCREENSHOT_AUTHOR_FEED_PAGES). Absent in reports made before platform lookups existed: `seen`.',
       }),
     ),
+    timestamp: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'A video’s: seconds into the video of the keyframe that shows the screenshot (the first traced of those OCR read).',
+      }),
+    ),
     text_matches: Type.Boolean({
       description:
         'The screenshot shows the post’s words: every difference is OCR misreading (README, Screenshots of posts, says how it is told from an edit).',

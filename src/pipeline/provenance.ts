@@ -477,6 +477,8 @@ function screenshotSignals(s: ScreenshotOf): Signal[] {
   const post = `the post by @${s.author.handle}${day ? ` on ${day}` : ''}`;
   const shownDay =
     s.date_agrees === false && s.read.date ? ` The screenshot shows the date ${s.read.date}.` : '';
+  const shown =
+    s.timestamp !== undefined ? `The video shows, ${s.timestamp.toFixed(1)} s in,` : 'The image is';
   // A post firstseen had not seen, found among the author's recent posts when the check ran.
   const found =
     s.source === 'platform'
@@ -486,7 +488,7 @@ function screenshotSignals(s: ScreenshotOf): Signal[] {
     {
       code: 'screenshot_of_post',
       severity: s.date_agrees === false ? 'medium' : 'info',
-      message: `The image is a screenshot of ${post} (${s.url})${found}${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
+      message: `${shown} a screenshot of ${post} (${s.url})${found}${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
     },
   ];
   if (!s.text_matches) {

@@ -1,8 +1,12 @@
 // A screenshot of a Bluesky post firstseen has never seen, traced through the pipeline as production
 // assembles it (real Redis, own prefix; the AppView played by a local server): rendered, read by
 // tesseract, its author's recent posts read from getAuthorFeed, and the post found is `screenshot_of`
-// with `source: "platform"`; the next screenshot of it is traced from memory without asking again.
+// with `source: "platform"`; the next screenshot of it is traced from memory without asking again. A
+// video showing the screenshot (a clip made by ffmpeg from it) is traced from its keyframe's words.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import type { Report } from '../../../schemas/report.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
@@ -13,6 +17,7 @@ import { testMemory } from '../../helpers/memory.js';
 import { testPipeline } from '../../helpers/pipeline.js';
 import { postScreenshot } from '../../helpers/text-images.js';
 import { startWorld } from '../resolve/world.js';
+import { generateClip } from '../video/helpers.js';
 
 const skip = (await tesseractInfo('tesseract')) ? false : 'tesseract is not installed';
 
@@ -128,4 +133,64 @@ t.test('a screenshot of a Bluesky post never seen: found among the author’s po
   t.equal(asked[2]?.get('actor'), 'nobody-known.bsky.social');
   t.notOk(none?.screenshot_of, 'no screenshot_of');
   t.same(w.undeclared, [], 'no other host asked');
+});
+
+t.test('a video showing the screenshot: traced from its keyframe', { skip }, async (t) => {
+  const config = testConfig();
+  const { memory } = await testMemory(t, config);
+  const asked: URLSearchParams[] = [];
+  const w = await startWorld(t, {
+    'public.api.bsky.app': {
+      '/xrpc/app.bsky.feed.getAuthorFeed': authorFeedRoute({ [WITNESS.handle]: FEED }, asked),
+    },
+  });
+  const pipeline = testPipeline(
+    { fetcher: w.deps.fetcher, endpoints: w.endpoints, memory },
+    { OCR_ENABLED: 'true' },
+  );
+  // Two seconds of the screenshot, as a screen recording or a "video" made of a screenshot would be.
+  const dir = mkdtempSync(join(tmpdir(), 'fs-shot-clip-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const png = join(dir, 'shot.png');
+  writeFileSync(png, (await postScreenshot('eng', 0, { text: TEXT, ...AS_POSTED })).png);
+  const clip = generateClip([
+    '-loop',
+    '1',
+    '-i',
+    png,
+    '-t',
+    '2',
+    '-r',
+    '10',
+    '-vf',
+    'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
+  const sha = createHash('sha256').update(clip).digest('hex');
+  const report = await pipeline.check({
+    checkId: 'chk_bsky_clip',
+    org: 'newsroom-b',
+    targets: [{ input: 'upload:clip.mp4', url: `upload:${sha}` }],
+    uploads: async (s) => (s === sha ? clip : null),
+  });
+  const item = report.media[0];
+  t.ok(item?.video, 'analyzed as a video');
+  t.equal(item?.text?.status, 'read');
+  const kf = item?.video?.keyframes[0];
+  t.match(item?.screenshot_of, {
+    platform: 'bluesky',
+    url: URL,
+    source: 'platform',
+    text_matches: true,
+    timestamp: kf?.timestamp,
+  });
+  t.equal(asked.length, 2);
+  t.match(
+    item?.provenance?.signals.find((s) => s.code === 'screenshot_of_post')?.message,
+    /^The video shows, \d+\.\d s in, a screenshot of the post by @example-witness\.bsky\.social on 12 Aug 2024/,
+  );
+  t.match(screenshotSection(item!.screenshot_of!).toString(), /the video shows it \d+\.\d s in/);
 });
