@@ -20,6 +20,19 @@ export const ScreenshotOf = Type.Object(
     posted_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'When the post was posted, as the platform says (UTC).',
     }),
+    source: Type.Optional(
+      Type.Union([Type.Literal('seen'), Type.Literal('platform')], {
+        description:
+          'Where the post was found: `seen`, a post firstseen resolved before; `platform`, among the author’s recent posts on the platform, looked up when this check ran because no post seen was the one shown (Bluesky: SCREENSHOT_AUTHOR_FEED_PAGES). Absent in reports made before platform lookups existed: `seen`.',
+      }),
+    ),
+    timestamp: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'A video’s: seconds into the video of the keyframe that shows the screenshot (the first traced of those OCR read).',
+      }),
+    ),
     text_matches: Type.Boolean({
       description:
         'The screenshot shows the post’s words: every difference is OCR misreading (README, Screenshots of posts, says how it is told from an edit).',
@@ -71,7 +84,7 @@ export const ScreenshotOf = Type.Object(
     $id: 'ScreenshotOf',
     additionalProperties: false,
     description:
-      'The post this image is a screenshot of: a post firstseen has resolved before (visible to this organization) by the author whose @handle the screenshot shows, whose words the screenshot’s words are, OCR noise and edits aside.',
+      'The post this image is a screenshot of: a post by the author whose @handle the screenshot shows, whose words the screenshot’s words are, OCR noise and edits aside; one firstseen has resolved before (visible to this organization), or else one of the author’s recent posts on the platform (`source`).',
   },
 );
 export type ScreenshotOf = Static<typeof ScreenshotOf>;

@@ -454,6 +454,22 @@ export const EnvSchema = Type.Object({
     'Keyframes of a video read by OCR at most: the text detector looks at the keyframes (VIDEO_KEYFRAMES) in order and OCR reads those it finds text in, up to this many (~1-2 s of CPU each). 0: the text in videos is not read.',
     0,
   ),
+  SCREENSHOT_AUTHOR_FEED_PAGES: Int(
+    2,
+    'Pages of a Bluesky author’s recent posts read from the AppView (`app.bsky.feed.getAuthorFeed`, at BLUESKY_APPVIEW_URL) when a screenshot of a post (OCR) shows their @handle and no post firstseen has seen is the one it shows; each is compared with the screenshot. 0: authors are not looked up.',
+    0,
+  ),
+  SCREENSHOT_AUTHOR_FEED_PAGE_SIZE: Type.Integer({
+    default: 100,
+    minimum: 1,
+    maximum: 100,
+    description: 'Posts per page of that lookup (the AppView gives 100 at most).',
+  }),
+  SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS: Int(
+    600,
+    'How long an author’s posts read for a screenshot (or the answer that there is no such account) are kept in Redis and reused. 0: not kept. Failures are not kept.',
+    0,
+  ),
   VPDQ_MIN_QUALITY: Int(
     50,
     'vPDQ: frames below this PDQ quality are left out of video comparisons (reference: 50).',
@@ -690,6 +706,7 @@ export function configFromEnv(env: Env) {
     },
     ocr: ocrOptions(env),
     ocrVideoKeyframes: env.OCR_VIDEO_KEYFRAMES,
+    authorFeeds: authorFeeds(env),
     video: {
       ffmpeg: env.VIDEO_FFMPEG_PATH,
       ffprobe: env.VIDEO_FFPROBE_PATH,
@@ -736,6 +753,16 @@ function ocrOptions(env: Env) {
     maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
   };
   return env.OCR_ENABLED ? options : null;
+}
+
+/** SCREENSHOT_AUTHOR_FEED_*, all read; null when authors are not looked up. */
+function authorFeeds(env: Env) {
+  const options = {
+    pages: env.SCREENSHOT_AUTHOR_FEED_PAGES,
+    pageSize: env.SCREENSHOT_AUTHOR_FEED_PAGE_SIZE,
+    cacheSeconds: env.SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS,
+  };
+  return options.pages > 0 ? options : null;
 }
 
 /** FACT_CHECK_TOOLS_*, all read; null without a key. */

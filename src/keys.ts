@@ -27,7 +27,7 @@
 //                                         (a fact-check: also `review`, the ClaimReview as read, JSON, and `media`, its pictures' sha256s)
 //   <p>:fact-checks-of:<sha256>    set    `<bank>/<entry>` of every fact-check whose picture this image is or matches (src/memory/fact-checks.ts)
 //   <p>:fact-check-bank:<org>      string the organization's own fact-check bank id (created on first use)
-//   <p>:cache:<key>                string cached answers of outside services, with a TTL: Wayback first captures (`wayback:first:<sha256(url)>`), web search sightings (`websearch:<engine>:<sha256(image url)>`, TINEYE_CACHE_SECONDS), Google Fact Check Tools answers (`fct:<sha256(question)>`, FACT_CHECK_TOOLS_CACHE_SECONDS)
+//   <p>:cache:<key>                string cached answers of outside services, with a TTL: Wayback first captures (`wayback:first:<sha256(url)>`), web search sightings (`websearch:<engine>:<sha256(image url)>`, TINEYE_CACHE_SECONDS), Google Fact Check Tools answers (`fct:<sha256(question)>`, FACT_CHECK_TOOLS_CACHE_SECONDS), a Bluesky author's recent posts read for a screenshot (`bsky-feed:<sha256(handle, pages, page size)>`, SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS; src/pipeline/screenshot/author-feed.ts)
 //   <p>:upload:<check id>          string the file uploaded for a check, deleted when the check is done or failed for good (TTL UPLOAD_TTL_SECONDS at most)
 //   <p>:uploads:<org>              hash   check id -> "<bytes>:<expiry ms>" of an organization's uploads waiting: its quota (UPLOAD_ORG_QUOTA_BYTES)
 //   <p>:fair:<queue>:<org>:pending zset   an organization's jobs not finished (id -> queued at, ms): the rank that sets a new job's priority

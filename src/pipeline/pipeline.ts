@@ -28,6 +28,7 @@ export type PipelineConfig = Pick<
   | 'video'
   | 'ocr'
   | 'ocrVideoKeyframes'
+  | 'authorFeeds'
   | 'endpoints'
   | 'waybackEnabled'
   | 'waybackSave'
@@ -107,6 +108,8 @@ export function createPipeline(services: PipelineServices): Pipeline {
         : null,
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     ocrVideoKeyframes: config.ocrVideoKeyframes,
+    // Screenshots' authors looked up on the platform, answers in the same Redis cache (keys of their own).
+    authorFeeds: config.authorFeeds ? { options: config.authorFeeds, cache: services.waybackCache } : null,
     analyze: services.analysis?.analyze,
     maxInputPixels: config.maxInputPixels,
     jpegDoubleCompression: config.jpegDoubleCompression,

@@ -21,7 +21,9 @@ import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
 import { analyzeImage } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
-import { embeddedPicture, traceScreenshot } from './screenshot/trace.js';
+import { postsOnPlatform, type AuthorFeedOptions } from './screenshot/author-feed.js';
+import type { PictureBox } from './screenshot/read-post.js';
+import { embeddedPicture, traceScreenshot, type PostSources } from './screenshot/trace.js';
 import { analyzeVideo, type KeyframeSink, type VideoAnalysisOptions } from './video/analyze.js';
 import { readKeyframesText } from './video/keyframe-text.js';
 import { timed } from './timings.js';
@@ -44,6 +46,8 @@ import { UPLOAD_SCHEME } from '../services/uploads.js';
 import { forensicViewPath, type ForensicViewKind } from '../services/thumbnails.js';
 import type { ForensicViewImages } from './analyze/views.js';
 import type { ForensicViews } from '../../schemas/views.js';
+import type { ScreenshotOf } from '../../schemas/screenshot.js';
+import type { TextInImage } from '../../schemas/text.js';
 
 /** A file on this machine: only the CLI's analyze gives one (PipelineDeps.files). */
 const FILE_SCHEME = 'file:';
@@ -82,6 +86,11 @@ export interface PipelineDeps {
   recorder?: ArchiveRecorder | null;
   /** Reading the text in images (OCR_*); null: off. */
   ocr?: OcrOptions | null | undefined;
+  /**
+   * A screenshot's author looked up on the platform when no post seen is the one it shows
+   * (SCREENSHOT_AUTHOR_FEED_*), answers cached; null or absent: not looked up.
+   */
+  authorFeeds?: { options: AuthorFeedOptions; cache: AnswerCache | null } | null | undefined;
   /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
   ocrVideoKeyframes?: number | undefined;
   /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
@@ -384,16 +393,9 @@ async function processMedia(
         // The detector works on the picture the analysis decoded: a photo without text costs no decode.
         item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
         const text = item.text;
-        const posts = deps.memory?.posts;
-        if (posts && text.status === 'read') {
-          // Extra too: a lookup that fails leaves the item without `screenshot_of`, logged.
+        if (text.status === 'read') {
           const traced = await timed(t, 'screenshot', () =>
-            traceScreenshot(text, embeddedPicture(item), (handle) => posts.byAuthor(handle)).catch(
-              (err: unknown) => {
-                log.warn({ err }, 'screenshot not traced');
-                return null;
-              },
-            ),
+            traceShot(text, embeddedPicture(item), deps, log),
           );
           if (traced) item.screenshot_of = traced;
         }
@@ -420,7 +422,18 @@ async function processMedia(
       const frames = analysis.keyframePixels;
       if (ocr && frames?.length) {
         // As for images, the words are extra: OCR's failures are in `text`, never the item's.
-        item.text = await timed(t, 'text', () => readKeyframesText(frames, ocr, readFrames, t));
+        const read = await timed(t, 'text', () => readKeyframesText(frames, ocr, readFrames, t));
+        item.text = read.text;
+        // A keyframe may show a screenshot of a post: the first traced is the video's (each keyframe
+        // read is one trace at most, and there are OCR_VIDEO_KEYFRAMES of them at most).
+        const traced = await timed(t, 'screenshot', async () => {
+          for (const frame of read.frames) {
+            const found = await traceShot(frame.text, null, deps, log);
+            if (found) return { ...found, timestamp: frame.timestamp };
+          }
+          return null;
+        });
+        if (traced) item.screenshot_of = traced;
       }
       const { width, height } = analysis.video.metadata;
       if (width !== null && height !== null) Object.assign(item, { width, height });
@@ -468,6 +481,43 @@ async function processMedia(
     }
   }
   return item;
+}
+
+/**
+ * The post a picture's words show, if they read as a screenshot of one: among the posts remembered by
+ * its @handle, else among the author's recent posts on the platform (deps.authorFeeds). Extra: a lookup
+ * that fails leaves the item without `screenshot_of`, logged. A post found on the platform is one
+ * firstseen has now seen (publicly): remembered, so the next screenshot of it is traced without asking.
+ */
+async function traceShot(
+  text: TextInImage,
+  picture: PictureBox | null,
+  deps: PipelineDeps,
+  log: Logger,
+): Promise<ScreenshotOf | null> {
+  const posts = deps.memory?.posts;
+  if (!posts) return null;
+  const feeds = deps.authorFeeds;
+  const sources: PostSources = {
+    seen: (handle) => posts.byAuthor(handle),
+    ...(feeds && {
+      platform: (handle: string) =>
+        postsOnPlatform(handle, { ...feeds, fetcher: deps.fetcher, endpoints: deps.endpoints, log }),
+    }),
+  };
+  const traced = await traceScreenshot(text, picture, sources).catch((err: unknown) => {
+    log.warn({ err }, 'screenshot not traced');
+    return null;
+  });
+  const found = traced?.screenshot.source === 'platform' ? traced.post : null;
+  if (found) {
+    const author = { handle: found.handle, ...(found.display_name && { display_name: found.display_name }) };
+    const post = { ...found, author, posted_at: found.posted_at ?? undefined };
+    await posts
+      .remember(post, found.url)
+      .catch((err: unknown) => log.warn({ err, post: found.url }, 'post not remembered'));
+  }
+  return traced?.screenshot ?? null;
 }
 
 /** The report's `views`: where each view is served, or why there are none. */

@@ -12,6 +12,7 @@ import type { ThumbnailComparison } from '../../schemas/report.js';
 import type { ScreenshotOf } from '../../schemas/screenshot.js';
 import type { TextInImage } from '../../schemas/text.js';
 import type { VideoMetadata } from '../../schemas/video.js';
+import { LOOKED_UP_ON } from './screenshot/author-feed.js';
 
 export interface ProvenanceThresholds {
   /** A match first seen (or capture time) this much before the post counts as predating it. */
@@ -476,11 +477,18 @@ function screenshotSignals(s: ScreenshotOf): Signal[] {
   const post = `the post by @${s.author.handle}${day ? ` on ${day}` : ''}`;
   const shownDay =
     s.date_agrees === false && s.read.date ? ` The screenshot shows the date ${s.read.date}.` : '';
+  const shown =
+    s.timestamp !== undefined ? `The video shows, ${s.timestamp.toFixed(1)} s in,` : 'The image is';
+  // A post firstseen had not seen, found among the author's recent posts when the check ran.
+  const found =
+    s.source === 'platform'
+      ? `, found among @${s.author.handle}’s recent posts on ${LOOKED_UP_ON[s.platform] ?? s.platform}`
+      : '';
   const out: Signal[] = [
     {
       code: 'screenshot_of_post',
       severity: s.date_agrees === false ? 'medium' : 'info',
-      message: `The image is a screenshot of ${post} (${s.url})${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
+      message: `${shown} a screenshot of ${post} (${s.url})${found}${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
     },
   ];
   if (!s.text_matches) {

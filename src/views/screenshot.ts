@@ -24,7 +24,13 @@ ${s.differences.map((d) => markup`<tr><td dir="auto">${d.screenshot || markup`<s
       : shown
         ? markup`<p class="muted">The screenshot shows ${shown}.</p>`
         : '';
-  return markup`<p>A screenshot of the post by <strong>${who}</strong> on ${platformName(s.platform)}${when}: ${externalLink(s.url, 'open the post')}.</p>
+  const found =
+    s.source === 'platform'
+      ? markup`<p class="muted">firstseen had not seen this post: it was found among the author’s recent posts on ${platformName(s.platform)} when this check ran.</p>`
+      : '';
+  const at = s.timestamp !== undefined ? markup` (the video shows it ${s.timestamp.toFixed(1)} s in)` : '';
+  return markup`<p>A screenshot${at} of the post by <strong>${who}</strong> on ${platformName(s.platform)}${when}: ${externalLink(s.url, 'open the post')}.</p>
+${found}
 ${verdict}
 ${date}`;
 }

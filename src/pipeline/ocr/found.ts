@@ -14,7 +14,36 @@ const MONTHS =
 
 const LINK =
   /\b(?:https?:\/\/|www\.)[^\s<>"']{2,200}|\b[a-z0-9-]{2,63}\.(?:com|org|net|ru|kz|lt|ua|info|news|io|co|me|tv)(?:\/[^\s<>"']{0,200})?/giu;
-const HANDLE = /(?<![\p{L}\p{N}_.])@[A-Za-z0-9_.]{2,30}/gu;
+// An @handle as written on X, Telegram, Mastodon (`name`, `name@instance`) or Bluesky, whose handles are
+// domain names (`name.bsky.social`, `nytimes.com`, with hyphens, up to 253 characters). The run is taken
+// wide and then cut (handleOf): a hyphen belongs to a domain-shaped handle only, so "@name-9:12" (a
+// "·" read as "-") is still `name`.
+const HANDLE_RUN = /(?<![\p{L}\p{N}_.])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,252})(?:@([A-Za-z0-9.-]{3,80}))?/gu;
+/** A handle shaped like a domain name (Bluesky's), as atproto's handle syntax has it. */
+export const DOMAIN_HANDLE =
+  /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** The handle in the run after an `@` (without it), or null when too little is left. */
+function handleOf(run: string, instance: string | undefined): string | null {
+  let name = run.replace(/[._-]+$/, '');
+  if (!DOMAIN_HANDLE.test(name) || instance) {
+    name = (name.split('-')[0] ?? '').slice(0, 30).replace(/[._]+$/, '');
+  }
+  if (name.length < 2) return null;
+  const at = instance?.replace(/[.-]+$/, '');
+  return at && at.length >= 3 ? `${name}@${at}` : name;
+}
+
+/** The @handles in a text, each with where its `@` is, as written (without the `@`). */
+export function handlesIn(text: string): Array<{ handle: string; index: number }> {
+  const out: Array<{ handle: string; index: number }> = [];
+  for (const m of text.matchAll(HANDLE_RUN)) {
+    const handle = handleOf(m[1] ?? '', m[2]);
+    if (handle) out.push({ handle, index: m.index });
+    if (out.length >= 50) break;
+  }
+  return out;
+}
 const TIME = /(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?!\d)/g;
 const DATE_NUMERIC = /(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2}))(?!\d)/g;
 const DATE_WORDS = new RegExp(
@@ -26,7 +55,7 @@ const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.replace(/[.,;:]+$/, '
 
 export function findInText(text: string): FoundInText {
   const links = uniq(text.match(LINK) ?? []);
-  const handles = uniq(text.match(HANDLE) ?? []);
+  const handles = uniq(handlesIn(text).map((h) => `@${h.handle}`));
   const dates = uniq([...(text.match(DATE_NUMERIC) ?? []), ...(text.match(DATE_WORDS) ?? [])]);
   // A numeric date such as 12.05 is not a time: times are read from what no date took.
   const rest = dates.reduce((t, d) => t.split(d).join(' '), text);

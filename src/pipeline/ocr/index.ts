@@ -172,12 +172,17 @@ export async function readText(
 function replaceLines(first: CleanLine[], redo: CleanLine[], second: CleanLine[]): CleanLine[] {
   const overlap = (a: CleanLine, b: CleanLine) =>
     Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y);
+  // The rows two lines share, over the rows either covers: a tall first-reading line (an avatar read
+  // as "@" beside a name makes the name's box span the @handle line under it too) overlaps the handle
+  // line as much as the handle line's own first reading does, but covers far more rows beside it.
+  const span = (a: CleanLine, b: CleanLine) =>
+    overlap(a, b) / (Math.max(a.box.y + a.box.height, b.box.y + b.box.height) - Math.min(a.box.y, b.box.y));
   const out = first.filter((l) => !redo.includes(l));
   const kept = new Set<CleanLine>();
   for (const l of second) {
     const old = first
       .filter((f) => f.band === l.band && overlap(f, l) > 0)
-      .sort((a, b) => overlap(l, b) - overlap(l, a))[0];
+      .sort((a, b) => span(l, b) - span(l, a))[0];
     if (old && !redo.includes(old)) continue;
     const handles = (t: string) => findInText(t).handles;
     if (old && handles(old.text).some((h) => !handles(l.text).includes(h))) kept.add(old);

@@ -202,6 +202,57 @@ function threadError(status: number, body: Json | undefined): Error {
   );
 }
 
+/** Posts the AppView gives per getAuthorFeed page at most (the lexicon's `limit` maximum). */
+export const FEED_PAGE_MAX = 100;
+
+/**
+ * An author's recent posts and replies, newest first, through the AppView's app.bsky.feed.getAuthorFeed
+ * (which takes a handle or a DID as `actor`): at most `pages` pages of `pageSize`, following the cursor.
+ * Reposts of other accounts' posts are left out (a screenshot shows the original author's handle).
+ * Null when the AppView has no such account, or it blocks logged-out viewers; other failures throw.
+ */
+export async function authorFeed(
+  actor: string,
+  ctx: ResolveContext,
+  bounds: { pageSize: number; pages: number },
+): Promise<QuotedPost[] | null> {
+  const base = ctx.deps.endpoints.blueskyAppView.replace(/\/+$/, '');
+  const limit = Math.max(1, Math.min(FEED_PAGE_MAX, bounds.pageSize));
+  const out: QuotedPost[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < bounds.pages; page++) {
+    const query = new URLSearchParams({ actor, limit: String(limit), filter: 'posts_with_replies' });
+    if (cursor) query.set('cursor', cursor);
+    const url = `${base}/xrpc/app.bsky.feed.getAuthorFeed?${query.toString()}`;
+    const res = await fetchStep(ctx, 'bluesky_appview', url, {
+      accept: ACCEPT_JSON,
+      maxBytes: JSON_MAX_BYTES,
+    });
+    const body = obj(parseJson(res.body));
+    const error = str(body?.error);
+    // "Profile not found" is a 400 InvalidRequest; a blocked or taken-down account has its own errors.
+    if (
+      res.status === 400 ||
+      res.status === 404 ||
+      error === 'BlockedActor' ||
+      error === 'BlockedByActor' ||
+      error === 'AccountTakedown'
+    )
+      return page === 0 ? null : out;
+    if (res.status >= 400 || !body) throw threadError(res.status, body);
+    const feed = arr(body.feed).map(obj);
+    for (const item of feed) {
+      if (str(obj(item?.reason)?.$type)?.includes('reasonRepost')) continue;
+      const view = obj(item?.post);
+      const post = view && postOf(view, obj(view.record), obj(view.embed));
+      if (post?.text) out.push(post);
+    }
+    cursor = str(body.cursor);
+    if (!cursor || !feed.length) break;
+  }
+  return out;
+}
+
 export const blueskyResolver: PlatformResolver = {
   platform: 'bluesky',
   matches(url) {

@@ -27,6 +27,7 @@ export type {
 } from './types.js';
 export { RESOLVE_ERROR_CODES, ResolveError, type ResolveErrorCode } from './failures.js';
 export { allMedia, METADATA_NOTES } from './post-record.js';
+export { authorFeed, FEED_PAGE_MAX } from './bluesky.js';
 export {
   captureCacheKey,
   firstCapture,
@@ -122,6 +123,15 @@ function start(input: string, deps: ResolveDeps, depth: number): Promise<Resolut
     { endpoint: 'input', url: input.trim().slice(0, MAX_URL_LENGTH), redirects: [] },
   ];
   return resolveIn(input, context(deps, depth, 0, trail));
+}
+
+/**
+ * A context for a lookup that is no submitted URL (a screenshot's author looked up on the platform):
+ * its requests go through the same fetcher, rewrite hook and 429 handling, into a trail of its own
+ * that no target shows, and it follows no link it finds.
+ */
+export function lookupContext(deps: ResolveDeps): ResolveContext {
+  return context(deps, 1, MAX_HOPS, []);
 }
 
 /**

@@ -3,7 +3,7 @@
 // (often "· 8:03" or "· 2h" after it), the text, maybe a picture, then a footer with the time and date
 // and a row of counters. A plain function of the reading and the picture's content region.
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
-import { findInText } from '../ocr/found.js';
+import { findInText, handlesIn } from '../ocr/found.js';
 import type { ShotWord } from './word-diff.js';
 import { words } from './word-diff.js';
 
@@ -25,7 +25,6 @@ export interface PostInScreenshot {
 /** Fewest words of text for an image to count as a post screenshot (a handle and a time alone is a profile card). */
 export const MIN_BODY_WORDS = 4;
 
-const HANDLE = /(?<![\p{L}\p{N}_.])@([A-Za-z0-9_.]{2,30}(?:@[A-Za-z0-9.-]{3,80})?)/u;
 /** Lines from the top where the handle's line is looked for when no handle was read on a line. */
 const HEAD_LINES = 3;
 /** Footer or counter lines: mostly digits, times and symbols. */
@@ -49,9 +48,9 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
   // The handle's line: the first with a handle on it; else the first near the top with an `@` or a
   // time (the "@handle · 8:03" line of a non-Latin post, whose final reading by the text's own model
   // can garble the Latin handle: `found` keeps what the first reading found).
-  let at = lines.findIndex((l) => HANDLE.test(l.text));
-  const m = at >= 0 ? HANDLE.exec((lines[at] as TextLine).text) : null;
-  const handle = (m?.[1] ?? text.found.handles[0]?.slice(1) ?? '').replace(/[._]+$/, '');
+  let at = lines.findIndex((l) => handlesIn(l.text).length > 0);
+  const m = at >= 0 ? handlesIn((lines[at] as TextLine).text)[0] : undefined;
+  const handle = m?.handle ?? text.found.handles[0]?.slice(1) ?? '';
   if (!handle) return null;
   if (at < 0) {
     at = lines

@@ -1,7 +1,9 @@
 // A screenshot of a post traced back to the post: the post in the screenshot is read (read-post.ts), the
 // posts firstseen has resolved by that @handle are looked up (those this organization may see), and the
 // one whose words the screenshot's words are is reported, with the words that differ (word-diff.ts).
-// The lookup is injected; the rest is a plain function.
+// When none of them is the one, and the handle is one the platform can be asked about (a Bluesky
+// handle: author-feed.ts), the author's recent posts on the platform are compared the same way.
+// The lookups are injected; the rest is a plain function.
 import type { MediaItem } from '../../../schemas/report.js';
 import type { ScreenshotOf } from '../../../schemas/screenshot.js';
 import type { TextInImage } from '../../../schemas/text.js';
@@ -17,17 +19,75 @@ const MAX_DIFFERENCES = 20;
 /** Share of the screenshot's words spelled exactly as the post's below which a post is not aligned. */
 const PREFILTER_SHARE = 0.25;
 
-export type PostsByAuthor = (handle: string) => Promise<RememberedPost[]>;
+/** What a screenshot is compared with: a post remembered, or one just read from the platform. */
+export type TracedPost = Pick<
+  RememberedPost,
+  'platform' | 'id' | 'url' | 'handle' | 'display_name' | 'posted_at' | 'text'
+>;
+
+export type PostsByAuthor = (handle: string) => Promise<TracedPost[]>;
+
+export interface PostSources {
+  /** The posts by this handle firstseen has seen (that the organization may see). */
+  seen: PostsByAuthor;
+  /**
+   * The author's recent posts on their platform, asked only when none seen is the one shown; absent:
+   * not asked. Answers [] for a handle no platform can be asked about.
+   */
+  platform?: PostsByAuthor | undefined;
+}
+
+export interface Traced {
+  screenshot: ScreenshotOf;
+  /** The post it shows (a platform's: to be remembered). */
+  post: TracedPost;
+}
 
 export async function traceScreenshot(
   text: TextInImage,
   picture: PictureBox | null,
-  postsBy: PostsByAuthor,
-): Promise<ScreenshotOf | null> {
+  sources: PostSources,
+): Promise<Traced | null> {
   const shot = readPost(text, picture);
   if (!shot) return null;
-  const candidates = await postsBy(shot.handle);
-  let best: { post: RememberedPost; cmp: TextComparison; score: number } | null = null;
+  let source: 'seen' | 'platform' = 'seen';
+  let best = bestPost(shot, await sources.seen(shot.handle));
+  if (!best && sources.platform) {
+    source = 'platform';
+    best = bestPost(shot, await sources.platform(shot.handle));
+  }
+  if (!best) return null;
+  const { post, cmp } = best;
+  return {
+    post,
+    screenshot: {
+      platform: post.platform,
+      url: post.url,
+      post_id: post.id,
+      author: { handle: post.handle, display_name: post.display_name },
+      posted_at: post.posted_at,
+      source,
+      text_matches: cmp.differences.length === 0,
+      differences: cmp.differences.slice(0, MAX_DIFFERENCES),
+      words: { post: cmp.post_words, matched: cmp.matched, cut_off: cmp.cut_off },
+      read: {
+        handle: shot.handle,
+        display_name: shot.display_name,
+        time: shot.time,
+        date: shot.date,
+        text: shot.text.slice(0, 4000),
+      },
+      date_agrees: dateAgrees(shot, post),
+    },
+  };
+}
+
+/** The candidate whose words the screenshot's words are, the closest; null when none is. */
+function bestPost(
+  shot: PostInScreenshot,
+  candidates: TracedPost[],
+): { post: TracedPost; cmp: TextComparison } | null {
+  let best: { post: TracedPost; cmp: TextComparison; score: number } | null = null;
   for (const post of candidates) {
     // An author's other posts are skipped without aligning them: a screenshot of this one, however
     // noisy, spells far more than a quarter of its longer words as the post does.
@@ -41,32 +101,13 @@ export async function traceScreenshot(
       best = { post, cmp, score };
     }
   }
-  if (!best) return null;
-  const { post, cmp } = best;
-  return {
-    platform: post.platform,
-    url: post.url,
-    post_id: post.id,
-    author: { handle: post.handle, display_name: post.display_name },
-    posted_at: post.posted_at,
-    text_matches: cmp.differences.length === 0,
-    differences: cmp.differences.slice(0, MAX_DIFFERENCES),
-    words: { post: cmp.post_words, matched: cmp.matched, cut_off: cmp.cut_off },
-    read: {
-      handle: shot.handle,
-      display_name: shot.display_name,
-      time: shot.time,
-      date: shot.date,
-      text: shot.text.slice(0, 4000),
-    },
-    date_agrees: dateAgrees(shot, post),
-  };
+  return best;
 }
 
 const DAY = 86_400_000;
 
 /** The date shown against the post's (a day either way: the screenshot shows the viewer's local day). */
-function dateAgrees(shot: PostInScreenshot, post: RememberedPost): boolean | null {
+function dateAgrees(shot: PostInScreenshot, post: TracedPost): boolean | null {
   if (!shot.date || !post.posted_at) return null;
   const shown = parseDate(shot.date);
   const posted = Date.parse(post.posted_at);

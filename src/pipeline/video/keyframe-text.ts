@@ -3,6 +3,8 @@
 // most `maxRead` of them, in order, so a long video of captions costs a bounded number of tesseract
 // runs. The readings become one `text`: each line once, with the time of the keyframe it was first read
 // in (a caption held over several scenes is one line), and the links, handles and dates of the whole.
+// Each keyframe's own reading is kept beside it: a keyframe may show a screenshot of a post, which is
+// traced as a picture's is (src/pipeline/screenshot/).
 import sharp from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { readText, type OcrOptions } from '../ocr/index.js';
@@ -15,12 +17,19 @@ const MAX_LINES = 500;
 /** A line's identity across keyframes: its letters and digits, lower case. */
 const lineKey = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 
+export interface KeyframesText {
+  /** The video's words: every keyframe's lines, each once. */
+  text: TextInImage;
+  /** Each keyframe read, in order, with its own reading (boxes in its pixels). */
+  frames: Array<{ timestamp: number; text: TextInImage }>;
+}
+
 export async function readKeyframesText(
   frames: readonly KeyframePixels[],
   ocr: OcrOptions,
   maxRead: number,
   timings: Record<string, number> = {},
-): Promise<TextInImage> {
+): Promise<KeyframesText> {
   const readings: Array<{ frame: KeyframePixels; text: TextInImage }> = [];
   let read = 0;
   for (const frame of frames) {
@@ -33,7 +42,12 @@ export async function readKeyframesText(
     if (text.status !== 'no_text') read++;
     readings.push({ frame, text });
   }
-  return merge(readings, { total: frames.length, looked_at: readings.length, read });
+  return {
+    text: merge(readings, { total: frames.length, looked_at: readings.length, read }),
+    frames: readings
+      .filter((r) => r.text.status === 'read')
+      .map((r) => ({ timestamp: r.frame.timestamp, text: r.text })),
+  };
 }
 
 function merge(

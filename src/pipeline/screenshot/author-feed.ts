@@ -1,0 +1,116 @@
+// A screenshot's author looked up on the platform, for a screenshot of a post firstseen has not seen:
+// the author's recent posts, which trace.ts compares with the screenshot as it does the posts remembered.
+// Bluesky only: its public AppView lists an author's posts without an account
+// (app.bsky.feed.getAuthorFeed, the handle as `actor`); X has no such public lookup (its syndication API
+// answers by post id alone), and neither do Telegram or Reddit by the @handle a screenshot shows.
+//
+// Requests go through the check's SafeFetcher and the endpoints' rewrite hook (resolve/), bounded to
+// SCREENSHOT_AUTHOR_FEED_PAGES pages of SCREENSHOT_AUTHOR_FEED_PAGE_SIZE posts; answers (an account's
+// posts, or that there is no such account) are cached in Redis for SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS,
+// so a screenshot going round is looked up once. A failed lookup throws: the caller logs it and the
+// item goes without `screenshot_of`.
+import { createHash } from 'node:crypto';
+import type { Platform } from '../../../schemas/post.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { SafeFetcher } from '../../net/safe-fetch.js';
+import type { TtlCache } from '../../services/ttl-cache.js';
+import { DOMAIN_HANDLE } from '../ocr/found.js';
+import { authorFeed, lookupContext, type ResolverEndpoints } from '../resolve/index.js';
+import type { TracedPost } from './trace.js';
+import { editDistance, ocrForm } from './word-diff.js';
+
+export type AuthorFeedOptions = NonNullable<Config['authorFeeds']>;
+
+export interface AuthorFeedDeps {
+  fetcher: SafeFetcher;
+  endpoints: ResolverEndpoints;
+  /** Answers kept here (Redis in production); null: every screenshot asks again. */
+  cache: TtlCache | null;
+  options: AuthorFeedOptions;
+  log: Logger;
+}
+
+/** The platforms whose authors are looked up, as a sentence names them. */
+export const LOOKED_UP_ON: Partial<Record<Platform, string>> = { bluesky: 'Bluesky' };
+
+/** Top-level domains atproto refuses for handles. */
+const NO_HANDLE_TLDS = new Set([
+  'alt',
+  'arpa',
+  'example',
+  'internal',
+  'invalid',
+  'local',
+  'localhost',
+  'onion',
+  'test',
+]);
+
+/**
+ * The Bluesky handle a screenshot's @handle is, lower case, or null when it cannot be one: Bluesky
+ * handles are domain names, and X, Telegram and Mastodon names have no dot (a `_` is in none of
+ * Bluesky's). The default suffix as OCR misreads it ("bsky.socia1", "bsky.soclal") is set right.
+ */
+export function blueskyHandle(read: string): string | null {
+  const h = read.replace(/^@/, '').toLowerCase();
+  if (h.includes('@') || h.includes('_') || !DOMAIN_HANDLE.test(h)) return null;
+  const labels = h.split('.');
+  if (NO_HANDLE_TLDS.has(labels.at(-1) ?? '')) return null;
+  // `<name>.bsky.<one letter off "social">`: no such domain is Bluesky's but the default's misread
+  // (bsky.team, the staff's, is far from it).
+  const last = labels.at(-1) ?? '';
+  const misread = editDistance(last, 'social') <= 1 || ocrForm(last) === ocrForm('social');
+  if (labels.length >= 3 && labels.at(-2) === 'bsky' && last !== 'social' && misread)
+    return [...labels.slice(0, -1), 'social'].join('.');
+  return h;
+}
+
+/** The cache key of an account's answer (the bounds are in it: a larger lookup is not served a smaller one). */
+export const authorFeedCacheKey = (handle: string, o: Pick<AuthorFeedOptions, 'pages' | 'pageSize'>) =>
+  `bsky-feed:${createHash('sha256').update(`${handle}\n${o.pages}\n${o.pageSize}`).digest('hex')}`;
+
+/** A cached answer: the posts, or none for an account the AppView does not know. */
+interface Cached {
+  posts: TracedPost[];
+}
+
+function readCached(s: string): TracedPost[] | null {
+  try {
+    const v = JSON.parse(s) as Partial<Cached>;
+    return Array.isArray(v.posts) ? v.posts : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The recent posts of the author of `handle` (as read) on their platform; [] when it has none to give. */
+export async function postsOnPlatform(handle: string, deps: AuthorFeedDeps): Promise<TracedPost[]> {
+  const actor = blueskyHandle(handle);
+  const { options, cache } = deps;
+  if (!actor || options.pages < 1) return [];
+  const key = authorFeedCacheKey(actor, options);
+  const cached = options.cacheSeconds > 0 && cache ? await cache.get(key) : null;
+  const hit = cached ? readCached(cached) : null;
+  if (hit) return hit;
+  const feed = await authorFeed(
+    actor,
+    lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
+    options,
+  );
+  const posts: TracedPost[] = (feed ?? []).map((p) => ({
+    platform: 'bluesky',
+    id: p.id,
+    url: p.url,
+    handle: p.author.handle ?? actor,
+    display_name: p.author.display_name ?? null,
+    posted_at: p.posted_at ?? null,
+    text: p.text ?? '',
+  }));
+  deps.log.debug({ actor, posts: posts.length, found: feed !== null }, 'author feed read');
+  if (options.cacheSeconds > 0 && cache) {
+    const answer: Cached = { posts };
+    await cache.set(key, JSON.stringify(answer), options.cacheSeconds);
+  }
+  return posts;
+}
