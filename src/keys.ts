@@ -35,6 +35,7 @@
 //   <p>:media-private:<sha256>     hash   org -> its first sighting (JSON) of a media file it uploaded: shown to that organization only
 //   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL: as long as the longest-kept check that saw it needs, at most 90 days, lengthened at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   <p>:view:<kind>:<sha256>       string forensic view (kind `ela` or `noise`, WebP) of an image a check asked views of (FORENSIC_VIEWS); served through that check only; TTL as its thumbnail's
+//   <p>:view-facts:<sha256>        string what the views of an image say beside their pictures (JSON: ELA quality and gain, noise gain; or why none), so that they are never made twice for one file; TTL as the views'
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
 //   <p>:watches:<org>              zset   check ids an organization watches -> watch end (ms): its WATCH_MAX_PER_ORG cap
@@ -114,6 +115,7 @@ export function keys(prefix: string) {
     mediaPrivate: (sha256: string) => `${prefix}:media-private:${sha256}`,
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     forensicView: (kind: 'ela' | 'noise', sha256: string) => `${prefix}:view:${kind}:${sha256}`,
+    forensicViewFacts: (sha256: string) => `${prefix}:view-facts:${sha256}`,
     // --- near-duplicate hash index (src/memory/hash-index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,
