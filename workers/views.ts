@@ -58,12 +58,22 @@ export function startViewsWorker(ctx: WorkerContext): Worker<ViewsJob> {
     lockDuration: config.worker.lockMs,
     stalledInterval: config.worker.stalledIntervalMs,
   });
-  worker.on('failed', (job, err) =>
+  worker.on('failed', (job, err) => {
+    const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     log.warn(
-      { check_id: job?.data.check_id, media: job?.data.index, job_id: job?.id, err: err.message },
+      { check_id: job?.data.check_id, media: job?.data.index, job_id: job?.id, final, err: err.message },
       'views job failed',
-    ),
-  );
+    );
+    // The page stops saying the views are being made (and reloading), and offers the button again.
+    const data = job?.data;
+    if (final && data && job.id === viewsJobId(data.check_id, data.index)) {
+      store
+        .clearViewsAsked(data.check_id, data.index)
+        .catch((e: Error) =>
+          log.error({ check_id: data.check_id, err: e.message }, 'views mark not cleared'),
+        );
+    }
+  });
   worker.on('error', (err) => log.error({ err: err.message }, 'views worker error'));
   return worker;
 }

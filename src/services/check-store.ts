@@ -149,6 +149,11 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       await redis.eval(SET_IF_KEPT, 1, keys.check(id), `views-asked:${index}`, new Date().toISOString(), '');
     },
 
+    /** Making the views of item `index` failed for good: no longer shown as under way (it may be asked again). */
+    async clearViewsAsked(id: string, index: number): Promise<void> {
+      await redis.hdel(keys.check(id), `views-asked:${index}`);
+    },
+
     /** Items whose views are being made. */
     async viewsAsked(id: string): Promise<Set<number>> {
       const h = await redis.hgetall(keys.check(id));
