@@ -40,7 +40,7 @@ import { Jpeg, JpegDoubleCompression } from './jpeg.js';
 import { Video, VpdqImportResult } from './video.js';
 import { ScreenshotOf } from './screenshot.js';
 import { TextInImage } from './text.js';
-import { ForensicViews } from './views.js';
+import { ForensicViews, ViewsRequested } from './views.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import {
   Webhook,
@@ -104,6 +104,7 @@ export const namedSchemas = [
   PublishedReview,
   TextInImage,
   ForensicViews,
+  ViewsRequested,
   ScreenshotOf,
   Post,
   FactCheck,

@@ -10,3 +10,13 @@ export const CheckJob = Type.Object(
   { $id: 'CheckJob', additionalProperties: false },
 );
 export type CheckJob = Static<typeof CheckJob>;
+
+/** Forensic views of one media item of a finished check (workers/views.ts): the worker reads the rest from the check. */
+export const ViewsJob = Type.Object(
+  {
+    check_id: Type.String({ minLength: 1, maxLength: 64 }),
+    index: Type.Integer({ minimum: 0, maximum: 999 }),
+  },
+  { $id: 'ViewsJob', additionalProperties: false },
+);
+export type ViewsJob = Static<typeof ViewsJob>;

@@ -1,6 +1,7 @@
 // Forensic views of a picture (src/pipeline/analyze/views.ts): error level analysis and a noise residual,
 // kept as small WebP pictures for the report page, or why there are none.
 import { Type, type Static } from 'typebox';
+import { ref } from './ref.js';
 
 export const ForensicViewsSkip = Type.Object(
   {
@@ -10,10 +11,12 @@ export const ForensicViewsSkip = Type.Object(
         Type.Literal('low_quality'),
         Type.Literal('too_large'),
         Type.Literal('not_decoded'),
+        Type.Literal('not_fetched'),
+        Type.Literal('file_changed'),
       ],
       {
         description:
-          '`too_small`: under 128 px on a side; `low_quality`: a JPEG saved under quality 60, whose coarse compression leaves the same error everywhere; `too_large`: over 4.2 MP (the views are made from the file’s own pixels, bounded in cost); `not_decoded`: its pixels could not be decoded again.',
+          '`too_small`: under 128 px on a side; `low_quality`: a JPEG saved under quality 60, whose coarse compression leaves the same error everywhere; `too_large`: over 4.2 MP (the views are made from the file’s own pixels, bounded in cost); `not_decoded`: its pixels could not be decoded again. Views asked for after the check (POST /v1/checks/:id/media/:index/views) download the file again: `not_fetched`: that download failed; `file_changed`: the URL now serves other bytes than the check analyzed. These two may be asked for again.',
       },
     ),
     reason: Type.String({ description: 'The same in a sentence, with the figures.' }),
@@ -85,3 +88,32 @@ export const ForensicViewParams = Type.Object(
   },
   { $id: 'ForensicViewParams', additionalProperties: false },
 );
+
+// Params of POST /v1/checks/:id/media/:index/views (used in place, not registered: see index.ts).
+export const MediaItemParams = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    index: Type.String({ pattern: '^[0-9]{1,3}$', description: 'The media item’s `index`.' }),
+  },
+  { $id: 'MediaItemParams', additionalProperties: false },
+);
+
+export const ViewsRequested = Type.Object(
+  {
+    status: Type.Union([Type.Literal('done'), Type.Literal('queued')], {
+      description:
+        '`done`: the item’s `views` are in the report now (made for an earlier check of the same file, or not possible for this picture: `views.skipped`), nothing was queued. `queued`: they are being made; they appear in the report’s `media[].views` when ready.',
+    }),
+    views: Type.Optional(ref(ForensicViews)),
+    links: Type.Object(
+      { check: Type.String({ description: 'The check, whose report lists the views when they are ready.' }) },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    $id: 'ViewsRequested',
+    additionalProperties: false,
+    description: 'The answer to a request for the forensic views of one media item of a check.',
+  },
+);
+export type ViewsRequested = Static<typeof ViewsRequested>;

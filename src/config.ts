@@ -105,7 +105,7 @@ export const EnvSchema = Type.Object({
   ),
   FORENSIC_VIEWS: Bool(
     false,
-    'Make error level (ELA) and noise views of every still image of 128 px to 4.2 MP, from the file’s own pixels, for the report page (`media[].views`): ~40 ms of CPU at 0.3 MP, ~110 ms at 1 MP, ~300 ms at 3 MP (bench:forensics), ~1.6x the CPU of a check on the benchmark corpus. Off: no views, no cost.',
+    'Make error level (ELA) and noise views of every still image of 128 px to 4.2 MP, from the file’s own pixels, for the report page (`media[].views`): ~40 ms of CPU at 0.3 MP, ~110 ms at 1 MP, ~300 ms at 3 MP (bench:forensics), ~1.6x the CPU of a check on the benchmark corpus. Off: none are made with the checks, and a check’s organization asks for them per item (`POST /v1/checks/:id/media/:index/views`, the report page’s button). Either way a file’s views are made once and kept by sha256.',
   ),
   BODY_LIMIT_BYTES: Int(
     1048576,

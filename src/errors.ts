@@ -27,6 +27,9 @@ export const HttpErrors = {
     'An organization may watch at most %d checks at once (WATCH_MAX_PER_ORG)',
     409,
   ),
+  // Forensic views asked for after the check (POST /v1/checks/:id/media/:index/views).
+  views_unavailable: createError('views_unavailable', '%s', 409),
+  upload_gone: createError('upload_gone', '%s', 410),
   upload_quota_exceeded: createError('upload_quota_exceeded', '%s', 429),
   uploads_busy: createError(
     'uploads_busy',

@@ -1,6 +1,7 @@
 // Every Redis key firstseen writes, in one place: this file is the data model.
 //
-//   <p>:check:<id>                 hash   one check: status, request, timestamps, report (JSON), error (TTL CHECK_RETENTION_DAYS from when it finished; none when 0)
+//   <p>:check:<id>                 hash   one check: status, request, timestamps, report (JSON), error (TTL CHECK_RETENTION_DAYS from when it finished; none when 0);
+//                                         forensic views asked for after the check: `views:<index>` (JSON, the item's `views`, merged into the report when read) and `views-asked:<index>` (ISO time, while they are being made)
 //   <p>:idem:<sha256(org,key)>     string Idempotency-Key -> check id (TTL IDEMPOTENCY_TTL_SECONDS)
 //   <p>:dedup:<sha256(org,urls)>   string normalized target list -> check id (TTL DEDUP_WINDOW_SECONDS)
 //   <p>:apikey:<sha256(key)>       hash   an API key: id, org, scopes, name, created_at (the key itself is never stored)
@@ -34,7 +35,9 @@
 //   <p>:fair:<queue>:<org>:active  zset   an organization's jobs being processed (id -> lease end, ms): its share of the workers
 //   <p>:media-private:<sha256>     hash   org -> its first sighting (JSON) of a media file it uploaded: shown to that organization only
 //   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL: as long as the longest-kept check that saw it needs, at most 90 days, lengthened at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
-//   <p>:view:<kind>:<sha256>       string forensic view (kind `ela` or `noise`, WebP) of an image a check asked views of (FORENSIC_VIEWS); served through that check only; TTL as its thumbnail's
+//   <p>:view:<kind>:<sha256>       string forensic view (kind `ela` or `noise`, WebP) of an image a check asked views of (FORENSIC_VIEWS, or POST …/media/:index/views); served through that check only; TTL as its thumbnail's
+//   <p>:view-facts:<sha256>        string what the views of an image say beside their pictures (JSON: ELA quality and gain, noise gain; or why none), so that they are never made twice for one file; TTL as the views'
+//   {<p>}:views:*                  BullMQ's keys for the `views` queue (forensic views asked for after a check)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
 //   <p>:watches:<org>              zset   check ids an organization watches -> watch end (ms): its WATCH_MAX_PER_ORG cap
@@ -70,7 +73,12 @@
 // Clean-ups that SCAN by pattern must SCAN every primary of a cluster (`onEveryPrimary`).
 import { createHash } from 'node:crypto';
 
-export const QUEUES = { checks: 'checks', webhooks: 'webhooks', watches: 'watches' } as const;
+export const QUEUES = {
+  checks: 'checks',
+  webhooks: 'webhooks',
+  watches: 'watches',
+  views: 'views',
+} as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -114,6 +122,7 @@ export function keys(prefix: string) {
     mediaPrivate: (sha256: string) => `${prefix}:media-private:${sha256}`,
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     forensicView: (kind: 'ela' | 'noise', sha256: string) => `${prefix}:view:${kind}:${sha256}`,
+    forensicViewFacts: (sha256: string) => `${prefix}:view-facts:${sha256}`,
     // --- near-duplicate hash index (src/memory/hash-index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,

@@ -9,6 +9,7 @@ import { startHeartbeat } from '../src/worker-heartbeat.js';
 import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { startWatchWorker } from './watch.js';
+import { startViewsWorker } from './views.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 import { buildServer } from '../src/server.js';
 import type { Memory } from '../src/memory/memory.js';
@@ -19,6 +20,7 @@ const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
   [QUEUES.checks]: startCheckWorker as (ctx: WorkerContext) => Worker,
   [QUEUES.webhooks]: startWebhookWorker as (ctx: WorkerContext) => Worker,
   [QUEUES.watches]: startWatchWorker as (ctx: WorkerContext) => Worker,
+  [QUEUES.views]: startViewsWorker as (ctx: WorkerContext) => Worker,
 };
 
 export interface RunningWorkers {

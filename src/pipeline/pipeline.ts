@@ -12,7 +12,12 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Memory } from '../memory/memory.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
-import { THUMBNAIL_TTL_SECONDS, type ForensicViewKind, type ThumbnailStore } from '../services/thumbnails.js';
+import {
+  THUMBNAIL_TTL_SECONDS,
+  type ForensicViewStore,
+  type ThumbnailStore,
+} from '../services/thumbnails.js';
+import type { ViewsKeeper } from './process-check.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import type { AnalysisPool } from './analyze/pool.js';
 import { processCheck } from './process-check.js';
@@ -101,11 +106,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
           thumbnails.image(sha, bytes, pixels, ttl)
       : null,
     video: video(ttl),
-    views:
-      config.forensicViews && thumbnails?.views
-        ? (sha: string, webps: Partial<Record<ForensicViewKind, Buffer>>) =>
-            thumbnails.views?.(sha, webps, ttl) ?? Promise.resolve()
-        : null,
+    views: config.forensicViews ? viewsKeeper(thumbnails?.views, ttl) : null,
     ocr: config.ocr ? { ...config.ocr, maxInputPixels: config.maxInputPixels } : null,
     ocrVideoKeyframes: config.ocrVideoKeyframes,
     // Screenshots' authors looked up on the platform, answers in the same Redis cache (keys of their own).
@@ -157,4 +158,11 @@ export function createPipeline(services: PipelineServices): Pipeline {
       );
     },
   };
+}
+
+/** The views of images kept for `ttl` seconds (a check's retention): null without a store. */
+export function viewsKeeper(store: ForensicViewStore | undefined, ttl: number): ViewsKeeper | null {
+  return store
+    ? { kept: (sha) => store.kept(sha, ttl), keep: (sha, made) => store.keep(sha, made, ttl) }
+    : null;
 }

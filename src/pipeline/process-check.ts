@@ -43,16 +43,24 @@ import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from '.
 import type { Resolution } from './resolve/types.js';
 import type { TtlCache } from './resolve/wayback.js';
 import { UPLOAD_SCHEME } from '../services/uploads.js';
-import { forensicViewPath, type ForensicViewKind } from '../services/thumbnails.js';
-import type { ForensicViewImages } from './analyze/views.js';
-import type { ForensicViews } from '../../schemas/views.js';
 import type { ScreenshotOf } from '../../schemas/screenshot.js';
 import type { TextInImage } from '../../schemas/text.js';
+import {
+  forensicViewsField,
+  type ForensicViewFacts,
+  type ForensicViewsMade,
+} from '../services/thumbnails.js';
 
 /** A file on this machine: only the CLI's analyze gives one (PipelineDeps.files). */
 const FILE_SCHEME = 'file:';
 /** Targets whose bytes are given, not fetched (and never looked up on the Wayback Machine). */
 const isLocal = (url: string) => url.startsWith(UPLOAD_SCHEME) || url.startsWith(FILE_SCHEME);
+
+/** Where an image's forensic views are kept and found again, by sha256. */
+export interface ViewsKeeper {
+  kept(sha256: string): Promise<ForensicViewFacts | null>;
+  keep(sha256: string, made: ForensicViewsMade): Promise<unknown>;
+}
 
 export interface PipelineDeps {
   fetcher: SafeFetcher;
@@ -67,9 +75,9 @@ export interface PipelineDeps {
   /**
    * Keeps an image's forensic views (FORENSIC_VIEWS) for the report page; null or absent: none are made.
    * They are served through the check (GET /v1/checks/:id/media/:index/views/:kind), so only to its
-   * organization.
+   * organization. Views kept for the same file (by sha256) are reused, never made again.
    */
-  views?: ((sha256: string, webps: Partial<Record<ForensicViewKind, Buffer>>) => Promise<unknown>) | null;
+  views?: ViewsKeeper | null;
   /** Bytes of an uploaded file by sha256, or null once it expired. */
   uploads: (sha256: string) => Promise<Buffer | null>;
   /** Bytes of a local file (file:///… targets: the CLI's analyze only; a check never has one). */
@@ -351,14 +359,25 @@ async function processMedia(
     Object.assign(item, probeFields(probe));
     let features: ImageFeatures | undefined;
     if (probe.kind === 'image') {
+      const sha = item.sha256;
+      const keepViews = deps.views;
+      // Views kept for this file (an earlier check, or asked for after one) are not made again.
+      const keptViews = keepViews
+        ? await timed(t, 'views_kept', () =>
+            keepViews.kept(sha).catch((err: unknown) => {
+              log.warn({ err }, 'kept forensic views not read');
+              return null;
+            }),
+          )
+        : null;
+      if (keptViews) item.views = forensicViewsField(keptViews, checkId, index);
       const analysis = await (deps.analyze ?? analyzeImage)(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
         jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
         features: deps.memory?.images.featureOptions ?? null,
-        views: !!deps.views,
+        views: !!keepViews && !keptViews,
       });
       const keep = deps.thumbnails;
-      const sha = item.sha256;
       if (keep) {
         // Downloads are dropped after analysis; only this small picture stays, for the report page.
         await timed(t, 'thumbnail', () =>
@@ -367,12 +386,11 @@ async function processMedia(
           ),
         );
       }
-      const keepViews = deps.views;
       if (keepViews && analysis.views) {
         const made = analysis.views;
-        item.views = await timed(t, 'views_kept', () =>
-          keepViews(sha, { ela: made.ela?.webp, noise: made.noise?.webp }).then(
-            () => viewsField(made, checkId, index),
+        item.views = await timed(t, 'views_stored', () =>
+          keepViews.keep(sha, made).then(
+            () => forensicViewsField(made, checkId, index),
             (err: unknown) => {
               log.warn({ err }, 'forensic views not kept');
               return undefined;
@@ -518,17 +536,6 @@ async function traceShot(
       .catch((err: unknown) => log.warn({ err, post: found.url }, 'post not remembered'));
   }
   return traced?.screenshot ?? null;
-}
-
-/** The report's `views`: where each view is served, or why there are none. */
-function viewsField(made: ForensicViewImages, checkId: string, index: number): ForensicViews {
-  return {
-    ...(made.ela && {
-      ela: { url: forensicViewPath(checkId, index, 'ela'), quality: made.ela.quality, gain: made.ela.gain },
-    }),
-    ...(made.noise && { noise: { url: forensicViewPath(checkId, index, 'noise'), gain: made.noise.gain } }),
-    ...(made.skipped && { skipped: made.skipped }),
-  };
 }
 
 /** What the probe found, as report fields (shared with the CLI's local analysis). */

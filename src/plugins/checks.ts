@@ -6,6 +6,7 @@ import { createCheckStore } from '../services/check-store.js';
 import { fairShares } from '../services/queues.js';
 import { createChecksService, type ChecksService } from '../services/checks.js';
 import { createUploadStore } from '../services/uploads.js';
+import { createForensicViewStore } from '../services/thumbnails.js';
 import { createWatchStore } from '../services/watches.js';
 
 declare module 'fastify' {
@@ -29,6 +30,10 @@ async function checksPlugin(app: FastifyInstance) {
       uploads: createUploadStore(app.redis, k, app.config),
       watches: createWatchStore(app.redis, k, app.watchQueue, app.config.watch),
       copies: app.memory.copies,
+      views: {
+        store: createForensicViewStore(app.redis, app.config.keyPrefix),
+        queue: app.viewsQueue,
+      },
     }),
   );
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis.js';
 import type { Check, CheckStatus, Target } from '../../schemas/check.js';
 import type { Report } from '../../schemas/report.js';
+import type { ForensicViews } from '../../schemas/views.js';
 import type { Keys } from '../keys.js';
 import type { Config } from '../config.js';
 
@@ -25,6 +26,18 @@ export interface FactCheckWork {
   /** An imported review's entry id, whose pictures this check fetches. */
   entry?: string;
 }
+
+// KEYS[1] a check's hash; ARGV: field, value, field to delete. Only on a check that still exists: a write
+// to an expired one would bring back a hash without its TTL.
+const SET_IF_KEPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('HDEL', KEYS[1], ARGV[3]) end
+return 1
+`;
+
+/** How long a request for views counts as under way (a worker lost with its job: asked again after this). */
+export const VIEWS_ASKED_MS = 10 * 60_000;
 
 export const newCheckId = () => `chk_${randomBytes(12).toString('base64url')}`;
 
@@ -109,8 +122,47 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
         targets: JSON.parse(h.targets ?? '[]') as Target[],
         attempts: Number(h.attempts ?? 0),
         ...(h.error ? { error: JSON.parse(h.error) as { code: string; message: string } } : {}),
-        ...(h.report ? { report: JSON.parse(h.report) as Report } : {}),
+        ...(h.report ? { report: withViews(JSON.parse(h.report) as Report, h) } : {}),
       };
+    },
+
+    /**
+     * The forensic views of item `index`, made after the check (POST /v1/checks/:id/media/:index/views):
+     * kept beside the report, which shows them when read. A field of their own, so that views of two items
+     * made at once never overwrite each other. False when the check is gone.
+     */
+    async setViews(id: string, index: number, views: ForensicViews): Promise<boolean> {
+      const k = keys.check(id);
+      const ok = await redis.eval(
+        SET_IF_KEPT,
+        1,
+        k,
+        `views:${index}`,
+        JSON.stringify(views),
+        `views-asked:${index}`,
+      );
+      return ok === 1;
+    },
+
+    /** Views of item `index` are being made (shown on the page until they are, or VIEWS_ASKED_MS passed). */
+    async markViewsAsked(id: string, index: number): Promise<void> {
+      await redis.eval(SET_IF_KEPT, 1, keys.check(id), `views-asked:${index}`, new Date().toISOString(), '');
+    },
+
+    /** Making the views of item `index` failed for good: no longer shown as under way (it may be asked again). */
+    async clearViewsAsked(id: string, index: number): Promise<void> {
+      await redis.hdel(keys.check(id), `views-asked:${index}`);
+    },
+
+    /** Items whose views are being made. */
+    async viewsAsked(id: string): Promise<Set<number>> {
+      const h = await redis.hgetall(keys.check(id));
+      const out = new Set<number>();
+      for (const [field, at] of Object.entries(h)) {
+        const m = /^views-asked:(\d+)$/.exec(field);
+        if (m && Date.now() - Date.parse(at) < VIEWS_ASKED_MS) out.add(Number(m[1]));
+      }
+      return out;
     },
 
     /** Removes a check that was never queued (its job could not be added). */
@@ -167,3 +219,13 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
 }
 
 export type CheckStore = ReturnType<typeof createCheckStore>;
+
+/** The report with the views made after the check (`views:<index>` fields) in its items. */
+function withViews(report: Report, fields: Record<string, string>): Report {
+  for (const [field, value] of Object.entries(fields)) {
+    const m = /^views:(\d+)$/.exec(field);
+    const item = m ? report.media[Number(m[1])] : undefined;
+    if (item) item.views = JSON.parse(value) as ForensicViews;
+  }
+  return report;
+}

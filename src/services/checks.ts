@@ -17,6 +17,16 @@ import type { Principal } from './api-keys.js';
 import { checkLinks, checkView, newCheckId, type CheckStore, type FactCheckWork } from './check-store.js';
 import { newSecret } from './webhooks.js';
 import type { BestCopies } from '../memory/best-copy.js';
+import type { ViewsJob } from '../../schemas/jobs.js';
+import type { ViewsRequested } from '../../schemas/views.js';
+import { checkRetentionSeconds } from './check-store.js';
+import { VIEWS_JOB_NAME, viewsJobId } from './queues.js';
+import {
+  forensicViewsField,
+  RETRYABLE_VIEW_SKIPS,
+  thumbnailTtlSeconds,
+  type ForensicViewStore,
+} from './thumbnails.js';
 
 export interface ChecksDeps {
   config: Config;
@@ -29,6 +39,8 @@ export interface ChecksDeps {
   watches: WatchStore;
   /** Brings a stored report's best copies up to date when it is read (absent: reports as stored). */
   copies?: Pick<BestCopies, 'refresh'> | undefined;
+  /** Forensic views asked for after a check: where they are kept, and the queue that makes them. */
+  views: { store: ForensicViewStore; queue: Queue<ViewsJob> };
 }
 
 // Deletes a claim only while it still points at this check (another submission may have taken it over).
@@ -44,6 +56,7 @@ export function createChecksService({
   uploads,
   watches,
   copies,
+  views,
 }: ChecksDeps) {
   async function reuse(id: string): Promise<CheckAccepted> {
     // The winner of a race may not have written its record yet: it is then still "queued".
@@ -225,6 +238,54 @@ export function createChecksService({
       if (check.report && copies) await copies.refresh(check.report, check.org);
       const watch = await watches.view(id);
       return { ...checkView(check), ...(watch && { watch }) };
+    },
+
+    /**
+     * The forensic views of item `index` of a check of the caller's organization: at once when the item
+     * has them, or views of the same file are kept (never made twice), else queued (workers/views.ts).
+     */
+    async requestViews(id: string, index: number, principal: Principal): Promise<ViewsRequested> {
+      const check = await store.get(id);
+      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      const links = { check: checkLinks(id).self };
+      if (check.status !== 'done' || !check.report) {
+        throw new HttpErrors.views_unavailable(
+          `Check ${id} is ${check.status}: ask for views of its media once it is done`,
+        );
+      }
+      const item = check.report.media[index];
+      if (!item) throw new HttpErrors.not_found(`Check ${id} has no media item ${index}`);
+      const had = item.views;
+      if (had && (had.ela || had.noise || (had.skipped && !RETRYABLE_VIEW_SKIPS.has(had.skipped.code))))
+        return { status: 'done', views: had, links };
+      const sha256 = item.sha256;
+      if (item.status !== 'ok' || !sha256 || !item.decode) {
+        throw new HttpErrors.views_unavailable(
+          `Item ${index} of check ${id} is not a still image the check analyzed: it has no views`,
+        );
+      }
+      const ttl = thumbnailTtlSeconds(checkRetentionSeconds(config.retention, check.org));
+      const kept = await views.store.kept(sha256, ttl);
+      if (kept) {
+        const field = forensicViewsField(kept, id, index);
+        await store.setViews(id, index, field);
+        return { status: 'done', views: field, links };
+      }
+      if (item.source_url.startsWith(UPLOAD_SCHEME) && !(await uploads.read(id, sha256))) {
+        throw new HttpErrors.upload_gone(
+          `Item ${index} of check ${id} was uploaded, and uploads are deleted when their check is done: its views cannot be made now. Upload the file again with a new check and ask for its views there.`,
+        );
+      }
+      await store.markViewsAsked(id, index);
+      await views.queue.add(VIEWS_JOB_NAME, { check_id: id, index }, { jobId: viewsJobId(id, index) });
+      return { status: 'queued', links };
+    },
+
+    /** Items of a check whose views are being made (its page says so). */
+    async viewsAsked(id: string, principal: Principal): Promise<Set<number>> {
+      const check = await store.get(id);
+      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      return store.viewsAsked(id);
     },
 
     /** Watches the posts of a check of the caller's organization (restarting the period if watched). */

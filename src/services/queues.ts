@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { CheckJob } from '../../schemas/jobs.js';
 import type { WebhookJob } from '../../schemas/webhook-jobs.js';
 import type { WatchJob } from '../../schemas/watch.js';
+import type { ViewsJob } from '../../schemas/jobs.js';
 import type { Config } from '../config.js';
 import { QUEUES, type Keys } from '../keys.js';
 import { createFairShare, type FairShare } from './fair-share.js';
@@ -63,6 +64,32 @@ export function createWatchQueue(config: Config, connection: RedisClient, log: L
     skipWaitingForReady: true,
   });
   queue.on('error', (err) => log.warn({ err: err.message }, 'watches queue error'));
+  return queue;
+}
+
+export const VIEWS_JOB_NAME = 'views';
+
+/**
+ * One job per check and item at a time: asking again while it waits or runs adds nothing (BullMQ keeps
+ * the first job of an id). Ids are made of the check id's own characters and `-`, never `:`.
+ */
+export const viewsJobId = (checkId: string, index: number) => `views-${checkId}-${index}`;
+
+/** Forensic views asked for after a check (workers/views.ts). */
+export function createViewsQueue(config: Config, connection: RedisClient, log: Logger): Queue<ViewsJob> {
+  const queue = new Queue<ViewsJob>(QUEUES.views, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: 2,
+      backoff: { type: 'exponential', delay: 2000 },
+      // Removed when finished, so the same item can be asked for again (the result is in the check).
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600, count: 1000 },
+    },
+    skipWaitingForReady: true,
+  });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'views queue error'));
   return queue;
 }
 

@@ -8,6 +8,7 @@ import { batch, type RedisClient } from '../redis.js';
 import { keys } from '../keys.js';
 import sharp from 'sharp';
 import { SHARP_FAIL_ON } from '../sharp-settings.js';
+import type { ForensicViews } from '../../schemas/views.js';
 
 /** Long side in pixels: enough to recognise a picture next to another, a few KB as WebP. */
 export const THUMBNAIL_SIDE = 320;
@@ -173,21 +174,87 @@ export function forensicViewPath(checkId: string, index: number, kind: ForensicV
   return `/v1/checks/${checkId}/media/${index}/views/${kind}`;
 }
 
-/** Keeps the views made of `sha256` for at least `ttlSeconds` (a kept one is only made to live longer). */
+/**
+ * What the views of an image say beside their pictures (the report's `views` without the URLs, which
+ * name the check): the ELA quality and gains, or why no views can be made of the file's pixels. Kept by
+ * sha256 with the pictures, so that views are never made twice for the same file (at analysis time or
+ * on demand); a skip that is about a download (`not_fetched`, `file_changed`) is never kept here.
+ */
+export type ForensicViewFacts = Omit<ForensicViews, 'ela' | 'noise'> & {
+  ela?: Omit<NonNullable<ForensicViews['ela']>, 'url'>;
+  noise?: Omit<NonNullable<ForensicViews['noise']>, 'url'>;
+};
+
+/** Views as made (src/pipeline/analyze/views.ts): their pictures and what they say. */
+export interface ForensicViewsMade {
+  ela?: { webp: Buffer; quality: number; gain: number } | undefined;
+  noise?: { webp: Buffer; gain: number } | undefined;
+  skipped?: ForensicViews['skipped'];
+}
+
+/** Skips that say something of the download, not of the file: asked again, they may come out otherwise. */
+export const RETRYABLE_VIEW_SKIPS: ReadonlySet<string> = new Set(['not_fetched', 'file_changed']);
+
+/** The report's `views` of item `index` of check `checkId`: where each view is served, or why none. */
+export function forensicViewsField(facts: ForensicViewFacts, checkId: string, index: number): ForensicViews {
+  return {
+    // Field by field: `facts` may be views as made, whose pictures stay out of the report.
+    ...(facts.ela && {
+      ela: { url: forensicViewPath(checkId, index, 'ela'), quality: facts.ela.quality, gain: facts.ela.gain },
+    }),
+    ...(facts.noise && { noise: { url: forensicViewPath(checkId, index, 'noise'), gain: facts.noise.gain } }),
+    ...(facts.skipped && { skipped: facts.skipped }),
+  };
+}
+
+/**
+ * Keeps the views made of `sha256` and what they say for at least `ttlSeconds` (kept ones are only made
+ * to live longer). The pictures go first: facts kept mean pictures kept (keptForensicViews checks both).
+ */
 export async function keepForensicViews(
   redis: RedisClient,
   prefix: string,
   sha256: string,
-  views: Partial<Record<ForensicViewKind, Buffer>>,
+  made: ForensicViewsMade,
   ttlSeconds: number = THUMBNAIL_TTL_SECONDS,
 ): Promise<void> {
+  if (made.skipped && RETRYABLE_VIEW_SKIPS.has(made.skipped.code)) return;
   for (const kind of FORENSIC_VIEW_KINDS) {
-    const webp = views[kind];
+    const webp = made[kind]?.webp;
     if (!webp) continue;
     const key = keys(prefix).forensicView(kind, sha256);
     if ((await redis.set(key, webp, 'EX', ttlSeconds, 'NX')) !== 'OK')
       await keepLonger(redis, key, ttlSeconds);
   }
+  const facts: ForensicViewFacts = {
+    ...(made.ela && { ela: { quality: made.ela.quality, gain: made.ela.gain } }),
+    ...(made.noise && { noise: { gain: made.noise.gain } }),
+    ...(made.skipped && { skipped: made.skipped }),
+  };
+  const key = keys(prefix).forensicViewFacts(sha256);
+  if ((await redis.set(key, JSON.stringify(facts), 'EX', ttlSeconds, 'NX')) !== 'OK')
+    await keepLonger(redis, key, ttlSeconds);
+}
+
+/**
+ * What the kept views of `sha256` say, made to live at least `ttlSeconds` more; null when none are kept
+ * (or a picture expired before its facts: then they are made again).
+ */
+export async function keptForensicViews(
+  redis: RedisClient,
+  prefix: string,
+  sha256: string,
+  ttlSeconds: number = THUMBNAIL_TTL_SECONDS,
+): Promise<ForensicViewFacts | null> {
+  const k = keys(prefix);
+  const raw = await redis.get(k.forensicViewFacts(sha256));
+  if (!raw) return null;
+  const facts = JSON.parse(raw) as ForensicViewFacts;
+  for (const kind of FORENSIC_VIEW_KINDS) {
+    if (facts[kind] && !(await keepLonger(redis, k.forensicView(kind, sha256), ttlSeconds))) return null;
+  }
+  await keepLonger(redis, k.forensicViewFacts(sha256), ttlSeconds);
+  return facts;
 }
 
 export async function loadForensicView(
@@ -199,6 +266,19 @@ export async function loadForensicView(
   return redis.getBuffer(keys(prefix).forensicView(kind, sha256));
 }
 
+/** Where forensic views are kept and found again, by sha256 (the functions above on one Redis). */
+export interface ForensicViewStore {
+  kept(sha256: string, ttlSeconds: number): Promise<ForensicViewFacts | null>;
+  keep(sha256: string, made: ForensicViewsMade, ttlSeconds: number): Promise<void>;
+}
+
+export function createForensicViewStore(redis: RedisClient, prefix: string): ForensicViewStore {
+  return {
+    kept: (sha256, ttlSeconds) => keptForensicViews(redis, prefix, sha256, ttlSeconds),
+    keep: (sha256, made, ttlSeconds) => keepForensicViews(redis, prefix, sha256, made, ttlSeconds),
+  };
+}
+
 /** Where the pipeline keeps the thumbnails of what a check analyzed (images, and videos' keyframes). */
 export interface ThumbnailStore {
   image(
@@ -208,8 +288,8 @@ export interface ThumbnailStore {
     ttlSeconds: number,
   ): Promise<StoreOutcome>;
   keyframe(id: string, webp: Buffer, ttlSeconds: number): Promise<void>;
-  /** The forensic views of an image (absent: none are kept, so none are made). */
-  views?(sha256: string, views: Partial<Record<ForensicViewKind, Buffer>>, ttlSeconds: number): Promise<void>;
+  /** The forensic views of images (absent: none are kept, so none are made). */
+  views?: ForensicViewStore;
 }
 
 export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixels: number): ThumbnailStore {
@@ -217,6 +297,6 @@ export function createThumbnailStore(redis: RedisClient, prefix: string, maxPixe
     image: (sha256, bytes, pixels, ttlSeconds) =>
       storeThumbnail(redis, prefix, sha256, bytes, { maxPixels, ttlSeconds, ...(pixels && { pixels }) }),
     keyframe: (id, webp, ttlSeconds) => keepThumbnail(redis, prefix, id, webp, ttlSeconds),
-    views: (sha256, views, ttlSeconds) => keepForensicViews(redis, prefix, sha256, views, ttlSeconds),
+    views: createForensicViewStore(redis, prefix),
   };
 }

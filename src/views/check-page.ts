@@ -16,7 +16,7 @@ import { platformName, postSection } from './post.js';
 import { severityBadge, signalsList, sortSignals } from './signals.js';
 import { factChecksSection } from './fact-checks.js';
 import { thumbnailFigure, type ThumbnailContext } from './thumbnail.js';
-import { forensicViewsSection } from './forensic-views.js';
+import { forensicViewsSection, type ViewsAsk } from './forensic-views.js';
 import { earliestSighting, timelineTable } from './timeline.js';
 import { screenshotSection } from './screenshot.js';
 import { textSection } from './text.js';
@@ -28,12 +28,22 @@ export const REFRESH_SECONDS = 2;
 export interface CheckPageOptions {
   /** sha256 of the images whose thumbnail firstseen kept; the others get a placeholder. */
   thumbnails?: ReadonlySet<string>;
+  /** Items whose forensic views are being made: the page says so and reloads itself. */
+  viewsAsked?: ReadonlySet<number>;
 }
 
 export function renderCheckPage(check: Check, options: CheckPageOptions = {}): string {
   const ctx: ThumbnailContext = { thumbnails: options.thumbnails ?? new Set() };
   if (check.status === 'done' && check.report) {
-    return layout({ title: 'Provenance report', main: reportMain(check, check.report, ctx) });
+    const asked = options.viewsAsked ?? new Set<number>();
+    // Reloads only while views asked for are being made (the mark goes when they are stored): they then
+    // show without any script.
+    const waiting = asked.size > 0;
+    return layout({
+      title: 'Provenance report',
+      main: reportMain(check, check.report, { ...ctx, viewsAsked: asked }),
+      ...(waiting && { refreshSeconds: REFRESH_SECONDS }),
+    });
   }
   if (check.status === 'failed') return layout({ title: 'Check failed', main: failedMain(check) });
   return layout({ title: 'Checking…', main: pendingMain(check), refreshSeconds: REFRESH_SECONDS });
@@ -93,7 +103,7 @@ ${submittedList(check)}
 ${again}`;
 }
 
-function reportMain(check: Check, report: Report, ctx: ThumbnailContext): SafeHtml {
+function reportMain(check: Check, report: Report, ctx: PageContext): SafeHtml {
   const n = report.media.length;
   const shownPosts = new Map<number, number>();
   const none = n === 0 ? markup`<p class="notice">No image or video was found behind these links.</p>` : '';
@@ -187,10 +197,22 @@ function webSearchNote(item: MediaItem): Html {
   return lines.length ? markup`<ul class="web-search">${lines}</ul>` : '';
 }
 
+/** What a report page's parts need besides the report: kept thumbnails, items whose views are being made. */
+type PageContext = ThumbnailContext & { viewsAsked: ReadonlySet<number> };
+
+/** A still image the check analyzed may have forensic views made on demand (the page's button). */
+function viewsAsk(item: MediaItem, report: Report, ctx: PageContext): ViewsAsk | null {
+  if (item.status !== 'ok' || !item.sha256 || !item.decode) return null;
+  return {
+    action: `/checks/${report.check_id}/media/${item.index}/views`,
+    pending: ctx.viewsAsked.has(item.index),
+  };
+}
+
 function mediaArticle(
   item: MediaItem,
   report: Report,
-  ctx: ThumbnailContext,
+  ctx: PageContext,
   shownPosts: Map<number, number>,
 ): SafeHtml {
   const number = item.index + 1;
@@ -223,7 +245,7 @@ ${signalsList(prov?.signals ?? [])}
 ${earliestSighting(prov?.earliest ?? null)}
 </div>
 </div>
-${forensicViewsSection(item.views, thumbnailFigure(item.sha256, alt, 'The picture', ctx))}
+${forensicViewsSection(item.views, thumbnailFigure(item.sha256, alt, 'The picture', ctx), viewsAsk(item, report, ctx))}
 <section><h3>Timeline</h3>
 ${timelineTable(prov?.timeline ?? [])}
 ${webSearchNote(item)}

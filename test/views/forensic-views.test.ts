@@ -2,7 +2,12 @@
 // every string is escaped.
 import t from 'tap';
 import { markup } from '../../src/views/html.js';
-import { forensicViewsSection, ELA_EXPLANATION } from '../../src/views/forensic-views.js';
+import {
+  forensicViewsSection,
+  ASK_LABEL,
+  ASKED_NOTICE,
+  ELA_EXPLANATION,
+} from '../../src/views/forensic-views.js';
 
 const HOSTILE = `javascript:alert(1)//"'><script>alert(1)</script>`;
 const PICTURE = markup`<figure class="thumb">picture</figure>`;
@@ -28,4 +33,25 @@ t.test('views from a hostile report', async (t) => {
   t.notMatch(skipped, /<script/);
   t.match(skipped, '&lt;script&gt;', 'the reason, escaped');
   t.equal(forensicViewsSection(undefined, PICTURE), '', 'no views asked: no section');
+});
+
+t.test('views to ask for: a button, or that they are being made', async (t) => {
+  const action = '/checks/chk_a/media/0/views';
+  const offered = String(forensicViewsSection(undefined, PICTURE, { action, pending: false }));
+  t.match(
+    offered,
+    `<form method="post" action="${action}"><button type="submit">${ASK_LABEL}</button></form>`,
+  );
+  t.notMatch(offered, /<img/, 'no picture before there are views');
+  const pending = String(forensicViewsSection(undefined, PICTURE, { action, pending: true }));
+  t.match(pending, ASKED_NOTICE);
+  t.notMatch(pending, /<form/, 'asked once');
+  const changed = { skipped: { code: 'file_changed' as const, reason: 'other bytes' } };
+  t.match(String(forensicViewsSection(changed, PICTURE, { action, pending: false })), 'Try again');
+  const small = { skipped: { code: 'too_small' as const, reason: 'tiny' } };
+  t.notMatch(
+    String(forensicViewsSection(small, PICTURE, { action, pending: false })),
+    /<form/,
+    'nothing to ask again for a picture the views say nothing of',
+  );
 });

@@ -25,6 +25,7 @@ import type { ImageFeatures } from '../../similarity/features/orb.js';
 import type { FeatureVerifier } from '../../similarity/features/verify.js';
 import type { Analysis, AnalyzeOptions } from './index.js';
 import type { ThreadError, ThreadResult, ThreadTask } from './thread.js';
+import type { ForensicViewImages, OwnViewsInput } from './views.js';
 
 export interface AnalysisPoolOptions {
   threads: number;
@@ -54,6 +55,8 @@ export interface AnalysisPool {
   hash: (bytes: Buffer, maxPixels: number) => Promise<Hashes>;
   /** The feature index's geometric checks in a thread. */
   verify: FeatureVerifier;
+  /** forensicViews (views.ts) of a file's bytes in a thread, decoding them itself. */
+  views: (bytes: Buffer, input: OwnViewsInput) => Promise<ForensicViewImages>;
   readonly threads: number;
   /**
    * Tasks waiting for a thread, threads running now, threads started since the pool was made
@@ -102,6 +105,18 @@ const mediaError = (e: ThreadError) =>
   );
 
 const asBuffer = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/**
+ * The views' WebP bytes come back from a thread as Uint8Arrays; the view store writes Buffers (ioredis
+ * would write any other array as its text).
+ */
+function viewBuffers(views: ForensicViewImages): ForensicViewImages {
+  return {
+    ...views,
+    ...(views.ela && { ela: { ...views.ela, webp: asBuffer(views.ela.webp) } }),
+    ...(views.noise && { noise: { ...views.noise, webp: asBuffer(views.noise.webp) } }),
+  };
+}
 
 /** A view's bytes in an ArrayBuffer of their own (one copy), to be transferred to the thread. */
 function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -165,15 +180,7 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
       const { error, pixels, views, ...rest } = result.analysis;
       return {
         ...rest,
-        // The views' WebP bytes come back as Uint8Arrays too; the thumbnail store writes Buffers (ioredis
-        // would write any other array as its text).
-        ...(views && {
-          views: {
-            ...views,
-            ...(views.ela && { ela: { ...views.ela, webp: asBuffer(views.ela.webp) } }),
-            ...(views.noise && { noise: { ...views.noise, webp: asBuffer(views.noise.webp) } }),
-          },
-        }),
+        ...(views && { views: viewBuffers(views) }),
         // Moved back as a Uint8Array's buffer: the callers (thumbnails) expect a Buffer.
         ...(pixels && {
           pixels: {
@@ -191,6 +198,13 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
       if (result.kind !== 'hash') throw new Error(`analysis thread answered ${result.kind}`);
       if ('error' in result) throw mediaError(result.error);
       return result.hashes;
+    },
+
+    async views(bytes, input) {
+      const copy = ownCopy(bytes);
+      const result = await run({ kind: 'views', bytes: copy, input }, [copy.buffer]);
+      if (result.kind !== 'views') throw new Error(`analysis thread answered ${result.kind}`);
+      return viewBuffers(result.views);
     },
 
     async verify(query, candidates, opts) {

@@ -14,6 +14,7 @@ import { verifyInProcess, type Verified, type VerifyOptions } from '../../simila
 import { decodeForHashing } from './decode.js';
 import { computeHashes } from './hashes.js';
 import { analyzeImage, type Analysis, type AnalyzeOptions } from './index.js';
+import { forensicViews, type ForensicViewImages, type OwnViewsInput } from './views.js';
 
 export type ThreadTask =
   | {
@@ -24,6 +25,8 @@ export type ThreadTask =
       opts: AnalyzeOptions;
     }
   | { kind: 'hash'; bytes: Uint8Array<ArrayBuffer>; maxPixels: number }
+  /** Forensic views of a file analyzed earlier (asked for after its check): views.ts on its own. */
+  | { kind: 'views'; bytes: Uint8Array<ArrayBuffer>; input: OwnViewsInput }
   | { kind: 'verify'; query: ImageFeatures; candidates: ImageFeatures[]; opts: VerifyOptions };
 
 /** A MediaError as it crosses the thread boundary. */
@@ -40,7 +43,8 @@ export type ThreadResult =
   | { kind: 'hash'; hashes: Hashes }
   /** Bytes or pixels that cannot be hashed (the same code the caller's own decode would have thrown). */
   | { kind: 'hash'; error: ThreadError }
-  | { kind: 'verify'; verified: Array<Verified | null> };
+  | { kind: 'verify'; verified: Array<Verified | null> }
+  | { kind: 'views'; views: ForensicViewImages };
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -100,6 +104,11 @@ export default async function run(task: ThreadTask): Promise<ThreadResult> {
       if (!plain) throw err;
       return { kind: 'hash', error: plain };
     }
+  }
+  if (task.kind === 'views') {
+    // forensicViews never throws for a bad picture (it answers `skipped`); anything else is a bug.
+    const views = await forensicViews({ ...task.input, bytes: asBuffer(task.bytes) });
+    return moving({ kind: 'views', views }, ownBuffers([views.ela?.webp, views.noise?.webp]));
   }
   return { kind: 'verify', verified: await verifyInProcess(task.query, task.candidates, task.opts) };
 }

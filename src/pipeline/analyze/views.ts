@@ -302,6 +302,9 @@ export interface ForensicViewsInput {
   maxPixels: number;
 }
 
+/** What views of a file need besides its bytes when no analysis decoded it just now. */
+export type OwnViewsInput = Omit<ForensicViewsInput, 'bytes' | 'decoded'>;
+
 /**
  * ELA and noise views of one picture, or why there are none. Never throws for a bad image: a picture
  * that cannot be decoded again gets `skipped` with `not_decoded`.

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CheckFormQuery, CheckParams } from '../../../schemas/check.js';
+import { MediaItemParams } from '../../../schemas/views.js';
 import type { ErrorResponse } from '../../../schemas/errors.js';
 import type { Check } from '../../../schemas/check.js';
 import type { Principal } from '../../services/api-keys.js';
@@ -132,11 +133,30 @@ const htmlPages: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // The page's "Show ELA and noise views" button: a form post (the page runs no script), answered by a
+  // redirect back to the item, whose page then says the views are being made (or shows them).
+  app.post(
+    '/checks/:id/media/:index/views',
+    {
+      onRequest: sameOriginOnly,
+      preHandler: app.requireScope('submit'),
+      schema: { ...hidden, params: MediaItemParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const index = Number(request.params.index);
+      const asked = await app.checks.requestViews(id, index, request.principal!);
+      request.log.info({ check_id: id, media: index, status: asked.status }, 'views asked from the page');
+      return reply.redirect(`/checks/${id}#image-${index + 1}`, 303);
+    },
+  );
+
   const pageOptions = { preHandler: app.requireScope('read'), schema: { ...hidden, params: CheckParams } };
   const checkPage = async (id: string, principal: Principal) => {
     const check = await app.checks.get(id, principal);
     const thumbnails = await keptThumbnails(app.redis, app.config.keyPrefix, imagesOf(check));
-    return renderCheckPage(check, { thumbnails });
+    const viewsAsked = await app.checks.viewsAsked(id, principal);
+    return renderCheckPage(check, { thumbnails, viewsAsked });
   };
 
   app.get('/checks/:id', pageOptions, async (request, reply) =>

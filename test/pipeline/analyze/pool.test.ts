@@ -10,6 +10,7 @@ import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
 import { computeHashes } from '../../../src/pipeline/analyze/hashes.js';
 import { analyzeImage, imageFeatures, type Analysis } from '../../../src/pipeline/analyze/index.js';
 import { createAnalysisPool, type AnalysisPool } from '../../../src/pipeline/analyze/pool.js';
+import { forensicViews } from '../../../src/pipeline/analyze/views.js';
 import { verifyInProcess } from '../../../src/similarity/features/verify.js';
 import { FEATURE_MATCH } from '../../../src/memory/memory.js';
 import { buildTestServer, testConfig } from '../../helpers/app.js';
@@ -102,6 +103,28 @@ t.test(
     }
   },
 );
+
+t.test('views on demand: a file’s views from a thread, as on the event loop, as Buffers', async (t) => {
+  const photo = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
+  const input = { width: 640, height: 480, orientation: null, jpegQuality: 84, maxPixels: 100_000_000 };
+  const [here, there] = await Promise.all([
+    forensicViews({ ...input, bytes: photo }),
+    shared.views(photo, input),
+  ]);
+  t.equal(there.ela?.quality, 84);
+  for (const kind of ['ela', 'noise'] as const) {
+    const a = here[kind];
+    const b = there[kind];
+    t.ok(Buffer.isBuffer(b?.webp), `${kind}: a Buffer`);
+    t.ok(a && b && Buffer.compare(a.webp, b.webp) === 0 && a.gain === b.gain, `${kind}: the same view`);
+  }
+  const tiny = await sharp(photo).resize(64, 48).jpeg().toBuffer();
+  t.match(
+    await shared.views(tiny, { ...input, width: 64, height: 48 }),
+    { skipped: { code: 'too_small' } },
+    'a reason, not an error',
+  );
+});
 
 t.test('bank hashing and the geometric check give what they give on the event loop', async (t) => {
   const pool = shared;
