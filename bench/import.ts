@@ -30,6 +30,11 @@ import { indexId } from '../src/memory/index-ids.js';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const CHUNK = Number(process.env.BENCH_IMPORT_CHUNK ?? 50_000);
 const DELETE_ROWS = Number(process.env.BENCH_IMPORT_DELETE_ROWS ?? 10_000);
+/**
+ * The bank imported into: `debunked` (and `watchlist`) banks look every row up among the images seen, to
+ * announce it to the checks that saw its picture (src/services/bank-announcements.ts); `archive` does not.
+ */
+const KIND = process.env.BENCH_IMPORT_KIND ?? 'debunked';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bench_import_${process.pid}_${randomBytes(3).toString('hex')}`;
 const API_KEY = 'fsk_bench_import_bootstrap_key_01';
@@ -129,11 +134,11 @@ async function main() {
       method: 'POST',
       url: '/v1/banks',
       headers: AUTH,
-      payload: { name: 'bench import', kind: 'debunked' },
+      payload: { name: 'bench import', kind: KIND },
     });
     if (created.statusCode !== 201) throw new Error(`create bank: ${created.statusCode} ${created.body}`);
     const bankId = created.json<{ id: string }>().id;
-    say(`bank ${bankId} (prefix ${PREFIX}); ${ROWS} rows in chunks of ${CHUNK}`);
+    say(`${KIND} bank ${bankId} (prefix ${PREFIX}); ${ROWS} rows in chunks of ${CHUNK}`);
 
     // Planted rows, spread over the import (one in the first chunk, one in the last).
     const planted = new Map<number, string>([
@@ -160,6 +165,7 @@ async function main() {
     let requestMs = 0;
     let bodyBytes = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (const { from, to, csv } of bodies) {
       bodyBytes += Buffer.byteLength(csv);
       const retriesBefore = retries503;
@@ -187,6 +193,8 @@ async function main() {
       );
     }
     const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     loopDelay.disable();
     bodies.length = 0;
     // This process's index follows the stream too: wait until it has read back the last record written.
@@ -203,7 +211,7 @@ async function main() {
       entries: number;
     }>();
     say(
-      `imported ${ROWS} rows in ${round(requestMs / 1000)} s of requests (${Math.round((ROWS / requestMs) * 1000)} rows/s; ${round(wallMs / 1000)} s wall, CSV generated beforehand in ${round(generateMs / 1000)} s); bank entries ${bank.entries}; ${retries503 - retriesAtStart} import requests retried after 503 (${retriesAtStart} at start-up); event loop delay during the import p50 ${eventLoop.p50_ms} ms, p99 ${eventLoop.p99_ms} ms, max ${eventLoop.max_ms} ms; the index tail caught up ${Math.round(catchUpMs)} ms after the last answer`,
+      `imported ${ROWS} rows in ${round(requestMs / 1000)} s of requests, ${round(cpuMs / 1000)} s of CPU in this process (load ${loadavg()[0]?.toFixed(1)}) (${Math.round((ROWS / requestMs) * 1000)} rows/s; ${round(wallMs / 1000)} s wall, CSV generated beforehand in ${round(generateMs / 1000)} s); bank entries ${bank.entries}; ${retries503 - retriesAtStart} import requests retried after 503 (${retriesAtStart} at start-up); event loop delay during the import p50 ${eventLoop.p50_ms} ms, p99 ${eventLoop.p99_ms} ms, max ${eventLoop.max_ms} ms; the index tail caught up ${Math.round(catchUpMs)} ms after the last answer`,
     );
 
     // Memory.
@@ -288,6 +296,8 @@ async function main() {
       load_average_at_start: loadStart,
       rows: ROWS,
       chunk_rows: CHUNK,
+      bank_kind: KIND,
+      cpu_seconds: round(cpuMs / 1000),
       body_mib: round(bodyBytes / MiB),
       request_seconds: round(requestMs / 1000),
       wall_seconds: round(wallMs / 1000),

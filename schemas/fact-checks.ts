@@ -86,6 +86,12 @@ export const FactCheck = Type.Object(
           }),
         ),
         inliers: Type.Optional(Type.Integer({ minimum: 0 })),
+        of: Type.Optional(
+          Type.Union([Type.Literal('post'), Type.Literal('quoted')], {
+            description:
+              '`text` matches: whose words are worded like the claim: the post’s own text (`post`), or the text of the post it quotes (`quoted`, e.g. the tweet a quote tweet quotes).',
+          }),
+        ),
         sha256: nullable('The fact-check’s picture that matched.'),
       },
       { additionalProperties: false },

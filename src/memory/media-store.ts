@@ -4,7 +4,7 @@
 // The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
 // it directly) is its own: other organizations never see that sighting. They see the file's first
 // public sighting (a URL anyone could fetch) if there is one, and otherwise nothing at all (`getFor`).
-import type { RedisClient } from '../redis.js';
+import { batch, type RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 
 const SIGHTINGS_KEPT = 100;
@@ -225,6 +225,23 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
       return (await redis.lrange(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1)).map(
         (s) => JSON.parse(s) as Sighting,
       );
+    },
+
+    /** The sightings of many files in one batch of reads (a bulk import's announcements). */
+    async sightingsOf(sha256s: readonly string[]): Promise<Map<string, Sighting[]>> {
+      const replies = await batch(redis, sha256s, (pipe, sha) =>
+        pipe.lrange(keys.mediaSightings(sha), 0, SIGHTINGS_KEPT - 1),
+      );
+      const out = new Map<string, Sighting[]>();
+      sha256s.forEach((sha, i) => {
+        const [err, list] = replies[i] ?? [null, []];
+        if (err) throw err;
+        out.set(
+          sha,
+          (list as string[]).map((s) => JSON.parse(s) as Sighting),
+        );
+      });
+      return out;
     },
   };
 }

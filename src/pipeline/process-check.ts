@@ -122,6 +122,8 @@ export interface PipelineDeps {
 const MAX_SEARCHED = 5;
 /** Posts whose text one check matches against the text memory, at most (a page embeds up to 10). */
 const MAX_TEXT_POSTS = 10;
+/** Fact-checks kept per post (schemas/post.ts `fact_checks`). */
+const MAX_POST_FACT_CHECKS = 10;
 
 /** How a post's author is named in text matches (`@handle`, else the name): the same account is no news. */
 const authorLabel = (post: Post): string | null =>
@@ -299,7 +301,8 @@ export async function processCheck(
 
 /**
  * Each post's text against the text memory: posts and image words seen before (`text_matches`) and
- * fact-check claims worded like it (first in `fact_checks`); then the texts are remembered, all after
+ * fact-check claims worded like it or like the post it quotes (first in `fact_checks`); then the texts
+ * are remembered, all after
  * all are matched, so that two posts of one check do not match each other. Returns each post's claim
  * matches, which its media's `already_fact_checked` signals name. Text matching is extra: a failure is
  * logged and leaves the report without it.
@@ -309,10 +312,11 @@ async function matchPostTexts(posts: Post[], memory: CheckMemory, log: Logger): 
   const texted = posts.slice(0, MAX_TEXT_POSTS).filter((p) => p.text);
   try {
     for (const [k, post] of posts.slice(0, MAX_TEXT_POSTS).entries()) {
-      if (!post.text) continue;
-      const found = await memory.texts.find(post.text, { kind: 'post', post });
-      if (found.length) post.text_matches = found;
-      const claimed = await memory.texts.claims(post.text);
+      if (post.text) {
+        const found = await memory.texts.find(post.text, { kind: 'post', post });
+        if (found.length) post.text_matches = found;
+      }
+      const claimed = await claimsOf(post, memory);
       if (claimed.length) {
         claims[k] = claimed;
         post.fact_checks = claimed;
@@ -323,6 +327,29 @@ async function matchPostTexts(posts: Post[], memory: CheckMemory, log: Logger): 
     log.warn({ err }, 'post texts not matched');
   }
   return claims;
+}
+
+/**
+ * Fact-checks whose claim is worded like the post's own text, then like the text of the post it quotes
+ * (a quote tweet's own words are often only "look at this"; the claim is in the tweet it quotes, which
+ * the resolver has read already): each marked with whose words matched, one per fact-check.
+ */
+async function claimsOf(post: Post, memory: CheckMemory): Promise<FactCheck[]> {
+  const out: FactCheck[] = [];
+  const taken = new Set<string>();
+  for (const [of, text] of [
+    ['post', post.text],
+    ['quoted', post.quoted?.text],
+  ] as const) {
+    if (!text) continue;
+    for (const f of await memory.texts.claims(text)) {
+      const key = f.bank ? `${f.bank.id}/${f.bank.entry_id}` : (f.url ?? '');
+      if (taken.has(key)) continue;
+      taken.add(key);
+      out.push({ ...f, match: { ...f.match, of } });
+    }
+  }
+  return out.slice(0, MAX_POST_FACT_CHECKS);
 }
 
 async function processMedia(

@@ -138,7 +138,12 @@ function dayOf(iso: string | null): string | null {
 function alreadyFactChecked(f: FactCheck): Signal {
   const who = f.publisher.name ?? 'A fact-checker';
   const day = dayOf(f.reviewed_at);
-  const what = f.match.kind === 'text' ? 'a claim worded like this post' : 'this picture';
+  const what =
+    f.match.kind !== 'text'
+      ? 'this picture'
+      : f.match.of === 'quoted'
+        ? 'a claim worded like the post this one quotes'
+        : 'a claim worded like this post';
   const verdict = f.rating ? `rated ${what} “${f.rating}”` : `fact-checked ${what}`;
   const how = {
     exact: '',

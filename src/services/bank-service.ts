@@ -24,8 +24,10 @@ import {
   type StoredBank,
 } from '../memory/banks.js';
 import type { SafeFetcher } from '../net/safe-fetch.js';
+import type { ImageFeatures } from '../similarity/features/orb.js';
 import { comparableFrames, formatVpdqLine, readVpdq } from '../similarity/vpdq.js';
 import { isOperator, type Principal } from './api-keys.js';
+import type { EntryPicture } from './bank-announcements.js';
 import { readHashCsv } from './hash-csv.js';
 
 export interface BankServiceDeps {
@@ -41,15 +43,16 @@ export interface BankServiceDeps {
     bytes: Buffer,
     contentType: string | null,
     maxPixels: number,
-  ) => Promise<{ sha256: string; hashes: Hashes }>;
+  ) => Promise<{ sha256: string; hashes: Hashes; features?: ImageFeatures | undefined }>;
   config: Pick<Config, 'sharedBankPublishers' | 'maxInputPixels' | 'video'>;
   /**
-   * Told of each entry added one at a time (not of bulk imports), with its picture's PDQ rotations when
-   * an image was given: a debunked or watchlist entry reaches the checks that saw its picture before
+   * Told of each entry added one at a time, with its picture's PDQ rotations and local features when an
+   * image was given: a debunked or watchlist entry reaches the checks that saw its picture before
    * (src/services/bank-announcements.ts). Absent: nothing is announced.
    */
-  entryAdded?:
-    ((bank: StoredBank, entry: BankEntry, dihedral?: readonly string[]) => Promise<unknown>) | undefined;
+  entryAdded?: ((bank: StoredBank, entry: BankEntry, picture?: EntryPicture) => Promise<unknown>) | undefined;
+  /** Told of the rows of a CSV import, a batch at a time, once they are entries (the same purpose). */
+  entriesImported?: ((bank: StoredBank, entries: readonly BankEntry[]) => Promise<unknown>) | undefined;
 }
 
 /** A hash list is written in batches of this many rows, so one request never builds a giant pipeline. */
@@ -62,7 +65,14 @@ const entryMeta = (q: BankEntryQuery) => ({
   first_published: q.first_published ?? null,
 });
 
-export function createBankService({ store, fetcher, hashImage, config, entryAdded }: BankServiceDeps) {
+export function createBankService({
+  store,
+  fetcher,
+  hashImage,
+  config,
+  entryAdded,
+  entriesImported,
+}: BankServiceDeps) {
   /**
    * The bank if the caller may see it (its own, or a shared one); `write` also requires owning it. A bank
    * of another organization that is not shared is as good as missing (404); a shared one is read-only (403).
@@ -81,16 +91,16 @@ export function createBankService({ store, fetcher, hashImage, config, entryAdde
     bytes: Buffer,
     contentType: string | null,
     meta: Omit<BankEntryInput, 'pdq' | 'quality' | 'phash'>,
-  ): Promise<BankEntryInput & { dihedral: readonly string[] }> {
+  ): Promise<BankEntryInput & { picture: EntryPicture }> {
     try {
-      const { sha256, hashes } = await hashImage(bytes, contentType, config.maxInputPixels);
+      const { sha256, hashes, features } = await hashImage(bytes, contentType, config.maxInputPixels);
       return {
         ...meta,
         sha256,
         pdq: hashes.pdq.hash,
         quality: hashes.pdq.quality,
         phash: hashes.phash,
-        dihedral: hashes.pdq.dihedral,
+        picture: { dihedral: hashes.pdq.dihedral, features },
       };
     } catch (err) {
       if (isMediaError(err))
@@ -101,12 +111,12 @@ export function createBankService({ store, fetcher, hashImage, config, entryAdde
 
   async function addRow(
     bank: StoredBank,
-    { dihedral, ...row }: BankEntryInput & { dihedral?: readonly string[] },
+    { picture, ...row }: BankEntryInput & { picture?: EntryPicture },
   ): Promise<BankEntryView> {
     const [entryId] = await store.addEntries(bank, [row]);
     const entry = await store.entry(bank.id, entryId as string);
     if (!entry) throw new HttpErrors.not_found(`No entry ${entryId}`);
-    await entryAdded?.(bank, entry, dihedral);
+    await entryAdded?.(bank, entry, picture);
     return { ...entry, sha256: entry.sha256 ?? null };
   }
 
@@ -203,8 +213,15 @@ export function createBankService({ store, fetcher, hashImage, config, entryAdde
           throw new HttpErrors.invalid_request(`Not a readable CSV: ${err.message}`);
         throw err;
       }
-      for (let i = 0; i < parsed.rows.length; i += IMPORT_BATCH)
-        await store.addEntries(bank, parsed.rows.slice(i, i + IMPORT_BATCH));
+      for (let i = 0; i < parsed.rows.length; i += IMPORT_BATCH) {
+        const rows = parsed.rows.slice(i, i + IMPORT_BATCH);
+        const ids = await store.addEntries(bank, rows);
+        if (entriesImported)
+          await entriesImported(
+            bank,
+            rows.map((row, j) => ({ ...row, id: ids[j] as string, bank_id: bank.id })),
+          );
+      }
       const now = await store.get(bank.id);
       return {
         imported: parsed.rows.length,

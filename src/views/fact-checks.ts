@@ -15,6 +15,9 @@ const HOW: Record<FactCheck['match']['kind'], string> = {
   text: 'the claim it reviewed is worded like the post’s text, in the same language',
 };
 
+const QUOTED =
+  'the claim it reviewed is worded like the text of the post this one quotes, in the same language';
+
 export function factChecksSection(
   factChecks: readonly FactCheck[] | undefined,
   heading = 'Already fact-checked',
@@ -36,7 +39,7 @@ export function factChecksSection(
 <p><strong>${who}</strong>${f.rating ? markup` rated it <strong>“${f.rating}”</strong>` : ' fact-checked it'}${f.reviewed_at ? markup` on ${formatTime(f.reviewed_at)}` : ''}.</p>
 ${f.claim ? markup`<p>Claim reviewed: <q>${f.claim}</q></p>` : ''}
 <p>${f.url ? externalLink(f.url, f.title ?? f.url) : (f.title ?? '')}</p>
-<p class="muted">Matched: ${HOW[f.match.kind]}${distance}. ${from}</p>
+<p class="muted">Matched: ${f.match.of === 'quoted' ? QUOTED : HOW[f.match.kind]}${distance}. ${from}</p>
 </li>`;
   });
   return markup`<section class="fact-checks notice"><h3>${heading}</h3>

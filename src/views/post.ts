@@ -57,8 +57,12 @@ ${alt}
 ${quoted}
 <p class="muted">${post.metadata_note}</p>
 ${factChecksSection(
-  post.fact_checks?.filter((f) => f.match.kind === 'text'),
+  post.fact_checks?.filter((f) => f.match.kind === 'text' && f.match.of !== 'quoted'),
   'Already fact-checked: a claim worded like this post',
+)}
+${factChecksSection(
+  post.fact_checks?.filter((f) => f.match.kind === 'text' && f.match.of === 'quoted'),
+  'Already fact-checked: a claim worded like the post it quotes',
 )}
 ${factChecksSection(
   post.fact_checks?.filter((f) => f.match.kind !== 'text'),

@@ -21,6 +21,8 @@ interface Tweet {
   text: string;
   at: string;
   photo: string;
+  /** The id of the tweet this one quotes (a quote tweet). */
+  quotes?: string;
 }
 
 /** A stand-in of cdn.syndication.twimg.com answering the tweets of `tweets` by id; photos from the media server. */
@@ -29,21 +31,27 @@ function syndication(tweets: Record<string, Tweet>, base: () => string) {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
     const tw = tweets[id];
     if (!tw) return res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+    const json = (id: string, tw: Tweet) => ({
+      __typename: 'Tweet',
+      id_str: id,
+      lang: 'en',
+      created_at: tw.at,
+      text: tw.text,
+      user: { id_str: `u_${tw.handle}`, name: tw.handle, screen_name: tw.handle },
+      mediaDetails: [
+        {
+          type: 'photo',
+          media_url_https: `${base()}/${tw.photo}`,
+          original_info: { width: 640, height: 480 },
+        },
+      ],
+    });
+    // Syndication answers a quote tweet with the tweet it quotes inside, as `quoted_tweet`.
+    const quoted = tw.quotes ? tweets[tw.quotes] : undefined;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
-        __typename: 'Tweet',
-        id_str: id,
-        lang: 'en',
-        created_at: tw.at,
-        text: tw.text,
-        user: { id_str: `u_${tw.handle}`, name: tw.handle, screen_name: tw.handle },
-        mediaDetails: [
-          {
-            type: 'photo',
-            media_url_https: `${base()}/${tw.photo}`,
-            original_info: { width: 640, height: 480 },
-          },
-        ],
+        ...json(id, tw),
+        ...(quoted && tw.quotes && { quoted_tweet: json(tw.quotes, quoted) }),
       }),
     );
   };
@@ -187,7 +195,7 @@ t.test('an imported fact-check whose claim is worded like a later post is in its
       url: 'https://factcheck.example/dam',
       publisher: { name: 'Example Fact Check' },
       source: 'memory',
-      match: { kind: 'text', hash: 'words', sha256: null },
+      match: { kind: 'text', hash: 'words', sha256: null, of: 'post' },
     },
   ]);
   t.equal(
@@ -209,6 +217,84 @@ t.test('an imported fact-check whose claim is worded like a later post is in its
   t.notOk(forB.posts[0].fact_checks, 'another organization does not meet A’s own fact-checks');
   t.notOk(forB.media[0].provenance.signals.some((s: { code: string }) => s.code === 'already_fact_checked'));
 });
+
+t.test(
+  'a quote tweet: the claim worded like the quoted tweet’s text is found, marked as the quoted post’s',
+  async (t) => {
+    const a = await keyFor(app, 'newsroom-q', ['admin']);
+    const claim = 'Photo shows sharks swimming on the flooded motorway after the hurricane in Florida';
+    const imported = await app.inject({
+      method: 'POST',
+      url: '/v1/fact-checks/import',
+      headers: a,
+      payload: {
+        '@context': 'https://schema.org',
+        '@type': 'DataFeed',
+        dataFeedElement: [
+          {
+            '@type': 'DataFeedItem',
+            item: [
+              {
+                '@type': 'ClaimReview',
+                url: 'https://factcheck.example/sharks',
+                claimReviewed: claim,
+                datePublished: '2024-10-10',
+                author: { '@type': 'Organization', name: 'Example Fact Check' },
+                reviewRating: { '@type': 'Rating', alternateName: 'Altered' },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    t.equal(imported.statusCode, 200, imported.body);
+    tweets['5006'] = {
+      handle: 'frank',
+      text: 'Sharks swimming on the flooded motorway after the hurricane in Florida!! photo shows it all',
+      at: '2024-10-09T10:00:00.000Z',
+      photo: 'exif-samples/jpg/gps/DSCN0010.jpg',
+    };
+    // The quote tweet's own words say nothing of the claim.
+    tweets['5007'] = {
+      handle: 'gina',
+      text: 'Is this for real? Can anyone confirm before I share it with my family',
+      at: '2024-10-10T10:00:00.000Z',
+      photo: 'pdq/dih/bridge-1-original.jpg',
+      quotes: '5006',
+    };
+    const report = await checked(app, 'https://x.com/gina/status/5007', a);
+    const [post] = report.posts;
+    t.equal(post.quoted?.url, 'https://x.com/frank/status/5006', 'the resolver read the quoted tweet');
+    t.match(post.fact_checks, [
+      {
+        claim,
+        rating: 'Altered',
+        source: 'memory',
+        match: { kind: 'text', hash: 'words', of: 'quoted' },
+      },
+    ]);
+    t.equal(post.fact_checks.length, 1);
+    const signal = report.media[0].provenance.signals.find(
+      (s: { code: string }) => s.code === 'already_fact_checked',
+    );
+    t.match(
+      signal?.message,
+      /^Example Fact Check rated a claim worded like the post this one quotes “Altered”/,
+    );
+
+    // The quoted tweet checked on its own: the same fact-check, as its own words.
+    const quoted = await checked(app, 'https://x.com/frank/status/5006', a);
+    t.match(quoted.posts[0].fact_checks, [{ claim, match: { kind: 'text', of: 'post' } }]);
+
+    const page = await app.inject({
+      method: 'GET',
+      url: `/v1/checks/${report.check_id}`,
+      headers: { ...a, accept: 'text/html' },
+    });
+    t.match(page.body, /Already fact-checked: a claim worded like the post it quotes/);
+    t.match(page.body, /worded like the text of the post this one quotes/);
+  },
+);
 
 const skip = (await tesseractInfo('tesseract')) ? false : 'tesseract is not installed';
 

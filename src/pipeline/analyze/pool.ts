@@ -21,7 +21,7 @@ import { Piscina } from 'piscina';
 import 'sharp';
 import type { Hashes } from '../../../schemas/hashes.js';
 import { MediaError } from '../../errors.js';
-import type { ImageFeatures } from '../../similarity/features/orb.js';
+import type { FeatureOptions, ImageFeatures } from '../../similarity/features/orb.js';
 import type { FeatureVerifier } from '../../similarity/features/verify.js';
 import type { Analysis, AnalyzeOptions } from './index.js';
 import type { ThreadError, ThreadResult, ThreadTask } from './thread.js';
@@ -53,6 +53,12 @@ export interface AnalysisPool {
   ) => Promise<Analysis>;
   /** The hashes of an image's one decode (decodeForHashing + computeHashes) in a thread. */
   hash: (bytes: Buffer, maxPixels: number) => Promise<Hashes>;
+  /** The same, and the picture's local features when `features` is given (hashImage's HashFn). */
+  hashAndFeatures: (
+    bytes: Buffer,
+    maxPixels: number,
+    features: FeatureOptions | null,
+  ) => Promise<{ hashes: Hashes; features?: ImageFeatures }>;
   /** The feature index's geometric checks in a thread. */
   verify: FeatureVerifier;
   /** forensicViews (views.ts) of a file's bytes in a thread, decoding them itself. */
@@ -167,6 +173,14 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
     }
   }
 
+  const hashAndFeatures: AnalysisPool['hashAndFeatures'] = async (bytes, maxPixels, features) => {
+    const copy = ownCopy(bytes);
+    const result = await run({ kind: 'hash', bytes: copy, maxPixels, features }, [copy.buffer]);
+    if (result.kind !== 'hash') throw new Error(`analysis thread answered ${result.kind}`);
+    if ('error' in result) throw mediaError(result.error);
+    return { hashes: result.hashes, ...(result.features && { features: result.features }) };
+  };
+
   return {
     threads: o.threads,
 
@@ -192,13 +206,9 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
       };
     },
 
-    async hash(bytes, maxPixels) {
-      const copy = ownCopy(bytes);
-      const result = await run({ kind: 'hash', bytes: copy, maxPixels }, [copy.buffer]);
-      if (result.kind !== 'hash') throw new Error(`analysis thread answered ${result.kind}`);
-      if ('error' in result) throw mediaError(result.error);
-      return result.hashes;
-    },
+    // Callers pass these methods on as plain functions (hashImage's HashFn): no `this`.
+    hash: async (bytes, maxPixels) => (await hashAndFeatures(bytes, maxPixels, null)).hashes,
+    hashAndFeatures,
 
     async views(bytes, input) {
       const copy = ownCopy(bytes);

@@ -9,11 +9,11 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Hashes } from '../../../schemas/hashes.js';
 import { isMediaError, type MediaErrorCode } from '../../errors.js';
-import type { ImageFeatures } from '../../similarity/features/orb.js';
+import type { FeatureOptions, ImageFeatures } from '../../similarity/features/orb.js';
 import { verifyInProcess, type Verified, type VerifyOptions } from '../../similarity/features/verify.js';
 import { decodeForHashing } from './decode.js';
 import { computeHashes } from './hashes.js';
-import { analyzeImage, type Analysis, type AnalyzeOptions } from './index.js';
+import { analyzeImage, imageFeatures, type Analysis, type AnalyzeOptions } from './index.js';
 import { forensicViews, type ForensicViewImages, type OwnViewsInput } from './views.js';
 
 export type ThreadTask =
@@ -24,7 +24,13 @@ export type ThreadTask =
       probe: { mime: string; format: string };
       opts: AnalyzeOptions;
     }
-  | { kind: 'hash'; bytes: Uint8Array<ArrayBuffer>; maxPixels: number }
+  | {
+      kind: 'hash';
+      bytes: Uint8Array<ArrayBuffer>;
+      maxPixels: number;
+      /** Extract local features too (a bank entry given as an image: its `partial` matches). */
+      features?: FeatureOptions | null;
+    }
   /** Forensic views of a file analyzed earlier (asked for after its check): views.ts on its own. */
   | { kind: 'views'; bytes: Uint8Array<ArrayBuffer>; input: OwnViewsInput }
   | { kind: 'verify'; query: ImageFeatures; candidates: ImageFeatures[]; opts: VerifyOptions };
@@ -40,7 +46,7 @@ export type ThreadAnalysis = Omit<Analysis, 'error'> & { error?: ThreadError };
 
 export type ThreadResult =
   | { kind: 'analyze'; analysis: ThreadAnalysis }
-  | { kind: 'hash'; hashes: Hashes }
+  | { kind: 'hash'; hashes: Hashes; features?: ImageFeatures }
   /** Bytes or pixels that cannot be hashed (the same code the caller's own decode would have thrown). */
   | { kind: 'hash'; error: ThreadError }
   | { kind: 'verify'; verified: Array<Verified | null> }
@@ -98,7 +104,12 @@ export default async function run(task: ThreadTask): Promise<ThreadResult> {
   if (task.kind === 'hash') {
     try {
       const decoded = await decodeForHashing(asBuffer(task.bytes), { maxPixels: task.maxPixels });
-      return { kind: 'hash', hashes: computeHashes(decoded) };
+      const hashes = computeHashes(decoded);
+      if (!task.features) return { kind: 'hash', hashes };
+      // Features are extra: a failure must not cost the entry its hashes (as in analyzeImage).
+      const features = await imageFeatures(decoded, hashes, task.features).catch(() => undefined);
+      if (!features) return { kind: 'hash', hashes };
+      return moving({ kind: 'hash', hashes, features }, ownBuffers([features.points, features.descriptors]));
     } catch (err) {
       const plain = toThreadError(err);
       if (!plain) throw err;

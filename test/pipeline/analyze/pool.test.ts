@@ -136,6 +136,18 @@ t.test('bank hashing and the geometric check give what they give on the event lo
   const cropDecoded = await decodeForHashing(crop, { maxPixels: 100_000_000 });
   const query = await imageFeatures(cropDecoded, computeHashes(cropDecoded), FEATURES);
   const original = await imageFeatures(decoded, hashes, FEATURES);
+  // A bank entry given as an image: its hashes and features from one decode in a thread.
+  const entry = await pool.hashAndFeatures(photo, 100_000_000, FEATURES);
+  t.same(entry.hashes, hashes, 'hashes with features');
+  t.same(
+    entry.features && {
+      ...entry.features,
+      points: [...entry.features.points],
+      descriptors: Buffer.from(entry.features.descriptors),
+    },
+    { ...original, points: [...original.points], descriptors: Buffer.from(original.descriptors) },
+    'the features the event loop extracts',
+  );
   const other = await imageFeatures(
     await decodeForHashing(fixture('c2pa/CA.jpg'), { maxPixels: 100_000_000 }),
     computeHashes(await decodeForHashing(fixture('c2pa/CA.jpg'), { maxPixels: 100_000_000 })),
