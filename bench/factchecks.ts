@@ -1,7 +1,9 @@
 // `npm run bench:factchecks`: what the fact-check memory costs (issue 18).
 //   - Import rate: a ClaimReview DataFeed of BENCH_FACTCHECK_REVIEWS (10,000) reviews POSTed to
 //     /v1/fact-checks/import in chunks of BENCH_FACTCHECK_CHUNK (5,000), as the API takes them (buildService,
-//     ROLE=api, HTTP inject, its own key prefix): reviews/s, and the API's longest event-loop delay meanwhile.
+//     ROLE=api, HTTP inject, its own key prefix): reviews/s, the API's longest event-loop delay meanwhile
+//     (and its longest turn in CPU time), the process's CPU time, and the Redis commands and round trips
+//     the API's connection sent (test/helpers/redis-counter.ts).
 //   - Added cost per check: what a report's fact-check lookup takes per media item (`forItem`: one SMEMBERS
 //     per picture it is or matched, then the entries found), measured on BENCH_FACTCHECK_ITEMS (2,000) items
 //     with 5 matches each, a tenth of them fact-checked, against that populated memory. A check's other work
@@ -23,6 +25,7 @@ import { buildService } from '../workers/index.js';
 import { machine, percentile, writeResult } from './lib.js';
 import { AUTH, benchEnv, REDIS_URL, removePrefix } from './system.js';
 import { prng } from '../test/helpers/prng.js';
+import { countRedis } from '../test/helpers/redis-counter.js';
 
 const REVIEWS = Number(process.env.BENCH_FACTCHECK_REVIEWS ?? 10_000);
 const CHUNK = Number(process.env.BENCH_FACTCHECK_CHUNK ?? 5_000);
@@ -95,6 +98,24 @@ const postOf = (i: number, text: string): Post => ({
   metadata_note: '',
 });
 
+/**
+ * The most CPU the process spent between two ticks of a 2 ms timer: about the longest turn of the event
+ * loop, in CPU time, which load on a shared machine does not stretch as it stretches the wall-time delay.
+ */
+function longestCpuTurn() {
+  let last = process.cpuUsage();
+  let max = 0;
+  const timer = setInterval(() => {
+    const d = process.cpuUsage(last);
+    last = process.cpuUsage();
+    max = Math.max(max, d.user + d.system);
+  }, 2);
+  return () => {
+    clearInterval(timer);
+    return Math.round(max / 1000);
+  };
+}
+
 /** The text memory's cost: inserts, then lookups as a check makes them per post. */
 async function benchText(memory: Memory) {
   const rand = prng(42);
@@ -150,6 +171,11 @@ async function main() {
     loop.enable();
     const chunkMs: number[] = [];
     let bankId = '';
+    // What the API's connection sends while importing (the memory writes through it), and the process's
+    // CPU time: on a shared machine that is the steadier figure.
+    const sent = countRedis(app.redis as Redis);
+    const turn = longestCpuTurn();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let from = 0; from < REVIEWS; from += CHUNK) {
       const feed = {
@@ -177,6 +203,9 @@ async function main() {
       );
     }
     const importMs = performance.now() - t0;
+    const importCpu = process.cpuUsage(cpu0);
+    const longestTurnCpuMs = turn();
+    sent.stop();
     loop.disable();
 
     // Pictures: a tenth of the items are fact-checked pictures (linked to an entry), the rest are not.
@@ -206,6 +235,12 @@ async function main() {
       reviews_per_second: Math.round(REVIEWS / (importMs / 1000)),
       chunk_ms: chunkMs.map(Math.round),
       api_event_loop_max_ms: Math.round(loop.max / 1e6),
+      api_longest_turn_cpu_ms: longestTurnCpuMs,
+      import_cpu_ms: Math.round((importCpu.user + importCpu.system) / 1000),
+      import_cpu_us_per_review: Math.round((importCpu.user + importCpu.system) / REVIEWS),
+      redis_commands_per_review: +(sent.commands / REVIEWS).toFixed(2),
+      redis_round_trips: sent.roundTrips,
+      redis_commands: Object.fromEntries(sent.byName),
       lookup_items: ITEMS,
       lookup_found: found,
       lookup_us: {
@@ -216,15 +251,17 @@ async function main() {
       lookup_share_of_check: `${((p50 / 1000 / PROCESSING_MS) * 100).toFixed(2)}% of a ${PROCESSING_MS} ms check per image`,
     };
     console.log(
-      `fact-check import: ${REVIEWS} reviews in ${result.import_ms} ms (${result.reviews_per_second} reviews/s, chunks of ${CHUNK}); API event loop max ${result.api_event_loop_max_ms} ms`,
+      `fact-check import: ${REVIEWS} reviews in ${result.import_ms} ms (${result.reviews_per_second} reviews/s, chunks of ${CHUNK}); API event loop max ${result.api_event_loop_max_ms} ms (longest turn ${result.api_longest_turn_cpu_ms} ms of CPU); CPU ${result.import_cpu_ms} ms (${result.import_cpu_us_per_review} µs a review); Redis ${result.redis_commands_per_review} commands a review in ${result.redis_round_trips} round trips`,
     );
     console.log(
       `fact-check lookup per media item (5 matches): p50 ${result.lookup_us.p50} µs, p95 ${result.lookup_us.p95} µs, p99 ${result.lookup_us.p99} µs (${found} of ${ITEMS} found, ${ITEMS / 10} expected): ${result.lookup_share_of_check}`,
     );
-    const text = await benchText(app.memory);
-    console.log(
-      `text memory: ${text.inserts_per_second} post texts/s remembered (${text.insert_cpu_us_per_text} µs client CPU each); a post's lookup (posts and ${REVIEWS} claims): p50 ${text.query_us.p50} µs, p99 ${text.query_us.p99} µs, ${text.queries_per_second}/s (${text.query_cpu_us_per_post} µs client CPU); edited copies found: ${text.copies_found}`,
-    );
+    // BENCH_TEXT_POSTS=0: the import and lookup only (to compare imports run after run).
+    const text = TEXT_POSTS > 0 ? await benchText(app.memory) : null;
+    if (text)
+      console.log(
+        `text memory: ${text.inserts_per_second} post texts/s remembered (${text.insert_cpu_us_per_text} µs client CPU each); a post's lookup (posts and ${REVIEWS} claims): p50 ${text.query_us.p50} µs, p99 ${text.query_us.p99} µs, ${text.queries_per_second}/s (${text.query_cpu_us_per_post} µs client CPU); edited copies found: ${text.copies_found}`,
+      );
     console.log(`wrote ${writeResult('factchecks', { ...result, text })}`);
   } finally {
     await app.close();

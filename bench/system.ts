@@ -102,7 +102,7 @@ export async function redisUsedMb(redis: Redis): Promise<number> {
 
 /** Deletes every key of a prefix, firstseen's own and BullMQ's (never anything else). */
 export async function removePrefix(redis: Redis, prefix: string): Promise<void> {
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*`]) {
     let cursor = '0';
     do {
       const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

@@ -55,7 +55,7 @@
 //   <p>:features:<id>              string ORB keypoints and descriptors of one indexed image (binary, ~18 KB), expiring with the feature scope (src/memory/feature-index.ts)
 //   <p>:features:ids               zset   ids of images with features -> when added (ms); every process follows it to load new ones
 //   <p>:text:<id>                  hash   a text remembered (src/memory/text-index.ts): its normalized words and first-seen facts (post URL, author, times); ids `t:<sha256(post URL)>` a post's text, `m:<sha256>` the words read in an image, `b:<bank>:<entry>` a fact-check's claim
-//   <p>:tlsh:<band>:<4 hex>        set    `<4 hex tag><text id>` of texts with a window whose MinHash band (0-31) falls in this bucket
+//   {<p>:tlsh:<band>:<hex>}<3 hex> set    `<4 hex tag><text id>` of texts with a window whose MinHash band (0-31) falls in this bucket (the bucket's 4 hex digits: the first in the hash tag)
 //
 // Redis Cluster (REDIS_CLUSTER_NODES): a command, MULTI or Lua script may only touch keys of one hash
 // slot. The layout keeps to that without renaming any key:
@@ -65,6 +65,10 @@
 //    `{<p>:index:stream}`, which hashes like the stream's own name (it has no braces), so the snapshot
 //    scripts (flip, trim) and the tail's XREAD + GET of the floor stay in the stream's slot; the MULTIs
 //    (check record, feature ids) touch one key each;
+//  - the text index's bucket sets carry the hash tag `{<p>:tlsh:<band>:<first hex digit>}`: 512 slots,
+//    enough to spread them over a cluster's primaries, few enough that an import chunk's 16,000 bucket
+//    writes become one Lua script per tag (a few dozen keys each, all in its slot) instead of 16,000
+//    commands (src/memory/text-index.ts);
 //  - everything read or written in bulk across many keys (bank entries, video buckets and numbers,
 //    feature blobs, thumbnails) goes through `batch` in src/redis.ts: one pipeline on a single Redis,
 //    one command per key (routed to its node) on a cluster, never MGET, multi-key DEL or a pipeline
@@ -144,7 +148,9 @@ export function keys(prefix: string) {
     featureIds: () => `${prefix}:features:ids`,
     // --- text index (src/memory/text-index.ts) ---
     textDoc: (id: string) => `${prefix}:text:${id}`,
-    textBucket: (band: number, bucket: string) => `${prefix}:tlsh:${band}:${bucket}`,
+    // Hash tag: the band and the bucket's first hex digit (see the header on cluster slots).
+    textBucket: (band: number, bucket: string) =>
+      `{${prefix}:tlsh:${band}:${bucket.slice(0, 1)}}${bucket.slice(1)}`,
     /** Pattern matching everything firstseen's own keys (not BullMQ's), for test clean-up. */
     all: () => `${prefix}:*`,
   };

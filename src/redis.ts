@@ -147,6 +147,18 @@ export async function batch<T>(
 }
 
 /**
+ * What Redis Cluster hashes of a key to find its slot: the hash tag (the text between the first `{` and
+ * the next `}`, when not empty), else the whole key. Keys with the same tag share a slot, so one command
+ * or script may touch them all, on a cluster as on one Redis.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open < 0) return key;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+/**
  * Runs `each` on every primary (SCAN, FLUSH-like clean-ups): on one Redis that is the connection
  * itself; on a cluster, each primary's own connection, since SCAN only sees the keys of the node it
  * runs on.

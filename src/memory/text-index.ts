@@ -1,17 +1,27 @@
 // The text index: every text firstseen remembers (post texts, the words read in images, the claims of
 // fact-checks), stored so that a new text finds the ones sharing its words in a few Redis round trips.
 // Each text is kept as its normalized tokens in `<p>:text:<id>` (with what the memory knows of it), and
-// its MinHash band buckets (src/memory/text-shingles.ts) as members `<tag><id>` of `<p>:tlsh:<band>:<key>`
-// sets. A lookup reads the buckets of its windows, ranks the ids by buckets shared, and counts the real
-// shingles in common of the best few (the candidate check): a bucket collision alone is never a match.
+// its MinHash band buckets (src/memory/text-shingles.ts) as members `<tag><id>` of the bucket sets
+// (`keys.textBucket(band, key)`). A lookup reads the buckets of its windows, ranks the ids by buckets
+// shared, and counts the real shingles in common of the best few (the candidate check): a bucket
+// collision alone is never a match.
 //
 // Ids are those of src/memory/index-ids.ts (`m:<sha256>` the words of an image, `b:<bank>:<entry>` a
-// fact-check's claim) plus `t:<sha256(post URL)>`, a post's text. Every key is one slot: writes and
-// reads across keys go through `batch` (one pipeline on one Redis, one command per key on a cluster).
+// fact-check's claim) plus `t:<sha256(post URL)>`, a post's text. Writes and reads across keys go
+// through `batch` (one pipeline on one Redis, one command per slot's keys on a cluster). A text's 32
+// bucket members lie in 32 slots, but many texts written together (an imported feed's claims) share
+// slots: the bucket keys carry a hash tag of 512 values (src/keys.ts), and the members for one tag go in
+// one Lua script (SADD_EACH) rather than one SADD each. That was the import's cost: 500 claims were
+// 16,000 SADDs, each a command object, a promise and a reply for the API to build and parse (34
+// commands and ~0.6 ms of process CPU a review, with the garbage collection); now ~510 scripts and 500
+// hashes (3 commands a review with its bank entry; bench:factchecks).
+import { setImmediate } from 'node:timers/promises';
+import type { ChainableCommander } from 'ioredis';
 import type { Keys } from '../keys.js';
 import { batch, type RedisClient } from '../redis.js';
 import { indexId } from './index-ids.js';
 import {
+  BANDS,
   MIN_TOKENS,
   QUERY_STRIDE,
   WINDOW_STRIDE,
@@ -26,8 +36,39 @@ import {
 const MAX_VERIFIED = 40;
 /** Members read per bucket at most: a bucket this full is a phrase everyone writes and tells nothing. */
 const MAX_BUCKET_READ = 200;
-/** Texts written per pipeline by `addMany`. */
-const ADD_BATCH = 50;
+/**
+ * Texts written together by `addMany`: an import's chunk at once (500 claims: ~16,000 bucket members
+ * in ~510 scripts of ~31 keys each, so no one script holds Redis long).
+ */
+const ADD_BATCH = 500;
+/**
+ * Work done per turn of the event loop while writing many texts: texts whose buckets are computed, and
+ * commands built and written per pipeline (ioredis serializes a pipeline in one go). 500 claims at once
+ * held the loop ~80-250 ms of CPU on the loaded test machine; in these pieces each turn is a few ms.
+ */
+const TEXTS_PER_TURN = 100;
+const COMMANDS_PER_PIPELINE = 200;
+/**
+ * SADDs each KEYS[i] the i-th member of ARGV[1] (the members joined by spaces: one argument rather than
+ * one per member halves what the client serializes; ids hold no spaces). The keys share a hash tag (one
+ * slot). A count that does not match writes nothing.
+ */
+const SADD_EACH = `local members = {}
+for m in string.gmatch(ARGV[1], '%S+') do members[#members + 1] = m end
+if #members ~= #KEYS then return redis.error_reply('SADD_EACH: ' .. #members .. ' members, ' .. #KEYS .. ' keys') end
+for i = 1, #KEYS do redis.call('SADD', KEYS[i], members[i]) end
+return #KEYS`;
+const SADD_EACH_COMMAND = 'firstseenTextSaddEach';
+/**
+ * Bucket keys' hash tags: a band and the bucket's first hex digit (src/keys.ts), so 32 x 16 groups of
+ * keys, each in one slot. test/routes/fact-checks-import.test.ts checks that each script's keys share
+ * one hash tag.
+ */
+const SLOT_GROUPS = BANDS * 16;
+const slotGroup = (band: number, bucket: string) => band * 16 + parseInt(bucket.charAt(0), 16);
+type WithSaddEach = ChainableCommander & {
+  [SADD_EACH_COMMAND](keyCount: number, ...keysThenPackedMembers: string[]): ChainableCommander;
+};
 /** Fewest word pairs in common for any match, whatever the share: 3 pairs can be chance. */
 export const MIN_COMMON = 4;
 
@@ -41,10 +82,11 @@ export interface TextHit {
 export interface TextIndex {
   /** Indexes a text under `id` (again: its facts are updated, its buckets re-added); short texts are not. */
   add(id: string, tokens: readonly string[], facts: Record<string, string>): Promise<boolean>;
-  /** Many at once (an imported feed's claims): one round trip per batch. */
-  addMany(
-    docs: ReadonlyArray<{ id: string; tokens: readonly string[]; facts: Record<string, string> }>,
-  ): Promise<number>;
+  /**
+   * Many at once (an imported feed's claims): ~2 commands a text (its hash, and a share of the scripts
+   * that write its bucket members), sent in a few pipelines without waiting in between.
+   */
+  addMany(docs: readonly Doc[]): Promise<number>;
   /**
    * Texts sharing at least `minShare` of the shorter one's word pairs (and MIN_COMMON pairs) with
    * `tokens`, among ids `accept` lets through, the closest first.
@@ -59,33 +101,73 @@ export interface TextIndex {
   update(id: string, facts: Record<string, string>, increment?: string): Promise<void>;
 }
 
+type Doc = { id: string; tokens: readonly string[]; facts: Record<string, string> };
+type Write =
+  | { key: string; hset: Record<string, string> }
+  | { key: string; sadd: string }
+  | { keys: string[]; members: string[] };
+
 export function createTextIndex(redis: RedisClient, keys: Keys): TextIndex {
-  const writes = (id: string, tokens: readonly string[], facts: Record<string, string>) => [
-    { key: keys.textDoc(id), hset: { ...facts, words: tokens.join(' ') } },
-    ...textBuckets(tokens, WINDOW_STRIDE).map((b) => ({
-      key: keys.textBucket(b.band, b.key),
-      sadd: `${b.tag}${id}`,
-    })),
-  ];
-  type Write = ReturnType<typeof writes>[number];
-  const apply = (all: Write[]) =>
-    batch(redis, all, (pipe, w) =>
-      'hset' in w && w.hset ? pipe.hset(w.key, w.hset) : pipe.sadd(w.key, (w as { sadd: string }).sadd),
-    );
+  // ioredis sends a defined command as EVALSHA, and the script itself the first time on each connection
+  // (or after NOSCRIPT: a restarted or failed-over Redis), in pipelines too.
+  if (!(SADD_EACH_COMMAND in redis)) redis.defineCommand(SADD_EACH_COMMAND, { lua: SADD_EACH });
+
+  /** Each text's hash, then its bucket members grouped by hash tag: one command per tag's keys. */
+  const writes = async (docs: readonly Doc[]): Promise<Write[]> => {
+    const out: Write[] = [];
+    const bySlot = new Array<{ keys: string[]; members: string[] } | undefined>(SLOT_GROUPS);
+    for (const [n, { id, tokens, facts }] of docs.entries()) {
+      if (n > 0 && n % TEXTS_PER_TURN === 0) await setImmediate();
+      out.push({ key: keys.textDoc(id), hset: { ...facts, words: tokens.join(' ') } });
+      for (const b of textBuckets(tokens, WINDOW_STRIDE)) {
+        const g = slotGroup(b.band, b.key);
+        const group = (bySlot[g] ??= { keys: [], members: [] });
+        group.keys.push(keys.textBucket(b.band, b.key));
+        group.members.push(`${b.tag}${id}`);
+      }
+    }
+    for (const g of bySlot) {
+      if (!g) continue;
+      out.push(g.keys.length === 1 ? { key: g.keys[0] as string, sadd: g.members[0] as string } : g);
+    }
+    return out;
+  };
+  /**
+   * Sends the writes in pipelines of COMMANDS_PER_PIPELINE, one per turn of the event loop, without
+   * waiting for the replies in between (a connection keeps their order). The hashes come first: a
+   * lookup meeting a member whose hash is not written yet skips it (as a half-written entry).
+   */
+  const apply = async (all: Write[]) => {
+    const sent: Array<ReturnType<typeof batch>> = [];
+    for (let i = 0; i < all.length; i += COMMANDS_PER_PIPELINE) {
+      if (i > 0) await setImmediate();
+      sent.push(
+        batch(redis, all.slice(i, i + COMMANDS_PER_PIPELINE), (pipe, w) =>
+          'hset' in w
+            ? pipe.hset(w.key, w.hset)
+            : 'sadd' in w
+              ? pipe.sadd(w.key, w.sadd)
+              : (pipe as WithSaddEach)[SADD_EACH_COMMAND](w.keys.length, ...w.keys, w.members.join(' ')),
+        ),
+      );
+    }
+    // A failed write (Redis refused a command, a script's count did not match) fails the caller, as
+    // a failed single command would: an import does not report claims indexed that are not.
+    const failed = (await Promise.all(sent)).flat().find(([err]) => err);
+    if (failed) throw failed[0] as Error;
+  };
 
   const index: TextIndex = {
     async add(id, tokens, facts) {
       if (tokens.length < MIN_TOKENS) return false;
-      await apply(writes(id, tokens, facts));
+      await apply(await writes([{ id, tokens, facts }]));
       return true;
     },
 
     async addMany(docs) {
       const kept = docs.filter((d) => d.tokens.length >= MIN_TOKENS);
-      // ~33 commands a text: pipelines of ADD_BATCH texts, so that an import's turn of the event loop
-      // neither builds nor parses tens of thousands of commands at once.
       for (let i = 0; i < kept.length; i += ADD_BATCH)
-        await apply(kept.slice(i, i + ADD_BATCH).flatMap((d) => writes(d.id, d.tokens, d.facts)));
+        await apply(await writes(kept.slice(i, i + ADD_BATCH)));
       return kept.length;
     },
 

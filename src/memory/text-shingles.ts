@@ -109,8 +109,13 @@ function fmix32(x: number): number {
 /** The shingles (hashed word pairs) of tokens[from, to): a set, so repeated phrases count once. */
 export function shingles(tokens: readonly string[], from = 0, to = tokens.length): Set<number> {
   const out = new Set<number>();
-  for (let i = from; i + SHINGLE_WORDS <= to; i++) {
-    out.add(hashString(tokens.slice(i, i + SHINGLE_WORDS).join(' ')));
+  const end = Math.min(to, tokens.length);
+  for (let i = from; i + SHINGLE_WORDS <= end; i++) {
+    // tokens.slice(i, i + SHINGLE_WORDS).join(' '), without an array per shingle (an import hashes
+    // millions of them).
+    let shingle = tokens[i] as string;
+    for (let w = 1; w < SHINGLE_WORDS; w++) shingle += ` ${tokens[i + w] as string}`;
+    out.add(hashString(shingle));
   }
   return out;
 }
@@ -173,9 +178,16 @@ export function textBuckets(
   tokens: readonly string[],
   stride: number,
 ): Array<{ band: number; key: string; tag: string }> {
+  const starts = windows(tokens.length, stride);
+  if (starts.length === 1) {
+    // One window (most posts and claims): its bands are distinct already.
+    const start = starts[0] as number;
+    const set = shingles(tokens, start, Math.min(tokens.length, start + WINDOW_TOKENS));
+    return set.size ? bands(minhash(set)) : [];
+  }
   const seen = new Set<string>();
   const out: Array<{ band: number; key: string; tag: string }> = [];
-  for (const start of windows(tokens.length, stride)) {
+  for (const start of starts) {
     const set = shingles(tokens, start, Math.min(tokens.length, start + WINDOW_TOKENS));
     if (!set.size) continue;
     for (const b of bands(minhash(set))) {
