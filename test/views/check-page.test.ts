@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import t from 'tap';
 import type { Check } from '../../schemas/check.js';
 import { renderCheckPage } from '../../src/views/check-page.js';
+import { ASKED_NOTICE } from '../../src/views/forensic-views.js';
 import { AUTH, buildTestServer, createBank, submit, waitForCheck } from '../helpers/app.js';
 import { fixture } from '../helpers/images.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -282,6 +283,9 @@ t.test('the report page from real reports', async (t) => {
     t.notMatch(failed, 'http-equiv="refresh"', 'a failed check does not reload');
     t.match(failed, '<code>check_failed</code>: Redis went away');
     t.notMatch(renderCheckPage(gps), 'http-equiv="refresh"');
+    const asked = renderCheckPage(gps, { viewsAsked: new Set([0]) });
+    t.match(asked, '<meta http-equiv="refresh" content="2">', 'views asked for: the report reloads');
+    t.match(asked, ASKED_NOTICE, 'and says they are being made');
   });
 
   t.test('hostile strings everywhere render as text, never as markup or links', async (t) => {
