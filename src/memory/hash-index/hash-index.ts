@@ -273,11 +273,17 @@ class RedisHashIndex implements HashIndex {
       // One level built for everything loaded, instead of many merges on the way.
       state.beginBulk();
       const t0 = performance.now();
+      // Room for the snapshot's entries and the records after it, reserved once: growing the arrays
+      // after the snapshot would copy them all, and fresh memory is costly (see mih.ts, `spare`). Only
+      // the records after the snapshot count (the stream may still hold those before it, until
+      // compaction): growing the id table for all of them would rehash every entry once more.
+      const length = await this.redis.xlen(this.key);
+      const after = meta ? Math.max(0, length - meta.streamLength) + 1024 : length;
       if (meta) {
-        state.reserve(meta.entries, false);
+        state.reserve(meta.entries + after, false);
         try {
           await this.store.read(meta, (chunk, from, to) => state.applySnapshotEntry(chunk, from, to));
-          state.endSnapshot();
+          state.endSnapshot(after);
         } catch (err) {
           if (!(err instanceof SnapshotUnusable)) throw err;
           // A newer generation was published and this one compacted away while it was read: take the new one.
@@ -297,10 +303,7 @@ class RedisHashIndex implements HashIndex {
         sync.lastId = meta.id;
       }
       const t1 = performance.now();
-      // Room for the records after the snapshot only (the stream may still hold those before it, until
-      // compaction): growing the id table for all of them would rehash every entry once more.
-      const length = await this.redis.xlen(this.key);
-      state.reserve(meta ? Math.max(0, length - meta.streamLength) + 1024 : length);
+      if (!meta) state.reserve(after);
       const records = await sync.load();
       const t2 = performance.now();
       state.endBulk();
