@@ -382,13 +382,13 @@ export class MultiIndex {
     const offsets = this.take(total);
     const postings = this.take(segments * n);
     const parts = new Uint32Array(257);
-    // Every segment's bucket keys in one pass over the hashes (one pass per segment read the whole
-    // hash array 12 times: 3.8 GB at 10 million), each where its segment's postings will be: that space
-    // is free until the segment's last pass, which reads partKeys and partEntries only.
-    allBucketKeys(hashes, words, entries, layout, bits, postings);
     for (let s = 0; s < segments; s++) {
       const b = bits[s] as number;
+      const width = layout.width[s] as number;
+      // The keys go where this segment's postings will be: that space is free until the last pass,
+      // which reads partKeys and partEntries only (one array of scratch fewer).
       const keys = postings.subarray(s * n, s * n + n);
+      bucketKeys(hashes, words, entries, layout.start[s] as number, width, width - b, keys);
       const highBits = Math.min(8, b);
       const lowBits = b - highBits;
       // Partition by the top bits.
@@ -440,55 +440,32 @@ export class MultiIndex {
   }
 }
 
-/**
- * Bucket key (the segment's top `bits[s]` bits) of each listed entry for every segment s, into
- * out[s * n + i] (n = entries listed). Each entry's hash is read once, for all its segments.
- */
-function allBucketKeys(
+/** Bucket key (segment value >>> shift) of each listed entry, into `out`. One loop per case, no calls. */
+function bucketKeys(
   h: Uint32Array,
   words: number,
   entries: Uint32Array,
-  layout: Layout,
-  bits: Uint8Array,
+  start: number,
+  width: number,
+  shift: number,
   out: Uint32Array,
 ): void {
-  const n = entries.length;
-  const segments = layout.segments;
-  // Per segment: first word, bits to shift right after taking one or two words, mask, and for segments
-  // straddling two words, how many bits come from the second.
-  const word = new Int32Array(segments);
-  const over = new Int32Array(segments);
-  const right = new Int32Array(segments);
-  const mask = new Int32Array(segments);
-  for (let s = 0; s < segments; s++) {
-    const start = layout.start[s] as number;
-    const width = layout.width[s] as number;
-    const b = bits[s] as number;
-    const end = (start & 31) + width;
-    word[s] = start >>> 5;
-    over[s] = Math.max(0, end - 32);
-    // The top b bits of the segment: bits [start, start + b) of the hash.
-    right[s] = end <= 32 ? 32 - (start & 31) - b : 0;
-    mask[s] = b === 32 ? -1 : (1 << b) - 1;
-  }
-  for (let i = 0; i < n; i++) {
-    const base = (entries[i] as number) * words;
-    for (let s = 0, at = i; s < segments; s++, at += n) {
-      const w = base + (word[s] as number);
-      const o = over[s] as number;
-      let key: number;
-      if (o === 0) {
-        key = ((h[w] as number) >>> (right[s] as number)) & (mask[s] as number);
-      } else {
-        // Straddling: (high part << o | top o bits of the next word), then drop the bits below the top b.
-        const width = layout.width[s] as number;
-        const b = bits[s] as number;
-        const v =
-          ((((h[w] as number) & ((1 << (width - o)) - 1)) << o) | ((h[w + 1] as number) >>> (32 - o))) >>> 0;
-        key = v >>> (width - b);
-      }
-      out[at] = key;
+  const w = start >>> 5;
+  const end = (start & 31) + width;
+  if (end <= 32) {
+    const mask = (1 << width) - 1;
+    const right = 32 - end;
+    for (let i = 0; i < entries.length; i++) {
+      out[i] = (((h[(entries[i] as number) * words + w] as number) >>> right) & mask) >>> shift;
     }
+    return;
+  }
+  const over = end - 32;
+  const highMask = (1 << (width - over)) - 1;
+  for (let i = 0; i < entries.length; i++) {
+    const at = (entries[i] as number) * words + w;
+    out[i] =
+      (((((h[at] as number) & highMask) << over) | ((h[at + 1] as number) >>> (32 - over))) >>> 0) >>> shift;
   }
 }
 
