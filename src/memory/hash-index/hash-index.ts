@@ -8,7 +8,8 @@
 //   - add/remove: XADD, then applied locally at once (visible to this process immediately, and to every
 //     other within milliseconds: their XREAD BLOCK returns as soon as the record lands);
 //   - start: the latest snapshot is read (a few large strings), then the stream after its id, and
-//     everything is indexed in one build (see bench/index.ts and bench/index-start.ts for the times),
+//     everything is indexed in one build (see bench/index.ts, bench/index-start.ts and
+//     bench/index-start-snapshot.ts for the times),
 //     then followed. `ready` says when. Without a snapshot (or with a damaged one) the stream is read from
 //     its start, as before snapshots existed;
 //   - snapshots: every `snapshot.checkMs` each process looks whether the stream has grown by

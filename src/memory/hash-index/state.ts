@@ -107,7 +107,7 @@ export class IndexState {
   /**
    * Build space for the bulk builds of one load (the id table's, then both multi-indexes'), allocated
    * once for all of them: fresh memory costs a page fault per 4 KiB (~3.7 CPU s per GiB measured on the
-   * 2-core benchmark VM), which made a third of a start's CPU. Dropped at endBulk.
+   * 2-core benchmark VM, where faults are about half of a start's CPU). Dropped at endBulk.
    */
   private scratch(): Uint32Array {
     const need = SCRATCH_PER_ENTRY * Math.max(this.reserved, this.slotCount);
