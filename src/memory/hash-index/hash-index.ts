@@ -8,7 +8,8 @@
 //   - add/remove: XADD, then applied locally at once (visible to this process immediately, and to every
 //     other within milliseconds: their XREAD BLOCK returns as soon as the record lands);
 //   - start: the latest snapshot is read (a few large strings), then the stream after its id, and
-//     everything is indexed in one build (see bench/index.ts and bench/index-start.ts for the times),
+//     everything is indexed in one build (see bench/index.ts, bench/index-start.ts and
+//     bench/index-start-snapshot.ts for the times),
 //     then followed. `ready` says when. Without a snapshot (or with a damaged one) the stream is read from
 //     its start, as before snapshots existed;
 //   - snapshots: every `snapshot.checkMs` each process looks whether the stream has grown by
@@ -273,11 +274,17 @@ class RedisHashIndex implements HashIndex {
       // One level built for everything loaded, instead of many merges on the way.
       state.beginBulk();
       const t0 = performance.now();
+      // Room for the snapshot's entries and the records after it, reserved once: growing the arrays
+      // after the snapshot would copy them all, and fresh memory is costly (see mih.ts, `spare`). Only
+      // the records after the snapshot count (the stream may still hold those before it, until
+      // compaction): growing the id table for all of them would rehash every entry once more.
+      const length = await this.redis.xlen(this.key);
+      const after = meta ? Math.max(0, length - meta.streamLength) + 1024 : length;
       if (meta) {
-        state.reserve(meta.entries, false);
+        state.reserve(meta.entries + after, false);
         try {
           await this.store.read(meta, (chunk, from, to) => state.applySnapshotEntry(chunk, from, to));
-          state.endSnapshot();
+          state.endSnapshot(after);
         } catch (err) {
           if (!(err instanceof SnapshotUnusable)) throw err;
           // A newer generation was published and this one compacted away while it was read: take the new one.
@@ -297,10 +304,7 @@ class RedisHashIndex implements HashIndex {
         sync.lastId = meta.id;
       }
       const t1 = performance.now();
-      // Room for the records after the snapshot only (the stream may still hold those before it, until
-      // compaction): growing the id table for all of them would rehash every entry once more.
-      const length = await this.redis.xlen(this.key);
-      state.reserve(meta ? Math.max(0, length - meta.streamLength) + 1024 : length);
+      if (!meta) state.reserve(after);
       const records = await sync.load();
       const t2 = performance.now();
       state.endBulk();

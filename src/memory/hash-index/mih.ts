@@ -31,6 +31,8 @@ import { popcount32 } from '../../similarity/hamming.js';
 const MAX_SEGMENT_BITS = 28;
 /** Build scratch always kept up to 4 MiB. */
 const SCRATCH_KEEP = 4 * 2 ** 20;
+/** Words of build scratch per entry built (entry list, partitioned keys and entries). */
+export const SCRATCH_PER_ENTRY = 3;
 
 /** How a hash is cut into segments, and the probe radii per threshold for that cut. */
 class Layout {
@@ -137,7 +139,7 @@ export class MultiIndex {
    */
   private spare: Uint32Array[] = [];
   private slack = 1.25;
-  private scratch = new Uint32Array(0);
+  private scratch: Uint32Array = new Uint32Array(0);
 
   constructor(o: MultiIndexOptions) {
     const { words, segments, tailMax = 4096, capacity = 1024 } = o;
@@ -176,10 +178,16 @@ export class MultiIndex {
     this.deferSeal = true;
   }
 
-  endBulk(): void {
+  /**
+   * `scratch`: build space lent by the caller for this build only (a load shares one between its bulk
+   * builds: fresh memory costs a page fault per 4 KiB, see `spare`). It is not kept afterwards.
+   */
+  endBulk(scratch?: Uint32Array): void {
     this.deferSeal = false;
     this.slack = 1;
+    if (scratch && scratch.length > this.scratch.length) this.scratch = scratch;
     this.seal();
+    if (this.scratch === scratch) this.scratch = new Uint32Array(0);
     this.slack = 1.25;
   }
 
@@ -192,6 +200,26 @@ export class MultiIndex {
     if (entry >= this.present.length) this.reserve(Math.max(entry + 1, Math.ceil(this.present.length * 1.5)));
     const w = this.words;
     for (let i = 0; i < w; i++) this.hashes[entry * w + i] = (src[offset + i] as number) >>> 0;
+    this.present[entry] = 1;
+    this.count = entry + 1;
+    this.live++;
+    if (!this.deferSeal && this.count - this.sealed >= this.tailMax) this.seal();
+  }
+
+  /** As put, with the hash's words read big-endian from bytes[offset..] (a record: no words copy). */
+  putBytes(entry: number, bytes: Uint8Array, offset: number): void {
+    if (entry < this.count) throw new RangeError(`Entry ${entry} is not after the last one`);
+    if (entry >= this.present.length) this.reserve(Math.max(entry + 1, Math.ceil(this.present.length * 1.5)));
+    const w = this.words;
+    const h = this.hashes;
+    for (let i = 0, at = entry * w, o = offset; i < w; i++, at++, o += 4) {
+      h[at] =
+        (((bytes[o] as number) << 24) |
+          ((bytes[o + 1] as number) << 16) |
+          ((bytes[o + 2] as number) << 8) |
+          (bytes[o + 3] as number)) >>>
+        0;
+    }
     this.present[entry] = 1;
     this.count = entry + 1;
     this.live++;
@@ -337,11 +365,10 @@ export class MultiIndex {
     for (let e = start; e < end; e++) n += present[e] as number;
     const layout = n < this.smallLevel ? this.small : this.large;
     const segments = layout.segments;
-    if (this.scratch.length < 4 * n) this.scratch = new Uint32Array(4 * n);
+    if (this.scratch.length < SCRATCH_PER_ENTRY * n) this.scratch = new Uint32Array(SCRATCH_PER_ENTRY * n);
     const entries = this.scratch.subarray(0, n);
-    const keys = this.scratch.subarray(n, 2 * n);
-    const partKeys = this.scratch.subarray(2 * n, 3 * n);
-    const partEntries = this.scratch.subarray(3 * n, 4 * n);
+    const partKeys = this.scratch.subarray(n, 2 * n);
+    const partEntries = this.scratch.subarray(2 * n, 3 * n);
     for (let e = start, i = 0; e < end; e++) if (present[e] === 1) entries[i++] = e;
     const bits = new Uint8Array(segments);
     const base = new Uint32Array(segments);
@@ -358,6 +385,9 @@ export class MultiIndex {
     for (let s = 0; s < segments; s++) {
       const b = bits[s] as number;
       const width = layout.width[s] as number;
+      // The keys go where this segment's postings will be: that space is free until the last pass,
+      // which reads partKeys and partEntries only (one array of scratch fewer).
+      const keys = postings.subarray(s * n, s * n + n);
       bucketKeys(hashes, words, entries, layout.start[s] as number, width, width - b, keys);
       const highBits = Math.min(8, b);
       const lowBits = b - highBits;

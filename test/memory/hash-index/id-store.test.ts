@@ -51,3 +51,42 @@ t.test('find returns the latest entry of an id, through growth', async (t) => {
     'reserve keeps everything',
   );
 });
+
+t.test(
+  'buildTable: each id finds its last entry, earlier copies are reported, room is left for more',
+  async (t) => {
+    const store = new IdStore(16);
+    const ids = Array.from({ length: 44000 }, (_, i) =>
+      i % 5 ? `m:${randomBytes(32).toString('hex')}` : `b:bank:${i}`,
+    );
+    // A few ids held twice (an unsound snapshot): the later entry must win, the earlier be reported.
+    const twice = [3, 77, 2024, 29999];
+    const all = [...ids, ...twice.map((i) => ids[i] as string)];
+    for (const id of all) store.appendUnindexed(encodeId(id));
+    const more = 5000;
+    // Lent scratch full of garbage: the build must not rely on it being zeroed.
+    const superseded = store.buildTable(more, new Uint32Array(3 * all.length).fill(0xffffffff));
+    t.same(
+      superseded.sort((a, b) => a - b),
+      twice,
+      'the earlier entry of each id held twice',
+    );
+    let wrong = 0;
+    ids.forEach((id, i) => {
+      const k = twice.indexOf(i);
+      if (store.find(encodeId(id)) !== (k >= 0 ? ids.length + k : i)) wrong++;
+    });
+    t.equal(wrong, 0, 'find returns the last entry of every id');
+    t.equal(store.find(encodeId('m:never')), -1);
+    // The ids after the snapshot fit without growing the table (only the arena and offsets grow).
+    store.reserve(more, 40, false);
+    const before = store.byteSize();
+    for (let i = 0; i < more; i++) {
+      const id = encodeId(`m:${randomBytes(32).toString('hex')}`);
+      store.find(id);
+      store.appendFound(id);
+    }
+    t.equal(store.byteSize(), before, 'no table growth for the ids announced');
+    t.equal(store.find(encodeId(ids[1] as string)), 1, 'older ids still found');
+  },
+);

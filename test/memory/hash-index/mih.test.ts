@@ -2,7 +2,12 @@
 // thresholds and segment layouts, incrementally built (levels, merges, tail) and bulk built.
 import t, { type Test } from 'tap';
 import { popcount32 } from '../../../src/similarity/hamming.js';
-import { MultiIndex, maskTable, segmentValue } from '../../../src/memory/hash-index/mih.js';
+import {
+  MultiIndex,
+  SCRATCH_PER_ENTRY,
+  maskTable,
+  segmentValue,
+} from '../../../src/memory/hash-index/mih.js';
 
 /** mulberry32: a seeded generator, so a failure can be replayed. */
 function rng(seed: number) {
@@ -101,12 +106,17 @@ function runCase(t: Test, c: Case, seed: number) {
   const incremental = new MultiIndex({ words, ...layout, tailMax: Math.max(97, c.random >> 6) });
   const bulk = new MultiIndex({ words, ...layout });
   bulk.beginBulk();
+  // The same hashes as big-endian bytes, as records hold them: half of the bulk entries come from there.
+  const bytes = Buffer.alloc(all.length * 4);
+  all.forEach((w, i) => bytes.writeUInt32BE(w, i * 4));
   // Entry numbers with gaps (entries without this kind of hash), as the facade produces them.
   rows.forEach((_, i) => {
     incremental.put(i * 2 + 1, all, i * words);
-    bulk.put(i * 2 + 1, all, i * words);
+    if (i % 2) bulk.putBytes(i * 2 + 1, bytes, i * words * 4);
+    else bulk.put(i * 2 + 1, all, i * words);
   });
-  bulk.endBulk();
+  // Build space lent by the caller, full of garbage: the build must not rely on it being zeroed.
+  bulk.endBulk(new Uint32Array(SCRATCH_PER_ENTRY * rows.length).fill(0xdeadbeef));
   t.ok(incremental.levelCount() > 1, `incremental build has ${incremental.levelCount()} levels`);
   t.equal(bulk.levelCount(), 1);
   // Remove a few entries: they must never be reported.
