@@ -1,5 +1,5 @@
 // What one request for forensic views after a check costs (POST /v1/checks/:id/media/:index/views with
-// FORENSIC_VIEWS off; `npx tsx bench/views-on-demand.ts`, writing bench/results/views-on-demand.json):
+// FORENSIC_VIEWS off; `npm run bench:views`, writing bench/results/views-on-demand.json):
 // the views worker's stage (src/pipeline/views-on-demand.ts) on a 1 MP and a 3 MP JPEG: the file
 // downloaded again through the SSRF-safe fetcher from a local server, its sha256 checked, the views made
 // (in the analysis pool's thread, as deployed, and on the event loop), and kept in Redis; beside them,
