@@ -76,6 +76,14 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     ['GET', `/v1/checks/${check.id}/archive.wacz`, undefined],
     ['GET', `/v1/checks/${check.id}/media/0/views/ela`, undefined],
     ['GET', `/v1/checks/${check.id}/media/0/views/noise`, undefined],
+    ['POST', `/v1/checks/${check.id}/media/0/views`, undefined],
+    // The report page's button: a same-site form post, as B's browser would send it.
+    [
+      'POST',
+      `/checks/${check.id}/media/0/views`,
+      '',
+      { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+    ],
     ['POST', `/v1/checks/${check.id}/watch`, undefined],
     ['DELETE', `/v1/checks/${check.id}/watch`, undefined],
     ['GET', `/checks/${check.id}`, undefined],
