@@ -58,7 +58,7 @@ import { analyzeImage, type Analysis } from '../src/pipeline/analyze/index.js';
 import { readMetadata } from '../src/pipeline/analyze/metadata.js';
 import { readJpegSection } from '../src/pipeline/analyze/jpeg/index.js';
 import { pdqFromRgb, pdqFromRgbJs, pdqWasmAvailable } from '../src/pipeline/analyze/pdq.js';
-import { greyThumbnail } from '../src/similarity/features/orb.js';
+import { greyThumbnail, greyThumbnailReference } from '../src/similarity/features/orb.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
 import { machine, ROOT, writeResult } from './lib.js';
@@ -511,6 +511,12 @@ async function main() {
     compute_hashes: timeSync(() => computeHashes(decoded), 5, 200),
     // The grey copy ORB works on (feature matching, when on), from the same decoded buffer.
     orb_grey_512: timeSync(() => greyThumbnail({ data, width, height, channels: 3 }, 512), 5, 200),
+    // Its float definition, which gives the same bytes (orb.test.ts): the before of the integer path.
+    orb_grey_512_reference: timeSync(
+      () => greyThumbnailReference({ data, width, height, channels: 3 }, 512),
+      5,
+      200,
+    ),
   };
 
   say('Python imagehash on the 12 MP JPEGs');
@@ -590,7 +596,8 @@ async function main() {
       `${hashOnly.imagehash_trio.cpu_ms} (${path(imageHashWasmAvailable)}; JS path ${hashOnly.imagehash_trio_js.ms}, ` +
       `${hashOnly.imagehash_trio_js.cpu_ms}); content region ${hashOnly.region.ms}, ${hashOnly.region.cpu_ms}; ` +
       `computeHashes ${hashOnly.compute_hashes.ms}, ${hashOnly.compute_hashes.cpu_ms}; ` +
-      `ORB's 512 px grey copy ${hashOnly.orb_grey_512.ms}, ${hashOnly.orb_grey_512.cpu_ms}` +
+      `ORB's 512 px grey copy ${hashOnly.orb_grey_512.ms}, ${hashOnly.orb_grey_512.cpu_ms} (float ` +
+      `reference ${hashOnly.orb_grey_512_reference.ms}, ${hashOnly.orb_grey_512_reference.cpu_ms})` +
       ` (reference PDQ hasher: ${REFERENCE.pdq_reference_ms_per_decoded_12mp} ms on a decoded 12 MP frame)`,
   );
   const measured = 'cpu_ms_per_image' in python;

@@ -32,37 +32,146 @@ export interface FeaturePixels {
 
 export const featureCount = (f: ImageFeatures) => f.points.length / 2;
 
-/**
- * A grey copy of about side x 3/4 side pixels (a 4:3 photo gets `side` on its long side), by box averaging
- * (what INTER_AREA does, without a wasm round trip). By area, not long side: a wide collage shrunk to 512 px
- * leaves each photo in it too small to match (measured: a two-photo collage gave no match at 512 px long,
- * 128 inliers at 560).
- */
-export function greyThumbnail(
-  p: FeaturePixels,
-  side: number,
-): { data: Uint8Array; width: number; height: number } {
+/** Size of the grey copy: about side x 3/4 side pixels (a 4:3 photo gets `side` on its long side). */
+function greySize(p: FeaturePixels, side: number): { w: number; h: number } {
   const long = Math.max(p.width, p.height);
   // Small images are enlarged (up to 4x): ORB finds nothing in a 100 px thumbnail, and its crops stay
   // findable once both are seen at a common size.
   const scale = Math.min(4, Math.sqrt((side * side * 0.75) / (p.width * p.height)), (2 * side) / long);
-  const w = Math.max(1, Math.round(p.width * scale));
-  const h = Math.max(1, Math.round(p.height * scale));
-  const out = new Uint8Array(w * h);
-  const C = p.channels;
-  const W = p.width;
-  // Source columns of each output column, then per output row: the luma of its source rows summed per
-  // column, then those sums per output column (each source pixel read once).
+  return { w: Math.max(1, Math.round(p.width * scale)), h: Math.max(1, Math.round(p.height * scale)) };
+}
+
+/** Source columns [a, b) averaged into each output column of a copy `w` wide. */
+function columnBoxes(W: number, w: number): { sx0: Int32Array; sx1: Int32Array } {
   const sx0 = new Int32Array(w);
   const sx1 = new Int32Array(w);
   for (let x = 0; x < w; x++) {
     sx0[x] = Math.floor((x * W) / w);
     sx1[x] = Math.max((sx0[x] as number) + 1, Math.floor(((x + 1) * W) / w));
   }
+  return { sx0, sx1 };
+}
+
+/** Source rows [sy0, sy1) averaged into output row y of a copy `h` high. */
+const rowBox = (H: number, h: number, y: number) => {
+  const sy0 = Math.floor((y * H) / h);
+  return { sy0, sy1: Math.max(sy0 + 1, Math.floor(((y + 1) * H) / h)) };
+};
+
+/** Luma weights x 1000, so that a box's luma is an exact integer sum (see greyThumbnail). */
+const WR = 299;
+const WG = 587;
+const WB = 114;
+/** Most luma-x-1000 a source pixel adds to a column sum: the Int32 sums hold this many rows. */
+const MAX_ROWS_INT32 = Math.floor(0x7fffffff / (255 * (WR + WG + WB)));
+
+/**
+ * A grey copy of about side x 3/4 side pixels (a 4:3 photo gets `side` on its long side), by box averaging
+ * (what INTER_AREA does, without a wasm round trip). By area, not long side: a wide collage shrunk to 512 px
+ * leaves each photo in it too small to match (measured: a two-photo collage gave no match at 512 px long,
+ * 128 inliers at 560).
+ *
+ * The same bytes as greyThumbnailReference (the float definition) in about two thirds of its CPU time
+ * (2.8 against 4.2 ms on the 800 x 600 buffer of a 12 MP JPEG; npm run bench:analyze prints both): each
+ * box's luma is summed exactly in integers (299 R + 587 G + 114 B, in Int32 column sums), which rounds
+ * to the reference's byte whenever the box's mean is not exactly half way between two grey levels; those
+ * ties (about 0.4% of a photo's pixels, more in flat grey areas) are recomputed with the reference's
+ * floats, whose rounding errors decide them. So ORB sees the same
+ * picture, and keypoints stored before this change still match.
+ */
+export function greyThumbnail(
+  p: FeaturePixels,
+  side: number,
+): { data: Uint8Array; width: number; height: number } {
+  const { w, h } = greySize(p, side);
+  if (p.height / h + 1 > MAX_ROWS_INT32) return greyThumbnailReference(p, side); // no such image here
+  const out = new Uint8Array(w * h);
+  const C = p.channels;
+  const W = p.width;
+  const d = p.data;
+  const k = C >= 3 ? WR + WG + WB : 1;
+  const { sx0, sx1 } = columnBoxes(W, w);
+  const invCols = new Float64Array(w);
+  for (let x = 0; x < w; x++) invCols[x] = 1 / (k * ((sx1[x] as number) - (sx0[x] as number)));
+  const cols = new Int32Array(W);
+  for (let y = 0; y < h; y++) {
+    const { sy0, sy1 } = rowBox(p.height, h, y);
+    // Each source row's luma x 1000 added up per column (the first row sets them).
+    let i = sy0 * W * C;
+    if (C === 3) {
+      for (let sx = 0; sx < W; sx++, i += 3)
+        cols[sx] = WR * (d[i] as number) + WG * (d[i + 1] as number) + WB * (d[i + 2] as number);
+      for (let sy = sy0 + 1; sy < sy1; sy++)
+        for (let sx = 0; sx < W; sx++, i += 3)
+          cols[sx] =
+            (cols[sx] as number) +
+            WR * (d[i] as number) +
+            WG * (d[i + 1] as number) +
+            WB * (d[i + 2] as number);
+    } else {
+      cols.fill(0);
+      for (let sy = sy0; sy < sy1; sy++)
+        for (let sx = 0; sx < W; sx++, i += C)
+          cols[sx] =
+            (cols[sx] as number) +
+            (C >= 3
+              ? WR * (d[i] as number) + WG * (d[i + 1] as number) + WB * (d[i + 2] as number)
+              : (d[i] as number));
+    }
+    const invRows = 1 / (sy1 - sy0);
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const a = sx0[x] as number;
+      const b = sx1[x] as number;
+      let sum = 0; // exact: an integer below 2^53
+      for (let sx = a; sx < b; sx++) sum += cols[sx] as number;
+      // The mean, off by a few units in the last place; rounded half up. A mean within 1e-7 of half a
+      // level may be a tie (a box's exact mean is a multiple of 1/(1000 x its pixels) away from one):
+      // decided exactly apart.
+      const q = sum * (invCols[x] as number) * invRows;
+      const r = (q + 0.5) | 0;
+      out[o + x] = r - q > 0.4999999 || r - q < -0.4999999 ? nearTie(p, a, b, sy0, sy1, sum, k) : r;
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** A box whose mean is about half way between two levels: the reference's byte for it. */
+function nearTie(p: FeaturePixels, a: number, b: number, sy0: number, sy1: number, sum: number, k: number) {
+  const n = k * (b - a) * (sy1 - sy0);
+  // Grey input sums integers in the reference too (exact), and a mean that is not a tie rounds alike.
+  if (k === 1 || sum % n !== n / 2) return Math.round(sum / n);
+  const C = p.channels;
+  const d = p.data;
+  let total = 0;
+  for (let sx = a; sx < b; sx++) {
+    let col = 0;
+    for (let sy = sy0, i = (sy0 * p.width + sx) * C; sy < sy1; sy++, i += p.width * C)
+      col = col + 0.299 * (d[i] as number) + 0.587 * (d[i + 1] as number) + 0.114 * (d[i + 2] as number);
+    total += col;
+  }
+  return Math.round(total / ((sy1 - sy0) * (b - a)));
+}
+
+/**
+ * The grey copy's definition, in floats: the luma of each source pixel (0.299 R + 0.587 G + 0.114 B),
+ * summed per column over the box's rows, then over its columns, divided and rounded. greyThumbnail gives
+ * the same bytes faster; this stays as the reference its tests and bench:analyze compare with.
+ */
+export function greyThumbnailReference(
+  p: FeaturePixels,
+  side: number,
+): { data: Uint8Array; width: number; height: number } {
+  const { w, h } = greySize(p, side);
+  const out = new Uint8Array(w * h);
+  const C = p.channels;
+  const W = p.width;
+  // Source columns of each output column, then per output row: the luma of its source rows summed per
+  // column, then those sums per output column (each source pixel read once).
+  const { sx0, sx1 } = columnBoxes(W, w);
   const cols = new Float64Array(W);
   for (let y = 0; y < h; y++) {
-    const sy0 = Math.floor((y * p.height) / h);
-    const sy1 = Math.max(sy0 + 1, Math.floor(((y + 1) * p.height) / h));
+    const { sy0, sy1 } = rowBox(p.height, h, y);
     cols.fill(0);
     for (let sy = sy0; sy < sy1; sy++) {
       let i = sy * W * C;

@@ -9,6 +9,9 @@ import {
   encodeFeatures,
   extractFeatures,
   featureCount,
+  greyThumbnail,
+  greyThumbnailReference,
+  type FeaturePixels,
   type ImageFeatures,
 } from '../../../src/similarity/features/orb.js';
 import { verifyPair } from '../../../src/similarity/features/verify.js';
@@ -22,6 +25,47 @@ async function features(bytes: Buffer): Promise<ImageFeatures> {
   const d = await decodeForHashing(bytes, { maxPixels: 100_000_000 });
   return extractFeatures({ data: d.data, width: d.width, height: d.height, channels: 3 }, OPTS);
 }
+
+/** The same pixels with `channels` channels: grey (1), RGB (3), or RGB and an alpha (4). */
+function withChannels(d: { data: Buffer; width: number; height: number }, channels: number): FeaturePixels {
+  if (channels === 3) return { ...d, channels };
+  const n = d.width * d.height;
+  const data = Buffer.alloc(n * channels);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < channels; c++) data[i * channels + c] = d.data[i * 3 + Math.min(c, 2)] as number;
+  return { data, width: d.width, height: d.height, channels };
+}
+
+t.test('the grey copy is byte for byte the float definition, ties included', async (t) => {
+  const decoded = await Promise.all(
+    [
+      'pdq/dih/bridge-1-original.jpg',
+      'exifr/IMG_20180725_163423.jpg',
+      'exifr/png/png_with_exif_and_gps.png',
+    ].map((p) => decodeForHashing(fixture(p), { maxPixels: 100_000_000 })),
+  );
+  // A grey staircase: boxes of two equal-luma levels average to exactly half a level, where only the
+  // float definition's rounding errors decide the byte (and a wide one, the collage size).
+  const stairs = (width: number, height: number) => {
+    const data = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < width * height; i++) data.fill((i % width) + ((i / width) | 0), i * 3, i * 3 + 3);
+    return { data, width, height };
+  };
+  const images = [...decoded, stairs(1000, 750), stairs(1600, 500)];
+  let compared = 0;
+  for (const d of images)
+    for (const channels of [3, 4, 1])
+      for (const side of [512, 724, 2000, 40]) {
+        const p = withChannels(d, channels);
+        const fast = greyThumbnail(p, side);
+        const ref = greyThumbnailReference(p, side);
+        t.same([fast.width, fast.height], [ref.width, ref.height]);
+        if (!Buffer.from(fast.data).equals(Buffer.from(ref.data)))
+          t.fail(`${d.width}x${d.height}, ${channels} channels, side ${side}: bytes differ`);
+        compared++;
+      }
+  t.equal(compared, images.length * 12);
+});
 
 t.test(
   'features: bounded keypoints on a copy of about 512 x 384 px, and a lossless round trip',
