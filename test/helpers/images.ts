@@ -76,3 +76,22 @@ function greyPng(width: number, height: number, idat: Buffer): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * The crop the partial-match tests use: 75% of the width and 80% of the height, from 10% in and 15% down,
+ * saved as JPEG quality 80 (a copy cut from the picture and saved again, as a screenshot tool or an editor does).
+ */
+export async function partialCrop(photo: Buffer): Promise<Buffer> {
+  const m = await sharp(photo).metadata();
+  const W = m.width ?? 0;
+  const H = m.height ?? 0;
+  return sharp(photo)
+    .extract({
+      left: Math.round(W * 0.1),
+      top: Math.round(H * 0.15),
+      width: Math.round(W * 0.75),
+      height: Math.round(H * 0.8),
+    })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}

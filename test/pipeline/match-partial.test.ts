@@ -18,6 +18,7 @@ import { matchesList } from '../../src/views/matches.js';
 import { testConfig } from '../helpers/app.js';
 import { testPipeline } from '../helpers/pipeline.js';
 import { testMemory } from '../helpers/memory.js';
+import { partialCrop } from '../helpers/images.js';
 
 const log = pino({ level: 'silent' });
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url));
@@ -131,18 +132,7 @@ t.test('an original submitted today matches a screenshot of it seen before', asy
 
 t.test('a crop matches as partial with its coverage, both ways', async (t) => {
   const { matcher } = await setup(t);
-  const m = await sharp(BRIDGE).metadata();
-  const W = m.width ?? 0;
-  const H = m.height ?? 0;
-  const cropBytes = await sharp(BRIDGE)
-    .extract({
-      left: Math.round(W * 0.1),
-      top: Math.round(H * 0.15),
-      width: Math.round(W * 0.75),
-      height: Math.round(H * 0.8),
-    })
-    .jpeg({ quality: 80 })
-    .toBuffer();
+  const cropBytes = await partialCrop(BRIDGE);
   const original = await analyzed(BRIDGE, 'https://example.org/bridge.jpg');
   const crop = await analyzed(cropBytes, 'https://example.org/crop.jpg');
   await matcher('chk_1').remember(original.item, { post: null, features: original.features });

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import t, { type Test } from 'tap';
 import { hashImage } from '../../src/pipeline/image-hashing.js';
 import { AUTH, buildTestServer, createBank, keyFor, submit, waitForCheck } from '../helpers/app.js';
-import { fixture } from '../helpers/images.js';
+import { fixture, partialCrop } from '../helpers/images.js';
 import { startMediaServer, type Handler } from '../helpers/media-server.js';
 import { prng } from '../helpers/prng.js';
 import { startReceiver } from '../helpers/receiver.js';
@@ -267,21 +267,7 @@ t.test(
     const a = await keyFor(app, 'newsroom-a', ['admin']);
     const hook = await startReceiver(t);
     await subscribe(app, a, hook.url, t);
-    const crop = async (photo: Buffer) => {
-      const m = await sharp(photo).metadata();
-      const W = m.width ?? 0;
-      const H = m.height ?? 0;
-      return sharp(photo)
-        .extract({
-          left: Math.round(W * 0.1),
-          top: Math.round(H * 0.15),
-          width: Math.round(W * 0.75),
-          height: Math.round(H * 0.8),
-        })
-        .jpeg({ quality: 80 })
-        .toBuffer();
-    };
-    const bridgeCrop = await crop(BRIDGE);
+    const bridgeCrop = await partialCrop(BRIDGE);
     const media = await startMediaServer(t, { '/cropped.jpg': jpeg(bridgeCrop), '/whole.jpg': jpeg(BRIDGE) });
     // A crop of the bridge, seen first; the whole bridge photo then added to a debunked bank.
     const seenCrop = await checked(app, `${media.base}/cropped.jpg`, a);
@@ -317,7 +303,7 @@ t.test(
       method: 'POST',
       url: `/v1/banks/${watchlist}/entries/upload?label=Desk%20crop`,
       headers: { ...a, 'content-type': 'image/jpeg' },
-      payload: await crop(deskPhoto),
+      payload: await partialCrop(deskPhoto),
     });
     t.equal(cropped.statusCode, 201, cropped.body.slice(0, 200));
     const [, back] = await hook.waitFor(2);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Report } from '../../../schemas/report.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { screenshotSection } from '../../../src/views/screenshot.js';
@@ -48,7 +48,8 @@ const AS_POSTED = {
 };
 const URL = `https://bsky.app/profile/example-witness.bsky.social/post/${RKEY}`;
 
-t.test('a screenshot of a Bluesky post never seen: found among the author’s posts', { skip }, async (t) => {
+/** A memory of its own, the Bluesky AppView stand-in serving the witness's feed (recording what it was asked), and a pipeline with OCR. */
+async function setup(t: Test) {
   const config = testConfig();
   const { memory } = await testMemory(t, config);
   const asked: URLSearchParams[] = [];
@@ -61,6 +62,11 @@ t.test('a screenshot of a Bluesky post never seen: found among the author’s po
     { fetcher: w.deps.fetcher, endpoints: w.endpoints, memory },
     { OCR_ENABLED: 'true' },
   );
+  return { asked, w, pipeline };
+}
+
+t.test('a screenshot of a Bluesky post never seen: found among the author’s posts', { skip }, async (t) => {
+  const { asked, w, pipeline } = await setup(t);
   let n = 0;
   const checkUpload = async (png: Buffer): Promise<Report> => {
     const sha = createHash('sha256').update(png).digest('hex');
@@ -136,18 +142,7 @@ t.test('a screenshot of a Bluesky post never seen: found among the author’s po
 });
 
 t.test('a video showing the screenshot: traced from its keyframe', { skip }, async (t) => {
-  const config = testConfig();
-  const { memory } = await testMemory(t, config);
-  const asked: URLSearchParams[] = [];
-  const w = await startWorld(t, {
-    'public.api.bsky.app': {
-      '/xrpc/app.bsky.feed.getAuthorFeed': authorFeedRoute({ [WITNESS.handle]: FEED }, asked),
-    },
-  });
-  const pipeline = testPipeline(
-    { fetcher: w.deps.fetcher, endpoints: w.endpoints, memory },
-    { OCR_ENABLED: 'true' },
-  );
+  const { asked, pipeline } = await setup(t);
   // Two seconds of the screenshot, as a screen recording or a "video" made of a screenshot would be.
   const dir = mkdtempSync(join(tmpdir(), 'fs-shot-clip-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
