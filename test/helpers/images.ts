@@ -77,20 +77,31 @@ function greyPng(width: number, height: number, idat: Buffer): Buffer {
   ]);
 }
 
+/** A region of a picture as shares of its width and height. */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The crop the partial-match tests use: 75% of the width and 80% of the height, from 10% in and 15% down. */
+export const PARTIAL_CROP: CropBox = { left: 0.1, top: 0.15, width: 0.75, height: 0.8 };
+
 /**
- * The crop the partial-match tests use: 75% of the width and 80% of the height, from 10% in and 15% down,
- * saved as JPEG quality 80 (a copy cut from the picture and saved again, as a screenshot tool or an editor does).
+ * A region cut from the picture and saved again as JPEG quality 80, as a screenshot tool or an editor does:
+ * the copy the partial-match tests look for.
  */
-export async function partialCrop(photo: Buffer): Promise<Buffer> {
+export async function partialCrop(photo: Buffer, box: CropBox = PARTIAL_CROP): Promise<Buffer> {
   const m = await sharp(photo).metadata();
   const W = m.width ?? 0;
   const H = m.height ?? 0;
   return sharp(photo)
     .extract({
-      left: Math.round(W * 0.1),
-      top: Math.round(H * 0.15),
-      width: Math.round(W * 0.75),
-      height: Math.round(H * 0.8),
+      left: Math.round(W * box.left),
+      top: Math.round(H * box.top),
+      width: Math.round(W * box.width),
+      height: Math.round(H * box.height),
     })
     .jpeg({ quality: 80 })
     .toBuffer();

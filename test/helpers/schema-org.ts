@@ -117,3 +117,30 @@ export function vocabularyProblems(expanded: unknown): string[] {
   if (!nodes) problems.push('no node with properties: nothing was checked');
   return problems;
 }
+
+/** A ClaimReview as fact-checkers publish it: the claim, its rating, who rated it and when. */
+export function claimReview(r: {
+  url: string;
+  claim: string;
+  rating: string;
+  date?: string;
+  publisher?: string;
+}): object {
+  return {
+    '@type': 'ClaimReview',
+    url: r.url,
+    claimReviewed: r.claim,
+    datePublished: r.date ?? '2024-05-02',
+    author: { '@type': 'Organization', name: r.publisher ?? 'Example Fact Check' },
+    reviewRating: { '@type': 'Rating', alternateName: r.rating },
+  };
+}
+
+/** A schema.org DataFeed, as the public ClaimReview feeds are published: one DataFeedItem per list of items. */
+export function dataFeed(items: object[][]): object {
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'DataFeed',
+    dataFeedElement: items.map((item) => ({ '@type': 'DataFeedItem', item })),
+  };
+}

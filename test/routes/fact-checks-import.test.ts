@@ -13,6 +13,7 @@ import { hashTagOf } from '../../src/redis.js';
 import { AUTH, buildTestServer } from '../helpers/app.js';
 import { prng } from '../helpers/prng.js';
 import { countRedis } from '../helpers/redis-counter.js';
+import { claimReview, dataFeed } from '../helpers/schema-org.js';
 
 const REVIEWS = 1000;
 /** The service writes a feed 500 reviews at a time (IMPORT_BATCH in src/services/fact-checks.ts). */
@@ -36,23 +37,16 @@ t.test('an imported feed’s claims are indexed in a few commands a review', asy
       () => `w${Math.floor(rand() * 3000).toString(36)}`,
     ).join(' '),
   );
-  const feed = {
-    '@context': 'https://schema.org',
-    '@type': 'DataFeed',
-    dataFeedElement: claims.map((claim, i) => ({
-      '@type': 'DataFeedItem',
-      item: [
-        {
-          '@type': 'ClaimReview',
-          url: `https://factcheck.example/reviews/${i}`,
-          claimReviewed: claim,
-          datePublished: '2024-05-02',
-          author: { '@type': 'Organization', name: 'Feed Fact Check' },
-          reviewRating: { '@type': 'Rating', alternateName: 'False' },
-        },
-      ],
-    })),
-  };
+  const feed = dataFeed(
+    claims.map((claim, i) => [
+      claimReview({
+        url: `https://factcheck.example/reviews/${i}`,
+        claim,
+        rating: 'False',
+        publisher: 'Feed Fact Check',
+      }),
+    ]),
+  );
 
   const sent = countRedis(app.redis as Redis);
   const res = await app.inject({

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import t from 'tap';
 import { AUTH, buildTestServer, keyFor, submit, waitForCheck } from '../helpers/app.js';
 import { startMediaServer } from '../helpers/media-server.js';
+import { claimReview, dataFeed } from '../helpers/schema-org.js';
 import { postScreenshot, POST_TEXTS } from '../helpers/text-images.js';
 import { tesseractInfo } from '../../src/pipeline/ocr/tesseract.js';
 
@@ -146,33 +147,16 @@ t.test('an imported fact-check whose claim is worded like a later post is in its
   const a = await keyFor(app, 'newsroom-a', ['admin']);
   const b = await keyFor(app, 'newsroom-b', ['admin']);
   const claim = 'Video shows the dam on the Dnipro river collapsing after an earthquake last night';
-  const feed = {
-    '@context': 'https://schema.org',
-    '@type': 'DataFeed',
-    dataFeedElement: [
-      {
-        '@type': 'DataFeedItem',
-        item: [
-          {
-            '@type': 'ClaimReview',
-            url: 'https://factcheck.example/dam',
-            claimReviewed: claim,
-            datePublished: '2024-05-02',
-            author: { '@type': 'Organization', name: 'Example Fact Check' },
-            reviewRating: { '@type': 'Rating', alternateName: 'False' },
-          },
-          {
-            '@type': 'ClaimReview',
-            url: 'https://factcheck.example/dam-ru',
-            claimReviewed: 'Видео показывает обрушение плотины на Днепре после землетрясения прошлой ночью',
-            datePublished: '2024-05-02',
-            author: { '@type': 'Organization', name: 'Example Fact Check' },
-            reviewRating: { '@type': 'Rating', alternateName: 'False' },
-          },
-        ],
-      },
+  const feed = dataFeed([
+    [
+      claimReview({ url: 'https://factcheck.example/dam', claim, rating: 'False' }),
+      claimReview({
+        url: 'https://factcheck.example/dam-ru',
+        claim: 'Видео показывает обрушение плотины на Днепре после землетрясения прошлой ночью',
+        rating: 'False',
+      }),
     ],
-  };
+  ]);
   // A's own fact-check bank (not shared): its claims are A's.
   const imported = await app.inject({
     method: 'POST',
@@ -227,25 +211,16 @@ t.test(
       method: 'POST',
       url: '/v1/fact-checks/import',
       headers: a,
-      payload: {
-        '@context': 'https://schema.org',
-        '@type': 'DataFeed',
-        dataFeedElement: [
-          {
-            '@type': 'DataFeedItem',
-            item: [
-              {
-                '@type': 'ClaimReview',
-                url: 'https://factcheck.example/sharks',
-                claimReviewed: claim,
-                datePublished: '2024-10-10',
-                author: { '@type': 'Organization', name: 'Example Fact Check' },
-                reviewRating: { '@type': 'Rating', alternateName: 'Altered' },
-              },
-            ],
-          },
+      payload: dataFeed([
+        [
+          claimReview({
+            url: 'https://factcheck.example/sharks',
+            claim,
+            date: '2024-10-10',
+            rating: 'Altered',
+          }),
         ],
-      },
+      ]),
     });
     t.equal(imported.statusCode, 200, imported.body);
     tweets['5006'] = {
