@@ -14,12 +14,19 @@ import type { Watch } from '../../schemas/watch.js';
 import { targetsFingerprint, targetsOf } from './targets.js';
 import { CHECK_JOB_NAME } from './queues.js';
 import type { Principal } from './api-keys.js';
-import { checkLinks, checkView, newCheckId, type CheckStore, type FactCheckWork } from './check-store.js';
+import {
+  checkLinks,
+  checkRetentionSeconds,
+  checkView,
+  newCheckId,
+  type CheckStore,
+  type FactCheckWork,
+  type StoredCheck,
+} from './check-store.js';
 import { newSecret } from './webhooks.js';
 import type { BestCopies } from '../memory/best-copy.js';
 import type { ViewsJob } from '../../schemas/jobs.js';
 import type { ViewsRequested } from '../../schemas/views.js';
-import { checkRetentionSeconds } from './check-store.js';
 import { VIEWS_JOB_NAME, viewsJobId } from './queues.js';
 import {
   forensicViewsField,
@@ -58,6 +65,13 @@ export function createChecksService({
   copies,
   views,
 }: ChecksDeps) {
+  /** A check of the caller's organization; another organization's check is as good as missing. */
+  async function ownCheck(id: string, principal: Principal): Promise<StoredCheck> {
+    const check = await store.get(id);
+    if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+    return check;
+  }
+
   async function reuse(id: string): Promise<CheckAccepted> {
     // The winner of a race may not have written its record yet: it is then still "queued".
     const status = (await store.status(id)) ?? 'queued';
@@ -231,8 +245,7 @@ export function createChecksService({
 
     /** A check of the caller's organization; another organization's check is as good as missing. */
     async get(id: string, principal: Principal): Promise<Check> {
-      const check = await store.get(id);
-      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      const check = await ownCheck(id, principal);
       // A copy of a picture checked after this check may be closer to the original: the report names it
       // as this organization may see it (src/memory/best-copy.ts); the stored report is not rewritten.
       if (check.report && copies) await copies.refresh(check.report, check.org);
@@ -245,8 +258,7 @@ export function createChecksService({
      * has them, or views of the same file are kept (never made twice), else queued (workers/views.ts).
      */
     async requestViews(id: string, index: number, principal: Principal): Promise<ViewsRequested> {
-      const check = await store.get(id);
-      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      const check = await ownCheck(id, principal);
       const links = { check: checkLinks(id).self };
       if (check.status !== 'done' || !check.report) {
         throw new HttpErrors.views_unavailable(
@@ -283,15 +295,13 @@ export function createChecksService({
 
     /** Items of a check whose views are being made (its page says so). */
     async viewsAsked(id: string, principal: Principal): Promise<Set<number>> {
-      const check = await store.get(id);
-      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      await ownCheck(id, principal);
       return store.viewsAsked(id);
     },
 
     /** Watches the posts of a check of the caller's organization (restarting the period if watched). */
     async watch(id: string, principal: Principal): Promise<Watch> {
-      const check = await store.get(id);
-      if (!check || check.org !== principal.org) throw new HttpErrors.not_found(`No check ${id}`);
+      const check = await ownCheck(id, principal);
       await watches.start(id, check.org);
       return (await watches.view(id))!;
     },
