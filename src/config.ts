@@ -322,6 +322,11 @@ export const EnvSchema = Type.Object({
     'Largest pHash distance (of 64) that counts as the same picture, used when PDQ quality is low.',
   ),
   PDQ_MIN_QUALITY: Int(50, 'Below this PDQ quality (0-100) matching falls back to pHash.'),
+  INDEX_BUILD_THREADS: Int(
+    0,
+    "Worker threads that build the hash index's tables when a process loads a large index (250,000+ entries: start-up, or a reload after falling behind); they end with the load. 0: one per core, at most 4.",
+    0,
+  ),
   INDEX_SNAPSHOT_EVERY: Int(
     200000,
     'Records the hash-index stream may gain after the last snapshot before a process writes the next one (0: none is written). A starting process reads the snapshot, then at most about this many records.',
@@ -678,6 +683,7 @@ export function configFromEnv(env: Env) {
       pdqMaxDistance: env.PDQ_MATCH_DISTANCE,
       phashMaxDistance: env.PHASH_MATCH_DISTANCE,
       minPdqQuality: env.PDQ_MIN_QUALITY,
+      buildThreads: env.INDEX_BUILD_THREADS,
     },
     /** Snapshots of the hash index, and trimming its stream behind them (src/memory/hash-index/snapshot.ts). */
     indexSnapshots: {

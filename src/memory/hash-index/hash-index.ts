@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../redis.js';
 import type { Keys } from '../../keys.js';
 import type { Logger } from '../../logger.js';
+import { BuildPool, buildThreadCount } from './build-pool.js';
 import { FIELD_ENTRY, FIELD_REMOVAL, encodeEntry, encodeRemoval } from './record.js';
 import {
   CHUNK_BYTES,
@@ -87,6 +88,8 @@ export interface HashIndexOptions {
   chunk?: number;
   blockMs?: number;
   snapshots?: Partial<SnapshotOptions>;
+  /** Threads that build the tables of a large load (INDEX_BUILD_THREADS; 0: one per core, at most 4). */
+  buildThreads?: number;
 }
 
 export interface HashIndexStats {
@@ -307,7 +310,15 @@ class RedisHashIndex implements HashIndex {
       if (!meta) state.reserve(after);
       const records = await sync.load();
       const t2 = performance.now();
-      state.endBulk();
+      // A large load's tables are built by threads (the segments at once); small ones on this thread.
+      const pool = new BuildPool(buildThreadCount(this.o.buildThreads ?? 0));
+      try {
+        await state.endBulkShared(pool, (err) =>
+          this.log.warn({ err }, 'index build threads failed; building on the main thread'),
+        );
+      } finally {
+        pool.close();
+      }
       return {
         state,
         sync,

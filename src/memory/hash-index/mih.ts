@@ -23,12 +23,17 @@
 // twice the size of the newer (a binary counter, as in an LSM tree): O(log n) levels, each entry rebuilt
 // O(log n) times over its life. A bulk load (start-up) builds one level for everything at once.
 // Builds run on the caller's thread: a merge into the largest level pauses the event loop for about a
-// second per few million entries (rare: the rest must reach half its size first).
+// second per few million entries (rare: the rest must reach half its size first). A large bulk load's
+// build (endBulkShared) shares its segments out among worker threads (build-pool.ts), off the event loop.
 // Removal clears `present`; postings keep the entry until its level is rebuilt, and hits skip it.
 import { popcount32 } from '../../similarity/hamming.js';
+import type { BuildPool } from './build-pool.js';
+import { buildSegment, type SegmentTask } from './mih-build.js';
 
 /** Widest segment: keeps segment values and bucket masks small non-negative integers. */
 const MAX_SEGMENT_BITS = 28;
+/** Fewest entries of a bulk build shared out among threads by default (endBulkShared). */
+const PARALLEL_MIN = 2 ** 18;
 /** Build scratch always kept up to 4 MiB. */
 const SCRATCH_KEEP = 4 * 2 ** 20;
 /** Words of build scratch per entry built (entry list, partitioned keys and entries). */
@@ -115,6 +120,8 @@ export interface MultiIndexOptions {
   tailMax?: number;
   /** Initial room, in entries. */
   capacity?: number;
+  /** Fewest entries a bulk build shares out among threads (endBulkShared); default 2^18. */
+  parallelMin?: number;
 }
 
 export class MultiIndex {
@@ -123,6 +130,7 @@ export class MultiIndex {
   private readonly small: Layout;
   private readonly smallLevel: number;
   private readonly tailMax: number;
+  private readonly parallelMin: number;
   private hashes: Uint32Array;
   private present: Uint8Array;
   private count = 0;
@@ -149,7 +157,8 @@ export class MultiIndex {
     this.small = o.smallSegments ? new Layout(words * 32, o.smallSegments) : this.large;
     this.smallLevel = o.smallLevel ?? 0;
     this.tailMax = tailMax;
-    this.hashes = new Uint32Array(capacity * words);
+    this.parallelMin = o.parallelMin ?? PARALLEL_MIN;
+    this.hashes = sharedWords(capacity * words);
     this.present = new Uint8Array(capacity);
   }
 
@@ -165,7 +174,7 @@ export class MultiIndex {
   /** Makes room for entries up to number `entries - 1`. */
   reserve(entries: number): void {
     if (entries <= this.present.length) return;
-    const hashes = new Uint32Array(entries * this.words);
+    const hashes = sharedWords(entries * this.words);
     hashes.set(this.hashes.subarray(0, this.count * this.words));
     this.hashes = hashes;
     const present = new Uint8Array(entries);
@@ -186,6 +195,31 @@ export class MultiIndex {
     this.deferSeal = false;
     this.slack = 1;
     if (scratch && scratch.length > this.scratch.length) this.scratch = scratch;
+    this.seal();
+    if (this.scratch === scratch) this.scratch = new Uint32Array(0);
+    this.slack = 1.25;
+  }
+
+  /**
+   * As endBulk, with the level's segments built by `pool`'s threads when the bulk holds at least
+   * `parallelMin` entries (fewer: not worth starting threads). If a thread fails, builds on this thread.
+   */
+  async endBulkShared(
+    pool: BuildPool,
+    scratch?: Uint32Array,
+    onFallback?: (err: unknown) => void,
+  ): Promise<void> {
+    if (this.count - this.sealed < this.parallelMin || this.levels.length > 0) return this.endBulk(scratch);
+    this.slack = 1;
+    if (scratch && scratch.length > this.scratch.length) this.scratch = scratch;
+    try {
+      const level = await this.buildShared(this.sealed, this.count, pool);
+      this.levels.push(level);
+      this.sealed = this.count;
+    } catch (err) {
+      onFallback?.(err);
+    }
+    this.deferSeal = false;
     this.seal();
     if (this.scratch === scratch) this.scratch = new Uint32Array(0);
     this.slack = 1.25;
@@ -355,118 +389,72 @@ export class MultiIndex {
   }
 
   /**
-   * Buckets entries [start, end) by each segment: an MSD radix sort per segment (by the top 8 bucket
-   * bits into 256 partitions, then each partition by the rest), so that writes stay in cache instead
-   * of landing at random in tables of up to 16 MiB: ~4x faster than one counting sort at 10 million.
+   * A level for entries [start, end): its cut, bucket bits and tables, and one task per segment
+   * (mih-build.ts). `shared`: the entry list and tables on SharedArrayBuffers, for the build threads.
    */
-  private build(start: number, end: number): Level {
-    const { words, hashes, present } = this;
+  private plan(start: number, end: number, shared: boolean) {
+    const { present } = this;
     let n = 0;
     for (let e = start; e < end; e++) n += present[e] as number;
     const layout = n < this.smallLevel ? this.small : this.large;
     const segments = layout.segments;
     if (this.scratch.length < SCRATCH_PER_ENTRY * n) this.scratch = new Uint32Array(SCRATCH_PER_ENTRY * n);
-    const entries = this.scratch.subarray(0, n);
-    const partKeys = this.scratch.subarray(n, 2 * n);
-    const partEntries = this.scratch.subarray(2 * n, 3 * n);
+    const entries =
+      shared && !(this.scratch.buffer instanceof SharedArrayBuffer)
+        ? sharedWords(n)
+        : this.scratch.subarray(0, n);
     for (let e = start, i = 0; e < end; e++) if (present[e] === 1) entries[i++] = e;
     const bits = new Uint8Array(segments);
     const base = new Uint32Array(segments);
+    const tasks: SegmentTask[] = [];
     let total = 0;
     for (let s = 0; s < segments; s++) {
       bits[s] = Math.min(layout.width[s] as number, Math.max(1, Math.ceil(Math.log2(Math.max(2, n))) - 1));
       base[s] = total;
+      tasks.push({
+        s,
+        start: layout.start[s] as number,
+        width: layout.width[s] as number,
+        bits: bits[s] as number,
+        base: total,
+      });
       total += (1 << (bits[s] as number)) + 1;
     }
-    // Every offset and posting is written below: reused arrays need no clearing.
-    const offsets = this.take(total);
-    const postings = this.take(segments * n);
-    const parts = new Uint32Array(257);
-    for (let s = 0; s < segments; s++) {
-      const b = bits[s] as number;
-      const width = layout.width[s] as number;
-      // The keys go where this segment's postings will be: that space is free until the last pass,
-      // which reads partKeys and partEntries only (one array of scratch fewer).
-      const keys = postings.subarray(s * n, s * n + n);
-      bucketKeys(hashes, words, entries, layout.start[s] as number, width, width - b, keys);
-      const highBits = Math.min(8, b);
-      const lowBits = b - highBits;
-      // Partition by the top bits.
-      parts.fill(0);
-      for (let i = 0; i < n; i++) {
-        const p = ((keys[i] as number) >>> lowBits) + 1;
-        parts[p] = (parts[p] as number) + 1;
-      }
-      for (let p = 1; p <= 256; p++) parts[p] = (parts[p] as number) + (parts[p - 1] as number);
-      const cursor = parts.slice(0, 256);
-      for (let i = 0; i < n; i++) {
-        const k = keys[i] as number;
-        const p = k >>> lowBits;
-        const at = cursor[p] as number;
-        partKeys[at] = k;
-        partEntries[at] = entries[i] as number;
-        cursor[p] = at + 1;
-      }
-      // Each partition by the remaining bits: its buckets' offsets are one contiguous run.
-      const lowMask = (1 << lowBits) - 1;
-      const local = new Uint32Array(1 << lowBits);
-      const b0 = base[s] as number;
-      for (let p = 0; p < 1 << highBits; p++) {
-        const from = parts[p] as number;
-        const to = parts[p + 1] as number;
-        local.fill(0);
-        for (let i = from; i < to; i++) {
-          const k = (partKeys[i] as number) & lowMask;
-          local[k] = (local[k] as number) + 1;
-        }
-        let at = s * n + from;
-        const first = b0 + (p << lowBits);
-        for (let k = 0; k <= lowMask; k++) {
-          const c = local[k] as number;
-          offsets[first + k] = at;
-          local[k] = at;
-          at += c;
-        }
-        for (let i = from; i < to; i++) {
-          const k = (partKeys[i] as number) & lowMask;
-          const pos = local[k] as number;
-          postings[pos] = partEntries[i] as number;
-          local[k] = pos + 1;
-        }
-      }
-      offsets[b0 + (1 << b)] = s * n + n;
-    }
-    return { start, end, layout, bits, base, offsets, postings };
+    // Every offset and posting is written by the segment builds: reused arrays need no clearing.
+    const offsets = shared ? sharedWords(total) : this.take(total);
+    const postings = shared ? sharedWords(segments * n) : this.take(segments * n);
+    const level: Level = { start, end, layout, bits, base, offsets, postings };
+    return { n, entries, tasks, level };
+  }
+
+  /** Buckets entries [start, end) by each segment, on this thread. */
+  private build(start: number, end: number): Level {
+    const { n, entries, tasks, level } = this.plan(start, end, false);
+    const arrays = {
+      hashes: this.hashes,
+      words: this.words,
+      entries,
+      partKeys: this.scratch.subarray(n, 2 * n),
+      partEntries: this.scratch.subarray(2 * n, 3 * n),
+      offsets: level.offsets,
+      postings: level.postings,
+    };
+    for (const task of tasks) buildSegment(arrays, task);
+    return level;
+  }
+
+  /** As build, the segments shared out among `pool`'s threads (the same bytes). */
+  private async buildShared(start: number, end: number, pool: BuildPool): Promise<Level> {
+    const { entries, tasks, level } = this.plan(start, end, true);
+    const { offsets, postings } = level;
+    await pool.run({ hashes: this.hashes, words: this.words, entries, offsets, postings }, tasks);
+    return level;
   }
 }
 
-/** Bucket key (segment value >>> shift) of each listed entry, into `out`. One loop per case, no calls. */
-function bucketKeys(
-  h: Uint32Array,
-  words: number,
-  entries: Uint32Array,
-  start: number,
-  width: number,
-  shift: number,
-  out: Uint32Array,
-): void {
-  const w = start >>> 5;
-  const end = (start & 31) + width;
-  if (end <= 32) {
-    const mask = (1 << width) - 1;
-    const right = 32 - end;
-    for (let i = 0; i < entries.length; i++) {
-      out[i] = (((h[(entries[i] as number) * words + w] as number) >>> right) & mask) >>> shift;
-    }
-    return;
-  }
-  const over = end - 32;
-  const highMask = (1 << (width - over)) - 1;
-  for (let i = 0; i < entries.length; i++) {
-    const at = (entries[i] as number) * words + w;
-    out[i] =
-      (((((h[at] as number) & highMask) << over) | ((h[at + 1] as number) >>> (32 - over))) >>> 0) >>> shift;
-  }
+/** A zeroed Uint32Array of `length` on a SharedArrayBuffer (build threads write into it). */
+function sharedWords(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * 4));
 }
 
 /** Bits [start, start + width) of the hash at h[base..] (bit 0 = most significant of the first word). */

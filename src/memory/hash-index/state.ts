@@ -5,6 +5,7 @@
 // Per entry: PDQ in a multi-index of 12 (or, in small levels, 16) segments (mih.ts), pHash in a 4-segment
 // one, the id in a compact arena (id-store.ts), quality, kind and liveness bytes. Queries allocate only for
 // hits. A replaced or removed entry keeps its slot (hash and id bytes, ~80 bytes) until the next load.
+import type { BuildPool } from './build-pool.js';
 import { IdStore, encodeId } from './id-store.js';
 import { MultiIndex, SCRATCH_PER_ENTRY } from './mih.js';
 import {
@@ -105,13 +106,27 @@ export class IndexState {
   }
 
   /**
+   * As endBulk, each multi-index's segments built by `pool`'s threads (build-pool.ts) when the load is
+   * large; `onFallback` hears of a thread that failed (that index is then built on this thread).
+   */
+  async endBulkShared(pool: BuildPool, onFallback?: (err: unknown) => void): Promise<void> {
+    const scratch = this.scratch();
+    await this.pdq.endBulkShared(pool, scratch, onFallback);
+    await this.phash.endBulkShared(pool, scratch, onFallback);
+    this.bulkScratch = undefined;
+  }
+
+  /**
    * Build space for the bulk builds of one load (the id table's, then both multi-indexes'), allocated
    * once for all of them: fresh memory costs a page fault per 4 KiB (~3.7 CPU s per GiB measured on the
    * 2-core benchmark VM, where faults are about half of a start's CPU). Dropped at endBulk.
    */
   private scratch(): Uint32Array {
     const need = SCRATCH_PER_ENTRY * Math.max(this.reserved, this.slotCount);
-    if (!this.bulkScratch || this.bulkScratch.length < need) this.bulkScratch = new Uint32Array(need);
+    if (!this.bulkScratch || this.bulkScratch.length < need) {
+      // Shared: the bulk builds' threads read the entry list from it (build-pool.ts).
+      this.bulkScratch = new Uint32Array(new SharedArrayBuffer(need * 4));
+    }
     return this.bulkScratch;
   }
 

@@ -8,6 +8,11 @@ import {
   maskTable,
   segmentValue,
 } from '../../../src/memory/hash-index/mih.js';
+import { BuildPool } from '../../../src/memory/hash-index/build-pool.js';
+
+// One pool of build threads for the file's bulk builds (threads start once under tsx: ~1 s each).
+const pool = new BuildPool(2);
+t.teardown(() => pool.close());
 
 /** mulberry32: a seeded generator, so a failure can be replayed. */
 function rng(seed: number) {
@@ -80,7 +85,7 @@ interface Case {
   thresholds: number[];
 }
 
-function runCase(t: Test, c: Case, seed: number) {
+async function runCase(t: Test, c: Case, seed: number) {
   const next = rng(seed);
   const { words } = c;
   const queries = new Uint32Array(c.queries * words).map(() => next());
@@ -106,6 +111,9 @@ function runCase(t: Test, c: Case, seed: number) {
   const incremental = new MultiIndex({ words, ...layout, tailMax: Math.max(97, c.random >> 6) });
   const bulk = new MultiIndex({ words, ...layout });
   bulk.beginBulk();
+  // The same bulk load built by threads (a process's start-up load over 2^18 entries): the same hits.
+  const threaded = new MultiIndex({ words, ...layout, parallelMin: 1 });
+  threaded.beginBulk();
   // The same hashes as big-endian bytes, as records hold them: half of the bulk entries come from there.
   const bytes = Buffer.alloc(all.length * 4);
   all.forEach((w, i) => bytes.writeUInt32BE(w, i * 4));
@@ -114,23 +122,34 @@ function runCase(t: Test, c: Case, seed: number) {
     incremental.put(i * 2 + 1, all, i * words);
     if (i % 2) bulk.putBytes(i * 2 + 1, bytes, i * words * 4);
     else bulk.put(i * 2 + 1, all, i * words);
+    threaded.putBytes(i * 2 + 1, bytes, i * words * 4);
   });
   // Build space lent by the caller, full of garbage: the build must not rely on it being zeroed.
   bulk.endBulk(new Uint32Array(SCRATCH_PER_ENTRY * rows.length).fill(0xdeadbeef));
   t.ok(incremental.levelCount() > 1, `incremental build has ${incremental.levelCount()} levels`);
   t.equal(bulk.levelCount(), 1);
+  let fellBack: unknown;
+  await threaded.endBulkShared(
+    pool,
+    new Uint32Array(new SharedArrayBuffer(SCRATCH_PER_ENTRY * rows.length * 4)).fill(0xdeadbeef),
+    (err) => (fellBack = err),
+  );
+  t.equal(fellBack, undefined, 'the threads built it');
+  t.equal(threaded.levelCount(), 1);
   // Remove a few entries: they must never be reported.
   const removed = new Set<number>();
   for (let k = 0; k < 25; k++) removed.add(next() % rows.length);
   for (const i of removed) {
     incremental.remove(i * 2 + 1);
     bulk.remove(i * 2 + 1);
+    threaded.remove(i * 2 + 1);
   }
 
   let checked = 0;
   for (const [name, index] of [
     ['incremental', incremental],
     ['bulk', bulk],
+    ['bulk by threads', threaded],
   ] as const) {
     for (const max of c.thresholds) {
       let mismatches = 0;
@@ -158,7 +177,7 @@ function runCase(t: Test, c: Case, seed: number) {
 }
 
 t.test('PDQ (256 bits, 12 segments): same hits as brute force at every threshold', async (t) => {
-  runCase(
+  await runCase(
     t,
     {
       words: 8,
@@ -173,7 +192,7 @@ t.test('PDQ (256 bits, 12 segments): same hits as brute force at every threshold
 });
 
 t.test('PDQ as the index cuts it: 12 segments, small levels 16; same hits as brute force', async (t) => {
-  runCase(
+  await runCase(
     t,
     {
       words: 8,
@@ -190,23 +209,39 @@ t.test('PDQ as the index cuts it: 12 segments, small levels 16; same hits as bru
 });
 
 t.test('PDQ with 16 segments of 16 bits, and 11 uneven ones: same hits as brute force', async (t) => {
-  runCase(t, { words: 8, segments: 16, random: 4000, queries: 8, plantedUpTo: 40, thresholds: [31, 40] }, 2);
-  runCase(t, { words: 8, segments: 11, random: 4000, queries: 8, plantedUpTo: 40, thresholds: [31] }, 3);
+  await runCase(
+    t,
+    { words: 8, segments: 16, random: 4000, queries: 8, plantedUpTo: 40, thresholds: [31, 40] },
+    2,
+  );
+  await runCase(
+    t,
+    { words: 8, segments: 11, random: 4000, queries: 8, plantedUpTo: 40, thresholds: [31] },
+    3,
+  );
 });
 
 t.test('pHash (64 bits, 4 and 3 segments): same hits as brute force', async (t) => {
-  runCase(
+  await runCase(
     t,
     { words: 2, segments: 4, random: 6000, queries: 12, plantedUpTo: 16, thresholds: [0, 3, 10, 11, 16] },
     4,
   );
-  runCase(t, { words: 2, segments: 3, random: 3000, queries: 8, plantedUpTo: 14, thresholds: [10] }, 5);
+  await runCase(t, { words: 2, segments: 3, random: 3000, queries: 8, plantedUpTo: 14, thresholds: [10] }, 5);
 });
 
 t.test('full-width buckets (16-bit segments, 2^17 entries): same hits as brute force', async (t) => {
   // Small levels bucket by a segment's top bits only; this size makes buckets use all 16 bits.
-  runCase(t, { words: 8, segments: 16, random: 140000, queries: 4, plantedUpTo: 34, thresholds: [31] }, 6);
-  runCase(t, { words: 2, segments: 4, random: 140000, queries: 4, plantedUpTo: 12, thresholds: [10] }, 7);
+  await runCase(
+    t,
+    { words: 8, segments: 16, random: 140000, queries: 4, plantedUpTo: 34, thresholds: [31] },
+    6,
+  );
+  await runCase(
+    t,
+    { words: 2, segments: 4, random: 140000, queries: 4, plantedUpTo: 12, thresholds: [10] },
+    7,
+  );
 });
 
 t.test('segment values: every bit range, across word boundaries, matches a bit-by-bit reading', async (t) => {
@@ -243,4 +278,22 @@ t.test('entry numbers must increase; reserve keeps what is stored', async (t) =>
   t.same([...out], [3, 4]);
   t.equal(m.size(), 2);
   t.notOk(m.has(3));
+});
+
+t.test('a bulk build whose threads fail is built on the caller thread instead', async (t) => {
+  const next = rng(11);
+  const words = 8;
+  const index = new MultiIndex({ words, segments: 12, parallelMin: 1 });
+  const hashes = new Uint32Array(3000 * words).map(() => next());
+  index.beginBulk();
+  for (let i = 0; i < 3000; i++) index.put(i, hashes, i * words);
+  const broken = new BuildPool(2);
+  broken.close();
+  let fellBack: unknown;
+  await index.endBulkShared(broken, undefined, (err) => (fellBack = err));
+  t.match(String(fellBack), /closed/, 'the failure was reported');
+  t.equal(index.levelCount(), 1);
+  const hits: number[] = [];
+  index.search(hashes, 1234 * words, 0, (e) => hits.push(e));
+  t.same(hits, [1234], 'and the index finds its entries');
 });
