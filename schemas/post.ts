@@ -97,6 +97,7 @@ export const TrailEndpoint = Type.Union(
     Type.Literal('input'),
     Type.Literal('shortener'),
     Type.Literal('x_syndication'),
+    Type.Literal('x_timeline'),
     Type.Literal('fxtwitter'),
     Type.Literal('bluesky_appview'),
     Type.Literal('bluesky_resolve_handle'),

@@ -186,6 +186,10 @@ export const EnvSchema = Type.Object({
     'https://cdn.syndication.twimg.com',
     'X’s embedded-tweet API, the primary source for posts on X/Twitter.',
   ),
+  X_TIMELINE_BASE_URL: Str(
+    'https://syndication.twitter.com',
+    'X’s embedded-timeline host (`/srv/timeline-profile/screen-name/<name>`), asked for an author’s newest posts (about 20) when a screenshot shows an X @handle and no post firstseen has seen is the one shown; empty: not asked.',
+  ),
   FXTWITTER_BASE_URL: Str(
     'https://api.fxtwitter.com',
     'FxTwitter-style fallback API for X posts; empty disables it.',
@@ -461,7 +465,7 @@ export const EnvSchema = Type.Object({
   ),
   SCREENSHOT_AUTHOR_FEED_PAGES: Int(
     2,
-    'Pages of a Bluesky author’s recent posts read from the AppView (`app.bsky.feed.getAuthorFeed`, at BLUESKY_APPVIEW_URL) when a screenshot of a post (OCR) shows their @handle and no post firstseen has seen is the one it shows; each is compared with the screenshot. 0: authors are not looked up.',
+    'Pages of a Bluesky author’s recent posts read from the AppView (`app.bsky.feed.getAuthorFeed`, at BLUESKY_APPVIEW_URL) when a screenshot of a post (OCR) shows their @handle and no post firstseen has seen is the one it shows; each is compared with the screenshot. An X @handle is looked up once on X’s embedded timeline (X_TIMELINE_BASE_URL). 0: authors are not looked up on any platform.',
     0,
   ),
   SCREENSHOT_AUTHOR_FEED_PAGE_SIZE: Type.Integer({
@@ -623,6 +627,8 @@ export function configFromEnv(env: Env) {
     endpoints: {
       /** X's public syndication API, the one embedded tweets use. */
       xSyndication: env.X_SYNDICATION_BASE_URL,
+      /** X's embedded-timeline host: an author's newest posts, for screenshots (empty: not asked). */
+      xTimeline: env.X_TIMELINE_BASE_URL,
       /** FxTwitter-style JSON API, used when syndication fails or has nothing. Empty string: no fallback. */
       fxTwitter: env.FXTWITTER_BASE_URL,
       /** Bluesky public AppView (no account needed). */

@@ -25,6 +25,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MAX_EVENT_LOOP_DELAY_MS: '0',
     // Tests never touch a real archive; the tests of Wayback lookups point it at a local server.
     WAYBACK_ENABLED: 'false',
+    // Nor X: a screenshot showing an X @handle would look its author up there. The tests of that lookup
+    // serve it from a local world (test/pipeline/screenshot/author-feed.test.ts).
+    X_TIMELINE_BASE_URL: '',
     // Archives are written only by the tests that read them, each to a directory of its own.
     ARCHIVE_ENABLED: 'false',
     // Test services analyze on the event loop: each service's pool threads would load the analysis

@@ -236,6 +236,48 @@ async function fromSyndication(id: string, ctx: ResolveContext): Promise<PostCor
 }
 
 // ---------------------------------------------------------------------------------------------------
+// An author's recent posts: the embedded-timeline page (`/srv/timeline-profile/screen-name/<name>`), the
+// one public per-author listing X has without an account. It is an HTML page whose Next.js data
+// (`<script id="__NEXT_DATA__">`) holds `props.pageProps.timeline.entries`, each `content.tweet` a tweet
+// in the syndication shape (id_str, created_at, full_text, user.screen_name). It lists the newest posts
+// only (about 20; there is no paging), so an older post is not found this way.
+
+/** An X screen name as a screenshot shows it ("@name"), or null when it cannot be one. */
+export function xScreenName(read: string): string | null {
+  const h = read.replace(/^@/, '');
+  return SCREEN_NAME.test(h) ? h : null;
+}
+
+const NEXT_DATA = /<script[^>]*\bid=["']__NEXT_DATA__["'][^>]*>([\s\S]*?)<\/script>/;
+
+/** The posts on `screenName`'s embedded timeline (retweets left out); null for an account X does not show. */
+export async function xAuthorTimeline(screenName: string, ctx: ResolveContext): Promise<QuotedPost[] | null> {
+  const base = ctx.deps.endpoints.xTimeline.replace(/\/+$/, '');
+  if (!base || !SCREEN_NAME.test(screenName)) return null;
+  const url = `${base}/srv/timeline-profile/screen-name/${screenName}?showReplies=true`;
+  const res = await fetchStep(ctx, 'x_timeline', url, { accept: ACCEPT_HTML, maxBytes: HTML_MAX_BYTES });
+  if (res.status === 404) return null;
+  if (res.status >= 400)
+    throw new MediaError('http_error', `HTTP ${res.status} from X's embedded timeline`, {
+      httpStatus: res.status,
+    });
+  const m = NEXT_DATA.exec(res.body.toString('utf8'));
+  const data = m ? obj(parseJson(Buffer.from(m[1] as string))) : undefined;
+  const timeline = obj(obj(obj(data?.props)?.pageProps)?.timeline);
+  if (!timeline) throw new ResolveError('resolver_failed', "X's embedded timeline page holds no timeline");
+  const out: QuotedPost[] = [];
+  for (const entry of arr(timeline.entries)) {
+    const t = obj(obj(obj(entry)?.content)?.tweet);
+    const id = str(t?.id_str)?.match(/^\d{1,20}$/)?.[0];
+    if (!t || !id || t.retweeted_status) continue;
+    const post = syndicationTweet({ ...t, text: t.full_text ?? t.text }, id);
+    if (post.text && post.author.handle?.toLowerCase() === screenName.toLowerCase()) out.push(post);
+  }
+  // An unknown or suspended account gets a page with an empty timeline.
+  return out.length > 0 || arr(timeline.entries).length > 0 ? out : null;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // FxTwitter-style fallback: GET /status/<id> → {code, message, tweet}
 
 function fxMedia(t: Json): PostMedia[] {

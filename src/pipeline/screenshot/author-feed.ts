@@ -1,14 +1,16 @@
 // A screenshot's author looked up on the platform, for a screenshot of a post firstseen has not seen:
 // the author's recent posts, which trace.ts compares with the screenshot as it does the posts remembered.
-// Bluesky only: its public AppView lists an author's posts without an account
-// (app.bsky.feed.getAuthorFeed, the handle as `actor`); X has no such public lookup (its syndication API
-// answers by post id alone), and neither do Telegram or Reddit by the @handle a screenshot shows.
+// - Bluesky: a domain-shaped handle. Its public AppView lists an author's posts without an account
+//   (app.bsky.feed.getAuthorFeed, the handle as `actor`), SCREENSHOT_AUTHOR_FEED_PAGES pages of
+//   SCREENSHOT_AUTHOR_FEED_PAGE_SIZE posts.
+// - X: a screen name (letters, digits, `_`, at most 15). Its embedded-timeline page lists the author's
+//   newest posts (about 20, no paging: resolve/x.ts xAuthorTimeline); X_TIMELINE_BASE_URL empty: not asked.
+// Telegram and Reddit have no public listing by the @handle a screenshot shows.
 //
-// Requests go through the check's SafeFetcher and the endpoints' rewrite hook (resolve/), bounded to
-// SCREENSHOT_AUTHOR_FEED_PAGES pages of SCREENSHOT_AUTHOR_FEED_PAGE_SIZE posts; answers (an account's
-// posts, or that there is no such account) are cached in Redis for SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS,
-// so a screenshot going round is looked up once. A failed lookup throws: the caller logs it and the
-// item goes without `screenshot_of`.
+// Requests go through the check's SafeFetcher and the endpoints' rewrite hook (resolve/). Answers (an
+// account's posts, or that there is no such account) are cached in Redis for
+// SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS, so a screenshot going round is looked up once. A failed lookup
+// throws: the caller logs it and the item goes without `screenshot_of`.
 import { createHash } from 'node:crypto';
 import type { Platform } from '../../../schemas/post.js';
 import type { Config } from '../../config.js';
@@ -17,6 +19,7 @@ import type { SafeFetcher } from '../../net/safe-fetch.js';
 import type { TtlCache } from '../../services/ttl-cache.js';
 import { DOMAIN_HANDLE } from '../ocr/found.js';
 import { authorFeed, lookupContext, type ResolverEndpoints } from '../resolve/index.js';
+import { xAuthorTimeline, xScreenName } from '../resolve/x.js';
 import type { TracedPost } from './trace.js';
 import { editDistance, ocrForm } from './word-diff.js';
 
@@ -32,7 +35,7 @@ export interface AuthorFeedDeps {
 }
 
 /** The platforms whose authors are looked up, as a sentence names them. */
-export const LOOKED_UP_ON: Partial<Record<Platform, string>> = { bluesky: 'Bluesky' };
+export const LOOKED_UP_ON: Partial<Record<Platform, string>> = { bluesky: 'Bluesky', x: 'X' };
 
 /** Top-level domains atproto refuses for handles. */
 const NO_HANDLE_TLDS = new Set([
@@ -70,6 +73,10 @@ export function blueskyHandle(read: string): string | null {
 export const authorFeedCacheKey = (handle: string, o: Pick<AuthorFeedOptions, 'pages' | 'pageSize'>) =>
   `bsky-feed:${createHash('sha256').update(`${handle}\n${o.pages}\n${o.pageSize}`).digest('hex')}`;
 
+/** The cache key of an X account's answer (screen names are case-insensitive). */
+export const xTimelineCacheKey = (screenName: string) =>
+  `x-timeline:${createHash('sha256').update(screenName.toLowerCase()).digest('hex')}`;
+
 /** A cached answer: the posts, or none for an account the AppView does not know. */
 interface Cached {
   posts: TracedPost[];
@@ -87,30 +94,69 @@ function readCached(s: string): TracedPost[] | null {
 /** The recent posts of the author of `handle` (as read) on their platform; [] when it has none to give. */
 export async function postsOnPlatform(handle: string, deps: AuthorFeedDeps): Promise<TracedPost[]> {
   const actor = blueskyHandle(handle);
+  if (actor) return blueskyPosts(actor, deps);
+  const screenName = xScreenName(handle);
+  if (screenName && deps.endpoints.xTimeline) return xPosts(screenName, deps);
+  return [];
+}
+
+/** An answer from the cache, else from `ask`, then kept (an account with no posts to give too). */
+async function cachedPosts(
+  key: string,
+  deps: AuthorFeedDeps,
+  ask: () => Promise<TracedPost[]>,
+): Promise<TracedPost[]> {
   const { options, cache } = deps;
-  if (!actor || options.pages < 1) return [];
-  const key = authorFeedCacheKey(actor, options);
   const cached = options.cacheSeconds > 0 && cache ? await cache.get(key) : null;
   const hit = cached ? readCached(cached) : null;
   if (hit) return hit;
-  const feed = await authorFeed(
-    actor,
-    lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
-    options,
-  );
-  const posts: TracedPost[] = (feed ?? []).map((p) => ({
-    platform: 'bluesky',
-    id: p.id,
-    url: p.url,
-    handle: p.author.handle ?? actor,
-    display_name: p.author.display_name ?? null,
-    posted_at: p.posted_at ?? null,
-    text: p.text ?? '',
-  }));
-  deps.log.debug({ actor, posts: posts.length, found: feed !== null }, 'author feed read');
+  const posts = await ask();
   if (options.cacheSeconds > 0 && cache) {
     const answer: Cached = { posts };
     await cache.set(key, JSON.stringify(answer), options.cacheSeconds);
   }
   return posts;
+}
+
+async function blueskyPosts(actor: string, deps: AuthorFeedDeps): Promise<TracedPost[]> {
+  const { options } = deps;
+  if (options.pages < 1) return [];
+  return cachedPosts(authorFeedCacheKey(actor, options), deps, async () => {
+    const feed = await authorFeed(
+      actor,
+      lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
+      options,
+    );
+    const posts: TracedPost[] = (feed ?? []).map((p) => ({
+      platform: 'bluesky',
+      id: p.id,
+      url: p.url,
+      handle: p.author.handle ?? actor,
+      display_name: p.author.display_name ?? null,
+      posted_at: p.posted_at ?? null,
+      text: p.text ?? '',
+    }));
+    deps.log.debug({ actor, posts: posts.length, found: feed !== null }, 'author feed read');
+    return posts;
+  });
+}
+
+async function xPosts(screenName: string, deps: AuthorFeedDeps): Promise<TracedPost[]> {
+  return cachedPosts(xTimelineCacheKey(screenName), deps, async () => {
+    const timeline = await xAuthorTimeline(
+      screenName,
+      lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
+    );
+    const posts: TracedPost[] = (timeline ?? []).map((p) => ({
+      platform: 'x',
+      id: p.id,
+      url: p.url,
+      handle: p.author.handle ?? screenName,
+      display_name: p.author.display_name ?? null,
+      posted_at: p.posted_at ?? null,
+      text: p.text ?? '',
+    }));
+    deps.log.debug({ screenName, posts: posts.length, found: timeline !== null }, 'X timeline read');
+    return posts;
+  });
 }

@@ -116,6 +116,7 @@ export async function startWorld(t: Test, hosts: Record<string, Routes>): Promis
 
   const endpoints: ResolverEndpoints = {
     xSyndication: maybe('cdn.syndication.twimg.com'),
+    xTimeline: maybe('syndication.twitter.com'),
     // No fallback unless the test declares one.
     fxTwitter: maybe('api.fxtwitter.com', ''),
     blueskyAppView: maybe('public.api.bsky.app'),

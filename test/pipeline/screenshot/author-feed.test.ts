@@ -8,9 +8,11 @@ import t, { type Test } from 'tap';
 import type { TextInImage } from '../../../schemas/text.js';
 import { keys } from '../../../src/keys.js';
 import { findInText } from '../../../src/pipeline/ocr/found.js';
+import { xScreenName } from '../../../src/pipeline/resolve/x.js';
 import {
   authorFeedCacheKey,
   blueskyHandle,
+  xTimelineCacheKey,
   postsOnPlatform,
   type AuthorFeedDeps,
 } from '../../../src/pipeline/screenshot/author-feed.js';
@@ -19,6 +21,7 @@ import { traceScreenshot, type TracedPost } from '../../../src/pipeline/screensh
 import { createRedisCache } from '../../../src/services/ttl-cache.js';
 import { REDIS_URL, removePrefix, testConfig } from '../../helpers/app.js';
 import { authorFeedRoute, feedPost, type FeedAuthor } from '../../helpers/bluesky-feed.js';
+import { timelineTweet, xTimelineRoute, type XAccount } from '../../helpers/x-timeline.js';
 import { json, startWorld, type World } from '../resolve/world.js';
 
 const WITNESS: FeedAuthor = {
@@ -156,8 +159,10 @@ t.test('the author’s recent posts: bounded pages, reposts left out, cached', a
   t.equal(small.length, 49);
   t.equal(asked[2]?.get('limit'), '50');
 
-  // Handles that are no Bluesky handle are not looked up.
-  t.same(await postsOnPlatform('example_osint', depsOf(w, cache)), []);
+  // Handles that are no Bluesky handle are not asked of Bluesky (an X one goes to X, here not configured).
+  const noX = { ...depsOf(w, cache), endpoints: { ...w.endpoints, xTimeline: '' } };
+  t.same(await postsOnPlatform('example_osint', noX), []);
+  t.same(await postsOnPlatform('jonas@mastodon.social', depsOf(w, cache)), [], 'no lookup for Mastodon');
   t.equal(asked.length, 3);
   t.same(w.undeclared, []);
 });
@@ -244,5 +249,138 @@ t.test('tracing: the platform is asked only when no post seen is the one shown',
     'August 12, 2024 at 8:00 PM',
   ]);
   t.equal(await traceScreenshot(unknown, null, { seen: async () => [], platform }), null);
+  t.same(w.undeclared, []);
+});
+
+// ---- X: the embedded timeline ----
+
+const OSINT: XAccount = { screen_name: 'Example_OSINT', name: 'Example OSINT', id_str: '1200000001' };
+const RETWEETED: XAccount = { screen_name: 'someone_else', name: 'Someone Else', id_str: '1200000002' };
+const X_SHOWN =
+  'Convoy of trucks seen crossing the river bridge at dawn, heading north toward the border crossing';
+/** The account's timeline, newest first: 20 tweets, the one shown the 12th, a retweet at the top. */
+const X_TIMELINE = [
+  timelineTweet(OSINT, '1823000000000000099', X_SHOWN, new Date(Date.UTC(2024, 7, 13, 8)), RETWEETED),
+  ...Array.from({ length: 20 }, (_, i) =>
+    timelineTweet(
+      OSINT,
+      String(1823000000000000050n - BigInt(i)),
+      i === 11 ? X_SHOWN : `Weather note ${i}: rain in the valley, the mountain pass is closed until noon`,
+      new Date(Date.UTC(2024, 7, 12, 21, 14, 5) - i * 3_600_000),
+    ),
+  ),
+];
+const X_SCREENSHOT = reading([
+  'Example OSINT',
+  '@Example_OSINT',
+  'Convoy of trucks seen crossing the river bridge at',
+  'dawn, heading north toward the border crossing',
+  '10:14 AM · Aug 12, 2024',
+]);
+
+t.test('which handles are X screen names', async (t) => {
+  t.equal(xScreenName('@Example_OSINT'), 'Example_OSINT');
+  t.equal(xScreenName('example_osint'), 'example_osint');
+  t.equal(xScreenName('@a_name_far_too_long'), null, 'at most 15 characters');
+  t.equal(xScreenName('example-witness.bsky.social'), null, 'a Bluesky handle');
+  t.equal(xScreenName('jonas@mastodon.social'), null, 'a Mastodon account');
+});
+
+t.test(
+  'an X author’s newest posts: one page, retweets left out, cached; an unknown account too',
+  async (t) => {
+    const asked: string[] = [];
+    const w = await startWorld(t, {
+      'syndication.twitter.com': { '*': xTimelineRoute({ Example_OSINT: X_TIMELINE }, asked) },
+    });
+    const { cache, redis, config } = await redisCache(t);
+    const deps = depsOf(w, cache);
+
+    const posts = await postsOnPlatform('@example_osint', deps);
+    t.same(asked, ['example_osint'], 'one request, the name as read');
+    t.same(w.hits('syndication.twitter.com'), [
+      '/srv/timeline-profile/screen-name/example_osint?showReplies=true',
+    ]);
+    t.equal(posts.length, 20, 'the retweet of another account’s post is left out');
+    t.same(
+      posts.find((p) => p.text === X_SHOWN),
+      {
+        platform: 'x',
+        id: '1823000000000000039',
+        url: 'https://x.com/Example_OSINT/status/1823000000000000039',
+        handle: 'Example_OSINT',
+        display_name: 'Example OSINT',
+        posted_at: '2024-08-12T10:14:05.000Z',
+        text: X_SHOWN,
+      },
+      'the tweet in the post schema, its date read from X’s format',
+    );
+
+    t.same(await postsOnPlatform('EXAMPLE_OSINT', deps), posts, 'the same account in other case');
+    t.equal(asked.length, 1, 'answered from the cache');
+
+    t.same(await postsOnPlatform('@nobody_here', deps), []);
+    t.same(await postsOnPlatform('@nobody_here', deps), []);
+    t.equal(asked.length, 2, 'the answer that X shows no such account is kept');
+    const ttl = await redis.ttl(keys(config.keyPrefix).cache(xTimelineCacheKey('nobody_here')));
+    t.ok(ttl > 0 && ttl <= 600, 'kept briefly');
+    t.same(w.undeclared, []);
+  },
+);
+
+t.test('an X page without a timeline, or an error, is a failed lookup (not cached)', async (t) => {
+  let answer: 'broken' | 'error' | 'ok' = 'broken';
+  const w = await startWorld(t, {
+    'syndication.twitter.com': {
+      '*': (req, url, res) => {
+        if (answer === 'broken') {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          return res.end('<html><body>Something went wrong</body></html>');
+        }
+        if (answer === 'error') return json({}, 503)(req, url, res);
+        xTimelineRoute({ Example_OSINT: X_TIMELINE })(req, url, res);
+      },
+    },
+  });
+  const { cache } = await redisCache(t);
+  const deps = depsOf(w, cache);
+  await t.rejects(postsOnPlatform('Example_OSINT', deps), /no timeline/);
+  answer = 'error';
+  await t.rejects(postsOnPlatform('Example_OSINT', deps), /HTTP 503/);
+  answer = 'ok';
+  t.equal((await postsOnPlatform('Example_OSINT', deps)).length, 20, 'asked again after the failures');
+});
+
+t.test('a screenshot of an X post never seen: traced to it on X; one word changed: told', async (t) => {
+  const asked: string[] = [];
+  const w = await startWorld(t, {
+    'syndication.twitter.com': { '*': xTimelineRoute({ Example_OSINT: X_TIMELINE }, asked) },
+  });
+  const deps = depsOf(w, null);
+  const platform = (handle: string) => postsOnPlatform(handle, deps);
+  const found = await traceScreenshot(X_SCREENSHOT, null, { seen: async () => [], platform });
+  t.match(found?.screenshot, {
+    platform: 'x',
+    url: 'https://x.com/Example_OSINT/status/1823000000000000039',
+    post_id: '1823000000000000039',
+    author: { handle: 'Example_OSINT', display_name: 'Example OSINT' },
+    posted_at: '2024-08-12T10:14:05.000Z',
+    source: 'platform',
+    text_matches: true,
+    date_agrees: true,
+  });
+
+  const edited = reading([
+    'Example OSINT',
+    '@Example_OSINT',
+    'Convoy of tanks seen crossing the river bridge at',
+    'dawn, heading north toward the border crossing',
+    '10:14 AM · Aug 12, 2024',
+  ]);
+  const changed = await traceScreenshot(edited, null, { seen: async () => [], platform });
+  t.equal(changed?.screenshot.url, found?.screenshot.url, 'the same post');
+  t.equal(changed?.screenshot.text_matches, false);
+  t.match(changed?.screenshot.differences, [{ post: 'trucks', screenshot: 'tanks' }]);
+  t.same(asked, ['Example_OSINT', 'Example_OSINT'], 'no cache here: asked each time');
   t.same(w.undeclared, []);
 });
