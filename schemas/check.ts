@@ -141,7 +141,8 @@ export const CheckUploadQuery = Type.Object(
     callback_url: Type.Optional(Type.String({ maxLength: 2048 })),
     views: Type.Optional(
       Type.Union([Type.Literal('true'), Type.Literal('false')], {
-        description: 'As `views` of `POST /v1/checks`: `true` makes the file’s forensic views with its check.',
+        description:
+          'As `views` of `POST /v1/checks`: `true` makes the file’s forensic views with its check.',
       }),
     ),
   },

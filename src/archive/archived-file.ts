@@ -73,10 +73,15 @@ async function zipEntries(store: ArchiveStore, q: ArchivedFileQuery): Promise<Ma
     if (at + CENTRAL_HEADER_BYTES > dir.length || dir.readUInt32LE(at) !== 0x02014b50) return null;
     const method = dir.readUInt16LE(at + 10);
     const nameLength = dir.readUInt16LE(at + 28);
-    const next = at + CENTRAL_HEADER_BYTES + nameLength + dir.readUInt16LE(at + 30) + dir.readUInt16LE(at + 32);
+    const next =
+      at + CENTRAL_HEADER_BYTES + nameLength + dir.readUInt16LE(at + 30) + dir.readUInt16LE(at + 32);
     if (next > dir.length) return null;
     const name = dir.toString('utf8', at + CENTRAL_HEADER_BYTES, at + CENTRAL_HEADER_BYTES + nameLength);
-    const entry = { header: dir.readUInt32LE(at + 42), size: dir.readUInt32LE(at + 24), crc: dir.readUInt32LE(at + 16) };
+    const entry = {
+      header: dir.readUInt32LE(at + 42),
+      size: dir.readUInt32LE(at + 24),
+      crc: dir.readUInt32LE(at + 16),
+    };
     // Stored entries only, and the compressed size is the size.
     if (method === 0 && dir.readUInt32LE(at + 20) === entry.size) entries.set(name, entry);
     at = next;
@@ -103,7 +108,7 @@ function findRecord(index: Buffer, q: ArchivedFileQuery, warcSize: number): Reco
       continue;
     }
     // A record kept without its body (past ARCHIVE_MAX_BYTES) has the digest of nothing.
-    const digest = String(fields.digest ?? '').replace(/^sha256:/, '');
+    const digest = (typeof fields.digest === 'string' ? fields.digest : '').replace(/^sha256:/, '');
     if (fields.url !== q.url || digest !== q.sha256) continue;
     const offset = Number(fields.offset);
     const length = Number(fields.length);

@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -73,12 +74,19 @@ export function createS3Store(options: S3StoreOptions): ArchiveStore & { client:
     },
     async range(org, checkId, start, length) {
       if (length <= 0) return Buffer.alloc(0);
-      const Range = start < 0 ? `bytes=-${-start}` : `bytes=${start}-${start + length - 1}`;
+      const Bucket = options.bucket;
+      const Key = keyOf(org, checkId);
       let res;
       try {
-        res = await client.send(
-          new GetObjectCommand({ Bucket: options.bucket, Key: keyOf(org, checkId), Range }),
-        );
+        // Not a suffix range (`bytes=-N`): some S3-compatible services (s3rver) answer those with the
+        // whole object. The size first, then an ordinary range.
+        let from = start;
+        if (from < 0) {
+          const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
+          from = Math.max(0, (head.ContentLength ?? 0) + from);
+        }
+        const Range = `bytes=${from}-${from + length - 1}`;
+        res = await client.send(new GetObjectCommand({ Bucket, Key, Range }));
       } catch (err) {
         if (missing(err)) return null;
         // A range that starts past the end of the object: nothing there.
