@@ -33,7 +33,7 @@ export async function addMultipart(scope: FastifyInstance, maxFileBytes: number)
 export interface FormInput {
   input: string;
   file: { bytes: Buffer; filename: string } | null;
-  /** The "Make ELA and noise views" box was ticked (the API's `views: true`). */
+  /** The form's views box was ticked (VIEWS_BOX_LABEL; the API's `views: true`). */
   views: boolean;
 }
 
