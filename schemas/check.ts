@@ -43,6 +43,12 @@ export const CheckRequest = Type.Object(
           'Also watch the check’s posts once it is done, as `POST /v1/checks/:id/watch` does (`post.changed` events).',
       }),
     ),
+    views: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also make the forensic views (error levels and noise, `media[].views`) of every still image of this check during its analysis, as FORENSIC_VIEWS does for all checks; views kept for the same file (by sha256) are reused. Without it (or false) they are made only if the deployment has FORENSIC_VIEWS on, and can be asked for per item later (`POST /v1/checks/:id/media/:index/views`). A submission with `views: true` is never folded into an earlier check of the same links that was asked without it.',
+      }),
+    ),
   },
   {
     $id: 'CheckRequest',
@@ -133,6 +139,12 @@ export const CheckUploadQuery = Type.Object(
   {
     filename: Type.Optional(Type.String({ maxLength: 255, description: 'Shown in the report.' })),
     callback_url: Type.Optional(Type.String({ maxLength: 2048 })),
+    views: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description:
+          'As `views` of `POST /v1/checks`: `true` makes the file’s forensic views with its check.',
+      }),
+    ),
   },
   { $id: 'CheckUploadQuery', additionalProperties: false },
 );

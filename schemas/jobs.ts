@@ -6,6 +6,8 @@ export const CheckJob = Type.Object(
   {
     check_id: Type.String({ minLength: 1, maxLength: 64 }),
     targets: Type.Array(Target, { minItems: 1, maxItems: 1000 }),
+    /** The submission's `views: true`: forensic views made with this check (a retry keeps it). */
+    views: Type.Optional(Type.Boolean()),
   },
   { $id: 'CheckJob', additionalProperties: false },
 );

@@ -51,9 +51,10 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(memoryPlugin);
   await fastify.register(fetcherPlugin);
   await fastify.register(banksPlugin);
+  // Before the checks service: uploads whose views are asked for after their check are read back there.
+  await fastify.register(archivesPlugin);
   await fastify.register(checksPlugin);
   await fastify.register(factChecksPlugin);
-  await fastify.register(archivesPlugin);
   await fastify.register(webhooksPlugin);
   await fastify.register(metricsPlugin);
   await fastify.register(dashboardPlugin);

@@ -102,6 +102,8 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
         uploads: (sha256) => uploads.read(checkId, sha256),
         recorder,
         thumbnailTtlSeconds: thumbnailTtl,
+        // The submission's `views: true`, carried by the job (schemas/jobs.ts): a retry keeps it.
+        views: job.data.views === true,
         log: jobLog,
       })
       .catch(async (err: unknown) => {

@@ -7,6 +7,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Value } from 'typebox/value';
 import { ViewsJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
+import { readArchivedFile } from '../src/archive/archived-file.js';
 import { viewsKeeper } from '../src/pipeline/pipeline.js';
 import { viewsOnDemand } from '../src/pipeline/views-on-demand.js';
 import { checkRetentionSeconds } from '../src/services/check-store.js';
@@ -22,6 +23,7 @@ export function startViewsWorker(ctx: WorkerContext): Worker<ViewsJob> {
   const { config, connection, store, log } = ctx;
   const uploads = createUploadStore(connection, ctx.keys, config);
   const viewStore = createForensicViewStore(connection, config.keyPrefix);
+  const archives = ctx.archives;
 
   const processor = async (job: Job<ViewsJob>) => {
     if (job.name !== VIEWS_JOB_NAME || !Value.Check(ViewsJob, job.data))
@@ -41,6 +43,18 @@ export function startViewsWorker(ctx: WorkerContext): Worker<ViewsJob> {
         views: viewsKeeper(viewStore, ttl)!,
         fetcher: ctx.fetcher,
         uploads: (sha256) => uploads.read(checkId, sha256),
+        // Once the upload is gone: its original in the check's own archive, under the check's organization.
+        archived:
+          archives && check.report?.archive
+            ? (sha256) =>
+                readArchivedFile(archives, {
+                  org: check.org,
+                  checkId,
+                  url: item.source_url,
+                  sha256,
+                  maxBytes: config.fetch.maxBytes,
+                })
+            : undefined,
         compute: ctx.analysis?.views,
         maxInputPixels: config.maxInputPixels,
         log: jobLog,

@@ -3,7 +3,7 @@
 // forget archives older than the retention (ARCHIVE_TTL_DAYS): get() no longer returns them and
 // sweep() deletes them.
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -19,6 +19,13 @@ export interface ArchiveStore {
   put(org: string, checkId: string, path: string): Promise<void>;
   /** The archive, or null when there is none or it is past the retention. */
   get(org: string, checkId: string): Promise<StoredArchive | null>;
+  /**
+   * At most `length` bytes of the archive from `start` (a negative `start`: the last -start bytes, as an
+   * HTTP suffix range; `length` is then at least -start), fewer at its end; null when there is none or it
+   * is past the retention. For
+   * reading one file back out of it (src/archive/archived-upload.ts) without reading all of it.
+   */
+  range(org: string, checkId: string, start: number, length: number): Promise<Buffer | null>;
   delete(org: string, checkId: string): Promise<void>;
   /** Deletes every archive past the retention; returns how many. */
   sweep(now?: Date): Promise<number>;
@@ -67,6 +74,26 @@ export function createDirectoryStore(
       const info = await stat(path).catch(() => null);
       if (!info || expired(info.mtime, ttlDays, now())) return null;
       return { stream: createReadStream(path), bytes: info.size, created: info.mtime };
+    },
+    async range(org, checkId, start, length) {
+      const path = pathOf(org, checkId);
+      const file = await open(path, 'r').catch(() => null);
+      if (!file) return null;
+      try {
+        const info = await file.stat();
+        if (expired(info.mtime, ttlDays, now())) return null;
+        const from = start < 0 ? Math.max(0, info.size + start) : Math.min(start, info.size);
+        const out = Buffer.alloc(Math.max(0, Math.min(length, info.size - from)));
+        let at = 0;
+        while (at < out.length) {
+          const { bytesRead } = await file.read(out, at, out.length - at, from + at);
+          if (bytesRead === 0) break;
+          at += bytesRead;
+        }
+        return out.subarray(0, at);
+      } finally {
+        await file.close();
+      }
     },
     async delete(org, checkId) {
       await rm(pathOf(org, checkId), { force: true });

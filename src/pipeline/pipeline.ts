@@ -69,6 +69,8 @@ export interface CheckRun {
   recorder?: ArchiveRecorder | null | undefined;
   /** How long this check's thumbnails must live (its organization's retention); default 90 days. */
   thumbnailTtlSeconds?: number | undefined;
+  /** Make the forensic views of its images although FORENSIC_VIEWS is off (the submission asked). */
+  views?: boolean | undefined;
   log?: Logger | undefined;
 }
 
@@ -127,10 +129,12 @@ export function createPipeline(services: PipelineServices): Pipeline {
 
   return {
     check(run) {
+      const ttl = run.thumbnailTtlSeconds ?? THUMBNAIL_TTL_SECONDS;
       return processCheck(
         { checkId: run.checkId, targets: run.targets },
         {
-          ...common(run.log ?? services.log, run.thumbnailTtlSeconds ?? THUMBNAIL_TTL_SECONDS),
+          ...common(run.log ?? services.log, ttl),
+          ...(run.views && { views: viewsKeeper(thumbnails?.views, ttl) }),
           uploads: run.uploads ?? (async () => null),
           recorder: run.recorder ?? null,
           memory: memory ? memory.forCheck({ checkId: run.checkId, org: run.org }) : null,

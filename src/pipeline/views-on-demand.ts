@@ -6,8 +6,10 @@
 // The bytes were dropped after the analysis (STYLE.md), so the file is downloaded again through the
 // SSRF-safe fetcher, from the URL that served it to the check, and used only if it is still the same file
 // (its sha256): views of other bytes would be evidence about another picture. An uploaded file's bytes
-// are gone once its check is done; the API refuses those before queueing (upload_gone), and this stage
-// says `not_fetched` if one gets here. Views kept for the same file are reused, never made again.
+// are gone once its check is done: they are read back from the check's own evidence archive when there
+// is one that holds them whole (ARCHIVE_ENABLED; src/archive/archived-file.ts checks their sha256), else
+// the API refuses the request before queueing (upload_gone), and this stage says `not_fetched` if one
+// gets here. Views kept for the same file are reused, never made again.
 import { createHash } from 'node:crypto';
 import type { MediaItem } from '../../schemas/report.js';
 import type { ForensicViews } from '../../schemas/views.js';
@@ -26,6 +28,8 @@ export interface ViewsOnDemandDeps {
   fetcher: SafeFetcher;
   /** Bytes of the check's uploaded file by sha256, or null once gone. */
   uploads: (sha256: string) => Promise<Buffer | null>;
+  /** The uploaded file read back from the check's own archive, its sha256 checked; absent or null: none. */
+  archived?: ((sha256: string) => Promise<Buffer | null>) | undefined;
   /** forensicViews in the analysis threads (pool.ts); absent: on this thread. */
   compute?: ((bytes: Buffer, input: OwnViewsInput) => Promise<ForensicViewsMade>) | undefined;
   maxInputPixels: number;
@@ -83,13 +87,14 @@ async function bytesOf(
   deps: ViewsOnDemandDeps,
 ): Promise<{ bytes: Buffer } | { skipped: NonNullable<ForensicViews['skipped']> }> {
   if (item.source_url.startsWith(UPLOAD_SCHEME)) {
-    const bytes = await deps.uploads(sha256);
+    const bytes = (await deps.uploads(sha256)) ?? (await deps.archived?.(sha256)) ?? null;
     return bytes
       ? { bytes }
       : {
           skipped: {
             code: 'not_fetched',
-            reason: 'The uploaded file is no longer kept (uploads go when their check is done).',
+            reason:
+              'The uploaded file is no longer kept (uploads go when their check is done) and the check’s archive does not hold it.',
           },
         };
   }

@@ -1,4 +1,5 @@
-// The archive store (src/archive/) for the routes that serve checks' evidence archives.
+// The archive store (src/archive/) for the routes that serve checks' evidence archives, and for the checks
+// service, which reads uploads back from them for views asked after their check.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createArchiveStore } from '../archive/index.js';

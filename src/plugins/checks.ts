@@ -34,8 +34,9 @@ async function checksPlugin(app: FastifyInstance) {
         store: createForensicViewStore(app.redis, app.config.keyPrefix),
         queue: app.viewsQueue,
       },
+      archives: app.archives,
     }),
   );
 }
 
-export default fp(checksPlugin, { name: 'checks', dependencies: ['redis', 'queues', 'memory'] });
+export default fp(checksPlugin, { name: 'checks', dependencies: ['redis', 'queues', 'memory', 'archives'] });

@@ -63,7 +63,7 @@ const forensicViewRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Ask for the forensic views (error levels, noise) of a checked image',
         operationId: 'requestMediaForensicViews',
         description:
-          'For deployments that do not make them for every check (FORENSIC_VIEWS=false): the views of one media item of a done check. 200 when they are in the report now (views of the same file are never made twice), 202 while they are made: they appear in the item’s `views`. A URL is downloaded again and used only if it still serves the same file (else `views.skipped`: `not_fetched` or `file_changed`, which may be asked again); an uploaded file is gone once its check is done (410 `upload_gone`). To the check’s organization only.',
+          'For deployments that do not make them for every check (FORENSIC_VIEWS=false): the views of one media item of a done check. 200 when they are in the report now (views of the same file are never made twice), 202 while they are made: they appear in the item’s `views`. A URL is downloaded again and used only if it still serves the same file (else `views.skipped`: `not_fetched` or `file_changed`, which may be asked again); an uploaded file is gone once its check is done, so it is read back from the check’s own evidence archive (ARCHIVE_ENABLED) and used if its sha256 matches; without an archive that holds it, 410 `upload_gone`. To the check’s organization only.',
         security: SECURITY,
         params: MediaItemParams,
         response: {

@@ -24,6 +24,8 @@ import {
   type StoredCheck,
 } from './check-store.js';
 import { newSecret } from './webhooks.js';
+import { hasArchivedFile } from '../archive/archived-file.js';
+import type { ArchiveStore } from '../archive/store.js';
 import type { BestCopies } from '../memory/best-copy.js';
 import type { ViewsJob } from '../../schemas/jobs.js';
 import type { ViewsRequested } from '../../schemas/views.js';
@@ -48,6 +50,8 @@ export interface ChecksDeps {
   copies?: Pick<BestCopies, 'refresh'> | undefined;
   /** Forensic views asked for after a check: where they are kept, and the queue that makes them. */
   views: { store: ForensicViewStore; queue: Queue<ViewsJob> };
+  /** Checks' evidence archives (null: ARCHIVE_ENABLED false): uploads asked views of are read back there. */
+  archives?: ArchiveStore | null | undefined;
 }
 
 // Deletes a claim only while it still points at this check (another submission may have taken it over).
@@ -64,7 +68,20 @@ export function createChecksService({
   watches,
   copies,
   views,
+  archives = null,
 }: ChecksDeps) {
+  /**
+   * An uploaded file of the check can still be read: its upload is kept (the check is unfinished), or the
+   * check's own evidence archive holds it whole (src/archive/archived-file.ts; the views worker reads it
+   * back from there and checks its sha256).
+   */
+  async function uploadKept(check: StoredCheck, url: string, sha256: string): Promise<boolean> {
+    if (await uploads.read(check.id, sha256)) return true;
+    if (!archives || !check.report?.archive) return false;
+    const query = { org: check.org, checkId: check.id, url, sha256, maxBytes: config.fetch.maxBytes };
+    return hasArchivedFile(archives, query);
+  }
+
   /** A check of the caller's organization; another organization's check is as good as missing. */
   async function ownCheck(id: string, principal: Principal): Promise<StoredCheck> {
     const check = await store.get(id);
@@ -95,11 +112,17 @@ export function createChecksService({
   async function enqueue(
     targets: Target[],
     principal: Principal,
-    idempotencyKey: string | undefined,
-    callbackInput: string | undefined,
-    prepare?: (id: string) => Promise<void>,
-    factCheck?: FactCheckWork,
+    options: {
+      idempotencyKey?: string | undefined;
+      callbackUrl?: string | undefined;
+      prepare?: (id: string) => Promise<void>;
+      factCheck?: FactCheckWork;
+      /** Forensic views made with the check (the submission's `views: true`). */
+      views?: boolean | undefined;
+    } = {},
   ): Promise<CheckAccepted> {
+    const { idempotencyKey, callbackUrl: callbackInput, prepare, factCheck } = options;
+    const views = options.views === true;
     const org = principal.org;
     const callback = callbackInput ? { url: callbackUrl(callbackInput), secret: newSecret() } : undefined;
     const id = newCheckId();
@@ -113,9 +136,11 @@ export function createChecksService({
     // A submission with its own callback_url wants its own events: it is never folded into another.
     if (config.dedupWindowSeconds > 0 && !callback) {
       // A fact-check article added to a bank is not the same work as a check of that article.
+      // Nor is a check asked with its forensic views one that was not (its report would lack them).
       const fingerprint =
         targetsFingerprint(targets) +
-        (factCheck ? `|fact-check:${factCheck.bank}/${factCheck.entry ?? ''}` : '');
+        (factCheck ? `|fact-check:${factCheck.bank}/${factCheck.entry ?? ''}` : '') +
+        (views ? '|views' : '');
       const dedupKey = keys.dedup(org, fingerprint);
       const holder = await claim(dedupKey, id, config.dedupWindowSeconds);
       if (holder) {
@@ -141,7 +166,9 @@ export function createChecksService({
       await prepare?.(id);
       await store.create(id, org, targets, callback, factCheck);
       const priority = await fair.priority(org, id);
-      await queue.add(CHECK_JOB_NAME, { check_id: id, targets }, { jobId: id, priority });
+      // The option travels in the job, so a retry or another worker makes the views too.
+      const job: CheckJob = { check_id: id, targets, ...(views && { views: true }) };
+      await queue.add(CHECK_JOB_NAME, job, { jobId: id, priority });
     } catch (err) {
       await Promise.allSettled([
         ...claims.map((key) => redis.eval(RELEASE_CLAIM, 1, key, id)),
@@ -176,7 +203,11 @@ export function createChecksService({
         throw new HttpErrors.no_target();
       }
       if (found.targets.length > config.maxTargets) throw new HttpErrors.too_many_targets(config.maxTargets);
-      const accepted = await enqueue(found.targets, principal, idempotencyKey, request.callback_url);
+      const accepted = await enqueue(found.targets, principal, {
+        idempotencyKey,
+        callbackUrl: request.callback_url,
+        views: request.views,
+      });
       if (!request.watch) return accepted;
       // The check is accepted whatever happens to its watch: a full cap is said, not an error.
       try {
@@ -200,9 +231,7 @@ export function createChecksService({
     ): Promise<CheckAccepted> {
       const found = targetsOf({ url });
       if (!found.ok) throw new HttpErrors.invalid_url(`Not an http(s) URL: ${url}`);
-      return enqueue(found.targets.slice(0, 1), principal, idempotencyKey, undefined, undefined, {
-        bank: bankId,
-      });
+      return enqueue(found.targets.slice(0, 1), principal, { idempotencyKey, factCheck: { bank: bankId } });
     },
 
     /** The pictures (and posts) an imported review names, fetched by a check that links them to its entry. */
@@ -213,14 +242,7 @@ export function createChecksService({
     ): Promise<CheckAccepted> {
       const found = targetsOf({ text: urls.join(' ') });
       if (!found.ok) throw new HttpErrors.no_target();
-      return enqueue(
-        found.targets.slice(0, config.maxTargets),
-        principal,
-        undefined,
-        undefined,
-        undefined,
-        work,
-      );
+      return enqueue(found.targets.slice(0, config.maxTargets), principal, { factCheck: work });
     },
 
     /**
@@ -230,7 +252,7 @@ export function createChecksService({
      */
     async submitUpload(
       bytes: Buffer,
-      input: { filename?: string | undefined; callbackUrl?: string | undefined },
+      input: { filename?: string | undefined; callbackUrl?: string | undefined; views?: boolean | undefined },
       principal: Principal,
       idempotencyKey?: string,
     ): Promise<CheckAccepted> {
@@ -238,9 +260,12 @@ export function createChecksService({
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const name = input.filename?.replace(/[^\w.\- ]/g, '_').slice(0, 100) || sha256.slice(0, 12);
       const target = { input: `upload:${name}`, url: `${UPLOAD_SCHEME}${sha256}` };
-      return enqueue([target], principal, idempotencyKey, input.callbackUrl, (id) =>
-        uploads.save(principal.org, id, bytes),
-      );
+      return enqueue([target], principal, {
+        idempotencyKey,
+        callbackUrl: input.callbackUrl,
+        prepare: (id) => uploads.save(principal.org, id, bytes),
+        views: input.views,
+      });
     },
 
     /** A check of the caller's organization; another organization's check is as good as missing. */
@@ -283,9 +308,9 @@ export function createChecksService({
         await store.setViews(id, index, field);
         return { status: 'done', views: field, links };
       }
-      if (item.source_url.startsWith(UPLOAD_SCHEME) && !(await uploads.read(id, sha256))) {
+      if (item.source_url.startsWith(UPLOAD_SCHEME) && !(await uploadKept(check, item.source_url, sha256))) {
         throw new HttpErrors.upload_gone(
-          `Item ${index} of check ${id} was uploaded, and uploads are deleted when their check is done: its views cannot be made now. Upload the file again with a new check and ask for its views there.`,
+          `Item ${index} of check ${id} was uploaded, and uploads are deleted when their check is done${archives ? ' (its archive does not hold it)' : ''}: its views cannot be made now. Upload the file again with a new check, asking for its views at submission (views=true).`,
         );
       }
       await store.markViewsAsked(id, index);

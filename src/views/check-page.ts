@@ -200,9 +200,13 @@ function webSearchNote(item: MediaItem): Html {
 /** What a report page's parts need besides the report: kept thumbnails, items whose views are being made. */
 type PageContext = ThumbnailContext & { viewsAsked: ReadonlySet<number> };
 
-/** A still image the check analyzed may have forensic views made on demand (the page's button). */
+/**
+ * A still image the check analyzed may have forensic views made on demand (the page's button); an
+ * uploaded one only from the check's evidence archive, its upload being deleted when the check ended.
+ */
 function viewsAsk(item: MediaItem, report: Report, ctx: PageContext): ViewsAsk | null {
   if (item.status !== 'ok' || !item.sha256 || !item.decode) return null;
+  if (item.source_url.startsWith('upload:') && !report.archive) return null;
   return {
     action: `/checks/${report.check_id}/media/${item.index}/views`,
     pending: ctx.viewsAsked.has(item.index),

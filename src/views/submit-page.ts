@@ -12,6 +12,9 @@ export interface SubmitPageOptions {
   maxFileBytes: number;
 }
 
+/** The box that asks for the forensic views with the check (the API's `views: true`). */
+export const VIEWS_BOX_LABEL = 'Also make error level (ELA) and noise views of the images';
+
 export const megabytes = (bytes: number) => Math.floor(bytes / 1e5) / 10;
 
 export function renderSubmitPage({ value, error, maxTargets, maxFileBytes }: SubmitPageOptions): string {
@@ -34,6 +37,7 @@ or pasted text with up to ${maxTargets} links.</p>
 <label for="file">Or an image or video file</label>
 <p class="hint" id="file-hint">Up to ${megabytes(maxFileBytes)} MB, from your computer or phone.</p>
 <input type="file" id="file" name="file" accept="image/*,video/*" aria-describedby="file-hint">
+<p><label><input type="checkbox" name="views" value="true"> ${VIEWS_BOX_LABEL}</label></p>
 <p><button type="submit">Check</button></p>
 </form>`,
   });

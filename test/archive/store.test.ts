@@ -99,6 +99,19 @@ for (const setup of setups) {
     t.equal((await read('../newsroom-a', 'chk_one'))?.data.toString(), 'elsewhere');
     await t.rejects(store.get('newsroom-a', '../x'), 'a check id is checked');
 
+    // Ranges: what the views of an archived upload read (src/archive/archived-file.ts).
+    const range = (start: number, length: number, org = 'newsroom-a') =>
+      store.range(org, 'chk_one', start, length);
+    t.ok((await range(1000, 5000))?.equals(first.subarray(1000, 6000)), 'a range');
+    t.ok((await range(-22, 22))?.equals(first.subarray(first.length - 22)), 'the last bytes');
+    t.ok(
+      (await range(first.length - 10, 100))?.equals(first.subarray(first.length - 10)),
+      'fewer at the end',
+    );
+    t.equal((await range(first.length + 10, 100))?.length, 0, 'nothing past the end');
+    t.equal(await range(0, 10, 'newsroom-b'), null, 'not under another organization');
+    t.equal(await store.range('newsroom-a', 'chk_two', 0, 10), null, 'nothing under another check');
+
     const second = randomBytes(1000);
     await store.put('newsroom-a', 'chk_one', await file(second));
     t.ok((await read('newsroom-a', 'chk_one'))?.data.equals(second), 'replaced');
@@ -113,6 +126,7 @@ for (const setup of setups) {
     t.equal(await store.sweep(), 0, 'nothing to delete yet');
     clock = new Date(Date.now() + 31 * DAY_MS);
     t.equal(await read('newsroom-a', 'chk_one'), null, 'not served past the retention');
+    t.equal(await store.range('newsroom-a', 'chk_one', 0, 10), null, 'nor read');
     t.equal(await store.sweep(), 2, 'both archives deleted');
     clock = new Date();
     t.equal(await read('newsroom-a', 'chk_one'), null, 'gone for good');

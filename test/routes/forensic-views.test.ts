@@ -1,7 +1,8 @@
 // Forensic views through the service (FORENSIC_VIEWS=true): the report lists them, they are served to the
 // check's organization only, and the report page shows them beside the picture with how to read each and
 // what it cannot show; a tiny picture gets the reason instead. With FORENSIC_VIEWS off, a check's
-// organization asks for them per item (the API, or the page's button), and a file's views are made once.
+// organization asks for them per item (the API, or the page's button), and a file's views are made once;
+// or at submission (`views: true`), and an upload's views after its check come from its evidence archive.
 import sharp from 'sharp';
 import t from 'tap';
 import { buildTestServer, get, keyFor, submit, waitForCheck } from '../helpers/app.js';
@@ -15,6 +16,13 @@ import {
   NOISE_EXPLANATION,
 } from '../../src/views/forensic-views.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job } from 'bullmq';
+import { VIEWS_BOX_LABEL } from '../../src/views/submit-page.js';
+import { keys } from '../../src/keys.js';
+import { until } from '../helpers/until.js';
 
 const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg'); // 640x480, Nikon tables libjpeg writes at quality 84 (ImageMagick reads 75)
 
@@ -229,12 +237,158 @@ t.test(
       payload: other,
     });
     const uploaded = await waitForCheck(app, up.json().id as string, 60000, a);
+    t.notMatch(
+      (await get(app, `/checks/${uploaded.id as string}`, a)).body,
+      `action="/checks/${uploaded.id as string}/media/0/views"`,
+      'no button for an upload whose check has no archive',
+    );
     const gone = await post(0, a, uploaded.id as string);
     t.equal(gone.statusCode, 410);
     t.equal(gone.json().code, 'upload_gone');
     t.match(gone.json().message, /Upload the file again/);
   },
 );
+
+t.test('views: true at submission makes them with the check, without FORENSIC_VIEWS', async (t) => {
+  const { app } = await buildTestServer(t);
+  const media = await startMediaServer(t);
+  const a = await keyFor(app, 'newsroom-a', ['submit', 'read']);
+  const url = `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg`;
+
+  const plain = await submit(app, { url }, a);
+  t.equal(plain.statusCode, 202);
+  const without = await waitForCheck(app, plain.json().id as string, 60000, a);
+  t.equal(without.status, 'done');
+  t.notOk(without.report.media[0].views, 'without the option: none');
+
+  // The same link within the dedup window: not folded into the check made without views.
+  const asked = await submit(app, { url, views: true }, a);
+  t.equal(asked.statusCode, 202, asked.body);
+  t.equal(asked.json().reused, false);
+  t.not(asked.json().id, without.id, 'a check of its own');
+  const id = asked.json().id as string;
+  const job = await Job.fromId(app.checkQueue, id);
+  t.match(job?.data, { check_id: id, views: true }, 'the option is in the job (a retry keeps it)');
+  const check = await waitForCheck(app, id, 60000, a);
+  t.equal(check.status, 'done');
+  const views = check.report.media[0].views as ForensicViews;
+  t.match(views, {
+    ela: { url: `/v1/checks/${id}/media/0/views/ela`, quality: 84 },
+    noise: { url: `/v1/checks/${id}/media/0/views/noise` },
+  });
+  t.notOk(views.skipped);
+  t.ok('views' in (check.report.media[0].timings_ms as object), 'made in the analysis of this check');
+  for (const kind of ['ela', 'noise'] as const) {
+    const got = await get(app, views[kind]!.url, a);
+    t.equal(got.statusCode, 200, `${kind} served`);
+    t.equal((await sharp(got.rawPayload).metadata()).format, 'webp');
+  }
+  t.notMatch((await get(app, `/checks/${id}`, a)).body, ASK_LABEL, 'the page shows them, no button');
+  // Asked again, the same link folds into the check that has them.
+  const again = await submit(app, { url, views: true }, a);
+  t.same([again.statusCode, again.json().id], [200, id]);
+  const plainJob = await Job.fromId(app.checkQueue, without.id as string);
+  t.notOk(plainJob?.data.views, 'a check without the option: none in its job');
+
+  // Uploads: ?views=true.
+  const file = await sharp(PHOTO).resize(320, 240).jpeg({ quality: 90 }).toBuffer();
+  const upload = (query: string) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/checks/upload?filename=tip.jpg${query}`,
+      headers: { ...a, 'content-type': 'image/jpeg' },
+      payload: file,
+    });
+  const up = await upload('&views=true');
+  t.equal(up.statusCode, 202, up.body);
+  const uploaded = await waitForCheck(app, up.json().id as string, 60000, a);
+  t.match(uploaded.report.media[0].views, { ela: { url: /\/media\/0\/views\/ela$/ }, noise: {} });
+
+  // Not a boolean: 400 with the machine-readable code, nothing queued.
+  const before = await app.checkQueue.getJobCounts();
+  for (const views of ['yes', 'true', 1, null, {}]) {
+    const res = await submit(app, { url: `${url}?bad`, views }, a);
+    t.equal(res.statusCode, 400, `views: ${JSON.stringify(views)}`);
+    t.match(res.json(), { code: 'invalid_request', details: [{ path: '/views' }] });
+  }
+  const bad = await upload('&views=yes');
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.json().code, 'invalid_request');
+  t.same(await app.checkQueue.getJobCounts(), before, 'no job added');
+});
+
+t.test('the page’s form: the views box asks for them with the check', async (t) => {
+  const { app } = await buildTestServer(t);
+  const media = await startMediaServer(t);
+  const a = await keyFor(app, 'newsroom-a', ['submit', 'read']);
+  t.match((await get(app, '/', a)).body, `name="views" value="true"> ${VIEWS_BOX_LABEL}`);
+  const url = `${media.base}/exif-samples/jpg/gps/DSCN0010.jpg`;
+  const sent = await app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { ...a, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+    payload: new URLSearchParams({ input: url, views: 'true' }).toString(),
+  });
+  t.equal(sent.statusCode, 303, sent.body);
+  const id = /^\/checks\/(chk_[\w-]+)$/.exec(sent.headers.location as string)?.[1] as string;
+  const check = await waitForCheck(app, id, 60000, a);
+  t.match(check.report.media[0].views, { ela: { quality: 84 }, noise: {} }, 'made with the check');
+});
+
+t.test('an upload’s views after its check: read back from its own archive', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'firstseen-views-archive-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { app } = await buildTestServer(t, { ARCHIVE_ENABLED: 'true', ARCHIVE_DIR: dir });
+  const a = await keyFor(app, 'newsroom-a', ['submit', 'read']);
+  const b = await keyFor(app, 'newsroom-b', ['submit', 'read']);
+  const upload = async (headers: Record<string, string>) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/checks/upload?filename=tip.jpg',
+      headers: { ...headers, 'content-type': 'image/jpeg' },
+      payload: PHOTO,
+    });
+    t.equal(res.statusCode, 202, res.body);
+    const check = await waitForCheck(app, res.json().id as string, 60000, headers);
+    t.equal(check.status, 'done');
+    t.ok(check.report.archive, 'archived');
+    t.notOk(check.report.media[0].views, 'no views made with the check');
+    return check.id as string;
+  };
+  const post = (id: string, headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: `/v1/checks/${id}/media/0/views`, headers });
+  const mine = await upload(a);
+  const theirs = await upload(b);
+  // The worker deletes the bytes right after storing the report.
+  const k = keys(app.config.keyPrefix);
+  for (const id of [mine, theirs])
+    await until('the upload’s bytes are gone', async () => (await app.redis.exists(k.upload(id))) === 0);
+
+  // B's archive is deleted: the same file in A's archive is not B's to use.
+  await app.archives!.delete('newsroom-b', theirs);
+  const gone = await post(theirs, b);
+  t.equal(gone.statusCode, 410, gone.body);
+  t.equal(gone.json().code, 'upload_gone');
+  t.equal((await post(mine, b)).statusCode, 404, 'nor may B ask through A’s check');
+
+  t.match(
+    (await get(app, `/checks/${mine}`, a)).body,
+    `action="/checks/${mine}/media/0/views"`,
+    'the page offers the views of an archived upload',
+  );
+  const asked = await post(mine, a);
+  t.equal(asked.statusCode, 202, asked.body);
+  const views = await viewsOf(app, mine, 0, a);
+  t.match(views, {
+    ela: { url: `/v1/checks/${mine}/media/0/views/ela`, quality: 84 },
+    noise: { url: `/v1/checks/${mine}/media/0/views/noise` },
+  });
+  t.notOk(views.skipped, 'made from the archived original');
+  const ela = await get(app, views.ela!.url, a);
+  t.equal(ela.statusCode, 200);
+  t.equal((await sharp(ela.rawPayload).metadata()).format, 'webp');
+  t.equal((await get(app, views.ela!.url, b)).statusCode, 404, 'served to A only');
+});
 
 t.test('the page’s button: a same-origin form post, back to the item', async (t) => {
   const { app } = await buildTestServer(t);

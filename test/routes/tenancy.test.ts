@@ -55,7 +55,8 @@ t.test('organization B walks every route against A’s work and gets nothing', a
     payload: { url: receiver.url, events: ['check.completed'] },
   });
   const subId = sub.json().id as string;
-  const check = await checked(app, `${media.base}/c2pa/CA.jpg`, a);
+  // Submitted with an Idempotency-Key, which B then sends too.
+  const check = await checked(app, `${media.base}/c2pa/CA.jpg`, { ...a, 'idempotency-key': 'a-key' });
   const [delivered] = await receiver.waitFor(1);
   const bank = await createBank(app, { name: 'A archive', kind: 'archive' }, a);
   const entry = await app.inject({
@@ -148,6 +149,17 @@ t.test('organization B walks every route against A’s work and gets nothing', a
   const lookup = await app.inject({ method: 'POST', url: '/v1/lookup', headers: b, payload: { pdq } });
   t.equal(lookup.json().matches[0]?.sha256, sha, 'the picture is in the shared memory');
   t.notMatch(lookup.body, new RegExp(`${check.id as string}|newsroom-a`));
+
+  // Views asked at submission of the same link, with A's idempotency key: a check of B's own.
+  const mine = await submit(
+    app,
+    { url: `${media.base}/c2pa/CA.jpg`, views: true },
+    { ...b, 'idempotency-key': 'a-key' },
+  );
+  t.equal(mine.statusCode, 202);
+  t.not(mine.json().id, check.id, 'never A’s check');
+  const own = await waitForCheck(app, mine.json().id as string, 30000, b);
+  t.match(own.report.media[0].views, { ela: { url: `/v1/checks/${own.id}/media/0/views/ela` } });
 
   // Nothing of A's changed.
   t.same((await get(app, `/v1/checks/${check.id}`, a)).json(), check, 'A’s check is as it was');
@@ -273,6 +285,13 @@ t.test('workers never let a job name another organization’s check or message',
   t.equal(await jobOutcome(await Job.fromId(app.webhookQueue, 'forged-sub')), 'failed');
   t.equal(await jobOutcome(await Job.fromId(app.webhookQueue, 'forged-callback')), 'failed');
   t.equal(await jobOutcome(await Job.fromId(app.checkQueue, 'forged-check')), 'failed');
+  // The submission's `views` option rides in a check's own job only: one naming A's check with it fails.
+  await add('checks', {
+    name: 'check',
+    data: { check_id: checkA.id, targets: checkA.targets, views: true },
+    options: { jobId: 'forged-views' },
+  });
+  t.equal(await jobOutcome(await Job.fromId(app.checkQueue, 'forged-views')), 'failed');
   await new Promise((r) => setTimeout(r, 300));
   t.equal(rb.received.length, 2, 'B’s receiver got only B’s own two deliveries');
   t.notOk(
@@ -281,6 +300,7 @@ t.test('workers never let a job name another organization’s check or message',
   );
   const after = (await get(app, `/v1/checks/${checkA.id as string}`, a)).json();
   t.same(after, checkA, 'A’s check was neither re-run, rewritten nor marked failed');
+  t.notOk(after.report.media[0].views, 'no views made for A’s check');
 });
 
 t.test('shared banks are published by the operator, and name their publisher', async (t) => {

@@ -85,7 +85,7 @@ const checkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const key = request.headers['idempotency-key'];
         const accepted = await app.checks.submitUpload(
           request.body,
-          { filename: q.filename, callbackUrl: q.callback_url },
+          { filename: q.filename, callbackUrl: q.callback_url, views: q.views === 'true' },
           request.principal!,
           key,
         );

@@ -33,7 +33,12 @@ export async function addMultipart(scope: FastifyInstance, maxFileBytes: number)
 export interface FormInput {
   input: string;
   file: { bytes: Buffer; filename: string } | null;
+  /** The form's views box was ticked (VIEWS_BOX_LABEL; the API's `views: true`). */
+  views: boolean;
 }
+
+/** A ticked checkbox sends its value; an unticked one sends nothing. */
+const ticked = (value: unknown) => value === 'true';
 
 /** The file that did not fit: the form comes back saying so. */
 export class FileTooLarge extends Error {}
@@ -43,10 +48,11 @@ export async function readForm(request: FastifyRequest): Promise<FormInput> {
     // The urlencoded parser above gives an object of strings; the route has no body schema (a multipart
     // body is read from the stream instead), so its shape is checked here.
     const body: unknown = request.body;
-    const input = typeof body === 'object' && body !== null && 'input' in body ? body.input : '';
-    return { input: typeof input === 'string' ? input : '', file: null };
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const input = fields.input;
+    return { input: typeof input === 'string' ? input : '', file: null, views: ticked(fields.views) };
   }
-  const out: FormInput = { input: '', file: null };
+  const out: FormInput = { input: '', file: null, views: false };
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
@@ -54,6 +60,8 @@ export async function readForm(request: FastifyRequest): Promise<FormInput> {
         if (part.fieldname === 'file' && bytes.length > 0) out.file = { bytes, filename: part.filename };
       } else if (part.fieldname === 'input' && typeof part.value === 'string') {
         out.input = part.value;
+      } else if (part.fieldname === 'views') {
+        out.views = ticked(part.value);
       }
     }
   } catch (err) {
@@ -93,8 +101,9 @@ function sameHost(origin: string, host: string | undefined): boolean {
 }
 
 /** One link alone is a `url` (kept whole, punctuation and all); anything else is `text` to find links in. */
-export function checkRequestOf(input: string): CheckRequest {
+export function checkRequestOf(input: string, views = false): CheckRequest {
   const value = input.trim();
-  if (/^https?:\/\/\S+$/i.test(value)) return { url: value };
-  return { text: value };
+  const options = views ? { views: true } : {};
+  if (/^https?:\/\/\S+$/i.test(value)) return { url: value, ...options };
+  return { text: value, ...options };
 }

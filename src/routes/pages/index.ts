@@ -116,10 +116,10 @@ const htmlPages: FastifyPluginAsyncTypebox = async (app) => {
         const accepted = form.file
           ? await app.checks.submitUpload(
               form.file.bytes,
-              { filename: form.file.filename },
+              { filename: form.file.filename, views: form.views },
               request.principal!,
             )
-          : await app.checks.submit(checkRequestOf(input), request.principal!);
+          : await app.checks.submit(checkRequestOf(input, form.views), request.principal!);
         request.log.info(
           { check_id: accepted.id, reused: accepted.reused, file: !!form.file },
           'check submitted from the form',
