@@ -8,6 +8,11 @@
 // check in a temporary ARCHIVE_DIR) and prints what archiving costs; the default is "on", as deployed.
 // BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos. The API is built with buildService (ROLE=api) in this process;
 // submissions go through HTTP inject.
+// Wall figures mean little on a machine that runs other things; the CPU figure does not depend on that:
+// CPU ms per check of every process of the run (this one with the API and the image server, each worker
+// process with its threads, redis-server), the checks per second that CPU allows on 2 idle cores (issue
+// 21's target: 40), and Redis commands per check. redis-server's figures are the whole server's: give the
+// bench a Redis of its own (REDIS_URL) when others use the default one.
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
