@@ -119,6 +119,11 @@ export async function waitAll(
   ids: Iterable<string>,
   onDone: (id: string, status: string, at: number) => void,
   timeoutMs: number,
+  /**
+   * `intervalMs` between polls (20); `sent` counts the commands the polling sends, so that a benchmark
+   * can tell its own HGETs from the service's in Redis's command counts.
+   */
+  opts: { intervalMs?: number; sent?: { commands: number } } = {},
 ): Promise<void> {
   const k = keys(prefix);
   const pending = new Set(ids);
@@ -129,6 +134,7 @@ export async function waitAll(
       const batch = list.slice(i, i + 2000);
       const pipe = redis.pipeline();
       for (const id of batch) pipe.hget(k.check(id), 'status');
+      if (opts.sent) opts.sent.commands += batch.length;
       const res = (await pipe.exec()) ?? [];
       const now = performance.now();
       batch.forEach((id, j) => {
@@ -141,7 +147,7 @@ export async function waitAll(
     }
     if (performance.now() - t0 > timeoutMs)
       throw new Error(`${pending.size} checks unfinished after ${timeoutMs} ms`);
-    if (pending.size) await sleep(20);
+    if (pending.size) await sleep(opts.intervalMs ?? 20);
   }
 }
 

@@ -16,6 +16,7 @@ import type { Match, Signal } from '../../schemas/provenance.js';
 import type { MediaItem } from '../../schemas/report.js';
 import type { Keys } from '../keys.js';
 import { batch, type RedisClient } from '../redis.js';
+import { copyOfMatch } from './matches.js';
 import { decodeCopy, type MediaStore, type StoredCopy } from './media-store.js';
 
 /** Copies seen later kept per file (the highest-ranked by pixels), and copies listed in a report. */
@@ -206,9 +207,16 @@ export function createBestCopies(redis: RedisClient, keys: Keys, media: MediaSto
       if (!item.sha256 || item.video) return null;
       const others = matches.filter((m) => m.source === 'seen' && m.sha256 && m.sha256 !== item.sha256);
       if (!others.length) return null;
-      const replies = await batch(redis, others, (pipe, m) =>
-        pipe.hget(keys.media(m.sha256 as string), 'copy'),
+      // The copy facts of the records the matches were built from (the matcher read them just now; a
+      // record's `copy` is written with its first sighting and never changes), else read here.
+      const stored = others.map(copyOfMatch);
+      const unknown = others.flatMap((m, k) => (stored[k] === undefined ? [k] : []));
+      const replies = await batch(redis, unknown, (pipe, k) =>
+        pipe.hget(keys.media(others[k]?.sha256 as string), 'copy'),
       );
+      unknown.forEach((k, j) => {
+        stored[k] = decodeCopy(replies[j]?.[1] as string | null);
+      });
       const exact = matches.find((m) => m.kind === 'exact' && m.sha256 === item.sha256);
       const mine = thisCopy(item, {
         at: exact?.first_seen_at ?? now,
@@ -217,7 +225,7 @@ export function createBestCopies(redis: RedisClient, keys: Keys, media: MediaSto
       const copies = others.map((m, k): CopyFacts => {
         const rel = framingByMatch(m);
         if (rel.mine) mine.framing = worse(mine.framing, rel.mine);
-        const facts = storedToFacts(decodeCopy(replies[k]?.[1] as string | null));
+        const facts = storedToFacts(stored[k] ?? null);
         return {
           this: false,
           sha256: m.sha256,

@@ -10,7 +10,15 @@ import type { FeatureOptions, ImageFeatures } from '../similarity/features/orb.j
 import type { FeatureIndex } from './feature-index.js';
 import type { HashIndex } from './hash-index/hash-index.js';
 import { indexId, matchKey, mediaOf, parseIndexId, type RegionKind } from './index-ids.js';
-import { seenMatch, sightingOf, type Asker, type MatchFacts, type ResolveHit } from './matches.js';
+import {
+  resolveAll,
+  seenMatch,
+  sightingOf,
+  type Asker,
+  type Hit,
+  type MatchFacts,
+  type ResolveHit,
+} from './matches.js';
 import type { MediaStore } from './media-store.js';
 import { storedCopyOf } from './best-copy.js';
 
@@ -162,17 +170,19 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
       const all = [...hits.map((h) => ({ ...h, ofThis: false })), ...regionHits]
         .map((h) => ({ ...h, regional: h.ofThis || isRegion(h.id) }))
         .sort((a, b) => a.distance - b.distance || Number(a.ofThis) - Number(b.ofThis));
-      // Whole-image hits first (near duplicates), then region ones.
+      // Whole-image hits first (near duplicates), then region ones; their records read in one batch.
+      const hashHits: Hit[] = [];
       for (const hit of all.filter((h) => !h.regional)) {
         if (isOwn(hit.id)) continue;
-        push(
-          await resolve(hit.id, {
+        hashHits.push({
+          id: hit.id,
+          facts: {
             kind: 'near_duplicate',
             hash: hit.hash,
             distance: hit.distance,
             transform: TRANSFORMS[hit.variant] ?? 'none',
-          }),
-        );
+          },
+        });
       }
       for (const hit of all.filter((h) => h.regional)) {
         if (isOwn(hit.id)) continue;
@@ -184,8 +194,9 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
           transform: TRANSFORMS[hit.variant] ?? 'none',
         };
         if (hit.ofThis && q.region) facts.region = { of: 'this', kind: q.region.kind };
-        push(await resolve(hit.id, facts));
+        hashHits.push({ id: hit.id, facts });
       }
+      for (const m of await resolveAll(resolve, hashHits)) push(m);
       if (partial?.features && q.features) {
         // Images already matched by a hash need no geometric check: the hash match is the surer one.
         const exclude = new Set(
@@ -193,10 +204,11 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
         );
         if (own) exclude.add(indexId.media(own));
         const featureHits = await partial.features.query(q.features, { exclude });
-        for (const f of featureHits) {
-          if (f.inliers < partial.minInliers || isOwn(f.id)) continue;
-          push(
-            await resolve(f.id, {
+        const partialHits: Hit[] = featureHits
+          .filter((f) => f.inliers >= partial.minInliers && !isOwn(f.id))
+          .map((f) => ({
+            id: f.id,
+            facts: {
               kind: 'partial',
               hash: 'orb',
               distance: 0,
@@ -205,9 +217,9 @@ export function createImageMatcher(deps: ImageMatcherDeps): ImageMatcher {
               coverage: round2(f.coverage),
               share: round2(f.share),
               covered: f.region,
-            }),
-          );
-        }
+            },
+          }));
+        for (const m of await resolveAll(resolve, partialHits)) push(m);
       }
       return out
         .sort(

@@ -132,6 +132,20 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
     first_post_url: first.post_url,
   });
 
+  /** A record as `org` may see it (getFor). */
+  async function visibleTo(r: ReturnType<typeof read>, org: string): Promise<MediaRecord | null> {
+    if (!r) return null;
+    const { publicFirst, ...record } = r;
+    if (!record.first_seen_url.startsWith('upload:') || record.first_org === org) return record;
+    const own = await redis.hget(keys.mediaPrivate(record.sha256), org);
+    const mine = own ? (JSON.parse(own) as Sighting) : null;
+    const candidates: PublicFirst[] = [
+      ...(publicFirst ? [publicFirst] : []),
+      ...(mine ? [{ at: mine.at, url: mine.source_url, post_url: null }] : []),
+    ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    return candidates[0] ? withFirst(record, candidates[0]) : null;
+  }
+
   return {
     /** The whole record, private sightings included: for the memory's own bookkeeping, never for a report. */
     get: async (sha256: string): Promise<MediaRecord | null> => {
@@ -146,17 +160,18 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
      * it; null when only other organizations' uploads ever held the file.
      */
     async getFor(sha256: string, org: string): Promise<MediaRecord | null> {
-      const r = read(await redis.hgetall(keys.media(sha256)));
-      if (!r) return null;
-      const { publicFirst, ...record } = r;
-      if (!record.first_seen_url.startsWith('upload:') || record.first_org === org) return record;
-      const own = await redis.hget(keys.mediaPrivate(sha256), org);
-      const mine = own ? (JSON.parse(own) as Sighting) : null;
-      const candidates: PublicFirst[] = [
-        ...(publicFirst ? [publicFirst] : []),
-        ...(mine ? [{ at: mine.at, url: mine.source_url, post_url: null }] : []),
-      ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-      return candidates[0] ? withFirst(record, candidates[0]) : null;
+      return visibleTo(read(await redis.hgetall(keys.media(sha256))), org);
+    },
+
+    /** getFor of many files, their records read in one batch (a check's hits); in the same order. */
+    async getManyFor(sha256s: readonly string[], org: string): Promise<Array<MediaRecord | null>> {
+      const replies = await batch(redis, sha256s, (pipe, sha) => pipe.hgetall(keys.media(sha)));
+      return Promise.all(
+        replies.map(([err, h]) => {
+          if (err) throw err;
+          return visibleTo(read(h as Record<string, string>), org);
+        }),
+      );
     },
 
     /**
