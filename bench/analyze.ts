@@ -74,7 +74,12 @@ import { createAnalysisPool } from '../src/pipeline/analyze/pool.js';
 import { readMetadata } from '../src/pipeline/analyze/metadata.js';
 import { readJpegSection } from '../src/pipeline/analyze/jpeg/index.js';
 import { pdqFromRgb, pdqFromRgbJs, pdqWasmAvailable } from '../src/pipeline/analyze/pdq.js';
-import { greyThumbnail, greyThumbnailReference } from '../src/similarity/features/orb.js';
+import {
+  greyThumbnail,
+  greyThumbnailJs,
+  greyThumbnailReference,
+  greyWasmAvailable,
+} from '../src/similarity/features/orb.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
 import { machine, ROOT, writeResult } from './lib.js';
@@ -597,8 +602,10 @@ async function main() {
     imagehash_trio_js: timeSync(() => imageHashesFromRgbJs(data, width, height), 5, 200),
     region: timeSync(() => findContentRegion({ data, width, height, channels: 3 }), 5, 200),
     compute_hashes: timeSync(() => computeHashes(decoded), 5, 200),
-    // The grey copy ORB works on (feature matching, when on), from the same decoded buffer.
+    // The grey copy ORB works on (feature matching, when on), from the same decoded buffer: the default
+    // path (WebAssembly when available) and the JS integer path it replaces (the same bytes, orb.test.ts).
     orb_grey_512: timeSync(() => greyThumbnail({ data, width, height, channels: 3 }, 512), 5, 200),
+    orb_grey_512_js: timeSync(() => greyThumbnailJs({ data, width, height, channels: 3 }, 512), 5, 200),
     // Its float definition, which gives the same bytes (orb.test.ts): the before of the integer path.
     orb_grey_512_reference: timeSync(
       () => greyThumbnailReference({ data, width, height, channels: 3 }, 512),
@@ -679,7 +686,8 @@ async function main() {
       `${hashOnly.imagehash_trio.cpu_ms} (${path(imageHashWasmAvailable)}; JS path ${hashOnly.imagehash_trio_js.ms}, ` +
       `${hashOnly.imagehash_trio_js.cpu_ms}); content region ${hashOnly.region.ms}, ${hashOnly.region.cpu_ms}; ` +
       `computeHashes ${hashOnly.compute_hashes.ms}, ${hashOnly.compute_hashes.cpu_ms}; ` +
-      `ORB's 512 px grey copy ${hashOnly.orb_grey_512.ms}, ${hashOnly.orb_grey_512.cpu_ms} (float ` +
+      `ORB's 512 px grey copy ${hashOnly.orb_grey_512.ms}, ${hashOnly.orb_grey_512.cpu_ms} ` +
+      `(${path(greyWasmAvailable)}; JS path ${hashOnly.orb_grey_512_js.ms}, ${hashOnly.orb_grey_512_js.cpu_ms}; float ` +
       `reference ${hashOnly.orb_grey_512_reference.ms}, ${hashOnly.orb_grey_512_reference.cpu_ms})` +
       ` (reference PDQ hasher: ${REFERENCE.pdq_reference_ms_per_decoded_12mp} ms on a decoded 12 MP frame)`,
   );
