@@ -202,6 +202,7 @@ interface GreyKernels {
     out: number,
     cols: number,
     ties: number,
+    inv: number,
   ): number;
 }
 
@@ -242,11 +243,12 @@ function greyWasm(
   const cols = k.alloc(W * 4);
   const out = k.alloc(w * h);
   const ties = k.alloc(w * h * 4);
-  if (!rgb || !at0 || !at1 || !cols || !out || !ties) return null;
+  const inv = k.alloc(w * 8);
+  if (!rgb || !at0 || !at1 || !cols || !out || !ties || !inv) return null;
   new Uint8Array(k.memory.buffer, rgb, bytes).set(p.data.subarray(0, bytes));
   new Int32Array(k.memory.buffer, at0, w).set(sx0);
   new Int32Array(k.memory.buffer, at1, w).set(sx1);
-  const nTies = k.grey(rgb, W, H, w, h, at0, at1, out, cols, ties);
+  const nTies = k.grey(rgb, W, H, w, h, at0, at1, out, cols, ties, inv);
   const data = new Uint8Array(k.memory.buffer, out, w * h).slice();
   if (nTies) {
     const list = new Int32Array(k.memory.buffer, ties, nTies).slice();
