@@ -1,8 +1,8 @@
-// Builds the WebAssembly hashing kernels (`npm run build:wasm`): wasm/pdq.ts and wasm/imagehash.ts
-// (AssemblyScript) compiled with SIMD into src/pipeline/analyze/*-wasm.generated.ts, each module's bytes
-// in base64. The bytes are committed so that neither the build nor the service needs the compiler (a
-// devDependency); test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the
-// committed modules differ.
+// Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts and wasm/grey.ts
+// (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the code that uses them
+// (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
+// so that neither the build nor the service needs the compiler (a devDependency);
+// test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the committed modules differ.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import asc from 'assemblyscript/asc';
@@ -27,6 +27,11 @@ export const WASM_KERNELS: WasmKernel[] = [
     source: resolve(ROOT, 'wasm', 'imagehash.ts'),
     module: resolve(ROOT, 'src', 'pipeline', 'analyze', 'imagehash-wasm.generated.ts'),
     constant: 'IMAGEHASH_WASM_BASE64',
+  },
+  {
+    source: resolve(ROOT, 'wasm', 'grey.ts'),
+    module: resolve(ROOT, 'src', 'similarity', 'features', 'grey-wasm.generated.ts'),
+    constant: 'GREY_WASM_BASE64',
   },
 ];
 

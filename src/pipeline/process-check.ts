@@ -104,7 +104,7 @@ export interface PipelineDeps {
   /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
   analyze?: typeof analyzeImage | undefined;
   maxInputPixels: number;
-  /** JPEG_DOUBLE_COMPRESSION (default true): estimate double compression for JPEGs. */
+  /** JPEG_DOUBLE_COMPRESSION (default false, as in config.ts): estimate double compression for JPEGs. */
   jpegDoubleCompression?: boolean;
   thresholds: ProvenanceThresholds;
   /** Save Page Now (WAYBACK_SAVE_*): each resolved post is captured; null: off. */
@@ -400,7 +400,7 @@ async function processMedia(
       if (keptViews) item.views = forensicViewsField(keptViews, checkId, index);
       const analysis = await (deps.analyze ?? analyzeImage)(fetched.body, probe, {
         maxInputPixels: deps.maxInputPixels,
-        jpegDoubleCompression: deps.jpegDoubleCompression ?? true,
+        jpegDoubleCompression: deps.jpegDoubleCompression ?? false,
         features: deps.memory?.images.featureOptions ?? null,
         views: !!keepViews && !keptViews,
       });

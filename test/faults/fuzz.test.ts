@@ -202,7 +202,8 @@ t.test('the whole analysis (probe, decode, hashes, metadata, C2PA, thumbnail)', 
       return isMediaError(err) ? null : `probe threw ${String(err)}`; // a clear code is the right answer
     }
     if (probe.kind !== 'image') return null;
-    const a = await analyzeImage(bytes, probe, { maxInputPixels: MAX_PIXELS });
+    // Every reader, the double-compression estimate too (off by default, JPEG_DOUBLE_COMPRESSION).
+    const a = await analyzeImage(bytes, probe, { maxInputPixels: MAX_PIXELS, jpegDoubleCompression: true });
     if (a.error && !isMediaError(a.error)) return `an error without a code: ${String(a.error)}`;
     if (!a.error && !a.hashes) return 'neither hashes nor an error';
     if (!Value.Check(Metadata, a.metadata)) return 'metadata does not fit the schema';

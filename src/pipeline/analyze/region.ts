@@ -211,19 +211,25 @@ function largestComponent(grid: Uint8Array, gw: number, gh: number): Component |
       if (x > c.x1) c.x1 = x;
       if (y < c.y0) c.y0 = y;
       if (y > c.y1) c.y1 = y;
-      const push = (j: number) => {
-        if (grid[j] && !label[j]) {
-          label[j] = next;
-          stack.push(j);
-        }
-      };
-      if (x > 0) push(i - 1);
-      if (x < gw - 1) push(i + 1);
-      if (y > 0) push(i - gw);
-      if (y < gh - 1) push(i + gw);
+      if (x > 0) visit(grid, label, stack, i - 1, next);
+      if (x < gw - 1) visit(grid, label, stack, i + 1, next);
+      if (y > 0) visit(grid, label, stack, i - gw, next);
+      if (y < gh - 1) visit(grid, label, stack, i + gw, next);
     }
     total += c.count;
     if (!best || c.count > best.count) best = c;
   }
   return best ? { ...best, total } : null;
+}
+
+/**
+ * A content cell not labelled yet joins the component being grown. A function of its own, not a closure
+ * made per cell: a grid has thousands of cells, and each closure costs an allocation (and, under tsx, a
+ * defineProperty for its name: ~4 ms per screenshot-like image, measured).
+ */
+function visit(grid: Uint8Array, label: Int32Array, stack: number[], j: number, next: number): void {
+  if (grid[j] && !label[j]) {
+    label[j] = next;
+    stack.push(j);
+  }
 }

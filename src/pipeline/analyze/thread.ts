@@ -85,9 +85,23 @@ function moving<T extends object>(value: T, transfer: ArrayBuffer[]) {
   return move(movable) as unknown as T;
 }
 
+/**
+ * The decoded pixels in a buffer this thread owns. sharp's output lives in memory V8 cannot hand to another
+ * thread: listed for transfer, it is cloned instead (serialized, then copied again on arrival: ~0.8 CPU ms
+ * to send the 1.4 MB of a 12 MP photo's 800x600 buffer, measured, plus the copy on arrival). One copy here,
+ * then moved, costs ~0.2.
+ */
+function ownPixels(p: Analysis['pixels']): Analysis['pixels'] {
+  if (!p) return p;
+  const data = Buffer.from(new ArrayBuffer(p.data.length));
+  p.data.copy(data);
+  return { ...p, data };
+}
+
 export default async function run(task: ThreadTask): Promise<ThreadResult> {
   if (task.kind === 'analyze') {
-    const { error, ...rest } = await analyzeImage(asBuffer(task.bytes), task.probe, task.opts);
+    const { error, pixels, ...others } = await analyzeImage(asBuffer(task.bytes), task.probe, task.opts);
+    const rest = { ...others, ...(pixels && { pixels: ownPixels(pixels) }) };
     // analyzeImage turns every failure of the pixels into `error`; one that is not a MediaError is a bug,
     // which the asking side reports as internal_error, as it would have in its own thread.
     const plain = error ? (toThreadError(error) ?? { code: 'internal_error' as const, message: '' }) : null;

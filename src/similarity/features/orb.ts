@@ -2,6 +2,7 @@
 // collages) where whole-image hashes cannot help. Computed on a grey copy with its long side at most
 // FEATURE_SIDE px: bounds the cost (~25 ms in wasm at 512 px, 500 keypoints) and makes crops of one
 // picture, seen at different sizes, land on similar scales.
+import { GREY_WASM_BASE64 } from './grey-wasm.generated.js';
 import { loadOpenCv, type Cv } from './opencv.js';
 
 export const DESCRIPTOR_BYTES = 32;
@@ -71,13 +72,14 @@ const MAX_ROWS_INT32 = Math.floor(0x7fffffff / (255 * (WR + WG + WB)));
  * leaves each photo in it too small to match (measured: a two-photo collage gave no match at 512 px long,
  * 128 inliers at 560).
  *
- * The same bytes as greyThumbnailReference (the float definition) in about two thirds of its CPU time
- * (2.8 against 4.2 ms on the 800 x 600 buffer of a 12 MP JPEG; npm run bench:analyze prints both): each
- * box's luma is summed exactly in integers (299 R + 587 G + 114 B, in Int32 column sums), which rounds
- * to the reference's byte whenever the box's mean is not exactly half way between two grey levels; those
- * ties (about 0.4% of a photo's pixels, more in flat grey areas) are recomputed with the reference's
- * floats, whose rounding errors decide them. So ORB sees the same
- * picture, and keypoints stored before this change still match.
+ * The same bytes as greyThumbnailReference (the float definition): each box's luma is summed exactly in
+ * integers (299 R + 587 G + 114 B, in Int32 column sums), which rounds to the reference's byte whenever
+ * the box's mean is not exactly half way between two grey levels; those ties (about 0.4% of a photo's
+ * pixels, more in flat grey areas) are recomputed with the reference's floats, whose rounding errors
+ * decide them. So ORB sees the same picture, and keypoints stored before this change still match.
+ * RGB is summed in WebAssembly with SIMD (wasm/grey.ts; ~0.5 against 2.8 CPU ms for the integer JS path,
+ * 4.2 for the float one, on the 800 x 600 buffer of a 12 MP JPEG: npm run bench:analyze prints all three);
+ * other channel counts, and runtimes without WebAssembly SIMD, take the JS path (greyThumbnailJs).
  */
 export function greyThumbnail(
   p: FeaturePixels,
@@ -85,6 +87,24 @@ export function greyThumbnail(
 ): { data: Uint8Array; width: number; height: number } {
   const { w, h } = greySize(p, side);
   if (p.height / h + 1 > MAX_ROWS_INT32) return greyThumbnailReference(p, side); // no such image here
+  return (p.channels === 3 && greyWasm(p, w, h)) || greyInts(p, w, h);
+}
+
+/** greyThumbnail's integer JS path, whatever the runtime: for tests and bench:analyze. */
+export function greyThumbnailJs(
+  p: FeaturePixels,
+  side: number,
+): { data: Uint8Array; width: number; height: number } {
+  const { w, h } = greySize(p, side);
+  if (p.height / h + 1 > MAX_ROWS_INT32) return greyThumbnailReference(p, side);
+  return greyInts(p, w, h);
+}
+
+function greyInts(
+  p: FeaturePixels,
+  w: number,
+  h: number,
+): { data: Uint8Array; width: number; height: number } {
   const out = new Uint8Array(w * h);
   const C = p.channels;
   const W = p.width;
@@ -141,6 +161,11 @@ function nearTie(p: FeaturePixels, a: number, b: number, sy0: number, sy1: numbe
   const n = k * (b - a) * (sy1 - sy0);
   // Grey input sums integers in the reference too (exact), and a mean that is not a tie rounds alike.
   if (k === 1 || sum % n !== n / 2) return Math.round(sum / n);
+  return tieByte(p, a, b, sy0, sy1);
+}
+
+/** The float definition's byte for one box of an image with luma (3 or more channels). */
+function tieByte(p: FeaturePixels, a: number, b: number, sy0: number, sy1: number) {
   const C = p.channels;
   const d = p.data;
   let total = 0;
@@ -151,6 +176,89 @@ function nearTie(p: FeaturePixels, a: number, b: number, sy0: number, sy1: numbe
     total += col;
   }
   return Math.round(total / ((sy1 - sy0) * (b - a)));
+}
+
+// The WebAssembly path (wasm/grey.ts, built by scripts/build-wasm.ts): RGB only, up to GREY_WASM_MAX_PIXELS
+// (the pixels are copied into wasm memory, which never shrinks; the analysis passes <= 1024 px buffers).
+
+// Node's WebAssembly global: the ES library this project compiles against does not declare it.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface GreyKernels {
+  memory: { buffer: ArrayBuffer };
+  reset(): void;
+  alloc(bytes: number): number;
+  grey(
+    rgb: number,
+    W: number,
+    H: number,
+    w: number,
+    h: number,
+    sx0: number,
+    sx1: number,
+    out: number,
+    cols: number,
+    ties: number,
+    inv: number,
+  ): number;
+}
+
+/** Largest image whose grey copy is made in WebAssembly: 4 MP, 12 MB of RGB. */
+export const GREY_WASM_MAX_PIXELS = 4_000_000;
+
+const greyKernels: GreyKernels | null = (() => {
+  try {
+    const module = new WebAssembly.Module(Buffer.from(GREY_WASM_BASE64, 'base64'));
+    const abort = () => {
+      throw new Error('grey wasm aborted');
+    };
+    return new WebAssembly.Instance(module, { env: { abort } }).exports as GreyKernels;
+  } catch {
+    return null; // no WebAssembly SIMD here: the JS path
+  }
+})();
+
+/** Whether the grey copy is made in WebAssembly here (for benchmarks and tests). */
+export const greyWasmAvailable = greyKernels !== null;
+
+/** greyInts' bytes, summed in WebAssembly; null when that path does not apply. */
+function greyWasm(
+  p: FeaturePixels,
+  w: number,
+  h: number,
+): { data: Uint8Array; width: number; height: number } | null {
+  const k = greyKernels;
+  const W = p.width;
+  const H = p.height;
+  if (!k || W * H > GREY_WASM_MAX_PIXELS || p.data.length < W * H * 3) return null;
+  const { sx0, sx1 } = columnBoxes(W, w);
+  k.reset();
+  const bytes = W * H * 3;
+  const rgb = k.alloc(bytes);
+  const at0 = k.alloc(w * 4);
+  const at1 = k.alloc(w * 4);
+  const cols = k.alloc(W * 4);
+  const out = k.alloc(w * h);
+  const ties = k.alloc(w * h * 4);
+  const inv = k.alloc(w * 8);
+  if (!rgb || !at0 || !at1 || !cols || !out || !ties || !inv) return null;
+  new Uint8Array(k.memory.buffer, rgb, bytes).set(p.data.subarray(0, bytes));
+  new Int32Array(k.memory.buffer, at0, w).set(sx0);
+  new Int32Array(k.memory.buffer, at1, w).set(sx1);
+  const nTies = k.grey(rgb, W, H, w, h, at0, at1, out, cols, ties, inv);
+  const data = new Uint8Array(k.memory.buffer, out, w * h).slice();
+  if (nTies) {
+    const list = new Int32Array(k.memory.buffer, ties, nTies).slice();
+    for (const i of list) {
+      const x = i % w;
+      const { sy0, sy1 } = rowBox(H, h, (i - x) / w);
+      data[i] = tieByte(p, sx0[x] as number, sx1[x] as number, sy0, sy1);
+    }
+  }
+  return { data, width: w, height: h };
 }
 
 /**

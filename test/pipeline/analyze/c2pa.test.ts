@@ -198,6 +198,21 @@ t.test('formats the reader cannot open are "not checked", never "no credentials"
   t.match(r.note, /embedded but was not checked/);
 });
 
+t.test('the store marker is found wherever it is, and only whole', async (t) => {
+  // `jumd` then `c2pa`: at the very start, at the very end, after a `c2pa` without its box type, or split
+  // by a byte (not a marker), in a format the reader cannot open (so only the marker says "present").
+  const webp = load('mars.webp');
+  const cases: Array<[string, Buffer, true | null]> = [
+    ['at the start', Buffer.concat([Buffer.from('jumdc2pa'), webp]), true],
+    ['at the end', Buffer.concat([webp, Buffer.from('jumdc2pa')]), true],
+    ['after a lone c2pa', Buffer.concat([webp, Buffer.from('c2pa..jumdc2pa')]), true],
+    ['c2pa alone', Buffer.concat([Buffer.from('c2pa'), webp, Buffer.from('xjumc2pa c2pa')]), null],
+    ['split', Buffer.concat([webp, Buffer.from('jumd c2pa')]), null],
+  ];
+  for (const [name, bytes, present] of cases)
+    t.equal((await read(bytes, 'image/webp')).present, present, name);
+});
+
 t.test('CACA.jpg: the library throws; the chained claims are still read', async (t) => {
   const r = await fixture('CACA.jpg');
   t.equal(r.present, true);

@@ -10,7 +10,9 @@ import {
   extractFeatures,
   featureCount,
   greyThumbnail,
+  greyThumbnailJs,
   greyThumbnailReference,
+  greyWasmAvailable,
   type FeaturePixels,
   type ImageFeatures,
 } from '../../../src/similarity/features/orb.js';
@@ -52,20 +54,26 @@ t.test('the grey copy is byte for byte the float definition, ties included', asy
     for (let i = 0; i < width * height; i++) data.fill((i % width) + ((i / width) | 0), i * 3, i * 3 + 3);
     return { data, width, height };
   };
-  const images = [...decoded, stairs(1000, 750), stairs(1600, 500)];
+  const images = [...decoded, stairs(1000, 750), stairs(1600, 500), stairs(37, 1001)];
+  // RGB takes the WebAssembly path where there is one (wasm/grey.ts); the JS integer path is compared too.
+  t.ok(greyWasmAvailable, 'WebAssembly SIMD here: the RGB copies below are made in wasm');
   let compared = 0;
   for (const d of images)
     for (const channels of [3, 4, 1])
       for (const side of [512, 724, 2000, 40]) {
         const p = withChannels(d, channels);
-        const fast = greyThumbnail(p, side);
         const ref = greyThumbnailReference(p, side);
-        t.same([fast.width, fast.height], [ref.width, ref.height]);
-        if (!Buffer.from(fast.data).equals(Buffer.from(ref.data)))
-          t.fail(`${d.width}x${d.height}, ${channels} channels, side ${side}: bytes differ`);
-        compared++;
+        for (const [path, fast] of [
+          ['greyThumbnail', greyThumbnail(p, side)],
+          ['JS path', greyThumbnailJs(p, side)],
+        ] as const) {
+          t.same([fast.width, fast.height], [ref.width, ref.height]);
+          if (!Buffer.from(fast.data).equals(Buffer.from(ref.data)))
+            t.fail(`${path}, ${d.width}x${d.height}, ${channels} channels, side ${side}: bytes differ`);
+          compared++;
+        }
       }
-  t.equal(compared, images.length * 12);
+  t.equal(compared, images.length * 12 * 2);
 });
 
 t.test(

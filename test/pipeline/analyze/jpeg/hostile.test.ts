@@ -148,9 +148,13 @@ t.test('the analysis stage keeps going on a hostile JPEG', async (t) => {
   t.ok(a.jpeg && a.jpeg.problems.length > 0, 'and the jpeg section says what could not be read');
   const opts = { maxInputPixels: 50_000_000 };
   const probe = { mime: 'image/jpeg', format: 'jpeg' };
-  const on = await analyzeImage(base, probe, opts);
-  t.match(on.jpeg?.double_compression, { status: 'estimated' }, 'estimated by default');
+  const on = await analyzeImage(base, probe, { ...opts, jpegDoubleCompression: true });
+  t.match(on.jpeg?.double_compression, { status: 'estimated' }, 'JPEG_DOUBLE_COMPRESSION=true: estimated');
   t.ok(on.timings_ms.jpeg !== undefined, 'timed');
+  // Off unless asked, as the service's default (config.ts): the library must not cost more than a check.
+  const byDefault = await analyzeImage(base, probe, opts);
+  t.equal(byDefault.jpeg?.double_compression, undefined, 'not estimated by default: the structure only');
+  t.equal(byDefault.jpeg?.quality, 80);
   const off = await analyzeImage(base, probe, { ...opts, jpegDoubleCompression: false });
   t.equal(off.jpeg?.double_compression, undefined, 'JPEG_DOUBLE_COMPRESSION=false: the structure only');
   t.equal(off.jpeg?.quality, 80);
