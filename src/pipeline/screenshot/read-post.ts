@@ -48,8 +48,12 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
   // The handle's line: the first with a handle on it; else the first near the top with an `@` or a
   // time (the "@handle · 8:03" line of a non-Latin post, whose final reading by the text's own model
   // can garble the Latin handle: `found` keeps what the first reading found).
-  let at = lines.findIndex((l) => handlesIn(l.text).length > 0);
-  const m = at >= 0 ? handlesIn((lines[at] as TextLine).text)[0] : undefined;
+  // Only handles `found` lists: the close reading of the handle line (header.ts) drops one it could not
+  // confirm, and a wrong handle would trace the screenshot to someone else.
+  const listed = (l: TextLine) =>
+    handlesIn(l.text).filter((h) => text.found.handles.includes(`@${h.handle}`));
+  let at = lines.findIndex((l) => listed(l).length > 0);
+  const m = at >= 0 ? listed(lines[at] as TextLine)[0] : undefined;
   const handle = m?.handle ?? text.found.handles[0]?.slice(1) ?? '';
   if (!handle) return null;
   if (at < 0) {
