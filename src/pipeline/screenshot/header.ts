@@ -25,6 +25,10 @@ const PAD = 0.3;
 const GAP = 30;
 /** Rows of text in the crop read at most (a tall box: the name's line and the handle's). */
 const MAX_ROWS = 3;
+/** Largest crop read (a handle line of a 4000 px wide screenshot is ~0.6 MP): a hostile "line" is not. */
+const MAX_CROP_PIXELS = 2_000_000;
+/** Widest enlarged row given to tesseract (~150 characters at 40 px rows). */
+const MAX_ROW_WIDTH = 4000;
 /** Share of the crop that must be background: a screenshot's flat header, not a photo. */
 const MIN_BACKGROUND = 0.5;
 /** A grey level this far from the background is ink. */
@@ -136,7 +140,7 @@ async function cut(image: Sharp, spot: Spot, size: { width: number; height: numb
   const top = Math.max(0, Math.floor(box.y));
   const width = Math.min(size.width - left, Math.ceil(box.width));
   const height = Math.min(size.height - top, Math.ceil(box.height));
-  if (width < 8 || height < 4) return null;
+  if (width < 8 || height < 4 || width * height > MAX_CROP_PIXELS) return null;
   const { data, info } = await image
     .clone()
     .extract({ left, top, width, height })
@@ -286,7 +290,8 @@ async function readCopies(crop: Crop, language: string, opts: TesseractOptions):
     const src = new Uint8Array((x1 - x0) * (y1 - y0));
     for (let y = y0; y < y1; y++)
       src.set(crop.dist.subarray(y * crop.width + x0, y * crop.width + x1), (y - y0) * (x1 - x0));
-    const k = Math.min(MAX_UPSCALE, Math.max(1, TARGET_LINE / rh));
+    // Rows enlarged (or reduced) to TARGET_LINE, and never wider than MAX_ROW_WIDTH: bounded work.
+    const k = Math.min(MAX_UPSCALE, TARGET_LINE / rh, MAX_ROW_WIDTH / (x1 - x0));
     const up = enlarge(src, x1 - x0, y1 - y0, k);
     let max = 1;
     for (const v of up.data) if (v > max) max = v;
