@@ -102,7 +102,11 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
   const head = stampOf(handleLine);
   const foot = stampOf(footer);
   const afterHandle = m ? handleLine.text.slice(m.index + 1 + m.handle.length) : '';
-  const time = foot?.times[0] ?? head?.times[0] ?? ageIn(afterHandle);
+  const [footTime, headTime] = [foot?.times[0], head?.times[0]];
+  // The footer's time, unless it is the handle line's without a leading digit ("3:20" and "13:20": a
+  // faint digit is lost more often than one is invented).
+  const longer = footTime && headTime && headTime.length > footTime.length && headTime.endsWith(footTime);
+  const time = (longer ? headTime : footTime) ?? headTime ?? ageIn(afterHandle);
   const date = foot?.dates[0] ?? head?.dates[0] ?? null;
   if (shotWords.length < MIN_BODY_WORDS) return null;
   if (!time && !date && !picture) return null;

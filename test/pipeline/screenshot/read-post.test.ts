@@ -52,6 +52,15 @@ t.test("a post's age after its handle is its time stamp; elsewhere it is not", a
   t.equal(readPost(reading(['Sarah Collins', '@sarahcollins_news · 2024h', body]), null), null, 'no age');
 });
 
+t.test("the footer's time, unless it lost the handle line's leading digit", async (t) => {
+  const body = 'The minister said the new law will be signed next week';
+  const post = (head: string, foot: string) =>
+    readPost(reading(['Sarah Collins', head, body, foot]), null)?.time;
+  t.equal(post('@m_ali · 13:20', '3:20 · 4 Mar 2024'), '13:20');
+  t.equal(post('@m_ali · 3:20', '13:20 · 4 Mar 2024'), '13:20');
+  t.equal(post('@m_ali · 8:03', '9:03 · 4 Mar 2024'), '9:03', 'otherwise the footer, as before');
+});
+
 t.test('a screenshot of a post in a timeline, clean and shared', { skip }, async (t) => {
   const shot = await postScreenshot('eng', 0, { time: '3h', footer: false });
   for (const [variant, bytes] of [
