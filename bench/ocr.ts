@@ -3,7 +3,10 @@
 //   CER clean / degraded   character error rate of a post's text (edits / characters), on the screenshot as
 //                          rendered and after a round of sharing (scaled to 50%, JPEG quality 40)
 //   language right         the first language reported is the post's (texts of 40+ characters)
-//   handle + time read     the post's @handle and its time stamp are both among `found`
+//   handle + time read     the post's @handle and its time stamp are both among `found` (after the close
+//                          reading of the handle line, src/pipeline/screenshot/header.ts)
+//   false handles          screenshots with a handle among `found` that is not the post's (someone else's:
+//                          worse than none, it could trace the screenshot to the wrong person)
 //   text-free skipped      photos without text where the detector stopped OCR from running (`no_text`)
 //   ms per image           readText's wall time per kind of picture (detector + tesseract child processes),
 //                          and its CPU time (this process and tesseract; /proc ticks of 10 ms); text-free
@@ -76,6 +79,7 @@ interface Row {
   cer: number;
   language_right: boolean;
   handle: boolean;
+  false_handle: boolean;
   time: boolean;
   ms: number;
   cpu_ms: number;
@@ -101,13 +105,14 @@ for (const lang of LANGS) {
         cer: cer(shot.truth.text, read),
         language_right: r.languages[0] === OCR_CODE[lang],
         handle: r.found.handles.includes(shot.truth.handle),
+        false_handle: r.found.handles.some((h) => h !== shot.truth.handle),
         time: r.found.times.includes(shot.truth.time),
         ms,
         cpu_ms: cpuMs,
       };
       rows.push(row);
       if (variant === 'clean') screenshots.push(bytes);
-      if (row.cer > 0.03 || !row.handle || !row.time)
+      if (row.cer > 0.03 || !row.handle || !row.time || row.false_handle)
         console.log(
           `  ${lang} #${i} ${variant}: cer ${row.cer.toFixed(3)} handle ${row.handle} time ${row.time} languages ${r.languages.join(',')}\n    truth: ${shot.truth.text}\n    read:  ${read}\n    found: ${JSON.stringify(r.found)}`,
         );
@@ -192,6 +197,7 @@ const summary = (variant: Row['variant']) => {
     ),
     language_right_pct: pct(rs.filter((r) => r.language_right).length, rs.length),
     handle_and_time_pct: pct(rs.filter((r) => r.handle && r.time).length, rs.length),
+    false_handles: rs.filter((r) => r.false_handle).length,
     ms: summarize(rs.map((r) => r.ms)),
     cpu_ms_mean: Math.round(mean(rs.map((r) => r.cpu_ms))),
   };
@@ -224,6 +230,7 @@ const result = {
     cer_degraded_max: 0.08,
     language_right_min_pct: 95,
     handle_and_time_min_pct: 90,
+    false_handles_max: 0,
     text_free_skipped_min_pct: 90,
     slowdown_max: 1.25,
   },

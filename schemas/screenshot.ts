@@ -69,7 +69,9 @@ export const ScreenshotOf = Type.Object(
       {
         handle: Type.String({ description: 'The @handle as read, without `@`.' }),
         display_name: nullable('The name above or beside the handle, as read.'),
-        time: nullable('Time of day shown, as written (e.g. `8:03`).'),
+        time: nullable(
+          'Time of day shown, as written (e.g. `8:03`), or the post’s age when that is all a timeline shows (`3h`, `12m`).',
+        ),
         date: nullable('Date shown, as written (e.g. `3 Mar 2024`).'),
         text: Type.String({ description: 'The post’s text as read from the screenshot.' }),
       },

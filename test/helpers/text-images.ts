@@ -106,6 +106,8 @@ export async function postScreenshot(
     handle?: string;
     time?: string;
     date?: string;
+    /** false: no date line and action bar under the text (a post in a timeline: "@handle · 3h" only). */
+    footer?: boolean;
   } = {},
 ): Promise<PostShot> {
   const text = opts.text ?? POST_TEXTS[lang][textIndex % POST_TEXTS[lang].length] ?? '';
@@ -129,7 +131,8 @@ export async function postScreenshot(
   const photoTop = textTop + lines.length * lineH + 10;
   const photoH = opts.photo ? 360 : 0;
   const footTop = photoTop + photoH + (opts.photo ? 40 : 20);
-  const height = footTop + 90;
+  const footer = opts.footer ?? true;
+  const height = footer ? footTop + 90 : footTop;
   const x = rtl ? width - 30 : 110;
   const anchor = rtl ? 'end' : 'start';
   const body = lines
@@ -144,9 +147,13 @@ export async function postScreenshot(
 <text x="${rtl ? width - 110 : 110}" y="50" font-family="${font}" font-size="24" font-weight="bold" fill="${fg}" text-anchor="${anchor}">${esc(name)}</text>
 <text x="${rtl ? width - 110 : 110}" y="82" font-family="Noto Sans" font-size="22" fill="${muted}" text-anchor="${anchor}">@${handle} · ${time}</text>
 ${body}
-<text x="30" y="${footTop}" font-family="Noto Sans" font-size="22" fill="${muted}">${time} · ${date}</text>
+${
+  footer
+    ? `<text x="30" y="${footTop}" font-family="Noto Sans" font-size="22" fill="${muted}">${time} · ${date}</text>
 <rect x="0" y="${footTop + 25}" width="${width}" height="1" fill="${muted}"/>
-<text x="60" y="${footTop + 65}" font-family="DejaVu Sans" font-size="22" fill="${muted}">♡ 1.2K    ⇄ 312    ✉ 48</text>
+<text x="60" y="${footTop + 65}" font-family="DejaVu Sans" font-size="22" fill="${muted}">♡ 1.2K    ⇄ 312    ✉ 48</text>`
+    : ''
+}
 </svg>`;
   let img = sharp(Buffer.from(svg));
   if (opts.photo) {

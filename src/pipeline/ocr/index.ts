@@ -16,6 +16,7 @@ import {
   type TextBox,
   type TextDetection,
 } from './detect.js';
+import { rereadHeader } from '../screenshot/header.js';
 import { findInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
 import {
@@ -74,8 +75,9 @@ export async function readText(
   }
   const engine = `tesseract ${info.version}`;
   try {
+    const meta = await base.clone().metadata();
     const page = await timed(timings, 'ocr_prepare', async () =>
-      forOcr(base, await base.clone().metadata(), thumb, detection, opts.maxPixels),
+      forOcr(base, meta, thumb, detection, opts.maxPixels),
     );
     // One reading with one model per script (the first configured language of each), first script
     // first: tesseract reads each word with the first model and tries the others only on the words it is
@@ -142,7 +144,7 @@ export async function readText(
       .filter((l) => l.text.length >= 40)
       .map((l) => identifyLanguage(l.text, languages))
       .filter((l): l is string => !!l && l !== language);
-    return {
+    const reading: TextInImage = {
       status: 'read',
       detector: empty.detector,
       engine,
@@ -153,6 +155,10 @@ export async function readText(
       text: text.slice(0, MAX_TEXT),
       found: findInText(text.slice(0, MAX_TEXT)),
     };
+    // A post screenshot's @handle line, read again closely (src/pipeline/screenshot/header.ts).
+    return await timed(timings, 'ocr_header', () =>
+      rereadHeader(reading, base, uprightSize(meta), { ...opts, languages }),
+    );
   } catch (err) {
     if (!(err instanceof OcrError)) throw err;
     return {
@@ -162,6 +168,15 @@ export async function readText(
       error: { code: err.code, message: err.message },
     };
   }
+}
+
+/** The picture's size as displayed (after EXIF rotation), which the lines' boxes are in. */
+function uprightSize(meta: Metadata): { width: number; height: number } {
+  const turned = (meta.orientation ?? 1) >= 5;
+  return {
+    width: (turned ? meta.height : meta.width) ?? 1,
+    height: (turned ? meta.width : meta.height) ?? 1,
+  };
 }
 
 /**

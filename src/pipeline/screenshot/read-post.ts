@@ -11,7 +11,10 @@ export interface PostInScreenshot {
   /** Without the `@`, as read. */
   handle: string;
   display_name: string | null;
-  /** The time of day and the date as written in the screenshot (either may be missing). */
+  /**
+   * The time of day and the date as written in the screenshot (either may be missing); `time` is the
+   * post's age ("3h") when that is all a timeline shows.
+   */
   time: string | null;
   date: string | null;
   /** The post's text as read, line by line joined with spaces. */
@@ -48,8 +51,12 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
   // The handle's line: the first with a handle on it; else the first near the top with an `@` or a
   // time (the "@handle · 8:03" line of a non-Latin post, whose final reading by the text's own model
   // can garble the Latin handle: `found` keeps what the first reading found).
-  let at = lines.findIndex((l) => handlesIn(l.text).length > 0);
-  const m = at >= 0 ? handlesIn((lines[at] as TextLine).text)[0] : undefined;
+  // Only handles `found` lists: the close reading of the handle line (header.ts) drops one it could not
+  // confirm, and a wrong handle would trace the screenshot to someone else.
+  const listed = (l: TextLine) =>
+    handlesIn(l.text).filter((h) => text.found.handles.includes(`@${h.handle}`));
+  let at = lines.findIndex((l) => listed(l).length > 0);
+  const m = at >= 0 ? listed(lines[at] as TextLine)[0] : undefined;
   const handle = m?.handle ?? text.found.handles[0]?.slice(1) ?? '';
   if (!handle) return null;
   if (at < 0) {
@@ -94,7 +101,12 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
   const stampOf = (l: TextLine | null) => (l ? findInText(l.text) : null);
   const head = stampOf(handleLine);
   const foot = stampOf(footer);
-  const time = foot?.times[0] ?? head?.times[0] ?? null;
+  const afterHandle = m ? handleLine.text.slice(m.index + 1 + m.handle.length) : '';
+  const [footTime, headTime] = [foot?.times[0], head?.times[0]];
+  // The footer's time, unless it is the handle line's without a leading digit ("3:20" and "13:20": a
+  // faint digit is lost more often than one is invented).
+  const longer = footTime && headTime && headTime.length > footTime.length && headTime.endsWith(footTime);
+  const time = (longer ? headTime : footTime) ?? headTime ?? ageIn(afterHandle);
   const date = foot?.dates[0] ?? head?.dates[0] ?? null;
   if (shotWords.length < MIN_BODY_WORDS) return null;
   if (!time && !date && !picture) return null;
@@ -107,6 +119,18 @@ export function readPost(text: TextInImage, picture: PictureBox | null): PostInS
     words: shotWords,
     embedded_picture: picture !== null,
   };
+}
+
+/**
+ * A post's age as a timeline shows it after the handle ("@name · 3h", "· 12m", "· 2 d."), in English or
+ * Lithuanian abbreviations (Russian and Kazakh ones too, though the Latin model that reads the handle line
+ * rarely reads them right). Only after the handle, on its line: "3h" in a post's text is no time stamp.
+ */
+const AGE =
+  /(?<![\p{L}\p{N}])(\d{1,2}) ?(s|m|h|d|w|min|hr|sek\.|min\.|val\.|d\.|сек|мин|ч|д|дн|сағ|күн)(?![\p{L}\p{N}])/u;
+function ageIn(s: string): string | null {
+  const m = AGE.exec(s);
+  return m ? `${m[1] as string}${m[2] as string}` : null;
 }
 
 /** A display name as read: without the avatar or badge read as a letter or two before or after it. */
