@@ -33,6 +33,7 @@
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
+import { shiftedEnergyEvidence, type ShiftedEnergyEvidence } from './double-energy.js';
 import { shiftedGridEvidence, type ShiftedGridEvidence } from './double-shifted.js';
 import { ZIGZAG } from './structure.js';
 
@@ -43,6 +44,8 @@ import { ZIGZAG } from './structure.js';
 export const DOUBLE_MAX_BLOCKS = 8192;
 /** Fewer blocks than this and the histograms are too thin to read. */
 export const DOUBLE_MIN_BLOCKS = 600;
+/** The fine-detail search (double-energy.ts) reads every ENERGY_EVERY-th block of each grid offset. */
+export const ENERGY_EVERY = 1;
 /** Decision threshold on the relative improvement of the best double model over the single one. */
 export const DOUBLE_THRESHOLD = 0.2;
 /** Differences in a frequency's fit smaller than this are noise (chi-square units of the histograms). */
@@ -59,7 +62,7 @@ const BINS = 12;
 const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
-  'An earlier save shows on the same 8x8 grid, or after a crop only when its quality was close to this one’s (a resize in between hides it), an earlier save at much higher quality often leaves nothing to see, and editing can leave the same traces: a hint, not proof.';
+  'An earlier save shows on the same 8x8 grid, or after a crop only when its quality was about 80 or closer to this one’s (a resize in between hides it), an earlier save at quality 90 or above often leaves nothing to see, and editing can leave the same traces: a hint, not proof.';
 
 // cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
 const BASIS = new Float64Array(64);
@@ -70,7 +73,7 @@ for (let u = 0; u < 8; u++) {
 }
 
 /** The luminance plane (8-bit, as a decoder rounds it) of the decoded blocks. */
-function lumaPlane(l: LumaCoefficients): Uint8Array {
+export function lumaPlane(l: LumaCoefficients): Uint8Array {
   const w = l.blocksWide * 8;
   const out = new Uint8Array(w * l.blocksHigh * 8);
   const tmp = new Float64Array(64);
@@ -192,8 +195,10 @@ export interface DoubleCompressionDetail extends JpegDoubleCompression {
   score: number;
   /** Which evidence fired: an earlier save on this grid, on a shifted one, or none. */
   grid: 'aligned' | 'shifted' | null;
-  /** The shifted-grid search (double-shifted.ts), when it ran. */
+  /** The shifted-grid search on the DC terms (double-shifted.ts), when it ran. */
   shifted: ShiftedGridEvidence | null;
+  /** The shifted-grid search on the fine-detail terms (double-energy.ts), when it ran. */
+  energy: ShiftedEnergyEvidence | null;
 }
 
 /** Lets timers and I/O run between the steps, so that no step holds the event loop long. */
@@ -289,6 +294,7 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
     score: 0,
     grid: null,
     shifted: null,
+    energy: null,
   });
   const blocks = l.blocksWide * l.blocksHigh;
   if (blocks < DOUBLE_MIN_BLOCKS) {
@@ -311,8 +317,10 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
     await breathe();
   }
   const shifted = shiftedGridEvidence(plane, w, h, dcStep);
-  const base = { status: 'estimated' as const, score: aligned.score, shifted };
-  if (aligned.detected && aligned.confidence >= shifted.confidence) {
+  await breathe();
+  const energy = shiftedEnergyEvidence(plane, w, h, ENERGY_EVERY);
+  const base = { status: 'estimated' as const, score: aligned.score, shifted, energy };
+  if (aligned.detected && aligned.confidence >= Math.max(shifted.confidence, energy.confidence)) {
     return {
       ...base,
       detected: true,
@@ -338,6 +346,23 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
       confidence: shifted.confidence,
       primary_quality: qs.length ? (qs[Math.floor(qs.length / 2)] as number) : null,
       caveat: `The traces sit on an 8x8 grid shifted by ${shifted.dx} x ${shifted.dy} pixels from this file's, so the picture was cropped between the saves; the earlier quality is read from one step only${range}, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
+      grid: 'shifted',
+    };
+  }
+  if (energy.detected) {
+    const { dx, dy } = energy;
+    const offset =
+      dx !== null && dy !== null
+        ? `shifted by ${dx} x ${dy} pixels`
+        : dx !== null
+          ? `shifted by ${dx} pixels across (the vertical shift, 0 or 4, cannot be read)`
+          : `shifted by ${dy ?? '?'} pixels down (the horizontal shift, 0 or 4, cannot be read)`;
+    return {
+      ...base,
+      detected: true,
+      confidence: energy.confidence,
+      primary_quality: null,
+      caveat: `The traces (fewer fine-detail terms) sit on an 8x8 grid ${offset} from this file's, so the picture was cropped between the saves; this reading does not tell the earlier quality, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
       grid: 'shifted',
     };
   }
