@@ -72,7 +72,12 @@ export interface ShiftedEnergyEvidence {
  * u + v >= MIN_ORDER. Row transforms are made once per horizontal offset and shared by the 8 vertical
  * ones. `every`: read every `every`-th column of blocks of each offset (1: all), which divides both steps' cost.
  */
-export function offsetEnergies(plane: Uint8Array, w: number, h: number, every: number): Float64Array {
+export async function offsetEnergies(
+  plane: Uint8Array,
+  w: number,
+  h: number,
+  every: number,
+): Promise<Float64Array> {
   const T = TILES * TILES;
   const sums = new Float64Array(64 * T);
   const counts = new Float64Array(64 * T);
@@ -81,6 +86,8 @@ export function offsetEnergies(plane: Uint8Array, w: number, h: number, every: n
   const rows = new Float64Array(h * segs * 8);
   const block = new Float64Array(64);
   for (let dx = 0; dx < 8; dx++) {
+    // One eighth of the work per turn of the event loop (the whole is ~0.5 s of CPU on a loaded machine).
+    if (dx > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const nseg = Math.floor((w - dx) / 8);
     for (let y = 0; y < h; y++) {
       for (let j = 0; j < nseg; j += every) {
@@ -156,12 +163,12 @@ export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
  * Looks for an earlier save on another grid in the 8-bit luminance `plane` (`w` x `h`, on the file's own
  * grid). Cost: 8 row transforms per pixel, then 63 offsets x (blocks / every) x 43 terms x 8.
  */
-export function shiftedEnergyEvidence(
+export async function shiftedEnergyEvidence(
   plane: Uint8Array,
   w: number,
   h: number,
   every = 1,
-): ShiftedEnergyEvidence {
+): Promise<ShiftedEnergyEvidence> {
   const none: ShiftedEnergyEvidence = {
     z: 0,
     threshold: ENERGY_THRESHOLD,
@@ -172,7 +179,7 @@ export function shiftedEnergyEvidence(
   };
   const blocks = Math.floor((w - 7) / 8) * Math.floor((h - 7) / 8);
   if (blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8) return none;
-  const { zx, zy } = axisScores(offsetEnergies(plane, w, h, every));
+  const { zx, zy } = axisScores(await offsetEnergies(plane, w, h, every));
   let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
   const readable = (o: number) => o % 4 !== 0;
   for (let dy = 0; dy < 8; dy++) {
