@@ -4,7 +4,8 @@
 //   structure   readJpeg (segments, tables, quality, signature) per JPEG fixture, in microseconds of CPU
 //               (target: under 1 ms per image)
 //   double      the double-compression estimate (bounded Huffman decode of at most DOUBLE_MAX_BLOCKS
-//               luminance blocks, IDCT, the aligned models, the 49-shift grid search), CPU ms per image,
+//               luminance blocks, IDCT, the aligned models, the 49-shift DC search, the 63-offset
+//               fine-detail search of double-energy.ts), CPU ms per image,
 //               on the JPEG fixtures and on 12 MP JPEGs generated from a fixture photo
 //   analysis    analyzeImage on the pipeline corpus' JPEGs and the 12 MP JPEGs: the whole stage's CPU time
 //               and the share of timings_ms.jpeg in it; `ratio` is whole / (whole - jpeg), how much slower

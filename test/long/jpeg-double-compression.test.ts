@@ -8,11 +8,16 @@
 // - false alarms on single saves: 0 of 48 (target met);
 // - aligned: 32 of 72 (44%): every 80 -> 60, most 90 -> 60 and 80/90 -> 75, 2 of the 24 q95 first saves
 //   (their steps, 1-2, mostly divide the later ones: the histograms hold little to see);
-// - shifted: 4 of 72 (6%): the 80 -> 75 pairs only, by the DC grid search of double-shifted.ts; for the
-//   other pairs the second save's error on the old grid is larger than the old steps (see there).
-// So the detection target is NOT met: the gap is 90% - 44% on the grid and 90% - 6% off it. The test holds
-// the false-alarm target and the detection measured, so that a change that makes the detector worse fails,
-// and the first quality named when it fires.
+// - shifted: 30 of 72 (42%): 21 of the 24 q80 first saves (8/8 q80 -> q75, 7/8 -> q70, 6/8 -> q60), found
+//   by the fine-detail reading of double-energy.ts (the DC search of double-shifted.ts alone found the four
+//   q80 -> q75 ones); 6 of 24 q90 and 3 of 24 q95 first saves, where the statistic sits just over the
+//   threshold and the offset named is right on both axes in 1 of the 9, on one axis in 3 (the q90/q95
+//   evidence is below what these readings can see: the statistic at the true offset has a median of 0.4 to
+//   3.2 per pair, under the threshold 4; see double-compression.ts).
+// So the detection target is NOT met: the gap is 90% - 44% on the grid and 90% - 42% off it, and nearly
+// all of what is missing has a first save at q90 or q95. The test holds the false-alarm target and the
+// detection measured, so that a change that makes the detector worse fails, and the first quality and
+// offset named when it fires.
 import t from 'tap';
 import { readJpegSection } from '../../src/pipeline/analyze/jpeg/index.js';
 import { doubleCompressionSet, type DoubleSample } from '../helpers/double-jpeg.js';
@@ -40,20 +45,30 @@ t.test('false alarms, detection on the grid and off it, and the first quality', 
   );
   t.ok(single.hit / single.n <= 0.05, `false alarms ${single.hit}/${single.n} <= 5%`);
   t.ok(aligned.hit >= 32, `aligned detection ${aligned.hit}/${aligned.n} (measured 32/72; target 90%)`);
-  t.ok(shifted.hit >= 4, `off the grid: ${shifted.hit}/${shifted.n} (measured 4/72; target 90%)`);
+  t.ok(shifted.hit >= 30, `off the grid: ${shifted.hit}/${shifted.n} (measured 30/72; target 90%)`);
   // When it fires on an aligned pair whose first save is not q95, the first quality is named right.
   const named = results.filter((r) => r.s.kind === 'aligned' && r.d.detected && r.s.q1 !== 95);
   const right = named.filter((r) => r.d.primary_quality === r.s.q1).length;
   t.ok(right / named.length >= 0.8, `first quality named right in ${right}/${named.length}`);
-  // Off the grid the first quality is read from the DC step alone: q80 shares it with 81 and 82.
+  // Off the grid the first quality is read from the DC step alone (q80 shares it with 81 and 82), or not
+  // at all by the fine-detail reading (double-energy.ts); the offset is named in the caveat.
   const offGrid = results.filter((r) => r.s.kind === 'shifted' && r.d.detected);
   for (const r of offGrid) {
-    t.ok(
-      Math.abs((r.d.primary_quality ?? 0) - (r.s.q1 ?? 0)) <= 2,
-      `first quality ${r.d.primary_quality} ~ ${r.s.q1}`,
-    );
-    t.match(r.d.caveat, /shifted by 5 x 3 pixels.*cropped between the saves.*a hint, not proof/);
+    if (r.d.primary_quality !== null) {
+      t.ok(
+        Math.abs(r.d.primary_quality - (r.s.q1 ?? 0)) <= 2,
+        `first quality ${r.d.primary_quality} ~ ${r.s.q1}`,
+      );
+    }
+    t.match(r.d.caveat, /shifted by .*cropped between the saves.*a hint, not proof/);
   }
+  // The q80 first saves: the crop's offset (5, 3) is named on at least one axis in all but one of them (an
+  // axis may be unread, or read wrong, when its evidence is weak: measured 19 of 21 with both axes right).
+  const q80 = offGrid.filter((r) => r.s.q1 === 80);
+  const axisRight = q80.filter((r) =>
+    /shifted by (5 x \d|\d x 3|5 pixels across|3 pixels down)/.test(r.d.caveat),
+  ).length;
+  t.ok(q80.length - axisRight <= 1, `offset named right in ${axisRight}/${q80.length} q80 first saves`);
   for (const r of results.filter((x) => x.d.detected)) {
     t.ok(r.d.confidence > 0 && r.d.confidence <= 1, 'a confidence in (0, 1]');
   }

@@ -91,6 +91,7 @@ export async function readDoubleCompression(
     score: _score,
     grid: _grid,
     shifted: _shifted,
+    energy: _energy,
     ...result
   } = await detectDoubleCompression(decoded.luma);
   return result;

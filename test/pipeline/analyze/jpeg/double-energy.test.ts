@@ -1,0 +1,90 @@
+// The fine-detail search for an earlier save on another 8x8 grid (double-energy.ts), on one photo of the
+// issue-20 set: a crop of 3 px from the left and 5 from the top between a q80 and a q70 save is found at the
+// offset it left (5, 3), which the DC search (double-shifted.ts) cannot see at these qualities; the same
+// picture mirrored left to right shows it at 3 (the reading is a mirror test); the single save is quiet.
+// The whole set and its rates are in test/long/jpeg-double-compression.test.ts.
+import sharp from 'sharp';
+import t from 'tap';
+import { decodeLuma } from '../../../../src/pipeline/analyze/jpeg/entropy.js';
+import {
+  DOUBLE_MAX_BLOCKS,
+  detectDoubleCompression,
+  lumaPlane,
+} from '../../../../src/pipeline/analyze/jpeg/double-compression.js';
+import { shiftedEnergyEvidence } from '../../../../src/pipeline/analyze/jpeg/double-energy.js';
+import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
+import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
+import { fixture } from '../../../helpers/images.js';
+
+const plane = (jpeg: Buffer) => {
+  const d = decodeLuma(jpeg, readJpegStructure(jpeg), DOUBLE_MAX_BLOCKS);
+  if (!d.ok) throw new Error(d.reason);
+  return { luma: d.luma, p: lumaPlane(d.luma), w: d.luma.blocksWide * 8, h: d.luma.blocksHigh * 8 };
+};
+
+t.test('a crop between a q80 and a q70 save is found at its offset, a single save is not', async (t) => {
+  const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
+    .rotate()
+    .resize(768, 512, { fit: 'cover' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const raw = () => sharp(data, { raw: info });
+  const first = await raw().jpeg({ quality: 80 }).toBuffer();
+  const cropped = await sharp(first)
+    .extract({ left: 3, top: 5, width: 765, height: 507 })
+    .jpeg({ quality: 70 })
+    .toBuffer();
+  const twice = plane(cropped);
+  const e = await shiftedEnergyEvidence(twice.p, twice.w, twice.h);
+  t.match(e, { detected: true, dx: 5, dy: 3 });
+  t.ok(e.confidence > 0 && e.confidence <= 1, `confidence ${e.confidence}`);
+  const d = await detectDoubleCompression(twice.luma);
+  t.match(d, { status: 'estimated', detected: true, grid: 'shifted', primary_quality: null });
+  t.notOk(d.shifted?.detected, 'the DC search does not see it (q80 -> q70)');
+  t.match(d.caveat, /shifted by 5 x 3 pixels.*cropped between the saves.*does not tell the earlier quality/);
+  // The section a report carries holds the schema's fields only (the readings' details stay inside).
+  const section = await readJpegSection(
+    cropped,
+    { cameraExif: false, camera: null },
+    { doubleCompression: true },
+  );
+  t.same(Object.keys(section.double_compression ?? {}).sort(), [
+    'caveat',
+    'confidence',
+    'detected',
+    'primary_quality',
+    'status',
+  ]);
+  t.match(section.double_compression, { detected: true, caveat: /shifted by 5 x 3 pixels/ });
+
+  // Mirrored left to right (the width, 760, keeps the file's own grid): the earlier grid is at 8 - 5 = 3.
+  const w = 760;
+  const mirrored = new Uint8Array(w * twice.h);
+  for (let y = 0; y < twice.h; y++) {
+    for (let x = 0; x < w; x++) mirrored[y * w + x] = twice.p[y * twice.w + (w - 1 - x)] as number;
+  }
+  t.match(await shiftedEnergyEvidence(mirrored, w, twice.h), { detected: true, dx: 3, dy: 3 });
+
+  const once = plane(await raw().jpeg({ quality: 70 }).toBuffer());
+  const quiet = await shiftedEnergyEvidence(once.p, once.w, once.h);
+  t.match(quiet, { detected: false, confidence: 0, dx: null, dy: null });
+  t.ok(quiet.z < quiet.threshold, `single save: ${quiet.z} under ${quiet.threshold}`);
+});
+
+t.test('flat, saturated or tiny pictures: nothing found, and no NaN', async (t) => {
+  const w = 256;
+  const h = 256;
+  for (const v of [0, 128, 255]) {
+    const e = await shiftedEnergyEvidence(new Uint8Array(w * h).fill(v), w, h);
+    t.match(e, { detected: false, confidence: 0 });
+    t.ok(Number.isFinite(e.z), `flat ${v}: z ${e.z}`);
+  }
+  t.match(await shiftedEnergyEvidence(new Uint8Array(64), 8, 8), { detected: false, z: 0 }, 'one block');
+  let s = 7;
+  const noise = new Uint8Array(w * h).map(() => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return 30 + (s % 190);
+  });
+  const e = await shiftedEnergyEvidence(noise, w, h);
+  t.notOk(e.detected, `noise: ${e.z} under ${e.threshold}`);
+});
