@@ -181,9 +181,12 @@ t.test('a thread that dies mid-task: analysis_failed, and the pool goes on with 
   const probe = { mime: 'image/jpeg', format: 'jpeg' };
   t.ok((await pool.analyze(photo, probe, PLAIN)).hashes, 'a first image (the thread is up)');
   const started = pool.stats().threadsStarted;
-  const slow = blackPng(8000, 8000); // 64 megapixels to inflate: far longer than the wait below
+  const slow = blackPng(8000, 8000); // 64 megapixels to inflate: not done before the thread is stopped
   const dying = pool.analyze(slow, { mime: 'image/png', format: 'png' }, PLAIN).catch((e: unknown) => e);
-  await new Promise((r) => setTimeout(r, 100));
+  // The task went to the idle thread at once (nothing queued); the thread is stopped right away, not after
+  // a wait: on a quiet machine a black PNG of that size inflated in about 100 ms, which a wait could let
+  // it finish (a race the test would lose on a fast machine).
+  t.equal(pool.stats().queued, 0, 'the task is on the thread');
   const [thread] = pool.workers();
   await thread?.terminate(); // what a crash in native code or wasm looks like from here
   const err = await dying;
