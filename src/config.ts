@@ -426,6 +426,10 @@ export const EnvSchema = Type.Object({
     'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~15 ms of CPU per photo for the text detector and ~0.8 s per screenshot, 4.5x the CPU of a check on a mixed corpus (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
+  OCR_SERVER: Bool(
+    true,
+    'Read with tesseract kept running between pictures (native/tess-serve, built against libtesseract by scripts/setup-ocr.sh), so its language models are loaded once per process instead of once per reading (~0.1-0.15 s of CPU each time). Same engine, output and bounds (time, memory, output); one process per reading at once, ended after a minute idle. Not built, or false: one OCR_TESSERACT_PATH command per reading.',
+  ),
   OCR_LANGUAGES: Str(
     'eng,rus,ukr,kaz,lit,ara,fra,spa,deu',
     'Tesseract languages text is read in, comma-separated, in order of preference; the first of each script (Latin, Cyrillic, Arabic, …) reads first, then the language the text turns out to be in. Each needs its tesseract-ocr-<lang> package.',
@@ -751,6 +755,7 @@ function ocrOptions(env: Env) {
     memoryMb: env.OCR_MEMORY_MB,
     maxPixels: env.OCR_MAX_PIXELS,
     maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
+    server: env.OCR_SERVER,
   };
   return env.OCR_ENABLED ? options : null;
 }
