@@ -24,7 +24,9 @@
 #include <vector>
 
 static const long MAX_SIDE = 1 << 15;
-static const int MAX_ENGINES = 8;
+// Language sets kept loaded (the default OCR_LANGUAGES make ten: eng+rus+ara and each language alone,
+// ~115 MB resident in all); past it they are all dropped and loaded again as asked.
+static const int MAX_ENGINES = 16;
 
 static void answerError(const std::string &why) {
   std::string msg = why;

@@ -428,7 +428,7 @@ export const EnvSchema = Type.Object({
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
   OCR_SERVER: Bool(
     true,
-    'Read with tesseract kept running between pictures (native/tess-serve, built against libtesseract by scripts/setup-ocr.sh), so its language models are loaded once per process instead of once per reading (~0.1-0.15 s of CPU each time). Same engine, output and bounds (time, memory, output); one process per reading at once, ended after a minute idle. Not built, or false: one OCR_TESSERACT_PATH command per reading.',
+    'Read with tesseract kept running between pictures (native/tess-serve, built against libtesseract by scripts/setup-ocr.sh), so its language models are loaded once per process instead of once per reading (~0.1-0.15 s of CPU each time). Same engine, output and bounds (time, memory, output); one process per reading at once (~50-115 MB resident), replaced after 500 readings, ended after a minute idle. Not built, or false: one OCR_TESSERACT_PATH command per reading.',
   ),
   OCR_LANGUAGES: Str(
     'eng,rus,ukr,kaz,lit,ara,fra,spa,deu',

@@ -11,7 +11,8 @@
 // A process that died, was killed or answered out of turn is never used again; the next reading starts a
 // new one. One reading at a time per process: concurrent readings get their own processes (as many as
 // readings at once, so at most the worker's concurrency), and a process idle for IDLE_MS ends, which
-// gives its models' memory back (~30-45 MB per language set loaded).
+// gives its models' memory back (~50 MB with eng+rus+ara, ~115 MB with every set the default
+// OCR_LANGUAGES can ask for); after MAX_READINGS a process is replaced.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -39,6 +40,12 @@ export interface EngineLimits {
 
 /** How long an idle process is kept before it ends. */
 const IDLE_MS = 60_000;
+/**
+ * Readings one process does before it is replaced: whatever tesseract might keep from picture to picture
+ * (memory, adaptive state) is bounded too. Starting a new one costs a model load, ~0.15 s, once per
+ * this many readings.
+ */
+const MAX_READINGS = 500;
 const MAX_STDERR = 16 * 1024;
 
 type Answer = { ok: true; tsv: string } | { ok: false; message: string };
@@ -55,6 +62,7 @@ class Server {
   private stderr = '';
   private idleTimer: NodeJS.Timeout | null = null;
   dead = false;
+  readings = 0;
 
   constructor(
     program: string,
@@ -217,7 +225,8 @@ export async function readWithServer(
     live.add(server);
   }
   const answer = await server.read(img, languages, psm, limits);
-  if (!server.dead) list.push(server);
+  if (++server.readings >= MAX_READINGS) server.close();
+  else if (!server.dead) list.push(server);
   if (!answer.ok) throw new OcrError('ocr_failed', `tess-serve: ${answer.message}`);
   return answer.tsv;
 }
