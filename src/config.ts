@@ -423,7 +423,7 @@ export const EnvSchema = Type.Object({
   ),
   OCR_ENABLED: Bool(
     false,
-    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~16 ms of CPU (the text detector: 1.2x the analysis of such a photo), but one with text ~0.35 s (tesseract ~0.26 s with OCR_SERVER, 0.45 s without), so the analysis of a stream with one picture in ten holding text takes 1.6x the CPU, one in three 2.8x (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~16 ms of CPU (the text detector: 1.2x the analysis of such a photo), but one with text ~0.35 s (tesseract ~0.26 s with OCR_SERVER, 0.45 s without), so whole checks take 1.2x the CPU with no text, 1.56x with one picture in ten holding text, 2.4x with one in three (bench:ocr-checks; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
   OCR_SERVER: Bool(
