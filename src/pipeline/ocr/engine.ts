@@ -18,7 +18,13 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { OcrError } from '../../errors.js';
-import type { GreyImage } from './tesseract.js';
+
+/** A grey picture, one byte per pixel row by row (tesseract.ts's GreyImage, which imports this module). */
+interface GreyImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
 
 /** Where setup-ocr.sh builds tess-serve: native/ at the package's root (from src/ or dist/src/). */
 const CANDIDATES = ['../../../native/tess-serve', '../../../../native/tess-serve'].map((p) =>
