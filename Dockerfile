@@ -17,6 +17,15 @@ COPY workers ./workers
 COPY schemas ./schemas
 RUN npm run build
 
+# tess-serve (native/tess-serve.cc): tesseract kept running between pictures, built against Debian's
+# libtesseract by the same script as `npm ci` runs; only the program goes on, not the compiler.
+FROM node:20-bookworm-slim AS native
+WORKDIR /app
+ENV FIRSTSEEN_OCR_FONTS=0
+COPY scripts/apt-install.sh scripts/setup-ocr.sh ./scripts/
+COPY native/tess-serve.cc ./native/
+RUN sh scripts/setup-ocr.sh && test -x native/tess-serve
+
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -25,8 +34,9 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg 
   && rm -rf /var/lib/apt/lists/* && ffmpeg -hide_banner -version | head -n 1
 # Text in images is read by tesseract in bounded child processes: Debian's tesseract-ocr and the language
 # packs of OCR_LANGUAGES, installed by the same script as `npm ci` runs (without the test fonts).
-ENV FIRSTSEEN_OCR_FONTS=0
+ENV FIRSTSEEN_OCR_FONTS=0 FIRSTSEEN_OCR_BUILD=0
 COPY scripts/apt-install.sh scripts/setup-ocr.sh ./scripts/
+COPY --from=native /app/native/tess-serve ./native/tess-serve
 RUN sh scripts/setup-ocr.sh && rm -rf /var/lib/apt/lists/* && tesseract --version 2>&1 | head -n 1
 COPY package.json package-lock.json ./
 COPY stubs ./stubs

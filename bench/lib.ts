@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -88,3 +89,22 @@ export const machine = () => ({
   load: loadavg(),
   date: new Date().toISOString(),
 });
+
+/** The same bytes with a JPEG comment or a PNG text chunk carrying `n`: another sha256, the same picture. */
+export function distinct(bytes: Buffer, format: string, n: number): Buffer {
+  const text = Buffer.from(`firstseen bench ${n}`);
+  if (format === 'jpeg') {
+    const com = Buffer.from([0xff, 0xfe, 0, 0]);
+    com.writeUInt16BE(text.length + 2, 2);
+    return Buffer.concat([bytes.subarray(0, 2), com, text, bytes.subarray(2)]);
+  }
+  if (format === 'png') {
+    const data = Buffer.concat([Buffer.from('tEXt'), Buffer.from('Comment\0'), text]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length - 4);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(data));
+    return Buffer.concat([bytes.subarray(0, 33), len, data, crc, bytes.subarray(33)]); // after IHDR
+  }
+  return bytes; // WebP: served as is; repeats are exact matches of the first
+}

@@ -16,13 +16,22 @@
 //                          images per second, an upper bound on the slowdown of whole checks (which also
 //                          fetch, match and store); also in CPU time (this process and tesseract),
 //                          which a busy shared machine distorts less than wall time
+//   cost by share of text images  the mixed corpus's CPU per picture without text (the detector alone) and
+//                          with text, with and without OCR, give the slowdown for any share of pictures
+//                          with text (the corpus has 6 in 15: the 5 screenshots and one of the pipeline
+//                          bench's photos, a caption on a picture): `cpu_slowdown_by_text_share`
+// CPU is split between this process (decoding, the detector, preparing the picture: `node`) and
+// tesseract (`tesseract`: the commands it waited for, and the tess-serve processes running, read in /proc).
 // One image at a time, tesseract with one thread (OCR_* defaults of src/config.ts).
-// Env: BENCH_OCR_TEXTS (4: texts per language, at most 4).
+// Env: BENCH_OCR_TEXTS (4: texts per language, at most 4); BENCH_OCR_PARTS (screenshots,captions,free,mixed:
+// the parts to run; the mixed corpus needs the screenshots); BENCH_OCR_SERVER=false reads with one
+// tesseract command per reading instead of tess-serve (OCR_SERVER).
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { analyzeImage } from '../src/pipeline/analyze/index.js';
 import { readText, type OcrOptions } from '../src/pipeline/ocr/index.js';
+import { serverPids, tessServePath } from '../src/pipeline/ocr/engine.js';
 import { tesseractInfo } from '../src/pipeline/ocr/tesseract.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { fixture } from '../test/helpers/images.js';
@@ -40,12 +49,14 @@ import { CORPUS, machine, summarize, writeResult } from './lib.js';
 
 configureSharp();
 // OCR is off by default (its cost); the bench measures it on.
-const config = loadConfig({ OCR_ENABLED: 'true' });
+const config = loadConfig({ OCR_ENABLED: 'true', OCR_SERVER: process.env.BENCH_OCR_SERVER ?? 'true' });
 if (!config.ocr) throw new Error('OCR_ENABLED is false');
 const opts: OcrOptions = { ...config.ocr, maxInputPixels: config.maxInputPixels };
 const info = await tesseractInfo(opts.path);
 if (!info) throw new Error('tesseract is not installed: run sh scripts/setup-ocr.sh');
 const TEXTS = Math.min(4, Number(process.env.BENCH_OCR_TEXTS ?? 4));
+const PARTS = new Set((process.env.BENCH_OCR_PARTS ?? 'screenshots,captions,free,mixed').split(','));
+const served = !!opts.server && !!tessServePath();
 const LANGS: Lang[] = ['eng', 'lit', 'rus', 'kaz', 'arb'];
 const OCR_CODE: Record<Lang, string> = { eng: 'eng', lit: 'lit', rus: 'rus', kaz: 'kaz', arb: 'ara' };
 const PHOTOS = [
@@ -55,20 +66,56 @@ const PHOTOS = [
 ];
 
 const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
-/** CPU seconds of this process and of its waited-for children (tesseract), from /proc/self/stat. */
-function cpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command name, field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14.
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14). */
+function stat(pid: string): number[] {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s
+    .slice(s.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+}
+/** tess-serve processes' CPU seconds so far, by pid (one that ended is counted in this process's cutime). */
+const servedCpu = new Map<number, number>();
+/**
+ * CPU seconds of this process (`node`) and of tesseract (`tesseract`): the commands this process waited
+ * for, and the tess-serve processes running.
+ */
+function cpuSeconds(): { node: number; tesseract: number; all: number } {
+  const f = stat('self');
+  let tess = (f[13] as number) + (f[14] as number);
+  for (const pid of serverPids()) {
+    try {
+      const g = stat(String(pid));
+      servedCpu.set(pid, (g[11] as number) + (g[12] as number));
+    } catch {
+      // Gone since: its time is in cutime once reaped; until then its last figure stands.
+    }
+  }
+  const alive = new Set(serverPids());
+  for (const [pid, ticks] of servedCpu) if (alive.has(pid)) tess += ticks;
+  const node = ((f[11] as number) + (f[12] as number)) / TICK;
+  return { node, tesseract: tess / TICK, all: node + tess / TICK };
+}
+interface Cpu {
+  node_ms: number;
+  tesseract_ms: number;
 }
 /** Wall and CPU time (this process and tesseract) of one call, in ms. */
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number, number]> => {
+const timed = async <T>(fn: () => Promise<T>): Promise<[T, number, number, Cpu]> => {
   const c0 = cpuSeconds();
   const t0 = performance.now();
   const r = await fn();
-  return [r, performance.now() - t0, (cpuSeconds() - c0) * 1000];
+  const c1 = cpuSeconds();
+  const cpu = { node_ms: (c1.node - c0.node) * 1000, tesseract_ms: (c1.tesseract - c0.tesseract) * 1000 };
+  return [r, performance.now() - t0, (c1.all - c0.all) * 1000, cpu];
 };
+/** Mean CPU of calls, in ms: this process's, tesseract's and both. */
+const cpuMean = (cs: Cpu[]) => ({
+  n: cs.length,
+  node_ms: Math.round(mean(cs.map((c) => c.node_ms))),
+  tesseract_ms: Math.round(mean(cs.map((c) => c.tesseract_ms))),
+  cpu_ms: Math.round(mean(cs.map((c) => c.node_ms + c.tesseract_ms))),
+});
 const pct = (n: number, d: number) => Math.round((1000 * n) / Math.max(1, d)) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
@@ -83,10 +130,15 @@ interface Row {
   time: boolean;
   ms: number;
   cpu_ms: number;
+  cpu: Cpu;
 }
 const rows: Row[] = [];
 const screenshots: Buffer[] = [];
-for (const lang of LANGS) {
+// Each language's models loaded once before measuring (a running tess-serve keeps them; the command
+// loads them on every reading, which the figures then include).
+if (served && PARTS.has('screenshots'))
+  for (const lang of LANGS) await readText((await postScreenshot(lang, 0)).png, opts);
+for (const lang of PARTS.has('screenshots') ? LANGS : []) {
   for (let i = 0; i < TEXTS; i++) {
     const shot = await postScreenshot(lang, i, {
       dark: i % 2 === 1,
@@ -97,7 +149,7 @@ for (const lang of LANGS) {
       ['degraded', await degrade(shot.png, shot.width), 0.5],
     ] as const;
     for (const [variant, bytes, scale] of variants) {
-      const [r, ms, cpuMs] = await timed(() => readText(bytes, opts));
+      const [r, ms, cpuMs, cpu] = await timed(() => readText(bytes, opts));
       const read = bodyText(r.lines, shot.body, scale);
       const row: Row = {
         lang,
@@ -109,6 +161,7 @@ for (const lang of LANGS) {
         time: r.found.times.includes(shot.truth.time),
         ms,
         cpu_ms: cpuMs,
+        cpu,
       };
       rows.push(row);
       if (variant === 'clean') screenshots.push(bytes);
@@ -120,29 +173,36 @@ for (const lang of LANGS) {
   }
 }
 
-const captions: { kind: string; cer: number; ms: number }[] = [];
+const captions: { kind: string; cer: number; ms: number; cpu: Cpu }[] = [];
 const memes: [string, string, string][] = [
   ['exifr/door-knocker.jpg', 'WHEN THE NEWS IS FAKE', 'BUT THE PHOTO IS REAL'],
   ['pdq/dih/bridge-1-original.jpg', 'NOBODY CHECKS THE DATE', 'EVERYBODY SHARES IT'],
   ['exif-samples/jpg/gps/DSCN0010.jpg', 'THIS WAS TAKEN YESTERDAY', 'SAID NO ONE EVER'],
 ];
-for (const [photo, top, bottom] of memes) {
-  const [r, ms] = await timed(async () => readText(await meme(photo, top, bottom), opts));
-  captions.push({ kind: 'meme', cer: cer(`${top} ${bottom}`, r.lines.map((l) => l.text).join(' ')), ms });
+for (const [photo, top, bottom] of PARTS.has('captions') ? memes : []) {
+  const bytes = await meme(photo, top, bottom);
+  const [r, ms, , cpu] = await timed(() => readText(bytes, opts));
+  captions.push({
+    kind: 'meme',
+    cer: cer(`${top} ${bottom}`, r.lines.map((l) => l.text).join(' ')),
+    ms,
+    cpu,
+  });
 }
 const signs: [string, string[]][] = [
   ['pdq/dih/bridge-1-original.jpg', ['MAIN STREET', 'CLOSED 12 MAY']],
   ['exifr/door-knocker.jpg', ['GEDIMINO PR. 9', 'VILNIUS']],
   ['exif-samples/jpg/gps/DSCN0021.jpg', ['ВЫХОД', 'EXIT 3']],
 ];
-for (const [photo, lines] of signs) {
-  const [r, ms] = await timed(async () => readText(await sign(photo, lines), opts));
-  captions.push({ kind: 'sign', cer: cer(lines.join(' '), r.lines.map((l) => l.text).join(' ')), ms });
+for (const [photo, lines] of PARTS.has('captions') ? signs : []) {
+  const bytes = await sign(photo, lines);
+  const [r, ms, , cpu] = await timed(() => readText(bytes, opts));
+  captions.push({ kind: 'sign', cer: cer(lines.join(' '), r.lines.map((l) => l.text).join(' ')), ms, cpu });
 }
 
 // As a check reads them: the detector on the pixels the analysis decoded (the analysis is not timed).
 const free: { photo: string; skipped: boolean; ms: number; cpu_ms: number }[] = [];
-for (const photo of TEXT_FREE_PHOTOS) {
+for (const photo of PARTS.has('free') ? TEXT_FREE_PHOTOS : []) {
   const bytes = fixture(photo);
   const m = await sharp(bytes).metadata();
   const analysis = await analyzeImage(
@@ -157,34 +217,59 @@ for (const photo of TEXT_FREE_PHOTOS) {
 
 // Added cost: the pipeline bench's photos plus one screenshot in four (a mixed corpus), analyzed as a check
 // analyzes an image, with and without reading the text.
-const mixed = [...CORPUS.map((p) => fixture(p)), ...screenshots.filter((_, i) => i % 4 === 0)];
+const mixed = PARTS.has('mixed')
+  ? [...CORPUS.map((p) => fixture(p)), ...screenshots.filter((_, i) => i % 4 === 0)]
+  : [];
+/** Whether each picture of the mixed corpus has text (OCR read it), from the warm-up pass. */
+const hasText: boolean[] = [];
 const probe = async (b: Buffer) => {
   const m = await sharp(b).metadata();
   return { mime: `image/${m.format ?? 'jpeg'}`, format: m.format ?? 'jpeg' };
 };
 const probes = await Promise.all(mixed.map(probe));
 const cpu: Record<'base' | 'ocr', number[]> = { base: [], ocr: [] };
-const pass = async (withOcr: boolean) => {
-  const c0 = cpuSeconds();
+// Per image of the measured passes: the analysis' CPU, and reading its text's (node and tesseract).
+const analysisCpu: { i: number; ms: number }[] = [];
+const textCpu: { i: number; cpu: Cpu }[] = [];
+const pass = async (withOcr: boolean, measured = true) => {
+  const c0 = cpuSeconds().all;
   const t0 = performance.now();
   for (const [i, b] of mixed.entries()) {
-    const analysis = await analyzeImage(b, probes[i] as { mime: string; format: string }, {
-      maxInputPixels: config.maxInputPixels,
-    });
+    const [analysis, , analysisMs] = await timed(() =>
+      analyzeImage(b, probes[i] as { mime: string; format: string }, {
+        maxInputPixels: config.maxInputPixels,
+      }),
+    );
+    if (measured) analysisCpu.push({ i, ms: analysisMs });
     // As process-check.ts does: the detector reads the analysis' decoded pixels.
-    if (withOcr) await readText(b, opts, {}, analysis.pixels);
+    if (!withOcr) continue;
+    const [r, , , c] = await timed(() => readText(b, opts, {}, analysis.pixels));
+    if (measured) textCpu.push({ i, cpu: c });
+    else hasText[i] = r.status !== 'no_text';
   }
-  cpu[withOcr ? 'ocr' : 'base'].push(cpuSeconds() - c0);
+  if (measured) cpu[withOcr ? 'ocr' : 'base'].push(cpuSeconds().all - c0);
   return (performance.now() - t0) / 1000;
 };
-await pass(true); // warm-up: sharp, tesseract's data in the page cache
+if (mixed.length > 0) await pass(true, false); // warm-up: sharp, tesseract's data in the page cache
 const base: number[] = [];
 const withText: number[] = [];
-for (let k = 0; k < 2; k++) {
+for (let k = 0; k < (mixed.length > 0 ? 2 : 0); k++) {
   base.push(await pass(false));
   withText.push(await pass(true));
 }
 const perSecond = (s: number[]) => mixed.length / Math.min(...s);
+// What reading the text adds to a picture without text (the detector alone) and to one with text, over
+// what analyzing it costs: the slowdown of the analysis of a stream of images, for a share of them with text.
+const analysisMs = (text: boolean) => mean(analysisCpu.filter((a) => hasText[a.i] === text).map((a) => a.ms));
+const textMs = (text: boolean) =>
+  mean(textCpu.filter((a) => hasText[a.i] === text).map((a) => a.cpu.node_ms + a.cpu.tesseract_ms));
+const byTextShare = Object.fromEntries(
+  [0, 0.1, 0.2, 1 / 3, 0.5].map((share) => {
+    const baseMs = (1 - share) * analysisMs(false) + share * analysisMs(true);
+    const added = (1 - share) * textMs(false) + share * textMs(true);
+    return [`${Math.round(share * 100)}%`, Math.round(((baseMs + added) / baseMs) * 100) / 100];
+  }),
+);
 
 const by = (variant: Row['variant']) => rows.filter((r) => r.variant === variant);
 const summary = (variant: Row['variant']) => {
@@ -200,31 +285,52 @@ const summary = (variant: Row['variant']) => {
     false_handles: rs.filter((r) => r.false_handle).length,
     ms: summarize(rs.map((r) => r.ms)),
     cpu_ms_mean: Math.round(mean(rs.map((r) => r.cpu_ms))),
+    cpu_by_language: Object.fromEntries(
+      LANGS.map((l) => [l, cpuMean(rs.filter((r) => r.lang === l).map((r) => r.cpu))]),
+    ),
+    cpu: cpuMean(rs.map((r) => r.cpu)),
   };
 };
 const result = {
   tesseract: info.version,
+  engine: served ? 'tess-serve (models loaded once)' : 'tesseract command per reading',
   languages: opts.languages,
   screenshots_clean: summary('clean'),
   screenshots_degraded: summary('degraded'),
   memes_cer_mean: r4(mean(captions.filter((c) => c.kind === 'meme').map((c) => c.cer))),
   signs_cer_mean: r4(mean(captions.filter((c) => c.kind === 'sign').map((c) => c.cer))),
   captions_ms: summarize(captions.map((c) => c.ms)),
+  memes_cpu: cpuMean(captions.filter((c) => c.kind === 'meme').map((c) => c.cpu)),
+  signs_cpu: cpuMean(captions.filter((c) => c.kind === 'sign').map((c) => c.cpu)),
   text_free: {
     photos: free.length,
     skipped_pct: pct(free.filter((f) => f.skipped).length, free.length),
     ms: summarize(free.map((f) => f.ms)),
     cpu_ms_mean: Math.round(mean(free.map((f) => f.cpu_ms)) * 10) / 10,
   },
-  mixed_corpus: {
-    images: mixed.length,
-    images_per_s_without_ocr: Math.round(perSecond(base) * 100) / 100,
-    images_per_s_with_ocr: Math.round(perSecond(withText) * 100) / 100,
-    slowdown: Math.round((perSecond(base) / perSecond(withText)) * 100) / 100,
-    cpu_ms_per_image_without_ocr: Math.round((Math.min(...cpu.base.slice(-2)) * 1000) / mixed.length),
-    cpu_ms_per_image_with_ocr: Math.round((Math.min(...cpu.ocr.slice(-2)) * 1000) / mixed.length),
-    cpu_slowdown: Math.round((Math.min(...cpu.ocr.slice(-2)) / Math.min(...cpu.base.slice(-2))) * 100) / 100,
-  },
+  mixed_corpus:
+    mixed.length === 0
+      ? null
+      : {
+          images: mixed.length,
+          with_text: hasText.filter(Boolean).length,
+          images_per_s_without_ocr: Math.round(perSecond(base) * 100) / 100,
+          images_per_s_with_ocr: Math.round(perSecond(withText) * 100) / 100,
+          slowdown: Math.round((perSecond(base) / perSecond(withText)) * 100) / 100,
+          cpu_ms_per_image_without_ocr: Math.round((Math.min(...cpu.base.slice(-2)) * 1000) / mixed.length),
+          cpu_ms_per_image_with_ocr: Math.round((Math.min(...cpu.ocr.slice(-2)) * 1000) / mixed.length),
+          cpu_slowdown:
+            Math.round((Math.min(...cpu.ocr.slice(-2)) / Math.min(...cpu.base.slice(-2))) * 100) / 100,
+          analysis_cpu_ms: {
+            text_free: Math.round(analysisMs(false)),
+            with_text: Math.round(analysisMs(true)),
+          },
+          text_cpu_ms: {
+            text_free: cpuMean(textCpu.filter((a) => !hasText[a.i]).map((a) => a.cpu)),
+            with_text: cpuMean(textCpu.filter((a) => hasText[a.i]).map((a) => a.cpu)),
+          },
+          cpu_slowdown_by_text_share: byTextShare,
+        },
   targets: {
     cer_clean_max: 0.03,
     cer_degraded_max: 0.08,

@@ -18,14 +18,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import type { Report } from '../schemas/report.js';
 import { loadConfig } from '../src/config.js';
 import { keys } from '../src/keys.js';
 import { buildService } from '../workers/index.js';
-import { CORPUS, machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
+import { CORPUS, distinct, machine, percentile, ROOT, serveBuffers, summarize, writeResult } from './lib.js';
 import {
   AUTH,
   benchEnv,
@@ -56,25 +55,6 @@ function archiveSizes(dir: string): number[] {
 const BASES = CORPUS;
 /** Long sides of the variants; 0 keeps the original (up to 4000 px, 4 MB). */
 const SIDES = [320, 800, 1600, 0];
-
-/** The same bytes with a JPEG comment or a PNG text chunk carrying `n`: another sha256, the same picture. */
-function distinct(bytes: Buffer, format: string, n: number): Buffer {
-  const text = Buffer.from(`firstseen bench ${n}`);
-  if (format === 'jpeg') {
-    const com = Buffer.from([0xff, 0xfe, 0, 0]);
-    com.writeUInt16BE(text.length + 2, 2);
-    return Buffer.concat([bytes.subarray(0, 2), com, text, bytes.subarray(2)]);
-  }
-  if (format === 'png') {
-    const data = Buffer.concat([Buffer.from('tEXt'), Buffer.from('Comment\0'), text]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length - 4);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(data));
-    return Buffer.concat([bytes.subarray(0, 33), len, data, crc, bytes.subarray(33)]); // after IHDR
-  }
-  return bytes; // WebP: served as is; repeats are exact matches of the first
-}
 
 /**
  * N different pictures: circles, rectangles, lines and polygons at seeded places and colours over a

@@ -7,6 +7,11 @@
 # The fonts (DejaVu, Noto) are for the tests and bench/ocr.ts, which render their own text images; the
 # Dockerfile's runtime stage skips them with FIRSTSEEN_OCR_FONTS=0.
 # FIRSTSEEN_SKIP_OCR_SETUP=1 skips everything (the Dockerfile's build stage, which reads no image).
+# Then it builds native/tess-serve (native/tess-serve.cc against libtesseract: tesseract kept running
+# between pictures, src/pipeline/ocr/engine.ts) when a compiler and the headers are there or installable;
+# without it OCR runs one tesseract command per reading (slower: the models are loaded every time).
+# FIRSTSEEN_OCR_BUILD=0 skips the build (the Dockerfile's runtime stage: it copies the program built in a
+# stage of its own, and keeps no compiler).
 set -u
 
 if [ "${FIRSTSEEN_SKIP_OCR_SETUP:-}" = "1" ]; then exit 0; fi
@@ -21,12 +26,42 @@ missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-if [ -z "$missing" ] && command -v tesseract >/dev/null 2>&1; then exit 0; fi
-
 . "$(dirname "$0")/apt-install.sh"
+
+build_server() {
+  [ "${FIRSTSEEN_OCR_BUILD:-1}" = "1" ] || return 0
+  dir="$(cd "$(dirname "$0")/.." && pwd)/native"
+  src="$dir/tess-serve.cc"
+  bin="$dir/tess-serve"
+  [ -f "$src" ] || return 0
+  if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then return 0; fi
+  need=""
+  for p in libtesseract-dev g++ pkg-config; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+  done
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  if [ -n "$need" ] && ! apt_install "building native/tess-serve" $need; then
+    echo "setup: native/tess-serve not built (install$need): OCR runs one tesseract command per reading." >&2
+    return 0
+  fi
+  # shellcheck disable=SC2046 # pkg-config's flags are words
+  if g++ -O2 -o "$bin.tmp" "$src" $(pkg-config --cflags --libs tesseract lept); then
+    mv "$bin.tmp" "$bin" && echo "setup: built native/tess-serve"
+  else
+    rm -f "$bin.tmp"
+    echo "setup: native/tess-serve did not build: OCR runs one tesseract command per reading." >&2
+  fi
+}
+
+if [ -z "$missing" ] && command -v tesseract >/dev/null 2>&1; then
+  build_server
+  exit 0
+fi
+
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 if apt_install "reading text in images" $missing; then
   tesseract --version 2>&1 | head -n 1
+  build_server
   exit 0
 fi
 echo "setup: tesseract or its language packs are missing and not installable here: install$missing" >&2

@@ -432,9 +432,13 @@ export const EnvSchema = Type.Object({
   ),
   OCR_ENABLED: Bool(
     false,
-    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: it costs ~15 ms of CPU per photo for the text detector and ~0.8 s per screenshot, 4.5x the CPU of a check on a mixed corpus (bench:ocr). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~16 ms of CPU (the text detector: 1.2x the analysis of such a photo), but one with text ~0.35 s (tesseract ~0.26 s with OCR_SERVER, 0.45 s without), so whole checks take 1.2x the CPU with no text, 1.56x with one picture in ten holding text, 2.4x with one in three (bench:ocr-checks; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
+  OCR_SERVER: Bool(
+    true,
+    'Read with tesseract kept running between pictures (native/tess-serve, built against libtesseract by scripts/setup-ocr.sh), so its language models are loaded once per process instead of once per reading (~0.1-0.15 s of CPU each time). Same engine, output and bounds (time, memory, output); one process per reading at once (~50-115 MB resident), replaced after 500 readings, ended after a minute idle. Not built, or false: one OCR_TESSERACT_PATH command per reading.',
+  ),
   OCR_LANGUAGES: Str(
     'eng,rus,ukr,kaz,lit,ara,fra,spa,deu',
     'Tesseract languages text is read in, comma-separated, in order of preference; the first of each script (Latin, Cyrillic, Arabic, …) reads first, then the language the text turns out to be in. Each needs its tesseract-ocr-<lang> package.',
@@ -763,6 +767,7 @@ function ocrOptions(env: Env) {
     memoryMb: env.OCR_MEMORY_MB,
     maxPixels: env.OCR_MAX_PIXELS,
     maxOutputBytes: env.OCR_MAX_OUTPUT_BYTES,
+    server: env.OCR_SERVER,
   };
   return env.OCR_ENABLED ? options : null;
 }

@@ -77,6 +77,34 @@ const LONG_LINE = 10;
 const MEDIUM_LINE = 8;
 const ALIGNED_SHARE = 0.75;
 
+/**
+ * Scratch arrays kept from one call to the next: the detector runs on every image, and allocating (then
+ * collecting) its ~5 MB of typed arrays each time cost about as much as a third of its work. Safe because
+ * it is synchronous (no two calls overlap in a thread); sizes above SCRATCH_MAX are not kept.
+ */
+const SCRATCH_MAX = 4 << 20;
+const scratch = {
+  rows: new Float32Array(0),
+  integ: new Float64Array(0),
+  cls: new Uint8Array(0),
+  strong: new Uint8Array(0),
+  seen: new Uint8Array(0),
+  stack: new Int32Array(0),
+};
+/** `n` zeroed (or, with `dirty`, as they were) entries of the scratch array `k`. */
+function reuse<K extends keyof typeof scratch>(k: K, n: number, dirty = false): (typeof scratch)[K] {
+  const have = scratch[k];
+  if (n > SCRATCH_MAX) return new (have.constructor as new (n: number) => (typeof scratch)[K])(n);
+  if (have.length < n) {
+    const made = new (have.constructor as new (n: number) => (typeof scratch)[K])(n);
+    scratch[k] = made;
+    return made;
+  }
+  const view = have.subarray(0, n) as (typeof scratch)[K];
+  if (!dirty) view.fill(0);
+  return view;
+}
+
 interface Comp {
   /** 1: darker than its surroundings, 2: lighter. */
   k: number;
@@ -104,7 +132,7 @@ export function greyThumbnail(rgb: { data: Uint8Array; width: number; height: nu
     Int32Array.from({ length: out + 1 }, (_, i) => Math.min(n, Math.round((i * n) / out)));
   const xs = edges(sw, w);
   const ys = edges(sh, h);
-  const rows = new Float32Array(w * sh);
+  const rows = reuse('rows', w * sh, true); // every entry is written below
   for (let y = 0; y < sh; y++) {
     let p = y * sw * 3;
     for (let i = 0; i < w; i++) {
@@ -116,21 +144,26 @@ export function greyThumbnail(rgb: { data: Uint8Array; width: number; height: nu
     }
   }
   const out = Buffer.alloc(w * h);
+  // Row by row (memory order), each column's sum in the same order as a column walk would add it.
+  const sums = new Float64Array(w);
   for (let i = 0; i < h; i++) {
     const a = ys[i] as number;
     const b = ys[i + 1] as number;
-    for (let x = 0; x < w; x++) {
-      let sum = 0;
-      for (let y = a; y < b; y++) sum += rows[y * w + x] as number;
-      out[i * w + x] = Math.round(sum / (b - a));
+    sums.fill(0);
+    for (let y = a; y < b; y++) {
+      const row = y * w;
+      for (let x = 0; x < w; x++) sums[x] = (sums[x] as number) + (rows[row + x] as number);
     }
+    for (let x = 0; x < w; x++) out[i * w + x] = Math.round((sums[x] as number) / (b - a));
   }
   return { data: out, width: w, height: h };
 }
 
 /** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
-export function integralImage({ data, width: w, height: h }: GreyImage): Float64Array {
-  const integ = new Float64Array((w + 1) * (h + 1));
+export function integralImage(
+  { data, width: w, height: h }: GreyImage,
+  integ = new Float64Array((w + 1) * (h + 1)),
+): Float64Array {
   for (let y = 0; y < h; y++) {
     let row = 0;
     for (let x = 0; x < w; x++) {
@@ -160,11 +193,11 @@ export function boxSum(
 
 export function detectText(img: GreyImage): TextDetection {
   const { data, width: w, height: h } = img;
-  const integ = integralImage(img);
+  const integ = integralImage(img, reuse('integ', (w + 1) * (h + 1)));
   // 1 = darker than its surroundings, 2 = lighter, 0 = neither. The window sum is read straight from the
   // integral image's rows (no call per pixel): this loop and components() are most of the detector's cost.
-  const cls = new Uint8Array(w * h);
-  const strong = new Uint8Array(w * h);
+  const cls = reuse('cls', w * h);
+  const strong = reuse('strong', w * h);
   const W1 = w + 1;
   for (let y = 0; y < h; y++) {
     const ya = Math.max(0, y - WINDOW);
@@ -272,8 +305,8 @@ function isLine(c: Comp[]): boolean {
 
 /** 4-connected components of equal non-zero class, with an explicit stack (no recursion, no closure per pixel). */
 function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): Comp[] {
-  const seen = new Uint8Array(w * h);
-  const stack = new Int32Array(w * h);
+  const seen = reuse('seen', w * h);
+  const stack = reuse('stack', w * h, true); // written before it is read
   const out: Comp[] = [];
   for (let start = 0; start < w * h; start++) {
     const k = cls[start] as number;

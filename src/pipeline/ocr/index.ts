@@ -55,7 +55,13 @@ export async function readText(
   pixels?: { data: Uint8Array; width: number; height: number },
 ): Promise<TextInImage> {
   const t0 = performance.now();
-  const base = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' }).rotate().greyscale();
+  // Alpha composited on black (what resampling premultiplied left of transparent pixels): the same grey
+  // picture, but a PNG screenshot with an (opaque) alpha channel is then scaled without premultiplying,
+  // in about a third less CPU (bench:ocr).
+  const base = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' })
+    .rotate()
+    .flatten()
+    .greyscale();
   const thumb = pixels
     ? greyThumbnail(pixels)
     : await grey(base.clone().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }));

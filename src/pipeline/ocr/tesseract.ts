@@ -6,6 +6,7 @@
 // (never fetched at run time), and a separate process that a hostile image cannot take the worker down with.
 import { OcrError } from '../../errors.js';
 import { runBounded, ToolMissingError } from '../video/run.js';
+import { readWithServer, tessServePath } from './engine.js';
 
 export interface TesseractOptions {
   /** Program to run (a name on PATH or a full path). */
@@ -14,6 +15,11 @@ export interface TesseractOptions {
   memoryMb: number;
   /** Largest TSV accepted, in bytes (a page of tiny glyphs makes megabytes of it). */
   maxOutputBytes: number;
+  /**
+   * Read with a tess-serve process kept running between pictures (engine.ts: the models are loaded once)
+   * when it is built; false, or not built: one `path` command per reading.
+   */
+  server?: boolean;
 }
 
 export interface OcrWord {
@@ -56,6 +62,8 @@ export async function recognize(
   /** Page segmentation: 3 = find the layout (screenshots, pages), 6 = one block of lines (masked captions). */
   psm: 3 | 6 = 3,
 ): Promise<OcrLine[]> {
+  const serve = opts.server ? tessServePath() : null;
+  if (serve) return parseTsv(await readWithServer(serve, img, languages.join('+'), psm, opts));
   const chunks: Buffer[] = [];
   let r;
   try {

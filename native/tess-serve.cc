@@ -1,0 +1,97 @@
+// tess-serve: tesseract (libtesseract 5) kept running between pictures, so the language models are loaded
+// once per process instead of once per picture (src/pipeline/ocr/engine.ts runs it and bounds it: killed
+// at a time limit, an address-space limit, a cap on its output, one thread). Loading a Latin model costs
+// tesseract ~0.1 s of CPU (its universal ambiguity table is matched against the model's characters), three
+// models ~0.15 s: as much as reading a screenshot's text once.
+//
+// Protocol, one request at a time on stdin, one answer on stdout:
+//   request: "<languages> <psm> <width> <height>\n" then width*height bytes of grey pixels, row by row;
+//            languages as tesseract's -l (eng+rus+ara), psm tesseract's page segmentation mode.
+//   answer:  "OK <n>\n" then n bytes of tesseract's TSV (as `tesseract ... tsv` writes it), or
+//            "ERR <message>\n" (a language that cannot be loaded, a picture that cannot be read).
+// The engines, one per language set asked for, stay loaded until the process ends (stdin closed).
+// Build: g++ -O2 -o tess-serve tess-serve.cc $(pkg-config --cflags --libs tesseract lept)
+// (scripts/setup-ocr.sh does it when libtesseract-dev and a compiler can be had).
+#include <tesseract/baseapi.h>
+#include <leptonica/allheaders.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+static const long MAX_SIDE = 1 << 15;
+// Language sets kept loaded (the default OCR_LANGUAGES make ten: eng+rus+ara and each language alone,
+// ~115 MB resident in all); past it they are all dropped and loaded again as asked.
+static const int MAX_ENGINES = 16;
+
+static void answerError(const std::string &why) {
+  std::string msg = why;
+  for (char &c : msg)
+    if (c == '\n') c = ' ';
+  std::fprintf(stdout, "ERR %s\n", msg.c_str());
+  std::fflush(stdout);
+}
+
+int main() {
+  std::map<std::string, std::unique_ptr<tesseract::TessBaseAPI>> engines;
+  char header[512];
+  std::vector<unsigned char> pixels;
+  while (std::fgets(header, sizeof header, stdin)) {
+    char langs[256];
+    int psm = 0;
+    long width = 0;
+    long height = 0;
+    if (std::sscanf(header, "%255s %d %ld %ld", langs, &psm, &width, &height) != 4 || width <= 0 ||
+        height <= 0 || width > MAX_SIDE || height > MAX_SIDE || psm < 0 || psm > 13) {
+      answerError("bad request");
+      return 2;  // the stream cannot be trusted any more
+    }
+    pixels.resize(static_cast<size_t>(width) * static_cast<size_t>(height));
+    if (std::fread(pixels.data(), 1, pixels.size(), stdin) != pixels.size()) return 2;
+    auto found = engines.find(langs);
+    if (found == engines.end()) {
+      if (static_cast<int>(engines.size()) >= MAX_ENGINES) engines.clear();
+      auto api = std::make_unique<tesseract::TessBaseAPI>();
+      if (api->Init(nullptr, langs, tesseract::OEM_DEFAULT) != 0) {
+        answerError(std::string("cannot load ") + langs);
+        continue;
+      }
+      found = engines.emplace(langs, std::move(api)).first;
+    }
+    tesseract::TessBaseAPI &api = *found->second;
+    api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
+    // The same picture the command line reads from a PGM on stdin (8-bit grey, no resolution given).
+    Pix *pix = pixCreate(width, height, 8);
+    if (!pix) {
+      answerError("cannot allocate the picture");
+      continue;
+    }
+    l_uint32 *data = pixGetData(pix);
+    int wpl = pixGetWpl(pix);
+    for (long y = 0; y < height; y++) {
+      l_uint32 *line = data + y * wpl;
+      const unsigned char *row = pixels.data() + y * width;
+      for (long x = 0; x < width; x++) SET_DATA_BYTE(line, x, row[x]);
+    }
+    api.SetImage(pix);
+    char *tsv = nullptr;
+    if (api.Recognize(nullptr) == 0) tsv = api.GetTSVText(0);
+    pixDestroy(&pix);
+    if (!tsv) {
+      api.Clear();
+      answerError("recognition failed");
+      continue;
+    }
+    size_t n = std::strlen(tsv);
+    std::fprintf(stdout, "OK %zu\n", n);
+    std::fwrite(tsv, 1, n, stdout);
+    std::fflush(stdout);
+    delete[] tsv;
+    api.Clear();
+  }
+  return 0;
+}
