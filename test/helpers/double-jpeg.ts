@@ -78,3 +78,23 @@ export async function doubleCompressionSet(sources = DOUBLE_SOURCES): Promise<Do
   }
   return out;
 }
+
+/**
+ * One photo of the set (an iPhone photo, shrunk to 768x512) saved twice off the grid as the set does (at
+ * `q1`, then cropped 3 px from the left and 5 from the top and saved at `q2`), and saved once at `q2`: the
+ * pair the unit tests of each reading start from.
+ */
+export async function shiftedPair(q1: number, q2: number): Promise<{ twice: Buffer; once: Buffer }> {
+  const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
+    .rotate()
+    .resize(768, 512, { fit: 'cover' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const raw = () => sharp(data, { raw: info });
+  const first = await raw().jpeg({ quality: q1 }).toBuffer();
+  const twice = await sharp(first)
+    .extract({ left: 3, top: 5, width: 765, height: 507 })
+    .jpeg({ quality: q2 })
+    .toBuffer();
+  return { twice, once: await raw().jpeg({ quality: q2 }).toBuffer() };
+}

@@ -3,7 +3,6 @@
 // offset it left (5, 3), which the DC search (double-shifted.ts) cannot see at these qualities; the same
 // picture mirrored left to right shows it at 3 (the reading is a mirror test); the single save is quiet.
 // The whole set and its rates are in test/long/jpeg-double-compression.test.ts.
-import sharp from 'sharp';
 import t from 'tap';
 import { decodeLuma } from '../../../../src/pipeline/analyze/jpeg/entropy.js';
 import {
@@ -14,7 +13,7 @@ import {
 import { shiftedEnergyEvidence } from '../../../../src/pipeline/analyze/jpeg/double-energy.js';
 import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
 import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
-import { fixture } from '../../../helpers/images.js';
+import { shiftedPair } from '../../../helpers/double-jpeg.js';
 
 const plane = (jpeg: Buffer) => {
   const d = decodeLuma(jpeg, readJpegStructure(jpeg), DOUBLE_MAX_BLOCKS);
@@ -23,17 +22,7 @@ const plane = (jpeg: Buffer) => {
 };
 
 t.test('a crop between a q80 and a q70 save is found at its offset, a single save is not', async (t) => {
-  const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
-    .rotate()
-    .resize(768, 512, { fit: 'cover' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = () => sharp(data, { raw: info });
-  const first = await raw().jpeg({ quality: 80 }).toBuffer();
-  const cropped = await sharp(first)
-    .extract({ left: 3, top: 5, width: 765, height: 507 })
-    .jpeg({ quality: 70 })
-    .toBuffer();
+  const { twice: cropped, once: single } = await shiftedPair(80, 70);
   const twice = plane(cropped);
   const e = await shiftedEnergyEvidence(twice.p, twice.w, twice.h);
   t.match(e, { detected: true, dx: 5, dy: 3 });
@@ -65,7 +54,7 @@ t.test('a crop between a q80 and a q70 save is found at its offset, a single sav
   }
   t.match(await shiftedEnergyEvidence(mirrored, w, twice.h), { detected: true, dx: 3, dy: 3 });
 
-  const once = plane(await raw().jpeg({ quality: 70 }).toBuffer());
+  const once = plane(single);
   const quiet = await shiftedEnergyEvidence(once.p, once.w, once.h);
   t.match(quiet, { detected: false, confidence: 0, dx: null, dy: null });
   t.ok(quiet.z < quiet.threshold, `single save: ${quiet.z} under ${quiet.threshold}`);

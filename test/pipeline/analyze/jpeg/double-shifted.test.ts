@@ -2,7 +2,6 @@
 // a crop of 3 px from the left and 5 from the top between a q80 and a q75 save is found at the shift it
 // left (5, 3) with the first DC step (6, quality 80-82), and the single save is not flagged. The whole set
 // and its rates are in test/long/jpeg-double-compression.test.ts.
-import sharp from 'sharp';
 import t from 'tap';
 import { decodeLuma } from '../../../../src/pipeline/analyze/jpeg/entropy.js';
 import {
@@ -11,7 +10,7 @@ import {
 } from '../../../../src/pipeline/analyze/jpeg/double-compression.js';
 import { shiftedGridEvidence } from '../../../../src/pipeline/analyze/jpeg/double-shifted.js';
 import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
-import { fixture } from '../../../helpers/images.js';
+import { shiftedPair } from '../../../helpers/double-jpeg.js';
 
 const detect = async (jpeg: Buffer) => {
   const d = decodeLuma(jpeg, readJpegStructure(jpeg), DOUBLE_MAX_BLOCKS);
@@ -20,18 +19,8 @@ const detect = async (jpeg: Buffer) => {
 };
 
 t.test('a crop between a q80 and a q75 save is found, a single save is not', async (t) => {
-  const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
-    .rotate()
-    .resize(768, 512, { fit: 'cover' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = () => sharp(data, { raw: info });
-  const first = await raw().jpeg({ quality: 80 }).toBuffer();
-  const cropped = await sharp(first)
-    .extract({ left: 3, top: 5, width: 765, height: 507 })
-    .jpeg({ quality: 75 })
-    .toBuffer();
-  const twice = await detect(cropped);
+  const pair = await shiftedPair(80, 75);
+  const twice = await detect(pair.twice);
   t.match(twice, { status: 'estimated', detected: true, grid: 'shifted' });
   t.match(twice.shifted, { dx: 5, dy: 3, step: 6 });
   t.ok(
@@ -39,7 +28,7 @@ t.test('a crop between a q80 and a q75 save is found, a single save is not', asy
     `${twice.primary_quality} ~ 80`,
   );
   t.match(twice.caveat, /shifted by 5 x 3 pixels/);
-  const once = await detect(await raw().jpeg({ quality: 75 }).toBuffer());
+  const once = await detect(pair.once);
   t.match(once, { status: 'estimated', detected: false, grid: null, primary_quality: null });
   t.ok((once.shifted?.z ?? Infinity) < (once.shifted?.threshold ?? 0), 'z under the threshold');
 });
