@@ -27,6 +27,9 @@
 // and analyze/decode, the cost of the whole analysis as deployed over the decode alone (decoding is the
 // floor), with analyze+double/decode beside it. The targets use the analysis as deployed.
 //
+// It runs with the V8 flags production uses (package.json: `--no-memory-reducer`, README "Processes and V8"):
+// without it, the pool's thread paid idle-time collections after each of the other stages' rounds.
+//
 // The machine is shared and noisy, so figures are compared within one run: after a warm-up pass, the
 // stages are timed in interleaved rounds (each round times every stage in turn), a stage's figure is
 // the median of its rounds, and analyze/decode is the median of the ratios taken within each round.

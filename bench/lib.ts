@@ -8,6 +8,12 @@ import { resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+/**
+ * The V8 flags production starts its processes with (package.json's start/api/worker, the Dockerfile,
+ * compose.yaml): the benches start theirs the same way. --no-memory-reducer: see the README's "Processes
+ * and V8".
+ */
+export const NODE_FLAGS = ['--no-memory-reducer'];
 
 /** The photos the pipeline benchmarks check (test/fixtures/): cameras, phones, IPTC, C2PA, PNG, WebP. */
 export const CORPUS = [
@@ -60,7 +66,7 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 export function startWorker(env: Record<string, string>): ChildProcess {
   const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, 'dist/workers/main.js'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...prof, 'dist/workers/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { keys } from '../src/keys.js';
-import { ROOT, startWorker, stopProcess } from './lib.js';
+import { NODE_FLAGS, ROOT, startWorker, stopProcess } from './lib.js';
 
 export const fixture = (rel: string) => readFileSync(resolve(ROOT, 'test', 'fixtures', rel));
 
@@ -42,7 +42,7 @@ export { freePort, sleep };
 /** `npm run api`'s entry from the build (ROLE=api) on a free loopback port; resolves once it answers. */
 export async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/workers/server.js'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'dist/workers/server.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env, ROLE: 'api', HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
