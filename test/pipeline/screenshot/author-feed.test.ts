@@ -5,7 +5,6 @@
 // (test/pipeline/screenshot/bluesky-trace.test.ts renders and reads a real screenshot).
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
-import type { TextInImage } from '../../../schemas/text.js';
 import { keys } from '../../../src/keys.js';
 import { findInText } from '../../../src/pipeline/ocr/found.js';
 import { xScreenName } from '../../../src/pipeline/resolve/x.js';
@@ -22,7 +21,11 @@ import { createRedisCache } from '../../../src/services/ttl-cache.js';
 import { REDIS_URL, removePrefix, testConfig } from '../../helpers/app.js';
 import { authorFeedRoute, feedPost, type FeedAuthor } from '../../helpers/bluesky-feed.js';
 import { timelineTweet, xTimelineRoute, type XAccount } from '../../helpers/x-timeline.js';
+import { reading } from '../../helpers/ocr.js';
 import { json, startWorld, type World } from '../resolve/world.js';
+
+/** Readings of the given lines at confidence 92. */
+const reading92 = (lines: string[]) => reading(lines, 92);
 
 const WITNESS: FeedAuthor = {
   did: 'did:plc:abcdefghijklmnopqrstuvwx',
@@ -67,27 +70,7 @@ t.test('@handles as read: domain handles keep their hyphens, others stop at one'
   t.same(findInText('mail me at a@b.example.com').handles, [], 'an e-mail address is not a handle');
 });
 
-/** An OCR reading of the given lines, one under another, read at confidence 92. */
-function reading(lines: string[]): TextInImage {
-  const text = lines.join('\n');
-  return {
-    status: 'read',
-    detector: { lines: lines.length, glyphs: text.length },
-    engine: 'tesseract 5.3.0',
-    models: ['eng'],
-    script: 'Latin',
-    languages: ['eng'],
-    lines: lines.map((l, i) => ({
-      text: l,
-      box: { x: 100, y: 20 + i * 40, width: 500, height: 30 },
-      confidence: 92,
-    })),
-    text,
-    found: findInText(text),
-  };
-}
-
-const SCREENSHOT = reading([
+const SCREENSHOT = reading92([
   'Example Witness',
   '@example-witness.bsky.social · 3h',
   'Smoke visible from the north road tonight, fire',
@@ -241,7 +224,7 @@ t.test('tracing: the platform is asked only when no post seen is the one shown',
   t.equal(byPlatform?.screenshot.source, 'platform');
 
   // A post by the author that is not in their recent posts: nothing.
-  const unknown = reading([
+  const unknown = reading92([
     'Example Witness',
     '@example-witness.bsky.social · 3h',
     'The bridge on the east road has reopened after',
@@ -270,7 +253,7 @@ const X_TIMELINE = [
     ),
   ),
 ];
-const X_SCREENSHOT = reading([
+const X_SCREENSHOT = reading92([
   'Example OSINT',
   '@Example_OSINT',
   'Convoy of trucks seen crossing the river bridge at',
@@ -370,7 +353,7 @@ t.test('a screenshot of an X post never seen: traced to it on X; one word change
     date_agrees: true,
   });
 
-  const edited = reading([
+  const edited = reading92([
     'Example OSINT',
     '@Example_OSINT',
     'Convoy of tanks seen crossing the river bridge at',

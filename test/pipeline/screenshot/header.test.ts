@@ -4,23 +4,15 @@
 // handle (a meme, a sign, a photo) get none invented. The rates over the whole generated set are
 // bench:ocr's (`handle_and_time_pct`, `false_handles`).
 import t from 'tap';
-import { loadConfig } from '../../../src/config.js';
-import { readText, type OcrOptions } from '../../../src/pipeline/ocr/index.js';
-import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
+import { readText } from '../../../src/pipeline/ocr/index.js';
 import { agreedHandle } from '../../../src/pipeline/screenshot/header.js';
 import { readPost } from '../../../src/pipeline/screenshot/read-post.js';
 import { fixture } from '../../helpers/images.js';
+import { ocrOptions, skipWithoutTesseract } from '../../helpers/ocr.js';
 import { degrade, meme, postScreenshot, sign } from '../../helpers/text-images.js';
 
-// As read-text.test.ts: OCR on, and a time limit a loaded 2-core machine does not reach.
-const config = loadConfig({ OCR_ENABLED: 'true', OCR_TIMEOUT_MS: '120000' });
-const opts: OcrOptions = {
-  ...(config.ocr as NonNullable<typeof config.ocr>),
-  maxInputPixels: config.maxInputPixels,
-};
-const skip = (await tesseractInfo(opts.path))
-  ? false
-  : 'tesseract is not installed (sh scripts/setup-ocr.sh)';
+const opts = ocrOptions();
+const skip = await skipWithoutTesseract(opts.path);
 
 t.test('the readings agree on a handle, or there is none', async (t) => {
   // A faint underscore read as a space by some copies and seen by others: the whole handle.

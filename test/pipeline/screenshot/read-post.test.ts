@@ -2,42 +2,13 @@
 // shows only its age after the handle ("@name · 3h"), no date line; it is a post all the same, and its age
 // is its time stamp. "3h" in the post's text is not.
 import t from 'tap';
-import type { TextInImage } from '../../../schemas/text.js';
-import { loadConfig } from '../../../src/config.js';
-import { findInText } from '../../../src/pipeline/ocr/found.js';
-import { readText, type OcrOptions } from '../../../src/pipeline/ocr/index.js';
-import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
+import { readText } from '../../../src/pipeline/ocr/index.js';
 import { readPost } from '../../../src/pipeline/screenshot/read-post.js';
+import { ocrOptions, reading, skipWithoutTesseract } from '../../helpers/ocr.js';
 import { degrade, postScreenshot } from '../../helpers/text-images.js';
 
-const config = loadConfig({ OCR_ENABLED: 'true', OCR_TIMEOUT_MS: '120000' });
-const opts: OcrOptions = {
-  ...(config.ocr as NonNullable<typeof config.ocr>),
-  maxInputPixels: config.maxInputPixels,
-};
-const skip = (await tesseractInfo(opts.path))
-  ? false
-  : 'tesseract is not installed (sh scripts/setup-ocr.sh)';
-
-/** A reading made of these lines, one under the other. */
-function reading(lines: string[]): TextInImage {
-  const text = lines.join('\n');
-  return {
-    status: 'read',
-    detector: { lines: lines.length, glyphs: text.length },
-    engine: 'tesseract 5',
-    models: ['eng'],
-    script: 'Latin',
-    languages: ['eng'],
-    lines: lines.map((l, i) => ({
-      text: l,
-      box: { x: 10, y: 10 + 40 * i, width: 500, height: 30 },
-      confidence: 90,
-    })),
-    text,
-    found: findInText(text),
-  };
-}
+const opts = ocrOptions();
+const skip = await skipWithoutTesseract(opts.path);
 
 t.test("a post's age after its handle is its time stamp; elsewhere it is not", async (t) => {
   const body = 'The minister said the new law will be signed next week';
