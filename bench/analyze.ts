@@ -30,8 +30,8 @@
 // It runs with the V8 flags production uses (package.json: `--no-memory-reducer`, README "Processes and V8":
 // without it a thread idle for a few seconds pays ~40 ms of idle-time collections on its next task). The
 // pool's hand-over this bench prints was 17.2 CPU ms without the flag and 14.1 with it (one run each, quiet
-// machine): most of it has another cause, not found yet; back to back, a pool call costs ~1-2 ms over the
-// same call on the main thread.
+// machine): most of it has another cause, not found yet; kept busy back to back, a pool call costs ~3-5 ms over
+// the same call on the main thread.
 //
 // The machine is shared and noisy, so figures are compared within one run: after a warm-up pass, the
 // stages are timed in interleaved rounds (each round times every stage in turn), a stage's figure is
