@@ -1,5 +1,5 @@
 # One image for every role: `npm start` style (API + workers), API only, or worker only:
-#   docker run IMAGE                      -> node dist/workers/server.js (ROLE=all)
+#   docker run IMAGE                      -> node --no-memory-reducer dist/workers/server.js (ROLE=all)
 #   docker run -e ROLE=api IMAGE          -> API only
 #   docker run IMAGE node --no-memory-reducer dist/workers/main.js -> a worker
 # (--no-memory-reducer: see the README, "Processes and V8": idle-time GCs cost a busy-then-idle worker
