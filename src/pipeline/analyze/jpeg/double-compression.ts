@@ -375,7 +375,7 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
       detected: true,
       confidence: energy.confidence,
       primary_quality: null,
-      caveat: `The traces (fewer fine-detail terms) sit on an 8x8 grid ${offset} from this file's, so the picture was cropped between the saves; this reading does not tell the earlier quality, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
+      caveat: `The traces (fewer fine-detail terms) sit on an 8x8 grid ${offset} from this file's, so the picture was cropped or enlarged between the saves; this reading does not tell the earlier quality, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
       grid: 'shifted',
     };
   }

@@ -27,7 +27,9 @@
 // magnitudes: nothing (the evidence is many terms near zero, not less energy).
 //
 // What it cannot see: an earlier save at quality 90 or above under one at 75 or below (its fine-detail
-// steps are small and the second save's error covers them), a crop by 0 or 4 pixels on both axes.
+// steps are small and the second save's error covers them), a crop by 0 or 4 pixels on both axes. What
+// also sets it off: a JPEG enlarged and saved again (z 4-17 measured on such files): it was saved twice,
+// so the reading is right, and the caveat says "cropped or enlarged".
 
 /** Tiles per side of the grid the spread is estimated from. */
 const TILES = 4;
