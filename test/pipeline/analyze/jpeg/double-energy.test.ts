@@ -30,7 +30,10 @@ t.test('a crop between a q80 and a q70 save is found at its offset, a single sav
   const d = await detectDoubleCompression(twice.luma);
   t.match(d, { status: 'estimated', detected: true, grid: 'shifted', primary_quality: null });
   t.notOk(d.shifted?.detected, 'the DC search does not see it (q80 -> q70)');
-  t.match(d.caveat, /shifted by 5 x 3 pixels.*cropped or enlarged between the saves.*does not tell the earlier quality/);
+  t.match(
+    d.caveat,
+    /shifted by 5 x 3 pixels.*cropped or enlarged between the saves.*does not tell the earlier quality/,
+  );
   // The section a report carries holds the schema's fields only (the readings' details stay inside).
   const section = await readJpegSection(
     cropped,
