@@ -13,6 +13,7 @@
 import type { Hashes } from '../../../schemas/hashes.js';
 import { bitsToHexMsbFirst } from '../../similarity/hamming.js';
 import { IMAGEHASH_WASM_BASE64 } from './imagehash-wasm.generated.js';
+import { loadKernels } from '../../wasm-kernels.js';
 
 /** Pillow's RGB -> "L": (19595 R + 38470 G + 7471 B + 0x8000) >> 16. A grey pixel keeps its value. */
 export function greyscaleL(rgb: Uint8Array, width: number, height: number): Uint8Array {
@@ -402,12 +403,6 @@ function prepareRgb(rgb: Uint8Array, width: number, height: number): Prepared {
 // imagehash.test.ts compares both on every fixture). The JS serves images over WASM_MAX_PIXELS (their RGB
 // would be copied into wasm memory, which never shrinks) and runtimes without WebAssembly SIMD.
 
-// Node's WebAssembly global: the ES library this project compiles against does not declare it.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
 interface ImageHashKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
@@ -437,17 +432,7 @@ interface ImageHashKernels {
 /** Largest image hashed in WebAssembly: 4 MP, 12 MB of RGB (the analysis hashes <= 1024 px buffers). */
 export const WASM_MAX_PIXELS = 4_000_000;
 
-const kernels: ImageHashKernels | null = (() => {
-  try {
-    const module = new WebAssembly.Module(Buffer.from(IMAGEHASH_WASM_BASE64, 'base64'));
-    const abort = () => {
-      throw new Error('imagehash wasm aborted');
-    };
-    return new WebAssembly.Instance(module, { env: { abort } }).exports as ImageHashKernels;
-  } catch {
-    return null; // no WebAssembly SIMD here: the JS path
-  }
-})();
+const kernels = loadKernels<ImageHashKernels>(IMAGEHASH_WASM_BASE64, 'imagehash');
 
 /** Whether the imagehash pixel work runs in WebAssembly here (for benchmarks and tests). */
 export const imageHashWasmAvailable = kernels !== null;

@@ -50,6 +50,7 @@
 // distance to the reference's hashes, of the CLI and of the whole frame.
 import type { Pdq } from '../../../schemas/hashes.js';
 import { PDQ_WASM_BASE64 } from './pdq-wasm.generated.js';
+import { loadKernels } from '../../wasm-kernels.js';
 
 const GRID = 64; // side of the downsampled image
 const DCT_SIDE = 16; // frequencies kept per direction
@@ -529,12 +530,6 @@ const ZERO_PDQ: Pdq = { hash: ZERO_HASH, quality: 0, dihedral: DIHEDRAL.map(() =
 // would be copied into wasm memory, which never shrinks; the analysis hashes <= 1024 px buffers), and a
 // runtime without WebAssembly SIMD.
 
-// Node's WebAssembly global: the ES library this project compiles against does not declare it.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
 interface PdqKernels {
   memory: { buffer: ArrayBuffer };
   reserve(rgbBytes: number, cols: number, rows: number): number;
@@ -548,22 +543,9 @@ interface PdqKernels {
 /** Largest image (whole buffer, not rectangle) hashed in WebAssembly: 4 MP, 12 MB of RGB. */
 export const WASM_MAX_PIXELS = 4_000_000;
 
-const kernels: PdqKernels | null = (() => {
-  try {
-    const module = new WebAssembly.Module(Buffer.from(PDQ_WASM_BASE64, 'base64'));
-    const k = new WebAssembly.Instance(module, {
-      env: {
-        abort: () => {
-          throw new Error('PDQ wasm aborted');
-        },
-      },
-    }).exports as PdqKernels;
-    new Float32Array(k.memory.buffer, k.dctMatrix(), DCT_SIDE * GRID).set(DCT_MATRIX);
-    return k;
-  } catch {
-    return null; // no WebAssembly SIMD here: the JS path
-  }
-})();
+const kernels = loadKernels<PdqKernels>(PDQ_WASM_BASE64, 'PDQ');
+// The DCT matrix goes into the module's memory once: the JS path's own, so both paths give the same bits.
+if (kernels) new Float32Array(kernels.memory.buffer, kernels.dctMatrix(), DCT_SIDE * GRID).set(DCT_MATRIX);
 
 /** Whether PDQ runs in WebAssembly here (for benchmarks and tests). */
 export const pdqWasmAvailable = kernels !== null;

@@ -4,6 +4,7 @@
 // picture, seen at different sizes, land on similar scales.
 import { GREY_WASM_BASE64 } from './grey-wasm.generated.js';
 import { loadOpenCv, type Cv } from './opencv.js';
+import { loadKernels } from '../../wasm-kernels.js';
 
 export const DESCRIPTOR_BYTES = 32;
 
@@ -181,12 +182,6 @@ function tieByte(p: FeaturePixels, a: number, b: number, sy0: number, sy1: numbe
 // The WebAssembly path (wasm/grey.ts, built by scripts/build-wasm.ts): RGB only, up to GREY_WASM_MAX_PIXELS
 // (the pixels are copied into wasm memory, which never shrinks; the analysis passes <= 1024 px buffers).
 
-// Node's WebAssembly global: the ES library this project compiles against does not declare it.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
 interface GreyKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
@@ -209,17 +204,7 @@ interface GreyKernels {
 /** Largest image whose grey copy is made in WebAssembly: 4 MP, 12 MB of RGB. */
 export const GREY_WASM_MAX_PIXELS = 4_000_000;
 
-const greyKernels: GreyKernels | null = (() => {
-  try {
-    const module = new WebAssembly.Module(Buffer.from(GREY_WASM_BASE64, 'base64'));
-    const abort = () => {
-      throw new Error('grey wasm aborted');
-    };
-    return new WebAssembly.Instance(module, { env: { abort } }).exports as GreyKernels;
-  } catch {
-    return null; // no WebAssembly SIMD here: the JS path
-  }
-})();
+const greyKernels = loadKernels<GreyKernels>(GREY_WASM_BASE64, 'grey');
 
 /** Whether the grey copy is made in WebAssembly here (for benchmarks and tests). */
 export const greyWasmAvailable = greyKernels !== null;
