@@ -12,7 +12,7 @@
 // SCREENSHOT_AUTHOR_FEED_CACHE_SECONDS, so a screenshot going round is looked up once. A failed lookup
 // throws: the caller logs it and the item goes without `screenshot_of`.
 import { createHash } from 'node:crypto';
-import type { Platform } from '../../../schemas/post.js';
+import type { Platform, QuotedPost } from '../../../schemas/post.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SafeFetcher } from '../../net/safe-fetch.js';
@@ -100,6 +100,19 @@ export async function postsOnPlatform(handle: string, deps: AuthorFeedDeps): Pro
   return [];
 }
 
+/** A platform's post as trace.ts compares it, `handle` (as asked) where the post names no author's. */
+function traced(p: QuotedPost, platform: Platform, handle: string): TracedPost {
+  return {
+    platform,
+    id: p.id,
+    url: p.url,
+    handle: p.author.handle ?? handle,
+    display_name: p.author.display_name ?? null,
+    posted_at: p.posted_at ?? null,
+    text: p.text ?? '',
+  };
+}
+
 /** An answer from the cache, else from `ask`, then kept (an account with no posts to give too). */
 async function cachedPosts(
   key: string,
@@ -127,15 +140,7 @@ async function blueskyPosts(actor: string, deps: AuthorFeedDeps): Promise<Traced
       lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
       options,
     );
-    const posts: TracedPost[] = (feed ?? []).map((p) => ({
-      platform: 'bluesky',
-      id: p.id,
-      url: p.url,
-      handle: p.author.handle ?? actor,
-      display_name: p.author.display_name ?? null,
-      posted_at: p.posted_at ?? null,
-      text: p.text ?? '',
-    }));
+    const posts = (feed ?? []).map((p) => traced(p, 'bluesky', actor));
     deps.log.debug({ actor, posts: posts.length, found: feed !== null }, 'author feed read');
     return posts;
   });
@@ -147,15 +152,7 @@ async function xPosts(screenName: string, deps: AuthorFeedDeps): Promise<TracedP
       screenName,
       lookupContext({ fetcher: deps.fetcher, endpoints: deps.endpoints, log: deps.log }),
     );
-    const posts: TracedPost[] = (timeline ?? []).map((p) => ({
-      platform: 'x',
-      id: p.id,
-      url: p.url,
-      handle: p.author.handle ?? screenName,
-      display_name: p.author.display_name ?? null,
-      posted_at: p.posted_at ?? null,
-      text: p.text ?? '',
-    }));
+    const posts = (timeline ?? []).map((p) => traced(p, 'x', screenName));
     deps.log.debug({ screenName, posts: posts.length, found: timeline !== null }, 'X timeline read');
     return posts;
   });
