@@ -142,8 +142,9 @@ export class MultiIndex {
   private readonly gathered = new Uint32Array(4096);
   /**
    * Arrays of levels merged away, for the next builds to reuse, and the builds' scratch space. Fresh
-   * memory costs a page fault per 4 KiB on first touch (~20 us each on the benchmark machine: 5 s per
-   * GiB), and a build that merges levels would otherwise fault in its whole size again every time.
+   * memory costs a page fault per 4 KiB on first touch (0.42-0.5 CPU s per GiB on the benchmark VM on a
+   * quiet day, up to 5 s on others), and a build that merges levels would otherwise fault in its whole
+   * size again every time.
    */
   private spare: Uint32Array[] = [];
   private slack = 1.25;

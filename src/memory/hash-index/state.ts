@@ -92,22 +92,16 @@ export class IndexState {
     this.growBytes(need);
   }
 
-  /** While bulk, entries are only stored; endBulk builds them into one level (start-up load). */
+  /** While bulk, entries are only stored; endBulkShared builds them into one level (start-up load). */
   beginBulk(): void {
     this.pdq.beginBulk();
     this.phash.beginBulk();
   }
 
-  endBulk(): void {
-    const scratch = this.scratch();
-    this.pdq.endBulk(scratch);
-    this.phash.endBulk(scratch);
-    this.bulkScratch = undefined;
-  }
-
   /**
-   * As endBulk, each multi-index's segments built by `pool`'s threads (build-pool.ts) when the load is
-   * large; `onFallback` hears of a thread that failed (that index is then built on this thread).
+   * Builds what the bulk stored into one level per multi-index: their segments by `pool`'s threads
+   * (build-pool.ts) when the load is large, else on this thread; `onFallback` hears of a thread that
+   * failed (that index is then built on this thread).
    */
   async endBulkShared(pool: BuildPool, onFallback?: (err: unknown) => void): Promise<void> {
     const scratch = this.scratch();
@@ -118,8 +112,8 @@ export class IndexState {
 
   /**
    * Build space for the bulk builds of one load (the id table's, then both multi-indexes'), allocated
-   * once for all of them: fresh memory costs a page fault per 4 KiB (~3.7 CPU s per GiB measured on the
-   * 2-core benchmark VM, where faults are about half of a start's CPU). Dropped at endBulk.
+   * once for all of them: fresh memory costs a page fault per 4 KiB (filling a fresh GiB cost 0.42-0.5 CPU s
+   * on the 2-core benchmark VM on a quiet day, 3.7 s on another). Dropped at endBulkShared.
    */
   private scratch(): Uint32Array {
     const need = SCRATCH_PER_ENTRY * Math.max(this.reserved, this.slotCount);
