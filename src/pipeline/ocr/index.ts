@@ -81,9 +81,10 @@ export async function readText(
   }
   const engine = `tesseract ${info.version}`;
   try {
-    const meta = await base.clone().metadata();
+    // The picture's size as displayed, which the detector's and tesseract's boxes are in.
+    const size = uprightSize(await base.clone().metadata());
     const page = await timed(timings, 'ocr_prepare', async () =>
-      forOcr(base, meta, thumb, detection, opts.maxPixels),
+      forOcr(base, size, thumb, detection, opts.maxPixels),
     );
     // One reading with one model per script (the first configured language of each), first script
     // first: tesseract reads each word with the first model and tries the others only on the words it is
@@ -163,7 +164,7 @@ export async function readText(
     };
     // A post screenshot's @handle line, read again closely (src/pipeline/screenshot/header.ts).
     return await timed(timings, 'ocr_header', () =>
-      rereadHeader(reading, base, uprightSize(meta), { ...opts, languages }),
+      rereadHeader(reading, base, size, { ...opts, languages }),
     );
   } catch (err) {
     if (!(err instanceof OcrError)) throw err;
@@ -269,14 +270,12 @@ const STRIP_GAP = 16;
  */
 async function forOcr(
   base: Sharp,
-  meta: Metadata,
+  size: { width: number; height: number },
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
 ): Promise<{ img: GreyImage; bands: Band[]; scale: number }> {
-  const upright = (meta.orientation ?? 1) >= 5;
-  const w = (upright ? meta.height : meta.width) ?? 1;
-  const h = (upright ? meta.width : meta.height) ?? 1;
+  const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
