@@ -63,6 +63,19 @@ export interface TextDetection {
 
 /** Long side of the thumbnail the detector works on. */
 export const DETECT_SIDE = 640;
+/** Extra stretch on a dark background, where the muted grey of a handle is read faint otherwise. */
+const DARK_GAIN = 2;
+
+/**
+ * How far a screenshot's greys are stretched from its background level `bg` before tesseract reads them:
+ * linearly, so the farthest grey from the background is black (a plain copy on white, an inverted one on
+ * black), DARK_GAIN times that on a dark background. No more than that: a steeper stretch turns JPEG
+ * ringing around the letters of a re-shared screenshot into ink (Arabic read at 16% CER instead of 4%
+ * with 3x).
+ */
+export function stretchGain(bg: number): number {
+  return (bg < 128 ? DARK_GAIN : 1) * (255 / Math.max(64, bg, 255 - bg));
+}
 const WINDOW = 15; // half-width of the local-mean window
 const CONTRAST = 18;
 const STRONG = 48;

@@ -10,6 +10,7 @@ import { timed } from '../timings.js';
 import {
   boxSum,
   DETECT_SIDE,
+  stretchGain,
   detectText,
   greyThumbnail,
   integralImage,
@@ -388,10 +389,7 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   if (d.background < FLAT_BACKGROUND) return img;
   const { data, width: w, height: h } = img;
   const bg = d.background_level;
-  // Stretched linearly so the farthest grey from the background is black: a plain copy on white, an
-  // inverted one on black. No more than that: a steeper stretch turns JPEG ringing around the letters of
-  // a re-shared screenshot into ink (Arabic read at 16% CER instead of 4% with 3x).
-  const gain = (bg < 128 ? DARK_GAIN : 1) * (255 / Math.max(64, bg, 255 - bg));
+  const gain = stretchGain(bg);
   for (let i = 0; i < data.length; i++) {
     data[i] = 255 - Math.min(255, Math.round(Math.abs((data[i] as number) - bg) * gain));
   }
@@ -403,9 +401,6 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   }
   return img;
 }
-
-/** Extra stretch on a dark background, where the muted grey of a handle is read faint otherwise. */
-const DARK_GAIN = 2;
 
 /** Share of the picture in one grey band above which it is taken for a screenshot (detect.ts `background`). */
 const FLAT_BACKGROUND = 0.3;

@@ -10,6 +10,7 @@
 import type { Sharp } from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
+import { stretchGain } from '../ocr/detect.js';
 import { findInText, handlesIn } from '../ocr/found.js';
 import { scriptOf } from '../ocr/language.js';
 import { recognize, type GreyImage, type TesseractOptions } from '../ocr/tesseract.js';
@@ -277,8 +278,8 @@ function rowsOf(crop: Crop): Row[] {
 async function readCopies(crop: Crop, language: string, opts: TesseractOptions): Promise<string[][]> {
   const rows = rowsOf(crop);
   if (rows.length === 0) return [];
-  // As flatten() in ocr/index.ts: a dark background's muted greys are stretched twice as far.
-  const gain = (crop.bg < 128 ? 2 : 1) * (255 / Math.max(64, crop.bg, 255 - crop.bg));
+  // As the page reading stretches a screenshot (ocr/index.ts flatten()).
+  const gain = stretchGain(crop.bg);
   const parts: { data: Uint8Array; width: number; height: number }[] = [];
   for (const r of rows) {
     const rh = r.y1 - r.y0;
