@@ -45,6 +45,8 @@ export class BuildPool {
   /** Builds `tasks` into the level's shared arrays; rejects if a thread fails (the caller builds alone). */
   run(level: SharedLevel, tasks: SegmentTask[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('build pool closed'));
+    // Nothing to send: no thread would answer, so nothing would settle the promise below.
+    if (tasks.length === 0) return Promise.resolve();
     while (this.threads.length < Math.min(this.size, tasks.length)) this.threads.push(newThread());
     const queue = [...tasks];
     let id = 0;
