@@ -110,6 +110,8 @@ export function keys(prefix: string) {
       `${prefix}:media-seen:${digest(`${sha256}\n${checkId}\n${url}`)}`,
     post: (digest: string) => `${prefix}:post:${digest}`,
     postsByAuthor: (platform: string, handle: string) => `${prefix}:posts-by:${platform}:${handle}`,
+    /** Posts by every handle with this look-alike skeleton (post-index.ts, handleSkeleton). */
+    postsByLookalike: (skeleton: string) => `${prefix}:posts-like:${skeleton}`,
     bank: (id: string) => `${prefix}:bank:${id}`,
     orgBanks: (org: string) => `${prefix}:banks:${org}`,
     sharedBanks: () => `${prefix}:banks:shared`,

@@ -47,6 +47,8 @@ export interface CheckMemory {
     remember(post: PostFacts, sourceUrl: string): Promise<void>;
     /** The author's posts this organization may see. */
     byAuthor(handle: string): Promise<RememberedPost[]>;
+    /** Posts this organization may see by handles that look like this one in a screenshot (not its own). */
+    byLookalike(handle: string): Promise<RememberedPost[]>;
   };
 }
 
@@ -196,6 +198,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
               source_url: sourceUrl,
             }),
           byAuthor: (handle) => posts.byAuthor(handle, asker.org),
+          byLookalike: (handle) => posts.byLookalike(handle, asker.org),
         },
       };
     },

@@ -46,6 +46,19 @@ export interface PostSighting {
 export const HANDLE_PLATFORMS: readonly Platform[] = ['x', 'bluesky', 'mastodon', 'telegram', 'reddit'];
 
 export const normalizeHandle = (h: string) => h.replace(/^@/, '').toLowerCase();
+
+/**
+ * A handle with the letters OCR confuses in a screenshot's small UI type made one: i, l, 1 and | as `l`,
+ * o and 0 as `o`, rn as `m`. Handles with the same skeleton look alike in a screenshot (measured on
+ * bench:ocr's degraded post screenshots: `@m_all` read for `@m_ali`, where "li" and "ll" are the same
+ * pixels at 11 px). A screenshot whose handle finds no post is compared with the posts of the handles
+ * that look like it (byLookalike); its text, not the handle, decides whether one is the post shown.
+ */
+export const handleSkeleton = (h: string) =>
+  normalizeHandle(h)
+    .replace(/rn/g, 'm')
+    .replace(/[il1|]/g, 'l')
+    .replace(/0/g, 'o');
 const postDigest = (platform: string, id: string) =>
   createHash('sha256').update(`${platform}\n${id}`).digest('hex');
 
@@ -76,6 +89,11 @@ export function createPostIndex(redis: RedisClient, keys: Keys) {
       const score = Date.parse(post.posted_at ?? '') || Date.parse(s.at) || 0;
       await redis.zadd(byAuthor, score, digest);
       await redis.zremrangebyrank(byAuthor, 0, -(POSTS_PER_AUTHOR + 1));
+      // The same post under its handle's skeleton (every platform's in one set): found for a screenshot
+      // whose handle was read with a look-alike letter.
+      const lookalike = keys.postsByLookalike(handleSkeleton(handle));
+      await redis.zadd(lookalike, score, digest);
+      await redis.zremrangebyrank(lookalike, 0, -(POSTS_PER_AUTHOR + 1));
     },
 
     /** The posts of an author (any of HANDLE_PLATFORMS) that `org` may see, newest first. */
@@ -84,13 +102,34 @@ export function createPostIndex(redis: RedisClient, keys: Keys) {
       const lists = await batch(redis, HANDLE_PLATFORMS, (p, platform) =>
         p.zrevrange(keys.postsByAuthor(platform, h), 0, POSTS_PER_AUTHOR - 1),
       );
-      const digests = lists.flatMap(([err, r]) => (err ? [] : (r as string[])));
-      const records = await batch(redis, digests, (p, d) => p.hgetall(keys.post(d)));
-      return records
-        .map(([err, r]) => (err ? null : read(r as Record<string, string>)))
-        .filter((r): r is RememberedPost => !!r && (!r.private || r.first_org === org));
+      return visible(
+        lists.flatMap(([err, r]) => (err ? [] : (r as string[]))),
+        org,
+      );
+    },
+
+    /**
+     * The posts that `org` may see by handles that look like this one in a screenshot (handleSkeleton),
+     * this handle's own left out, newest first. Posts remembered before look-alikes were indexed are
+     * not among them (they are found by their own handle).
+     */
+    async byLookalike(handle: string, org: string): Promise<RememberedPost[]> {
+      const h = normalizeHandle(handle);
+      const digests = await redis.zrevrange(
+        keys.postsByLookalike(handleSkeleton(h)),
+        0,
+        POSTS_PER_AUTHOR - 1,
+      );
+      return (await visible(digests, org)).filter((p) => p.handle !== h);
     },
   };
+
+  async function visible(digests: string[], org: string): Promise<RememberedPost[]> {
+    const records = await batch(redis, digests, (p, d) => p.hgetall(keys.post(d)));
+    return records
+      .map(([err, r]) => (err ? null : read(r as Record<string, string>)))
+      .filter((r): r is RememberedPost => !!r && (!r.private || r.first_org === org));
+  }
 }
 
 function read(h: Record<string, string>): RememberedPost | null {

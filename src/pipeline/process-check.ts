@@ -545,6 +545,7 @@ async function traceShot(
   const feeds = deps.authorFeeds;
   const sources: PostSources = {
     seen: (handle) => posts.byAuthor(handle),
+    lookalike: (handle) => posts.byLookalike(handle),
     ...(feeds && {
       platform: (handle: string) =>
         postsOnPlatform(handle, { ...feeds, fetcher: deps.fetcher, endpoints: deps.endpoints, log }),

@@ -489,11 +489,17 @@ function screenshotSignals(s: ScreenshotOf): Signal[] {
     s.source === 'platform'
       ? `, found among @${s.author.handle}’s recent posts on ${LOOKED_UP_ON[s.platform] ?? s.platform}`
       : '';
+  // Traced through a look-alike handle (trace.ts): what the screenshot shows is not the author's handle.
+  const readAs = s.read.handle.replace(/^@/, '');
+  const otherHandle =
+    readAs.toLowerCase() !== s.author.handle.toLowerCase()
+      ? ` The handle in the screenshot reads @${readAs}, not @${s.author.handle}: the letters look alike, so OCR may have misread them, or the screenshot shows a look-alike account.`
+      : '';
   const out: Signal[] = [
     {
       code: 'screenshot_of_post',
       severity: s.date_agrees === false ? 'medium' : 'info',
-      message: `${shown} a screenshot of ${post} (${s.url})${found}${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}`,
+      message: `${shown} a screenshot of ${post} (${s.url})${found}${s.text_matches ? ', and its words are the post’s' : ''}.${shownDay}${otherHandle}`,
     },
   ];
   if (!s.text_matches) {

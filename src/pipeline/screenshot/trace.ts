@@ -3,6 +3,10 @@
 // one whose words the screenshot's words are is reported, with the words that differ (word-diff.ts).
 // When none of them is the one, and the handle is one the platform can be asked about (a Bluesky
 // handle: author-feed.ts), the author's recent posts on the platform are compared the same way.
+// A handle OCR may have misread (a look-alike letter: `l` for `i`) is tried in its look-alike forms
+// after that: first the posts firstseen has seen by handles that look like it, then, when the platform
+// knows no posts by the handle read, at most MAX_LOOKALIKE_LOOKUPS handles one letter away. Only the text decides: a look-alike handle's post
+// is the one shown when its words are, as for the handle read.
 // The lookups are injected; the rest is a plain function.
 import type { MediaItem } from '../../../schemas/report.js';
 import type { ScreenshotOf } from '../../../schemas/screenshot.js';
@@ -35,6 +39,36 @@ export interface PostSources {
    * not asked. Answers [] for a handle no platform can be asked about.
    */
   platform?: PostsByAuthor | undefined;
+  /**
+   * The posts firstseen has seen by handles that look like this one in a screenshot (not by this one);
+   * absent: not looked for.
+   */
+  lookalike?: PostsByAuthor | undefined;
+}
+
+/** Handles one look-alike letter away asked of the platform at most (each is one request to it). */
+export const MAX_LOOKALIKE_LOOKUPS = 4;
+
+/**
+ * Handles one look-alike letter away from `handle` (i, l, 1; o, 0; m, rn), the last letters first and
+ * letters before digits: at most `max`. A domain handle (`name.bsky.social`) varies in its name only.
+ */
+export function lookalikeHandles(handle: string, max = MAX_LOOKALIKE_LOOKUPS): string[] {
+  const h = handle.replace(/^@/, '').toLowerCase();
+  const dot = h.indexOf('.');
+  const name = dot < 0 ? h : h.slice(0, dot);
+  const domain = dot < 0 ? '' : h.slice(dot);
+  const out: string[] = [];
+  for (let i = name.length - 1; i >= 0 && out.length < max; i--) {
+    const c = name[i] as string;
+    const swaps =
+      c === 'l' ? ['i', '1'] : c === 'i' ? ['l', '1'] : c === '1' ? ['l', 'i'] : c === 'o' ? ['0'] : [];
+    if (c === '0') swaps.push('o');
+    if (c === 'm') swaps.push('rn');
+    if (c === 'n' && name[i - 1] === 'r') out.push(name.slice(0, i - 1) + 'm' + name.slice(i + 1) + domain);
+    for (const s of swaps) out.push(name.slice(0, i) + s + name.slice(i + 1) + domain);
+  }
+  return [...new Set(out)].filter((v) => v !== h).slice(0, max);
 }
 
 export interface Traced {
@@ -52,9 +86,17 @@ export async function traceScreenshot(
   if (!shot) return null;
   let source: 'seen' | 'platform' = 'seen';
   let best = bestPost(shot, await sources.seen(shot.handle));
+  if (!best && sources.lookalike) best = bestPost(shot, await sources.lookalike(shot.handle));
   if (!best && sources.platform) {
     source = 'platform';
-    best = bestPost(shot, await sources.platform(shot.handle));
+    const own = await sources.platform(shot.handle);
+    best = bestPost(shot, own);
+    // Handles one letter away only when the platform knows no posts by the handle read: an account with
+    // posts, none of them this one, was most likely read right (and each look-alike is one more request).
+    for (const other of best || own.length ? [] : lookalikeHandles(shot.handle)) {
+      best = bestPost(shot, await sources.platform(other));
+      if (best) break;
+    }
   }
   if (!best) return null;
   const { post, cmp } = best;
