@@ -1,5 +1,5 @@
 // Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts and
-// wasm/dct-energy.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the code that uses them
+// wasm/double-jpeg.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the code that uses them
 // (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
 // so that neither the build nor the service needs the compiler (a devDependency);
 // test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the committed modules differ.
@@ -34,9 +34,9 @@ export const WASM_KERNELS: WasmKernel[] = [
     constant: 'GREY_WASM_BASE64',
   },
   {
-    source: resolve(ROOT, 'wasm', 'dct-energy.ts'),
-    module: resolve(ROOT, 'src', 'pipeline', 'analyze', 'jpeg', 'dct-energy-wasm.generated.ts'),
-    constant: 'DCT_ENERGY_WASM_BASE64',
+    source: resolve(ROOT, 'wasm', 'double-jpeg.ts'),
+    module: resolve(ROOT, 'src', 'pipeline', 'analyze', 'jpeg', 'double-jpeg-wasm.generated.ts'),
+    constant: 'DOUBLE_JPEG_WASM_BASE64',
   },
 ];
 

@@ -31,8 +31,7 @@
 // also sets it off: a JPEG enlarged and saved again (z 4-17 measured on such files): it was saved twice,
 // so the reading is right, and the caveat says "cropped or enlarged".
 
-import { loadKernels } from '../../../wasm-kernels.js';
-import { DCT_ENERGY_WASM_BASE64 } from './dct-energy-wasm.generated.js';
+import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 
 /** Tiles per side of the grid the spread is estimated from. */
 const TILES = 4;
@@ -73,34 +72,18 @@ export interface ShiftedEnergyEvidence {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The fast path: the same energies in WebAssembly (wasm/dct-energy.ts: 32-bit floats, four blocks per SIMD
+// The fast path: the same energies in WebAssembly (wasm/double-jpeg.ts: 32-bit floats, four blocks per SIMD
 // lane, the transforms' symmetry), ~20x cheaper; the JavaScript below stays the reference and serves
 // `every` > 1, planes over WASM_MAX_PIXELS and runtimes without WebAssembly SIMD. double-energy.test.ts
 // compares the two on generated files.
 
-interface EnergyKernels {
-  memory: { buffer: ArrayBuffer };
-  reset(): void;
-  alloc(bytes: number): number;
-  stride(w: number): number;
-  prepare(plane: number, w: number, h: number, cls: number): void;
-  offset(cls: number, w: number, h: number, dx: number, rows: number, sums: number, counts: number): void;
-}
-
-/** Largest plane read in WebAssembly (its memory never shrinks): 4 MP, ~36 MB of module memory. */
-export const WASM_MAX_PIXELS = 4_000_000;
-
-const kernels = loadKernels<EnergyKernels>(DCT_ENERGY_WASM_BASE64, 'dct-energy');
+const kernels = doubleKernels;
 
 /** Whether the energies are computed in WebAssembly here (for benchmarks and tests). */
 export const energyWasmAvailable = kernels !== null;
 
-/** Where the fast path cannot run (see above), null; otherwise a stepper over the 8 horizontal offsets. */
-function wasmEnergies(
-  plane: Uint8Array,
-  w: number,
-  h: number,
-): { step(dx: number): void; finish(): Float64Array } | null {
+/** The energies in WebAssembly (all 8 horizontal offsets at once), or null where that path cannot run. */
+function wasmEnergies(plane: Uint8Array, w: number, h: number): Float64Array | null {
   if (!kernels || w % 8 !== 0 || w * h > WASM_MAX_PIXELS) return null;
   const k = kernels;
   const T = TILES * TILES;
@@ -109,22 +92,19 @@ function wasmEnergies(
   const at = k.alloc(w * h);
   const cls = k.alloc(h * 8 * S * 4);
   const rows = k.alloc(h * 8 * S * 4);
+  const energies = k.alloc(S * 4);
   const sums = k.alloc(64 * T * 8);
   const counts = k.alloc(64 * T * 8);
-  if (!at || !cls || !rows || !sums || !counts) return null; // memory could not grow
+  if (!at || !cls || !rows || !energies || !sums || !counts) return null; // memory could not grow
   new Uint8Array(k.memory.buffer, at, w * h).set(plane.subarray(0, w * h));
   new Float64Array(k.memory.buffer, sums, 64 * T).fill(0);
   new Float64Array(k.memory.buffer, counts, 64 * T).fill(0);
   k.prepare(at, w, h, cls);
-  return {
-    step: (dx) => k.offset(cls, w, h, dx, rows, sums, counts),
-    finish: () => {
-      const s = new Float64Array(k.memory.buffer, sums, 64 * T).slice();
-      const c = new Float64Array(k.memory.buffer, counts, 64 * T);
-      for (let i = 0; i < s.length; i++) s[i] = c[i] ? (s[i] as number) / (c[i] as number) : 0;
-      return s;
-    },
-  };
+  for (let dx = 0; dx < 8; dx++) k.offset(cls, w, h, dx, rows, energies, sums, counts);
+  const out = new Float64Array(k.memory.buffer, sums, 64 * T).slice();
+  const c = new Float64Array(k.memory.buffer, counts, 64 * T);
+  for (let i = 0; i < out.length; i++) out[i] = c[i] ? (out[i] as number) / (c[i] as number) : 0;
+  return out;
 }
 
 /**
@@ -140,15 +120,9 @@ export async function offsetEnergies(
   every: number,
   engine: 'wasm' | 'js' = 'wasm',
 ): Promise<Float64Array> {
+  // In one go (~20 ms for 0.5 MP under load): the arena is not to be shared across an await.
   const fast = engine === 'wasm' && every === 1 ? wasmEnergies(plane, w, h) : null;
-  if (fast) {
-    for (let dx = 0; dx < 8; dx++) {
-      // As below: the event loop runs between the horizontal offsets.
-      if (dx > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      fast.step(dx);
-    }
-    return fast.finish();
-  }
+  if (fast) return fast;
   const T = TILES * TILES;
   const sums = new Float64Array(64 * T);
   const counts = new Float64Array(64 * T);

@@ -164,9 +164,19 @@ function blockEnergy(at: usize, rowBytes: usize): v128 {
 /**
  * Adds the energies of every block of horizontal offset dx (all vertical offsets dy, the file's own grid
  * dx = dy = 0 left out) into `sums` and `counts` (f64, 64 offsets x TILES^2 tiles, at (dy * 8 + dx) *
- * TILES^2 + tile, the layout of double-energy.ts), with `rows` room for h x 8 x stride(w) f32.
+ * TILES^2 + tile, the layout of double-energy.ts), with `rows` room for h x 8 x stride(w) f32 and
+ * `energies` for stride(w) f32.
  */
-export function offset(cls: usize, w: i32, h: i32, dx: i32, rows: usize, sums: usize, counts: usize): void {
+export function offset(
+  cls: usize,
+  w: i32,
+  h: i32,
+  dx: i32,
+  rows: usize,
+  energies: usize,
+  sums: usize,
+  counts: usize,
+): void {
   const T = TILES * TILES;
   const S = stride(w);
   const rowBytes = <usize>(S * 4);
@@ -180,23 +190,106 @@ export function offset(cls: usize, w: i32, h: i32, dx: i32, rows: usize, sums: u
       let ty = (i * TILES) / nrow;
       if (ty > TILES - 1) ty = TILES - 1;
       const rowAt = rows + <usize>((dy + i * 8) * 8) * rowBytes;
+      // The row of blocks' energies (`energies`: room for stride(w) f32), then their sums per tile: the
+      // blocks j with floor(j TILES / nseg) = tx, as double-energy.ts assigns them.
       for (let j = 0; j < nseg; j += 4) {
-        const e = blockEnergy(rowAt + <usize>(j * 4), rowBytes);
-        for (let l = 0; l < 4; l++) {
-          const jj = j + l;
-          if (jj >= nseg) break;
-          let tx = (jj * TILES) / nseg;
-          if (tx > TILES - 1) tx = TILES - 1;
-          const k = <usize>((at + ty * TILES + tx) * 8);
-          let v: f32 = 0;
-          if (l == 0) v = f32x4.extract_lane(e, 0);
-          else if (l == 1) v = f32x4.extract_lane(e, 1);
-          else if (l == 2) v = f32x4.extract_lane(e, 2);
-          else v = f32x4.extract_lane(e, 3);
-          store<f64>(sums + k, load<f64>(sums + k) + <f64>v);
-          store<f64>(counts + k, load<f64>(counts + k) + 1.0);
+        v128.store(energies + <usize>(j * 4), blockEnergy(rowAt + <usize>(j * 4), rowBytes));
+      }
+      let j = 0;
+      for (let tx = 0; tx < TILES; tx++) {
+        let sum: f64 = 0;
+        const from = j;
+        while (j < nseg && (tx == TILES - 1 || (j * TILES) / nseg == tx)) {
+          sum += <f64>load<f32>(energies + <usize>(j * 4));
+          j++;
+        }
+        const k = <usize>((at + ty * TILES + tx) * 8);
+        store<f64>(sums + k, load<f64>(sums + k) + sum);
+        store<f64>(counts + k, load<f64>(counts + k) + <f64>(j - from));
+      }
+    }
+  }
+}
+
+/**
+ * The luminance plane of decoded blocks, as lumaPlane in double-compression.ts computes it and to the
+ * same bits: 64-bit floats, the same products added in the same order (two columns per SIMD lane pair),
+ * Math.round's rounding (halves up). `coefficients` (i16, 64 per block in natural order, blocks row-major),
+ * `quant` (f64, 64), `basis` (f64, 64: B[u][x] at u * 8 + x, the JavaScript's own table, so that both use
+ * the same cosines), `tmp` room for 128 f64, `out` for blocksWide x blocksHigh x 64 bytes.
+ */
+export function lumaPlane(
+  coefficients: usize,
+  quant: usize,
+  basis: usize,
+  blocksWide: i32,
+  blocksHigh: i32,
+  tmp: usize,
+  out: usize,
+): void {
+  const w = blocksWide * 8;
+  const c = load<f64>(basis);
+  const deq = tmp + 64 * 8;
+  for (let by = 0; by < blocksHigh; by++) {
+    for (let bx = 0; bx < blocksWide; bx++) {
+      const coef = coefficients + <usize>((by * blocksWide + bx) * 128);
+      const px = out + <usize>(by * 8 * w + bx * 8);
+      let ac = false;
+      for (let i = 1; i < 64; i++) {
+        if (load<i16>(coef + <usize>(i * 2)) != 0 && load<f64>(quant + <usize>(i * 8)) != 0) {
+          ac = true;
+          break;
+        }
+      }
+      if (!ac) {
+        const dc = <f64>load<i16>(coef) * load<f64>(quant);
+        const p = clampRound(c * (c * dc) + 128.0);
+        for (let y = 0; y < 8; y++) memory.fill(px + <usize>(y * w), p, 8);
+        continue;
+      }
+      // Dequantized into `tmp` (64 f64) first, its rows then replaced by their transforms along x.
+      let rowsUsed = 0; // the last row with a non-zero term, plus 1
+      for (let v = 0; v < 8; v++) {
+        let any = false;
+        for (let u = 0; u < 8; u++) {
+          const i = v * 8 + u;
+          const d = <f64>load<i16>(coef + <usize>(i * 2)) * load<f64>(quant + <usize>(i * 8));
+          store<f64>(deq + <usize>(i * 8), d);
+          if (d != 0) any = true;
+        }
+        if (any) rowsUsed = v + 1;
+      }
+      // Columns then rows: tmp[v][x] = sum_u B[u][x] F(v, u), then f(y, x) = sum_v B[v][y] tmp[v][x].
+      // Rows of zeros add exact zeros to the sums, which the JavaScript skips and so does this.
+      for (let v = 0; v < rowsUsed; v++) {
+        for (let x = 0; x < 8; x += 2) {
+          let s = f64x2.splat(0);
+          for (let u = 0; u < 8; u++) {
+            const d = f64x2.splat(load<f64>(deq + <usize>((v * 8 + u) * 8)));
+            s = f64x2.add(s, f64x2.mul(v128.load(basis + <usize>((u * 8 + x) * 8)), d));
+          }
+          v128.store(tmp + <usize>((v * 8 + x) * 8), s);
+        }
+      }
+      for (let y = 0; y < 8; y++) {
+        for (let x = 0; x < 8; x += 2) {
+          let s = f64x2.splat(0);
+          for (let v = 0; v < rowsUsed; v++) {
+            const b = f64x2.splat(load<f64>(basis + <usize>((v * 8 + y) * 8)));
+            s = f64x2.add(s, f64x2.mul(b, v128.load(tmp + <usize>((v * 8 + x) * 8))));
+          }
+          store<u8>(px + <usize>(y * w + x), clampRound(f64x2.extract_lane(s, 0) + 128.0));
+          store<u8>(px + <usize>(y * w + x + 1), clampRound(f64x2.extract_lane(s, 1) + 128.0));
         }
       }
     }
   }
+}
+
+/** JavaScript's Math.round (halves up, where f64.nearest rounds them to even), clamped to 0..255. */
+function clampRound(x: f64): u8 {
+  const f = Math.floor(x);
+  // x - f is exact here for x >= 0; below 0 the result is clamped to 0 either way.
+  const r = x - f >= 0.5 ? f + 1 : f;
+  return r < 0 ? 0 : r > 255 ? 255 : <u8>r;
 }
