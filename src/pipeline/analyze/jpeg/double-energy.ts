@@ -24,7 +24,12 @@
 // per column class (|3 p[x] - 3 p[x-1] - p[x+1] + p[x-2]| and |p[x] - p[x-1]|, class c against 8 - c):
 // no z at the true offset over 4 except two q80 -> q75 files; the same energy from 1-D transforms of rows
 // only: half the z; the block's total high-frequency energy, log(1 + sum c^2), instead of clipped
-// magnitudes: nothing (the evidence is many terms near zero, not less energy).
+// magnitudes: nothing (the evidence is many terms near zero, not less energy). Other term sets and clips,
+// on the set's single saves and shifted pairs (median statistic at the true offset for q80 / q90 / q95
+// first saves; single saves' largest): u + v >= 6 with CLIP 8 (this) 6.4 / 2.5 / 0.5, largest 3.6; u + v >=
+// 4: 5.8 / 1.6 / 0.6; >= 8: 5.7 / 2.6 / 0.4 (3.8); >= 10: 4.0 / 2.0 / 0.5 (4.3); bands 6-9 and 4-7: 6.5 /
+// 2.0 and 4.6 / 1.0 (4.5, 4.2); CLIP 4: q90 at most 2.5 (singles up to 4.2); CLIP 2: worse; no clip: q80
+// 3.5 and under. None lifts the q90/q95 first saves out of the single saves' range.
 //
 // What it cannot see: an earlier save at quality 90 or above under one at 75 or below (its fine-detail
 // steps are small and the second save's error covers them), a crop by 0 or 4 pixels on both axes. What
