@@ -24,12 +24,25 @@
 // per column class (|3 p[x] - 3 p[x-1] - p[x+1] + p[x-2]| and |p[x] - p[x-1]|, class c against 8 - c):
 // no z at the true offset over 4 except two q80 -> q75 files; the same energy from 1-D transforms of rows
 // only: half the z; the block's total high-frequency energy, log(1 + sum c^2), instead of clipped
-// magnitudes: nothing (the evidence is many terms near zero, not less energy).
+// magnitudes: nothing (the evidence is many terms near zero, not less energy). Other term sets and clips,
+// on the set's single saves and shifted pairs (median statistic at the true offset for q80 / q90 / q95
+// first saves; single saves' largest): u + v >= 6 with CLIP 8 (this) 6.4 / 2.5 / 0.5, largest 3.6; u + v >=
+// 4: 5.8 / 1.6 / 0.6; >= 8: 5.7 / 2.6 / 0.4 (3.8); >= 10: 4.0 / 2.0 / 0.5 (4.3); bands 6-9 and 4-7: 6.5 /
+// 2.0 and 4.6 / 1.0 (4.5, 4.2); CLIP 4: q90 at most 2.5 (singles up to 4.2); CLIP 2: worse; no clip: q80
+// 3.5 and under. None lifts the q90/q95 first saves out of the single saves' range.
 //
 // What it cannot see: an earlier save at quality 90 or above under one at 75 or below (its fine-detail
-// steps are small and the second save's error covers them), a crop by 0 or 4 pixels on both axes. What
+// steps are small and the second save's error covers them) on pictures of the issue-20 set's size, a crop
+// by 0 or 4 pixels on both axes. More blocks help: the set's 8 photos made at 2304x1536 instead of 768x512
+// (same saves and crop, the whole plane read, 55,000 blocks) gave a median statistic at the true offset of
+// 7.8 / 6.4 / 2.8 for q80 / q90 / q95 first saves, over the threshold in 22 / 18 / 9 of 24, with the 24
+// single saves at most 3.5; at 1536x1024: 8.0 / 4.0 / 1.0 (22 / 11 / 0 of 24), single saves up to 5.3, all
+// three over 4 from a 640x480 JPEG enlarged 2.4x (a JPEG enlarged and saved, see below). The estimate reads
+// at most DOUBLE_MAX_BLOCKS (8,192) from the top, so it does not yet use this. What
 // also sets it off: a JPEG enlarged and saved again (z 4-17 measured on such files): it was saved twice,
 // so the reading is right, and the caveat says "cropped or enlarged".
+
+import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 
 /** Tiles per side of the grid the spread is estimated from. */
 const TILES = 4;
@@ -69,17 +82,58 @@ export interface ShiftedEnergyEvidence {
   dy: number | null;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The fast path: the same energies in WebAssembly (wasm/double-jpeg.ts: 32-bit floats, four blocks per SIMD
+// lane, the transforms' symmetry), ~20x cheaper; the JavaScript below stays the reference and serves
+// `every` > 1, planes over WASM_MAX_PIXELS and runtimes without WebAssembly SIMD. double-energy.test.ts
+// compares the two on generated files.
+
+const kernels = doubleKernels;
+
+/** Whether the energies are computed in WebAssembly here (for benchmarks and tests). */
+export const energyWasmAvailable = kernels !== null;
+
+/** The energies in WebAssembly (all 8 horizontal offsets at once), or null where that path cannot run. */
+function wasmEnergies(plane: Uint8Array, w: number, h: number): Float64Array | null {
+  if (!kernels || w % 8 !== 0 || w * h > WASM_MAX_PIXELS) return null;
+  const k = kernels;
+  const T = TILES * TILES;
+  k.reset();
+  const S = k.stride(w);
+  const at = k.alloc(w * h);
+  const cls = k.alloc(h * 8 * S * 4);
+  const rows = k.alloc(h * 8 * S * 4);
+  const energies = k.alloc(S * 4);
+  const sums = k.alloc(64 * T * 8);
+  const counts = k.alloc(64 * T * 8);
+  if (!at || !cls || !rows || !energies || !sums || !counts) return null; // memory could not grow
+  new Uint8Array(k.memory.buffer, at, w * h).set(plane.subarray(0, w * h));
+  new Float64Array(k.memory.buffer, sums, 64 * T).fill(0);
+  new Float64Array(k.memory.buffer, counts, 64 * T).fill(0);
+  k.prepare(at, w, h, cls);
+  for (let dx = 0; dx < 8; dx++) k.offset(cls, w, h, dx, rows, energies, sums, counts);
+  const out = new Float64Array(k.memory.buffer, sums, 64 * T).slice();
+  const c = new Float64Array(k.memory.buffer, counts, 64 * T);
+  for (let i = 0; i < out.length; i++) out[i] = c[i] ? (out[i] as number) / (c[i] as number) : 0;
+  return out;
+}
+
 /**
  * E(dx, dy) per tile: the mean over the blocks at that offset of the clipped magnitudes of the terms
  * u + v >= MIN_ORDER. Row transforms are made once per horizontal offset and shared by the 8 vertical
  * ones. `every`: read every `every`-th column of blocks of each offset (1: all), which divides both steps' cost.
+ * `engine`: 'wasm' (where it can run, with every = 1) or the JavaScript reference.
  */
 export async function offsetEnergies(
   plane: Uint8Array,
   w: number,
   h: number,
   every: number,
+  engine: 'wasm' | 'js' = 'wasm',
 ): Promise<Float64Array> {
+  // In one go (~20 ms for 0.5 MP under load): the arena is not to be shared across an await.
+  const fast = engine === 'wasm' && every === 1 ? wasmEnergies(plane, w, h) : null;
+  if (fast) return fast;
   const T = TILES * TILES;
   const sums = new Float64Array(64 * T);
   const counts = new Float64Array(64 * T);
@@ -161,27 +215,38 @@ export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
   return { zx: axis(true), zy: axis(false) };
 }
 
+const NO_ENERGY_EVIDENCE: ShiftedEnergyEvidence = {
+  z: 0,
+  threshold: ENERGY_THRESHOLD,
+  detected: false,
+  confidence: 0,
+  dx: null,
+  dy: null,
+};
+
 /**
  * Looks for an earlier save on another grid in the 8-bit luminance `plane` (`w` x `h`, on the file's own
- * grid). Cost: 8 row transforms per pixel, then 63 offsets x (blocks / every) x 43 terms x 8.
+ * grid). Cost: 8 row transforms per pixel, then 63 offsets x (blocks / every) x 43 terms x 8; in
+ * WebAssembly 16 CPU ms per 768x512 plane against 476 for the JavaScript (the issue-20 set, load ~10).
  */
 export async function shiftedEnergyEvidence(
   plane: Uint8Array,
   w: number,
   h: number,
   every = 1,
+  engine: 'wasm' | 'js' = 'wasm',
 ): Promise<ShiftedEnergyEvidence> {
-  const none: ShiftedEnergyEvidence = {
-    z: 0,
-    threshold: ENERGY_THRESHOLD,
-    detected: false,
-    confidence: 0,
-    dx: null,
-    dy: null,
-  };
   const blocks = Math.floor((w - 7) / 8) * Math.floor((h - 7) / 8);
-  if (blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8) return none;
-  const { zx, zy } = axisScores(await offsetEnergies(plane, w, h, every));
+  if (blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8) {
+    return { ...NO_ENERGY_EVIDENCE };
+  }
+  return energyEvidence(await offsetEnergies(plane, w, h, every, engine));
+}
+
+/** The decision from the energies `E` of offsetEnergies. */
+export function energyEvidence(E: Float64Array): ShiftedEnergyEvidence {
+  const none = { ...NO_ENERGY_EVIDENCE };
+  const { zx, zy } = axisScores(E);
   let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
   const readable = (o: number) => o % 4 !== 0;
   for (let dy = 0; dy < 8; dy++) {

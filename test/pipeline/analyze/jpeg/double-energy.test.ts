@@ -2,7 +2,8 @@
 // issue-20 set: a crop of 3 px from the left and 5 from the top between a q80 and a q70 save is found at the
 // offset it left (5, 3), which the DC search (double-shifted.ts) cannot see at these qualities; the same
 // picture mirrored left to right shows it at 3 (the reading is a mirror test); the single save is quiet.
-// The whole set and its rates are in test/long/jpeg-double-compression.test.ts.
+// The whole set and its rates are in test/long/jpeg-double-compression.test.ts. The WebAssembly path (the
+// one the service runs) gives the JavaScript reference's energies and decisions on generated files.
 import t from 'tap';
 import { decodeLuma } from '../../../../src/pipeline/analyze/jpeg/entropy.js';
 import {
@@ -10,10 +11,15 @@ import {
   detectDoubleCompression,
   lumaPlane,
 } from '../../../../src/pipeline/analyze/jpeg/double-compression.js';
-import { shiftedEnergyEvidence } from '../../../../src/pipeline/analyze/jpeg/double-energy.js';
+import {
+  energyEvidence,
+  energyWasmAvailable,
+  offsetEnergies,
+  shiftedEnergyEvidence,
+} from '../../../../src/pipeline/analyze/jpeg/double-energy.js';
 import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
 import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
-import { shiftedPair } from '../../../helpers/double-jpeg.js';
+import { doubleCompressionSet, shiftedPair } from '../../../helpers/double-jpeg.js';
 
 const plane = (jpeg: Buffer) => {
   const d = decodeLuma(jpeg, readJpegStructure(jpeg), DOUBLE_MAX_BLOCKS);
@@ -79,4 +85,32 @@ t.test('flat, saturated or tiny pictures: nothing found, and no NaN', async (t) 
   });
   const e = await shiftedEnergyEvidence(noise, w, h);
   t.notOk(e.detected, `noise: ${e.z} under ${e.threshold}`);
+});
+
+t.test('the WebAssembly path gives the reference energies and decisions', async (t) => {
+  t.ok(energyWasmAvailable, 'WebAssembly SIMD runs here (Node 20 has it)');
+  // One photo of the set: single saves, and first saves at q95/q90/q80 on the grid and off it (the
+  // JavaScript reference costs ~0.5 s a file, so not the whole set: all 192 files gave the same decisions
+  // and z, E within 2e-5, when the fast path was written).
+  const set = await doubleCompressionSet(['exif-samples/jpg/hdr/iphone_hdr_YES.jpg']);
+  const files = set.filter((s) => s.q2 === 70);
+  t.ok(files.length >= 5, `${files.length} files`);
+  for (const s of files) {
+    const { luma, p, w, h } = plane(s.jpeg);
+    const name = `${s.kind} q${s.q1 ?? '-'} -> q${s.q2}`;
+    // The plane every reading starts from: the same bits from both paths (274 planes of the set, the
+    // fixtures and a 12 MP file were compared when the WebAssembly path was written).
+    t.same(Buffer.from(p), Buffer.from(lumaPlane(luma, 'js')), `${name}: the same plane`);
+    const exact = await offsetEnergies(p, w, h, 1, 'js');
+    const fast = await offsetEnergies(p, w, h, 1, 'wasm');
+    let worst = 0;
+    for (let i = 0; i < exact.length; i++) {
+      worst = Math.max(worst, Math.abs((exact[i] as number) - (fast[i] as number)));
+    }
+    // 32-bit floats against 64-bit ones: E is a mean of sums of 43 terms of up to 8, so 1e-3 is far below
+    // any difference the z-scores read, and far above the rounding measured (2e-5).
+    t.ok(worst < 1e-3, `${name}: energies within ${worst.toExponential(1)}`);
+    t.same(energyEvidence(fast), energyEvidence(exact), `${name}: same evidence`);
+    if (s.kind === 'shifted' && s.q1 === 80) t.match(energyEvidence(fast), { detected: true, dx: 5, dy: 3 });
+  }
 });
