@@ -10,7 +10,7 @@
 // submissions go through HTTP inject.
 // Wall figures mean little on a machine that runs other things; the CPU figure does not depend on that:
 // CPU ms per check of every process of the run (this one with the API and the image server, each worker
-// process with its threads, redis-server), the checks per second that CPU allows on 2 idle cores (issue
+// process with its threads, and their main threads alone, redis-server), the checks per second that CPU allows on 2 idle cores (issue
 // 21's target: 40), and Redis commands per check. redis-server's figures are the whole server's: give the
 // bench a Redis of its own (REDIS_URL) when others use the default one.
 import { execSync } from 'node:child_process';
@@ -145,12 +145,25 @@ const POLL_MS = 100;
  * /proc/<pid>/stat: utime, stime, cutime, cstime in clock ticks of 10 ms). NaN once it is gone.
  */
 function procCpuMs(pid: number | undefined): number {
+  return statCpuMs(`/proc/${pid}/stat`, [11, 12, 13, 14]);
+}
+
+/**
+ * CPU of a process's main thread alone (the event loop: fetch, Redis, matching, report, archives), user +
+ * system, in ms: /proc/<pid>/task/<pid>/stat, whose thread id is the process's. The rest of the process's
+ * figure is its other threads (the analysis pool, libuv's pool with libvips and zlib, V8's GC helpers).
+ */
+function mainThreadCpuMs(pid: number | undefined): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`, [11, 12]);
+}
+
+function statCpuMs(path: string, fields: number[]): number {
   try {
     // The command name (field 2) may hold spaces: the fields after it start past its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // f[0] is field 3 (state): utime is field 14, so f[11]; stime f[12], cutime f[13], cstime f[14].
-    const ticks = [11, 12, 13, 14].reduce((s, i) => s + Number(f[i]), 0);
+    const ticks = fields.reduce((s, i) => s + Number(f[i]), 0);
     return ticks * 10; // USER_HZ is 100 on Linux
   } catch {
     return NaN;
@@ -181,6 +194,8 @@ async function redisCommandCalls(redis: Redis): Promise<Map<string, number>> {
 interface CpuSnapshot {
   bench: NodeJS.CpuUsage;
   workers: number[];
+  /** The workers' main threads (part of `workers`). */
+  mainThreads: number[];
   redis: number;
   commands: Map<string, number>;
 }
@@ -189,6 +204,7 @@ async function cpuSnapshot(pids: (number | undefined)[], redis: Redis): Promise<
   return {
     bench: process.cpuUsage(),
     workers: pids.map(procCpuMs),
+    mainThreads: pids.map(mainThreadCpuMs),
     redis: await redisCpuMs(redis),
     commands: await redisCommandCalls(redis),
   };
@@ -199,6 +215,7 @@ function cpuPerCheck(before: CpuSnapshot, after: CpuSnapshot, checks: number, po
   const used = process.cpuUsage(before.bench);
   const bench = (used.user + used.system) / 1000;
   const workers = after.workers.map((ms, i) => ms - (before.workers[i] as number));
+  const mainThreads = after.mainThreads.map((ms, i) => ms - (before.mainThreads[i] as number));
   const redisMs = after.redis - before.redis;
   const total = bench + workers.reduce((a, b) => a + b, 0) + redisMs;
   const commands = [...after.commands]
@@ -214,6 +231,8 @@ function cpuPerCheck(before: CpuSnapshot, after: CpuSnapshot, checks: number, po
     bench_ms_per_check: per(bench),
     workers_ms_per_check: per(workers.reduce((a, b) => a + b, 0)),
     worker_process_ms_per_check: workers.map(per),
+    /** Of the workers' figure, their main threads' (event loops), added up: the rest is their other threads. */
+    worker_main_threads_ms_per_check: per(mainThreads.reduce((a, b) => a + b, 0)),
     redis_ms_per_check: per(redisMs),
     /** What a machine of CPU_CORES cores, busy with nothing else, would sustain at this cost. */
     checks_per_second_on_2_cores: r1((CPU_CORES * 1000) / (total / checks)),
@@ -410,7 +429,7 @@ async function main() {
         const c = r.cpu;
         console.log(
           `  CPU per check: ${c.total_ms_per_check} ms (bench process with API and image server ${c.bench_ms_per_check}, ` +
-            `workers ${c.workers_ms_per_check} [${c.worker_process_ms_per_check.join(' + ')}], redis-server ${c.redis_ms_per_check}) ` +
+            `workers ${c.workers_ms_per_check} [${c.worker_process_ms_per_check.join(' + ')}; main threads ${c.worker_main_threads_ms_per_check}], redis-server ${c.redis_ms_per_check}) ` +
             `-> ${c.checks_per_second_on_2_cores} checks/s this CPU allows on ${CPU_CORES} cores (target >= ${CHECKS_TARGET}: ` +
             `${c.checks_per_second_on_2_cores >= CHECKS_TARGET ? 'met' : 'NOT met'}); load average ${c.load_average.join(' ')}`,
         );

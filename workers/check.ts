@@ -45,8 +45,13 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     );
 
   /** check.completed / check.failed to the organization's subscribers and the check's callback. */
-  async function announce(checkId: string, type: 'check.completed' | 'check.failed') {
-    const check = await store.get(checkId);
+  async function announce(
+    checkId: string,
+    type: 'check.completed' | 'check.failed',
+    /** The check as just stored, when the caller has it: not read back (with its whole report) again. */
+    stored?: StoredCheck,
+  ) {
+    const check = stored ?? (await store.get(checkId));
     if (!check) return;
     const callback = await store.callback(checkId);
     await emitEvent(events, {
@@ -128,7 +133,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     // Before the report is stored: a check shown done has its fact-checks in the bank. A crash in between
     // re-runs the check, which finds them recorded.
     await factChecks(check, report, jobLog);
-    await store.complete(checkId, report);
+    const stored = await store.complete(check, attempts, report);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
       if (item.error) mediaErrors.inc({ code: item.error.code });
@@ -139,7 +144,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     );
     checksFinished.inc({ outcome: 'done' });
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
-    await announce(checkId, 'check.completed');
+    await announce(checkId, 'check.completed', stored);
     await announceWatchlistMatches(ctx, events, check, report);
     // Last: until here a re-run (after a crash) still finds the check's upload.
     await finish(check);

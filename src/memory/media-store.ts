@@ -4,6 +4,7 @@
 // The memory is shared between organizations, but a file a newsroom uploaded (a tip, a picture sent to
 // it directly) is its own: other organizations never see that sighting. They see the file's first
 // public sighting (a URL anyone could fetch) if there is one, and otherwise nothing at all (`getFor`).
+import type { ChainableCommander } from 'ioredis';
 import { batch, type RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 
@@ -12,6 +13,60 @@ const SIGHTINGS_KEPT = 100;
 export const isPrivateSighting = (s: Pick<Sighting, 'source_url'>) => s.source_url.startsWith('upload:');
 /** How long a check's sightings are remembered against a re-run: far beyond its retries and stalls. */
 const RERUN_WINDOW_SECONDS = 86_400;
+
+/**
+ * A sighting's writes to the record's hash (KEYS[1]), atomically. ARGV: sha256, check id, source URL,
+ * time, public ('1' or '0'), post URL, the post time to write ('' none: not earlier than the record's),
+ * the post time read before it (compare-and-set: written only if still that; '' none), then the
+ * first-seen fields as name, value pairs (written only by the sighting that creates the record).
+ * Returns [isNew, post time conflict (1: another sighting wrote one meanwhile, not written), the
+ * record's post time then]. isNew is 1 for the sighting that creates the record, and also for the same
+ * check and URL again (a re-run after a crash before the mark: the killed attempt may not have indexed
+ * it).
+ */
+const RECORD = `
+local key = KEYS[1]
+local isNew = redis.call('HSETNX', key, 'sha256', ARGV[1])
+if isNew == 1 then
+  redis.call('HSET', key, unpack(ARGV, 9))
+elseif redis.call('HGET', key, 'first_check_id') == ARGV[2] and redis.call('HGET', key, 'first_seen_url') == ARGV[3] then
+  isNew = 1
+end
+if ARGV[5] == '1' and redis.call('HEXISTS', key, 'first_public_at') == 0 then
+  redis.call('HSET', key, 'first_public_at', ARGV[4], 'first_public_url', ARGV[3], 'first_public_post_url', ARGV[6])
+end
+local conflict = 0
+local current = redis.call('HGET', key, 'posted_at')
+if ARGV[7] ~= '' then
+  if (current or '') == ARGV[8] then
+    redis.call('HSET', key, 'posted_at', ARGV[7], 'post_url', ARGV[6])
+    current = ARGV[7]
+  else
+    conflict = 1
+  end
+end
+redis.call('HINCRBY', key, 'sightings', 1)
+return {isNew, conflict, current}`;
+const RECORD_COMMAND = 'firstseenMediaRecord';
+
+/**
+ * The compare-and-set of a post time alone (KEYS[1] the record; ARGV: post time, post URL, the post
+ * time expected): writes it if the record's is still the one expected; returns nil when written, else
+ * the record's post time now (to compare with again).
+ */
+const EARLIER_POST = `
+local current = redis.call('HGET', KEYS[1], 'posted_at')
+if (current or '') ~= ARGV[3] then return current or '' end
+redis.call('HSET', KEYS[1], 'posted_at', ARGV[1], 'post_url', ARGV[2])
+return nil`;
+const EARLIER_POST_COMMAND = 'firstseenMediaEarlierPost';
+
+type WithRecord = ChainableCommander & {
+  [RECORD_COMMAND](key: string, ...args: string[]): ChainableCommander;
+};
+type WithEarlierPost = {
+  [EARLIER_POST_COMMAND](key: string, ...args: string[]): Promise<string | null>;
+};
 
 export interface Sighting {
   at: string;
@@ -97,7 +152,27 @@ interface PublicFirst {
   post_url: string | null;
 }
 
+/**
+ * Sends groups of commands without waiting in between, each group on keys of one slot (one item of
+ * `batch`: one pipeline on a single Redis), and returns the replies in order; throws the first error.
+ */
+async function together(
+  redis: RedisClient,
+  groups: ReadonlyArray<(pipe: ChainableCommander) => unknown>,
+): Promise<unknown[]> {
+  const replies = await batch(redis, groups, (pipe, add) => add(pipe));
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
 export function createMediaStore(redis: RedisClient, keys: Keys) {
+  // ioredis sends a defined command as EVALSHA (the script itself after NOSCRIPT), in pipelines too.
+  if (!(RECORD_COMMAND in redis)) {
+    redis.defineCommand(RECORD_COMMAND, { lua: RECORD, numberOfKeys: 1 });
+    redis.defineCommand(EARLIER_POST_COMMAND, { lua: EARLIER_POST, numberOfKeys: 1 });
+  }
   const read = (h: Record<string, string>): (MediaRecord & { publicFirst: PublicFirst | null }) | null =>
     h.sha256
       ? {
@@ -190,50 +265,77 @@ export function createMediaStore(redis: RedisClient, keys: Keys) {
       },
     ): Promise<{ isNew: boolean }> {
       const key = keys.media(sha256);
+      const list = keys.mediaSightings(sha256);
       // A check re-run after its worker died mid-check (the job's lock expired) records again what the
       // killed attempt recorded: that is one sighting, not two. The mark is set after the writes, so a
       // crash in between counts a sighting twice rather than losing it. The killed attempt may also
       // have died before adding to the index, so the record's own check still counts as new for the
-      // caller (adding the same hashes to the index again changes nothing).
+      // caller (adding the same hashes to the index again changes nothing), marked or not.
+      //
+      // Three round trips, each one batch (one pipeline on a single Redis), where this took ten one after
+      // the other: (1) the mark, with the record's first check and post time; (2) the record's writes in
+      // one script on its own hash (one key: one slot on a cluster; atomic, so no reader sees a record
+      // without its first-seen fields), with the private sighting and the list beside it; (3) the mark,
+      // once all of those are written.
       const seen = keys.mediaSeen(sha256, sighting.check_id, sighting.source_url);
-      if ((await redis.exists(seen)) === 1) {
-        return { isNew: (await redis.hget(key, 'first_check_id')) === sighting.check_id };
+      const [marked, read] = await together(redis, [
+        (pipe) => pipe.exists(seen),
+        (pipe) => pipe.hmget(key, 'first_check_id', 'posted_at'),
+      ]);
+      const [firstCheck, postedAt] = read as [string | null, string | null];
+      if (marked === 1) return { isNew: firstCheck === sighting.check_id };
+
+      const first = [
+        ['first_seen_at', sighting.at],
+        ['first_check_id', sighting.check_id],
+        ['first_org', sighting.org],
+        ['first_seen_url', sighting.source_url],
+        ['first_post_url', sighting.post_url ?? ''],
+        ['pdq', facts.pdq ?? ''],
+        ['quality', facts.quality === null ? '' : String(facts.quality)],
+        ['phash', facts.phash ?? ''],
+        ['captured_at', facts.captured_at ?? ''],
+        ...(facts.copy ? [['copy', encodeCopy(facts.copy)]] : []),
+      ].flat();
+      const earlier = (current: string | null) =>
+        !current || Date.parse(sighting.posted_at as string) < Date.parse(current);
+      const privateSighting = isPrivateSighting(sighting);
+      const [written] = await together(redis, [
+        (pipe) =>
+          (pipe as WithRecord)[RECORD_COMMAND](
+            key,
+            sha256,
+            sighting.check_id,
+            sighting.source_url,
+            sighting.at,
+            privateSighting ? '0' : '1',
+            sighting.post_url ?? '',
+            sighting.posted_at && earlier(postedAt) ? sighting.posted_at : '',
+            postedAt ?? '',
+            ...first,
+          ),
+        ...(privateSighting
+          ? [
+              (pipe: ChainableCommander) =>
+                pipe.hsetnx(keys.mediaPrivate(sha256), sighting.org, JSON.stringify(sighting)),
+            ]
+          : []),
+        (pipe) => pipe.lpush(list, JSON.stringify(sighting)).ltrim(list, 0, SIGHTINGS_KEPT - 1),
+      ]);
+      const [isNew, conflict, current] = written as [number, number, string | null];
+      // Another sighting wrote a post time between this one's read and its script: compare again with
+      // what is there now, and write only if this one is still the earliest and nothing changed since.
+      let now = conflict === 1 ? current : null;
+      while (now !== null && sighting.posted_at && earlier(now)) {
+        now = await (redis as unknown as WithEarlierPost)[EARLIER_POST_COMMAND](
+          key,
+          sighting.posted_at,
+          sighting.post_url ?? '',
+          now,
+        );
       }
-      const isNew = (await redis.hsetnx(key, 'sha256', sha256)) === 1;
-      if (isNew) {
-        await redis.hset(key, {
-          first_seen_at: sighting.at,
-          first_check_id: sighting.check_id,
-          first_org: sighting.org,
-          first_seen_url: sighting.source_url,
-          first_post_url: sighting.post_url ?? '',
-          pdq: facts.pdq ?? '',
-          quality: facts.quality ?? '',
-          phash: facts.phash ?? '',
-          captured_at: facts.captured_at ?? '',
-          ...(facts.copy && { copy: encodeCopy(facts.copy) }),
-        });
-      }
-      if (isPrivateSighting(sighting)) {
-        await redis.hsetnx(keys.mediaPrivate(sha256), sighting.org, JSON.stringify(sighting));
-      } else if (!(await redis.hexists(key, 'first_public_at'))) {
-        await redis.hset(key, {
-          first_public_at: sighting.at,
-          first_public_url: sighting.source_url,
-          first_public_post_url: sighting.post_url ?? '',
-        });
-      }
-      if (sighting.posted_at) {
-        const current = await redis.hget(key, 'posted_at');
-        if (!current || Date.parse(sighting.posted_at) < Date.parse(current)) {
-          await redis.hset(key, { posted_at: sighting.posted_at, post_url: sighting.post_url ?? '' });
-        }
-      }
-      await redis.hincrby(key, 'sightings', 1);
-      await redis.lpush(keys.mediaSightings(sha256), JSON.stringify(sighting));
-      await redis.ltrim(keys.mediaSightings(sha256), 0, SIGHTINGS_KEPT - 1);
       await redis.set(seen, '1', 'EX', RERUN_WINDOW_SECONDS);
-      return { isNew };
+      return { isNew: isNew === 1 };
     },
 
     async sightings(sha256: string): Promise<Sighting[]> {

@@ -67,8 +67,13 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
    * is deleted by the worker, its archive has ARCHIVE_TTL_DAYS, its thumbnails renew per sighting
    * (src/services/thumbnails.ts), and the media records and index are the memory: they stay.
    */
-  async function finishWith(id: string, fields: Record<string, string>, drop?: string): Promise<void> {
-    const org = (await redis.hget(keys.check(id), 'org')) ?? '';
+  async function finishWith(
+    id: string,
+    fields: Record<string, string>,
+    drop?: string,
+    knownOrg?: string,
+  ): Promise<void> {
+    const org = knownOrg ?? (await redis.hget(keys.check(id), 'org')) ?? '';
     const ttl = checkRetentionSeconds(retention, org);
     const tx = redis.multi().hset(keys.check(id), fields);
     if (drop) tx.hdel(keys.check(id), drop);
@@ -208,8 +213,29 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
       return attempts;
     },
 
-    async complete(id: string, report: Report): Promise<void> {
-      await finishWith(id, { status: 'done', updated_at: now(), report: JSON.stringify(report) }, 'error');
+    /**
+     * Stores the report: the check is done. Returns the check as stored, as `get` would read it back
+     * (the worker announces it without reading its report again); `check` is the check as read before
+     * it ran (its organization sets the retention).
+     */
+    async complete(
+      check: Pick<StoredCheck, 'id' | 'org' | 'created_at' | 'targets'>,
+      attempts: number,
+      report: Report,
+    ): Promise<StoredCheck> {
+      const at = now();
+      const fields = { status: 'done', updated_at: at, report: JSON.stringify(report) };
+      await finishWith(check.id, fields, 'error', check.org);
+      return {
+        id: check.id,
+        org: check.org,
+        status: 'done',
+        created_at: check.created_at,
+        updated_at: at,
+        targets: check.targets,
+        attempts,
+        report,
+      };
     },
 
     async fail(id: string, error: { code: string; message: string }): Promise<void> {

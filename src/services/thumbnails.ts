@@ -41,8 +41,14 @@ export function thumbnailTtlSeconds(checkRetentionSeconds: number): number {
 /** Makes a kept thumbnail live at least `ttlSeconds` more; false when none is kept. */
 async function keepLonger(redis: RedisClient, key: string, ttlSeconds: number): Promise<boolean> {
   // GT: only a later expiry is set. A key without TTL counts as infinite, so it is never shortened.
-  if ((await redis.expire(key, ttlSeconds, 'GT')) === 1) return true;
-  return (await redis.exists(key)) === 1;
+  // EXPIRE answers 0 both for a key kept longer already and for none: EXISTS tells them apart, sent in
+  // the same pipeline (one key: one slot) rather than after it, one round trip instead of two.
+  const replies = await redis.pipeline().expire(key, ttlSeconds, 'GT').exists(key).exec();
+  const [, exists] = (replies ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+  return exists === 1;
 }
 
 /** Keeps `webp` as the thumbnail `id` (a video keyframe's) for at least `ttlSeconds`. */

@@ -107,8 +107,9 @@ export function createWebhookStore(redis: RedisClient, keys: Keys, limits: { max
       await redis.hset(keys.webhook(id), 'disabled', '1');
     },
 
+    /** Stores a message unless one with its id is kept already (a re-run's event keeps its first payload). */
     async saveMessage(msg: StoredMessage): Promise<void> {
-      await redis.set(keys.webhookMessage(msg.id), JSON.stringify(msg), 'EX', MESSAGE_TTL_SECONDS);
+      await redis.set(keys.webhookMessage(msg.id), JSON.stringify(msg), 'EX', MESSAGE_TTL_SECONDS, 'NX');
     },
 
     async message(id: string): Promise<StoredMessage | null> {
@@ -163,17 +164,19 @@ export async function emitEvent(
   },
 ): Promise<number> {
   const payload = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
-  // A message emitted again (a re-run check) keeps its first payload: one event, one message.
-  if (!(await deps.store.message(event.id))) {
-    await deps.store.saveMessage({
+  // A message emitted again (a re-run check) keeps its first payload: one event, one message (SET NX,
+  // where a GET and a SET took two round trips). The subscriptions are read meanwhile.
+  const [, subscriptions] = await Promise.all([
+    deps.store.saveMessage({
       id: event.id,
       type: event.type,
       org: event.org,
       check_id: event.checkId,
       payload,
-    });
-  }
-  const targets: WebhookJob['target'][] = (await deps.store.list(event.org))
+    }),
+    deps.store.list(event.org),
+  ]);
+  const targets: WebhookJob['target'][] = subscriptions
     .filter((s) => !s.disabled && s.events.includes(event.type))
     .map((s) => ({ kind: 'subscription', id: s.id }));
   if (event.callbackCheckId) targets.push({ kind: 'callback', check_id: event.callbackCheckId });

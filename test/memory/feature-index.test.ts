@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
-import { createFeatureIndex, type FeatureIndexOptions } from '../../src/memory/feature-index.js';
+import {
+  createFeatureIndex,
+  descriptorWords,
+  hammingWords,
+  type FeatureIndexOptions,
+} from '../../src/memory/feature-index.js';
 import { keys } from '../../src/keys.js';
 import { decodeForHashing } from '../../src/pipeline/analyze/decode.js';
 import { extractFeatures, type ImageFeatures } from '../../src/similarity/features/orb.js';
@@ -152,3 +157,36 @@ t.test(
     t.match(await c.query(query), [{ id: 'm:bridge' }]);
   },
 );
+
+t.test('the vote distance a word at a time is the byte-wise Hamming distance', async (t) => {
+  // The reference: bit by bit.
+  const bits = (a: Uint8Array, b: Uint8Array) => {
+    let n = 0;
+    for (let i = 0; i < 32; i++) for (let v = (a[i] as number) ^ (b[i] as number); v; v >>= 1) n += v & 1;
+    return n;
+  };
+  const pairs = 2000;
+  // Descriptors at every distance: random ones (~128 bits apart), and copies with a few bits flipped.
+  const a = randomBytes(32 * pairs);
+  const b = Buffer.from(a);
+  for (let p = 0; p < pairs; p++) {
+    if (p % 2) randomBytes(32).copy(b, p * 32);
+    else for (let f = 0; f < p % 64; f++) b[p * 32 + ((p * 7 + f * 13) % 32)]! ^= 1 << (f % 8);
+  }
+  // An unaligned copy too (a descriptor buffer at an odd offset is copied into words).
+  const odd = Buffer.alloc(32 * pairs + 1);
+  b.copy(odd, 1);
+  const wa = descriptorWords(new Uint8Array(a.buffer, a.byteOffset, a.length));
+  const wb = descriptorWords(new Uint8Array(odd.buffer, odd.byteOffset + 1, b.length));
+  let wrong = 0;
+  let near = 0;
+  for (let p = 0; p < pairs; p++) {
+    const d = bits(a.subarray(p * 32, p * 32 + 32), b.subarray(p * 32, p * 32 + 32));
+    if (d <= 40) near++;
+    if (hammingWords(wa, p * 8, wb, p * 8, 256) !== d) wrong++;
+    // With a limit: at most the limit exactly when the distance is.
+    if (hammingWords(wa, p * 8, wb, p * 8, 40) <= 40 !== d <= 40) wrong++;
+  }
+  t.equal(wrong, 0, `${pairs} pairs, ${near} within 40 bits`);
+  t.ok(near > 100 && near < pairs - 100, 'both sides of the vote distance are tried');
+});

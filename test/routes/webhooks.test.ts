@@ -39,6 +39,8 @@ t.test('a subscription gets check.completed, signed, once per event', async (t) 
   );
   t.match(first!.json, { type: 'check.completed', data: { id: check.json().id, status: 'done' } });
   t.ok(first!.json.data.report, 'the report comes with the event');
+  // The worker announces the check as it stored it, without reading it back: the same as a reader gets.
+  t.same(first!.json.data, (await get(app, `/v1/checks/${check.json().id}`)).json(), 'the check as stored');
   t.match(first!.id, /^msg_/);
   await new Promise((r) => setTimeout(r, 500));
   t.equal(receiver.received.length, 1, 'one event, one delivery');

@@ -19,6 +19,7 @@ import { decodeForHashing } from '../../src/pipeline/analyze/decode.js';
 import { REDIS_URL, removePrefix } from '../helpers/app.js';
 import { animatedGif, fixture, pixelBombPng } from '../helpers/images.js';
 import { cpuMs } from '../helpers/cpu.js';
+import { countRedis } from '../helpers/redis-counter.js';
 
 const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
 
@@ -72,14 +73,22 @@ t.test('storeThumbnail keeps one per sha256, renews it, and reads back', async (
   const sha = 'a'.repeat(64);
   t.equal(thumbnailKey(prefix, sha), `${prefix}:thumb:${sha}`);
 
+  // Counted, never timed: a new thumbnail is one look (renew, or learn there is none) and one write; a
+  // renewal is the look alone (the look took two round trips one after the other before).
+  await redis.ping();
+  const sent = countRedis(redis);
+  t.teardown(() => sent.stop());
   t.equal(await storeThumbnail(redis, prefix, sha, PHOTO), 'stored');
+  t.equal(sent.roundTrips, 2, `stored in ${sent.roundTrips} round trips`);
   const kept = await loadThumbnail(redis, prefix, sha);
   t.same(kept, await makeThumbnail(PHOTO));
   const ttl = await redis.ttl(thumbnailKey(prefix, sha));
   t.ok(ttl > THUMBNAIL_TTL_SECONDS - 60 && ttl <= THUMBNAIL_TTL_SECONDS, 'kept 90 days');
 
   await redis.expire(thumbnailKey(prefix, sha), 60);
+  sent.reset();
   t.equal(await storeThumbnail(redis, prefix, sha, Buffer.from('not decoded again')), 'renewed');
+  t.equal(sent.roundTrips, 1, `renewed in ${sent.roundTrips} round trip`);
   t.ok((await redis.ttl(thumbnailKey(prefix, sha))) > 60, 'a new sighting renews it');
   t.same(await loadThumbnail(redis, prefix, sha), kept, 'unchanged');
 

@@ -68,7 +68,7 @@ async function doneCheck(
   if (resolved.kind !== 'post') throw new Error(`stand-in post not resolved: ${resolved.kind}`);
   const store = createCheckStore(app.redis, keys(config.keyPrefix));
   const id = newCheckId();
-  await store.create(id, org, [{ input: POST_URL, url: POST_URL }]);
+  const created = await store.create(id, org, [{ input: POST_URL, url: POST_URL }]);
   const report = {
     schema_version: '2',
     check_id: id,
@@ -89,7 +89,7 @@ async function doneCheck(
       timestamp: null,
     },
   } satisfies Report;
-  await store.complete(id, report);
+  await store.complete(created, 1, report);
   return id;
 }
 
