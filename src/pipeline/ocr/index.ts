@@ -153,24 +153,33 @@ interface Reading {
 const mainScript = (lines: CleanLine[]) => scripts(lines.map((l) => l.text).join(' '))[0]?.script;
 
 /** The language of the lines in the lines' main script (identifyLanguage), or null. */
-function languageIn(lines: CleanLine[], languages: string[]): string | null {
+function languageIn(lines: CleanLine[], languages: string[], lead = 0): string | null {
   const main = mainScript(lines);
   const text = lines
     .filter((l) => scripts(l.text)[0]?.script === main)
     .map((l) => l.text)
     .join('\n');
-  return identifyLanguage(text, languages);
+  return identifyLanguage(text, languages, lead);
 }
 
 /**
- * The language a sample reads as: identified (identifyLanguage), or else the first configured
- * language of its script (too few letters to tell); null when the sample read no letters.
+ * The language a sample reads as: identified (identifyLanguage) with a lead of SAMPLE_LEAD, or else the
+ * first configured language of its script (too few letters to tell, or two languages close: the whole
+ * text then tells, readAs); null when the sample read no letters.
  */
 function languageOf(sample: CleanLine[], languages: string[]): string | null {
   const main = mainScript(sample);
   if (!main) return null;
-  return languageIn(sample, languages) ?? languages.find((l) => scriptOf(l) === main) ?? null;
+  return languageIn(sample, languages, SAMPLE_LEAD) ?? languages.find((l) => scriptOf(l) === main) ?? null;
 }
+
+/**
+ * How far ahead of the runner-up a sample line's language must be (franc's scores): one line read by
+ * another model of its script is often close to two languages (a Russian line: rus 1, ukr 0.94; a
+ * Lithuanian one read by eng: deu 1, spa 0.93, lit 0.71), and a wrong guess costs a second reading of
+ * the whole text. Clear guesses lead by 0.3+ (lit 1, spa 0.66-0.70; kaz 1, ukr 0.33-0.61).
+ */
+const SAMPLE_LEAD = 0.1;
 
 /**
  * The bands of the sample (indices in `all.bands`): the one with the most ink (a line of a post's text,
