@@ -99,7 +99,9 @@ export async function readText(
     // Tesseract reading with several models tries them all on most words: a Kazakh screenshot's 7 lines
     // cost 330 ms of its CPU with eng+rus+ara, 105 ms with the Kazakh model alone; even a Lithuanian
     // line costs 53 ms with the three, 16 with eng. So the script and language are found first on a
-    // sample (sampleLanguage), and the whole text is then read with its language's model alone.
+    // sample (sampleLanguage), and the whole text is then read with its language's model alone. A
+    // picture of one or two bands (a caption, a meme) is read with all of them at once: the sample would
+    // be most of it.
     const perScript: string[] = [];
     const seen = new Set<string>();
     for (const l of languages) {
@@ -110,7 +112,7 @@ export async function readText(
     const read = async (s: Strip, models: string[], stage: string) =>
       clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6)), s);
     const { guess, sample } =
-      all.bands.length > 1
+      all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
         : { guess: null, sample: [] };
     const { lines, language, models } =
@@ -256,6 +258,9 @@ async function sampleLanguage(
     readings.push(await read(strip(img, [all.bands[body] as Band]), [model], 'ocr_script'));
   }
   const best = readings.reduce((a, b) => (confidence(b) > confidence(a) ? b : a));
+  // No model reads the sample surely (a meme's caption read at 85% CER): the whole text would read no
+  // better with one; read it with all of them (readAll).
+  if (confidence(best) < WHOLE_SURE) return { guess: null, sample: [] };
   return { guess: languageOf(sure(best), languages), sample: sure(first) };
 }
 
