@@ -12,6 +12,12 @@
 // The engines, one per language set asked for, stay loaded until the process ends (stdin closed).
 // Build: g++ -O2 -o tess-serve tess-serve.cc $(pkg-config --cflags --libs tesseract lept)
 // (scripts/setup-ocr.sh does it when libtesseract-dev and a compiler can be had).
+//
+// OpenMP regions run in the calling thread (the GOMP_* functions at the end of this file). Debian's
+// libtesseract is built with OpenMP: its LSTM enters a parallel region for each time step of each layer.
+// With one thread (OMP_THREAD_LIMIT=1) libgomp still sets up a team and wakes a futex at its end, ~12,000
+// system calls per screenshot, 17% of tesseract's CPU (bench:ocr's English screenshot strip: 95 -> 78 ms,
+// the same TSV byte for byte on every bench screenshot, psm 3 and 6).
 #include <tesseract/baseapi.h>
 #include <leptonica/allheaders.h>
 
@@ -94,4 +100,31 @@ int main() {
     api.Clear();
   }
   return 0;
+}
+
+// libtesseract's OpenMP entry points (those libtesseract 5.3 imports), defined here so that the dynamic
+// linker binds libtesseract to them instead of libgomp's (an executable's definitions come first; ld
+// exports them because libtesseract refers to them). Each parallel region is run once by this thread, as
+// a team of one would run it: libgomp's omp_get_num_threads() and omp_get_thread_num() answer 1 and 0
+// outside a team, so a `parallel for` does all its iterations; `parallel sections` run in order.
+extern "C" {
+static unsigned sectionNext = 0;
+static unsigned sectionCount = 0;
+
+void GOMP_parallel(void (*fn)(void *), void *data, unsigned, unsigned) { fn(data); }
+
+void GOMP_parallel_sections(void (*fn)(void *), void *data, unsigned, unsigned count, unsigned) {
+  const unsigned next = sectionNext;
+  const unsigned total = sectionCount;
+  sectionNext = 1;
+  sectionCount = count;
+  fn(data);
+  sectionNext = next;
+  sectionCount = total;
+}
+
+// The next section to run (numbered from 1), 0 when all have run.
+unsigned GOMP_sections_next(void) { return sectionNext <= sectionCount ? sectionNext++ : 0; }
+
+void GOMP_sections_end_nowait(void) {}
 }

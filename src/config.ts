@@ -432,7 +432,7 @@ export const EnvSchema = Type.Object({
   ),
   OCR_ENABLED: Bool(
     false,
-    'Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~16 ms of CPU (the text detector: 1.2x the analysis of such a photo), but one with text ~0.35 s (tesseract ~0.26 s with OCR_SERVER, 0.45 s without), so whole checks take 1.2x the CPU with no text, 1.56x with one picture in ten holding text, 2.4x with one in three (bench:ocr-checks; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.',
+    "Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~13 ms of CPU (the text detector), one with text ~0.3 s (tesseract ~0.2 s with OCR_SERVER: a sample line for the script and language, then the text with that language's model alone), so a check with text costs ~3.7x one without (+0.33 s), and whole checks take ~1.3-1.4x the CPU with one picture in ten holding text, 1.9x with one in three (bench:ocr-checks; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.",
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
   OCR_SERVER: Bool(

@@ -1,3 +1,9 @@
+/** Called as each timed stage starts and ends (bench/ocr-stages.ts: CPU per stage); none in production. */
+let observer: ((stage: string, end: boolean) => void) | null = null;
+export function observeStages(fn: ((stage: string, end: boolean) => void) | null): void {
+  observer = fn;
+}
+
 /** Runs `fn`, writing its duration in ms (one decimal) under `stage`, whether it succeeds or throws. */
 export async function timed<T>(
   timings: Record<string, number>,
@@ -5,9 +11,11 @@ export async function timed<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const t0 = performance.now();
+  observer?.(stage, false);
   try {
     return await fn();
   } finally {
+    observer?.(stage, true);
     timings[stage] = Math.round((performance.now() - t0) * 10) / 10;
   }
 }

@@ -212,6 +212,9 @@ export function detectText(img: GreyImage): TextDetection {
   const cls = reuse('cls', w * h);
   const strong = reuse('strong', w * h);
   const W1 = w + 1;
+  // The grey histogram (the background) and the count of marked pixels, in the same pass.
+  const hist = new Uint32Array(32);
+  let marked = 0;
   for (let y = 0; y < h; y++) {
     const ya = Math.max(0, y - WINDOW);
     const yb = Math.min(h, y + WINDOW + 1);
@@ -227,13 +230,20 @@ export function detectText(img: GreyImage): TextDetection {
         (integ[top + xb] as number) -
         (integ[bot + xa] as number) +
         (integ[top + xa] as number);
-      const d = (data[line + x] as number) - sum / (rows * (xb - xa));
-      if (d < -CONTRAST) {
+      const v = data[line + x] as number;
+      hist[v >> 3] = (hist[v >> 3] as number) + 1;
+      // The pixel against its window's mean, times the window's area: whole numbers, no division (the
+      // same verdicts as v - sum / area: a difference from a threshold is a whole multiple of 1/area).
+      const area = rows * (xb - xa);
+      const d = v * area - sum;
+      if (d < -CONTRAST * area) {
         cls[line + x] = 1;
-        if (d < -STRONG) strong[line + x] = 1;
-      } else if (d > CONTRAST) {
+        marked++;
+        if (d < -STRONG * area) strong[line + x] = 1;
+      } else if (d > CONTRAST * area) {
         cls[line + x] = 2;
-        if (d > STRONG) strong[line + x] = 1;
+        marked++;
+        if (d > STRONG * area) strong[line + x] = 1;
       }
     }
   }
@@ -246,13 +256,6 @@ export function detectText(img: GreyImage): TextDetection {
   const glyphs = heights.length;
   const longest = Math.max(0, ...lines.map((l) => l.length));
   const light = lines.flat().filter((c) => c.k === 2).length;
-  const hist = new Uint32Array(32);
-  for (let i = 0; i < data.length; i++) {
-    const b = (data[i] as number) >> 3;
-    hist[b] = (hist[b] as number) + 1;
-  }
-  let marked = 0;
-  for (let i = 0; i < cls.length; i++) if (cls[i]) marked++;
   return {
     lines: lines.length,
     glyphs,
@@ -360,7 +363,8 @@ function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): 
         stack[top++] = p + w;
       }
     }
-    out.push({ k, x0, x1, y0, y1, n, strong: strongN });
+    // Lower than a glyph (most of a photo's texture): neither a glyph nor a blob; not kept.
+    if (y1 - y0 + 1 >= MIN_H) out.push({ k, x0, x1, y0, y1, n, strong: strongN });
   }
   return out;
 }

@@ -69,9 +69,10 @@ export const MIN_LANGUAGE_CHARS = 20;
 
 /**
  * The most likely of `languages` (tesseract codes) for `text`, or null when the text is too short or
- * none of them is written in its script.
+ * none of them is written in its script, or the runner-up scores within `lead` of it (franc's scores are
+ * relative to the best's 1: "Сегодня в Казахстане произошло нечто" is rus 1, ukr 0.94).
  */
-export function identifyLanguage(text: string, languages: string[]): string | null {
+export function identifyLanguage(text: string, languages: string[], lead = 0): string | null {
   const letters = text
     .replace(/[^\p{L}\s]/gu, '')
     .replace(/\s+/g, ' ')
@@ -81,7 +82,7 @@ export function identifyLanguage(text: string, languages: string[]): string | nu
   const only = languages.filter((l) => scriptOf(l) === main).map((l) => TO_FRANC[l] ?? l);
   if (only.length === 0) return null;
   if (only.length === 1) return FROM_FRANC[only[0] as string] ?? (only[0] as string);
-  const best = francAll(letters, { only, minLength: MIN_LANGUAGE_CHARS })[0];
-  if (!best || best[0] === 'und') return null;
+  const [best, next] = francAll(letters, { only, minLength: MIN_LANGUAGE_CHARS });
+  if (!best || best[0] === 'und' || (next && next[1] > 1 - lead)) return null;
   return FROM_FRANC[best[0]] ?? best[0];
 }

@@ -54,10 +54,15 @@ t.test('a huge canvas full of small text is stopped by the time and output bound
   // Decoding and scaling 16 megapixels three times takes seconds, tens of them on the shared 2-core machine
   // under load: the wall bound is loose, tesseract's own run is the bound that matters.
   const r = await within(t, 120_000, 'canvas', () => readText(canvas, tight, timings));
-  t.ok(
-    (timings.ocr ?? Infinity) < tight.timeoutMs + 5000, // the bound plus a kill, with room for a loaded machine
-    `tesseract stopped at its bound: ${timings.ocr} ms`,
-  );
+  // Tesseract's runs: the sample's and the script's (finding the language), then the page's; the one
+  // that hits the bound ends the reading (on a loaded machine, that can be the sample's already).
+  const runs = ['ocr_sample', 'ocr_script', 'ocr', 'ocr_second'].filter((s) => s in timings);
+  t.ok(runs.length > 0, 'tesseract ran');
+  for (const s of runs)
+    t.ok(
+      (timings[s] as number) < tight.timeoutMs + 5000, // the bound plus a kill, with room for a loaded machine
+      `tesseract (${s}) stopped at its bound: ${timings[s]} ms`,
+    );
   t.equal(r.status, 'error');
   t.ok(r.error && ['ocr_timeout', 'ocr_output_too_large'].includes(r.error.code), r.error?.code ?? 'no code');
   t.ok((r.error?.code ?? '') in OCR_ERROR_CODES);
