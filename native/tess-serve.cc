@@ -107,6 +107,10 @@ int main() {
 // exports them because libtesseract refers to them). Each parallel region is run once by this thread, as
 // a team of one would run it: libgomp's omp_get_num_threads() and omp_get_thread_num() answer 1 and 0
 // outside a team, so a `parallel for` does all its iterations; `parallel sections` run in order.
+// Only these four are defined: a libtesseract that imports any other GOMP_ function (a loop schedule, a
+// barrier) would mix them with libgomp's own, so scripts/setup-ocr.sh compiles this part only when the
+// installed library imports exactly these (TESS_SERVE_OWN_OPENMP), and libgomp runs the regions otherwise.
+#ifdef TESS_SERVE_OWN_OPENMP
 extern "C" {
 static unsigned sectionNext = 0;
 static unsigned sectionCount = 0;
@@ -128,3 +132,4 @@ unsigned GOMP_sections_next(void) { return sectionNext <= sectionCount ? section
 
 void GOMP_sections_end_nowait(void) {}
 }
+#endif

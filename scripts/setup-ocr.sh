@@ -44,9 +44,18 @@ build_server() {
     echo "setup: native/tess-serve not built (install$need): OCR runs one tesseract command per reading." >&2
     return 0
   fi
-  # shellcheck disable=SC2046 # pkg-config's flags are words
-  if g++ -O2 -o "$bin.tmp" "$src" $(pkg-config --cflags --libs tesseract lept); then
-    mv "$bin.tmp" "$bin" && echo "setup: built native/tess-serve"
+  # tess-serve runs libtesseract's OpenMP regions itself (see the end of tess-serve.cc) only when the
+  # installed library imports exactly the four GOMP_ functions it defines; any other list: libgomp's.
+  own_openmp=""
+  lib="$(pkg-config --variable=libdir tesseract 2>/dev/null)/libtesseract.so"
+  if [ -f "$lib" ] && command -v nm >/dev/null 2>&1; then
+    gomp=$(nm -D --undefined-only "$lib" | sed -n 's/.* \(GOMP_[A-Za-z_]*\).*/\1/p' | sort -u | tr '\n' ' ')
+    [ "$gomp" = "GOMP_parallel GOMP_parallel_sections GOMP_sections_end_nowait GOMP_sections_next " ] &&
+      own_openmp="-DTESS_SERVE_OWN_OPENMP"
+  fi
+  # shellcheck disable=SC2046,SC2086 # pkg-config's flags are words; own_openmp is one flag or none
+  if g++ -O2 $own_openmp -o "$bin.tmp" "$src" $(pkg-config --cflags --libs tesseract lept); then
+    mv "$bin.tmp" "$bin" && echo "setup: built native/tess-serve${own_openmp:+ (OpenMP regions run in its thread)}"
   else
     rm -f "$bin.tmp"
     echo "setup: native/tess-serve did not build: OCR runs one tesseract command per reading." >&2
