@@ -1,4 +1,4 @@
-// Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts and wasm/grey.ts
+// Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts and wasm/orb.ts
 // (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the code that uses them
 // (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
 // so that neither the build nor the service needs the compiler (a devDependency);
@@ -32,6 +32,11 @@ export const WASM_KERNELS: WasmKernel[] = [
     source: resolve(ROOT, 'wasm', 'grey.ts'),
     module: resolve(ROOT, 'src', 'similarity', 'features', 'grey-wasm.generated.ts'),
     constant: 'GREY_WASM_BASE64',
+  },
+  {
+    source: resolve(ROOT, 'wasm', 'orb.ts'),
+    module: resolve(ROOT, 'src', 'similarity', 'features', 'orb-wasm.generated.ts'),
+    constant: 'ORB_WASM_BASE64',
   },
 ];
 
