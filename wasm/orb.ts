@@ -136,9 +136,11 @@ export function pyramid(img: usize, w: i32, h: i32): i32 {
   let n: i32 = 0;
   for (let l: i32 = 0; l < MAX_LEVELS; l++) {
     const s = scaleOf(l);
-    // cvRound of the float quotient: half to even.
-    const w2 = <i32>nearest<f32>(<f32>w / s);
-    const h2 = <i32>nearest<f32>(<f32>h / s);
+    // The size times the float 1 / scale, rounded half to even (cvRound): OpenCV 4.12 multiplies by the
+    // inverse (a 465 px image's level 1 is 388 px, 387 by the quotient).
+    const inv = <f32>1 / s;
+    const w2 = <i32>nearest<f32>(<f32>w * inv);
+    const h2 = <i32>nearest<f32>(<f32>h * inv);
     if (w2 <= 2 * EDGE || h2 <= 2 * EDGE) break;
     let px: usize = img;
     if (l > 0) {
@@ -266,45 +268,13 @@ function hline(row: usize, out: usize, dw: i32, xo0: usize, xo1: usize, xc: usiz
   }
 }
 
-/**
- * FAST's corner score of the corner at `p` (OpenCV's cornerScore<16>): the largest threshold at which it
- * is still a corner, less one, from the 9-pixel arcs of the ring.
- */
-function cornerScore(p: usize, threshold: i32): i32 {
-  const v = <i32>load<u8>(p);
-  // d[k] = v - ring[k], k = 0..24 (the ring repeated): the arcs start at even k, and each test reads k..k+9.
-  let a0 = threshold;
-  for (let k: i32 = 0; k < 16; k += 2) {
-    let a = min(d(p, v, k + 1), d(p, v, k + 2));
-    a = min(a, d(p, v, k + 3));
-    if (a <= a0) continue;
-    a = min(a, d(p, v, k + 4));
-    a = min(a, d(p, v, k + 5));
-    a = min(a, d(p, v, k + 6));
-    a = min(a, d(p, v, k + 7));
-    a = min(a, d(p, v, k + 8));
-    a0 = max(a0, min(a, d(p, v, k)));
-    a0 = max(a0, min(a, d(p, v, k + 9)));
-  }
-  let b0 = -a0;
-  for (let k: i32 = 0; k < 16; k += 2) {
-    let b = max(d(p, v, k + 1), d(p, v, k + 2));
-    b = max(b, d(p, v, k + 3));
-    b = max(b, d(p, v, k + 4));
-    b = max(b, d(p, v, k + 5));
-    if (b >= b0) continue;
-    b = max(b, d(p, v, k + 6));
-    b = max(b, d(p, v, k + 7));
-    b = max(b, d(p, v, k + 8));
-    b0 = min(b0, max(b, d(p, v, k)));
-    b0 = min(b0, max(b, d(p, v, k + 9)));
-  }
-  return -b0 - 1;
-}
-
-function d(p: usize, v: i32, k: i32): i32 {
-  return v - <i32>load<u8>(p + <usize>load<i32>(RING_OFS + ((<usize>k) << 2)));
-}
+// FAST's corner score (OpenCV's cornerScore<16>, which non-maximum suppression compares): with d[k] the
+// centre less ring pixel k, it is max(threshold, D, B) - 1, where D is the largest over the 16 arcs of 9
+// ring pixels of the arc's smallest d, and B the same of -d (its two loops compute exactly these maxima;
+// what they skip cannot raise them). Differences saturated at 0 change D or B only where they are below 0,
+// under the threshold (20), so `fast` takes them in u8 lanes. A pixel is a corner when D or B exceeds the
+// threshold (an arc all darker than centre - threshold, or all brighter than centre + threshold): the
+// score also decides that.
 
 /**
  * FAST corners of level (px, w, h) with their scores in `scores` (w x h bytes, zero elsewhere), over
@@ -323,11 +293,23 @@ function fast(px: usize, w: i32, h: i32, threshold: i32, scores: usize, corners:
   const y1 = h - EDGE;
   const t = i8x16.splat(<i8>threshold);
   const lane = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const eight = i8x16.splat(8);
-  const o0 = <usize>load<i32>(RING_OFS);
+  const one = i8x16.splat(1);
+  const o0 = <usize>load<i32>(RING_OFS, 0);
+  const o1 = <usize>load<i32>(RING_OFS, 4);
+  const o2 = <usize>load<i32>(RING_OFS, 8);
+  const o3 = <usize>load<i32>(RING_OFS, 12);
   const o4 = <usize>load<i32>(RING_OFS, 16);
+  const o5 = <usize>load<i32>(RING_OFS, 20);
+  const o6 = <usize>load<i32>(RING_OFS, 24);
+  const o7 = <usize>load<i32>(RING_OFS, 28);
   const o8 = <usize>load<i32>(RING_OFS, 32);
+  const o9 = <usize>load<i32>(RING_OFS, 36);
+  const o10 = <usize>load<i32>(RING_OFS, 40);
+  const o11 = <usize>load<i32>(RING_OFS, 44);
   const o12 = <usize>load<i32>(RING_OFS, 48);
+  const o13 = <usize>load<i32>(RING_OFS, 52);
+  const o14 = <usize>load<i32>(RING_OFS, 56);
+  const o15 = <usize>load<i32>(RING_OFS, 60);
   let n: i32 = 0;
   for (let y = y0; y <= y1; y++) {
     const row = px + <usize>y * <usize>w;
@@ -341,43 +323,213 @@ function fast(px: usize, w: i32, h: i32, threshold: i32, scores: usize, corners:
       const p4 = v128.load(p + o4);
       const p8 = v128.load(p + o8);
       const p12 = v128.load(p + o12);
-      const b0 = i8x16.gt_u(p0, hi);
-      const b4 = i8x16.gt_u(p4, hi);
-      const b8 = i8x16.gt_u(p8, hi);
-      const b12 = i8x16.gt_u(p12, hi);
-      const d0 = i8x16.lt_u(p0, lo);
-      const d4 = i8x16.lt_u(p4, lo);
-      const d8 = i8x16.lt_u(p8, lo);
-      const d12 = i8x16.lt_u(p12, lo);
+      const hi0 = i8x16.gt_u(p0, hi);
+      const hi4 = i8x16.gt_u(p4, hi);
+      const hi8 = i8x16.gt_u(p8, hi);
+      const hi12 = i8x16.gt_u(p12, hi);
+      const lo0 = i8x16.lt_u(p0, lo);
+      const lo4 = i8x16.lt_u(p4, lo);
+      const lo8 = i8x16.lt_u(p8, lo);
+      const lo12 = i8x16.lt_u(p12, lo);
       const maybe = v128.or(
-        v128.or(v128.or(v128.and(b0, b4), v128.and(b4, b8)), v128.or(v128.and(b8, b12), v128.and(b12, b0))),
-        v128.or(v128.or(v128.and(d0, d4), v128.and(d4, d8)), v128.or(v128.and(d8, d12), v128.and(d12, d0))),
+        v128.or(
+          v128.or(v128.and(hi0, hi4), v128.and(hi4, hi8)),
+          v128.or(v128.and(hi8, hi12), v128.and(hi12, hi0)),
+        ),
+        v128.or(
+          v128.or(v128.and(lo0, lo4), v128.and(lo4, lo8)),
+          v128.or(v128.and(lo8, lo12), v128.and(lo12, lo0)),
+        ),
       );
       if (!v128.any_true(maybe)) continue;
-      // Runs of brighter and of darker ring pixels, around the ring and 9 more: a corner has one of 9.
-      let runB = i8x16.splat(0);
-      let runD = i8x16.splat(0);
-      let maxB = runB;
-      let maxD = runD;
-      for (let k: i32 = 0; k < 25; k++) {
-        const q = v128.load(p + <usize>load<i32>(RING_OFS + ((<usize>k) << 2)));
-        const mb = i8x16.gt_u(q, hi);
-        const md = i8x16.lt_u(q, lo);
-        runB = v128.and(i8x16.sub(runB, mb), mb);
-        runD = v128.and(i8x16.sub(runD, md), md);
-        maxB = i8x16.max_u(maxB, runB);
-        maxD = i8x16.max_u(maxD, runD);
-      }
-      let corner = v128.or(i8x16.gt_u(maxB, eight), i8x16.gt_u(maxD, eight));
+      // Every lane's score at once (cornerScore's arithmetic, shown equal in its comment), from the
+      // ring's brighter and darker differences saturated at 0.
+      const q0 = v128.load(p + o0);
+      const q1 = v128.load(p + o1);
+      const q2 = v128.load(p + o2);
+      const q3 = v128.load(p + o3);
+      const q4 = v128.load(p + o4);
+      const q5 = v128.load(p + o5);
+      const q6 = v128.load(p + o6);
+      const q7 = v128.load(p + o7);
+      const q8 = v128.load(p + o8);
+      const q9 = v128.load(p + o9);
+      const q10 = v128.load(p + o10);
+      const q11 = v128.load(p + o11);
+      const q12 = v128.load(p + o12);
+      const q13 = v128.load(p + o13);
+      const q14 = v128.load(p + o14);
+      const q15 = v128.load(p + o15);
+      const b0 = i8x16.sub_sat_u(q0, c);
+      const b1 = i8x16.sub_sat_u(q1, c);
+      const b2 = i8x16.sub_sat_u(q2, c);
+      const b3 = i8x16.sub_sat_u(q3, c);
+      const b4 = i8x16.sub_sat_u(q4, c);
+      const b5 = i8x16.sub_sat_u(q5, c);
+      const b6 = i8x16.sub_sat_u(q6, c);
+      const b7 = i8x16.sub_sat_u(q7, c);
+      const b8 = i8x16.sub_sat_u(q8, c);
+      const b9 = i8x16.sub_sat_u(q9, c);
+      const b10 = i8x16.sub_sat_u(q10, c);
+      const b11 = i8x16.sub_sat_u(q11, c);
+      const b12 = i8x16.sub_sat_u(q12, c);
+      const b13 = i8x16.sub_sat_u(q13, c);
+      const b14 = i8x16.sub_sat_u(q14, c);
+      const b15 = i8x16.sub_sat_u(q15, c);
+      const b2_0 = i8x16.min_u(b0, b1);
+      const b2_1 = i8x16.min_u(b1, b2);
+      const b2_2 = i8x16.min_u(b2, b3);
+      const b2_3 = i8x16.min_u(b3, b4);
+      const b2_4 = i8x16.min_u(b4, b5);
+      const b2_5 = i8x16.min_u(b5, b6);
+      const b2_6 = i8x16.min_u(b6, b7);
+      const b2_7 = i8x16.min_u(b7, b8);
+      const b2_8 = i8x16.min_u(b8, b9);
+      const b2_9 = i8x16.min_u(b9, b10);
+      const b2_10 = i8x16.min_u(b10, b11);
+      const b2_11 = i8x16.min_u(b11, b12);
+      const b2_12 = i8x16.min_u(b12, b13);
+      const b2_13 = i8x16.min_u(b13, b14);
+      const b2_14 = i8x16.min_u(b14, b15);
+      const b2_15 = i8x16.min_u(b15, b0);
+      const b4_0 = i8x16.min_u(b2_0, b2_2);
+      const b4_1 = i8x16.min_u(b2_1, b2_3);
+      const b4_2 = i8x16.min_u(b2_2, b2_4);
+      const b4_3 = i8x16.min_u(b2_3, b2_5);
+      const b4_4 = i8x16.min_u(b2_4, b2_6);
+      const b4_5 = i8x16.min_u(b2_5, b2_7);
+      const b4_6 = i8x16.min_u(b2_6, b2_8);
+      const b4_7 = i8x16.min_u(b2_7, b2_9);
+      const b4_8 = i8x16.min_u(b2_8, b2_10);
+      const b4_9 = i8x16.min_u(b2_9, b2_11);
+      const b4_10 = i8x16.min_u(b2_10, b2_12);
+      const b4_11 = i8x16.min_u(b2_11, b2_13);
+      const b4_12 = i8x16.min_u(b2_12, b2_14);
+      const b4_13 = i8x16.min_u(b2_13, b2_15);
+      const b4_14 = i8x16.min_u(b2_14, b2_0);
+      const b4_15 = i8x16.min_u(b2_15, b2_1);
+      const b8_0 = i8x16.min_u(b4_0, b4_4);
+      const b8_1 = i8x16.min_u(b4_1, b4_5);
+      const b8_2 = i8x16.min_u(b4_2, b4_6);
+      const b8_3 = i8x16.min_u(b4_3, b4_7);
+      const b8_4 = i8x16.min_u(b4_4, b4_8);
+      const b8_5 = i8x16.min_u(b4_5, b4_9);
+      const b8_6 = i8x16.min_u(b4_6, b4_10);
+      const b8_7 = i8x16.min_u(b4_7, b4_11);
+      const b8_8 = i8x16.min_u(b4_8, b4_12);
+      const b8_9 = i8x16.min_u(b4_9, b4_13);
+      const b8_10 = i8x16.min_u(b4_10, b4_14);
+      const b8_11 = i8x16.min_u(b4_11, b4_15);
+      const b8_12 = i8x16.min_u(b4_12, b4_0);
+      const b8_13 = i8x16.min_u(b4_13, b4_1);
+      const b8_14 = i8x16.min_u(b4_14, b4_2);
+      const b8_15 = i8x16.min_u(b4_15, b4_3);
+      let bBest = i8x16.min_u(b8_0, b8);
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_1, b9));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_2, b10));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_3, b11));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_4, b12));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_5, b13));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_6, b14));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_7, b15));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_8, b0));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_9, b1));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_10, b2));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_11, b3));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_12, b4));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_13, b5));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_14, b6));
+      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_15, b7));
+      const d0 = i8x16.sub_sat_u(c, q0);
+      const d1 = i8x16.sub_sat_u(c, q1);
+      const d2 = i8x16.sub_sat_u(c, q2);
+      const d3 = i8x16.sub_sat_u(c, q3);
+      const d4 = i8x16.sub_sat_u(c, q4);
+      const d5 = i8x16.sub_sat_u(c, q5);
+      const d6 = i8x16.sub_sat_u(c, q6);
+      const d7 = i8x16.sub_sat_u(c, q7);
+      const d8 = i8x16.sub_sat_u(c, q8);
+      const d9 = i8x16.sub_sat_u(c, q9);
+      const d10 = i8x16.sub_sat_u(c, q10);
+      const d11 = i8x16.sub_sat_u(c, q11);
+      const d12 = i8x16.sub_sat_u(c, q12);
+      const d13 = i8x16.sub_sat_u(c, q13);
+      const d14 = i8x16.sub_sat_u(c, q14);
+      const d15 = i8x16.sub_sat_u(c, q15);
+      const d2_0 = i8x16.min_u(d0, d1);
+      const d2_1 = i8x16.min_u(d1, d2);
+      const d2_2 = i8x16.min_u(d2, d3);
+      const d2_3 = i8x16.min_u(d3, d4);
+      const d2_4 = i8x16.min_u(d4, d5);
+      const d2_5 = i8x16.min_u(d5, d6);
+      const d2_6 = i8x16.min_u(d6, d7);
+      const d2_7 = i8x16.min_u(d7, d8);
+      const d2_8 = i8x16.min_u(d8, d9);
+      const d2_9 = i8x16.min_u(d9, d10);
+      const d2_10 = i8x16.min_u(d10, d11);
+      const d2_11 = i8x16.min_u(d11, d12);
+      const d2_12 = i8x16.min_u(d12, d13);
+      const d2_13 = i8x16.min_u(d13, d14);
+      const d2_14 = i8x16.min_u(d14, d15);
+      const d2_15 = i8x16.min_u(d15, d0);
+      const d4_0 = i8x16.min_u(d2_0, d2_2);
+      const d4_1 = i8x16.min_u(d2_1, d2_3);
+      const d4_2 = i8x16.min_u(d2_2, d2_4);
+      const d4_3 = i8x16.min_u(d2_3, d2_5);
+      const d4_4 = i8x16.min_u(d2_4, d2_6);
+      const d4_5 = i8x16.min_u(d2_5, d2_7);
+      const d4_6 = i8x16.min_u(d2_6, d2_8);
+      const d4_7 = i8x16.min_u(d2_7, d2_9);
+      const d4_8 = i8x16.min_u(d2_8, d2_10);
+      const d4_9 = i8x16.min_u(d2_9, d2_11);
+      const d4_10 = i8x16.min_u(d2_10, d2_12);
+      const d4_11 = i8x16.min_u(d2_11, d2_13);
+      const d4_12 = i8x16.min_u(d2_12, d2_14);
+      const d4_13 = i8x16.min_u(d2_13, d2_15);
+      const d4_14 = i8x16.min_u(d2_14, d2_0);
+      const d4_15 = i8x16.min_u(d2_15, d2_1);
+      const d8_0 = i8x16.min_u(d4_0, d4_4);
+      const d8_1 = i8x16.min_u(d4_1, d4_5);
+      const d8_2 = i8x16.min_u(d4_2, d4_6);
+      const d8_3 = i8x16.min_u(d4_3, d4_7);
+      const d8_4 = i8x16.min_u(d4_4, d4_8);
+      const d8_5 = i8x16.min_u(d4_5, d4_9);
+      const d8_6 = i8x16.min_u(d4_6, d4_10);
+      const d8_7 = i8x16.min_u(d4_7, d4_11);
+      const d8_8 = i8x16.min_u(d4_8, d4_12);
+      const d8_9 = i8x16.min_u(d4_9, d4_13);
+      const d8_10 = i8x16.min_u(d4_10, d4_14);
+      const d8_11 = i8x16.min_u(d4_11, d4_15);
+      const d8_12 = i8x16.min_u(d4_12, d4_0);
+      const d8_13 = i8x16.min_u(d4_13, d4_1);
+      const d8_14 = i8x16.min_u(d4_14, d4_2);
+      const d8_15 = i8x16.min_u(d4_15, d4_3);
+      let dBest = i8x16.min_u(d8_0, d8);
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_1, d9));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_2, d10));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_3, d11));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_4, d12));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_5, d13));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_6, d14));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_7, d15));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_8, d0));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_9, d1));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_10, d2));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_11, d3));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_12, d4));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_13, d5));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_14, d6));
+      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_15, d7));
+      const best = i8x16.max_u(bBest, dBest);
+      let corner = i8x16.gt_u(best, t);
       // Lanes past the last column.
       if (x + 15 > x1) corner = v128.and(corner, i8x16.lt_u(lane, i8x16.splat(<i8>(x1 - x + 1))));
+      v128.store(scores + (p - px), v128.and(i8x16.sub(best, one), corner));
       let bits = i8x16.bitmask(corner);
       while (bits) {
         const j = ctz(bits);
         bits &= bits - 1;
-        const at = p + <usize>j;
-        store<u8>(scores + (at - px), <u8>cornerScore(at, threshold));
-        store<i32>(corners + ((<usize>n) << 2), <i32>(at - px));
+        store<i32>(corners + ((<usize>n) << 2), <i32>(p + <usize>j - px));
         n++;
       }
     }
