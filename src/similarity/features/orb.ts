@@ -25,6 +25,8 @@ export interface FeatureOptions {
   side: number;
   /** Most keypoints kept (ORB keeps the strongest). */
   maxKeypoints: number;
+  /** Which ORB (FEATURE_ORB): ours where WebAssembly SIMD runs unless set to 'opencv'. */
+  engine?: OrbEngine;
 }
 
 export interface FeaturePixels {
@@ -308,17 +310,13 @@ export type OrbEngine = 'wasm' | 'opencv';
 /** Ours where this runtime runs WebAssembly SIMD, OpenCV.js elsewhere. */
 export const defaultOrbEngine = (): OrbEngine => (orbKernels ? 'wasm' : 'opencv');
 
-export async function extractFeatures(
-  p: FeaturePixels,
-  opts: FeatureOptions,
-  engine: OrbEngine = defaultOrbEngine(),
-): Promise<ImageFeatures> {
+export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): Promise<ImageFeatures> {
+  const engine = opts.engine ?? defaultOrbEngine();
   let orb: Orb;
-  if (engine === 'wasm' && orbKernels)
-    orb = (grey, max) => orbWasm(orbKernels as OrbKernels, grey, max).features;
+  if (engine === 'wasm' && orbKernels) orb = (grey, max) => orbWasm(orbKernels, grey, max).features;
   else {
     const { cv } = await loadOpenCv();
-    orb = (grey, max) => extractWith(cv, grey, max);
+    orb = (grey, max) => orbOpenCv(cv, grey, max);
   }
   const wide = Math.max(p.width / p.height, p.height / p.width) > WIDE;
   const side = wide ? Math.round(opts.side * Math.SQRT2) : opts.side;
@@ -394,7 +392,8 @@ function cropGrey(g: { data: Uint8Array; width: number }, r: Rect) {
 type Grey = { data: Uint8Array; width: number; height: number };
 type Orb = (grey: Grey, max: number) => ImageFeatures;
 
-function extractWith(
+/** OpenCV.js's ORB on one grey image (the reference; FEATURE_ORB=opencv). */
+export function orbOpenCv(
   cv: Cv,
   grey: { data: Uint8Array; width: number; height: number },
   max: number,
