@@ -767,13 +767,17 @@ function gaussian(): void {
   K3 = <f32>(t3 * mul);
 }
 
+/** The farthest a descriptor's test point lies from its keypoint, in either direction, once rotated. */
+const REACH: i32 = 18;
+
 /**
- * The levels in `mask` (bit l: level l) blurred in place, as OpenCV's GaussianBlur(7 x 7, sigma 2) on a
- * level: a row pass into floats (taps summed left to right), a column pass (centre, then the pairs 1, 2, 3
- * rows away), rounded half to even. Only pixels 3 or more from the edges are written: the descriptor reads
- * pixels at most 19 px from a keypoint, which is 31 or more from them. False when memory cannot grow.
+ * The levels of the `n` keypoint records at `recs` blurred in place, as OpenCV's GaussianBlur(7 x 7,
+ * sigma 2) on a level: a row pass into floats (taps summed left to right), a column pass (centre, then
+ * the pairs 1, 2, 3 rows away), rounded half to even. Only the box the descriptors read (REACH around the
+ * level's keypoints, 31 px or more from its edges, so the blur never needs a border) is written. False
+ * when memory cannot grow.
  */
-export function blur(levels: i32, mask: i32): bool {
+export function blur(recs: usize, n: i32): bool {
   gaussian();
   const k0 = f32x4.splat(K3);
   const k1 = f32x4.splat(K2);
@@ -782,48 +786,81 @@ export function blur(levels: i32, mask: i32): bool {
   const c1 = f32x4.splat(K1);
   const c2 = f32x4.splat(K2);
   const c3 = f32x4.splat(K3);
-  for (let l: i32 = 0; l < levels; l++) {
-    if (!((mask >> l) & 1)) continue;
+  for (let l: i32 = 0; l < MAX_LEVELS; l++) {
+    let bx0: i32 = 0x7fffffff;
+    let by0: i32 = 0x7fffffff;
+    let bx1: i32 = -1;
+    let by1: i32 = -1;
+    for (let k: i32 = 0; k < n; k++) {
+      const rec = recs + <usize>k * <usize>RECORD;
+      if (load<i32>(rec, 16) != l) continue;
+      const x = load<i32>(rec, 20);
+      const y = load<i32>(rec, 24);
+      bx0 = min(bx0, x);
+      bx1 = max(bx1, x);
+      by0 = min(by0, y);
+      by1 = max(by1, y);
+    }
+    if (bx1 < 0) continue;
     const w = lw(l);
-    const h = lh(l);
     const px = lpx(l);
+    // Output box [x0, x1) x [y0, y1); the row pass also covers the 3 rows above and below it.
+    const x0 = bx0 - REACH;
+    const x1 = bx1 + REACH + 1;
+    const y0 = by0 - REACH;
+    const y1 = by1 + REACH + 1;
+    const bw = x1 - x0;
     const mark = top;
-    const tmp = alloc(w * h * 4);
-    if (!tmp) return false;
-    const xEnd = w - 3;
-    for (let y: i32 = 0; y < h; y++) {
-      const row = px + <usize>y * <usize>w;
-      const out = tmp + ((<usize>y * <usize>w) << 2);
-      let x: i32 = 3;
-      for (; x + 4 <= xEnd; x += 4) {
-        const q = row + <usize>x - 3;
-        let s = f32x4.mul(k0, px4(q));
-        s = f32x4.add(s, f32x4.mul(k1, px4(q + 1)));
-        s = f32x4.add(s, f32x4.mul(k2, px4(q + 2)));
-        s = f32x4.add(s, f32x4.mul(k3, px4(q + 3)));
-        s = f32x4.add(s, f32x4.mul(k2, px4(q + 4)));
-        s = f32x4.add(s, f32x4.mul(k1, px4(q + 5)));
-        s = f32x4.add(s, f32x4.mul(k0, px4(q + 6)));
+    // The rows' floats (the box's columns and 3 more each side, 4 spare for vector reads), the row pass.
+    const rowf = alloc((bw + 10) * 4);
+    const tmp = alloc(bw * (y1 - y0 + 6) * 4);
+    if (!rowf || !tmp) return false;
+    const fw = bw + 6;
+    for (let y = y0 - 3; y < y1 + 3; y++) {
+      const row = px + <usize>y * <usize>w + <usize>(x0 - 3);
+      let i: i32 = 0;
+      for (; i + 16 <= fw; i += 16) {
+        const v = v128.load(row + <usize>i);
+        const lo = i16x8.extend_low_i8x16_u(v);
+        const hi = i16x8.extend_high_i8x16_u(v);
+        const f = rowf + ((<usize>i) << 2);
+        v128.store(f, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)));
+        v128.store(f, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), 16);
+        v128.store(f, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), 32);
+        v128.store(f, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), 48);
+      }
+      for (; i < fw; i++) store<f32>(rowf + ((<usize>i) << 2), <f32>load<u8>(row + <usize>i));
+      const out = tmp + ((<usize>(y - y0 + 3) * <usize>bw) << 2);
+      let x: i32 = 0;
+      for (; x + 4 <= bw; x += 4) {
+        const q = rowf + ((<usize>x) << 2);
+        let s = f32x4.mul(k0, v128.load(q));
+        s = f32x4.add(s, f32x4.mul(k1, v128.load(q, 4)));
+        s = f32x4.add(s, f32x4.mul(k2, v128.load(q, 8)));
+        s = f32x4.add(s, f32x4.mul(k3, v128.load(q, 12)));
+        s = f32x4.add(s, f32x4.mul(k2, v128.load(q, 16)));
+        s = f32x4.add(s, f32x4.mul(k1, v128.load(q, 20)));
+        s = f32x4.add(s, f32x4.mul(k0, v128.load(q, 24)));
         v128.store(out + ((<usize>x) << 2), s);
       }
-      for (; x < xEnd; x++) {
-        const q = row + <usize>x - 3;
-        let s: f32 = K3 * <f32>load<u8>(q);
-        s += K2 * <f32>load<u8>(q, 1);
-        s += K1 * <f32>load<u8>(q, 2);
-        s += K0 * <f32>load<u8>(q, 3);
-        s += K1 * <f32>load<u8>(q, 4);
-        s += K2 * <f32>load<u8>(q, 5);
-        s += K3 * <f32>load<u8>(q, 6);
+      for (; x < bw; x++) {
+        const q = rowf + ((<usize>x) << 2);
+        let s: f32 = K3 * load<f32>(q);
+        s += K2 * load<f32>(q, 4);
+        s += K1 * load<f32>(q, 8);
+        s += K0 * load<f32>(q, 12);
+        s += K1 * load<f32>(q, 16);
+        s += K2 * load<f32>(q, 20);
+        s += K3 * load<f32>(q, 24);
         store<f32>(out + ((<usize>x) << 2), s);
       }
     }
-    const stride = (<usize>w) << 2;
-    for (let y: i32 = 3; y < h - 3; y++) {
-      const mid = tmp + ((<usize>y * <usize>w) << 2);
-      const out = px + <usize>y * <usize>w;
-      let x: i32 = 3;
-      for (; x + 4 <= xEnd; x += 4) {
+    const stride = (<usize>bw) << 2;
+    for (let y = y0; y < y1; y++) {
+      const mid = tmp + ((<usize>(y - y0 + 3) * <usize>bw) << 2);
+      const out = px + <usize>y * <usize>w + <usize>x0;
+      let x: i32 = 0;
+      for (; x + 4 <= bw; x += 4) {
         const q = mid + ((<usize>x) << 2);
         let s = f32x4.mul(k3, v128.load(q));
         s = f32x4.add(s, f32x4.mul(c1, f32x4.add(v128.load(q + stride), v128.load(q - stride))));
@@ -833,7 +870,7 @@ export function blur(levels: i32, mask: i32): bool {
         const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(i, i), i16x8.splat(0));
         store<u32>(out + <usize>x, i32x4.extract_lane(b, 0));
       }
-      for (; x < xEnd; x++) {
+      for (; x < bw; x++) {
         const q = mid + ((<usize>x) << 2);
         let s: f32 = K0 * load<f32>(q);
         s += K1 * (load<f32>(q + stride) + load<f32>(q - stride));
@@ -847,11 +884,6 @@ export function blur(levels: i32, mask: i32): bool {
   return true;
 }
 
-/** Four pixels as floats. */
-function px4(q: usize): v128 {
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(q))));
-}
-
 /**
  * The 32-byte descriptors of `n` keypoints (records as `detect` writes them: level, x and y in it at
  * bytes 16-27, angle at 8) into `out`, from the blurred pyramid: bit j of byte i is 1 when the pixel at
@@ -859,6 +891,7 @@ function px4(q: usize): v128 {
  * at its second.
  */
 export function describe(recs: usize, n: i32, out: usize): void {
+  if (!patternReady) patternFloats();
   // The angle in radians and its cosine and sine, in floats as OpenCV rounds them.
   const rad = <f32>(Math.PI / 180.0);
   for (let k: i32 = 0; k < n; k++) {
@@ -867,24 +900,41 @@ export function describe(recs: usize, n: i32, out: usize): void {
     const w = lw(l);
     const center = lpx(l) + <usize>(load<i32>(rec, 24) * w + load<i32>(rec, 20));
     const ang = load<f32>(rec, 8) * rad;
-    const a = <f32>Math.cos(<f64>ang);
-    const b = <f32>Math.sin(<f64>ang);
+    const a = f32x4.splat(<f32>Math.cos(<f64>ang));
+    const b = f32x4.splat(<f32>Math.sin(<f64>ang));
+    const step = i32x4.splat(w);
     const desc = out + <usize>k * 32;
     for (let i: i32 = 0; i < 32; i++) {
       let byte: i32 = 0;
-      for (let j: i32 = 0; j < 8; j++) {
-        const pr = PATTERN + <usize>((i * 8 + j) * 4);
-        const t0 = sample(center, w, a, b, <f32>load<i8>(pr), <f32>load<i8>(pr, 1));
-        const t1 = sample(center, w, a, b, <f32>load<i8>(pr, 2), <f32>load<i8>(pr, 3));
-        byte |= (<i32>(t0 < t1)) << j;
+      // Four points at a time: pairs 8i + 2q and 8i + 2q + 1, each a (first, second) point.
+      for (let q: i32 = 0; q < 4; q++) {
+        const j = <usize>((i * 16 + q * 4) << 2);
+        const px = v128.load(PAT_X + j);
+        const py = v128.load(PAT_Y + j);
+        // x a - y b and x b + y a, each product rounded to a float, then rounded half to even.
+        const ix = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.sub(f32x4.mul(px, a), f32x4.mul(py, b))));
+        const iy = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(px, b), f32x4.mul(py, a))));
+        const at = i32x4.add(i32x4.mul(iy, step), ix);
+        const t0 = load<u8>(center + <usize>i32x4.extract_lane(at, 0));
+        const t1 = load<u8>(center + <usize>i32x4.extract_lane(at, 1));
+        const t2 = load<u8>(center + <usize>i32x4.extract_lane(at, 2));
+        const t3 = load<u8>(center + <usize>i32x4.extract_lane(at, 3));
+        byte |= ((<i32>(t0 < t1)) << (2 * q)) | ((<i32>(t2 < t3)) << (2 * q + 1));
       }
       store<u8>(desc + <usize>i, <u8>byte);
     }
   }
 }
 
-function sample(center: usize, w: i32, a: f32, b: f32, x: f32, y: f32): i32 {
-  const ix = <i32>nearest<f32>(x * a - y * b);
-  const iy = <i32>nearest<f32>(x * b + y * a);
-  return <i32>load<u8>(center + <usize>(iy * w + ix));
+// The pattern's points as floats, x and y apart (512 each), for `describe`'s vectors.
+const PAT_X: usize = memory.data(512 * 4, 16);
+const PAT_Y: usize = memory.data(512 * 4, 16);
+let patternReady = false;
+
+function patternFloats(): void {
+  for (let j: i32 = 0; j < 512; j++) {
+    store<f32>(PAT_X + ((<usize>j) << 2), <f32>load<i8>(PATTERN + <usize>(2 * j)));
+    store<f32>(PAT_Y + ((<usize>j) << 2), <f32>load<i8>(PATTERN + <usize>(2 * j + 1)));
+  }
+  patternReady = true;
 }

@@ -435,7 +435,7 @@ interface OrbKernels {
   pyramid(img: number, w: number, h: number): number;
   detect(levels: number, nfeatures: number, threshold: number): number;
   keypoints(): number;
-  blur(levels: number, mask: number): number;
+  blur(records: number, n: number): number;
   describe(records: number, n: number, out: number): void;
 }
 
@@ -505,12 +505,10 @@ export function orbWasm(
   const f = new Float32Array(k.memory.buffer, recs, n * 8).slice();
   const i = new Int32Array(f.buffer);
   const keypoints: OrbKeypoint[] = [];
-  let mask = 0;
   const points = new Float32Array(n * 2);
   for (let j = 0; j < n; j++) {
     const o = j * 8;
     const level = i[o + 4] as number;
-    mask |= 1 << level;
     points[2 * j] = f[o] as number;
     points[2 * j + 1] = f[o + 1] as number;
     keypoints.push({
@@ -524,7 +522,7 @@ export function orbWasm(
     });
   }
   const out = n ? k.alloc(n * DESCRIPTOR_BYTES) : 0;
-  if (n && (!out || !k.blur(levels, mask))) return none;
+  if (n && (!out || !k.blur(recs, n))) return none;
   if (n) k.describe(recs, n, out);
   const descriptors = n
     ? new Uint8Array(k.memory.buffer, out, n * DESCRIPTOR_BYTES).slice()
