@@ -375,7 +375,7 @@ export const EnvSchema = Type.Object({
   FEATURE_ORB: Type.Union([Type.Literal('wasm'), Type.Literal('opencv')], {
     default: 'wasm',
     description:
-      "Which ORB finds the keypoints: `wasm`, our WebAssembly SIMD build of OpenCV's ORB (the same keypoints and descriptors, ~4 against ~16 CPU ms per image), or `opencv`, OpenCV.js itself (the reference). `wasm` falls back to `opencv` where WebAssembly SIMD is missing.",
+      "Which ORB finds the keypoints: `wasm`, our WebAssembly SIMD build of OpenCV's ORB (the same keypoints and descriptors; ~5 against ~20 CPU ms per image, grey copy included), or `opencv`, OpenCV.js itself (the reference). `wasm` falls back to `opencv` where WebAssembly SIMD is missing.",
   }),
   FEATURE_MIN_INLIERS: Int(
     20,
