@@ -304,6 +304,12 @@ export const MAX_KEYPOINTS_PER_IMAGE = 1024;
 /** Columns (or rows) of grey pixels a tile reads beyond its own part: ORB's 31 px patch and border. */
 const TILE_MARGIN = 40;
 
+/**
+ * Largest grey copy our ORB takes (its pyramid and scratch take ~24 bytes per pixel of wasm memory, which
+ * never shrinks: ~9 MB for the default copies, 2 x 512 x 384 px at most); larger ones go to OpenCV.js.
+ */
+const ORB_WASM_MAX_PIXELS = 2_000_000;
+
 /** Which ORB computes the keypoints: ours in WebAssembly SIMD, or OpenCV.js (the reference). */
 export type OrbEngine = 'wasm' | 'opencv';
 
@@ -311,16 +317,19 @@ export type OrbEngine = 'wasm' | 'opencv';
 export const defaultOrbEngine = (): OrbEngine => (orbKernels ? 'wasm' : 'opencv');
 
 export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): Promise<ImageFeatures> {
-  const engine = opts.engine ?? defaultOrbEngine();
-  let orb: Orb;
-  if (engine === 'wasm' && orbKernels) orb = (grey, max) => orbWasm(orbKernels, grey, max).features;
-  else {
-    const { cv } = await loadOpenCv();
-    orb = (grey, max) => orbOpenCv(cv, grey, max);
-  }
   const wide = Math.max(p.width / p.height, p.height / p.width) > WIDE;
   const side = wide ? Math.round(opts.side * Math.SQRT2) : opts.side;
   const grey = greyThumbnail(p, side);
+  // Ours unless asked for OpenCV.js, missing (no WebAssembly SIMD), or the copy is beyond its memory
+  // bound (a FEATURE_SIDE far above the default).
+  const engine = opts.engine ?? defaultOrbEngine();
+  let orb: Orb;
+  if (engine === 'wasm' && orbKernels && grey.width * grey.height <= ORB_WASM_MAX_PIXELS)
+    orb = (g, max) => orbWasm(orbKernels, g, max).features;
+  else {
+    const { cv } = await loadOpenCv();
+    orb = (g, max) => orbOpenCv(cv, g, max);
+  }
   if (!wide) return orb(grey, opts.maxKeypoints);
   // A wide image's keypoints are found tile by tile, each tile keeping its own strongest: ORB over the
   // whole image keeps the strongest of all, and a textured picture then takes them from a smoother one
@@ -461,9 +470,6 @@ export interface OrbKeypoint {
   levelX: number;
   levelY: number;
 }
-
-/** Largest grey copy given to our ORB (its pyramid and scratch take ~10 bytes per pixel of wasm memory). */
-const ORB_WASM_MAX_PIXELS = 4_000_000;
 
 /**
  * Our ORB on one grey image, with the keypoints' details (for tests); `given` computes the descriptors of
