@@ -8,8 +8,10 @@
 //   hashes    decode + computeHashes (PDQ with its 8 dihedral hashes, aHash, dHash, pHash; in WebAssembly
 //             with SIMD where available, wasm/; the JS reference paths are timed beside them on one buffer)
 //   features  imageFeatures on the decoded buffer (decoded once before the rounds): the 512 px grey copy
-//             and ORB keypoints + descriptors in OpenCV's wasm, as the analysis extracts them when
-//             FEATURE_MATCHING is on (its default); "off" (0) when it is off
+//             and ORB keypoints + descriptors as the analysis extracts them when FEATURE_MATCHING is on
+//             (its default): with FEATURE_ORB's ORB (ours in WebAssembly SIMD by default, wasm/orb.ts);
+//             "off" (0) when it is off
+//   features opencv  the same with OpenCV.js's ORB (FEATURE_ORB=opencv): the reference ours reproduces
 //   metadata  readMetadata (EXIF, XMP, IPTC, ICC, the EXIF thumbnail's bytes)
 //   c2pa      readContentCredentials (parse and validate)
 //   jpeg      readMetadata + readJpegSection as the analysis reads them with this configuration (the JPEG
@@ -24,6 +26,8 @@
 //             an operator who turns it on pays; not the deployed default
 //   analyze here  the analysis as deployed called on this thread instead (ANALYZE_IN_THREADS=false): what
 //             the thread pool's hand-over costs is the difference (shown only when the pool is on)
+//   analyze opencv  the analysis as deployed but with OpenCV.js's ORB (FEATURE_ORB=opencv): the before of
+//             our ORB, in the same rounds
 // and analyze/decode, the cost of the whole analysis as deployed over the decode alone (decoding is the
 // floor), with analyze+double/decode beside it. The targets use the analysis as deployed.
 //
@@ -87,7 +91,11 @@ import {
   greyThumbnailJs,
   greyThumbnailReference,
   greyWasmAvailable,
+  orbOpenCv,
+  orbWasm,
+  orbWasmKernels,
 } from '../src/similarity/features/orb.js';
+import { loadOpenCv } from '../src/similarity/features/opencv.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
 import { machine, ROOT, writeResult } from './lib.js';
@@ -109,7 +117,10 @@ const config = loadConfig();
 const MAX_PIXELS = config.maxInputPixels;
 const p = config.partial;
 // What the memory passes (memory.ts, image-matcher.ts): feature options when FEATURE_MATCHING is on.
-const FEATURES = p.features ? { side: p.side, maxKeypoints: p.maxKeypoints } : null;
+const FEATURES = p.features ? { side: p.side, maxKeypoints: p.maxKeypoints, engine: p.orb } : null;
+// The same with OpenCV.js's ORB (FEATURE_ORB=opencv, the reference our WebAssembly ORB reproduces): the
+// before of wasm/orb.ts, timed in the same rounds.
+const FEATURES_OPENCV = FEATURES ? { ...FEATURES, engine: 'opencv' as const } : null;
 const AS_DEPLOYED: AnalyzeOptions = {
   maxInputPixels: MAX_PIXELS,
   jpegDoubleCompression: config.jpegDoubleCompression,
@@ -118,6 +129,7 @@ const AS_DEPLOYED: AnalyzeOptions = {
   views: config.forensicViews,
 };
 const WITH_DOUBLE: AnalyzeOptions = { ...AS_DEPLOYED, jpegDoubleCompression: true };
+const WITH_OPENCV_ORB: AnalyzeOptions = { ...AS_DEPLOYED, features: FEATURES_OPENCV };
 // A worker runs the analysis in its thread pool (ANALYZE_IN_THREADS, the default); one thread here, as
 // images go one at a time (per-core figures). Kept alive and started now, as workers/context.ts does.
 const pool =
@@ -224,7 +236,9 @@ type StageName =
   | 'jpeg'
   | 'analyze'
   | 'analyze+double'
-  | 'analyze here';
+  | 'analyze here'
+  | 'features opencv'
+  | 'analyze opencv';
 type Stage = (item: Item) => Promise<unknown>;
 
 /** Each item's decode and hashes, made once before the rounds: the features stage starts from them. */
@@ -269,6 +283,13 @@ const STAGES: Record<StageName, Stage> = {
   analyze: (it) => analyzeAsCheck(it.bytes, it, AS_DEPLOYED),
   'analyze+double': (it) => analyzeAsCheck(it.bytes, it, WITH_DOUBLE),
   'analyze here': (it) => analyzeImage(it.bytes, it, AS_DEPLOYED),
+  'features opencv': async (it) => {
+    if (!FEATURES_OPENCV) return null;
+    const d = await decodedOf(it);
+    if (!d) throw new Error('not decodable');
+    return imageFeatures(d.decoded, d.hashes, FEATURES_OPENCV);
+  },
+  'analyze opencv': (it) => analyzeAsCheck(it.bytes, it, WITH_OPENCV_ORB),
 };
 // Without the pool, analyze and analyze here are the same call: timed once.
 const STAGE_NAMES = (Object.keys(STAGES) as StageName[]).filter((n) => pool || n !== 'analyze here');
@@ -411,6 +432,8 @@ interface SetFigures {
   analyze_over_decode: Ratio;
   /** The same with the double-compression estimate on (JPEG_DOUBLE_COMPRESSION=true). */
   analyze_double_over_decode: Ratio;
+  /** The same with OpenCV.js's ORB (FEATURE_ORB=opencv). */
+  analyze_opencv_over_decode: Ratio;
   per_image_ms?: Record<string, Record<string, number>>;
 }
 
@@ -473,6 +496,7 @@ async function measureSet(
     >,
     analyze_over_decode: ratios(samples, rounds, 'analyze'),
     analyze_double_over_decode: ratios(samples, rounds, 'analyze+double'),
+    analyze_opencv_over_decode: ratios(samples, rounds, 'analyze opencv'),
   };
 }
 
@@ -535,6 +559,7 @@ async function measureHeic(items: Item[]): Promise<SetFigures> {
     >,
     analyze_over_decode: ratios(samples, 1, 'analyze'),
     analyze_double_over_decode: ratios(samples, 1, 'analyze+double'),
+    analyze_opencv_over_decode: ratios(samples, 1, 'analyze opencv'),
     per_image_ms: perImage,
   };
 }
@@ -561,7 +586,7 @@ function timeSync(fn: () => unknown, batches: number, batchMs: number): { ms: nu
 /** What the analyze stage runs, in words. */
 const deployedText =
   `analyzeImage as a check runs it with this configuration (${pool ? 'in a thread of the analysis pool' : 'on the main thread, ANALYZE_IN_THREADS=false'}; ` +
-  `features ${FEATURES ? `ORB, ${FEATURES.side} px grey copy, ${FEATURES.maxKeypoints} keypoints` : 'off'}` +
+  `features ${FEATURES ? `ORB (${FEATURES.engine}), ${FEATURES.side} px grey copy, ${FEATURES.maxKeypoints} keypoints` : 'off'}` +
   `; double compression ${AS_DEPLOYED.jpegDoubleCompression ? 'on' : 'off'}; views ${AS_DEPLOYED.views ? 'on' : 'off'})`;
 
 async function main() {
@@ -633,6 +658,17 @@ async function main() {
       200,
     ),
   };
+  // ORB alone on that grey copy: ours (wasm/orb.ts, the same keypoints and descriptors) and OpenCV.js's.
+  const grey = greyThumbnail({ data, width, height, channels: 3 }, 512);
+  const orbMax = FEATURES?.maxKeypoints ?? 500;
+  const orbKernels = orbWasmKernels();
+  const { cv } = await loadOpenCv();
+  const orbOnly = {
+    grey: `${grey.width}x${grey.height}`,
+    keypoints: orbMax,
+    wasm: orbKernels ? timeSync(() => orbWasm(orbKernels, grey, orbMax), 5, 200) : null,
+    opencv: timeSync(() => orbOpenCv(cv, grey, orbMax), 5, 200),
+  };
 
   say('Python imagehash on the 12 MP JPEGs');
   const python = measurePython(large, 3);
@@ -669,6 +705,7 @@ async function main() {
     for (const [name, q] of [
       ['analyze/decode', set.analyze_over_decode],
       ['analyze+double/decode', set.analyze_double_over_decode],
+      ['analyze opencv/decode', set.analyze_opencv_over_decode],
     ] as const)
       rows.push([label, name, '', `x${q.wall}`, `x${q.cpu}`, '', '', `CPU: ${q.cpu_rounds.join(' ')}`]);
   }
@@ -710,6 +747,11 @@ async function main() {
       `(${path(greyWasmAvailable)}; JS path ${hashOnly.orb_grey_512_js.ms}, ${hashOnly.orb_grey_512_js.cpu_ms}; float ` +
       `reference ${hashOnly.orb_grey_512_reference.ms}, ${hashOnly.orb_grey_512_reference.cpu_ms})` +
       ` (reference PDQ hasher: ${REFERENCE.pdq_reference_ms_per_decoded_12mp} ms on a decoded 12 MP frame)`,
+  );
+  console.log(
+    `ORB alone on the ${orbOnly.grey} grey copy, ${orbOnly.keypoints} keypoints (ms, CPU ms): ours ` +
+      `${orbOnly.wasm ? `${orbOnly.wasm.ms}, ${orbOnly.wasm.cpu_ms} (WebAssembly SIMD)` : 'not run (no WebAssembly SIMD here)'}` +
+      `; OpenCV.js ${orbOnly.opencv.ms}, ${orbOnly.opencv.cpu_ms} (FEATURE_ORB ${p.orb})`,
   );
   const measured = 'cpu_ms_per_image' in python;
   const pythonMs = measured ? python.cpu_ms_per_image : REFERENCE.python_imagehash_ms_per_12mp;
@@ -768,7 +810,9 @@ async function main() {
   console.log(
     `  above the decode: ${r1(above)} CPU ms: features (grey copy + ORB) ${parts.features}, hashes ` +
       `${parts.hashes}, C2PA ${parts.c2pa}, metadata + JPEG structure ${parts.jpeg}` +
-      `${AS_DEPLOYED.jpegDoubleCompression ? ' (with the double-compression estimate)' : ''}, ` +
+      `${AS_DEPLOYED.jpegDoubleCompression ? ' (with the double-compression estimate)' : ''} ` +
+      `(with OpenCV.js's ORB: features ${st['features opencv'].cpu_ms_per_image}, whole analysis ` +
+      `x${L.analyze_opencv_over_decode.cpu}), ` +
       `${here ? `the thread pool's hand-over ${r1(handOver)} (analyze here: ${here.cpu_ms_per_image}), ` : ''}` +
       `the rest ${r1(rest)} (copies, garbage collection); x${TARGETS.analyze_over_decode_cpu} allows ` +
       `${r1(decodeCpu * (TARGETS.analyze_over_decode_cpu - 1))}; the double-compression estimate, when on, adds ` +
@@ -797,6 +841,7 @@ async function main() {
     jpeg_min_hash_side: JPEG_MIN_HASH_SIDE,
     results,
     hash_only_on_decoded_buffer: hashOnly,
+    orb_only_on_grey_copy: orbOnly,
     python_imagehash: python,
     targets: { target: TARGETS, reached, met, python_figure: measured ? 'measured' : 'stored' },
     heic_not_timed: heicSkipped,

@@ -75,7 +75,8 @@ const { pdqMaxDistance: PDQ_MAX, phashMaxDistance: PHASH_MAX, minPdqQuality: MIN
 const PARTIAL = config.partial;
 /** Inliers the bench asks for: below the service's threshold, so the table can show what each threshold gives. */
 const BENCH_MIN_INLIERS = 8;
-const featureOpts = { side: PARTIAL.side, maxKeypoints: PARTIAL.maxKeypoints };
+// FEATURE_ORB=opencv runs OpenCV.js's ORB (the reference) instead of ours (wasm/orb.ts): the before and after.
+const featureOpts = { side: PARTIAL.side, maxKeypoints: PARTIAL.maxKeypoints, engine: PARTIAL.orb };
 
 // ---------------------------------------------------------------------------------------------
 // The edits. Each gets the original's pixels as displayed (EXIF orientation applied), full size.

@@ -1,5 +1,6 @@
-// Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts and
-// wasm/double-jpeg.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the code that uses them
+// Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts,
+// wasm/double-jpeg.ts and wasm/orb.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the
+// code that uses them
 // (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
 // so that neither the build nor the service needs the compiler (a devDependency);
 // test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the committed modules differ.
@@ -37,6 +38,11 @@ export const WASM_KERNELS: WasmKernel[] = [
     source: resolve(ROOT, 'wasm', 'double-jpeg.ts'),
     module: resolve(ROOT, 'src', 'pipeline', 'analyze', 'jpeg', 'double-jpeg-wasm.generated.ts'),
     constant: 'DOUBLE_JPEG_WASM_BASE64',
+  },
+  {
+    source: resolve(ROOT, 'wasm', 'orb.ts'),
+    module: resolve(ROOT, 'src', 'similarity', 'features', 'orb-wasm.generated.ts'),
+    constant: 'ORB_WASM_BASE64',
   },
 ];
 

@@ -372,6 +372,11 @@ export const EnvSchema = Type.Object({
     maximum: 1024,
     description: 'Most ORB keypoints kept per image (at most 1024).',
   }),
+  FEATURE_ORB: Type.Union([Type.Literal('wasm'), Type.Literal('opencv')], {
+    default: 'wasm',
+    description:
+      "Which ORB finds the keypoints: `wasm`, our WebAssembly SIMD build of OpenCV's ORB (the same keypoints and descriptors; ~5 against ~20 CPU ms per image, grey copy included), or `opencv`, OpenCV.js itself (the reference). `wasm` falls back to `opencv` where WebAssembly SIMD is missing.",
+  }),
   FEATURE_MIN_INLIERS: Int(
     20,
     'Keypoints one scale-rotation-shift must map onto each other (within 2 px) to report a `partial` match.',
@@ -709,6 +714,7 @@ export function configFromEnv(env: Env) {
       maxImages: env.FEATURE_INDEX_MAX_IMAGES,
       side: env.FEATURE_SIDE,
       maxKeypoints: env.FEATURE_MAX_KEYPOINTS,
+      orb: env.FEATURE_ORB,
       minInliers: env.FEATURE_MIN_INLIERS,
       minInlierRatio: env.FEATURE_MIN_INLIER_RATIO / 100,
       minAgreement: env.FEATURE_MIN_AGREEMENT / 100,

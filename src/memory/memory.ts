@@ -162,7 +162,7 @@ export async function createMemory(deps: MemoryDeps): Promise<Memory> {
     regionPdqMaxDistance: p.regionPdqMaxDistance,
     minInliers: p.minInliers,
     features,
-    featureOptions: { side: p.side, maxKeypoints: p.maxKeypoints },
+    featureOptions: { side: p.side, maxKeypoints: p.maxKeypoints, engine: p.orb },
   };
 
   const memory: Memory = {

@@ -38,7 +38,7 @@ async function banksPlugin(app: FastifyInstance) {
     thresholds: app.config.matching,
     partial: features ? { features, minInliers: p.minInliers } : null,
   };
-  const featureOptions = features ? { side: p.side, maxKeypoints: p.maxKeypoints } : null;
+  const featureOptions = features ? { side: p.side, maxKeypoints: p.maxKeypoints, engine: p.orb } : null;
   app.decorate(
     'banks',
     createBankService({

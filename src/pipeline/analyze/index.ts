@@ -44,7 +44,10 @@ export interface AnalyzeOptions {
    * default: the estimate costs about as much as the decode itself (~60 CPU ms on a 12 MP JPEG).
    */
   jpegDoubleCompression?: boolean;
-  /** Extract local features too (only when a feature index will use them: OpenCV costs ~140 MB). */
+  /**
+   * Extract local features too (only when a feature index will use them; with FEATURE_ORB=opencv, or
+   * without WebAssembly SIMD, extraction loads OpenCV: ~150 MB).
+   */
   features?: FeatureOptions | null;
   /** Make the forensic views (FORENSIC_VIEWS; views.ts): off by default, they cost a re-encode. */
   views?: boolean;

@@ -1,6 +1,7 @@
-// OpenCV (the @techstark/opencv-js WebAssembly build) loaded once per process, on first use: it costs
-// ~1.5 s and ~140 MB, so processes that never extract features (the API without a feature index, the CLI)
-// never pay it. Only the few calls firstseen makes are typed here; the package's own typings describe the
+// OpenCV (the @techstark/opencv-js WebAssembly build) loaded once per process (or thread), on first use: it
+// costs ~1.6 CPU s and ~150 MB (measured: 1.62-1.65 CPU s, RSS +146-152 MB), so processes and threads
+// that never use it never pay it. Feature extraction uses our ORB (wasm/orb.ts) where WebAssembly SIMD
+// runs; OpenCV stays for the geometric check (verify.ts: findHomography) and as ORB's reference. Only the few calls firstseen makes are typed here; the package's own typings describe the
 // browser build loosely (factories that are promises, members created at runtime).
 
 export interface CvMat {

@@ -1,8 +1,10 @@
 // ORB keypoints and binary descriptors of one image, for partial matching (crops, strips cut off,
 // collages) where whole-image hashes cannot help. Computed on a grey copy with its long side at most
-// FEATURE_SIDE px: bounds the cost (~25 ms in wasm at 512 px, 500 keypoints) and makes crops of one
-// picture, seen at different sizes, land on similar scales.
+// FEATURE_SIDE px: bounds the cost and makes crops of one picture, seen at different sizes, land on
+// similar scales. ORB itself runs in our WebAssembly SIMD module (wasm/orb.ts, OpenCV's ORB computed the
+// same way: see there) where the runtime has WebAssembly SIMD, and in OpenCV.js (no SIMD) otherwise.
 import { GREY_WASM_BASE64 } from './grey-wasm.generated.js';
+import { ORB_WASM_BASE64 } from './orb-wasm.generated.js';
 import { loadOpenCv, type Cv } from './opencv.js';
 import { loadKernels } from '../../wasm-kernels.js';
 
@@ -23,6 +25,8 @@ export interface FeatureOptions {
   side: number;
   /** Most keypoints kept (ORB keeps the strongest). */
   maxKeypoints: number;
+  /** Which ORB (FEATURE_ORB): ours where WebAssembly SIMD runs unless set to 'opencv'. */
+  engine?: OrbEngine;
 }
 
 export interface FeaturePixels {
@@ -300,12 +304,33 @@ export const MAX_KEYPOINTS_PER_IMAGE = 1024;
 /** Columns (or rows) of grey pixels a tile reads beyond its own part: ORB's 31 px patch and border. */
 const TILE_MARGIN = 40;
 
+/**
+ * Largest grey copy our ORB takes (its pyramid and scratch take ~24 bytes per pixel of wasm memory, which
+ * never shrinks: ~9 MB for the default copies, 2 x 512 x 384 px at most); larger ones go to OpenCV.js.
+ */
+const ORB_WASM_MAX_PIXELS = 2_000_000;
+
+/** Which ORB computes the keypoints: ours in WebAssembly SIMD, or OpenCV.js (the reference). */
+export type OrbEngine = 'wasm' | 'opencv';
+
+/** Ours where this runtime runs WebAssembly SIMD, OpenCV.js elsewhere. */
+export const defaultOrbEngine = (): OrbEngine => (orbKernels ? 'wasm' : 'opencv');
+
 export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): Promise<ImageFeatures> {
-  const { cv } = await loadOpenCv();
   const wide = Math.max(p.width / p.height, p.height / p.width) > WIDE;
   const side = wide ? Math.round(opts.side * Math.SQRT2) : opts.side;
   const grey = greyThumbnail(p, side);
-  if (!wide) return extractWith(cv, grey, opts.maxKeypoints);
+  // Ours unless asked for OpenCV.js, missing (no WebAssembly SIMD), or the copy is beyond its memory
+  // bound (a FEATURE_SIDE far above the default).
+  const engine = opts.engine ?? defaultOrbEngine();
+  let orb: Orb;
+  if (engine === 'wasm' && orbKernels && grey.width * grey.height <= ORB_WASM_MAX_PIXELS)
+    orb = (g, max) => orbWasm(orbKernels, g, max).features;
+  else {
+    const { cv } = await loadOpenCv();
+    orb = (g, max) => orbOpenCv(cv, g, max);
+  }
+  if (!wide) return orb(grey, opts.maxKeypoints);
   // A wide image's keypoints are found tile by tile, each tile keeping its own strongest: ORB over the
   // whole image keeps the strongest of all, and a textured picture then takes them from a smoother one
   // beside it. Measured on the collage benchmark (npm run bench:match): 84% recall with 1,000 keypoints
@@ -315,7 +340,7 @@ export async function extractFeatures(p: FeaturePixels, opts: FeatureOptions): P
   const points: number[] = [];
   const descriptors: Uint8Array[] = [];
   for (const t of tiles) {
-    const f = extractWith(cv, cropGrey(grey, t.outer), budget);
+    const f = orb(cropGrey(grey, t.outer), budget);
     for (let i = 0; i < featureCount(f); i++) {
       const x = (f.points[2 * i] as number) + t.outer.x;
       const y = (f.points[2 * i + 1] as number) + t.outer.y;
@@ -373,7 +398,11 @@ function cropGrey(g: { data: Uint8Array; width: number }, r: Rect) {
   return { data: out, width: r.width, height: r.height };
 }
 
-function extractWith(
+type Grey = { data: Uint8Array; width: number; height: number };
+type Orb = (grey: Grey, max: number) => ImageFeatures;
+
+/** OpenCV.js's ORB on one grey image (the reference; FEATURE_ORB=opencv). */
+export function orbOpenCv(
   cv: Cv,
   grey: { data: Uint8Array; width: number; height: number },
   max: number,
@@ -405,6 +434,110 @@ function extractWith(
     des.delete();
   }
 }
+
+// Our ORB (wasm/orb.ts, built by scripts/build-wasm.ts).
+
+interface OrbKernels {
+  memory: { buffer: ArrayBuffer };
+  reset(): void;
+  alloc(bytes: number): number;
+  pyramid(img: number, w: number, h: number): number;
+  detect(levels: number, nfeatures: number, threshold: number): number;
+  keypoints(): number;
+  blur(records: number, n: number): number;
+  describe(records: number, n: number, out: number): void;
+}
+
+const orbKernels = loadKernels<OrbKernels>(ORB_WASM_BASE64, 'orb');
+
+/** Whether our ORB runs here (WebAssembly SIMD): for benchmarks and tests. */
+export const orbWasmAvailable = orbKernels !== null;
+
+/** FAST's threshold: OpenCV's default, which the stored descriptors were made with. */
+const FAST_THRESHOLD = 20;
+/** Bytes per keypoint record wasm/orb.ts writes. */
+const RECORD = 32;
+
+/** One keypoint as wasm/orb.ts finds it (as OpenCV's KeyPoint, with its position in its level). */
+export interface OrbKeypoint {
+  x: number;
+  y: number;
+  /** Degrees, as OpenCV's KeyPoint.angle. */
+  angle: number;
+  /** Harris response. */
+  response: number;
+  level: number;
+  levelX: number;
+  levelY: number;
+}
+
+/**
+ * Our ORB on one grey image, with the keypoints' details (for tests); `given` computes the descriptors of
+ * those keypoints instead of finding them (to compare the descriptor with OpenCV's on the same keypoints).
+ */
+export function orbWasm(
+  k: OrbKernels,
+  grey: Grey,
+  max: number,
+  given?: OrbKeypoint[],
+): { features: ImageFeatures; keypoints: OrbKeypoint[] } {
+  const { width: w, height: h } = grey;
+  const none = {
+    features: { width: w, height: h, points: new Float32Array(0), descriptors: new Uint8Array(0) },
+    keypoints: [],
+  };
+  if (w * h > ORB_WASM_MAX_PIXELS || max < 1) return none;
+  k.reset();
+  const img = k.alloc(w * h);
+  if (!img) return none;
+  new Uint8Array(k.memory.buffer, img, w * h).set(grey.data.subarray(0, w * h));
+  const levels = k.pyramid(img, w, h);
+  let n: number;
+  let recs: number;
+  if (given) {
+    n = given.length;
+    recs = k.alloc(n * RECORD);
+    if (!recs) return none;
+    const f = new Float32Array(k.memory.buffer, recs, n * 8);
+    const i = new Int32Array(k.memory.buffer, recs, n * 8);
+    given.forEach((p, j) => {
+      f.set([p.x, p.y, p.angle, p.response], j * 8);
+      i.set([p.level, p.levelX, p.levelY, 0], j * 8 + 4);
+    });
+  } else {
+    n = k.detect(levels, max, FAST_THRESHOLD);
+    recs = k.keypoints();
+  }
+  const f = new Float32Array(k.memory.buffer, recs, n * 8).slice();
+  const i = new Int32Array(f.buffer);
+  const keypoints: OrbKeypoint[] = [];
+  const points = new Float32Array(n * 2);
+  for (let j = 0; j < n; j++) {
+    const o = j * 8;
+    const level = i[o + 4] as number;
+    points[2 * j] = f[o] as number;
+    points[2 * j + 1] = f[o + 1] as number;
+    keypoints.push({
+      x: f[o] as number,
+      y: f[o + 1] as number,
+      angle: f[o + 2] as number,
+      response: f[o + 3] as number,
+      level,
+      levelX: i[o + 5] as number,
+      levelY: i[o + 6] as number,
+    });
+  }
+  const out = n ? k.alloc(n * DESCRIPTOR_BYTES) : 0;
+  if (n && (!out || !k.blur(recs, n))) return none;
+  if (n) k.describe(recs, n, out);
+  const descriptors = n
+    ? new Uint8Array(k.memory.buffer, out, n * DESCRIPTOR_BYTES).slice()
+    : new Uint8Array(0);
+  return { features: { width: w, height: h, points, descriptors }, keypoints };
+}
+
+/** Our ORB's kernels, or null where WebAssembly SIMD is missing (tests and benchmarks). */
+export const orbWasmKernels = (): OrbKernels | null => orbKernels;
 
 /** Compact binary form for Redis: 6-byte header, points as 1/16 px uint16, then the descriptors. */
 export function encodeFeatures(f: ImageFeatures): Buffer {
