@@ -1,7 +1,6 @@
 // Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts,
 // wasm/double-jpeg.ts and wasm/orb.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the
-// code that uses them
-// (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
+// code that uses them (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
 // so that neither the build nor the service needs the compiler (a devDependency);
 // test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the committed modules differ.
 import { readFileSync, writeFileSync } from 'node:fs';
