@@ -4,11 +4,15 @@
 // loop so all its CPU is this process's), once with OCR off and once on; each picture of the mixed corpus
 // (the pipeline bench's 10 photos and 5 post screenshots, one per language, as bench:ocr) is checked as
 // a URL on a local host, one check at a time, each with bytes of its own (a comment in the file: no exact
-// match of an earlier run). CPU per check: this process (API, worker, analysis, OCR's own work) and
-// tesseract (tess-serve's processes, read in /proc); Redis's own CPU is not counted (a shared server), nor
-// is anything on the clock. Figures: CPU per check with and without text, and the slowdown of checks for
-// a share of pictures with text.
-// Env: BENCH_OCR_CHECKS_ROUNDS (3: measured checks of each picture per setting).
+// match of an earlier run). Both services (OCR off, OCR on; each its own key prefix) run side by side and
+// each picture is checked by one then the other, the order swapped every round, so a load that drifts
+// during the run weighs on both alike (before, all checks with OCR off ran first: a text-free photo then
+// showed +1 ms with OCR on where the text detector alone costs ~13). CPU per check: this process (API,
+// worker, analysis, OCR's own work; process.cpuUsage, microseconds) and tesseract (tess-serve's processes,
+// read in /proc in clock ticks); Redis's own CPU is not counted (a shared server), nor is anything on the
+// clock. Figures: CPU per check with and without text, and the slowdown of checks for a share of pictures
+// with text.
+// Env: BENCH_OCR_CHECKS_ROUNDS (5: measured checks of each picture per setting).
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
@@ -22,7 +26,7 @@ import { AUTH, benchEnv, fixture, REDIS_URL, removePrefix } from './system.js';
 import { Redis } from 'ioredis';
 
 configureSharp();
-const ROUNDS = Number(process.env.BENCH_OCR_CHECKS_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_OCR_CHECKS_ROUNDS ?? 5);
 
 /** `text`: whether OCR read text in it (set by the run with OCR on: one of the photos is a caption). */
 const pictures: { name: string; text: boolean; bytes: Buffer; format: string }[] = [];
@@ -49,7 +53,8 @@ const served = new Map<number, number>();
 /** CPU seconds of this process (all threads), its waited-for children and the tess-serve processes. */
 function cpuSeconds(): number {
   const f = stat('self');
-  let ticks = (f[11] as number) + (f[12] as number) + (f[13] as number) + (f[14] as number);
+  const own = process.cpuUsage();
+  let ticks = (f[13] as number) + (f[14] as number);
   for (const pid of serverPids()) {
     try {
       const g = stat(String(pid));
@@ -60,11 +65,13 @@ function cpuSeconds(): number {
   }
   const alive = new Set(serverPids());
   for (const [pid, t] of served) if (alive.has(pid)) ticks += t;
-  return ticks / TICK;
+  return ticks / TICK + (own.user + own.system) / 1e6;
 }
 
 let serial = 0;
-async function measure(ocr: boolean) {
+
+/** One service as production builds it, with OCR off or on, under a key prefix of its own. */
+async function startService(ocr: boolean) {
   const prefix = `fsbench_ocrchecks_${randomBytes(4).toString('hex')}`;
   const config = loadConfig(
     benchEnv(prefix, {
@@ -78,62 +85,73 @@ async function measure(ocr: boolean) {
   );
   const app = await buildService(config);
   await app.ready();
-  const perPicture = new Map<string, number[]>();
-  try {
-    const check = async (p: (typeof pictures)[number]) => {
-      const path = `/img/${serial++}.${p.format === 'jpeg' ? 'jpg' : p.format}`;
-      files.set(path, distinct(p.bytes, p.format, serial));
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/checks',
-        headers: AUTH,
-        payload: { url: `${base}${path}` },
-      });
-      const id = res.json<{ id?: string }>().id;
-      if (!id) throw new Error(`check not accepted: ${res.statusCode} ${res.body.slice(0, 300)}`);
-      for (let i = 0; ; i++) {
-        if (i > 3000) throw new Error(`check ${id} not done after 300 s`);
-        await new Promise((r) => setTimeout(r, 100));
-        const body = (await app.inject({ method: 'GET', url: `/v1/checks/${id}`, headers: AUTH })).json<{
-          status: string;
-          report?: { media?: { text?: { status: string } }[] };
-        }>();
-        if (body.status === 'done' || body.status === 'failed')
-          return { status: body.status, text: body.report?.media?.[0]?.text?.status === 'read' };
-      }
-    };
-    // Warm-up (modules, models, caches), and which pictures have text.
-    for (const p of pictures) {
-      const r = await check(p);
-      if (ocr) p.text = r.text;
+  /** One check of the picture, to its end: its status, and whether OCR read text in it. */
+  const check = async (p: (typeof pictures)[number]) => {
+    const path = `/img/${serial++}.${p.format === 'jpeg' ? 'jpg' : p.format}`;
+    files.set(path, distinct(p.bytes, p.format, serial));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/checks',
+      headers: AUTH,
+      payload: { url: `${base}${path}` },
+    });
+    const id = res.json<{ id?: string }>().id;
+    if (!id) throw new Error(`check not accepted: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    for (let i = 0; ; i++) {
+      if (i > 3000) throw new Error(`check ${id} not done after 300 s`);
+      await new Promise((r) => setTimeout(r, 100));
+      const body = (await app.inject({ method: 'GET', url: `/v1/checks/${id}`, headers: AUTH })).json<{
+        status: string;
+        report?: { media?: { text?: { status: string } }[] };
+      }>();
+      if (body.status === 'done' || body.status === 'failed')
+        return { status: body.status, text: body.report?.media?.[0]?.text?.status === 'read' };
     }
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const p of pictures) {
-        const c0 = cpuSeconds();
-        const { status } = await check(p);
-        if (status !== 'done') console.log(`  ${p.name}: ${status}`);
-        const ms = (cpuSeconds() - c0) * 1000;
-        perPicture.set(p.name, [...(perPicture.get(p.name) ?? []), ms]);
-      }
-    }
-  } finally {
+  };
+  const close = async () => {
     await app.close();
     const redis = new Redis(REDIS_URL);
     await removePrefix(redis, prefix);
     redis.disconnect();
+  };
+  return { check, close };
+}
+
+async function measure() {
+  const off = await startService(false);
+  const on = await startService(true);
+  const cpu = { off: new Map<string, number[]>(), on: new Map<string, number[]>() };
+  try {
+    // Warm-up (modules, models, caches), and which pictures have text.
+    for (const p of pictures) {
+      await off.check(p);
+      p.text = (await on.check(p)).text;
+    }
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const p of pictures) {
+        const order = r % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+        for (const which of order) {
+          const c0 = cpuSeconds();
+          const { status } = await (which === 'on' ? on : off).check(p);
+          if (status !== 'done') console.log(`  ${p.name} (OCR ${which}): ${status}`);
+          const ms = (cpuSeconds() - c0) * 1000;
+          cpu[which].set(p.name, [...(cpu[which].get(p.name) ?? []), ms]);
+        }
+      }
+    }
+  } finally {
+    await off.close();
+    await on.close();
   }
-  return perPicture;
+  return cpu;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 // OpenCV's module (loaded by the analysis) answers an uncaught error by printing its own source: say it first.
-const run = (ocr: boolean) =>
-  measure(ocr).catch((err: unknown) => {
-    console.error(`bench:ocr-checks failed: ${(err as Error).message}`);
-    process.exit(1);
-  });
-const off = await run(false);
-const on = await run(true);
+const { off, on } = await measure().catch((err: unknown) => {
+  console.error(`bench:ocr-checks failed: ${(err as Error).message}`);
+  process.exit(1);
+});
 host.close();
 const kind = (text: boolean, m: Map<string, number[]>) =>
   Math.round(mean(pictures.filter((p) => p.text === text).flatMap((p) => m.get(p.name) ?? [])));
