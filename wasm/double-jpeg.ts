@@ -21,11 +21,12 @@ const TILES: i32 = 4;
 const MIN_ORDER: i32 = 6;
 const CLIP: f32 = 8;
 
-const BASE: usize = (__heap_base + 15) & ~(<usize>15);
+import { heapStart, keepBelow } from './arena';
+export { alloc, reset } from './arena';
+
 // BASIS[u][k] for k < 4 (the other half follows by symmetry), each splatted to a vector: 8 x 4 x 16 bytes.
-const BASIS: usize = BASE;
-const HEAP: usize = BASIS + 8 * 4 * 16;
-let top: usize = HEAP;
+const BASIS: usize = heapStart();
+keepBelow(BASIS + 8 * 4 * 16);
 
 // The orthonormal 8-point DCT basis, as double-energy.ts computes it (rounded to f32 here).
 for (let u = 0; u < 8; u++) {
@@ -34,20 +35,6 @@ for (let u = 0; u < 8; u++) {
       (u == 0 ? Math.SQRT1_2 : 1.0) * 0.5 * Math.cos(((2.0 * <f64>k + 1.0) * <f64>u * Math.PI) / 16.0);
     v128.store(BASIS + <usize>((u * 4 + k) * 16), f32x4.splat(<f32>c));
   }
-}
-
-export function reset(): void {
-  top = HEAP;
-}
-
-/** `bytes` bytes (16-byte aligned, 16 spare bytes after them for vector reads), or 0 when memory cannot grow. */
-export function alloc(bytes: i32): usize {
-  const at = top;
-  const end = (at + <usize>bytes + 16 + 15) & ~(<usize>15);
-  const have = (<usize>memory.size()) << 16;
-  if (end > have && memory.grow(<i32>((end - have + 0xffff) >> 16)) < 0) return 0;
-  top = end;
-  return at;
 }
 
 /** Lanes per row of a class plane: the blocks across rounded up to 4, and 4 more (reads at j + 1). */

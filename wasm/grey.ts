@@ -10,22 +10,7 @@
 // column sums, the copy and the tie list, writes the pixels and boxes, calls `grey`, and reads the copy and
 // the ties back; it grows to the largest image seen.
 
-const BASE: usize = (__heap_base + 15) & ~(<usize>15);
-let top: usize = BASE;
-
-export function reset(): void {
-  top = BASE;
-}
-
-/** `bytes` bytes (16-byte aligned, 16 spare bytes after them for vector reads), or 0 when memory cannot grow. */
-export function alloc(bytes: i32): usize {
-  const at = top;
-  const end = (at + <usize>bytes + 16 + 15) & ~(<usize>15);
-  const have = (<usize>memory.size()) << 16;
-  if (end > have && memory.grow(<i32>((end - have + 0xffff) >> 16)) < 0) return 0;
-  top = end;
-  return at;
-}
+export { alloc, reset } from './arena';
 
 const WR: i32 = 299;
 const WG: i32 = 587;

@@ -9,27 +9,7 @@
 
 const HALF: i32 = 1 << 21; // Pillow's rounding term: 1 << (PRECISION_BITS - 1), PRECISION_BITS = 22
 
-const BASE: usize = (__heap_base + 15) & ~(<usize>15);
-let top: usize = BASE;
-
-export function reset(): void {
-  top = BASE;
-}
-
-/** Gives back everything allocated from `at` (an address `alloc` returned) on. */
-export function release(at: usize): void {
-  top = at;
-}
-
-/** `bytes` bytes (16-byte aligned, 16 spare bytes after them for vector reads), or 0 when memory cannot grow. */
-export function alloc(bytes: i32): usize {
-  const at = top;
-  const end = (at + <usize>bytes + 16 + 15) & ~(<usize>15);
-  const have = (<usize>memory.size()) << 16;
-  if (end > have && memory.grow(<i32>((end - have + 0xffff) >> 16)) < 0) return 0;
-  top = end;
-  return at;
-}
+export { alloc, release, reset } from './arena';
 
 /**
  * Pillow's convert('L') then reduce((fx, fy)) of packed RGB (`rgb`, width x height) into `dst`

@@ -25,22 +25,8 @@
 // Memory: an arena, as wasm/grey.ts. The caller resets it, takes room for the grey image with `alloc`,
 // writes it, calls `detect`, reads the keypoints and descriptors back (see `detect`).
 
-const BASE: usize = (__heap_base + 15) & ~(<usize>15);
-let top: usize = BASE;
-
-export function reset(): void {
-  top = BASE;
-}
-
-/** `bytes` bytes (16-byte aligned, 16 spare bytes after them for vector reads), or 0 when memory cannot grow. */
-export function alloc(bytes: i32): usize {
-  const at = top;
-  const end = (at + <usize>bytes + 16 + 15) & ~(<usize>15);
-  const have = (<usize>memory.size()) << 16;
-  if (end > have && memory.grow(<i32>((end - have + 0xffff) >> 16)) < 0) return 0;
-  top = end;
-  return at;
-}
+import { alloc, position, release } from './arena';
+export { alloc, reset } from './arena';
 
 // The test pattern of ORB's descriptor for a 31 px patch: 256 pairs of points (x0, y0, x1, y1), the
 // learned, decorrelated tests published with ORB (bit_pattern_31_ in OpenCV's
@@ -194,7 +180,7 @@ function linearTaps(src: i32, dst: i32, o0: usize, o1: usize, c: usize): void {
  * fractional bits rounded half up. False when memory cannot grow.
  */
 function resizeLinear(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32): bool {
-  const mark = top;
+  const mark = position();
   const xo0 = alloc(dw * 4);
   const xo1 = alloc(dw * 4);
   const xc = alloc(dw * 4);
@@ -252,7 +238,7 @@ function resizeLinear(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32
       store<u8>(out + <usize>x, <u8>((a * (256 - w1) + b * w1 + 32768) >>> 16));
     }
   }
-  top = mark;
+  release(mark);
   return true;
 }
 
@@ -811,7 +797,7 @@ export function blur(recs: usize, n: i32): bool {
     const y0 = by0 - REACH;
     const y1 = by1 + REACH + 1;
     const bw = x1 - x0;
-    const mark = top;
+    const mark = position();
     // The rows' floats (the box's columns and 3 more each side, 4 spare for vector reads), the row pass.
     const rowf = alloc((bw + 10) * 4);
     const tmp = alloc(bw * (y1 - y0 + 6) * 4);
@@ -880,7 +866,7 @@ export function blur(recs: usize, n: i32): bool {
         store<u8>(out + <usize>x, <u8>min(255, max(0, <i32>nearest<f32>(s))));
       }
     }
-    top = mark;
+    release(mark);
   }
   return true;
 }
