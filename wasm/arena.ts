@@ -1,8 +1,8 @@
 // The memory every kernel lays out the same way: a bump allocator over the module's linear memory, above
 // its static data (and any fixed tables the kernel keeps at the start: `keepBelow`). The caller resets it,
 // takes room for its inputs and outputs with `alloc`, writes, calls the kernel, and reads back; the memory
-// grows to the largest image seen and never shrinks. Shared by wasm/*.ts (each module has its own copy of
-// this state: a kernel is compiled on its own).
+// grows to the largest image seen and never shrinks. Imported by grey, imagehash, orb and double-jpeg (each
+// module has its own copy of this state: a kernel is compiled on its own); pdq.ts lays out fixed areas.
 
 let floor: usize = (__heap_base + 15) & ~(<usize>15);
 let top: usize = floor;
