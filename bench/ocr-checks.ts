@@ -13,16 +13,15 @@
 // clock. Figures: CPU per check with and without text, and the slowdown of checks for a share of pictures
 // with text.
 // Env: BENCH_OCR_CHECKS_ROUNDS (5: measured checks of each picture per setting).
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
-import { serverPids } from '../src/pipeline/ocr/engine.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { buildService } from '../workers/index.js';
 import { postScreenshot, type Lang } from '../test/helpers/text-images.js';
 import { CORPUS, distinct, machine, serveBuffers, writeResult } from './lib.js';
 import { AUTH, benchEnv, fixture, REDIS_URL, removePrefix } from './system.js';
+import { tesseractSeconds } from './tesseract-cpu.js';
 import { Redis } from 'ioredis';
 
 configureSharp();
@@ -41,31 +40,10 @@ for (const lang of ['eng', 'lit', 'rus', 'kaz', 'arb'] as Lang[]) {
 const files = new Map<string, Buffer>();
 const { server: host, base } = await serveBuffers(files);
 
-const TICK = 100;
-const stat = (pid: string) => {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return s
-    .slice(s.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-};
-const served = new Map<number, number>();
 /** CPU seconds of this process (all threads), its waited-for children and the tess-serve processes. */
 function cpuSeconds(): number {
-  const f = stat('self');
   const own = process.cpuUsage();
-  let ticks = (f[13] as number) + (f[14] as number);
-  for (const pid of serverPids()) {
-    try {
-      const g = stat(String(pid));
-      served.set(pid, (g[11] as number) + (g[12] as number));
-    } catch {
-      // ended: reaped into cutime
-    }
-  }
-  const alive = new Set(serverPids());
-  for (const [pid, t] of served) if (alive.has(pid)) ticks += t;
-  return ticks / TICK + (own.user + own.system) / 1e6;
+  return tesseractSeconds() + (own.user + own.system) / 1e6;
 }
 
 let serial = 0;

@@ -26,12 +26,11 @@
 // Env: BENCH_OCR_TEXTS (4: texts per language, at most 4); BENCH_OCR_PARTS (screenshots,captions,free,mixed:
 // the parts to run; the mixed corpus needs the screenshots); BENCH_OCR_SERVER=false reads with one
 // tesseract command per reading instead of tess-serve (OCR_SERVER).
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { analyzeImage } from '../src/pipeline/analyze/index.js';
 import { readText, type OcrOptions } from '../src/pipeline/ocr/index.js';
-import { serverPids, tessServePath } from '../src/pipeline/ocr/engine.js';
+import { tessServePath } from '../src/pipeline/ocr/engine.js';
 import { tesseractInfo } from '../src/pipeline/ocr/tesseract.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { fixture } from '../test/helpers/images.js';
@@ -46,6 +45,7 @@ import {
   type Lang,
 } from '../test/helpers/text-images.js';
 import { CORPUS, machine, summarize, writeResult } from './lib.js';
+import { procStat, TICK, tesseractSeconds } from './tesseract-cpu.js';
 
 configureSharp();
 // OCR is off by default (its cost); the bench measures it on.
@@ -65,36 +65,15 @@ const PHOTOS = [
   'exif-samples/jpg/gps/DSCN0010.jpg',
 ];
 
-const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
-/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14). */
-function stat(pid: string): number[] {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return s
-    .slice(s.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-}
-/** tess-serve processes' CPU seconds so far, by pid (one that ended is counted in this process's cutime). */
-const servedCpu = new Map<number, number>();
 /**
  * CPU seconds of this process (`node`) and of tesseract (`tesseract`): the commands this process waited
  * for, and the tess-serve processes running.
  */
 function cpuSeconds(): { node: number; tesseract: number; all: number } {
-  const f = stat('self');
-  let tess = (f[13] as number) + (f[14] as number);
-  for (const pid of serverPids()) {
-    try {
-      const g = stat(String(pid));
-      servedCpu.set(pid, (g[11] as number) + (g[12] as number));
-    } catch {
-      // Gone since: its time is in cutime once reaped; until then its last figure stands.
-    }
-  }
-  const alive = new Set(serverPids());
-  for (const [pid, ticks] of servedCpu) if (alive.has(pid)) tess += ticks;
+  const f = procStat('self');
+  const tesseract = tesseractSeconds(f);
   const node = ((f[11] as number) + (f[12] as number)) / TICK;
-  return { node, tesseract: tess / TICK, all: node + tess / TICK };
+  return { node, tesseract, all: node + tesseract };
 }
 interface Cpu {
   node_ms: number;

@@ -1,0 +1,36 @@
+// CPU seconds of tesseract as the OCR benches count it (bench:ocr, bench:ocr-checks): the commands this
+// process ran and waited for (its cutime + cstime) and the tess-serve processes running now, each
+// remembered at its last reading (one that ended is counted in cutime once reaped; until then its last
+// figure stands). /proc times are in clock ticks of 1/100 s.
+import { readFileSync } from 'node:fs';
+import { serverPids } from '../src/pipeline/ocr/engine.js';
+
+export const TICK = 100; // USER_HZ
+
+/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0: utime 11, stime 12, cutime 13, cstime 14). */
+export function procStat(pid: string): number[] {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s
+    .slice(s.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+}
+
+/** tess-serve processes' CPU ticks so far, by pid. */
+const served = new Map<number, number>();
+
+/** Tesseract's CPU seconds so far; `self` is this process's procStat when the caller has read it. */
+export function tesseractSeconds(self = procStat('self')): number {
+  let ticks = (self[13] as number) + (self[14] as number);
+  for (const pid of serverPids()) {
+    try {
+      const g = procStat(String(pid));
+      served.set(pid, (g[11] as number) + (g[12] as number));
+    } catch {
+      // Gone since: its time is in cutime once reaped; until then its last figure stands.
+    }
+  }
+  const alive = new Set(serverPids());
+  for (const [pid, t] of served) if (alive.has(pid)) ticks += t;
+  return ticks / TICK;
+}
