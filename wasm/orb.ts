@@ -264,6 +264,102 @@ function hline(row: usize, out: usize, dw: i32, xo0: usize, xo1: usize, xc: usiz
 // score also decides that.
 
 /**
+ * The largest m such that 9 neighbouring ring pixels all differ from the centre by at least m, for the
+ * 16 lanes at once: `e0`..`e15` are the ring's differences on one side (brighter or darker), saturated at
+ * 0. The minimum over every arc of 9 is built from arcs of 2, 4 and 8 (then the 9th pixel), and the best
+ * arc kept; the score compares max(brighter, darker) with the threshold (cornerScore's arithmetic).
+ * A static method only so that it can carry AssemblyScript's @inline (TypeScript's syntax, and so
+ * prettier, allows decorators on methods alone): inlined, the module is byte for byte the one that wrote
+ * this out twice, once for the brighter side and once for the darker.
+ */
+class Arc {
+  @inline static best(
+    e0: v128,
+    e1: v128,
+    e2: v128,
+    e3: v128,
+    e4: v128,
+    e5: v128,
+    e6: v128,
+    e7: v128,
+    e8: v128,
+    e9: v128,
+    e10: v128,
+    e11: v128,
+    e12: v128,
+    e13: v128,
+    e14: v128,
+    e15: v128,
+  ): v128 {
+    const a2_0 = i8x16.min_u(e0, e1);
+    const a2_1 = i8x16.min_u(e1, e2);
+    const a2_2 = i8x16.min_u(e2, e3);
+    const a2_3 = i8x16.min_u(e3, e4);
+    const a2_4 = i8x16.min_u(e4, e5);
+    const a2_5 = i8x16.min_u(e5, e6);
+    const a2_6 = i8x16.min_u(e6, e7);
+    const a2_7 = i8x16.min_u(e7, e8);
+    const a2_8 = i8x16.min_u(e8, e9);
+    const a2_9 = i8x16.min_u(e9, e10);
+    const a2_10 = i8x16.min_u(e10, e11);
+    const a2_11 = i8x16.min_u(e11, e12);
+    const a2_12 = i8x16.min_u(e12, e13);
+    const a2_13 = i8x16.min_u(e13, e14);
+    const a2_14 = i8x16.min_u(e14, e15);
+    const a2_15 = i8x16.min_u(e15, e0);
+    const a4_0 = i8x16.min_u(a2_0, a2_2);
+    const a4_1 = i8x16.min_u(a2_1, a2_3);
+    const a4_2 = i8x16.min_u(a2_2, a2_4);
+    const a4_3 = i8x16.min_u(a2_3, a2_5);
+    const a4_4 = i8x16.min_u(a2_4, a2_6);
+    const a4_5 = i8x16.min_u(a2_5, a2_7);
+    const a4_6 = i8x16.min_u(a2_6, a2_8);
+    const a4_7 = i8x16.min_u(a2_7, a2_9);
+    const a4_8 = i8x16.min_u(a2_8, a2_10);
+    const a4_9 = i8x16.min_u(a2_9, a2_11);
+    const a4_10 = i8x16.min_u(a2_10, a2_12);
+    const a4_11 = i8x16.min_u(a2_11, a2_13);
+    const a4_12 = i8x16.min_u(a2_12, a2_14);
+    const a4_13 = i8x16.min_u(a2_13, a2_15);
+    const a4_14 = i8x16.min_u(a2_14, a2_0);
+    const a4_15 = i8x16.min_u(a2_15, a2_1);
+    const a8_0 = i8x16.min_u(a4_0, a4_4);
+    const a8_1 = i8x16.min_u(a4_1, a4_5);
+    const a8_2 = i8x16.min_u(a4_2, a4_6);
+    const a8_3 = i8x16.min_u(a4_3, a4_7);
+    const a8_4 = i8x16.min_u(a4_4, a4_8);
+    const a8_5 = i8x16.min_u(a4_5, a4_9);
+    const a8_6 = i8x16.min_u(a4_6, a4_10);
+    const a8_7 = i8x16.min_u(a4_7, a4_11);
+    const a8_8 = i8x16.min_u(a4_8, a4_12);
+    const a8_9 = i8x16.min_u(a4_9, a4_13);
+    const a8_10 = i8x16.min_u(a4_10, a4_14);
+    const a8_11 = i8x16.min_u(a4_11, a4_15);
+    const a8_12 = i8x16.min_u(a4_12, a4_0);
+    const a8_13 = i8x16.min_u(a4_13, a4_1);
+    const a8_14 = i8x16.min_u(a4_14, a4_2);
+    const a8_15 = i8x16.min_u(a4_15, a4_3);
+    let best = i8x16.min_u(a8_0, e8);
+    best = i8x16.max_u(best, i8x16.min_u(a8_1, e9));
+    best = i8x16.max_u(best, i8x16.min_u(a8_2, e10));
+    best = i8x16.max_u(best, i8x16.min_u(a8_3, e11));
+    best = i8x16.max_u(best, i8x16.min_u(a8_4, e12));
+    best = i8x16.max_u(best, i8x16.min_u(a8_5, e13));
+    best = i8x16.max_u(best, i8x16.min_u(a8_6, e14));
+    best = i8x16.max_u(best, i8x16.min_u(a8_7, e15));
+    best = i8x16.max_u(best, i8x16.min_u(a8_8, e0));
+    best = i8x16.max_u(best, i8x16.min_u(a8_9, e1));
+    best = i8x16.max_u(best, i8x16.min_u(a8_10, e2));
+    best = i8x16.max_u(best, i8x16.min_u(a8_11, e3));
+    best = i8x16.max_u(best, i8x16.min_u(a8_12, e4));
+    best = i8x16.max_u(best, i8x16.min_u(a8_13, e5));
+    best = i8x16.max_u(best, i8x16.min_u(a8_14, e6));
+    best = i8x16.max_u(best, i8x16.min_u(a8_15, e7));
+    return best;
+  }
+}
+
+/**
  * FAST corners of level (px, w, h) with their scores in `scores` (w x h bytes, zero elsewhere), over
  * rows and columns [EDGE - 1, size - EDGE]: the keypoints kept (>= EDGE from the edges) and the
  * neighbours their non-maximum suppression compares them with. Their positions (y * w + x) go to
@@ -347,166 +443,42 @@ function fast(px: usize, w: i32, h: i32, threshold: i32, scores: usize, corners:
       const q13 = v128.load(p + o13);
       const q14 = v128.load(p + o14);
       const q15 = v128.load(p + o15);
-      const b0 = i8x16.sub_sat_u(q0, c);
-      const b1 = i8x16.sub_sat_u(q1, c);
-      const b2 = i8x16.sub_sat_u(q2, c);
-      const b3 = i8x16.sub_sat_u(q3, c);
-      const b4 = i8x16.sub_sat_u(q4, c);
-      const b5 = i8x16.sub_sat_u(q5, c);
-      const b6 = i8x16.sub_sat_u(q6, c);
-      const b7 = i8x16.sub_sat_u(q7, c);
-      const b8 = i8x16.sub_sat_u(q8, c);
-      const b9 = i8x16.sub_sat_u(q9, c);
-      const b10 = i8x16.sub_sat_u(q10, c);
-      const b11 = i8x16.sub_sat_u(q11, c);
-      const b12 = i8x16.sub_sat_u(q12, c);
-      const b13 = i8x16.sub_sat_u(q13, c);
-      const b14 = i8x16.sub_sat_u(q14, c);
-      const b15 = i8x16.sub_sat_u(q15, c);
-      const b2_0 = i8x16.min_u(b0, b1);
-      const b2_1 = i8x16.min_u(b1, b2);
-      const b2_2 = i8x16.min_u(b2, b3);
-      const b2_3 = i8x16.min_u(b3, b4);
-      const b2_4 = i8x16.min_u(b4, b5);
-      const b2_5 = i8x16.min_u(b5, b6);
-      const b2_6 = i8x16.min_u(b6, b7);
-      const b2_7 = i8x16.min_u(b7, b8);
-      const b2_8 = i8x16.min_u(b8, b9);
-      const b2_9 = i8x16.min_u(b9, b10);
-      const b2_10 = i8x16.min_u(b10, b11);
-      const b2_11 = i8x16.min_u(b11, b12);
-      const b2_12 = i8x16.min_u(b12, b13);
-      const b2_13 = i8x16.min_u(b13, b14);
-      const b2_14 = i8x16.min_u(b14, b15);
-      const b2_15 = i8x16.min_u(b15, b0);
-      const b4_0 = i8x16.min_u(b2_0, b2_2);
-      const b4_1 = i8x16.min_u(b2_1, b2_3);
-      const b4_2 = i8x16.min_u(b2_2, b2_4);
-      const b4_3 = i8x16.min_u(b2_3, b2_5);
-      const b4_4 = i8x16.min_u(b2_4, b2_6);
-      const b4_5 = i8x16.min_u(b2_5, b2_7);
-      const b4_6 = i8x16.min_u(b2_6, b2_8);
-      const b4_7 = i8x16.min_u(b2_7, b2_9);
-      const b4_8 = i8x16.min_u(b2_8, b2_10);
-      const b4_9 = i8x16.min_u(b2_9, b2_11);
-      const b4_10 = i8x16.min_u(b2_10, b2_12);
-      const b4_11 = i8x16.min_u(b2_11, b2_13);
-      const b4_12 = i8x16.min_u(b2_12, b2_14);
-      const b4_13 = i8x16.min_u(b2_13, b2_15);
-      const b4_14 = i8x16.min_u(b2_14, b2_0);
-      const b4_15 = i8x16.min_u(b2_15, b2_1);
-      const b8_0 = i8x16.min_u(b4_0, b4_4);
-      const b8_1 = i8x16.min_u(b4_1, b4_5);
-      const b8_2 = i8x16.min_u(b4_2, b4_6);
-      const b8_3 = i8x16.min_u(b4_3, b4_7);
-      const b8_4 = i8x16.min_u(b4_4, b4_8);
-      const b8_5 = i8x16.min_u(b4_5, b4_9);
-      const b8_6 = i8x16.min_u(b4_6, b4_10);
-      const b8_7 = i8x16.min_u(b4_7, b4_11);
-      const b8_8 = i8x16.min_u(b4_8, b4_12);
-      const b8_9 = i8x16.min_u(b4_9, b4_13);
-      const b8_10 = i8x16.min_u(b4_10, b4_14);
-      const b8_11 = i8x16.min_u(b4_11, b4_15);
-      const b8_12 = i8x16.min_u(b4_12, b4_0);
-      const b8_13 = i8x16.min_u(b4_13, b4_1);
-      const b8_14 = i8x16.min_u(b4_14, b4_2);
-      const b8_15 = i8x16.min_u(b4_15, b4_3);
-      let bBest = i8x16.min_u(b8_0, b8);
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_1, b9));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_2, b10));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_3, b11));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_4, b12));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_5, b13));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_6, b14));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_7, b15));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_8, b0));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_9, b1));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_10, b2));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_11, b3));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_12, b4));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_13, b5));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_14, b6));
-      bBest = i8x16.max_u(bBest, i8x16.min_u(b8_15, b7));
-      const d0 = i8x16.sub_sat_u(c, q0);
-      const d1 = i8x16.sub_sat_u(c, q1);
-      const d2 = i8x16.sub_sat_u(c, q2);
-      const d3 = i8x16.sub_sat_u(c, q3);
-      const d4 = i8x16.sub_sat_u(c, q4);
-      const d5 = i8x16.sub_sat_u(c, q5);
-      const d6 = i8x16.sub_sat_u(c, q6);
-      const d7 = i8x16.sub_sat_u(c, q7);
-      const d8 = i8x16.sub_sat_u(c, q8);
-      const d9 = i8x16.sub_sat_u(c, q9);
-      const d10 = i8x16.sub_sat_u(c, q10);
-      const d11 = i8x16.sub_sat_u(c, q11);
-      const d12 = i8x16.sub_sat_u(c, q12);
-      const d13 = i8x16.sub_sat_u(c, q13);
-      const d14 = i8x16.sub_sat_u(c, q14);
-      const d15 = i8x16.sub_sat_u(c, q15);
-      const d2_0 = i8x16.min_u(d0, d1);
-      const d2_1 = i8x16.min_u(d1, d2);
-      const d2_2 = i8x16.min_u(d2, d3);
-      const d2_3 = i8x16.min_u(d3, d4);
-      const d2_4 = i8x16.min_u(d4, d5);
-      const d2_5 = i8x16.min_u(d5, d6);
-      const d2_6 = i8x16.min_u(d6, d7);
-      const d2_7 = i8x16.min_u(d7, d8);
-      const d2_8 = i8x16.min_u(d8, d9);
-      const d2_9 = i8x16.min_u(d9, d10);
-      const d2_10 = i8x16.min_u(d10, d11);
-      const d2_11 = i8x16.min_u(d11, d12);
-      const d2_12 = i8x16.min_u(d12, d13);
-      const d2_13 = i8x16.min_u(d13, d14);
-      const d2_14 = i8x16.min_u(d14, d15);
-      const d2_15 = i8x16.min_u(d15, d0);
-      const d4_0 = i8x16.min_u(d2_0, d2_2);
-      const d4_1 = i8x16.min_u(d2_1, d2_3);
-      const d4_2 = i8x16.min_u(d2_2, d2_4);
-      const d4_3 = i8x16.min_u(d2_3, d2_5);
-      const d4_4 = i8x16.min_u(d2_4, d2_6);
-      const d4_5 = i8x16.min_u(d2_5, d2_7);
-      const d4_6 = i8x16.min_u(d2_6, d2_8);
-      const d4_7 = i8x16.min_u(d2_7, d2_9);
-      const d4_8 = i8x16.min_u(d2_8, d2_10);
-      const d4_9 = i8x16.min_u(d2_9, d2_11);
-      const d4_10 = i8x16.min_u(d2_10, d2_12);
-      const d4_11 = i8x16.min_u(d2_11, d2_13);
-      const d4_12 = i8x16.min_u(d2_12, d2_14);
-      const d4_13 = i8x16.min_u(d2_13, d2_15);
-      const d4_14 = i8x16.min_u(d2_14, d2_0);
-      const d4_15 = i8x16.min_u(d2_15, d2_1);
-      const d8_0 = i8x16.min_u(d4_0, d4_4);
-      const d8_1 = i8x16.min_u(d4_1, d4_5);
-      const d8_2 = i8x16.min_u(d4_2, d4_6);
-      const d8_3 = i8x16.min_u(d4_3, d4_7);
-      const d8_4 = i8x16.min_u(d4_4, d4_8);
-      const d8_5 = i8x16.min_u(d4_5, d4_9);
-      const d8_6 = i8x16.min_u(d4_6, d4_10);
-      const d8_7 = i8x16.min_u(d4_7, d4_11);
-      const d8_8 = i8x16.min_u(d4_8, d4_12);
-      const d8_9 = i8x16.min_u(d4_9, d4_13);
-      const d8_10 = i8x16.min_u(d4_10, d4_14);
-      const d8_11 = i8x16.min_u(d4_11, d4_15);
-      const d8_12 = i8x16.min_u(d4_12, d4_0);
-      const d8_13 = i8x16.min_u(d4_13, d4_1);
-      const d8_14 = i8x16.min_u(d4_14, d4_2);
-      const d8_15 = i8x16.min_u(d4_15, d4_3);
-      let dBest = i8x16.min_u(d8_0, d8);
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_1, d9));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_2, d10));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_3, d11));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_4, d12));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_5, d13));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_6, d14));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_7, d15));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_8, d0));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_9, d1));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_10, d2));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_11, d3));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_12, d4));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_13, d5));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_14, d6));
-      dBest = i8x16.max_u(dBest, i8x16.min_u(d8_15, d7));
+      const bBest = Arc.best(
+        i8x16.sub_sat_u(q0, c),
+        i8x16.sub_sat_u(q1, c),
+        i8x16.sub_sat_u(q2, c),
+        i8x16.sub_sat_u(q3, c),
+        i8x16.sub_sat_u(q4, c),
+        i8x16.sub_sat_u(q5, c),
+        i8x16.sub_sat_u(q6, c),
+        i8x16.sub_sat_u(q7, c),
+        i8x16.sub_sat_u(q8, c),
+        i8x16.sub_sat_u(q9, c),
+        i8x16.sub_sat_u(q10, c),
+        i8x16.sub_sat_u(q11, c),
+        i8x16.sub_sat_u(q12, c),
+        i8x16.sub_sat_u(q13, c),
+        i8x16.sub_sat_u(q14, c),
+        i8x16.sub_sat_u(q15, c),
+      );
+      const dBest = Arc.best(
+        i8x16.sub_sat_u(c, q0),
+        i8x16.sub_sat_u(c, q1),
+        i8x16.sub_sat_u(c, q2),
+        i8x16.sub_sat_u(c, q3),
+        i8x16.sub_sat_u(c, q4),
+        i8x16.sub_sat_u(c, q5),
+        i8x16.sub_sat_u(c, q6),
+        i8x16.sub_sat_u(c, q7),
+        i8x16.sub_sat_u(c, q8),
+        i8x16.sub_sat_u(c, q9),
+        i8x16.sub_sat_u(c, q10),
+        i8x16.sub_sat_u(c, q11),
+        i8x16.sub_sat_u(c, q12),
+        i8x16.sub_sat_u(c, q13),
+        i8x16.sub_sat_u(c, q14),
+        i8x16.sub_sat_u(c, q15),
+      );
       const best = i8x16.max_u(bBest, dBest);
       let corner = i8x16.gt_u(best, t);
       // Lanes past the last column.
