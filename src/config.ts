@@ -107,6 +107,11 @@ export const EnvSchema = Type.Object({
     false,
     'Make error level (ELA) and noise views of every still image of 128 px to 4.2 MP, from the file’s own pixels, for the report page (`media[].views`): ~40 ms of CPU at 0.3 MP, ~110 ms at 1 MP, ~300 ms at 3 MP (bench:forensics), ~1.6x the CPU of a check on the benchmark corpus. Off: none are made with the checks, and a check’s organization asks for them per item (`POST /v1/checks/:id/media/:index/views`, the report page’s button). Either way a file’s views are made once and kept by sha256.',
   ),
+  ANALYSIS_MEMO_SECONDS: Int(
+    86400,
+    'How long what was read from a file’s bytes (probe, hashes, metadata, credentials, JPEG structure, local features, OCR text) is kept by sha256 once the same file has been checked twice, so that its later checks skip decoding and analysis (src/services/analysis-memo.ts). A viral picture is checked again and again with the same bytes. Files uploaded are kept per organization. 0: off, every check analyzes its files.',
+    0,
+  ),
   BODY_LIMIT_BYTES: Int(
     1048576,
     'Largest API request body (JSON); uploads may be up to `FETCH_MAX_BYTES`.',
@@ -605,6 +610,7 @@ export function configFromEnv(env: Env) {
     maxInputPixels: env.MAX_INPUT_PIXELS,
     jpegDoubleCompression: env.JPEG_DOUBLE_COMPRESSION,
     forensicViews: env.FORENSIC_VIEWS,
+    analysisMemoSeconds: env.ANALYSIS_MEMO_SECONDS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     uploads: { orgQuotaBytes: env.UPLOAD_ORG_QUOTA_BYTES, maxConcurrent: env.UPLOAD_MAX_CONCURRENT },

@@ -37,6 +37,7 @@
 //   <p>:thumb:<sha256>             string WebP thumbnail (≤ 320 px, no metadata) of an image seen, for report pages (TTL: as long as the longest-kept check that saw it needs, at most 90 days, lengthened at each sighting); a video's keyframes too, by sha256(`<video sha256>:frame:<n>`)
 //   <p>:view:<kind>:<sha256>       string forensic view (kind `ela` or `noise`, WebP) of an image a check asked views of (FORENSIC_VIEWS, or POST …/media/:index/views); served through that check only; TTL as its thumbnail's
 //   <p>:view-facts:<sha256>        string what the views of an image say beside their pictures (JSON: ELA quality and gain, noise gain; or why none), so that they are never made twice for one file; TTL as the views'
+//   <p>:memo:<scope>:<sha256>:<settings> hash what the analysis read from a file checked twice (probe, hashes, metadata, credentials, JPEG structure, features, OCR text), for its later checks: scope `public` for a fetched file, `org:<org>` for an uploaded one; <settings> a digest of the analysis settings and version (TTL ANALYSIS_MEMO_SECONDS; src/services/analysis-memo.ts)
 //   {<p>}:views:*                  BullMQ's keys for the `views` queue (forensic views asked for after a check)
 //   {<p>}:checks:*                 BullMQ's keys for the `checks` queue (prefix is a cluster hash tag)
 //   <p>:watch:<check id>           hash   a check's watch: org, started_at, until, last_run_at, and per post URL its last state seen (`seen:<url>`, JSON) and the changes recorded (`change:<url>`, JSON, written once)
@@ -129,6 +130,9 @@ export function keys(prefix: string) {
     thumbnail: (sha256: string) => `${prefix}:thumb:${sha256}`,
     forensicView: (kind: 'ela' | 'noise', sha256: string) => `${prefix}:view:${kind}:${sha256}`,
     forensicViewFacts: (sha256: string) => `${prefix}:view-facts:${sha256}`,
+    /** What was read from a file's bytes (src/services/analysis-memo.ts); scope `public` or `org:<org>`. */
+    analysisMemo: (scope: string, sha256: string, fingerprint: string) =>
+      `${prefix}:memo:${scope}:${sha256}:${fingerprint}`,
     // --- near-duplicate hash index (src/memory/hash-index/) ---
     /** The index's source of truth: one record per add or removal; every querying process follows it. */
     indexStream: () => `${prefix}:index:stream`,

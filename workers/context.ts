@@ -19,6 +19,7 @@ import type { FairShare } from '../src/services/fair-share.js';
 import { workerRedis } from '../src/redis.js';
 import { createCheckStore, type CheckStore } from '../src/services/check-store.js';
 import { createThumbnailStore } from '../src/services/thumbnails.js';
+import { createAnalysisMemo } from '../src/services/analysis-memo.js';
 import { createRedisCache } from '../src/services/ttl-cache.js';
 import { createWebhookStore, type WebhookStore } from '../src/services/webhooks.js';
 import { checkVideoTools } from '../src/pipeline/video/tools.js';
@@ -119,6 +120,21 @@ export async function createWorkerContext(
       fetcher,
       waybackCache: createRedisCache(connection, k),
       thumbnails: createThumbnailStore(connection, config.keyPrefix, config.maxInputPixels),
+      analysisMemo:
+        config.analysisMemoSeconds > 0
+          ? createAnalysisMemo({
+              redis: connection,
+              keys: k,
+              ttlSeconds: config.analysisMemoSeconds,
+              // Every setting that changes what the analysis reads from given bytes.
+              settings: {
+                maxInputPixels: config.maxInputPixels,
+                jpegDoubleCompression: config.jpegDoubleCompression,
+                features: memory.features ? config.partial : null,
+                ocr: config.ocr,
+              },
+            })
+          : null,
       log,
     }),
     archives,

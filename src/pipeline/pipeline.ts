@@ -20,6 +20,7 @@ import {
 import type { ViewsKeeper } from './process-check.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import type { AnalysisPool } from './analyze/pool.js';
+import type { AnalysisMemo } from '../services/analysis-memo.js';
 import { processCheck } from './process-check.js';
 import { webSearchAdapters } from './web-search/web-sightings.js';
 import type { ResolverEndpoints } from './resolve/types.js';
@@ -53,6 +54,8 @@ export interface PipelineServices {
   /** Thumbnails for report pages; null: none kept. */
   thumbnails: ThumbnailStore | null;
   log: Logger;
+  /** What earlier checks read from the same bytes (ANALYSIS_MEMO_SECONDS); null or absent: none kept. */
+  analysisMemo?: AnalysisMemo | null | undefined;
   /** The process's analysis threads; null or absent: images are analyzed on this thread. */
   analysis?: AnalysisPool | null | undefined;
   /** Where the platforms are: the configuration's, unless a test puts stand-ins there. */
@@ -138,6 +141,7 @@ export function createPipeline(services: PipelineServices): Pipeline {
           uploads: run.uploads ?? (async () => null),
           recorder: run.recorder ?? null,
           memory: memory ? memory.forCheck({ checkId: run.checkId, org: run.org }) : null,
+          memo: services.analysisMemo?.forOrg(run.org) ?? null,
         },
       );
     },

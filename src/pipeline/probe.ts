@@ -32,6 +32,19 @@ function baseMime(contentType: string | null): string | null {
   return ALIASES[base] ?? base;
 }
 
+/**
+ * The probe with what the server declared (its Content-Type) and whether that disagrees with the bytes:
+ * the only part of a probe that is not a property of the bytes (an analysis memo's probe is given it anew).
+ */
+export function withDeclared(probe: Probe, contentType: string | null): Probe {
+  const declared = baseMime(contentType);
+  return {
+    ...probe,
+    declared_mime: contentType,
+    mime_mismatch: declared !== null && !GENERIC.has(declared) && declared !== probe.mime,
+  };
+}
+
 export async function probeMedia(
   bytes: Buffer,
   contentType: string | null,
@@ -43,14 +56,16 @@ export async function probeMedia(
     const what = sniffed ? sniffed.mime : 'not a recognised binary format';
     throw new MediaError('not_media', `The bytes are ${what}, not an image or video`);
   }
-  const declared = baseMime(contentType);
-  const base: Probe = {
-    kind: sniffed.mime.startsWith('video/') ? 'video' : 'image',
-    mime: sniffed.mime,
-    declared_mime: contentType,
-    mime_mismatch: declared !== null && !GENERIC.has(declared) && declared !== sniffed.mime,
-    format: FORMAT_NAMES[sniffed.ext] ?? sniffed.ext,
-  };
+  const base: Probe = withDeclared(
+    {
+      kind: sniffed.mime.startsWith('video/') ? 'video' : 'image',
+      mime: sniffed.mime,
+      declared_mime: null,
+      mime_mismatch: false,
+      format: FORMAT_NAMES[sniffed.ext] ?? sniffed.ext,
+    },
+    contentType,
+  );
   if (base.kind === 'video') return base;
 
   let meta: Metadata;

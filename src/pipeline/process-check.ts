@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import type { CheckMemory } from '../memory/memory.js';
 import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
-import { analyzeImage } from './analyze/index.js';
+import { analyzeImage, type Analysis } from './analyze/index.js';
 import { readText, type OcrOptions } from './ocr/index.js';
 import { postsOnPlatform, type AuthorFeedOptions } from './screenshot/author-feed.js';
 import type { PictureBox } from './screenshot/read-post.js';
@@ -37,7 +37,8 @@ import {
   type WebSearchDeps,
 } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
-import { probeMedia, type Probe } from './probe.js';
+import { probeMedia, withDeclared, type Probe } from './probe.js';
+import { keepableText, type CheckMemo, type Memoized } from '../services/analysis-memo.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
 import type { Resolution } from './resolve/types.js';
@@ -101,6 +102,11 @@ export interface PipelineDeps {
   authorFeeds?: { options: AuthorFeedOptions; cache: AnswerCache | null } | null | undefined;
   /** Keyframes of a video read by OCR at most (OCR_VIDEO_KEYFRAMES; 0 or absent: none). */
   ocrVideoKeyframes?: number | undefined;
+  /**
+   * What earlier checks read from the same bytes (ANALYSIS_MEMO_SECONDS; src/services/analysis-memo.ts):
+   * a file checked twice is not decoded and analyzed again. Null or absent: every file is analyzed.
+   */
+  memo?: CheckMemo | null | undefined;
   /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
   analyze?: typeof analyzeImage | undefined;
   maxInputPixels: number;
@@ -380,13 +386,26 @@ async function processMedia(
     item.http_status = fetched.status;
     item.bytes = fetched.body.length;
     item.sha256 = createHash('sha256').update(fetched.body).digest('hex');
-    const probe = await timed(t, 'probe', () =>
-      probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels),
-    );
+    const sha = item.sha256;
+    // An uploaded file's memo is its organization's own (analysis-memo.ts says why).
+    const uploaded = ref.url.startsWith(UPLOAD_SCHEME);
+    const memo = deps.memo;
+    const memoized = memo
+      ? await timed(t, 'memo', () =>
+          memo.get(sha, uploaded).catch((err: unknown) => {
+            log.warn({ err }, 'analysis memo not read');
+            return null;
+          }),
+        )
+      : null;
+    const probe = memoized
+      ? withDeclared(memoized.probe, fetched.contentType)
+      : await timed(t, 'probe', () => probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels));
     Object.assign(item, probeFields(probe));
     let features: ImageFeatures | undefined;
+    /** What this check read from the bytes, to keep if the file turns out to have been checked before. */
+    let toMemo: Memoized | null = null;
     if (probe.kind === 'image') {
-      const sha = item.sha256;
       const keepViews = deps.views;
       // Views kept for this file (an earlier check, or asked for after one) are not made again.
       const keptViews = keepViews
@@ -398,12 +417,21 @@ async function processMedia(
           )
         : null;
       if (keptViews) item.views = forensicViewsField(keptViews, checkId, index);
-      const analysis = await (deps.analyze ?? analyzeImage)(fetched.body, probe, {
-        maxInputPixels: deps.maxInputPixels,
-        jpegDoubleCompression: deps.jpegDoubleCompression ?? false,
-        features: deps.memory?.images.featureOptions ?? null,
-        views: !!keepViews && !keptViews,
-      });
+      const makeViews = !!keepViews && !keptViews;
+      // Views to make need the pixels: only then is a file with a memo decoded again.
+      const reused = memoized && !makeViews ? memoized : null;
+      const analysis: Analysis = reused
+        ? {
+            ...reused.analysis,
+            ...(reused.features && { features: reused.features }),
+            timings_ms: {},
+          }
+        : await (deps.analyze ?? analyzeImage)(fetched.body, probe, {
+            maxInputPixels: deps.maxInputPixels,
+            jpegDoubleCompression: deps.jpegDoubleCompression ?? false,
+            features: deps.memory?.images.featureOptions ?? null,
+            views: makeViews,
+          });
       const keep = deps.thumbnails;
       if (keep) {
         // Downloads are dropped after analysis; only this small picture stays, for the report page.
@@ -432,12 +460,16 @@ async function processMedia(
       Object.assign(item.timings_ms, timings_ms);
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
+      if (!memoized) toMemo = { probe, analysis: parts, ...(found && { features: found }) };
       const ocr = deps.ocr;
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
         // The detector works on the picture the analysis decoded: a photo without text costs no decode.
-        item.text = await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
+        item.text = keepableText(reused?.text)
+          ? reused.text
+          : await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
         const text = item.text;
+        if (toMemo && keepableText(text)) toMemo.text = text;
         if (text.status === 'read') {
           const traced = await timed(t, 'screenshot', () =>
             traceShot(text, embeddedPicture(item), deps, log),
@@ -488,6 +520,12 @@ async function processMedia(
     if (memory) {
       const found = await timed(t, 'match', () => memory.images.find(item, { features }));
       matches.set(index, found);
+      // Checked before (the very bytes: an exact match by sha256): the second check keeps what it read.
+      const keep = toMemo;
+      if (memo && keep && found.some((m) => m.kind === 'exact' && m.hash === 'sha256' && m.sha256 === sha))
+        await timed(t, 'memo_kept', () =>
+          memo.put(sha, uploaded, keep).catch((err: unknown) => log.warn({ err }, 'analysis memo not kept')),
+        );
       await timed(t, 'remember', () => memory.images.remember(item, { post, features, matches: found }));
       if (item.video) {
         // Frames against images and videos against videos; the image matcher above found exact copies.
