@@ -6,8 +6,10 @@
 // matching (FEATURE_MATCHING) and prints what partial matching costs in checks per second;
 // BENCH_ARCHIVE="off,on" runs each without and with evidence archives (ARCHIVE_ENABLED, a WACZ per
 // check in a temporary ARCHIVE_DIR) and prints what archiving costs; the default is "on", as deployed.
-// BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos. The API is built with buildService (ROLE=api) in this process;
-// submissions go through HTTP inject.
+// BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos (each copy a
+// file of its own); BENCH_CORPUS=repeats the same copies with their bytes unchanged (files checked again,
+// as a viral picture is); BENCH_MEMO=off turns the analysis memo off. The API is built with buildService
+// (ROLE=api) in this process; submissions go through HTTP inject.
 // Wall figures mean little on a machine that runs other things; the CPU figure does not depend on that:
 // CPU ms per check of every process of the run (this one with the API and the image server, each worker
 // process with its threads, and their main threads alone, redis-server), the checks per second that CPU allows on 2 idle cores (issue
@@ -42,8 +44,20 @@ const N = Number(process.env.BENCH_CHECKS ?? 500);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 /** BENCH_CORPUS=distinct: N different pictures (generated scenes) instead of copies of 10 photos. */
 const DISTINCT = process.env.BENCH_CORPUS === 'distinct';
+/**
+ * BENCH_CORPUS=repeats: the default corpus without the comment that makes each copy's bytes its own, so
+ * its ~40 files are each checked ~BENCH_CHECKS/40 times with the same bytes, as a viral picture is: what
+ * the analysis memo (ANALYSIS_MEMO_SECONDS) saves. The default corpus's copies are all different files.
+ */
+const REPEATS = process.env.BENCH_CORPUS === 'repeats';
 const FEATURES = (process.env.BENCH_FEATURES ?? 'on').split(',').map((v) => v.trim() !== 'off');
 const ARCHIVE = (process.env.BENCH_ARCHIVE ?? 'on').split(',').map((v) => v.trim() !== 'off');
+/**
+ * BENCH_MEMO=off: every check analyzes its file (ANALYSIS_MEMO_SECONDS=0). On (the default, as deployed),
+ * only files checked before read the memo: the default corpus's WebP copies (served as they are), every
+ * file of BENCH_CORPUS=repeats after its second check, none of BENCH_CORPUS=distinct.
+ */
+const MEMO = process.env.BENCH_MEMO !== 'off';
 
 /** Sizes of the archives written in a run's ARCHIVE_DIR (`<org>/<check>.wacz`). */
 function archiveSizes(dir: string): number[] {
@@ -126,7 +140,7 @@ async function corpus(): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (let i = 0; i < N; i++) {
     const v = variants[i % variants.length] as (typeof variants)[number];
-    files.set(`/img/${i}.${ext[v.format] ?? 'jpg'}`, distinct(v.bytes, v.format, i));
+    files.set(`/img/${i}.${ext[v.format] ?? 'jpg'}`, REPEATS ? v.bytes : distinct(v.bytes, v.format, i));
   }
   return files;
 }
@@ -257,6 +271,7 @@ async function run(
     FEATURE_MATCHING: String(features),
     ARCHIVE_ENABLED: String(archive),
     ARCHIVE_DIR: archiveDir,
+    ...(!MEMO && { ANALYSIS_MEMO_SECONDS: '0' }),
     // The analysis pool's settings as given (ANALYZE_IN_THREADS=false: the event loop, as before it).
     ...Object.fromEntries(
       ['ANALYZE_IN_THREADS', 'ANALYZE_THREADS']
@@ -329,6 +344,7 @@ async function run(
   const queued: number[] = [];
   const running: number[] = [];
   let itemErrors = 0;
+  let fromMemo = 0;
   const ids = [...submitted.keys()];
   for (let i = 0; i < ids.length; i += 500) {
     const pipe = redis.pipeline();
@@ -341,12 +357,21 @@ async function run(
       running.push(Date.parse(report.completed_at) - Date.parse(report.started_at));
       for (const item of report.media) {
         if (item.status !== 'ok') itemErrors++;
+        if (item.timings_ms.memo !== undefined && item.timings_ms.decode === undefined) fromMemo++;
         for (const [stage, ms] of Object.entries(item.timings_ms)) {
           if (!stages.has(stage)) stages.set(stage, []);
           stages.get(stage)?.push(ms);
         }
       }
     }
+  }
+  // Redis bytes of the analysis memos the run kept (files checked twice or more).
+  const memoBytes: number[] = [];
+  for (let cursor = '0'; ;) {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:memo:*`, 'COUNT', 1000);
+    for (const key of found) memoBytes.push(Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')));
+    cursor = next;
+    if (cursor === '0') break;
   }
   await removePrefix(redis, prefix);
   redis.disconnect();
@@ -386,6 +411,9 @@ async function run(
     processing_ms: summarize(running),
     stages_ms: perStage,
     archives: archive ? { count: archives.length, bytes: summarize(archives) } : null,
+    analysis_memo: MEMO
+      ? { items_read_from_memo: fromMemo, memos_kept: memoBytes.length, redis_bytes: summarize(memoBytes) }
+      : null,
     analysis_threads: config.analysis.threads,
     event_loop_delay: loop,
     cpu,
@@ -411,11 +439,14 @@ async function main() {
           .map(([s, v]) => `${s} ${v.share}%`)
           .join(', ');
         console.log(
-          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}, archives ${archive ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
+          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}, archives ${archive ? 'on' : 'off'}, analysis memo ${MEMO ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
             `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
             `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
             `(${r.failed} failed, ${r.item_errors} item errors)` +
-            (r.archives ? `; archives: ${r.archives.count}, p50 ${r.archives.bytes.p50} bytes` : ''),
+            (r.archives ? `; archives: ${r.archives.count}, p50 ${r.archives.bytes.p50} bytes` : '') +
+            (r.analysis_memo
+              ? `; analysis memo: ${r.analysis_memo.items_read_from_memo} of ${N} files read from it, ${r.analysis_memo.memos_kept} kept, p50 ${r.analysis_memo.redis_bytes.p50} Redis bytes each`
+              : ''),
         );
         const loops = r.event_loop_delay;
         const worst = Math.max(loops.api.p99_ms, ...loops.workers.map((w) => w?.p99_ms ?? NaN));
