@@ -171,6 +171,36 @@ function mainThreadCpuMs(pid: number | undefined): number {
   return statCpuMs(`/proc/${pid}/task/${pid}/stat`, [11, 12]);
 }
 
+/**
+ * CPU of the worker processes' threads by kind, in ms: each thread's user + system time, keyed by its name
+ * (/proc/<pid>/task/<tid>/comm) with digits dropped ("node" the main thread, "libuv-worker" libuv's pool,
+ * "V8 DefaultWorke" V8's GC and compiler helpers, worker_threads and libvips's own by theirs). A thread
+ * that ended during the run is missing from the second snapshot: its CPU shows as `ended`.
+ */
+function threadCpuMs(pids: (number | undefined)[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      let name = 'ended';
+      try {
+        name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+/g, '#');
+      } catch {
+        continue;
+      }
+      const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`, [11, 12]);
+      // The main thread is "node" too, as are worker_threads and V8's helpers: it is named apart.
+      if (Number.isFinite(ms)) out.set(`${pid}/${tid}\t${tid === String(pid) ? 'main' : name}`, ms);
+    }
+  }
+  return out;
+}
+
 function statCpuMs(path: string, fields: number[]): number {
   try {
     // The command name (field 2) may hold spaces: the fields after it start past its closing parenthesis.
@@ -210,6 +240,8 @@ interface CpuSnapshot {
   workers: number[];
   /** The workers' main threads (part of `workers`). */
   mainThreads: number[];
+  /** Every thread of the workers, `<pid>/<tid>\t<name>` -> CPU ms. */
+  threads: Map<string, number>;
   redis: number;
   commands: Map<string, number>;
 }
@@ -219,6 +251,7 @@ async function cpuSnapshot(pids: (number | undefined)[], redis: Redis): Promise<
     bench: process.cpuUsage(),
     workers: pids.map(procCpuMs),
     mainThreads: pids.map(mainThreadCpuMs),
+    threads: threadCpuMs(pids),
     redis: await redisCpuMs(redis),
     commands: await redisCommandCalls(redis),
   };
@@ -231,6 +264,19 @@ function cpuPerCheck(before: CpuSnapshot, after: CpuSnapshot, checks: number, po
   const workers = after.workers.map((ms, i) => ms - (before.workers[i] as number));
   const mainThreads = after.mainThreads.map((ms, i) => ms - (before.mainThreads[i] as number));
   const redisMs = after.redis - before.redis;
+  // The workers' CPU by kind of thread; what threads that ended used is the rest of the processes' total.
+  const byKind = new Map<string, number>();
+  let counted = 0;
+  const busiest: [string, number][] = [];
+  for (const [id, ms] of after.threads) {
+    const kind = id.slice(id.indexOf('\t') + 1);
+    const used = ms - (before.threads.get(id) ?? 0);
+    busiest.push([id, used]);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + used);
+    counted += used;
+  }
+  byKind.set('ended threads', workers.reduce((a, b) => a + b, 0) - counted);
+  busiest.sort((a, b) => b[1] - a[1]);
   const total = bench + workers.reduce((a, b) => a + b, 0) + redisMs;
   const commands = [...after.commands]
     .map(
@@ -247,6 +293,14 @@ function cpuPerCheck(before: CpuSnapshot, after: CpuSnapshot, checks: number, po
     worker_process_ms_per_check: workers.map(per),
     /** Of the workers' figure, their main threads' (event loops), added up: the rest is their other threads. */
     worker_main_threads_ms_per_check: per(mainThreads.reduce((a, b) => a + b, 0)),
+    /** The workers' figure by kind of thread (thread names, digits as #). */
+    worker_threads_ms_per_check: Object.fromEntries(
+      [...byKind].sort((a, b) => b[1] - a[1]).map(([kind, ms]) => [kind, per(ms)]),
+    ),
+    /** The workers' 8 busiest threads (`<pid>/<tid> <name>`): the analysis pool's are among them. */
+    busiest_threads_ms_per_check: Object.fromEntries(
+      busiest.slice(0, 8).map(([id, ms]) => [id.replace('\t', ' '), per(ms)]),
+    ),
     redis_ms_per_check: per(redisMs),
     /** What a machine of CPU_CORES cores, busy with nothing else, would sustain at this cost. */
     checks_per_second_on_2_cores: r1((CPU_CORES * 1000) / (total / checks)),
@@ -463,6 +517,17 @@ async function main() {
             `workers ${c.workers_ms_per_check} [${c.worker_process_ms_per_check.join(' + ')}; main threads ${c.worker_main_threads_ms_per_check}], redis-server ${c.redis_ms_per_check}) ` +
             `-> ${c.checks_per_second_on_2_cores} checks/s this CPU allows on ${CPU_CORES} cores (target >= ${CHECKS_TARGET}: ` +
             `${c.checks_per_second_on_2_cores >= CHECKS_TARGET ? 'met' : 'NOT met'}); load average ${c.load_average.join(' ')}`,
+        );
+        console.log(
+          `  workers' CPU per check by thread: ` +
+            Object.entries(c.worker_threads_ms_per_check)
+              .filter(([, ms]) => Math.abs(ms) >= 0.1)
+              .map(([kind, ms]) => `${kind} ${ms}`)
+              .join(', ') +
+            `; busiest: ` +
+            Object.entries(c.busiest_threads_ms_per_check)
+              .map(([id, ms]) => `${id} ${ms}`)
+              .join(', '),
         );
         console.log(
           `  Redis commands per check: ${c.redis_commands_per_check} (` +
