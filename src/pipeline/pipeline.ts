@@ -21,7 +21,7 @@ import type { ViewsKeeper } from './process-check.js';
 import type { TtlCache } from '../services/ttl-cache.js';
 import type { AnalysisPool } from './analyze/pool.js';
 import type { AnalysisMemo } from '../services/analysis-memo.js';
-import { processCheck } from './process-check.js';
+import { processCheck, type MemoValue } from './process-check.js';
 import { webSearchAdapters } from './web-search/web-sightings.js';
 import type { ResolverEndpoints } from './resolve/types.js';
 
@@ -55,7 +55,7 @@ export interface PipelineServices {
   thumbnails: ThumbnailStore | null;
   log: Logger;
   /** What earlier checks read from the same bytes (ANALYSIS_MEMO_SECONDS); null or absent: none kept. */
-  analysisMemo?: AnalysisMemo | null | undefined;
+  analysisMemo?: AnalysisMemo<MemoValue> | null | undefined;
   /** The process's analysis threads; null or absent: images are analyzed on this thread. */
   analysis?: AnalysisPool | null | undefined;
   /** Where the platforms are: the configuration's, unless a test puts stand-ins there. */

@@ -38,7 +38,7 @@ import {
 } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
 import { probeMedia, withDeclared, type Probe } from './probe.js';
-import { keepableText, type CheckMemo, type Memoized } from '../services/analysis-memo.js';
+import type { CheckMemo } from '../services/analysis-memo.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
 import type { Resolution } from './resolve/types.js';
@@ -106,7 +106,7 @@ export interface PipelineDeps {
    * What earlier checks read from the same bytes (ANALYSIS_MEMO_SECONDS; src/services/analysis-memo.ts):
    * a file checked twice is not decoded and analyzed again. Null or absent: every file is analyzed.
    */
-  memo?: CheckMemo | null | undefined;
+  memo?: CheckMemo<MemoValue> | null | undefined;
   /** Image analysis: the process's thread pool (pool.ts); absent, analyzeImage on this thread. */
   analyze?: typeof analyzeImage | undefined;
   maxInputPixels: number;
@@ -123,6 +123,24 @@ export interface PipelineDeps {
   webSearch?: Omit<WebSearchDeps, 'fetcher' | 'log'> | null | undefined;
   log: Logger;
 }
+
+/**
+ * What the analysis memo keeps of an image (beside its features): what the report shows of the analysis
+ * (no pixels, views, timings or error: a failed analysis is never kept) and OCR's reading when it ran.
+ */
+export interface MemoValue {
+  probe: Probe;
+  analysis: Omit<Analysis, 'pixels' | 'views' | 'timings_ms' | 'error' | 'features'>;
+  text?: TextInImage;
+}
+
+/** Statuses of an OCR reading that depend on the bytes alone (not a timeout, not a missing tesseract). */
+const KEPT_TEXT = new Set<TextInImage['status']>(['read', 'no_text', 'empty']);
+const keepableText = (t: TextInImage | undefined): t is TextInImage => !!t && KEPT_TEXT.has(t.status);
+
+/** A memo as written by this code: anything else (another layout, a torn write) is not trusted. */
+const memoValue = <M extends { value: MemoValue }>(m: M | null): M | null =>
+  m && m.value.probe && m.value.analysis && typeof m.value.probe.mime === 'string' ? m : null;
 
 /** Posts and images one check asks Fact Check Tools about, at most. */
 const MAX_SEARCHED = 5;
@@ -392,19 +410,19 @@ async function processMedia(
     const memo = deps.memo;
     const memoized = memo
       ? await timed(t, 'memo', () =>
-          memo.get(sha, uploaded).catch((err: unknown) => {
+          memo.get(sha, uploaded).then(memoValue, (err: unknown) => {
             log.warn({ err }, 'analysis memo not read');
             return null;
           }),
         )
       : null;
     const probe = memoized
-      ? withDeclared(memoized.probe, fetched.contentType)
+      ? withDeclared(memoized.value.probe, fetched.contentType)
       : await timed(t, 'probe', () => probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels));
     Object.assign(item, probeFields(probe));
     let features: ImageFeatures | undefined;
     /** What this check read from the bytes, to keep if the file turns out to have been checked before. */
-    let toMemo: Memoized | null = null;
+    let toMemo: { value: MemoValue; features?: ImageFeatures | undefined } | null = null;
     if (probe.kind === 'image') {
       const keepViews = deps.views;
       // Views kept for this file (an earlier check, or asked for after one) are not made again.
@@ -422,7 +440,7 @@ async function processMedia(
       const reused = memoized && !makeViews ? memoized : null;
       const analysis: Analysis = reused
         ? {
-            ...reused.analysis,
+            ...reused.value.analysis,
             ...(reused.features && { features: reused.features }),
             timings_ms: {},
           }
@@ -460,16 +478,17 @@ async function processMedia(
       Object.assign(item.timings_ms, timings_ms);
       // Pixels that cannot be hashed make the item an error, but what was read stays in the report.
       if (error) throw error;
-      if (!memoized) toMemo = { probe, analysis: parts, ...(found && { features: found }) };
+      if (!memoized) toMemo = { value: { probe, analysis: parts }, ...(found && { features: found }) };
       const ocr = deps.ocr;
       if (ocr) {
         // Reading the words is extra: its failures are in `text` (an ocr_* code), never the item's.
         // The detector works on the picture the analysis decoded: a photo without text costs no decode.
-        item.text = keepableText(reused?.text)
-          ? reused.text
+        const kept = reused?.value.text;
+        item.text = keepableText(kept)
+          ? kept
           : await timed(t, 'text', () => readText(fetched.body, ocr, t, pixels));
         const text = item.text;
-        if (toMemo && keepableText(text)) toMemo.text = text;
+        if (toMemo && keepableText(text)) toMemo.value.text = text;
         if (text.status === 'read') {
           const traced = await timed(t, 'screenshot', () =>
             traceShot(text, embeddedPicture(item), deps, log),

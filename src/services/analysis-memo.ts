@@ -23,11 +23,11 @@
 // The value: one hash, `a` the JSON of the probe, the analysis and the text, `p` and `d` the features'
 // points (float32, as extracted: the feature index's copy is rounded to 1/16 px) and descriptors. Redis
 // bytes per memo are stated in the README (bench:redis-memory).
+//
+// This store knows nothing of the analysis's shape (the pipeline's, src/pipeline/process-check.ts): it
+// keeps a JSON value and the features, and gives back what it kept or nothing.
 import { createHash } from 'node:crypto';
-import type { TextInImage } from '../../schemas/text.js';
 import type { Keys } from '../keys.js';
-import type { Analysis } from '../pipeline/analyze/index.js';
-import type { Probe } from '../pipeline/probe.js';
 import type { RedisClient } from '../redis.js';
 import { DESCRIPTOR_BYTES, type ImageFeatures } from '../similarity/features/orb.js';
 
@@ -37,21 +37,16 @@ import { DESCRIPTOR_BYTES, type ImageFeatures } from '../similarity/features/orb
  */
 export const ANALYSIS_VERSION = 1;
 
-/** The analysis as kept: what the report shows of it (no pixels, no views, no timings, never an error). */
-export type MemoAnalysis = Omit<Analysis, 'pixels' | 'views' | 'timings_ms' | 'error' | 'features'>;
-
-export interface Memoized {
-  probe: Probe;
-  analysis: MemoAnalysis;
-  features?: ImageFeatures;
-  /** OCR's reading, when OCR ran (a status other than `unavailable` or `error`). */
-  text?: TextInImage;
+/** What is kept of a file: `value` as JSON (the pipeline's reading), the features as binary. */
+export interface Memoized<T extends object> {
+  value: T;
+  features?: ImageFeatures | undefined;
 }
 
 /** One check's view of the memo: `uploaded` files are its organization's own. */
-export interface CheckMemo {
-  get(sha256: string, uploaded: boolean): Promise<Memoized | null>;
-  put(sha256: string, uploaded: boolean, memo: Memoized): Promise<void>;
+export interface CheckMemo<T extends object> {
+  get(sha256: string, uploaded: boolean): Promise<Memoized<T> | null>;
+  put(sha256: string, uploaded: boolean, memo: Memoized<T>): Promise<void>;
 }
 
 export interface AnalysisMemoOptions {
@@ -62,16 +57,11 @@ export interface AnalysisMemoOptions {
   settings: unknown;
 }
 
-export interface AnalysisMemo {
-  forOrg(org: string): CheckMemo;
+export interface AnalysisMemo<T extends object> {
+  forOrg(org: string): CheckMemo<T>;
 }
 
-/** Statuses of an OCR reading that depend on the bytes alone. */
-const KEPT_TEXT = new Set<TextInImage['status']>(['read', 'no_text', 'empty']);
-
-export const keepableText = (t: TextInImage | undefined): t is TextInImage => !!t && KEPT_TEXT.has(t.status);
-
-export function createAnalysisMemo(o: AnalysisMemoOptions): AnalysisMemo {
+export function createAnalysisMemo<T extends object>(o: AnalysisMemoOptions): AnalysisMemo<T> {
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ v: ANALYSIS_VERSION, s: o.settings }))
     .digest('hex')
@@ -83,12 +73,12 @@ export function createAnalysisMemo(o: AnalysisMemoOptions): AnalysisMemo {
       return {
         async get(sha256, uploaded) {
           const fields = await o.redis.hgetallBuffer(key(org, sha256, uploaded));
-          return decode(fields);
+          return decode<T>(fields);
         },
         async put(sha256, uploaded, memo) {
           const k = key(org, sha256, uploaded);
-          const { features, ...json } = memo;
-          const values: Record<string, Buffer | string> = { a: JSON.stringify(json) };
+          const { features, value } = memo;
+          const values: Record<string, Buffer | string> = { a: JSON.stringify(value) };
           if (features) {
             values.p = Buffer.from(
               features.points.buffer,
@@ -110,25 +100,25 @@ export function createAnalysisMemo(o: AnalysisMemoOptions): AnalysisMemo {
 }
 
 /** A memo read back, or null when there is none or it is not whole (never trusted half). */
-function decode(fields: Record<string, Buffer>): Memoized | null {
+function decode<T extends object>(fields: Record<string, Buffer>): Memoized<T> | null {
   const a = fields.a;
   if (!a) return null;
-  let json: Omit<Memoized, 'features'>;
+  let value: T;
   try {
-    json = JSON.parse(a.toString('utf8')) as Omit<Memoized, 'features'>;
+    value = JSON.parse(a.toString('utf8')) as T;
   } catch {
     return null;
   }
-  if (!json || typeof json !== 'object' || !json.probe || !json.analysis) return null;
+  if (!value || typeof value !== 'object') return null;
   const { p, d, w } = fields;
-  if (!p && !d) return json;
+  if (!p && !d) return { value };
   const size = /^(\d+)x(\d+)$/.exec(w?.toString() ?? '');
   if (!p || !d || !size || p.length % 8 !== 0 || d.length !== (p.length / 8) * DESCRIPTOR_BYTES) return null;
   // Copies: the Buffers from Redis may share a pool, and Float32Array needs 4-byte alignment.
   const points = new Float32Array(p.length / 4);
   new Uint8Array(points.buffer).set(p);
   return {
-    ...json,
+    value,
     features: {
       width: Number(size[1]),
       height: Number(size[2]),

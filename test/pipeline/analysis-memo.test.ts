@@ -12,6 +12,7 @@ import { keys } from '../../src/keys.js';
 import { analyzeImage } from '../../src/pipeline/analyze/index.js';
 import type { AnalysisPool } from '../../src/pipeline/analyze/pool.js';
 import { createAnalysisMemo } from '../../src/services/analysis-memo.js';
+import type { MemoValue } from '../../src/pipeline/process-check.js';
 import { REDIS_URL, testConfig } from '../helpers/app.js';
 import { fixture, partialCrop } from '../helpers/images.js';
 import { testMemory } from '../helpers/memory.js';
@@ -44,7 +45,8 @@ async function setup(t: Test, settings: unknown = { v: 'test' }) {
       '/crop.jpg': (_q, _u, r) => r.writeHead(200, { 'content-type': 'image/jpeg' }).end(crop),
     },
   });
-  const memoFor = (s: unknown) => createAnalysisMemo({ redis, keys: k, ttlSeconds: 600, settings: s });
+  const memoFor = (s: unknown) =>
+    createAnalysisMemo<MemoValue>({ redis, keys: k, ttlSeconds: 600, settings: s });
   const pipeline = (s: unknown = settings) =>
     testPipeline({ fetcher: w.deps.fetcher, memory, analysis, analysisMemo: memoFor(s) });
   const check = (id: string, path: string, org = 'org_a', s?: unknown): Promise<Report> =>

@@ -7,6 +7,7 @@ import type { SafeFetcher } from '../../../src/net/safe-fetch.js';
 import { keys } from '../../../src/keys.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { createAnalysisMemo } from '../../../src/services/analysis-memo.js';
+import type { MemoValue } from '../../../src/pipeline/process-check.js';
 import { REDIS_URL, testConfig } from '../../helpers/app.js';
 import { testMemory } from '../../helpers/memory.js';
 import { testPipeline } from '../../helpers/pipeline.js';
@@ -23,7 +24,7 @@ t.test('a screenshot checked a third time: its words from the memo, not read aga
   const { memory } = await testMemory(t, config);
   const redis = new Redis(REDIS_URL);
   t.teardown(() => redis.disconnect());
-  const analysisMemo = createAnalysisMemo({
+  const analysisMemo = createAnalysisMemo<MemoValue>({
     redis,
     keys: keys(config.keyPrefix),
     ttlSeconds: 600,
