@@ -12,6 +12,8 @@ export interface LumaCoefficients {
   coefficients: Int16Array;
   blocksWide: number;
   blocksHigh: number;
+  /** Luminance block rows per MCU row (1, or 2 with vertical chroma subsampling): what is decoded at a time. */
+  mcuBlocksHigh: number;
   /** The luminance quantization table (natural order). */
   quant: number[];
   /** The stream ended or broke before the blocks asked for were decoded. */
@@ -148,8 +150,17 @@ function decodeSymbol(bits: Bits, t: Lookup): number {
 
 const extend = (v: number, s: number) => (v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
 
-/** Decodes up to `maxBlocks` luminance blocks of a sequential Huffman-coded JPEG. */
-export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): EntropyResult {
+/**
+ * Decodes up to `maxBlocks` luminance blocks of a sequential Huffman-coded JPEG. A picture whose one MCU row
+ * holds more than `maxRowBlocks` luminance blocks is refused (a reading that needs whole rows within a
+ * smaller budget could read none of it).
+ */
+export function decodeLuma(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks = maxBlocks,
+): EntropyResult {
   const f = s.frame;
   const scan = s.scan;
   if (!f || !scan) return { ok: false, reason: 'no frame or scan header' };
@@ -186,7 +197,7 @@ export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): Entr
     : Math.ceil(Math.ceil((f.height * y.v) / vmax) / 8);
   const blocksWide = mcusWide * bh;
   const rows = Math.max(1, Math.min(mcusHigh, Math.floor(maxBlocks / Math.max(1, blocksWide * bv))));
-  if (blocksWide * bv > maxBlocks)
+  if (blocksWide * bv > Math.min(maxBlocks, maxRowBlocks))
     return { ok: false, reason: 'the picture is too wide for the block budget' };
   const blocksHigh = rows * bv;
   const coefficients = new Int16Array(blocksWide * blocksHigh * 64);
@@ -251,5 +262,5 @@ export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): Entr
       }
     }
   }
-  return { ok: true, luma: { coefficients, blocksWide, blocksHigh, quant, truncated } };
+  return { ok: true, luma: { coefficients, blocksWide, blocksHigh, mcuBlocksHigh: bv, quant, truncated } };
 }
