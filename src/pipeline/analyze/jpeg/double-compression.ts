@@ -58,11 +58,12 @@
 // WebAssembly (wasm/double-jpeg.ts; see lumaPlane and double-energy.ts); the least of 8 runs on the 12 MP
 // file at load ~10: Huffman decode 4 ms, IDCT 9 (21 in JavaScript), the DC search 9, the fine-detail
 // reading 18 (~580 in JavaScript), the aligned models ~10. With ENERGY_MAX_BLOCKS (bench:forensics, new then
-// old back to back, load 6.6-8.6): 12 MP 127 -> 362 ms (the same file read alternately in one process at
-// load ~11: median 87 -> 273), the fixtures p50 24 -> 39 and p95 145 -> 348, a 2304x1536 picture ~310, a
-// 768x512 one unchanged (the same blocks; 145 -> 130 alternately, noise). Per 3.5 MP at load ~4: Huffman
-// decode 20-100 ms, IDCT 46-70, the fine-detail reading 127-150 in strips of ~20, each step under ~100 ms
-// between two turns of the event loop. It stays off by default (JPEG_DOUBLE_COMPRESSION).
+// old back to back, load 3.7-7.4): 12 MP 76 -> 230 ms (an earlier pair at load 6.6-8.6: 127 -> 362; the
+// same file read alternately in one process at load ~11: median 87 -> 273), the fixtures p50 23 -> 30 and
+// p95 115 -> 267, a 2304x1536 picture p50 259, a 768x512 one unchanged (the same work; 77 -> 69, noise). Per 3.5 MP at load ~4-7: Huffman
+// decode 20-120 ms, IDCT 45-70, the fine-detail reading 127-150; each is made in steps of ~8,192 blocks
+// (decodeLumaInSteps, lumaPlaneInBands, double-energy.ts' strips), ~10-20 ms between two turns of the
+// event loop. It stays off by default (JPEG_DOUBLE_COMPRESSION).
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
@@ -83,7 +84,8 @@ export const DOUBLE_MAX_BLOCKS = 8192;
  * Its cost grows with the blocks, not the picture: at most ENERGY_MAX_BLOCKS Huffman-decoded (the chroma
  * blocks of those MCU rows too), IDCT'd and read at 63 offsets, whatever the picture's size. Where the
  * WebAssembly kernels cannot run, the JavaScript reading (~30x the CPU) keeps to DOUBLE_MAX_BLOCKS. Memory:
- * 128 bytes a block of coefficients (7 MB), and the kernels' memory grows to ~11 MB (it never shrinks).
+ * 128 bytes a block of coefficients (7 MB) and the plane (3.5 MB); the kernels' memory grows to ~6 MB
+ * (a band of lumaPlaneInBands, a strip of double-energy.ts; it never shrinks).
  * From the top only: Huffman codes are read in order, so blocks spread over a larger picture would cost the
  * decode of all the rows between them. Restart markers would let a decoder skip to rows further down, but
  * 20 of the 94 fixture JPEGs have them (none of the photos sharp/libjpeg saves): not done.
@@ -189,6 +191,25 @@ export function lumaPlane(l: LumaCoefficients, engine: 'wasm' | 'js' = 'wasm'): 
         }
       }
     }
+  }
+  return out;
+}
+
+/**
+ * lumaPlane of `l` made in bands of whole block rows of at most DOUBLE_MAX_BLOCKS, with a turn of the
+ * event loop after each: the same pixels (each block's are its own), ~10 ms of CPU a band instead of
+ * 50-70 (150 on the call that grows the kernels' memory) for 55,296 blocks in one go, and the kernels'
+ * memory sized for a band.
+ */
+async function lumaPlaneInBands(l: LumaCoefficients): Promise<Uint8Array> {
+  const w = l.blocksWide * 8;
+  const out = new Uint8Array(w * l.blocksHigh * 8);
+  const rows = Math.max(1, Math.floor(DOUBLE_MAX_BLOCKS / l.blocksWide));
+  for (let by = 0; by < l.blocksHigh; by += rows) {
+    const n = Math.min(rows, l.blocksHigh - by);
+    const band = l.coefficients.subarray(by * l.blocksWide * 64, (by + n) * l.blocksWide * 64);
+    out.set(lumaPlane({ ...l, coefficients: band, blocksHigh: n }), by * 8 * w);
+    await breathe();
   }
   return out;
 }
@@ -397,9 +418,8 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
   }
   const w = l.blocksWide * 8;
   const h = top.blocksHigh * 8;
-  const whole = lumaPlane(l);
+  const whole = await lumaPlaneInBands(l);
   const plane = whole.subarray(0, w * h);
-  await breathe();
   let aligned: AlignedEvidence = { score: 0, detected: false, confidence: 0, primary: null };
   if (used.length >= 3) {
     aligned = alignedEvidence(top, shiftedCoefficients(plane, w, h), used);

@@ -161,6 +161,41 @@ export function decodeLuma(
   maxBlocks: number,
   maxRowBlocks = maxBlocks,
 ): EntropyResult {
+  const steps = lumaDecoder(b, s, maxBlocks, maxRowBlocks, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * decodeLuma with a turn of the event loop after every `stepBlocks` luminance blocks or so (whole MCU rows):
+ * the same result, for budgets whose decode in one go would hold the loop too long (55,296 blocks and
+ * their chroma: 20-120 ms of CPU on the loaded 2-core machine).
+ */
+export async function decodeLumaInSteps(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks: number,
+  stepBlocks: number,
+): Promise<EntropyResult> {
+  const steps = lumaDecoder(b, s, maxBlocks, maxRowBlocks, stepBlocks);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The decode, pausing (yield) after every `stepBlocks` luminance blocks or so. */
+function* lumaDecoder(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks: number,
+  stepBlocks: number,
+): Generator<void, EntropyResult, void> {
   const f = s.frame;
   const scan = s.scan;
   if (!f || !scan) return { ok: false, reason: 'no frame or scan header' };
@@ -231,7 +266,9 @@ export function decodeLuma(
     return true;
   };
 
+  const stepRows = Math.max(1, Math.floor(stepBlocks / (blocksWide * bv)));
   decode: for (let my = 0; my < rows; my++) {
+    if (my > 0 && my % stepRows === 0) yield;
     for (let mx = 0; mx < mcusWide; mx++) {
       if (s.restartInterval && mcu > 0 && mcu % s.restartInterval === 0) {
         if (!bits.restart()) {
