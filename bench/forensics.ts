@@ -3,9 +3,9 @@
 //
 //   structure   readJpeg (segments, tables, quality, signature) per JPEG fixture, in microseconds of CPU
 //               (target: under 1 ms per image)
-//   double      the double-compression estimate (bounded Huffman decode of at most DOUBLE_MAX_BLOCKS
-//               luminance blocks, IDCT, the aligned models, the 49-shift DC search, the 63-offset
-//               fine-detail search of double-energy.ts), CPU ms per image,
+//   double      the double-compression estimate (bounded Huffman decode of at most ENERGY_MAX_BLOCKS
+//               luminance blocks, IDCT, the aligned models and the 49-shift DC search on the top
+//               DOUBLE_MAX_BLOCKS, the 63-offset fine-detail search of double-energy.ts on all), CPU ms per image,
 //               on the JPEG fixtures and on 12 MP JPEGs generated from a fixture photo
 //   analysis    analyzeImage on the pipeline corpus' JPEGs and the 12 MP JPEGs: the whole stage's CPU time
 //               and the share of timings_ms.jpeg in it; `ratio` is whole / (whole - jpeg), how much slower
@@ -14,7 +14,8 @@
 //               with and without them, a check's cost with FORENSIC_VIEWS on, ELA contrast of a copy-move
 //   detection   the generated set of test/helpers/double-jpeg.ts (8 photos; q95/q90/q80 then q75/q70/q60,
 //               aligned and cropped off the grid between the saves, plus single saves): per pair of
-//               qualities, detections, first quality named right, and CPU ms per image (decode included)
+//               qualities, detections, first quality named right, and CPU ms per image (decode included);
+//               then per first quality and grid. Twice: at 768x512, and at LARGE_SIZE (2304x1536, 7 photos)
 //
 // CPU time is process.cpuUsage (all threads): the per-core figure least disturbed by other processes on a
 // shared machine. Env: BENCH_FORENSICS_REPEAT (50: passes over the fixtures for `structure`).
@@ -24,9 +25,14 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { analyzeImage } from '../src/pipeline/analyze/index.js';
 import { readDoubleCompression, readJpeg } from '../src/pipeline/analyze/jpeg/index.js';
-import { DOUBLE_MAX_BLOCKS } from '../src/pipeline/analyze/jpeg/double-compression.js';
+import { DOUBLE_MAX_BLOCKS, ENERGY_MAX_BLOCKS } from '../src/pipeline/analyze/jpeg/double-compression.js';
 import { configureSharp } from '../src/sharp-settings.js';
-import { doubleCompressionSet } from '../test/helpers/double-jpeg.js';
+import {
+  doubleCompressionSet,
+  LARGE_SIZE,
+  LARGE_SOURCES,
+  type DoubleSample,
+} from '../test/helpers/double-jpeg.js';
 import { prng } from '../test/helpers/prng.js';
 import { CORPUS, machine, ROOT, summarize, writeResult } from './lib.js';
 import { benchViews } from './forensic-views.js';
@@ -104,7 +110,7 @@ async function doubleCost(set: Buffer[]): Promise<ReturnType<typeof summarize>> 
 }
 const double = { fixtures: await doubleCost(files.map((f) => f.bytes)), large_12mp: await doubleCost(large) };
 console.log(
-  `double compression: CPU ms per image, fixtures p50 ${double.fixtures.p50} p95 ${double.fixtures.p95}; 12 MP p50 ${double.large_12mp.p50} (at most ${DOUBLE_MAX_BLOCKS} blocks decoded)`,
+  `double compression: CPU ms per image, fixtures p50 ${double.fixtures.p50} p95 ${double.fixtures.p95}; 12 MP p50 ${double.large_12mp.p50} (at most ${ENERGY_MAX_BLOCKS} blocks decoded, ${DOUBLE_MAX_BLOCKS} of them for the histogram readings)`,
 );
 
 // The analysis stage with the JPEG reading in it.
@@ -140,56 +146,78 @@ const views = await benchViews();
 
 // Detection on the generated set: per pair of qualities, on the grid and off it; the first quality named
 // (exactly on the grid; within 2 off it, where it is read from the DC step alone, which q80-82 share); the
-// CPU of the estimate (decode included) per image of the set.
-const set = await doubleCompressionSet();
+// CPU of the estimate (decode included) per image of the set. Twice: the issue-20 set (768x512), and the
+// same saves at LARGE_SIZE from LARGE_SOURCES (what the fine-detail reading's larger budget gives).
 interface Row {
   detected: number;
   of: number;
   primary_right: number;
   cpu_ms: number[];
 }
-const table: Record<string, Row> = {};
-for (const s of set) {
-  const { structure: st } = readJpeg(s.jpeg, NO_CAMERA);
-  const t0 = process.cpuUsage();
-  const d = await readDoubleCompression(s.jpeg, st);
-  const ms = cpuMs(t0);
-  const key = s.kind === 'single' ? `single q${s.q2}` : `${s.kind} q${s.q1} -> q${s.q2}`;
-  const row = (table[key] ??= { detected: 0, of: 0, primary_right: 0, cpu_ms: [] });
-  row.of++;
-  row.cpu_ms.push(ms);
-  if (d.detected) row.detected++;
-  const tolerance = s.kind === 'shifted' ? 2 : 0;
-  if (d.detected && d.primary_quality !== null && Math.abs(d.primary_quality - (s.q1 ?? 0)) <= tolerance) {
-    row.primary_right++;
-  }
-}
-const totals = (kind: string) => {
-  const rows = Object.entries(table).filter(([k]) => k.startsWith(kind));
-  return {
-    detected: rows.reduce((s, [, r]) => s + r.detected, 0),
-    of: rows.reduce((s, [, r]) => s + r.of, 0),
-    primary_right: rows.reduce((s, [, r]) => s + r.primary_right, 0),
-  };
-};
 const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '-');
-console.log(
-  '\ndetection (generated set, 768x512; targets: >= 90% where q1 > q2, <= 5% false alarms on single saves)',
-);
-console.log('| set | detected | first quality named right | CPU ms p50 |\n| --- | --- | --- | --- |');
-for (const [k, r] of Object.entries(table)) {
-  const named = k.startsWith('single') ? '-' : `${r.primary_right}/${r.detected}`;
+async function detection(set: DoubleSample[], label: string) {
+  const table: Record<string, Row> = {};
+  // Per first quality and grid: detections (the issue's breakdown).
+  const byFirst: Record<string, { detected: number; of: number }> = {};
+  for (const s of set) {
+    const { structure: st } = readJpeg(s.jpeg, NO_CAMERA);
+    const t0 = process.cpuUsage();
+    const d = await readDoubleCompression(s.jpeg, st);
+    const ms = cpuMs(t0);
+    const key = s.kind === 'single' ? `single q${s.q2}` : `${s.kind} q${s.q1} -> q${s.q2}`;
+    const row = (table[key] ??= { detected: 0, of: 0, primary_right: 0, cpu_ms: [] });
+    row.of++;
+    row.cpu_ms.push(ms);
+    if (d.detected) row.detected++;
+    const tolerance = s.kind === 'shifted' ? 2 : 0;
+    if (d.detected && d.primary_quality !== null && Math.abs(d.primary_quality - (s.q1 ?? 0)) <= tolerance) {
+      row.primary_right++;
+    }
+    const first = (byFirst[s.kind === 'single' ? 'single' : `${s.kind} q${s.q1} first`] ??= {
+      detected: 0,
+      of: 0,
+    });
+    first.of++;
+    if (d.detected) first.detected++;
+  }
+  const totals = (kind: string) => {
+    const rows = Object.entries(table).filter(([k]) => k.startsWith(kind));
+    return {
+      detected: rows.reduce((s, [, r]) => s + r.detected, 0),
+      of: rows.reduce((s, [, r]) => s + r.of, 0),
+      primary_right: rows.reduce((s, [, r]) => s + r.primary_right, 0),
+    };
+  };
   console.log(
-    `| ${k} | ${r.detected}/${r.of} (${pct(r.detected, r.of)}) | ${named} | ${summarize(r.cpu_ms).p50} |`,
+    `\ndetection (generated set, ${label}; targets: >= 90% where q1 > q2, <= 5% false alarms on single saves)`,
   );
+  console.log('| set | detected | first quality named right | CPU ms p50 |\n| --- | --- | --- | --- |');
+  for (const [k, r] of Object.entries(table)) {
+    const named = k.startsWith('single') ? '-' : `${r.primary_right}/${r.detected}`;
+    console.log(
+      `| ${k} | ${r.detected}/${r.of} (${pct(r.detected, r.of)}) | ${named} | ${summarize(r.cpu_ms).p50} |`,
+    );
+  }
+  console.log(
+    `per first quality: ${Object.entries(byFirst)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, r]) => `${k} ${r.detected}/${r.of}`)
+      .join(', ')}`,
+  );
+  const summary = { single: totals('single'), aligned: totals('aligned'), shifted: totals('shifted') };
+  const cpuAll = summarize(Object.values(table).flatMap((r) => r.cpu_ms));
+  console.log(
+    `totals: false alarms ${summary.single.detected}/${summary.single.of} (${pct(summary.single.detected, summary.single.of)}), aligned ${summary.aligned.detected}/${summary.aligned.of} (${pct(summary.aligned.detected, summary.aligned.of)}), shifted ${summary.shifted.detected}/${summary.shifted.of} (${pct(summary.shifted.detected, summary.shifted.of)}); first quality named right ${summary.aligned.primary_right}/${summary.aligned.detected} aligned, ${summary.shifted.primary_right}/${summary.shifted.detected} shifted (within 2); CPU per image p50 ${cpuAll.p50} ms, p95 ${cpuAll.p95} ms; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+  return { table, by_first_quality: byFirst, summary, cpu_ms: cpuAll };
 }
-const summary = { single: totals('single'), aligned: totals('aligned'), shifted: totals('shifted') };
-const cpuAll = summarize(Object.values(table).flatMap((r) => r.cpu_ms));
-console.log(
-  `totals: false alarms ${summary.single.detected}/${summary.single.of} (${pct(summary.single.detected, summary.single.of)}), aligned ${summary.aligned.detected}/${summary.aligned.of} (${pct(summary.aligned.detected, summary.aligned.of)}), shifted ${summary.shifted.detected}/${summary.shifted.of} (${pct(summary.shifted.detected, summary.shifted.of)}); first quality named right ${summary.aligned.primary_right}/${summary.aligned.detected} aligned, ${summary.shifted.primary_right}/${summary.shifted.detected} shifted (within 2); CPU per image p50 ${cpuAll.p50} ms, p95 ${cpuAll.p95} ms; load average ${os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}`,
+const detection768 = await detection(await doubleCompressionSet(), '768x512, 8 photos');
+const detectionLarge = await detection(
+  await doubleCompressionSet(LARGE_SOURCES, LARGE_SIZE),
+  `${LARGE_SIZE.width}x${LARGE_SIZE.height}, ${LARGE_SOURCES.length} photos`,
 );
 
 const file = writeResult('forensics', {
@@ -198,6 +226,7 @@ const file = writeResult('forensics', {
   double,
   analysis,
   views: { ...views, machine: undefined },
-  detection: { table, summary, cpu_ms: cpuAll },
+  detection: detection768,
+  detection_large: detectionLarge,
 });
 console.log(`\nwritten to ${file}`);

@@ -2,7 +2,8 @@
 // traces of its own JPEG history) to 768x512, then saved at q95/q90/q80 and saved again at q75/q70/q60
 // either as decoded (`aligned`: the second save on the first one's 8x8 grid) or after a crop of 3 px from
 // the left and 5 from the top (`shifted`: off the grid), plus single saves at the same final qualities.
-// Used by test/pipeline/analyze/jpeg/double-compression.test.ts and bench/forensics.ts.
+// The same set at another size (LARGE_SIZE, from LARGE_SOURCES) shows what more blocks give.
+// Used by test/long/jpeg-double-compression.test.ts and bench/forensics.ts.
 import sharp from 'sharp';
 import { fixture } from './images.js';
 
@@ -17,6 +18,22 @@ export const DOUBLE_SOURCES = [
   'exif-samples/jpg/gps/DSCN0021.jpg',
   'exifr/canon-dslr.jpg',
 ];
+/**
+ * The set at 2304x1536 (3.5 MP: the fine-detail reading's whole budget, ENERGY_MAX_BLOCKS) is made from the
+ * photos that are larger than that, so that every picture is shrunk, as at 768x512 (four of DOUBLE_SOURCES
+ * would be enlarged, 1.1x to 3.6x, and an enlarged JPEG was saved before): the four of DOUBLE_SOURCES that
+ * are, and three other camera photos of the fixtures.
+ */
+export const LARGE_SIZE = { width: 2304, height: 1536 };
+export const LARGE_SOURCES = [
+  'exif-samples/jpg/hdr/iphone_hdr_YES.jpg',
+  'exif-samples/jpg/mobile/HMD_Nokia_8.3_5G.jpg',
+  'exifr/IMG_20180725_163423.jpg',
+  'exifr/canon-dslr.jpg',
+  'exifr/issue-metadata-extractor-152.jpg',
+  'exifr/iptc-mess.jpg',
+  'pdq/exif-rotn/exif-rotn-1.jpg',
+];
 export const FIRST_QUALITIES = [95, 90, 80];
 export const SECOND_QUALITIES = [75, 70, 60];
 
@@ -29,16 +46,23 @@ export interface DoubleSample {
   jpeg: Buffer;
 }
 
-/** The set for `sources`; singles come from two framings of each photo (more negatives, same photos). */
-export async function doubleCompressionSet(sources = DOUBLE_SOURCES): Promise<DoubleSample[]> {
+/**
+ * The set for `sources` at `size` (the crop between the saves is 3 x 5 px at any size); singles come from
+ * two framings of each photo (more negatives, same photos): the whole `size`, and 1/12 narrower.
+ */
+export async function doubleCompressionSet(
+  sources = DOUBLE_SOURCES,
+  size = { width: 768, height: 512 },
+): Promise<DoubleSample[]> {
   const out: DoubleSample[] = [];
+  const { width, height } = size;
   for (const source of sources) {
     const photo = fixture(source);
     const framings = await Promise.all(
       (['centre', 'north'] as const).map((position, i) =>
         sharp(photo)
           .rotate()
-          .resize(768 - 64 * i, 512, { fit: 'cover', position })
+          .resize(width - Math.round(width / 12) * i, height, { fit: 'cover', position })
           .raw()
           .toBuffer({ resolveWithObject: true }),
       ),
@@ -69,7 +93,7 @@ export async function doubleCompressionSet(sources = DOUBLE_SOURCES): Promise<Do
           jpeg: await sharp(first).jpeg({ quality: q2 }).toBuffer(),
         });
         const shifted = await sharp(first)
-          .extract({ left: 3, top: 5, width: 765, height: 507 })
+          .extract({ left: 3, top: 5, width: width - 3, height: height - 5 })
           .jpeg({ quality: q2 })
           .toBuffer();
         out.push({ source, kind: 'shifted', q1, q2, jpeg: shifted });

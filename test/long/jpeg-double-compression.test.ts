@@ -20,7 +20,13 @@
 // offset named when it fires.
 import t from 'tap';
 import { readJpegSection } from '../../src/pipeline/analyze/jpeg/index.js';
-import { doubleCompressionSet, type DoubleSample } from '../helpers/double-jpeg.js';
+import type { Jpeg } from '../../schemas/jpeg.js';
+import {
+  doubleCompressionSet,
+  LARGE_SIZE,
+  LARGE_SOURCES,
+  type DoubleSample,
+} from '../helpers/double-jpeg.js';
 
 const NO_CAMERA = { cameraExif: false, camera: null };
 
@@ -74,6 +80,53 @@ t.test('false alarms, detection on the grid and off it, and the first quality', 
   }
   const quiet = results.find((r) => !r.d.detected);
   t.match(quiet?.d.caveat, /same 8x8 grid.*after a crop only.*a hint, not proof/);
+});
+
+// The same saves at 2304x1536 (LARGE_SIZE: 3.5 MP, the fine-detail reading's whole budget, ENERGY_MAX_BLOCKS)
+// from the seven fixture photos larger than that (LARGE_SOURCES; every picture shrunk, none enlarged). The
+// histogram readings still read the top 8,192 blocks; the fine-detail one reads all 55,296. Measured
+// (bench/forensics.ts prints the table): single saves 2/42 flagged (4.8%: both q60 saves of the Nokia photo,
+// by the DC search of double-shifted.ts; the fine-detail statistic on the 42 at most 3.5); aligned 23/63;
+// off the grid 35/63: q80 first 19/21, q90 first 13/21 (6/24 at 768x512), q95 first 3/21; two of the 35
+// (Nokia q95 -> q60 and q90 -> q60) by the DC search alone, which also fires on that photo's single q60 saves.
+t.test('at 2304x1536: false alarms, and what the fine-detail reading gains off the grid', async (t) => {
+  const set = await doubleCompressionSet(LARGE_SOURCES, LARGE_SIZE);
+  const results: Array<{ s: DoubleSample; d: NonNullable<Jpeg['double_compression']> }> = [];
+  for (const s of set) {
+    const d = (await readJpegSection(s.jpeg, NO_CAMERA, { doubleCompression: true })).double_compression;
+    if (!d || d.status !== 'estimated') throw new Error(`not estimated: ${d?.caveat ?? 'no section'}`);
+    results.push({ s, d });
+  }
+  const hits = (f: (s: DoubleSample) => boolean) => {
+    const of = results.filter((r) => f(r.s));
+    return { hit: of.filter((r) => r.d.detected).length, n: of.length };
+  };
+  const single = hits((s) => s.kind === 'single');
+  const aligned = hits((s) => s.kind === 'aligned');
+  const shifted = hits((s) => s.kind === 'shifted');
+  const q90 = hits((s) => s.kind === 'shifted' && s.q1 === 90);
+  t.comment(
+    `single ${single.hit}/${single.n}, aligned ${aligned.hit}/${aligned.n}, shifted ${shifted.hit}/${shifted.n} (q90 first ${q90.hit}/${q90.n})`,
+  );
+  t.ok(single.hit / single.n <= 0.05, `false alarms ${single.hit}/${single.n} <= 5%`);
+  t.ok(aligned.hit >= 23, `aligned detection ${aligned.hit}/${aligned.n} (measured 23/63; target 90%)`);
+  t.ok(shifted.hit >= 35, `off the grid: ${shifted.hit}/${shifted.n} (measured 35/63; target 90%)`);
+  t.ok(q90.hit >= 13, `off the grid, q90 first saves: ${q90.hit}/${q90.n} (measured 13/21)`);
+  // The offset the fine-detail reading names (its caveat) on both axes is the crop's (5, 3) but for a few
+  // q80 first saves (measured 25 of 27: (6, 3) once, (6, 2) once), and for every q90 first save.
+  const named = results.filter(
+    (r) =>
+      r.s.kind === 'shifted' &&
+      r.d.detected &&
+      /fewer fine-detail terms\) sit on an 8x8 grid shifted by \d x \d pixels/.test(r.d.caveat),
+  );
+  const right = named.filter((r) => /shifted by 5 x 3 pixels/.test(r.d.caveat));
+  t.comment(`fine-detail offset named right in ${right.length}/${named.length}`);
+  t.ok(named.length - right.length <= 2, `offset named right in ${right.length}/${named.length}`);
+  t.ok(
+    named.filter((r) => r.s.q1 === 90).every((r) => right.includes(r)),
+    'every q90 first save it fires on: offset 5 x 3',
+  );
 });
 
 t.test('progressive files are not estimated, and say why', async (t) => {

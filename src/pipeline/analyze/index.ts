@@ -91,7 +91,7 @@ export async function analyzeImage(
   const exif_thumbnail = thumbnail && hashes ? await compareThumbnail(thumbnail, hashes, opts) : undefined;
   // The structure is read from the bytes in memory (well under a millisecond); it needs the metadata
   // stage's reading of the camera tags for its encoder sentence. The double-compression estimate decodes
-  // at most DOUBLE_MAX_BLOCKS luminance blocks, so its cost is bounded whatever the picture's size.
+  // at most ENERGY_MAX_BLOCKS luminance blocks, so its cost is bounded whatever the picture's size.
   const jpeg =
     probe.format === 'jpeg'
       ? await timed(timings, 'jpeg', async () => {

@@ -12,6 +12,8 @@ export interface LumaCoefficients {
   coefficients: Int16Array;
   blocksWide: number;
   blocksHigh: number;
+  /** Luminance block rows per MCU row (1, or 2 with vertical chroma subsampling): what is decoded at a time. */
+  mcuBlocksHigh: number;
   /** The luminance quantization table (natural order). */
   quant: number[];
   /** The stream ended or broke before the blocks asked for were decoded. */
@@ -148,8 +150,52 @@ function decodeSymbol(bits: Bits, t: Lookup): number {
 
 const extend = (v: number, s: number) => (v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
 
-/** Decodes up to `maxBlocks` luminance blocks of a sequential Huffman-coded JPEG. */
-export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): EntropyResult {
+/**
+ * Decodes up to `maxBlocks` luminance blocks of a sequential Huffman-coded JPEG. A picture whose one MCU row
+ * holds more than `maxRowBlocks` luminance blocks is refused (a reading that needs whole rows within a
+ * smaller budget could read none of it).
+ */
+export function decodeLuma(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks = maxBlocks,
+): EntropyResult {
+  const steps = lumaDecoder(b, s, maxBlocks, maxRowBlocks, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * decodeLuma with a turn of the event loop after every `stepBlocks` luminance blocks or so (whole MCU rows):
+ * the same result, for budgets whose decode in one go would hold the loop too long (55,296 blocks and
+ * their chroma: 20-120 ms of CPU on the loaded 2-core machine).
+ */
+export async function decodeLumaInSteps(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks: number,
+  stepBlocks: number,
+): Promise<EntropyResult> {
+  const steps = lumaDecoder(b, s, maxBlocks, maxRowBlocks, stepBlocks);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The decode, pausing (yield) after every `stepBlocks` luminance blocks or so. */
+function* lumaDecoder(
+  b: Buffer,
+  s: JpegStructure,
+  maxBlocks: number,
+  maxRowBlocks: number,
+  stepBlocks: number,
+): Generator<void, EntropyResult, void> {
   const f = s.frame;
   const scan = s.scan;
   if (!f || !scan) return { ok: false, reason: 'no frame or scan header' };
@@ -186,7 +232,7 @@ export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): Entr
     : Math.ceil(Math.ceil((f.height * y.v) / vmax) / 8);
   const blocksWide = mcusWide * bh;
   const rows = Math.max(1, Math.min(mcusHigh, Math.floor(maxBlocks / Math.max(1, blocksWide * bv))));
-  if (blocksWide * bv > maxBlocks)
+  if (blocksWide * bv > Math.min(maxBlocks, maxRowBlocks))
     return { ok: false, reason: 'the picture is too wide for the block budget' };
   const blocksHigh = rows * bv;
   const coefficients = new Int16Array(blocksWide * blocksHigh * 64);
@@ -220,7 +266,9 @@ export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): Entr
     return true;
   };
 
+  const stepRows = Math.max(1, Math.floor(stepBlocks / (blocksWide * bv)));
   decode: for (let my = 0; my < rows; my++) {
+    if (my > 0 && my % stepRows === 0) yield;
     for (let mx = 0; mx < mcusWide; mx++) {
       if (s.restartInterval && mcu > 0 && mcu % s.restartInterval === 0) {
         if (!bits.restart()) {
@@ -251,5 +299,5 @@ export function decodeLuma(b: Buffer, s: JpegStructure, maxBlocks: number): Entr
       }
     }
   }
-  return { ok: true, luma: { coefficients, blocksWide, blocksHigh, quant, truncated } };
+  return { ok: true, luma: { coefficients, blocksWide, blocksHigh, mcuBlocksHigh: bv, quant, truncated } };
 }

@@ -2,8 +2,8 @@
 // compression estimate) of a JPEG, from the bytes already in memory. A pure function of the bytes and
 // what the metadata stage found; it never throws on a malformed file.
 import type { Jpeg } from '../../../../schemas/jpeg.js';
-import { detectDoubleCompression, DOUBLE_MAX_BLOCKS } from './double-compression.js';
-import { decodeLuma } from './entropy.js';
+import { detectDoubleCompression, DOUBLE_MAX_BLOCKS, ENERGY_MAX_BLOCKS } from './double-compression.js';
+import { decodeLumaInSteps } from './entropy.js';
 import { estimateQuality } from './quality.js';
 import { encoderSignature, huffmanKind, subsamplingOf, type EncoderContext } from './signature.js';
 import { readJpegStructure, type JpegStructure } from './structure.js';
@@ -69,14 +69,16 @@ export function readJpeg(bytes: Buffer, ctx: EncoderContext): JpegReading {
 }
 
 /**
- * The double-compression estimate of a JPEG whose structure was read: decodes at most DOUBLE_MAX_BLOCKS
- * luminance blocks, then lets the event loop run between the steps of the analysis.
+ * The double-compression estimate of a JPEG whose structure was read: decodes at most ENERGY_MAX_BLOCKS
+ * luminance blocks in one pass (the histogram readings use the top DOUBLE_MAX_BLOCKS of them; a picture one
+ * of whose MCU rows holds more is not estimated), letting the event loop run every ~8,192 blocks and
+ * between the steps of the analysis.
  */
 export async function readDoubleCompression(
   bytes: Buffer,
   s: JpegStructure,
 ): Promise<NonNullable<Jpeg['double_compression']>> {
-  const decoded = decodeLuma(bytes, s, DOUBLE_MAX_BLOCKS);
+  const decoded = await decodeLumaInSteps(bytes, s, ENERGY_MAX_BLOCKS, DOUBLE_MAX_BLOCKS, DOUBLE_MAX_BLOCKS);
   if (!decoded.ok) {
     return {
       status: 'not_estimated',

@@ -3,13 +3,18 @@
 // offset it left (5, 3), which the DC search (double-shifted.ts) cannot see at these qualities; the same
 // picture mirrored left to right shows it at 3 (the reading is a mirror test); the single save is quiet.
 // The whole set and its rates are in test/long/jpeg-double-compression.test.ts. The WebAssembly path (the
-// one the service runs) gives the JavaScript reference's energies and decisions on generated files.
+// one the service runs) gives the JavaScript reference's energies and decisions on generated files. On a
+// picture over 8,192 blocks, one decode serves both budgets: the histogram readings read its top 8,192
+// blocks as a decode with that budget gives them, the fine-detail reading all of it.
+import sharp from 'sharp';
 import t from 'tap';
 import { decodeLuma } from '../../../../src/pipeline/analyze/jpeg/entropy.js';
 import {
   DOUBLE_MAX_BLOCKS,
   detectDoubleCompression,
+  ENERGY_MAX_BLOCKS,
   lumaPlane,
+  topBlocks,
 } from '../../../../src/pipeline/analyze/jpeg/double-compression.js';
 import {
   energyEvidence,
@@ -20,6 +25,7 @@ import {
 import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
 import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
 import { doubleCompressionSet, shiftedPair } from '../../../helpers/double-jpeg.js';
+import { fixture } from '../../../helpers/images.js';
 
 const plane = (jpeg: Buffer) => {
   const d = decodeLuma(jpeg, readJpegStructure(jpeg), DOUBLE_MAX_BLOCKS);
@@ -114,3 +120,41 @@ t.test('the WebAssembly path gives the reference energies and decisions', async 
     if (s.kind === 'shifted' && s.q1 === 80) t.match(energyEvidence(fast), { detected: true, dx: 5, dy: 3 });
   }
 });
+
+t.test(
+  'a picture over 8,192 blocks: the histogram readings read its top, the fine-detail one all of it',
+  async (t) => {
+    // The pair of shiftedPair (q80, then cropped 3 x 5 px and saved at q70) at 1536x1024: 24,576 blocks.
+    const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
+      .rotate()
+      .resize(1536, 1024, { fit: 'cover' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const first = await sharp(data, { raw: info }).jpeg({ quality: 80 }).toBuffer();
+    const jpeg = await sharp(first)
+      .extract({ left: 3, top: 5, width: 1533, height: 1019 })
+      .jpeg({ quality: 70 })
+      .toBuffer();
+    const s = readJpegStructure(jpeg);
+    const whole = decodeLuma(jpeg, s, ENERGY_MAX_BLOCKS, DOUBLE_MAX_BLOCKS);
+    const top = decodeLuma(jpeg, s, DOUBLE_MAX_BLOCKS);
+    if (!whole.ok || !top.ok) throw new Error('not decoded');
+    t.equal(whole.luma.blocksWide * whole.luma.blocksHigh, 192 * 128, 'one pass decodes the whole picture');
+    t.equal(top.luma.blocksWide * top.luma.blocksHigh, 192 * 42, 'the histogram budget: 21 MCU rows');
+    const view = topBlocks(whole.luma, DOUBLE_MAX_BLOCKS);
+    t.same(
+      Buffer.from(view.coefficients.buffer, view.coefficients.byteOffset, view.coefficients.byteLength),
+      Buffer.from(top.luma.coefficients.buffer),
+      'its top is the 8,192-block decode',
+    );
+    const a = await detectDoubleCompression(whole.luma);
+    const b = await detectDoubleCompression(top.luma);
+    t.equal(a.score, b.score, 'the aligned models read the same blocks');
+    t.same(a.shifted, b.shifted, 'and so does the DC search');
+    t.match(a.energy, { detected: true, dx: 5, dy: 3 });
+    t.ok(
+      (a.energy?.z ?? 0) > (b.energy?.z ?? 0),
+      `more blocks, a larger statistic: ${b.energy?.z} -> ${a.energy?.z}`,
+    );
+  },
+);
