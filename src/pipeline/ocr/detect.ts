@@ -99,6 +99,7 @@ const SCRATCH_MAX = 4 << 20;
 const scratch = {
   rows: new Float32Array(0),
   integ: new Float64Array(0),
+  integ32: new Int32Array(0),
   runK: new Uint8Array(0),
   runX0: new Int32Array(0),
   runX1: new Int32Array(0),
@@ -193,10 +194,10 @@ function roundGrey(v: number): number {
 }
 
 /** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
-export function integralImage(
+export function integralImage<A extends Float64Array | Int32Array = Float64Array>(
   { data, width: w, height: h }: GreyImage,
-  integ = new Float64Array((w + 1) * (h + 1)),
-): Float64Array {
+  integ: A = new Float64Array((w + 1) * (h + 1)) as A,
+): A {
   for (let y = 0; y < h; y++) {
     let row = 0;
     for (let x = 0; x < w; x++) {
@@ -226,7 +227,12 @@ export function boxSum(
 
 export function detectText(img: GreyImage): TextDetection {
   const { data, width: w, height: h } = img;
-  const integ = integralImage(img, reuse('integ', (w + 1) * (h + 1)));
+  // In whole numbers (Int32: half the bytes of Float64, integer arithmetic) while its sums fit, which
+  // they do for any thumbnail (255 x 640 x 640 is ~1/20 of 2^31); a larger picture gets Float64.
+  const integ =
+    w * h * 255 < 2 ** 31
+      ? integralImage(img, reuse('integ32', (w + 1) * (h + 1)))
+      : integralImage(img, reuse('integ', (w + 1) * (h + 1)));
   // The grey histogram (the background), and the runs of marked pixels (components() joins them).
   const hist = new Uint32Array(32);
   let cap = Math.max(1024, (w * h) >> 2);
@@ -345,7 +351,7 @@ interface Runs {
  */
 function classify(
   data: Uint8Array,
-  integ: Float64Array,
+  integ: Int32Array | Float64Array,
   w: number,
   h: number,
   hist: Uint32Array,
