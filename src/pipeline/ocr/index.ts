@@ -109,8 +109,11 @@ export async function readText(
       seen.add(scriptOf(l));
     }
     const all = strip(page.img, page.bands);
+    // A screenshot's strips are its greys' distances from the background, dark on white whatever its
+    // colours (flatten): tesseract's second reading of unsure lines inverted is wasted on them.
+    const invert = !page.flat;
     const read = async (s: Strip, models: string[], stage: string) =>
-      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6)), s);
+      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, invert)), s);
     const { guess, sample, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
@@ -521,7 +524,7 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; bands: Band[]; scale: number }> {
+): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
@@ -557,9 +560,9 @@ async function forOcr(
       at: 0,
       ink: r.ink,
     }));
-    if (rows.length > 0) return { img, bands: rows, scale: img.width / w };
+    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w };
+  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */
