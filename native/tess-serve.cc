@@ -5,8 +5,11 @@
 // models ~0.15 s: as much as reading a screenshot's text once.
 //
 // Protocol, one request at a time on stdin, one answer on stdout:
-//   request: "<languages> <psm> <width> <height>\n" then width*height bytes of grey pixels, row by row;
-//            languages as tesseract's -l (eng+rus+ara), psm tesseract's page segmentation mode.
+//   request: "<languages> <psm> <width> <height>[ <invert>]\n" then width*height bytes of grey pixels, row
+//            by row; languages as tesseract's -l (eng+rus+ara), psm tesseract's page segmentation mode,
+//            invert tesseract's tessedit_do_invert (1 when absent, tesseract's default: unsure lines are
+//            read a second time inverted; 0 for pictures of dark letters on white, where that never reads
+//            better).
 //   answer:  "OK <n>\n" then n bytes of tesseract's TSV (as `tesseract ... tsv` writes it), or
 //            "ERR <message>\n" (a language that cannot be loaded, a picture that cannot be read).
 // The engines, one per language set asked for, stay loaded until the process ends (stdin closed).
@@ -51,8 +54,10 @@ int main() {
     int psm = 0;
     long width = 0;
     long height = 0;
-    if (std::sscanf(header, "%255s %d %ld %ld", langs, &psm, &width, &height) != 4 || width <= 0 ||
-        height <= 0 || width > MAX_SIDE || height > MAX_SIDE || psm < 0 || psm > 13) {
+    int invert = 1;
+    const int fields = std::sscanf(header, "%255s %d %ld %ld %d", langs, &psm, &width, &height, &invert);
+    if ((fields != 4 && fields != 5) || width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE ||
+        psm < 0 || psm > 13 || (invert != 0 && invert != 1)) {
       answerError("bad request");
       return 2;  // the stream cannot be trusted any more
     }
@@ -70,6 +75,7 @@ int main() {
     }
     tesseract::TessBaseAPI &api = *found->second;
     api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
+    api.SetVariable("tessedit_do_invert", invert ? "1" : "0");
     // The same picture the command line reads from a PGM on stdin (8-bit grey, no resolution given).
     Pix *pix = pixCreate(width, height, 8);
     if (!pix) {

@@ -92,17 +92,28 @@ const ALIGNED_SHARE = 0.75;
 
 /**
  * Scratch arrays kept from one call to the next: the detector runs on every image, and allocating (then
- * collecting) its ~5 MB of typed arrays each time cost about as much as a third of its work. Safe because
+ * collecting) its few MB of typed arrays each time cost about as much as a third of its work. Safe because
  * it is synchronous (no two calls overlap in a thread); sizes above SCRATCH_MAX are not kept.
  */
 const SCRATCH_MAX = 4 << 20;
 const scratch = {
   rows: new Float32Array(0),
   integ: new Float64Array(0),
-  cls: new Uint8Array(0),
-  strong: new Uint8Array(0),
-  seen: new Uint8Array(0),
-  stack: new Int32Array(0),
+  integ32: new Int32Array(0),
+  runK: new Uint8Array(0),
+  runX0: new Int32Array(0),
+  runX1: new Int32Array(0),
+  runStrong: new Int32Array(0),
+  runFirst: new Int32Array(0),
+  runParent: new Int32Array(0),
+  runSlot: new Int32Array(0),
+  compK: new Uint8Array(0),
+  compX0: new Int32Array(0),
+  compX1: new Int32Array(0),
+  compY0: new Int32Array(0),
+  compY1: new Int32Array(0),
+  compN: new Int32Array(0),
+  compStrong: new Int32Array(0),
 };
 /** `n` zeroed (or, with `dirty`, as they were) entries of the scratch array `k`. */
 function reuse<K extends keyof typeof scratch>(k: K, n: number, dirty = false): (typeof scratch)[K] {
@@ -167,16 +178,26 @@ export function greyThumbnail(rgb: { data: Uint8Array; width: number; height: nu
       const row = y * w;
       for (let x = 0; x < w; x++) sums[x] = (sums[x] as number) + (rows[row + x] as number);
     }
-    for (let x = 0; x < w; x++) out[i * w + x] = Math.round((sums[x] as number) / (b - a));
+    for (let x = 0, o = i * w; x < w; x++, o++) out[o] = roundGrey((sums[x] as number) / (b - a));
   }
   return { data: out, width: w, height: h };
 }
 
+/**
+ * Math.round of a grey level (0 to 255), without Math.round: V8 runs it several times slower than this
+ * here (the thumbnail's column pass took 4.6 of its 6 ms on a 640x480 photo). `v + 0.5` truncated is
+ * Math.round but where the addition itself rounds up (v an ulp below k + 0.5): that case is put back.
+ */
+function roundGrey(v: number): number {
+  const r = (v + 0.5) | 0;
+  return v < r - 0.5 ? r - 1 : r;
+}
+
 /** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
-export function integralImage(
+export function integralImage<A extends Float64Array | Int32Array = Float64Array>(
   { data, width: w, height: h }: GreyImage,
-  integ = new Float64Array((w + 1) * (h + 1)),
-): Float64Array {
+  integ: A = new Float64Array((w + 1) * (h + 1)) as A,
+): A {
   for (let y = 0; y < h; y++) {
     let row = 0;
     for (let x = 0; x < w; x++) {
@@ -206,48 +227,33 @@ export function boxSum(
 
 export function detectText(img: GreyImage): TextDetection {
   const { data, width: w, height: h } = img;
-  const integ = integralImage(img, reuse('integ', (w + 1) * (h + 1)));
-  // 1 = darker than its surroundings, 2 = lighter, 0 = neither. The window sum is read straight from the
-  // integral image's rows (no call per pixel): this loop and components() are most of the detector's cost.
-  const cls = reuse('cls', w * h);
-  const strong = reuse('strong', w * h);
-  const W1 = w + 1;
-  // The grey histogram (the background) and the count of marked pixels, in the same pass.
+  // In whole numbers (Int32: half the bytes of Float64, integer arithmetic) while its sums fit, which
+  // they do for any thumbnail (255 x 640 x 640 is ~1/20 of 2^31); a larger picture gets Float64.
+  const integ =
+    w * h * 255 < 2 ** 31
+      ? integralImage(img, reuse('integ32', (w + 1) * (h + 1)))
+      : integralImage(img, reuse('integ', (w + 1) * (h + 1)));
+  // The grey histogram (the background), and the runs of marked pixels (components() joins them).
   const hist = new Uint32Array(32);
-  let marked = 0;
-  for (let y = 0; y < h; y++) {
-    const ya = Math.max(0, y - WINDOW);
-    const yb = Math.min(h, y + WINDOW + 1);
-    const top = ya * W1;
-    const bot = yb * W1;
-    const rows = yb - ya;
-    const line = y * w;
-    for (let x = 0; x < w; x++) {
-      const xa = x > WINDOW ? x - WINDOW : 0;
-      const xb = x + WINDOW + 1 < w ? x + WINDOW + 1 : w;
-      const sum =
-        (integ[bot + xb] as number) -
-        (integ[top + xb] as number) -
-        (integ[bot + xa] as number) +
-        (integ[top + xa] as number);
-      const v = data[line + x] as number;
-      hist[v >> 3] = (hist[v >> 3] as number) + 1;
-      // The pixel against its window's mean, times the window's area: whole numbers, no division (the
-      // same verdicts as v - sum / area: a difference from a threshold is a whole multiple of 1/area).
-      const area = rows * (xb - xa);
-      const d = v * area - sum;
-      if (d < -CONTRAST * area) {
-        cls[line + x] = 1;
-        marked++;
-        if (d < -STRONG * area) strong[line + x] = 1;
-      } else if (d > CONTRAST * area) {
-        cls[line + x] = 2;
-        marked++;
-        if (d > STRONG * area) strong[line + x] = 1;
-      }
-    }
+  let cap = Math.max(1024, (w * h) >> 2);
+  let runs: Runs;
+  for (;;) {
+    runs = {
+      n: 0,
+      marked: 0,
+      k: reuse('runK', cap, true),
+      x0: reuse('runX0', cap, true),
+      x1: reuse('runX1', cap, true),
+      strong: reuse('runStrong', cap, true),
+      parent: reuse('runParent', cap, true),
+      first: reuse('runFirst', h + 1, true),
+    };
+    hist.fill(0);
+    if (classify(data, integ, w, h, hist, runs)) break;
+    cap *= 2; // more runs than a quarter of the pixels (single-pixel texture): again with room for them
   }
-  const all = components(cls, strong, w, h);
+  const { marked } = runs;
+  const all = components(runs, h);
   const comps = all.filter((c) => glyphLike(c, h));
   const chains = chain(comps);
   const lines = chains.filter(isLine);
@@ -299,7 +305,7 @@ export function detectText(img: GreyImage): TextDetection {
     background_level: hist.indexOf(Math.max(...hist)) * 8 + 4,
     background: Math.round((Math.max(...hist) / Math.max(1, data.length)) * 1000) / 1000,
     polarity: light * 2 > glyphs ? 'light' : 'dark',
-    textured: Math.round((marked / Math.max(1, cls.length)) * 1000) / 1000,
+    textured: Math.round((marked / Math.max(1, w * h)) * 1000) / 1000,
     has_text: longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2,
   };
 }
@@ -319,52 +325,210 @@ function isLine(c: Comp[]): boolean {
   return aligned >= MIN_CHAIN && aligned >= c.length * ALIGNED_SHARE;
 }
 
-/** 4-connected components of equal non-zero class, with an explicit stack (no recursion, no closure per pixel). */
-function components(cls: Uint8Array, strong: Uint8Array, w: number, h: number): Comp[] {
-  const seen = reuse('seen', w * h);
-  const stack = reuse('stack', w * h, true); // written before it is read
-  const out: Comp[] = [];
-  for (let start = 0; start < w * h; start++) {
-    const k = cls[start] as number;
-    if (!k || seen[start]) continue;
-    let top = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    let x0 = w;
-    let x1 = 0;
-    let y0 = h;
-    let y1 = 0;
-    let n = 0;
-    let strongN = 0;
-    while (top > 0) {
-      const p = stack[--top] as number;
-      const y = (p / w) | 0;
-      const x = p - y * w;
-      n++;
-      strongN += strong[p] as number;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      if (x > 0 && !seen[p - 1] && cls[p - 1] === k) {
-        seen[p - 1] = 1;
-        stack[top++] = p - 1;
+/**
+ * Runs of marked pixels of one class along a row (classify), in raster order: run i is in columns
+ * x0[i]..x1[i], of class k[i], with strong[i] STRONG pixels; row y's runs start at first[y].
+ */
+interface Runs {
+  n: number;
+  /** Pixels of class 1 or 2 (detectText's `textured`). */
+  marked: number;
+  k: Uint8Array;
+  x0: Int32Array;
+  x1: Int32Array;
+  strong: Int32Array;
+  /** Each run's parent in components()' union-find forest: itself at first. */
+  parent: Int32Array;
+  first: Int32Array;
+}
+
+/**
+ * Each pixel against the mean of its (2 WINDOW + 1)² neighbourhood: darker (class 1), lighter (2) or
+ * neither (0). The classes are not kept per pixel: their runs along each row go into `runs` (false when
+ * they do not fit its arrays), and the grey levels into `hist` (8-level bands), in the same pass. The
+ * window sum is read straight from the integral image's rows (no call per pixel). A function of its own:
+ * inside detectText its loop was compiled again and again (deoptimized on the code after it).
+ */
+function classify(
+  data: Uint8Array,
+  integ: Int32Array | Float64Array,
+  w: number,
+  h: number,
+  hist: Uint32Array,
+  runs: Runs,
+): boolean {
+  const { k: rk, x0: rx0, x1: rx1, strong: rs, parent, first } = runs;
+  const cap = rk.length;
+  const W1 = w + 1;
+  let n = 0;
+  let marked = 0;
+  for (let y = 0; y < h; y++) {
+    const ya = Math.max(0, y - WINDOW);
+    const yb = Math.min(h, y + WINDOW + 1);
+    const top = ya * W1;
+    const bot = yb * W1;
+    const rows = yb - ya;
+    const line = y * w;
+    first[y] = n;
+    // The open run: its class (0: none), first column and count of STRONG pixels.
+    let runK = 0;
+    let runX = 0;
+    let runStrong = 0;
+    for (let x = 0; x < w; x++) {
+      const xa = x > WINDOW ? x - WINDOW : 0;
+      const xb = x + WINDOW + 1 < w ? x + WINDOW + 1 : w;
+      const sum =
+        (integ[bot + xb] as number) -
+        (integ[top + xb] as number) -
+        (integ[bot + xa] as number) +
+        (integ[top + xa] as number);
+      const v = data[line + x] as number;
+      hist[v >> 3] = (hist[v >> 3] as number) + 1;
+      // The pixel against its window's mean, times the window's area: whole numbers, no division (the
+      // same verdicts as v - sum / area: a difference from a threshold is a whole multiple of 1/area).
+      const area = rows * (xb - xa);
+      const d = v * area - sum;
+      let k = 0;
+      let strong = 0;
+      if (d < -CONTRAST * area) {
+        k = 1;
+        if (d < -STRONG * area) strong = 1;
+      } else if (d > CONTRAST * area) {
+        k = 2;
+        if (d > STRONG * area) strong = 1;
       }
-      if (x < w - 1 && !seen[p + 1] && cls[p + 1] === k) {
-        seen[p + 1] = 1;
-        stack[top++] = p + 1;
+      if (k !== runK) {
+        if (runK) {
+          if (n === cap) return false;
+          rk[n] = runK;
+          rx0[n] = runX;
+          rx1[n] = x - 1;
+          rs[n] = runStrong;
+          parent[n] = n++;
+        }
+        runK = k;
+        runX = x;
+        runStrong = 0;
       }
-      if (y > 0 && !seen[p - w] && cls[p - w] === k) {
-        seen[p - w] = 1;
-        stack[top++] = p - w;
-      }
-      if (y < h - 1 && !seen[p + w] && cls[p + w] === k) {
-        seen[p + w] = 1;
-        stack[top++] = p + w;
-      }
+      if (k) marked++;
+      runStrong += strong;
     }
+    if (runK) {
+      if (n === cap) return false;
+      rk[n] = runK;
+      rx0[n] = runX;
+      rx1[n] = w - 1;
+      rs[n] = runStrong;
+      parent[n] = n++;
+    }
+  }
+  runs.n = n;
+  runs.marked = marked;
+  return true;
+}
+
+/**
+ * The root of `i` in the union-find forest `parent`, halving the path on the way. Not a closure: one
+ * made per call is a new call target each time, which deoptimized its caller on every image.
+ */
+function root(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    const g = parent[parent[i] as number] as number;
+    parent[i] = g;
+    i = g;
+  }
+  return i;
+}
+
+/**
+ * 4-connected components of equal non-zero class, from the runs: two runs of one class in adjacent rows
+ * whose columns overlap are one component (union-find over runs), and each component's box, pixel count
+ * and STRONG count are those of its runs. In the order of their first pixel (raster order), as a flood
+ * fill from each unvisited pixel in turn found them: chain() and the blobs depend on that order. Linear in
+ * the runs; a texture's 50% of marked pixels made the per-pixel flood fill most of the detector's cost.
+ */
+function components(runs: Runs, h: number): Comp[] {
+  runs.first[h] = runs.n;
+  joinRuns(runs, runs.parent, h);
+  return gather(runs, runs.parent);
+}
+
+/** Joins (`parent`, a union-find forest whose roots are each tree's first run) the runs that touch. */
+function joinRuns(runs: Runs, parent: Int32Array, h: number): void {
+  const { k, x0, x1, first } = runs;
+  for (let y = 1; y < h; y++) {
+    // The runs of row y - 1 (a) and of row y (b), both left to right: each pair that overlaps is met.
+    let a = first[y - 1] as number;
+    const aEnd = first[y] as number;
+    let b = aEnd;
+    const bEnd = first[y + 1] as number;
+    while (a < aEnd && b < bEnd) {
+      if ((x0[a] as number) <= (x1[b] as number) && (x0[b] as number) <= (x1[a] as number) && k[a] === k[b]) {
+        const ra = root(parent, a);
+        const rb = root(parent, b);
+        // The root is the earlier run: the component's first pixel is its root's.
+        const lo = ra < rb ? ra : rb;
+        parent[ra + rb - lo] = lo;
+      }
+      if ((x1[a] as number) < (x1[b] as number)) a++;
+      else b++;
+    }
+  }
+}
+
+/**
+ * Each tree's component (in the order of their roots: the components' first pixels), its box and counts
+ * summed in typed arrays; objects only for those tall enough to matter (a texture has tens of thousands).
+ */
+function gather(runs: Runs, parent: Int32Array): Comp[] {
+  const { n, k, x0, x1, strong, first } = runs;
+  const slot = reuse('runSlot', n, true);
+  const cx0 = reuse('compX0', n, true);
+  const cx1 = reuse('compX1', n, true);
+  const cy0 = reuse('compY0', n, true);
+  const cy1 = reuse('compY1', n, true);
+  const cn = reuse('compN', n, true);
+  const cs = reuse('compStrong', n, true);
+  const ck = reuse('compK', n, true);
+  let m = 0;
+  let y = 0;
+  for (let i = 0; i < n; i++) {
+    while ((first[y + 1] as number) <= i) y++;
+    const r = root(parent, i);
+    const a = x0[i] as number;
+    const b = x1[i] as number;
+    if (r === i) {
+      slot[i] = m;
+      cx0[m] = a;
+      cx1[m] = b;
+      cy0[m] = y;
+      cy1[m] = y;
+      cn[m] = b - a + 1;
+      cs[m] = strong[i] as number;
+      ck[m] = k[i] as number;
+      m++;
+    } else {
+      const c = slot[r] as number;
+      cx0[c] = Math.min(a, cx0[c] as number);
+      cx1[c] = Math.max(b, cx1[c] as number);
+      cy1[c] = y;
+      cn[c] = (cn[c] as number) + b - a + 1;
+      cs[c] = (cs[c] as number) + (strong[i] as number);
+    }
+  }
+  const out: Comp[] = [];
+  for (let c = 0; c < m; c++) {
     // Lower than a glyph (most of a photo's texture): neither a glyph nor a blob; not kept.
-    if (y1 - y0 + 1 >= MIN_H) out.push({ k, x0, x1, y0, y1, n, strong: strongN });
+    if ((cy1[c] as number) - (cy0[c] as number) + 1 < MIN_H) continue;
+    out.push({
+      k: ck[c] as number,
+      x0: cx0[c] as number,
+      x1: cx1[c] as number,
+      y0: cy0[c] as number,
+      y1: cy1[c] as number,
+      n: cn[c] as number,
+      strong: cs[c] as number,
+    });
   }
   return out;
 }
@@ -384,11 +548,7 @@ function glyphLike(c: Comp, imgH: number): boolean {
 /** Links each component to its nearest right neighbour on the same line; returns the chains. */
 function chain(comps: Comp[]): Comp[][] {
   const order = comps.map((_, i) => i).sort((a, b) => (comps[a] as Comp).x0 - (comps[b] as Comp).x0);
-  const parent = comps.map((_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i] as number] as number;
-    return i;
-  };
+  const parent = Int32Array.from(comps, (_, i) => i);
   for (let oi = 0; oi < order.length; oi++) {
     const a = comps[order[oi] as number] as Comp;
     const ah = a.y1 - a.y0 + 1;
@@ -402,13 +562,13 @@ function chain(comps: Comp[]): Comp[][] {
       if (bh > ah * 1.8 || ah > bh * 1.8) continue;
       const overlap = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0) + 1;
       if (overlap < Math.min(ah, bh) * 0.6) continue;
-      parent[find(order[oi] as number)] = find(order[oj] as number);
+      parent[root(parent, order[oi] as number)] = root(parent, order[oj] as number);
       break;
     }
   }
   const groups = new Map<number, Comp[]>();
   comps.forEach((c, i) => {
-    const r = find(i);
+    const r = root(parent, i);
     const g = groups.get(r);
     if (g) g.push(c);
     else groups.set(r, [c]);

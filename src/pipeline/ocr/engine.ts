@@ -97,7 +97,13 @@ class Server {
   }
 
   /** Reads one picture; rejects with an OcrError. The process is unusable afterwards if it rejected. */
-  read(img: GreyImage, languages: string, psm: number, limits: EngineLimits): Promise<Answer> {
+  read(
+    img: GreyImage,
+    languages: string,
+    psm: number,
+    invert: boolean,
+    limits: EngineLimits,
+  ): Promise<Answer> {
     this.busy(true);
     this.maxOutputBytes = limits.maxOutputBytes;
     return new Promise<Answer>((resolve, reject) => {
@@ -113,7 +119,7 @@ class Server {
         this.waiting = this.failed = null;
         reject(e);
       };
-      this.child.stdin.write(`${languages} ${psm} ${img.width} ${img.height}\n`);
+      this.child.stdin.write(`${languages} ${psm} ${img.width} ${img.height} ${invert ? 1 : 0}\n`);
       this.child.stdin.write(img.data.subarray(0, img.width * img.height));
     });
   }
@@ -221,6 +227,8 @@ export async function readWithServer(
   languages: string,
   psm: number,
   limits: EngineLimits,
+  /** tesseract's tessedit_do_invert (its default: true); see recognize(). */
+  invert = true,
 ): Promise<string> {
   const key = `${program}\0${limits.memoryMb}`;
   const list = idle.get(key) ?? [];
@@ -230,7 +238,7 @@ export async function readWithServer(
     server = new Server(program, limits.memoryMb, key, gone);
     live.add(server);
   }
-  const answer = await server.read(img, languages, psm, limits);
+  const answer = await server.read(img, languages, psm, invert, limits);
   if (++server.readings >= MAX_READINGS) server.close();
   else if (!server.dead) list.push(server);
   if (!answer.ok) throw new OcrError('ocr_failed', `tess-serve: ${answer.message}`);

@@ -109,14 +109,17 @@ export async function readText(
       seen.add(scriptOf(l));
     }
     const all = strip(page.img, page.bands);
+    // A screenshot's strips are its greys' distances from the background, dark on white whatever its
+    // colours (flatten): tesseract's second reading of unsure lines inverted is wasted on them.
+    const invert = !page.flat;
     const read = async (s: Strip, models: string[], stage: string) =>
-      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6)), s);
-    const { guess, sample } =
+      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, invert)), s);
+    const { guess, sample, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
-        : { guess: null, sample: [] };
+        : { guess: null, sample: [], known: new Map() as Known };
     const { lines, language, models } =
-      (guess && (await readAs(all, guess, sample, languages, read, page.img))) ||
+      (guess && (await readAs(all, guess, sample, known, languages, read, page.img))) ||
       (await readAll(all, perScript, languages, read, page.img));
     const text = lines.map((l) => l.text).join('\n');
     if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
@@ -235,7 +238,7 @@ async function sampleLanguage(
   perScript: string[],
   languages: string[],
   read: Read,
-): Promise<{ guess: string | null; sample: CleanLine[] }> {
+): Promise<{ guess: string | null; sample: CleanLine[]; known: Known }> {
   const picked = sampleBands(all);
   const body = picked[picked.length - 1] as number;
   const first = await read(
@@ -247,6 +250,7 @@ async function sampleLanguage(
     'ocr_sample',
   );
   for (const l of first) l.band = picked[l.band] as number;
+  const known: Known = new Map([[perScript[0] as string, { bands: new Set(picked), lines: first }]]);
   const readings = [first.filter((l) => l.band === body)];
   const sureEnough = () => {
     const c = readings.map(confidence).sort((a, b) => b - a);
@@ -260,8 +264,51 @@ async function sampleLanguage(
   const best = readings.reduce((a, b) => (confidence(b) > confidence(a) ? b : a));
   // No model reads the sample surely (a meme's caption read at 85% CER): the whole text would read no
   // better with one; read it with all of them (readAll).
-  if (confidence(best) < WHOLE_SURE) return { guess: null, sample: [] };
-  return { guess: languageOf(sure(best), languages), sample: sure(first) };
+  if (confidence(best) < WHOLE_SURE) return { guess: null, sample: [], known };
+  return { guess: languageOf(sure(best), languages), sample: sure(first), known };
+}
+
+/**
+ * Bands of `all` already read by one model while sampling (`bands`, indices in `all`), and its lines
+ * there (unfiltered, with their `all` band index): the whole text read with that model reads only the
+ * other bands (readWith). Each band is a separate run of rows in the strips, which tesseract reads line
+ * by line: bench:ocr's 40 screenshots and 6 captions read the same text with the sample's three bands
+ * reused. Only the sample's (three bands read by the first model); the body band read alone by another
+ * script's model (ocr_script) is not: an Arabic band read alone reads differently from the same band
+ * among the others (bench:ocr's degraded Arabic CER 3.53% -> 3.56% when it was reused).
+ */
+type Known = Map<string, { bands: Set<number>; lines: CleanLine[] }>;
+
+/**
+ * `all` read with `model`, the bands `known` already has for that model not read again (a post's name,
+ * handle and first body line, read by the sample's first model: ~40% of a screenshot's text), in
+ * reading order.
+ */
+async function readWith(
+  all: Strip,
+  img: GreyImage,
+  model: string,
+  known: Known,
+  read: Read,
+  stage: string,
+): Promise<CleanLine[]> {
+  const have = known.get(model);
+  if (!have) return read(all, [model], stage);
+  const rest = all.bands.map((_, i) => i).filter((i) => !have.bands.has(i));
+  const lines = [...have.lines];
+  if (rest.length > 0) {
+    const more = await read(
+      strip(
+        img,
+        rest.map((i) => all.bands[i] as Band),
+      ),
+      [model],
+      stage,
+    );
+    for (const l of more) l.band = rest[l.band] as number;
+    lines.push(...more);
+  }
+  return lines.sort((a, b) => a.band - b.band || a.box.y - b.box.y);
 }
 
 /**
@@ -280,11 +327,12 @@ async function readAs(
   all: Strip,
   guess: string,
   sample: CleanLine[],
+  known: Known,
   languages: string[],
   read: Read,
   img: GreyImage,
 ): Promise<Reading | null> {
-  const first = await read(all, [guess], 'ocr');
+  const first = await readWith(all, img, guess, known, read, 'ocr');
   // Text in another script than the sample's (a quote in English in a Russian post) comes out garbled
   // and unsure: read as if there were no sample.
   if (confidence(first) < WHOLE_SURE) return null;
@@ -476,7 +524,7 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; bands: Band[]; scale: number }> {
+): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
@@ -512,9 +560,9 @@ async function forOcr(
       at: 0,
       ink: r.ink,
     }));
-    if (rows.length > 0) return { img, bands: rows, scale: img.width / w };
+    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w };
+  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */

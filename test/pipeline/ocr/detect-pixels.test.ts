@@ -46,3 +46,15 @@ t.test('on the analysis pixels: text-free photos have no text, a screenshot has'
     'each line has its glyph height',
   );
 });
+
+t.test('a picture of one-pixel runs (more than the run arrays first hold) is classified whole', async (t) => {
+  // A checkerboard: every pixel differs from its neighbourhood's mean by ~127, each its own run of one.
+  const w = 200;
+  const h = 150;
+  const data = Buffer.alloc(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = (x + y) & 1 ? 255 : 0;
+  const d = detectText({ data, width: w, height: h });
+  t.equal(d.textured, 1, 'every pixel marked');
+  t.equal(d.has_text, false);
+  t.equal(d.lines, 0);
+});

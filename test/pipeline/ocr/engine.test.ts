@@ -62,6 +62,10 @@ t.test('tess-serve reads what the tesseract command reads', { skip }, async (t) 
   t.equal(again, first, 'and the same again from the running process');
   t.match(cli.map((l) => l.words.map((w) => w.text).join(' ')).join(' '), /HELLO/);
   t.ok(serverPids().length >= 1, 'a process kept running');
+  // Without tesseract's second reading of unsure lines inverted (dark-on-white screenshots), alike too.
+  const cliNoInvert = await recognize(img, ['eng', 'rus'], { ...opts, server: false }, 6, false);
+  const served = await readWithServer(serve as string, img, 'eng+rus', 6, limits, false);
+  t.same(parseTsv(served), cliNoInvert, 'without inversion: the same as the command');
 });
 
 t.test('a running tess-serve does not load the models again', { skip }, async (t) => {
