@@ -109,7 +109,7 @@ export const EnvSchema = Type.Object({
   ),
   ANALYSIS_MEMO_SECONDS: Int(
     86400,
-    'How long what was read from a file’s bytes (probe, hashes, metadata, credentials, JPEG structure, local features, OCR text) is kept by sha256 once the same file has been checked twice, so that its later checks skip decoding and analysis (src/services/analysis-memo.ts). A viral picture is checked again and again with the same bytes. Files uploaded are kept per organization. 0: off, every check analyzes its files.',
+    'How long what was read from a file’s bytes (probe, hashes, metadata, credentials, JPEG structure, local features, OCR text) is kept by sha256 once the same file has been checked twice (and this long again after each later check), so that its later checks skip decoding and analysis (src/services/analysis-memo.ts). A viral picture is checked again and again with the same bytes. Files uploaded are kept per organization. 0: off, every check analyzes its files.',
     0,
   ),
   BODY_LIMIT_BYTES: Int(

@@ -10,7 +10,8 @@
 //
 // What is kept, and when:
 //  - only files checked twice: the second check of a file (its sha256 already seen: an exact match) writes
-//    the memo, the third and later ones read it. A stream of new pictures costs no memory, and a file seen
+//    the memo, the third and later ones read it, each keeping it ANALYSIS_MEMO_SECONDS longer (a picture
+//    checked all week keeps its memo all week; one checked no more lets it go a day later). A stream of new pictures costs no memory, and a file seen
 //    twice is the one likely to be seen again;
 //  - a file fetched from a URL is kept for everyone (its first sighting is shared by the memory anyway:
 //    the exact match already tells another newsroom that it was seen); an UPLOADED file is kept for its
@@ -72,8 +73,12 @@ export function createAnalysisMemo<T extends object>(o: AnalysisMemoOptions): An
     forOrg(org) {
       return {
         async get(sha256, uploaded) {
-          const fields = await o.redis.hgetallBuffer(key(org, sha256, uploaded));
-          return decode<T>(fields);
+          const k = key(org, sha256, uploaded);
+          // Read and kept longer in one round trip: a picture still being checked keeps its memo.
+          const replies = await o.redis.multi().hgetallBuffer(k).expire(k, o.ttlSeconds).exec();
+          const [err, fields] = replies?.[0] ?? [null, null];
+          if (err) throw err;
+          return decode<T>((fields ?? {}) as Record<string, Buffer>);
         },
         async put(sha256, uploaded, memo) {
           const k = key(org, sha256, uploaded);

@@ -125,6 +125,18 @@ t.test("an uploaded file's memo is its organization's own", async (t) => {
   t.notOk(other.media[0]?.timings_ms.memo === undefined, 'org_b looked for its own memo');
 });
 
+t.test('a memo read is kept longer: a picture still checked keeps it', async (t) => {
+  const { calls, check, redis, k } = await setup(t);
+  await check('chk_1', '/photo.jpg');
+  await check('chk_2', '/photo.jpg');
+  const [key] = await redis.keys(`${k.analysisMemo('public', sha(PHOTO), '')}*`);
+  t.ok(key, 'kept by the second check');
+  await redis.expire(key as string, 5);
+  await check('chk_3', '/photo.jpg');
+  t.equal(calls.length, 2, 'the third read it');
+  t.ok((await redis.ttl(key as string)) > 500, 'and kept it for the whole TTL again (600 s here)');
+});
+
 t.test('other analysis settings read no memo', async (t) => {
   const { calls, check } = await setup(t, { v: 'one' });
   await check('chk_1', '/photo.jpg');
