@@ -22,6 +22,7 @@
 // Keys (src/keys.ts) share the hash tag `{<p>:index:stream}`, whose slot is the stream's own (the stream's
 // name has no braces, so its slot is that of its whole name): on a Redis Cluster the scripts may touch the
 // stream, the pointer, the floor and the chunks together. The index therefore lives on one primary.
+import { setImmediate } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { crc32 } from 'node:zlib';
@@ -191,7 +192,7 @@ export class SnapshotStore {
       bytes += filled.bytes;
       written += filled.entries;
       // Let the event loop breathe between chunks (each is a few ms of encoding).
-      await new Promise((r) => setImmediate(r));
+      await setImmediate();
     }
     if (written !== entries) throw new Error(`snapshot wrote ${written} entries, ${entries} captured`);
     const meta: SnapshotMeta = {

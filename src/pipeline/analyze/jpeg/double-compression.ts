@@ -64,6 +64,7 @@
 // decode 20-120 ms, IDCT 45-70, the fine-detail reading 127-150; each is made in steps of ~8,192 blocks
 // (decodeLumaInSteps, lumaPlaneInBands, double-energy.ts' strips), ~10-20 ms between two turns of the
 // event loop. It stays off by default (JPEG_DOUBLE_COMPRESSION).
+import { setImmediate } from 'node:timers/promises';
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
@@ -209,7 +210,7 @@ async function lumaPlaneInBands(l: LumaCoefficients): Promise<Uint8Array> {
     const n = Math.min(rows, l.blocksHigh - by);
     const band = l.coefficients.subarray(by * l.blocksWide * 64, (by + n) * l.blocksWide * 64);
     out.set(lumaPlane({ ...l, coefficients: band, blocksHigh: n }), by * 8 * w);
-    await breathe();
+    await setImmediate();
   }
   return out;
 }
@@ -296,9 +297,6 @@ export interface DoubleCompressionDetail extends JpegDoubleCompression {
   /** The shifted-grid search on the fine-detail terms (double-energy.ts), when it ran. */
   energy: ShiftedEnergyEvidence | null;
 }
-
-/** Lets timers and I/O run between the steps, so that no step holds the event loop long. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface AlignedEvidence {
   score: number;
@@ -420,13 +418,14 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
   const h = top.blocksHigh * 8;
   const whole = await lumaPlaneInBands(l);
   const plane = whole.subarray(0, w * h);
+  // Timers and I/O run between the steps (setImmediate): none holds the event loop long.
   let aligned: AlignedEvidence = { score: 0, detected: false, confidence: 0, primary: null };
   if (used.length >= 3) {
     aligned = alignedEvidence(top, shiftedCoefficients(plane, w, h), used);
-    await breathe();
+    await setImmediate();
   }
   const shifted = shiftedGridEvidence(plane, w, h, dcStep);
-  await breathe();
+  await setImmediate();
   const energy = await shiftedEnergyEvidence(whole, w, l.blocksHigh * 8, ENERGY_EVERY);
   const base = { status: 'estimated' as const, score: aligned.score, shifted, energy };
   if (aligned.detected && aligned.confidence >= Math.max(shifted.confidence, energy.confidence)) {

@@ -52,6 +52,7 @@
 // was saved twice, so the reading is right, and the caveat says "cropped or enlarged".
 
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
+import { setImmediate } from 'node:timers/promises';
 
 /** Tiles per side of the grid the spread is estimated from. */
 const TILES = 4;
@@ -151,7 +152,7 @@ async function jsSums(plane: Uint8Array, w: number, h: number, every: number): P
   const block = new Float64Array(64);
   for (let dx = 0; dx < 8; dx++) {
     // One eighth of the work per turn of the event loop (the whole is ~0.5 s of CPU on a loaded machine).
-    if (dx > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (dx > 0) await setImmediate();
     const nseg = Math.floor((w - dx) / 8);
     for (let y = 0; y < h; y++) {
       for (let j = 0; j < nseg; j += every) {
@@ -229,7 +230,7 @@ export async function offsetEnergies(
       const a = from + Math.floor(((to - from) * p) / n);
       const b = from + Math.floor(((to - from) * (p + 1)) / n);
       if (b <= a) continue;
-      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!first) await setImmediate();
       first = false;
       const y0 = a * 8;
       const hs = Math.min(h, b * 8 + 7) - y0;

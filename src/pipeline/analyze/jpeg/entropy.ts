@@ -6,6 +6,7 @@
 // the picture; a corrupt or truncated stream ends the decode early (what was decoded is kept, and
 // `truncated` says so), never loops or throws. Memory: 64 Int16 per block kept.
 import { ZIGZAG, type HuffmanTable, type JpegStructure } from './structure.js';
+import { setImmediate } from 'node:timers/promises';
 
 export interface LumaCoefficients {
   /** Quantized coefficients, 64 per block in natural order, blocks row-major over `blocksWide` x `blocksHigh`. */
@@ -184,7 +185,7 @@ export async function decodeLumaInSteps(
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await setImmediate();
   }
 }
 

@@ -1,6 +1,7 @@
 // The `jpeg` section of a media item: structure, quality, encoder signature (and, when asked, the double
 // compression estimate) of a JPEG, from the bytes already in memory. A pure function of the bytes and
 // what the metadata stage found; it never throws on a malformed file.
+import { setImmediate } from 'node:timers/promises';
 import type { Jpeg } from '../../../../schemas/jpeg.js';
 import { detectDoubleCompression, DOUBLE_MAX_BLOCKS, ENERGY_MAX_BLOCKS } from './double-compression.js';
 import { decodeLumaInSteps } from './entropy.js';
@@ -88,7 +89,7 @@ export async function readDoubleCompression(
       caveat: `Not estimated: ${decoded.reason}.`,
     };
   }
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await setImmediate();
   const {
     score: _score,
     grid: _grid,
