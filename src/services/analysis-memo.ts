@@ -23,7 +23,7 @@
 //
 // The value: one hash, `a` the JSON of the probe, the analysis and the text, `p` and `d` the features'
 // points (float32, as extracted: the feature index's copy is rounded to 1/16 px) and descriptors. Redis
-// bytes per memo are stated in the README (bench:redis-memory).
+// bytes per memo are stated in the README (`npm run bench` prints them).
 //
 // This store knows nothing of the analysis's shape (the pipeline's, src/pipeline/process-check.ts): it
 // keeps a JSON value and the features, and gives back what it kept or nothing.
@@ -97,7 +97,8 @@ export function createAnalysisMemo<T extends object>(o: AnalysisMemoOptions): An
             );
             values.w = `${features.width}x${features.height}`;
           }
-          await o.redis.multi().hset(k, values).expire(k, o.ttlSeconds).exec();
+          // Replaced whole: no field of a memo written before (a damaged one being mended) stays beside these.
+          await o.redis.multi().del(k).hset(k, values).expire(k, o.ttlSeconds).exec();
         },
       };
     },

@@ -62,7 +62,9 @@ async function setup(t: Test, settings: unknown = { v: 'test' }) {
       targets: [{ url: `upload:${sha(bytes)}`, input: 'upload' }],
       uploads: async (s) => (s === sha(bytes) ? bytes : null),
     });
-  return { calls, check, upload, redis, k, crop };
+  /** Keys of the memos kept for `bytes` in `scope` (`public`, or `org:<org>` for uploads). */
+  const memoKeys = (scope: string, bytes: Buffer) => redis.keys(`${k.analysisMemo(scope, sha(bytes), '')}*`);
+  return { calls, check, upload, redis, memoKeys, crop };
 }
 
 /** What the analysis read from the bytes, as the report shows it (matches and timings aside). */
@@ -112,13 +114,13 @@ t.test('a file checked a third time is not analyzed again, and its report reads 
 });
 
 t.test("an uploaded file's memo is its organization's own", async (t) => {
-  const { calls, upload, redis, k } = await setup(t);
+  const { calls, upload, memoKeys } = await setup(t);
   const bytes = await sharp(PHOTO).resize(400).jpeg({ quality: 80 }).toBuffer();
   for (const id of ['chk_u1', 'chk_u2', 'chk_u3']) await upload(id, 'org_a', bytes);
   t.equal(calls.length, 2, 'org_a: analyzed twice, then read from its memo');
-  const kept = await redis.keys(`${k.analysisMemo('org:org_a', sha(bytes), '')}*`);
+  const kept = await memoKeys('org:org_a', bytes);
   t.equal(kept.length, 1, "kept under org_a's scope");
-  t.same(await redis.keys(`${k.analysisMemo('public', sha(bytes), '')}*`), [], 'not for everyone');
+  t.same(await memoKeys('public', bytes), [], 'not for everyone');
   const other = await upload('chk_b1', 'org_b', bytes);
   t.equal(other.media[0]?.status, 'ok');
   t.equal(calls.length, 3, "org_b's upload of the same bytes is analyzed: nothing of org_a's is read");
@@ -126,10 +128,10 @@ t.test("an uploaded file's memo is its organization's own", async (t) => {
 });
 
 t.test('a memo read is kept longer: a picture still checked keeps it', async (t) => {
-  const { calls, check, redis, k } = await setup(t);
+  const { calls, check, redis, memoKeys } = await setup(t);
   await check('chk_1', '/photo.jpg');
   await check('chk_2', '/photo.jpg');
-  const [key] = await redis.keys(`${k.analysisMemo('public', sha(PHOTO), '')}*`);
+  const [key] = await memoKeys('public', PHOTO);
   t.ok(key, 'kept by the second check');
   await redis.expire(key as string, 5);
   await check('chk_3', '/photo.jpg');
@@ -148,18 +150,22 @@ t.test('other analysis settings read no memo', async (t) => {
 });
 
 t.test('a damaged memo is not trusted: the file is analyzed', async (t) => {
-  const { calls, check, redis, k } = await setup(t);
+  const { calls, check, redis, memoKeys } = await setup(t);
   await check('chk_1', '/photo.jpg');
   await check('chk_2', '/photo.jpg');
-  const [key] = await redis.keys(`${k.analysisMemo('public', sha(PHOTO), '')}*`);
+  const [key] = await memoKeys('public', PHOTO);
   t.ok(key, 'the second check kept a memo');
   // Features cut short (a write torn by a crash, or another version's layout).
   await redis.hset(key as string, 'd', Buffer.alloc(7));
   const r = await check('chk_3', '/photo.jpg');
   t.equal(r.media[0]?.status, 'ok');
   t.equal(calls.length, 3, 'analyzed again');
-  await redis.hset(key as string, 'a', '{not json');
+  // And a field of another layout beside it: the memo written again holds none of what was there.
+  await redis.hset(key as string, 'a', '{not json', 'x', 'another layout');
   const r2 = await check('chk_4', '/photo.jpg');
   t.equal(r2.media[0]?.status, 'ok');
   t.equal(calls.length, 4, 'analyzed again');
+  t.same((await redis.hkeys(key as string)).sort(), ['a', 'd', 'p', 'w'], 'and the memo written anew, whole');
+  await check('chk_5', '/photo.jpg');
+  t.equal(calls.length, 4, 'which the next check reads');
 });
