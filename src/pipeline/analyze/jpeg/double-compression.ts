@@ -74,14 +74,15 @@ import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { ZIGZAG } from './structure.js';
 
 /**
- * Luminance blocks the histogram readings (the aligned models and the DC search) read at most, in whole MCU
- * rows from the top: ~0.5 MP. 4096 found 28/72 aligned double saves of the 768x512 set and 8192 (the whole
- * picture there) 32/72, at about twice the CPU.
+ * Luminance blocks the DC search (double-shifted.ts) reads at most, in whole MCU rows from the top: ~0.5 MP;
+ * also the size of the bands the plane and the aligned models' coefficients are made in. (The aligned
+ * models read the top 8,192 too until they read all that was decoded: 4096 found 28/72 aligned double saves
+ * of the 768x512 set and 8192, the whole picture there, 32/72.)
  */
 export const DOUBLE_MAX_BLOCKS = 8192;
 /**
  * Luminance blocks decoded at most, in the same Huffman pass (whole MCU rows from the top), for the
- * fine-detail reading (double-energy.ts), which gains the most from more: 55,296 blocks, 3.5 MP (2304x1536).
+ * fine-detail reading (double-energy.ts) and the aligned models: 55,296 blocks, 3.5 MP (2304x1536).
  * Its cost grows with the blocks, not the picture: at most ENERGY_MAX_BLOCKS Huffman-decoded (the chroma
  * blocks of those MCU rows too), IDCT'd and read at 63 offsets, whatever the picture's size. Where the
  * WebAssembly kernels cannot run, the JavaScript reading (~30x the CPU) keeps to DOUBLE_MAX_BLOCKS. Memory:
@@ -112,7 +113,7 @@ const BINS = 12;
 const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
-  'An earlier save shows on the same 8x8 grid, or after a crop only when its quality was about 80 or closer to this one’s (a resize in between hides it), an earlier save at quality 90 or above often leaves nothing to see, and editing can leave the same traces: a hint, not proof.';
+  'An earlier save shows on the same 8x8 grid (one at quality 95 or above seldom does), or after a crop only when its quality was about 80 or closer to this one’s (a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
 
 // cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
 const BASIS = new Float64Array(64);
@@ -215,13 +216,20 @@ async function lumaPlaneInBands(l: LumaCoefficients): Promise<Uint8Array> {
   return out;
 }
 
-/** DCT coefficients at FREQS of the 8x8 blocks of `plane` on the grid shifted by (4, 4): one array per frequency. */
-function shiftedCoefficients(plane: Uint8Array, w: number, h: number): Float64Array[] {
+/**
+ * DCT coefficients at FREQS of the 8x8 blocks of `plane` on the grid shifted by (4, 4), block rows j0..j1-1
+ * of that grid, written into `out` (one array per frequency, nx values a row).
+ */
+function shiftedCoefficientRows(
+  plane: Uint8Array,
+  w: number,
+  j0: number,
+  j1: number,
+  out: Float64Array[],
+): void {
   const nx = Math.floor((w - 4) / 8);
-  const ny = Math.floor((h - 4) / 8);
-  const out = FREQS.map(() => new Float64Array(nx * ny));
   const rows = new Float64Array(64); // rows[y * 8 + u]: row y transformed along x
-  for (let j = 0; j < ny; j++) {
+  for (let j = j0; j < j1; j++) {
     for (let i = 0; i < nx; i++) {
       const x0 = 4 + i * 8;
       const y0 = 4 + j * 8;
@@ -242,18 +250,52 @@ function shiftedCoefficients(plane: Uint8Array, w: number, h: number): Float64Ar
       });
     }
   }
+}
+
+/**
+ * The (4, 4)-shifted coefficients of the whole `plane` (`w` x `h`), made in bands of at most
+ * DOUBLE_MAX_BLOCKS blocks with a turn of the event loop after each (55,296 blocks: ~10-15 ms of CPU a band
+ * instead of ~70-100 in one go on the loaded machine).
+ */
+async function shiftedCoefficients(plane: Uint8Array, w: number, h: number): Promise<Float64Array[]> {
+  const nx = Math.floor((w - 4) / 8);
+  const ny = Math.floor((h - 4) / 8);
+  const out = FREQS.map(() => new Float64Array(nx * ny));
+  const band = Math.max(1, Math.floor(DOUBLE_MAX_BLOCKS / Math.max(1, nx)));
+  for (let j = 0; j < ny; j += band) {
+    shiftedCoefficientRows(plane, w, j, Math.min(ny, j + band), out);
+    if (j + band < ny) await setImmediate();
+  }
   return out;
 }
 
 /** Resolution of the histogram of |raw coefficient| the models are computed from. */
 const FINE = 0.1;
+/**
+ * The spread (standard deviation, in DCT units) of a coefficient the first save rounded to a multiple of
+ * its step, as the second save finds it: the first save's decode rounds its pixels to integers, and the
+ * decode to RGB and back to YCbCr between the saves rounds and clips again (the error on a coefficient of
+ * the orthonormal DCT is about that of a pixel: ~0.3 for the luminance rounding, ~0.2 more from RGB).
+ * Without it the double models put each multiple of the earlier step exactly in one bin, where a multiple
+ * that falls near the edge of a bin (12 for steps 3 then 8: 1.5 steps of 8) is in fact shared by two.
+ * Measured on the issue-20 sets (768x512 and 2304x1536, aligned, with all decoded blocks; threshold 0.2;
+ * scratch runs on the set's decoded coefficients): sigma 0 (the models before): q80 first saves 17/24 and
+ * 15/21, q90 first 13/24 and 11/21; 0.3: 20/24, 17/21, 19/24, 17/21 but 2/42 and 6/112 single saves over
+ * the threshold; 0.4: 21, 17, 19, 18, 1/48 singles; 0.5: 20/24, 17/21, 19/24, 19/21, no single save over it
+ * (0/48, 0/42, 0/112 of the false-alarm run); 0.6: 19, 17, 16, 19 and 2/112; 0.7: 19, 16, 15, 19, 2/42
+ * and 6/112.
+ */
+const FIRST_SAVE_NOISE = 0.5;
+/** Fine bins past the last model bin read, so that the spread of the multiples just past it is counted. */
+const NOISE_REACH = 4 * FIRST_SAVE_NOISE;
 
 /**
- * The histogram of |v| at FINE resolution up to where the last bin of the file's step b ends (values past it
- * counted in `beyond`): every model is then computed from ~(BINS b / FINE) bins instead of every block.
+ * The histogram of |v| at FINE resolution up to where the last bin of the file's step b ends, and
+ * NOISE_REACH past it (values further out counted in `beyond`): every model is then computed from
+ * ~(BINS b / FINE) bins instead of every block.
  */
 function fineHistogram(values: Float64Array, b: number): { bins: Float64Array; total: number } {
-  const bins = new Float64Array(Math.ceil(((BINS + 0.5) * b) / FINE));
+  const bins = new Float64Array(Math.ceil(((BINS + 0.5) * b + NOISE_REACH) / FINE));
   for (let i = 0; i < values.length; i++) {
     const k = Math.floor(Math.abs(values[i] as number) / FINE);
     if (k < bins.length) bins[k] = (bins[k] as number) + 1;
@@ -261,16 +303,56 @@ function fineHistogram(values: Float64Array, b: number): { bins: Float64Array; t
   return { bins, total: values.length };
 }
 
-/** The histogram of |k| after quantizing with step a then with step b, from the fine histogram. */
+/** The standard normal distribution function (Abramowitz & Stegun 7.1.26: error under 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/**
+ * The histogram of |k| after quantizing with step a then with step b, from the fine histogram. The single
+ * model (a = b) rounds once; a double model puts each multiple x of a, spread by FIRST_SAVE_NOISE, into the
+ * bins of |x + e| / b that the spread reaches.
+ */
 function modelHistogram(fine: { bins: Float64Array; total: number }, a: number, b: number): Float64Array {
   const h = new Float64Array(BINS);
   const { bins, total } = fine;
-  for (let i = 0; i < bins.length; i++) {
-    const n = bins[i] as number;
-    if (n === 0) continue;
-    const v = (i + 0.5) * FINE;
-    const k = Math.round((Math.round(v / a) * a) / b);
-    if (k < BINS) h[k] = (h[k] as number) + n;
+  if (a === b) {
+    for (let i = 0; i < bins.length; i++) {
+      const n = bins[i] as number;
+      if (n === 0) continue;
+      const k = Math.round(((i + 0.5) * FINE) / b);
+      if (k < BINS) h[k] = (h[k] as number) + n;
+    }
+  } else {
+    // The mass of each multiple j of a, then its spread.
+    const mass = new Float64Array(Math.ceil((bins.length * FINE) / a) + 2);
+    for (let i = 0; i < bins.length; i++) {
+      const n = bins[i] as number;
+      if (n !== 0) {
+        const j = Math.round(((i + 0.5) * FINE) / a);
+        mass[j] = (mass[j] as number) + n;
+      }
+    }
+    const s = FIRST_SAVE_NOISE;
+    for (let j = 0; j < mass.length; j++) {
+      const n = mass[j] as number;
+      if (n === 0) continue;
+      const x = j * a;
+      const k0 = Math.round(x / b);
+      for (let k = Math.max(0, k0 - 1); k <= k0 + 1 && k < BINS; k++) {
+        // P(|x + e| rounds to k), e ~ N(0, s^2): both signs of x + e land in bin k when k > 0.
+        let p = normalCdf(((k + 0.5) * b - x) / s) - normalCdf(((k - 0.5) * b - x) / s);
+        if (k > 0) p += normalCdf((-(k - 0.5) * b - x) / s) - normalCdf((-(k + 0.5) * b - x) / s);
+        h[k] = (h[k] as number) + n * p;
+      }
+    }
   }
   for (let k = 0; k < BINS; k++) h[k] = (h[k] as number) / total;
   return h;
@@ -320,7 +402,8 @@ function alignedEvidence(
     const b = l.quant[f] as number;
     const observed = new Float64Array(BINS);
     let n = 0;
-    for (let i = f; i < l.coefficients.length; i += 64) {
+    const end = Math.min(l.coefficients.length, l.blocksWide * l.blocksHigh * 64);
+    for (let i = f; i < end; i += 64) {
       const k = Math.abs(l.coefficients[i] as number);
       if (k < BINS) observed[k] = (observed[k] as number) + 1;
       n++;
@@ -375,7 +458,7 @@ function alignedEvidence(
 
 /**
  * The first block rows of `l` within `max` blocks, in whole MCU rows: what a decode with that budget gives
- * (the histogram readings keep to DOUBLE_MAX_BLOCKS, so their figures stay those measured with it).
+ * (the DC search keeps to DOUBLE_MAX_BLOCKS, so its figures stay those measured with it).
  */
 export function topBlocks(l: LumaCoefficients, max: number): LumaCoefficients {
   const rowBlocks = l.blocksWide * l.mcuBlocksHigh;
@@ -401,7 +484,8 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
     shifted: null,
     energy: null,
   });
-  // The histogram readings read the top DOUBLE_MAX_BLOCKS; the fine-detail one all that was decoded.
+  // The DC search reads the top DOUBLE_MAX_BLOCKS; the aligned models and the fine-detail reading all that
+  // was decoded (at most ENERGY_MAX_BLOCKS).
   const top = topBlocks(l, DOUBLE_MAX_BLOCKS);
   const blocks = top.blocksWide * top.blocksHigh;
   if (blocks < DOUBLE_MIN_BLOCKS) {
@@ -421,7 +505,7 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
   // Timers and I/O run between the steps (setImmediate): none holds the event loop long.
   let aligned: AlignedEvidence = { score: 0, detected: false, confidence: 0, primary: null };
   if (used.length >= 3) {
-    aligned = alignedEvidence(top, shiftedCoefficients(plane, w, h), used);
+    aligned = alignedEvidence(l, await shiftedCoefficients(whole, w, l.blocksHigh * 8), used);
     await setImmediate();
   }
   const shifted = shiftedGridEvidence(plane, w, h, dcStep);

@@ -122,7 +122,7 @@ t.test('the WebAssembly path gives the reference energies and decisions', async 
 });
 
 t.test(
-  'a picture over 8,192 blocks: the histogram readings read its top, the fine-detail one all of it',
+  'a picture over 8,192 blocks: the DC search reads its top, the aligned models and the fine-detail reading all of it',
   async (t) => {
     // The pair of shiftedPair (q80, then cropped 3 x 5 px and saved at q70) at 1536x1024: 24,576 blocks.
     const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
@@ -149,8 +149,8 @@ t.test(
     );
     const a = await detectDoubleCompression(whole.luma);
     const b = await detectDoubleCompression(top.luma);
-    t.equal(a.score, b.score, 'the aligned models read the same blocks');
-    t.same(a.shifted, b.shifted, 'and so does the DC search');
+    t.not(a.score, b.score, 'the aligned models read more blocks than the top 8,192');
+    t.same(a.shifted, b.shifted, 'the DC search reads the same blocks');
     t.match(a.energy, { detected: true, dx: 5, dy: 3 });
     t.ok(
       (a.energy?.z ?? 0) > (b.energy?.z ?? 0),
