@@ -4,8 +4,8 @@
 //   structure   readJpeg (segments, tables, quality, signature) per JPEG fixture, in microseconds of CPU
 //               (target: under 1 ms per image)
 //   double      the double-compression estimate (bounded Huffman decode of at most ENERGY_MAX_BLOCKS
-//               luminance blocks, IDCT, the aligned models and the 49-shift DC search on the top
-//               DOUBLE_MAX_BLOCKS, the 63-offset fine-detail search of double-energy.ts on all), CPU ms per image,
+//               luminance blocks, IDCT, the 49-shift DC search on the top DOUBLE_MAX_BLOCKS, the aligned
+//               models and the 63-offset fine-detail search of double-energy.ts on all), CPU ms per image,
 //               on the JPEG fixtures and on 12 MP JPEGs generated from a fixture photo
 //   analysis    analyzeImage on the pipeline corpus' JPEGs and the 12 MP JPEGs: the whole stage's CPU time
 //               and the share of timings_ms.jpeg in it; `ratio` is whole / (whole - jpeg), how much slower
@@ -110,7 +110,7 @@ async function doubleCost(set: Buffer[]): Promise<ReturnType<typeof summarize>> 
 }
 const double = { fixtures: await doubleCost(files.map((f) => f.bytes)), large_12mp: await doubleCost(large) };
 console.log(
-  `double compression: CPU ms per image, fixtures p50 ${double.fixtures.p50} p95 ${double.fixtures.p95}; 12 MP p50 ${double.large_12mp.p50} (at most ${ENERGY_MAX_BLOCKS} blocks decoded, ${DOUBLE_MAX_BLOCKS} of them for the histogram readings)`,
+  `double compression: CPU ms per image, fixtures p50 ${double.fixtures.p50} p95 ${double.fixtures.p95}; 12 MP p50 ${double.large_12mp.p50} (at most ${ENERGY_MAX_BLOCKS} blocks decoded, ${DOUBLE_MAX_BLOCKS} of them for the DC search)`,
 );
 
 // The analysis stage with the JPEG reading in it.

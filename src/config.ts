@@ -101,7 +101,7 @@ export const EnvSchema = Type.Object({
   ),
   JPEG_DOUBLE_COMPRESSION: Bool(
     false,
-    'Estimate double compression for every baseline JPEG (`jpeg.double_compression`, signal `double_compressed`): ~70-100 ms of CPU per 768x512 image, ~230-360 ms from 3.5 MP up (12 MP: the fine-detail reading reads at most 3.5 MP, the rest 0.5 MP), measured at load 4-9 on 2 cores (bench:forensics; the IDCT and the off-grid fine-detail reading in WebAssembly). On the generated 768x512 set it finds 44% of double saves on the 8x8 grid and 42% off it (21 of 24 with a first save at q80, few at q90-95), with no false alarm on its 48 single saves; at 2304x1536 56% off the grid (13 of 21 with a first save at q90), 2 false alarms in 42. Off: the JPEG structure only (~0.1 ms).',
+    'Estimate double compression for every baseline JPEG (`jpeg.double_compression`, signal `double_compressed`): ~70-100 ms of CPU per 768x512 image, ~230-400 ms from 3.5 MP up (12 MP: the aligned models and the fine-detail reading read at most 3.5 MP, the DC search 0.5 MP), measured at load 4-18 on 2 cores (bench:forensics; the IDCT and the off-grid fine-detail reading in WebAssembly). On the generated 768x512 set it finds 56% of double saves on the 8x8 grid (39 of 48 with a first save at q80 or q90, 1 of 24 at q95) and 42% off it (21 of 24 with a first save at q80, few at q90-95), with no false alarm on its 48 single saves; at 2304x1536 63% on the grid (36 of 42 at q80-90) and 56% off it (13 of 21 with a first save at q90), 2 false alarms in 42. Off: the JPEG structure only (~0.1 ms).',
   ),
   FORENSIC_VIEWS: Bool(
     false,

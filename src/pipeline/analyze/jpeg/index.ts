@@ -71,7 +71,7 @@ export function readJpeg(bytes: Buffer, ctx: EncoderContext): JpegReading {
 
 /**
  * The double-compression estimate of a JPEG whose structure was read: decodes at most ENERGY_MAX_BLOCKS
- * luminance blocks in one pass (the histogram readings use the top DOUBLE_MAX_BLOCKS of them; a picture one
+ * luminance blocks in one pass (the DC search uses the top DOUBLE_MAX_BLOCKS of them; a picture one
  * of whose MCU rows holds more is not estimated), letting the event loop run every ~8,192 blocks and
  * between the steps of the analysis.
  */
