@@ -16,7 +16,7 @@
 //   evidence is below what these readings can see: the statistic at the true offset has a median of 0.4 to
 //   3.2 per pair, under the threshold 4; see double-compression.ts).
 // So the detection target is NOT met: the gap is 90% - 56% on the grid and 90% - 42% off it; on the grid
-// what is missing is nearly all the q95 first saves (83% of the q80 and q90 ones are found). The test holds the false-alarm target and the
+// what is missing is nearly all the q95 first saves (81% of the q80 and q90 ones are found). The test holds the false-alarm target and the
 // detection measured, so that a change that makes the detector worse fails, and the first quality and
 // offset named when it fires.
 import t from 'tap';

@@ -56,7 +56,7 @@
 //   blocks alone: 15, 11, 3 with 2/42: the two together gain the most and fire on no single save);
 //   shifted 35/63: q80 first 19/21, q90 first 13/21 (6/24 at 768x512), q95 first 3/21 (two of the 35, q95
 //   and q90 -> q60 of that same photo, by the DC search alone). The target (>= 90%) is still NOT met: on
-//   the grid, q80 and q90 first saves are found at 83% (768x512) and 86% (2304x1536); q95 first saves are
+//   the grid, q80 and q90 first saves are found at 81% (768x512) and 86% (2304x1536); q95 first saves are
 //   out of this reading's reach at <= 5% false alarms. Their steps (1-3 on the 14 terms read) divide or
 //   nearly divide the later ones; the next 13 zig-zag terms hold more (steps 2-4 under 12-20): reading 27
 //   terms found q95 first saves 8/24 and 15/21, but fired on 4/42 single saves at 2304x1536 and 3/56 of
@@ -119,8 +119,9 @@ export const DOUBLE_MAX_BLOCKS = 8192;
  * Its cost grows with the blocks, not the picture: at most ENERGY_MAX_BLOCKS Huffman-decoded (the chroma
  * blocks of those MCU rows too), IDCT'd and read at 63 offsets, whatever the picture's size. Where the
  * WebAssembly kernels cannot run, the JavaScript reading (~30x the CPU) keeps to DOUBLE_MAX_BLOCKS. Memory:
- * 128 bytes a block of coefficients (7 MB) and the plane (3.5 MB); the kernels' memory grows to ~6 MB
- * (a band of lumaPlaneInBands, a strip of double-energy.ts; it never shrinks).
+ * 128 bytes a block of coefficients (7 MB), the plane (3.5 MB) and the aligned models' shifted
+ * coefficients (14 terms x 8 bytes a block: 6 MB); the kernels' memory grows to ~6 MB (a band of
+ * lumaPlaneInBands, a strip of double-energy.ts; it never shrinks).
  * From the top only: Huffman codes are read in order, so blocks spread over a larger picture would cost the
  * decode of all the rows between them. Restart markers would let a decoder skip to rows further down, but
  * 20 of the 94 fixture JPEGs have them (none of the photos sharp/libjpeg saves): not done.
