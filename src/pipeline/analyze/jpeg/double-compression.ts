@@ -319,10 +319,10 @@ const FINE = 0.1;
  * that falls near the edge of a bin (12 for steps 3 then 8: 1.5 steps of 8) is in fact shared by two.
  * Measured on the issue-20 sets (768x512 and 2304x1536, aligned, with all decoded blocks; threshold 0.2;
  * scratch runs on the set's decoded coefficients): sigma 0 (the models before): q80 first saves 17/24 and
- * 15/21, q90 first 13/24 and 11/21; 0.3: 20/24, 17/21, 19/24, 17/21 but 2/42 and 6/112 single saves over
+ * 15/21, q90 first 13/24 and 11/21; 0.3: 20/24, 17/21, 19/24, 17/21 but 2/42 and 3/56 single saves over
  * the threshold; 0.4: 21, 17, 19, 18, 1/48 singles; 0.5: 20/24, 17/21, 19/24, 19/21, no single save over it
- * (0/48, 0/42, 0/112 of the false-alarm run); 0.6: 19, 17, 16, 19 and 2/112; 0.7: 19, 16, 15, 19, 2/42
- * and 6/112.
+ * (0/48, 0/42, 0/56 of a false-alarm run of camera photos shrunk to 768-3000 px at q60-95); 0.6: 19, 17,
+ * 16, 19 and 1/56; 0.7: 19, 16, 15, 19, 2/42 and 3/56.
  */
 const FIRST_SAVE_NOISE = 0.5;
 /** Fine bins past the last model bin read, so that the spread of the multiples just past it is counted. */
