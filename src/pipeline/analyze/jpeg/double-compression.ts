@@ -95,7 +95,10 @@
 // (4, 4)-shifted transform in JavaScript): the estimate without the decode, least of 9 on two 2304x1536
 // pictures, old and new alternately at load 13-16: 186-222 -> 247-323 ms; a 768x512 one 36 -> 36 (the
 // same blocks). bench:forensics back to back (load 10-18): 2304x1536 p50 280 -> 398 ms, 768x512 80 -> 83,
-// fixtures p50 28 -> 33 and p95 283 -> 367, 12 MP 354 -> 344 (noise at that load).
+// fixtures p50 28 -> 33 and p95 283 -> 367, 12 MP 354 -> 344 (noise at that load). Calibrating on every
+// 4th shifted block row only (13,824 blocks at 3.5 MP, a quarter of that transform) found the same at
+// 2304x1536 but fired on one more single save of the 106 (a 1600 px q85 save, 0.29 -> 0.27 and now
+// consistent): not taken.
 // It stays off by default (JPEG_DOUBLE_COMPRESSION).
 import { setImmediate } from 'node:timers/promises';
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
