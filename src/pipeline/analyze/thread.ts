@@ -4,7 +4,7 @@
 // answer is plain data: buffers are transferred, never copied, and errors come back as their code and
 // message (a MediaError does not survive a thread boundary as a class).
 //
-// OpenCV (~150 MB, ~1.6 CPU s to load) is loaded by the first task that needs it and then stays for the
+// OpenCV (~150 MB, ~0.6 CPU s to load) is loaded by the first task that needs it and then stays for the
 // thread's life: the pool keeps its threads, so it loads once per thread. With our ORB (FEATURE_ORB=wasm,
 // the default where WebAssembly SIMD runs) extraction no longer needs it: only the geometric check of a
 // feature candidate does (findHomography's RANSAC), so a thread loads it at its first candidate.

@@ -1,8 +1,10 @@
 // OpenCV (the @techstark/opencv-js WebAssembly build) loaded once per process (or thread), on first use: it
-// costs ~1.6 CPU s and ~150 MB (measured: 1.62-1.65 CPU s, RSS +146-152 MB), so processes and threads
-// that never use it never pay it. Feature extraction uses our ORB (wasm/orb.ts) where WebAssembly SIMD
-// runs; OpenCV stays for the geometric check (verify.ts: findHomography) and as ORB's reference. Only the few calls firstseen makes are typed here; the package's own typings describe the
-// browser build loosely (factories that are promises, members created at runtime).
+// costs ~0.6 CPU s (1.62-1.65 through import(), measured before loadOpenCv required it) and ~150 MB (RSS
+// +146-152 MB), so processes and threads that never use it never pay it. Feature extraction uses our ORB
+// (wasm/orb.ts) where WebAssembly SIMD runs; OpenCV stays for the geometric check (verify.ts:
+// findHomography) and as ORB's reference. Only the few calls firstseen makes are typed here; the package's
+// own typings describe the browser build loosely (factories that are promises, members created at runtime).
+import { createRequire } from 'node:module';
 
 export interface CvMat {
   rows: number;
@@ -83,10 +85,15 @@ let loading: Promise<{ cv: Cv }> | null = null;
 
 export function loadOpenCv(): Promise<{ cv: Cv }> {
   loading ??= (async () => {
-    const mod = (await import('@techstark/opencv-js')) as unknown as { default?: unknown };
+    // require, not import(): the package is one 10.9 MB CommonJS file, and import() has Node read it
+    // three times over (a parse to tell CommonJS from ESM, cjs-module-lexer's scan for named exports,
+    // then the compile) where require compiles it once. Measured per thread, load and runtime start
+    // (December 2026, load average ~12): 610 and 430 CPU ms for a process's first and second thread,
+    // against 950-1020 and 620-630 through import().
+    const mod = createRequire(import.meta.url)('@techstark/opencv-js') as { default?: unknown };
     const cv = (mod.default ?? mod) as Cv & { then?: (ready: () => void) => unknown };
     if (typeof cv.Mat !== 'function' && typeof cv.then === 'function') {
-      // The wasm runtime finishes compiling after the import resolves; the module's own `then` says when
+      // The wasm runtime finishes compiling after require returns; the module's own `then` says when
       // (called with a callback that returns nothing, so the thenable is not chained).
       const then = cv.then.bind(cv);
       await new Promise<void>((resolve) => {
