@@ -9,7 +9,8 @@
 // BENCH_CORPUS=distinct uses N different generated pictures instead of copies of 10 photos (each copy a
 // file of its own); BENCH_CORPUS=repeats the same copies with their bytes unchanged (files checked again,
 // as a viral picture is); BENCH_MEMO=off turns the analysis memo off. The API is built with buildService
-// (ROLE=api) in this process; submissions go through HTTP inject.
+// (ROLE=api) in this process; submissions go through HTTP inject. Each run first makes BENCH_WARMUP (200)
+// checks of other files, unmeasured, so that the figures are those of a running service, not of its start.
 // Wall figures mean little on a machine that runs other things; the CPU figure does not depend on that:
 // CPU ms per check of every process of the run (this one with the API and the image server, each worker
 // process with its threads, and their main threads alone, redis-server), the checks per second that CPU allows on 2 idle cores (issue
@@ -58,6 +59,16 @@ const ARCHIVE = (process.env.BENCH_ARCHIVE ?? 'on').split(',').map((v) => v.trim
  * file of BENCH_CORPUS=repeats after its second check, none of BENCH_CORPUS=distinct.
  */
 const MEMO = process.env.BENCH_MEMO !== 'off';
+/**
+ * BENCH_WARMUP (200): checks of other files each run makes first, unmeasured. A worker process pays once
+ * for what a long-running one does not pay again: its analysis threads load their modules, V8 compiles and
+ * recompiles the hot code (its compiler threads), OpenCV loads at the first geometric check. At 400 checks
+ * that was ~13 CPU s of a run, ~33 ms of the ~85 ms per check it printed (5 December 2026): the figure said
+ * more about start-up than about a check. The warm-up files are distinct from the measured ones (their
+ * bytes, so no analysis memo and no exact match carries over) and stay in the memory, as a running service's
+ * earlier checks do. 0: no warm-up, the cost of a cold start included.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 
 /** Sizes of the archives written in a run's ARCHIVE_DIR (`<org>/<check>.wacz`). */
 function archiveSizes(dir: string): number[] {
@@ -77,7 +88,7 @@ const SIDES = [320, 800, 1600, 0];
  * understates. No text: the same words in one font on every picture made 71 of 510 geometric checks pass
  * (clip-art sharing a caption looks like a partial copy; real photos with one shared watermark did not).
  */
-async function distinctCorpus(): Promise<Map<string, Buffer>> {
+async function distinctCorpus(): Promise<{ files: Map<string, Buffer>; warm: Map<string, Buffer> }> {
   let seed = 12345;
   const rnd = () => {
     seed = (seed * 1664525 + 1013904223) >>> 0;
@@ -86,7 +97,8 @@ async function distinctCorpus(): Promise<Map<string, Buffer>> {
   const colour = () =>
     `rgb(${Math.floor(rnd() * 256)},${Math.floor(rnd() * 256)},${Math.floor(rnd() * 256)})`;
   const files = new Map<string, Buffer>();
-  for (let i = 0; i < N; i++) {
+  const warm = new Map<string, Buffer>();
+  for (let i = 0; i < N + WARMUP; i++) {
     const shapes: string[] = [];
     for (let k = 0; k < 40; k++) {
       const x = Math.round(rnd() * 1024);
@@ -112,13 +124,18 @@ async function distinctCorpus(): Promise<Map<string, Buffer>> {
       }
     }
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="768"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="${colour()}"/><stop offset="1" stop-color="${colour()}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}</svg>`;
-    files.set(`/img/${i}.jpg`, await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer());
+    const jpeg = await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+    if (i < N) files.set(`/img/${i}.jpg`, jpeg);
+    else warm.set(`/warm/${i - N}.jpg`, jpeg);
   }
-  return files;
+  return { files, warm };
 }
 
-/** The benchmark's images: each base at each size, then N files made distinct from those. */
-async function corpus(): Promise<Map<string, Buffer>> {
+/**
+ * The benchmark's images: each base at each size, then N files made distinct from those (or, with
+ * BENCH_CORPUS=repeats, N copies of them as they are), and WARMUP more for the warm-up, always distinct.
+ */
+async function corpus(): Promise<{ files: Map<string, Buffer>; warm: Map<string, Buffer> }> {
   const variants: Array<{ bytes: Buffer; format: string }> = [];
   for (const path of BASES) {
     const original = fixture(path);
@@ -142,7 +159,12 @@ async function corpus(): Promise<Map<string, Buffer>> {
     const v = variants[i % variants.length] as (typeof variants)[number];
     files.set(`/img/${i}.${ext[v.format] ?? 'jpg'}`, REPEATS ? v.bytes : distinct(v.bytes, v.format, i));
   }
-  return files;
+  const warm = new Map<string, Buffer>();
+  for (let i = 0; i < WARMUP; i++) {
+    const v = variants[i % variants.length] as (typeof variants)[number];
+    warm.set(`/warm/${i}.${ext[v.format] ?? 'jpg'}`, distinct(v.bytes, v.format, N + i));
+  }
+  return { files, warm };
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -315,6 +337,7 @@ function cpuPerCheck(before: CpuSnapshot, after: CpuSnapshot, checks: number, po
 async function run(
   workers: number,
   files: Map<string, Buffer>,
+  warm: Map<string, Buffer>,
   base: string,
   features: boolean,
   archive: boolean,
@@ -341,8 +364,22 @@ async function run(
   const procs = await startWorkers(workers, env, redis, (i) => ({
     WORKER_METRICS_PORT: String(ports[i]),
   }));
-  // Event-loop delay under load: the workers' from their /metrics (a first scrape starts the window after
-  // start-up), the API's (this process: it also submits and polls) from a monitor of its own.
+  const submit = async (path: string) =>
+    (
+      await api.inject({ method: 'POST', url: '/v1/checks', headers: AUTH, payload: { url: `${base}${path}` } })
+    ).json<{ id: string }>().id;
+  // The warm-up (BENCH_WARMUP): submitted and finished before anything is measured.
+  const warmIds: string[] = [];
+  for (const path of warm.keys()) warmIds.push(await submit(path));
+  let warmFailed = 0;
+  await waitAll(redis, prefix, warmIds, (_id, status) => void (status === 'failed' && warmFailed++), 30 * 60_000, {
+    intervalMs: POLL_MS,
+    sent: { commands: 0 },
+  });
+  if (warmFailed) console.log(`  (${warmFailed} of ${warmIds.length} warm-up checks failed)`);
+  // Event-loop delay under load: the workers' from their /metrics (a scrape starts the window afresh, so
+  // this one ends the warm-up's), the API's (this process: it also submits and polls) from a monitor of
+  // its own.
   await Promise.all(ports.map((p) => workerLoopDelay(p)));
   const apiLoop = monitorEventLoopDelay({ resolution: 10 });
   apiLoop.enable();
@@ -355,15 +392,7 @@ async function run(
   const polling = { commands: 0 };
   const cpuBefore = await cpuSnapshot(pids, redis);
   const t0 = performance.now();
-  for (const path of files.keys()) {
-    const res = await api.inject({
-      method: 'POST',
-      url: '/v1/checks',
-      headers: AUTH,
-      payload: { url: `${base}${path}` },
-    });
-    submitted.set(res.json<{ id: string }>().id, performance.now());
-  }
+  for (const path of files.keys()) submitted.set(await submit(path), performance.now());
   const submitMs = performance.now() - t0;
   await waitAll(
     redis,
@@ -453,6 +482,7 @@ async function run(
     workers,
     worker_concurrency: config.worker.concurrency,
     checks: N,
+    warmup_checks: warm.size,
     failed,
     item_errors: itemErrors,
     submit_ms_total: Math.round(submitMs),
@@ -476,15 +506,15 @@ async function run(
 
 async function main() {
   if (!process.env.BENCH_NO_BUILD) execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const files = DISTINCT ? await distinctCorpus() : await corpus();
+  const { files, warm } = DISTINCT ? await distinctCorpus() : await corpus();
   const sizes = [...files.values()].map((b) => b.length);
-  const { server, base } = await serveBuffers(files);
+  const { server, base } = await serveBuffers(new Map([...files, ...warm]));
   const results: (Awaited<ReturnType<typeof run>> & { feature_matching: boolean; archive: boolean })[] = [];
   for (const workers of WORKERS)
     for (const features of FEATURES)
       for (const archive of ARCHIVE) {
         const r = {
-          ...(await run(workers, files, base, features, archive)),
+          ...(await run(workers, files, warm, base, features, archive)),
           feature_matching: features,
           archive,
         };
@@ -493,7 +523,7 @@ async function main() {
           .map(([s, v]) => `${s} ${v.share}%`)
           .join(', ');
         console.log(
-          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}, archives ${archive ? 'on' : 'off'}, analysis memo ${MEMO ? 'on' : 'off'}: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
+          `${workers} worker process(es), feature matching ${features ? 'on' : 'off'}, archives ${archive ? 'on' : 'off'}, analysis memo ${MEMO ? 'on' : 'off'}, after ${r.warmup_checks} warm-up checks: ${r.sustained_checks_per_second} checks/s sustained (${r.checks_per_second} overall); ` +
             `submission-to-report p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms; ` +
             `per check: ${r.queue_wait_ms.p50} ms queued, ${r.processing_ms.p50} ms processing (p50); stages: ${stages} ` +
             `(${r.failed} failed, ${r.item_errors} item errors)` +
