@@ -121,6 +121,7 @@ export async function readText(
         : { guess: null, sample: [], known: new Map() as Known };
     const { lines, language, models } =
       (guess && (await readAs(all, guess, sample, known, languages, read, page.img))) ||
+      (all.bands.length <= 2 && (await readFirst(all, perScript, languages, read, page.img))) ||
       (await readAll(all, perScript, languages, read, page.img));
     const text = lines.map((l) => l.text).join('\n');
     if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
@@ -449,9 +450,11 @@ async function readAll(
   languages: string[],
   read: Read,
   img: GreyImage,
+  /** The lines `perScript` read already (readFirst). */
+  done?: CleanLine[],
 ): Promise<Reading> {
   const models = [...perScript];
-  let lines = sure(await read(all, perScript, 'ocr'));
+  let lines = done ?? sure(await read(all, perScript, 'ocr'));
   const main = mainScript(lines);
   let language = languageIn(lines, languages);
   const mixed = (l: CleanLine) => scripts(l.text).length > 1;
@@ -466,6 +469,33 @@ async function readAll(
     language = languageIn(lines, languages) ?? language;
   }
   return { lines, language, models };
+}
+
+/**
+ * A picture of one or two bands (a caption) read with the first model alone (readAll with it), when the
+ * longest line of its heaviest band reads surely with it (SURE_ALONE), and so does the whole text (each
+ * line at least WHOLE_SURE: a line in another script reads below it, bench:ocr's Cyrillic and Arabic
+ * sample lines read by eng at 66 at most); null otherwise, and readAll reads it with every model. The
+ * other models cost most words a try each: bench:ocr-checks' caption photo (five English lines) costs
+ * tesseract 111 ms of CPU with eng alone, 174 with eng+rus+ara, the same text; a caption in another
+ * script costs the one line more.
+ */
+async function readFirst(
+  all: Strip,
+  perScript: string[],
+  languages: string[],
+  read: Read,
+  img: GreyImage,
+): Promise<Reading | null> {
+  const first = perScript[0];
+  if (!first || perScript.length < 2) return null;
+  const band = all.bands.reduce((a, b) => (b.ink > a.ink ? b : a));
+  const probe = await read(strip(img, [probeLine(img, band)]), [first], 'ocr_script');
+  if (confidence(probe) < SURE_ALONE) return null;
+  const lines = sure(await read(all, [first], 'ocr'));
+  if (lines.length === 0 || confidence(lines) < SURE_ALONE || lines.some((l) => l.conf < WHOLE_SURE))
+    return null;
+  return readAll(all, [first], languages, read, img, lines);
 }
 
 /** The picture's size as displayed (after EXIF rotation), which the lines' boxes are in. */
