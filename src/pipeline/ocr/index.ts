@@ -266,7 +266,12 @@ async function sampleLanguage(
   // models chosen, the same text, but one degraded Kazakh screenshot read first with every model before;
   // tesseract's CPU per screenshot 166 -> 143 ms clean, 233 -> 170 ms degraded).
   const probe = probeLine(img, all.bands[body] as Band);
-  for (const model of perScript.slice(1)) {
+  // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
+  // by the Cyrillic model first (the order only saves a reading: the confidences choose).
+  const rtl = rightToLeft(img, all.bands);
+  const others = perScript.slice(1);
+  const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
+  for (const model of order) {
     if (sureEnough()) break;
     readings.push(await read(strip(img, [probe]), [model], 'ocr_script'));
   }
@@ -277,21 +282,34 @@ async function sampleLanguage(
   return { guess: languageOf(sure(best), languages), sample: sure(first), known };
 }
 
+/** A line of a band: its rows, the edges between ink and paper its rows cross, its first and last inked columns. */
+interface LineRun {
+  y0: number;
+  y1: number;
+  edges: number;
+  x0: number;
+  x1: number;
+}
+
 /**
- * The rows of the longest line in `band` of the page (dark on white: a screenshot's distances from its
- * background, a caption binarized), with a quarter of its height above and below (within the band): what
- * the other scripts' models read to compare with the first. Lines are the runs of rows with ink (runs
- * less than PROBE_GAP rows apart are one); the longest is the one whose rows cross most edges between ink
- * and paper (letters have many; an avatar's disc beside a name two per row).
+ * The lines of `band` of the page (dark on white: a screenshot's distances from its background, a
+ * caption binarized): the runs of rows with ink, runs less than PROBE_GAP rows apart joined (a
+ * descender's tail, Arabic's dots).
  */
-function probeLine(img: GreyImage, band: Band): Band {
-  const runs: { y0: number; y1: number; edges: number }[] = [];
+function lineRuns(img: GreyImage, band: Band): LineRun[] {
+  const runs: LineRun[] = [];
   for (let y = band.y0; y < band.y1; y++) {
     let edges = 0;
     let was = false;
+    let x0 = -1;
+    let x1 = -1;
     for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
       const ink = (img.data[p] as number) < PROBE_INK;
       if (ink !== was) edges++;
+      if (ink) {
+        if (x0 < 0) x0 = x;
+        x1 = x;
+      }
       was = ink;
     }
     if (edges === 0) continue;
@@ -299,13 +317,49 @@ function probeLine(img: GreyImage, band: Band): Band {
     if (last && y - last.y1 < PROBE_GAP) {
       last.y1 = y + 1;
       last.edges += edges;
-    } else runs.push({ y0: y, y1: y + 1, edges });
+      last.x0 = Math.min(last.x0, x0);
+      last.x1 = Math.max(last.x1, x1);
+    } else runs.push({ y0: y, y1: y + 1, edges, x0, x1 });
   }
-  const line = runs.reduce<(typeof runs)[number] | null>((a, r) => (a && a.edges >= r.edges ? a : r), null);
+  return runs;
+}
+
+/**
+ * The rows of the longest line of `band` (lineRuns), with a quarter of its height above and below
+ * (within the band): what the other scripts' models read to compare with the first. The longest is the
+ * line whose rows cross most edges between ink and paper (letters have many; an avatar's disc beside a
+ * name two per row).
+ */
+function probeLine(img: GreyImage, band: Band): Band {
+  const line = lineRuns(img, band).reduce<LineRun | null>(
+    (a, r) => (a && a.edges >= r.edges ? a : r),
+    null,
+  );
   if (!line) return band;
   const pad = Math.round((line.y1 - line.y0) / 4);
   return { ...band, y0: Math.max(band.y0, line.y0 - pad), y1: Math.min(band.y1, line.y1 + pad) };
 }
+
+/** Whether a language is written right to left (its script). */
+const isRtl = (lang: string) => ['Arabic', 'Hebrew'].includes(scriptOf(lang));
+
+/**
+ * Whether more of the bands' lines (lineRuns) end at one column (within ALIGN_SLACK of the page's width)
+ * than start at one: right-aligned text, a right-to-left page (a screenshot's Arabic post, whose Latin
+ * date line starts elsewhere). Lines narrower than a third of the page (an icon, a name) do not count.
+ * Ties (justified text, a single line): false.
+ */
+function rightToLeft(img: GreyImage, bands: Band[]): boolean {
+  const lines = bands.flatMap((b) => lineRuns(img, b)).filter((r) => r.x1 - r.x0 >= img.width / 3);
+  const slack = img.width * ALIGN_SLACK;
+  // The most edges within `slack` of one another.
+  const aligned = (xs: number[]) =>
+    Math.max(0, ...xs.map((x) => xs.filter((y) => Math.abs(y - x) <= slack).length));
+  return aligned(lines.map((l) => l.x1)) > aligned(lines.map((l) => l.x0));
+}
+
+/** How far apart (share of the page's width) two line ends may be and still be aligned. */
+const ALIGN_SLACK = 0.01;
 
 /** A page pixel darker than this is ink (probeLine). */
 const PROBE_INK = 160;
