@@ -115,8 +115,8 @@ export async function readText(
     // A screenshot's strips are its greys' distances from the background, dark on white whatever its
     // colours (flatten): tesseract's second reading of unsure lines inverted is wasted on them.
     const invert = !page.flat;
-    const read = async (s: Strip, models: string[], stage: string) =>
-      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, invert)), s);
+    const read = async (s: Strip, models: string[], stage: string, inverted = invert) =>
+      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, inverted)), s);
     const { guess, body, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
@@ -124,7 +124,9 @@ export async function readText(
     const { lines, language, models } =
       (guess &&
         (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
-      (all.bands.length <= 2 && (await readFirst(all, perScript, languages, read, page.img))) ||
+      (all.bands.length <= 2 &&
+        !page.light &&
+        (await readFirst(all, perScript, languages, read, page.img))) ||
       (await readAll(all, perScript, languages, read, page.img));
     const text = lines.map((l) => l.text).join('\n');
     if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
@@ -159,7 +161,8 @@ export async function readText(
   }
 }
 
-type Read = (s: Strip, models: string[], stage: string) => Promise<CleanLine[]>;
+/** A strip read by `models`; `inverted` false: unsure lines are not read again inverted (recognize()). */
+type Read = (s: Strip, models: string[], stage: string, inverted?: boolean) => Promise<CleanLine[]>;
 interface Reading {
   lines: CleanLine[];
   language: string | null;
@@ -590,7 +593,9 @@ async function readAll(
 }
 
 /**
- * A picture of one or two bands (a caption) read with the first model alone (readAll with it), when the
+ * A picture of one or two bands of dark letters (a caption; not light letters on a photo, a meme's or a
+ * sign's, which no model reads surely: the test would cost bench:ocr's memes 10-15% more) read with the
+ * first model alone (readAll with it), when the
  * longest line of its heaviest band reads surely with it (SURE_ALONE), and so does the whole text (each
  * line at least WHOLE_SURE: a line in another script reads below it, bench:ocr's Cyrillic and Arabic
  * sample lines read by eng at 66 at most); null otherwise, and readAll reads it with every model. The
@@ -608,7 +613,8 @@ async function readFirst(
   const first = perScript[0];
   if (!first || perScript.length < 2) return null;
   const band = all.bands.reduce((a, b) => (b.ink > a.ink ? b : a));
-  const probe = await read(strip(img, [probeLine(img, band)]), [first], 'ocr_script');
+  // Not read again inverted: a test of the model, not the text (a meme's unsure line would cost twice).
+  const probe = await read(strip(img, [probeLine(img, band)]), [first], 'ocr_script', false);
   if (confidence(probe) < SURE_ALONE) return null;
   const lines = sure(await read(all, [first], 'ocr'));
   if (lines.length === 0 || confidence(lines) < SURE_ALONE || lines.some((l) => l.conf < WHOLE_SURE))
@@ -715,7 +721,7 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean }> {
+): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean; light: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
@@ -751,9 +757,9 @@ async function forOcr(
       at: 0,
       ink: r.ink,
     }));
-    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat };
+    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat, light: false };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat };
+  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat, light: caption(d) };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */
