@@ -122,8 +122,7 @@ export async function readText(
         ? await sampleLanguage(page.img, all, perScript, languages, read)
         : { guess: null, body: 0, known: new Map() as Known };
     const { lines, language, models } =
-      (guess &&
-        (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
+      (guess && (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
       (all.bands.length <= 2 &&
         !page.light &&
         (await readFirst(all, perScript, languages, read, page.img))) ||
@@ -327,10 +326,7 @@ function lineRuns(img: GreyImage, band: Band): LineRun[] {
  * name two per row).
  */
 function probeLine(img: GreyImage, band: Band): Band {
-  const line = lineRuns(img, band).reduce<LineRun | null>(
-    (a, r) => (a && a.edges >= r.edges ? a : r),
-    null,
-  );
+  const line = lineRuns(img, band).reduce<LineRun | null>((a, r) => (a && a.edges >= r.edges ? a : r), null);
   if (!line) return band;
   const pad = Math.round((line.y1 - line.y0) / 4);
   return { ...band, y0: Math.max(band.y0, line.y0 - pad), y1: Math.min(band.y1, line.y1 + pad) };
@@ -347,7 +343,7 @@ function splitLines(img: GreyImage, bands: Band[]): Band[] {
   // Overlapping bands as one first, as strip() joins them.
   for (const band of strip(img, bands).bands) {
     const runs = lineRuns(img, band);
-    for (let i = 0; i < runs.length && runs.length > 1; ) {
+    for (let i = 0; i < runs.length && runs.length > 1;) {
       const r = runs[i] as LineRun;
       if (r.y1 - r.y0 >= TARGET_GLYPH / 2) {
         i++;

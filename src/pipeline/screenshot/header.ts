@@ -151,7 +151,11 @@ interface Row {
  * The crop as distances from its background, without what is not the line's (see `removeStrays`); null
  * when it is not mostly flat background (a photo, not a screenshot's header).
  */
-async function cut(image: () => Sharp, spot: Spot, size: { width: number; height: number }): Promise<Crop | null> {
+async function cut(
+  image: () => Sharp,
+  spot: Spot,
+  size: { width: number; height: number },
+): Promise<Crop | null> {
   const box = spot.box;
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
