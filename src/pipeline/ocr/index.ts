@@ -61,13 +61,13 @@ export async function readText(
   // Alpha composited on black (what resampling premultiplied left of transparent pixels): the same grey
   // picture, but a PNG screenshot with an (opaque) alpha channel is then scaled without premultiplying,
   // in about a third less CPU (bench:ocr).
-  const base = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' })
-    .rotate()
-    .flatten()
-    .greyscale();
+  // A new sharp instance for each use rather than clones of one: sharp's clone() copies its input
+  // (structuredClone of its options), 4 ms of CPU for a 720x724 screenshot's pixels, 2 for its PNG.
+  const base = () =>
+    sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'none' }).rotate().flatten().greyscale();
   const thumb = pixels
     ? greyThumbnail(pixels)
-    : await grey(base.clone().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }));
+    : await grey(base().resize(DETECT_SIDE, DETECT_SIDE, { fit: 'inside', withoutEnlargement: true }));
   const detection = detectText(thumb);
   timings.text_detect = ms(t0);
   const empty = emptyReading(detection);
@@ -85,12 +85,13 @@ export async function readText(
   const engine = `tesseract ${info.version}`;
   try {
     // The picture's size as displayed, which the detector's and tesseract's boxes are in.
-    const size = uprightSize(await base.clone().metadata());
+    const size = uprightSize(await base().metadata());
     // The analysis' pixels when they are the whole picture (a screenshot is rarely over 1024 px): the
     // bytes are not decoded again, here nor for the handle line (a 720x724 PNG: 17-23 ms of CPU each).
     const whole = pixels && pixels.width === size.width && pixels.height === size.height;
     const source = whole
-      ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }).greyscale()
+      ? () =>
+          sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }).greyscale()
       : base;
     const page = await timed(timings, 'ocr_prepare', async () =>
       forOcr(source, size, thumb, detection, opts.maxPixels),
@@ -99,27 +100,32 @@ export async function readText(
     // Tesseract reading with several models tries them all on most words: a Kazakh screenshot's 7 lines
     // cost 330 ms of its CPU with eng+rus+ara, 105 ms with the Kazakh model alone; even a Lithuanian
     // line costs 53 ms with the three, 16 with eng. So the script and language are found first on a
-    // sample (sampleLanguage), and the whole text is then read with its language's model alone. A
-    // picture of one or two bands (a caption, a meme) is read with all of them at once: the sample would
-    // be most of it.
+    // sample line (sampleLanguage), and the whole text is then read with its language's model alone. A
+    // picture of one or two bands (a caption, a meme) is read with the first model alone when it reads
+    // it surely, else with all of them at once (readFirst, readAll): the sample would be most of it.
+    // A screenshot's bands are cut into lines (splitLines), so that the sample is one line and each
+    // model's reading of it is kept.
     const perScript: string[] = [];
     const seen = new Set<string>();
     for (const l of languages) {
       if (!seen.has(scriptOf(l))) perScript.push(l);
       seen.add(scriptOf(l));
     }
-    const all = strip(page.img, page.bands);
+    const all = strip(page.img, page.flat ? splitLines(page.img, page.bands) : page.bands);
     // A screenshot's strips are its greys' distances from the background, dark on white whatever its
     // colours (flatten): tesseract's second reading of unsure lines inverted is wasted on them.
     const invert = !page.flat;
-    const read = async (s: Strip, models: string[], stage: string) =>
-      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, invert)), s);
-    const { guess, sample, known } =
+    const read = async (s: Strip, models: string[], stage: string, inverted = invert) =>
+      clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, inverted)), s);
+    const { guess, body, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
-        : { guess: null, sample: [], known: new Map() as Known };
+        : { guess: null, body: 0, known: new Map() as Known };
     const { lines, language, models } =
-      (guess && (await readAs(all, guess, sample, known, languages, read, page.img))) ||
+      (guess && (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
+      (all.bands.length <= 2 &&
+        !page.light &&
+        (await readFirst(all, perScript, languages, read, page.img))) ||
       (await readAll(all, perScript, languages, read, page.img));
     const text = lines.map((l) => l.text).join('\n');
     if (lines.length === 0) return { ...empty, status: 'empty', engine, models };
@@ -154,7 +160,8 @@ export async function readText(
   }
 }
 
-type Read = (s: Strip, models: string[], stage: string) => Promise<CleanLine[]>;
+/** A strip read by `models`; `inverted` false: unsure lines are not read again inverted (recognize()). */
+type Read = (s: Strip, models: string[], stage: string, inverted?: boolean) => Promise<CleanLine[]>;
 interface Reading {
   lines: CleanLine[];
   language: string | null;
@@ -192,18 +199,13 @@ function languageOf(sample: CleanLine[], languages: string[]): string | null {
  */
 const SAMPLE_LEAD = 0.1;
 
-/**
- * The bands of the sample (indices in `all.bands`): the one with the most ink (a line of a post's text,
- * not its name or date), last, and the two above it (a post's name and @handle).
- */
-function sampleBands(all: Strip): number[] {
+/** The band of the sample (an index in `all.bands`): the one with the most ink (a line of a post's text). */
+function sampleBand(all: Strip): number {
   let best = 0;
   all.bands.forEach((b, i) => {
     if (b.ink > (all.bands[best] as Band).ink) best = i;
   });
-  const out: number[] = [];
-  for (let i = Math.max(0, best - 2); i <= best; i++) out.push(i);
-  return out;
+  return best;
 }
 
 /** Mean confidence of the lines' characters (0 for none). */
@@ -225,12 +227,17 @@ const SURE_LEAD = 70;
 const SURE_AHEAD = 15;
 
 /**
- * The text's language, found on a sample: the band with the most ink read with each script's model in
- * turn (`perScript`'s order) until one reads it surely (SURE_ALONE, SURE_AHEAD), else the best of them;
- * its language identified among that script's (identifyLanguage), or the script's first when the line is
- * too short to tell. The first model also reads the two bands above: `sample` is that reading, whose
- * lines with an @handle the Latin model (first by default) reads as only it can. `guess` null: nothing
- * was read.
+ * The text's language, found on a sample: the band with the most ink (sampleBand: one line of a
+ * screenshot, splitLines) read with each script's model in turn (`perScript`'s order, right-to-left
+ * scripts first on a right-aligned page) until one reads it surely (SURE_ALONE, SURE_AHEAD), else the
+ * best of them; its language identified among that script's (identifyLanguage), or the script's first
+ * when the line is too short to tell. `known`: each model's reading of the line, which the whole
+ * reading with that model keeps (readWith). `guess` null: nothing was read surely.
+ * Before, the first model read the sample band and the two above it (a post's name and handle, one
+ * band with the first line of text in most screenshots) and the others that band again: bench:ocr's
+ * 40 screenshots read the same text but for 3 characters fewer wrong (degraded CER 1.07% -> 1.01%),
+ * tesseract's CPU per screenshot 193 -> 140 ms (each screenshot's readings replayed, old and new
+ * interleaved).
  */
 async function sampleLanguage(
   img: GreyImage,
@@ -238,51 +245,175 @@ async function sampleLanguage(
   perScript: string[],
   languages: string[],
   read: Read,
-): Promise<{ guess: string | null; sample: CleanLine[]; known: Known }> {
-  const picked = sampleBands(all);
-  const body = picked[picked.length - 1] as number;
-  const first = await read(
-    strip(
-      img,
-      picked.map((i) => all.bands[i] as Band),
-    ),
-    perScript.slice(0, 1),
-    'ocr_sample',
-  );
-  for (const l of first) l.band = picked[l.band] as number;
-  const known: Known = new Map([[perScript[0] as string, { bands: new Set(picked), lines: first }]]);
-  const readings = [first.filter((l) => l.band === body)];
+): Promise<{ guess: string | null; body: number; known: Known }> {
+  const body = sampleBand(all);
+  const line = strip(img, [all.bands[body] as Band]);
+  const readLine = async (model: string, stage: string) => {
+    const lines = await read(line, [model], stage);
+    for (const l of lines) l.band = body;
+    return { model, lines };
+  };
+  const readings = [await readLine(perScript[0] as string, 'ocr_sample')];
   const sureEnough = () => {
-    const c = readings.map(confidence).sort((a, b) => b - a);
+    const c = readings.map((r) => confidence(r.lines)).sort((a, b) => b - a);
     const [top = 0, next] = c;
     return top >= SURE_ALONE || (top >= SURE_LEAD && next !== undefined && top - next >= SURE_AHEAD);
   };
-  for (const model of perScript.slice(1)) {
+  // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
+  // by the Cyrillic model first (the order only saves a reading: the confidences choose).
+  const rtl = rightToLeft(img, all.bands);
+  const others = perScript.slice(1);
+  const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
+  for (const model of order) {
     if (sureEnough()) break;
-    readings.push(await read(strip(img, [all.bands[body] as Band]), [model], 'ocr_script'));
+    readings.push(await readLine(model, 'ocr_script'));
   }
-  const best = readings.reduce((a, b) => (confidence(b) > confidence(a) ? b : a));
+  const best = readings.reduce((a, b) => (confidence(b.lines) > confidence(a.lines) ? b : a));
+  // Each model's reading of the line is kept (readWith reads the other lines).
+  const known: Known = new Map(readings.map((r) => [r.model, { bands: new Set([body]), lines: r.lines }]));
   // No model reads the sample surely (a meme's caption read at 85% CER): the whole text would read no
   // better with one; read it with all of them (readAll).
-  if (confidence(best) < WHOLE_SURE) return { guess: null, sample: [], known };
-  return { guess: languageOf(sure(best), languages), sample: sure(first), known };
+  if (confidence(best.lines) < WHOLE_SURE) return { guess: null, body, known };
+  return { guess: languageOf(sure(best.lines), languages), body, known };
 }
+
+/** A line of a band: its rows, the edges between ink and paper its rows cross, its first and last inked columns. */
+interface LineRun {
+  y0: number;
+  y1: number;
+  edges: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * The lines of `band` of the page (dark on white: a screenshot's distances from its background, a
+ * caption binarized): the runs of rows with ink, runs less than PROBE_GAP rows apart joined (a
+ * descender's tail, Arabic's dots).
+ */
+function lineRuns(img: GreyImage, band: Band): LineRun[] {
+  const runs: LineRun[] = [];
+  for (let y = band.y0; y < band.y1; y++) {
+    let edges = 0;
+    let was = false;
+    let x0 = -1;
+    let x1 = -1;
+    for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
+      const ink = (img.data[p] as number) < PROBE_INK;
+      if (ink !== was) edges++;
+      if (ink) {
+        if (x0 < 0) x0 = x;
+        x1 = x;
+      }
+      was = ink;
+    }
+    if (edges === 0) continue;
+    const last = runs[runs.length - 1];
+    if (last && y - last.y1 < PROBE_GAP) {
+      last.y1 = y + 1;
+      last.edges += edges;
+      last.x0 = Math.min(last.x0, x0);
+      last.x1 = Math.max(last.x1, x1);
+    } else runs.push({ y0: y, y1: y + 1, edges, x0, x1 });
+  }
+  return runs;
+}
+
+/**
+ * The rows of the longest line of `band` (lineRuns), with a quarter of its height above and below
+ * (within the band): what the other scripts' models read to compare with the first. The longest is the
+ * line whose rows cross most edges between ink and paper (letters have many; an avatar's disc beside a
+ * name two per row).
+ */
+function probeLine(img: GreyImage, band: Band): Band {
+  const line = lineRuns(img, band).reduce<LineRun | null>((a, r) => (a && a.edges >= r.edges ? a : r), null);
+  if (!line) return band;
+  const pad = Math.round((line.y1 - line.y0) / 4);
+  return { ...band, y0: Math.max(band.y0, line.y0 - pad), y1: Math.min(band.y1, line.y1 + pad) };
+}
+
+/**
+ * Each band of several lines (lineRuns) cut into one band per line, between the lines' rows (a line's
+ * ink share of the band's): tesseract reads a strip line by line anyway, and a line can then be read
+ * alone and its reading kept (the sample's line, sampleLanguage). Runs less than half a glyph high
+ * (TARGET_GLYPH: Arabic's dots, an underscore) stay with their nearest neighbour.
+ */
+function splitLines(img: GreyImage, bands: Band[]): Band[] {
+  const out: Band[] = [];
+  // Overlapping bands as one first, as strip() joins them.
+  for (const band of strip(img, bands).bands) {
+    const runs = lineRuns(img, band);
+    for (let i = 0; i < runs.length && runs.length > 1;) {
+      const r = runs[i] as LineRun;
+      if (r.y1 - r.y0 >= TARGET_GLYPH / 2) {
+        i++;
+        continue;
+      }
+      const up = runs[i - 1];
+      const down = runs[i + 1];
+      const into = !down || (up && r.y0 - up.y1 <= down.y0 - r.y1) ? (up as LineRun) : down;
+      into.y0 = Math.min(into.y0, r.y0);
+      into.y1 = Math.max(into.y1, r.y1);
+      into.edges += r.edges;
+      runs.splice(i, 1);
+    }
+    if (runs.length <= 1) {
+      out.push(band);
+      continue;
+    }
+    const edges = runs.reduce((n, r) => n + r.edges, 0);
+    runs.forEach((r, i) => {
+      const prev = runs[i - 1];
+      const next = runs[i + 1];
+      out.push({
+        ...band,
+        // The row between two lines' halves of their gap is in neither (strip() joins touching bands).
+        y0: prev ? Math.floor((prev.y1 + r.y0) / 2) + 1 : band.y0,
+        y1: next ? Math.floor((r.y1 + next.y0) / 2) : band.y1,
+        ink: (band.ink * r.edges) / Math.max(1, edges),
+      });
+    });
+  }
+  return out;
+}
+
+/** Whether a language is written right to left (its script). */
+const isRtl = (lang: string) => ['Arabic', 'Hebrew'].includes(scriptOf(lang));
+
+/**
+ * Whether more of the bands' lines (lineRuns) end at one column (within ALIGN_SLACK of the page's width)
+ * than start at one: right-aligned text, a right-to-left page (a screenshot's Arabic post, whose Latin
+ * date line starts elsewhere). Lines narrower than a third of the page (an icon, a name) do not count.
+ * Ties (justified text, a single line): false.
+ */
+function rightToLeft(img: GreyImage, bands: Band[]): boolean {
+  const lines = bands.flatMap((b) => lineRuns(img, b)).filter((r) => r.x1 - r.x0 >= img.width / 3);
+  const slack = img.width * ALIGN_SLACK;
+  // The most edges within `slack` of one another.
+  const aligned = (xs: number[]) =>
+    Math.max(0, ...xs.map((x) => xs.filter((y) => Math.abs(y - x) <= slack).length));
+  return aligned(lines.map((l) => l.x1)) > aligned(lines.map((l) => l.x0));
+}
+
+/** How far apart (share of the page's width) two line ends may be and still be aligned. */
+const ALIGN_SLACK = 0.01;
+
+/** A page pixel darker than this is ink (probeLine). */
+const PROBE_INK = 160;
+/** Rows of paper that separate two lines (probeLine); fewer join them (a descender's tail, Arabic dots). */
+const PROBE_GAP = 3;
 
 /**
  * Bands of `all` already read by one model while sampling (`bands`, indices in `all`), and its lines
  * there (unfiltered, with their `all` band index): the whole text read with that model reads only the
  * other bands (readWith). Each band is a separate run of rows in the strips, which tesseract reads line
- * by line: bench:ocr's 40 screenshots and 6 captions read the same text with the sample's three bands
- * reused. Only the sample's (three bands read by the first model); the body band read alone by another
- * script's model (ocr_script) is not: an Arabic band read alone reads differently from the same band
- * among the others (bench:ocr's degraded Arabic CER 3.53% -> 3.56% when it was reused).
+ * by line.
  */
 type Known = Map<string, { bands: Set<number>; lines: CleanLine[] }>;
 
 /**
- * `all` read with `model`, the bands `known` already has for that model not read again (a post's name,
- * handle and first body line, read by the sample's first model: ~40% of a screenshot's text), in
- * reading order.
+ * `all` read with `model`, the bands `known` already has for that model not read again (the sample's
+ * line), in reading order.
  */
 async function readWith(
   all: Strip,
@@ -318,15 +449,17 @@ async function readWith(
 const WHOLE_SURE = 60;
 
 /**
- * The whole text read with the guessed language's model alone, with the sample's lines that hold an
- * @handle in place of that reading's (a Lithuanian or Kazakh model reads "@jonaspetr" as "Ejonaspetr");
+ * The whole text read with the guessed language's model alone, with the first (`latin`) model's lines
+ * that hold an @handle in place of that reading's (a Lithuanian or Kazakh model reads "@jonaspetr" as
+ * "Ejonaspetr");
  * read again with another language's model (the lines in the text's script) when the whole text turns
  * out to be in that one; null when that reading is unsure (WHOLE_SURE).
  */
 async function readAs(
   all: Strip,
   guess: string,
-  sample: CleanLine[],
+  body: number,
+  latin: string,
   known: Known,
   languages: string[],
   read: Read,
@@ -336,6 +469,31 @@ async function readAs(
   // Text in another script than the sample's (a quote in English in a Russian post) comes out garbled
   // and unsure: read as if there were no sample.
   if (confidence(first) < WHOLE_SURE) return null;
+  // A post's name and @handle lines (the two above the sample's, and any of the first HEAD_BANDS whose
+  // reading has an `@`) read by the first model too, when the guess is another: only it reads a handle
+  // as a handle (withHandles), also in the sample's band when that is a post's header and first line
+  // (lines too close to be cut apart).
+  let sample: CleanLine[] = [];
+  if (guess !== latin) {
+    const line = sure(known.get(latin)?.lines ?? []);
+    const at = new Set(first.filter((l) => l.band < HEAD_BANDS && l.text.includes('@')).map((l) => l.band));
+    for (let i = Math.max(0, body - 2); i < body; i++) at.add(i);
+    at.delete(body);
+    const picked = [...at].sort((x, y) => x - y);
+    if (picked.length > 0) {
+      sample = await read(
+        strip(
+          img,
+          picked.map((i) => all.bands[i] as Band),
+        ),
+        [latin],
+        'ocr_sample',
+      );
+      for (const l of sample) l.band = picked[l.band] as number;
+      sample = sure(sample);
+    }
+    sample.push(...line);
+  }
   const lines = withHandles(sure(first), sample);
   const language = languageIn(lines, languages) ?? guess;
   if (language === guess) return { lines, language, models: [guess] };
@@ -344,6 +502,9 @@ async function readAs(
   const again = await readAgain(all, lines, redo, language, read, img);
   return { lines: again, language: languageIn(again, languages) ?? language, models: [guess, language] };
 }
+
+/** Bands from the top where a post's @handle line is looked for (readAs). */
+const HEAD_BANDS = 4;
 
 /**
  * `lines` with each line of `sample` that holds an `@` (a handle, or one the header's close reading will
@@ -406,9 +567,11 @@ async function readAll(
   languages: string[],
   read: Read,
   img: GreyImage,
+  /** The lines `perScript` read already (readFirst). */
+  done?: CleanLine[],
 ): Promise<Reading> {
   const models = [...perScript];
-  let lines = sure(await read(all, perScript, 'ocr'));
+  let lines = done ?? sure(await read(all, perScript, 'ocr'));
   const main = mainScript(lines);
   let language = languageIn(lines, languages);
   const mixed = (l: CleanLine) => scripts(l.text).length > 1;
@@ -423,6 +586,36 @@ async function readAll(
     language = languageIn(lines, languages) ?? language;
   }
   return { lines, language, models };
+}
+
+/**
+ * A picture of one or two bands of dark letters (a caption; not light letters on a photo, a meme's or a
+ * sign's, which no model reads surely: the test would cost bench:ocr's memes 10-15% more) read with the
+ * first model alone (readAll with it), when the
+ * longest line of its heaviest band reads surely with it (SURE_ALONE), and so does the whole text (each
+ * line at least WHOLE_SURE: a line in another script reads below it, bench:ocr's Cyrillic and Arabic
+ * sample lines read by eng at 66 at most); null otherwise, and readAll reads it with every model. The
+ * other models cost most words a try each: bench:ocr-checks' caption photo (five English lines) costs
+ * tesseract 111 ms of CPU with eng alone, 174 with eng+rus+ara, the same text; a caption in another
+ * script costs the one line more.
+ */
+async function readFirst(
+  all: Strip,
+  perScript: string[],
+  languages: string[],
+  read: Read,
+  img: GreyImage,
+): Promise<Reading | null> {
+  const first = perScript[0];
+  if (!first || perScript.length < 2) return null;
+  const band = all.bands.reduce((a, b) => (b.ink > a.ink ? b : a));
+  // Not read again inverted: a test of the model, not the text (a meme's unsure line would cost twice).
+  const probe = await read(strip(img, [probeLine(img, band)]), [first], 'ocr_script', false);
+  if (confidence(probe) < SURE_ALONE) return null;
+  const lines = sure(await read(all, [first], 'ocr'));
+  if (lines.length === 0 || confidence(lines) < SURE_ALONE || lines.some((l) => l.conf < WHOLE_SURE))
+    return null;
+  return readAll(all, [first], languages, read, img, lines);
 }
 
 /** The picture's size as displayed (after EXIF rotation), which the lines' boxes are in. */
@@ -519,18 +712,18 @@ const STRIP_GAP = 16;
  * reading them costs time for nothing).
  */
 async function forOcr(
-  base: Sharp,
+  base: () => Sharp,
   size: { width: number; height: number },
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean }> {
+): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean; light: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
   const width = Math.max(1, Math.round(w * scale));
-  let img = await grey(base.clone().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
+  let img = await grey(base().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
   const k = img.width / d.width;
   const flat = d.background >= FLAT_BACKGROUND;
   const toBand = (b: TextBox) => ({
@@ -560,9 +753,9 @@ async function forOcr(
       at: 0,
       ink: r.ink,
     }));
-    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat };
+    if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat, light: false };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat };
+  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat, light: caption(d) };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */

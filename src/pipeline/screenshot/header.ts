@@ -44,11 +44,12 @@ export interface HeaderOptions extends TesseractOptions {
 /**
  * The reading with its handle line read again (see above): `text`, `lines` and `found` updated; the
  * reading as it was when the picture has no handle line near its top, or tesseract fails on the line
- * (the page reading stands: this pass is extra). `image` is the upright grey picture the boxes are in.
+ * (the page reading stands: this pass is extra). `image` makes the upright grey picture the boxes are in
+ * (a new sharp instance: a clone would copy its input).
  */
 export async function rereadHeader(
   reading: TextInImage,
-  image: Sharp,
+  image: () => Sharp,
   size: { width: number; height: number },
   opts: HeaderOptions,
 ): Promise<TextInImage> {
@@ -150,15 +151,18 @@ interface Row {
  * The crop as distances from its background, without what is not the line's (see `removeStrays`); null
  * when it is not mostly flat background (a photo, not a screenshot's header).
  */
-async function cut(image: Sharp, spot: Spot, size: { width: number; height: number }): Promise<Crop | null> {
+async function cut(
+  image: () => Sharp,
+  spot: Spot,
+  size: { width: number; height: number },
+): Promise<Crop | null> {
   const box = spot.box;
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
   const width = Math.min(size.width - left, Math.ceil(box.width));
   const height = Math.min(size.height - top, Math.ceil(box.height));
   if (width < 8 || height < 4 || width * height > MAX_CROP_PIXELS) return null;
-  const { data, info } = await image
-    .clone()
+  const { data, info } = await image()
     .extract({ left, top, width, height })
     .toColourspace('b-w')
     .raw()
