@@ -255,27 +255,46 @@ function largestComponent(grid: Uint8Array, gw: number, gh: number): Component |
   for (let start = 0; start < grid.length; start++) {
     if (!grid[start] || label[start]) continue;
     next++;
-    const c = { count: 0, total: 0, x0: gw, y0: gh, x1: -1, y1: -1 };
-    stack.push(start);
-    label[start] = next;
-    while (stack.length) {
-      const i = stack.pop() as number;
-      const x = i % gw;
-      const y = (i - x) / gw;
-      c.count++;
-      if (x < c.x0) c.x0 = x;
-      if (x > c.x1) c.x1 = x;
-      if (y < c.y0) c.y0 = y;
-      if (y > c.y1) c.y1 = y;
-      if (x > 0) visit(grid, label, stack, i - 1, next);
-      if (x < gw - 1) visit(grid, label, stack, i + 1, next);
-      if (y > 0) visit(grid, label, stack, i - gw, next);
-      if (y < gh - 1) visit(grid, label, stack, i + gw, next);
-    }
+    const c = grow(grid, label, stack, start, next, gw, gh);
     total += c.count;
     if (!best || c.count > best.count) best = c;
   }
   return best ? { ...best, total } : null;
+}
+
+/**
+ * The 4-connected component of content cells from `start`, labelled `next`. A function of its own, not a
+ * loop inside largestComponent: there V8 replaced largestComponent on the stack (OSR) at this loop during
+ * its first component, and the code after the loop then deoptimized ("insufficient type feedback"):
+ * largestComponent was compiled 9-10 times per worker process in one `npm run bench` (4 deopts).
+ */
+function grow(
+  grid: Uint8Array,
+  label: Int32Array,
+  stack: number[],
+  start: number,
+  next: number,
+  gw: number,
+  gh: number,
+): Component {
+  const c = { count: 0, total: 0, x0: gw, y0: gh, x1: -1, y1: -1 };
+  stack.push(start);
+  label[start] = next;
+  while (stack.length) {
+    const i = stack.pop() as number;
+    const x = i % gw;
+    const y = (i - x) / gw;
+    c.count++;
+    if (x < c.x0) c.x0 = x;
+    if (x > c.x1) c.x1 = x;
+    if (y < c.y0) c.y0 = y;
+    if (y > c.y1) c.y1 = y;
+    if (x > 0) visit(grid, label, stack, i - 1, next);
+    if (x < gw - 1) visit(grid, label, stack, i + 1, next);
+    if (y > 0) visit(grid, label, stack, i - gw, next);
+    if (y < gh - 1) visit(grid, label, stack, i + gw, next);
+  }
+  return c;
 }
 
 /**
