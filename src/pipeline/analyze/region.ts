@@ -179,7 +179,9 @@ interface Samples {
  * whole function on the stack (OSR) at this loop, before the code after it had run, and that code then
  * deoptimized ("insufficient type feedback") and was compiled again: findContentRegion was compiled 10-15
  * times per worker process in one `npm run bench` (~0.4-0.5 s of the compiler threads), this loop alone
- * is small to compile.
+ * is small to compile. After: findContentRegion no longer optimized at all (it is cheap once its loops are
+ * out), countRgb deoptimized once per thread. No change in CPU per check beyond the noise (see
+ * memory/feature-index.ts's `vote`).
  */
 function countRgb(
   data: Buffer,
