@@ -82,23 +82,9 @@ export function findContentRegion(pixels: RegionPixels, options: RegionOptions =
   const ys = samples(H);
   const n = new Int32Array(gw * gh);
   const fg = new Int32Array(gw * gh);
-  for (let sy = 0; sy < ys.at.length; sy++) {
-    const row = (ys.at[sy] as number) * W;
-    const cells = (ys.block[sy] as number) * gw;
-    for (let sx = 0; sx < xs.at.length; sx++) {
-      const cell = cells + (xs.block[sx] as number);
-      const i = (row + (xs.at[sx] as number)) * C;
-      n[cell] = (n[cell] as number) + 1;
-      const bgPixel =
-        C >= 3
-          ? Math.abs((data[i] as number) - b0) <= tol &&
-            Math.abs((data[i + 1] as number) - b1) <= tol &&
-            Math.abs((data[i + 2] as number) - b2) <= tol
-          : isBg(i);
-      if (!bgPixel) fg[cell] = (fg[cell] as number) + 1;
-    }
-  }
-  for (let k = 0; k < content.length; k++) content[k] = (fg[k] as number) * 2 > (n[k] as number) ? 1 : 0;
+  if (C >= 3) countRgb(data, W, C, [b0, b1, b2], tol, xs, ys, gw, n, fg);
+  else countOther(W, C, isBg, xs, ys, gw, n, fg);
+  markContent(content, n, fg);
 
   const best = largestComponent(content, gw, gh);
   if (!best) return null;
@@ -181,6 +167,78 @@ function background(p: RegionPixels, tolerance: number): number[] | null {
   return null;
 }
 
+/** Sampled positions along one axis and the block of each. */
+interface Samples {
+  at: Int32Array;
+  block: Int32Array;
+}
+
+/**
+ * The block scan of `findContentRegion` for RGB(A) pixels: per block, the samples (`n`) and those not of
+ * the background (`fg`). A function of its own, not a loop inside findContentRegion: there V8 replaced the
+ * whole function on the stack (OSR) at this loop, before the code after it had run, and that code then
+ * deoptimized ("insufficient type feedback") and was compiled again: findContentRegion was compiled 10-15
+ * times per worker process in one `npm run bench` (~0.4-0.5 s of the compiler threads), this loop alone
+ * is small to compile. After: findContentRegion no longer optimized at all (it is cheap once its loops are
+ * out), countRgb deoptimized once per thread. No change in CPU per check beyond the noise (see
+ * memory/feature-index.ts's `vote`).
+ */
+function countRgb(
+  data: Buffer,
+  W: number,
+  C: number,
+  bg: [number, number, number],
+  tol: number,
+  xs: Samples,
+  ys: Samples,
+  gw: number,
+  n: Int32Array,
+  fg: Int32Array,
+): void {
+  const [b0, b1, b2] = bg;
+  for (let sy = 0; sy < ys.at.length; sy++) {
+    const row = (ys.at[sy] as number) * W;
+    const cells = (ys.block[sy] as number) * gw;
+    for (let sx = 0; sx < xs.at.length; sx++) {
+      const cell = cells + (xs.block[sx] as number);
+      const i = (row + (xs.at[sx] as number)) * C;
+      n[cell] = (n[cell] as number) + 1;
+      const bgPixel =
+        Math.abs((data[i] as number) - b0) <= tol &&
+        Math.abs((data[i + 1] as number) - b1) <= tol &&
+        Math.abs((data[i + 2] as number) - b2) <= tol;
+      if (!bgPixel) fg[cell] = (fg[cell] as number) + 1;
+    }
+  }
+}
+
+/** Content blocks: more than half of their samples differ from the background (a loop outside findContentRegion: see countRgb). */
+function markContent(content: Uint8Array, n: Int32Array, fg: Int32Array): void {
+  for (let k = 0; k < content.length; k++) content[k] = (fg[k] as number) * 2 > (n[k] as number) ? 1 : 0;
+}
+
+/** countRgb for one or two channels (grey): the per-channel test `isBg`. */
+function countOther(
+  W: number,
+  C: number,
+  isBg: (i: number) => boolean,
+  xs: Samples,
+  ys: Samples,
+  gw: number,
+  n: Int32Array,
+  fg: Int32Array,
+): void {
+  for (let sy = 0; sy < ys.at.length; sy++) {
+    const row = (ys.at[sy] as number) * W;
+    const cells = (ys.block[sy] as number) * gw;
+    for (let sx = 0; sx < xs.at.length; sx++) {
+      const cell = cells + (xs.block[sx] as number);
+      n[cell] = (n[cell] as number) + 1;
+      if (!isBg((row + (xs.at[sx] as number)) * C)) fg[cell] = (fg[cell] as number) + 1;
+    }
+  }
+}
+
 interface Component {
   count: number;
   total: number;
@@ -199,27 +257,46 @@ function largestComponent(grid: Uint8Array, gw: number, gh: number): Component |
   for (let start = 0; start < grid.length; start++) {
     if (!grid[start] || label[start]) continue;
     next++;
-    const c = { count: 0, total: 0, x0: gw, y0: gh, x1: -1, y1: -1 };
-    stack.push(start);
-    label[start] = next;
-    while (stack.length) {
-      const i = stack.pop() as number;
-      const x = i % gw;
-      const y = (i - x) / gw;
-      c.count++;
-      if (x < c.x0) c.x0 = x;
-      if (x > c.x1) c.x1 = x;
-      if (y < c.y0) c.y0 = y;
-      if (y > c.y1) c.y1 = y;
-      if (x > 0) visit(grid, label, stack, i - 1, next);
-      if (x < gw - 1) visit(grid, label, stack, i + 1, next);
-      if (y > 0) visit(grid, label, stack, i - gw, next);
-      if (y < gh - 1) visit(grid, label, stack, i + gw, next);
-    }
+    const c = grow(grid, label, stack, start, next, gw, gh);
     total += c.count;
     if (!best || c.count > best.count) best = c;
   }
   return best ? { ...best, total } : null;
+}
+
+/**
+ * The 4-connected component of content cells from `start`, labelled `next`. A function of its own, not a
+ * loop inside largestComponent: there V8 replaced largestComponent on the stack (OSR) at this loop during
+ * its first component, and the code after the loop then deoptimized ("insufficient type feedback"):
+ * largestComponent was compiled 9-10 times per worker process in one `npm run bench` (4 deopts).
+ */
+function grow(
+  grid: Uint8Array,
+  label: Int32Array,
+  stack: number[],
+  start: number,
+  next: number,
+  gw: number,
+  gh: number,
+): Component {
+  const c = { count: 0, total: 0, x0: gw, y0: gh, x1: -1, y1: -1 };
+  stack.push(start);
+  label[start] = next;
+  while (stack.length) {
+    const i = stack.pop() as number;
+    const x = i % gw;
+    const y = (i - x) / gw;
+    c.count++;
+    if (x < c.x0) c.x0 = x;
+    if (x > c.x1) c.x1 = x;
+    if (y < c.y0) c.y0 = y;
+    if (y > c.y1) c.y1 = y;
+    if (x > 0) visit(grid, label, stack, i - 1, next);
+    if (x < gw - 1) visit(grid, label, stack, i + 1, next);
+    if (y > 0) visit(grid, label, stack, i - gw, next);
+    if (y < gh - 1) visit(grid, label, stack, i + gw, next);
+  }
+  return c;
 }
 
 /**
