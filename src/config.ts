@@ -46,6 +46,13 @@ export const EnvSchema = Type.Object({
     true,
     'false: images are analyzed on the event loop instead (as before the thread pool; it then stalls for the length of each analysis). For comparisons and debugging.',
   ),
+  ANALYZE_NICE: Type.Integer({
+    default: 10,
+    minimum: 0,
+    maximum: 19,
+    description:
+      'Nice value (Linux scheduling priority, 0-19) of the analysis threads: higher runs them after the event loop when both want a core, so job locks, Redis and the API are served on time while every core analyzes. 0: the same priority as the event loop.',
+  }),
   ANALYZE_QUEUE: Int(
     64,
     'Analyses a process queues for its threads at most; one more fails its media item with `analysis_busy`. Above what WORKER_CONCURRENCY checks of 3 media items at once ask for.',
@@ -593,6 +600,7 @@ export function configFromEnv(env: Env) {
       threads: env.ANALYZE_IN_THREADS ? env.ANALYZE_THREADS || availableParallelism() : null,
       maxQueue: env.ANALYZE_QUEUE,
       timeoutMs: env.ANALYZE_TIMEOUT_MS,
+      nice: env.ANALYZE_NICE,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     maxTargets: env.MAX_TARGETS,

@@ -24,7 +24,7 @@ import { MediaError } from '../../errors.js';
 import type { FeatureOptions, ImageFeatures } from '../../similarity/features/orb.js';
 import type { FeatureVerifier } from '../../similarity/features/verify.js';
 import type { Analysis, AnalyzeOptions } from './index.js';
-import type { ThreadError, ThreadResult, ThreadTask } from './thread.js';
+import type { ThreadData, ThreadError, ThreadResult, ThreadTask } from './thread.js';
 import type { ForensicViewImages, OwnViewsInput } from './views.js';
 
 export interface AnalysisPoolOptions {
@@ -42,6 +42,11 @@ export interface AnalysisPoolOptions {
    * starts, not during its first check. (The API with ROLE=all starts them on demand: tests build many.)
    */
   eager?: boolean;
+  /**
+   * The threads' nice value (ANALYZE_NICE, 0-19; 0 or absent: the event loop's priority): the scheduler
+   * runs the process's event loop before them when both want a core (src/thread-priority.ts).
+   */
+  nice?: number;
 }
 
 export interface AnalysisPool {
@@ -144,6 +149,7 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
     maxThreads: o.threads,
     idleTimeout: keepAlive ? Infinity : 60_000,
     maxQueue: o.maxQueue,
+    workerData: { nice: o.nice ?? 0 } satisfies ThreadData,
   });
   let threadsStarted = 0;
   pool.on('workerCreate', () => threadsStarted++);

@@ -8,6 +8,7 @@
 // thread's life: the pool keeps its threads, so it loads once per thread. With our ORB (FEATURE_ORB=wasm,
 // the default where WebAssembly SIMD runs) extraction no longer needs it: only the geometric check of a
 // feature candidate does (findHomography's RANSAC), so a thread loads it at its first candidate.
+import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Hashes } from '../../../schemas/hashes.js';
 import { isMediaError, type MediaErrorCode } from '../../errors.js';
@@ -17,6 +18,7 @@ import { decodeForHashing } from './decode.js';
 import { computeHashes } from './hashes.js';
 import { analyzeImage, imageFeatures, type Analysis, type AnalyzeOptions } from './index.js';
 import { forensicViews, type ForensicViewImages, type OwnViewsInput } from './views.js';
+import { niceThisThread } from '../../thread-priority.js';
 
 export type ThreadTask =
   | {
@@ -53,6 +55,13 @@ export type ThreadResult =
   | { kind: 'hash'; error: ThreadError }
   | { kind: 'verify'; verified: Array<Verified | null> }
   | { kind: 'views'; views: ForensicViewImages };
+
+/** What the pool gives each thread when it starts (pool.ts). */
+export interface ThreadData {
+  /** The thread's nice value (ANALYZE_NICE): below the event loop of the process that asked. */
+  nice: number;
+}
+niceThisThread((workerData as Partial<ThreadData> | undefined)?.nice ?? 0);
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 

@@ -1,6 +1,7 @@
 // The analysis thread pool (src/pipeline/analyze/pool.ts): what a worker's checks and the API's bank
 // entries get from its threads is what the same functions give on the event loop; a bad image fails with
 // the same code; a thread stopped mid-task leaves the pool working and the item failing with a code.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
@@ -235,6 +236,53 @@ t.test('pool size and switch from the configuration', async (t) => {
   const pool = newPool(t, { threads: 3 });
   t.equal(pool.threads, 3);
 });
+
+/** Nice value of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function niceByThread(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // The thread's name (field 2) may hold spaces: count fields after its closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(fields[16]));
+    } catch {
+      // The thread ended while being listed.
+    }
+  }
+  return out;
+}
+
+t.test(
+  'the analysis threads run below the event loop (ANALYZE_NICE), the event loop keeps its priority',
+  { skip: existsSync('/proc/thread-self') ? false : 'Linux only: no per-thread nice value here' },
+  async (t) => {
+    t.equal(loadConfig({}).analysis.nice, 10, 'default 10');
+    t.equal(loadConfig({ ANALYZE_NICE: '0' }).analysis.nice, 0);
+    t.throws(() => loadConfig({ ANALYZE_NICE: '20' }), 'above 19 is refused');
+    const before = niceByThread();
+    const own = before.get(process.pid);
+    const pool = newPool(t, { threads: 2, nice: 13, eager: true });
+    // A task on each thread: both have started and set their priority by then.
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
+    await Promise.all([pool.hash(png, 1e8), pool.hash(png, 1e8)]);
+    const after = niceByThread();
+    const started = [...after].filter(([tid]) => !before.has(tid));
+    t.equal(started.filter(([, nice]) => nice === 13).length, 2, 'both pool threads at nice 13');
+    t.equal(after.get(process.pid), own, 'the main thread (the event loop) is left as it was');
+    const beforePlain = niceByThread();
+    const plain = newPool(t, { threads: 1 });
+    await plain.hash(png, 1e8);
+    const fresh = [...niceByThread()].filter(([tid]) => !beforePlain.has(tid));
+    t.ok(fresh.length >= 1, 'its thread started');
+    t.ok(
+      fresh.every(([, nice]) => nice === own),
+      'nice absent: its thread at the event loop’s priority',
+    );
+  },
+);
 
 t.test('the service builds one pool, its workers use it, and closing the service closes it', async (t) => {
   const { app } = await buildTestServer(t, { ANALYZE_IN_THREADS: 'true', ANALYZE_THREADS: '1' });
