@@ -28,6 +28,7 @@
 // This store knows nothing of the analysis's shape (the pipeline's, src/pipeline/process-check.ts): it
 // keeps a JSON value and the features, and gives back what it kept or nothing.
 import { createHash } from 'node:crypto';
+import { copyBytes } from '../bytes.js';
 import type { Keys } from '../keys.js';
 import type { RedisClient } from '../redis.js';
 import { DESCRIPTOR_BYTES, type ImageFeatures } from '../similarity/features/orb.js';
@@ -129,7 +130,7 @@ function decode<T extends object>(fields: Record<string, Buffer>): Memoized<T> |
       width: Number(size[1]),
       height: Number(size[2]),
       points,
-      descriptors: new Uint8Array(d),
+      descriptors: copyBytes(d),
     },
   };
 }

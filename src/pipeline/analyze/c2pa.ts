@@ -26,6 +26,7 @@ import type {
   C2paStatusEntry,
   ContentCredentials,
 } from '../../../schemas/c2pa.js';
+import { copyBytes } from '../../bytes.js';
 
 export interface ContentCredentialsOptions {
   /** Larger inputs are not parsed at all (the default is above the fetcher's own limit). */
@@ -725,7 +726,7 @@ async function inspect(
 
   // The library reads through `.buffer` in places: give it a view that starts at offset 0.
   const data =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : copyBytes(bytes);
   let asset: Asset;
   let jumbf: Uint8Array | undefined;
   try {

@@ -37,6 +37,7 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import type { DecodeInfo } from '../../../schemas/hashes.js';
+import { copyBytes } from '../../bytes.js';
 import { MEDIA_ERROR_CODES, MediaError, isMediaError, type MediaErrorCode } from '../../errors.js';
 import { SHARP_FAIL_ON } from '../../sharp-settings.js';
 import type { HeicReply, HeicRequest } from './heic-thread.js';
@@ -282,7 +283,7 @@ function decodeHevc(
 ): Promise<{ data: Buffer; width: number; height: number }> {
   // A copy is sent, its buffer transferred: the caller's bytes stay readable (metadata and credentials
   // are read from them while this decodes).
-  const copy = new Uint8Array(bytes);
+  const copy = copyBytes(bytes);
   waiting++;
   clearTimeout(idleTimer);
   const run = queue.then(() => runOnThread({ bytes: copy, primary, maxPixels }));

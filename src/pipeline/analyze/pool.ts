@@ -21,6 +21,7 @@ import { Piscina } from 'piscina';
 import 'sharp';
 import type { Hashes } from '../../../schemas/hashes.js';
 import { MediaError } from '../../errors.js';
+import { copyBytes } from '../../bytes.js';
 import type { FeatureOptions, ImageFeatures } from '../../similarity/features/orb.js';
 import type { FeatureVerifier } from '../../similarity/features/verify.js';
 import type { Analysis, AnalyzeOptions } from './index.js';
@@ -131,7 +132,7 @@ function viewBuffers(views: ForensicViewImages): ForensicViewImages {
 
 /** A view's bytes in an ArrayBuffer of their own (one copy), to be transferred to the thread. */
 function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes);
+  return copyBytes(bytes);
 }
 
 /** Features whose arrays own their buffers: a view into a larger buffer would clone all of it. */

@@ -1,0 +1,16 @@
+// Copying bytes. `new Uint8Array(source)` looks like the obvious copy, but V8 does not always take its
+// memcpy path for it: on Node 20, copying a 4 MB photo read by readFileSync took 5.1 CPU ms that way
+// against 0.45 ms for an allocation and `set` (a plain 4 MB Uint8Array: 3.8 against 0.37; 50 copies
+// each, 5 December 2026).
+//
+// What neither avoids is the cost of fresh memory: a copy handed to an analysis thread is freed there,
+// so the next one lands on pages the kernel must map and zero again, ~1.5 CPU ms per MB on this machine
+// (a 4 MB file: 6-8 ms either way, measured with a thread that drops what it gets). That part of the
+// pool's hand-over is the price of keeping the caller's bytes readable while the thread works.
+
+/** A copy of `source` in an ArrayBuffer of its own (which can be transferred to a thread). */
+export function copyBytes(source: Uint8Array): Uint8Array<ArrayBuffer> {
+  const copy = new Uint8Array(source.byteLength);
+  copy.set(source);
+  return copy;
+}
