@@ -366,16 +366,28 @@ async function run(
   }));
   const submit = async (path: string) =>
     (
-      await api.inject({ method: 'POST', url: '/v1/checks', headers: AUTH, payload: { url: `${base}${path}` } })
+      await api.inject({
+        method: 'POST',
+        url: '/v1/checks',
+        headers: AUTH,
+        payload: { url: `${base}${path}` },
+      })
     ).json<{ id: string }>().id;
   // The warm-up (BENCH_WARMUP): submitted and finished before anything is measured.
   const warmIds: string[] = [];
   for (const path of warm.keys()) warmIds.push(await submit(path));
   let warmFailed = 0;
-  await waitAll(redis, prefix, warmIds, (_id, status) => void (status === 'failed' && warmFailed++), 30 * 60_000, {
-    intervalMs: POLL_MS,
-    sent: { commands: 0 },
-  });
+  await waitAll(
+    redis,
+    prefix,
+    warmIds,
+    (_id, status) => void (status === 'failed' && warmFailed++),
+    30 * 60_000,
+    {
+      intervalMs: POLL_MS,
+      sent: { commands: 0 },
+    },
+  );
   if (warmFailed) console.log(`  (${warmFailed} of ${warmIds.length} warm-up checks failed)`);
   // Event-loop delay under load: the workers' from their /metrics (a scrape starts the window afresh, so
   // this one ends the warm-up's), the API's (this process: it also submits and polls) from a monitor of
