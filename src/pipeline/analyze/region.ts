@@ -82,8 +82,7 @@ export function findContentRegion(pixels: RegionPixels, options: RegionOptions =
   const ys = samples(H);
   const n = new Int32Array(gw * gh);
   const fg = new Int32Array(gw * gh);
-  if (C >= 3) countRgb(data, W, C, [b0, b1, b2], tol, xs, ys, gw, n, fg);
-  else countOther(W, C, isBg, xs, ys, gw, n, fg);
+  countBlocks(data, W, C, [b0, b1, b2], tol, isBg, xs, ys, gw, n, fg);
   markContent(content, n, fg);
 
   const best = largestComponent(content, gw, gh);
@@ -174,21 +173,22 @@ interface Samples {
 }
 
 /**
- * The block scan of `findContentRegion` for RGB(A) pixels: per block, the samples (`n`) and those not of
- * the background (`fg`). A function of its own, not a loop inside findContentRegion: there V8 replaced the
- * whole function on the stack (OSR) at this loop, before the code after it had run, and that code then
- * deoptimized ("insufficient type feedback") and was compiled again: findContentRegion was compiled 10-15
- * times per worker process in one `npm run bench` (~0.4-0.5 s of the compiler threads), this loop alone
- * is small to compile. After: findContentRegion no longer optimized at all (it is cheap once its loops are
- * out), countRgb deoptimized once per thread. No change in CPU per check beyond the noise (see
- * memory/feature-index.ts's `vote`).
+ * The block scan of `findContentRegion`: per block, the samples (`n`) and those not of the background
+ * (`fg`); RGB(A) pixels tested inline against `bg`, one or two channels (grey) by `isBg`. A function of its
+ * own, not a loop inside findContentRegion: there V8 replaced the whole function on the stack (OSR) at
+ * this loop, before the code after it had run, and that code then deoptimized ("insufficient type
+ * feedback") and was compiled again: findContentRegion was compiled 10-15 times per worker process in one
+ * `npm run bench` (~0.4-0.5 s of the compiler threads), this loop alone is small to compile. After:
+ * findContentRegion no longer optimized at all (it is cheap once its loops are out). No change in CPU per
+ * check beyond the noise (see memory/feature-index.ts's `vote`).
  */
-function countRgb(
+function countBlocks(
   data: Buffer,
   W: number,
   C: number,
   bg: [number, number, number],
   tol: number,
+  isBg: (i: number) => boolean,
   xs: Samples,
   ys: Samples,
   gw: number,
@@ -204,39 +204,19 @@ function countRgb(
       const i = (row + (xs.at[sx] as number)) * C;
       n[cell] = (n[cell] as number) + 1;
       const bgPixel =
-        Math.abs((data[i] as number) - b0) <= tol &&
-        Math.abs((data[i + 1] as number) - b1) <= tol &&
-        Math.abs((data[i + 2] as number) - b2) <= tol;
+        C >= 3
+          ? Math.abs((data[i] as number) - b0) <= tol &&
+            Math.abs((data[i + 1] as number) - b1) <= tol &&
+            Math.abs((data[i + 2] as number) - b2) <= tol
+          : isBg(i);
       if (!bgPixel) fg[cell] = (fg[cell] as number) + 1;
     }
   }
 }
 
-/** Content blocks: more than half of their samples differ from the background (a loop outside findContentRegion: see countRgb). */
+/** Content blocks: more than half of their samples differ from the background (a loop outside findContentRegion: see countBlocks). */
 function markContent(content: Uint8Array, n: Int32Array, fg: Int32Array): void {
   for (let k = 0; k < content.length; k++) content[k] = (fg[k] as number) * 2 > (n[k] as number) ? 1 : 0;
-}
-
-/** countRgb for one or two channels (grey): the per-channel test `isBg`. */
-function countOther(
-  W: number,
-  C: number,
-  isBg: (i: number) => boolean,
-  xs: Samples,
-  ys: Samples,
-  gw: number,
-  n: Int32Array,
-  fg: Int32Array,
-): void {
-  for (let sy = 0; sy < ys.at.length; sy++) {
-    const row = (ys.at[sy] as number) * W;
-    const cells = (ys.block[sy] as number) * gw;
-    for (let sx = 0; sx < xs.at.length; sx++) {
-      const cell = cells + (xs.block[sx] as number);
-      n[cell] = (n[cell] as number) + 1;
-      if (!isBg((row + (xs.at[sx] as number)) * C)) fg[cell] = (fg[cell] as number) + 1;
-    }
-  }
 }
 
 interface Component {
