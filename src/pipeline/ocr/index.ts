@@ -398,9 +398,9 @@ function rightToLeft(img: GreyImage, bands: Band[]): boolean {
 /** How far apart (share of the page's width) two line ends may be and still be aligned. */
 const ALIGN_SLACK = 0.01;
 
-/** A page pixel darker than this is ink (probeLine). */
+/** A page pixel darker than this is ink (lineRuns). */
 const PROBE_INK = 160;
-/** Rows of paper that separate two lines (probeLine); fewer join them (a descender's tail, Arabic dots). */
+/** Rows of paper that separate two lines (lineRuns); fewer join them (a descender's tail, Arabic dots). */
 const PROBE_GAP = 3;
 
 /**
@@ -410,6 +410,30 @@ const PROBE_GAP = 3;
  * by line.
  */
 type Known = Map<string, { bands: Set<number>; lines: CleanLine[] }>;
+
+/**
+ * The bands of `all` at `indices` (ascending) read by `models` as one strip, each line's `band` given back
+ * as its index in `all`.
+ */
+async function readBands(
+  all: Strip,
+  img: GreyImage,
+  indices: number[],
+  models: string[],
+  stage: string,
+  read: Read,
+): Promise<CleanLine[]> {
+  const lines = await read(
+    strip(
+      img,
+      indices.map((i) => all.bands[i] as Band),
+    ),
+    models,
+    stage,
+  );
+  for (const l of lines) l.band = indices[l.band] as number;
+  return lines;
+}
 
 /**
  * `all` read with `model`, the bands `known` already has for that model not read again (the sample's
@@ -427,18 +451,7 @@ async function readWith(
   if (!have) return read(all, [model], stage);
   const rest = all.bands.map((_, i) => i).filter((i) => !have.bands.has(i));
   const lines = [...have.lines];
-  if (rest.length > 0) {
-    const more = await read(
-      strip(
-        img,
-        rest.map((i) => all.bands[i] as Band),
-      ),
-      [model],
-      stage,
-    );
-    for (const l of more) l.band = rest[l.band] as number;
-    lines.push(...more);
-  }
+  if (rest.length > 0) lines.push(...(await readBands(all, img, rest, [model], stage, read)));
   return lines.sort((a, b) => a.band - b.band || a.box.y - b.box.y);
 }
 
@@ -480,18 +493,7 @@ async function readAs(
     for (let i = Math.max(0, body - 2); i < body; i++) at.add(i);
     at.delete(body);
     const picked = [...at].sort((x, y) => x - y);
-    if (picked.length > 0) {
-      sample = await read(
-        strip(
-          img,
-          picked.map((i) => all.bands[i] as Band),
-        ),
-        [latin],
-        'ocr_sample',
-      );
-      for (const l of sample) l.band = picked[l.band] as number;
-      sample = sure(sample);
-    }
+    if (picked.length > 0) sample = sure(await readBands(all, img, picked, [latin], 'ocr_sample', read));
     sample.push(...line);
   }
   const lines = withHandles(sure(first), sample);
@@ -540,14 +542,8 @@ async function readAgain(
   read: Read,
   img: GreyImage,
 ): Promise<CleanLine[]> {
-  const again = new Set(redo.map((l) => l.band));
-  const second = strip(
-    img,
-    all.bands.filter((_, i) => again.has(i)),
-  );
-  const reread = sure(await read(second, [language], 'ocr_second'));
-  const map = [...again].sort((x, y) => x - y);
-  for (const l of reread) l.band = map[l.band] as number;
+  const again = [...new Set(redo.map((l) => l.band))].sort((x, y) => x - y);
+  const reread = sure(await readBands(all, img, again, [language], 'ocr_second', read));
   return replaceLines(lines, redo, reread);
 }
 
