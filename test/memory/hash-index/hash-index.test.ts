@@ -12,6 +12,7 @@ import {
   type HashIndexOptions,
 } from '../../../src/memory/hash-index/hash-index.js';
 import { encodeEntry, encodeRemoval } from '../../../src/memory/hash-index/record.js';
+import { compareStreamIds } from '../../../src/memory/hash-index/sync.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -149,7 +150,7 @@ t.test('replacing and removing an id; re-adding unchanged writes nothing', async
 });
 
 t.test('two instances: what one adds or removes the other matches, from the stream', async (t) => {
-  const { open } = await setup(t);
+  const { open, redis, k } = await setup(t);
   const a = await open();
   const b = await open();
   const pdq = hex(32);
@@ -162,8 +163,13 @@ t.test('two instances: what one adds or removes the other matches, from the stre
   t.equal(a.size(), 0);
   // Ops on one id from both sides settle to the stream's order everywhere.
   await Promise.all([a.add({ id: 'm:race', pdq, quality: 1 }), b.add({ id: 'm:race', pdq, quality: 2 })]);
-  await eventually(() => a.get('m:race')?.quality === b.get('m:race')?.quality);
-  await new Promise((r) => setTimeout(r, 100));
+  // Both tails read the stream to its newest record, then hold the same entry.
+  const newest = (await redis.xrevrange(k.indexStream(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  await eventually(
+    () =>
+      compareStreamIds(a.stats().lastStreamId, newest) >= 0 &&
+      compareStreamIds(b.stats().lastStreamId, newest) >= 0,
+  );
   t.equal(a.get('m:race')?.quality, b.get('m:race')?.quality, 'both hold the later write');
 });
 

@@ -94,6 +94,16 @@ async function setup(t: Test) {
   return { redis, k, open, reference, lines, pointer };
 }
 
+/** Waits until `b`'s tail has read the stream's newest record (a hang guard only: 60 s). */
+async function caughtUp(b: HashIndex, redis: Redis, k: Keys): Promise<void> {
+  const newest = (await redis.xrevrange(k.indexStream(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  const t0 = Date.now();
+  while (compareStreamIds(b.stats().lastStreamId, newest) < 0) {
+    if (Date.now() - t0 > 60_000) throw new Error(`the tail never reached ${newest}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Random entries, some of them near `base` (so queries have hits at several distances). */
 function entries(n: number, base: string[], tag: string): IndexEntry[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -194,7 +204,7 @@ t.test('two processes racing to snapshot write one', async (t) => {
   const a = await open();
   const b = await open();
   await churn(a, [hex(32)], 'a', 500);
-  await new Promise((r) => setTimeout(r, 100)); // b's tail has it all
+  await caughtUp(b, redis, k); // b's tail has it all
   const results = await Promise.all([a.snapshot(), b.snapshot()]);
   const written = results.filter((r) => 'written' in r);
   t.equal(
@@ -307,7 +317,7 @@ t.test('trimming never leaves a starting process with a hole', async (t) => {
 });
 
 t.test('a tailing process that falls behind the trim point reloads from the snapshot', async (t) => {
-  const { open, pointer, lines } = await setup(t);
+  const { open, pointer, lines, redis, k } = await setup(t);
   const base = [hex(32)];
   const a = await open();
   const ids = await churn(a, base, 'a', 500);
@@ -342,7 +352,7 @@ t.test('a tailing process that falls behind the trim point reloads from the snap
   release();
   hold = undefined;
   const t0 = Date.now();
-  while (b.stats().loadedFrom.snapshot !== (await pointer()).current.gen && Date.now() - t0 < 5000) {
+  while (b.stats().loadedFrom.snapshot !== (await pointer()).current.gen && Date.now() - t0 < 60_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
   await b.settled();
@@ -352,7 +362,7 @@ t.test('a tailing process that falls behind the trim point reloads from the snap
   );
   t.equal(b.stats().loadedFrom.snapshot, (await pointer()).current.gen, 'reloaded from the newest snapshot');
   // The records trimmed while b was held are there: without the reload they would be missing.
-  await new Promise((r) => setTimeout(r, 100));
+  await caughtUp(b, redis, k);
   t.same(answers(b, base, ids), answers(a, base, ids));
   t.ok(b.get(missed[0] as string), 'a record added while it was behind');
 });
@@ -361,19 +371,20 @@ t.test(
   'the periodic check writes a snapshot when due and trims the stream after the grace period',
   async (t) => {
     const { open, redis, k, pointer } = await setup(t);
-    const a = await open({ snapshots: { every: 200, checkMs: 50, graceMs: 1500 } });
+    // A grace long enough that a loaded machine still reads the stream before the trim.
+    const a = await open({ snapshots: { every: 200, checkMs: 50, graceMs: 4000 } });
     await churn(a, [hex(32)], 'a', 150);
     await new Promise((r) => setTimeout(r, 200));
     t.equal(await redis.get(k.indexSnapshot()), null, 'not due yet: the stream grew by fewer than `every`');
     await churn(a, [hex(32)], 'b', 150);
     const t0 = Date.now();
-    while (!(await redis.get(k.indexSnapshot())) && Date.now() - t0 < 5000) {
+    while (!(await redis.get(k.indexSnapshot())) && Date.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const meta = (await pointer()).current;
     t.ok(meta.entries > 0, 'written by the check');
     t.ok((await redis.xlen(k.indexStream())) > 200, 'the stream is kept during the grace period');
-    while ((await redis.get(k.indexFloor())) !== meta.id && Date.now() - t0 < 5000) {
+    while ((await redis.get(k.indexFloor())) !== meta.id && Date.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 20));
     }
     t.equal(await redis.get(k.indexFloor()), meta.id, 'then trimmed at the snapshot');
