@@ -214,10 +214,10 @@ t.test('the tail survives its connection being killed, and misses nothing', asyn
   await redis.client('KILL', 'ID', id);
   const pdq = hex(32);
   await a.add({ id: 'm:after-kill', pdq, quality: 80 });
-  await eventually(() => b.queryPdq([pdq]).length === 1, 5000);
+  await eventually(() => b.queryPdq([pdq]).length === 1);
   t.pass('applied after the reconnection');
-  const ms = await eventually(() => blocking.status === 'ready', 5000);
-  t.ok(ms >= 0);
+  await eventually(() => blocking.status === 'ready');
+  t.pass('the blocking connection is ready again');
 });
 
 t.test('a local op is not undone by an older record that the stream brings afterwards', async (t) => {
