@@ -6,8 +6,10 @@ import { createSafeFetcher, type FetchLimits } from '../../src/net/safe-fetch.js
 
 const LIMITS: FetchLimits = {
   maxBytes: 1024 * 1024,
-  connectTimeoutMs: 1000,
-  timeoutMs: 800,
+  // Wide, so a loaded machine never turns another failure (or a success) into a timeout; the timeout
+  // cases below ask for a short one per request.
+  connectTimeoutMs: 10_000,
+  timeoutMs: 10_000,
   maxRedirects: 3,
   userAgent: 'firstseen-test',
   allowLoopback: true,
@@ -105,8 +107,8 @@ t.test('caps: size (declared and streamed), time, redirects', async (t) => {
   const base = `http://127.0.0.1:${s.port}`;
   await failsWith(t, f.get(`${base}/declared`), 'too_large');
   await failsWith(t, f.get(`${base}/chunked`), 'too_large');
-  await failsWith(t, f.get(`${base}/stall`), 'timeout');
-  await failsWith(t, f.get(`${base}/silent`), 'timeout');
+  await failsWith(t, f.get(`${base}/stall`, { timeoutMs: 800 }), 'timeout');
+  await failsWith(t, f.get(`${base}/silent`, { timeoutMs: 800 }), 'timeout');
   await failsWith(t, f.get(`${base}/loop`), 'too_many_redirects');
 });
 
