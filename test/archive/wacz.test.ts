@@ -178,7 +178,7 @@ t.test('hostile sizes: the archive never holds more than the fetch caps let in',
   const fetcher = createSafeFetcher({
     maxBytes: cap,
     connectTimeoutMs: 1000,
-    timeoutMs: 3000,
+    timeoutMs: 30_000, // a hang guard: nothing here waits for a timeout
     maxRedirects: 5,
     userAgent: 'firstseen-test',
     allowLoopback: true,

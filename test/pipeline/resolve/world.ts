@@ -130,7 +130,7 @@ export async function startWorld(t: Test, hosts: Record<string, Routes>): Promis
   const fetcher = createSafeFetcher({
     maxBytes: 8 * 1024 * 1024,
     connectTimeoutMs: 1000,
-    timeoutMs: 3000,
+    timeoutMs: 30_000, // a hang guard: no resolve test waits for a timeout
     maxRedirects: 5,
     userAgent: 'firstseen-test',
     allowLoopback: true,
