@@ -223,13 +223,22 @@ function confidence(lines: CleanLine[]): number {
  * Arabic read by ara 62-81, by eng 25-52, by rus 15-36. The right model read best in all 40.
  */
 const SURE_ALONE = 85;
+/**
+ * How far a right-to-left model's reading of the sample (at least WHOLE_SURE) must be ahead of the others
+ * so far on a right-to-left page (rightToLeft) to stop there: bench:ocr's Arabic texts (as screenshots
+ * with a photo) read by ara at 62-93, by eng at 12-52 on the same line; 4 of bench:ocr's 8 Arabic
+ * screenshots were read by rus too before (62.3 against 40.3 is short of SURE_LEAD), 1 now (the same text
+ * and languages).
+ */
+const RTL_AHEAD = 5;
 const SURE_LEAD = 70;
 const SURE_AHEAD = 15;
 
 /**
  * The text's language, found on a sample: the band with the most ink (sampleBand: one line of a
  * screenshot, splitLines) read with each script's model in turn (`perScript`'s order, right-to-left
- * scripts first on a right-aligned page) until one reads it surely (SURE_ALONE, SURE_AHEAD), else the
+ * scripts first on a right-aligned page) until one reads it surely (SURE_ALONE, SURE_AHEAD; RTL_AHEAD on
+ * a right-aligned page), else the
  * best of them; its language identified among that script's (identifyLanguage), or the script's first
  * when the line is too short to tell. `known`: each model's reading of the line, which the whole
  * reading with that model keeps (readWith). `guess` null: nothing was read surely.
@@ -254,14 +263,21 @@ async function sampleLanguage(
     return { model, lines };
   };
   const readings = [await readLine(perScript[0] as string, 'ocr_sample')];
-  const sureEnough = () => {
-    const c = readings.map((r) => confidence(r.lines)).sort((a, b) => b - a);
-    const [top = 0, next] = c;
-    return top >= SURE_ALONE || (top >= SURE_LEAD && next !== undefined && top - next >= SURE_AHEAD);
-  };
   // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
   // by the Cyrillic model first (the order only saves a reading: the confidences choose).
   const rtl = rightToLeft(img, all.bands);
+  const sureEnough = () => {
+    const c = readings
+      .map((r) => ({ model: r.model, conf: confidence(r.lines) }))
+      .sort((a, b) => b.conf - a.conf);
+    const [top = { model: '', conf: 0 }, next] = c;
+    if (top.conf >= SURE_ALONE) return true;
+    if (next === undefined) return false;
+    // On a right-to-left page, a right-to-left model that reads the line as text and better than the
+    // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
+    if (rtl && isRtl(top.model) && top.conf >= WHOLE_SURE && top.conf - next.conf >= RTL_AHEAD) return true;
+    return top.conf >= SURE_LEAD && top.conf - next.conf >= SURE_AHEAD;
+  };
   const others = perScript.slice(1);
   const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
   for (const model of order) {
