@@ -309,19 +309,31 @@ interface LineRun {
  */
 function lineRuns(img: GreyImage, band: Band): LineRun[] {
   const runs: LineRun[] = [];
+  // A row across the whole page (a screenshot's bands: splitLines, then rightToLeft and probeLine on
+  // the lines) is scanned once per page.
+  const whole = band.x0 === 0 && band.x1 === img.width;
+  let known = whole ? pageRows.get(img.data) : undefined;
+  if (whole && !known) pageRows.set(img.data, (known = new Int32Array(img.height * 3).fill(-1)));
   for (let y = band.y0; y < band.y1; y++) {
     let edges = 0;
-    let was = false;
     let x0 = -1;
     let x1 = -1;
-    for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
-      const ink = (img.data[p] as number) < PROBE_INK;
-      if (ink !== was) edges++;
-      if (ink) {
-        if (x0 < 0) x0 = x;
-        x1 = x;
+    if (known && (known[y * 3] as number) >= 0) {
+      edges = known[y * 3] as number;
+      x0 = known[y * 3 + 1] as number;
+      x1 = known[y * 3 + 2] as number;
+    } else {
+      let was = false;
+      for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
+        const ink = (img.data[p] as number) < PROBE_INK;
+        if (ink !== was) edges++;
+        if (ink) {
+          if (x0 < 0) x0 = x;
+          x1 = x;
+        }
+        was = ink;
       }
-      was = ink;
+      if (known) known.set([edges, x0, x1], y * 3);
     }
     if (edges === 0) continue;
     const last = runs[runs.length - 1];
@@ -334,6 +346,9 @@ function lineRuns(img: GreyImage, band: Band): LineRun[] {
   }
   return runs;
 }
+
+/** Each page's rows as lineRuns scanned them across the page: edges, first and last inked column (-1: not yet). */
+const pageRows = new WeakMap<Buffer, Int32Array>();
 
 /**
  * The rows of the longest line of `band` (lineRuns), with a quarter of its height above and below
@@ -740,16 +755,16 @@ async function forOcr(
   const flat = d.background >= FLAT_BACKGROUND;
   // A screenshot's runs of inked rows (inkRows), the only rows of it tesseract is given.
   const runs = flat ? inkRows(thumb, d.background_level) : [];
-  let img =
-    (runs.length > 0 &&
-      (await scaledRows(
-        base,
-        { width, height: Math.round(h / (w / width)) },
-        kernel,
-        runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) })),
-        d.background_level,
-      ))) ||
-    (await grey(base().resize(width, null, { kernel })));
+  const scaled =
+    runs.length > 0
+      ? await scaledRows(
+          base,
+          { width, height: Math.round(h / (w / width)) },
+          kernel,
+          runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) })),
+        )
+      : null;
+  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   const toBand = (b: TextBox) => ({
     // A screenshot's lines span its width (the detector may miss a short word at either end; the
     // background costs tesseract nothing); elsewhere a line is widened by a glyph height each side.
@@ -764,7 +779,7 @@ async function forOcr(
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
   if (caption(d)) img = binarizeLight(img, d.boxes.map(toBand));
-  else img = flatten(img, d, k);
+  else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
     // (Arabic's joined letters are not glyph-shaped components; a muted @handle line may be too faint);
@@ -787,7 +802,8 @@ const ROWS_APART = 32;
 
 /**
  * `base` scaled to `size.width` (as `resize(width)` scales it: `size.height` is its height) with only
- * `rows` (at that scale) computed, the rest of the picture left at `fill`: libvips computes what a crop
+ * `rows` (at that scale) computed, and those rows (merged, `rows`), the rest of the picture white (what
+ * flatten makes of the background, so it maps only these rows): libvips computes what a crop
  * of the scaled picture needs, so each group of rows is a scaled picture cropped (the same bytes as the
  * whole picture's rows). A screenshot's photo and margins are not scaled for nothing (bench:ocr-stages:
  * the page's preparation was ~30 ms of CPU, most of it scaling); null when a crop fails (the caller
@@ -798,8 +814,7 @@ async function scaledRows(
   size: { width: number; height: number },
   kernel: 'cubic' | 'lanczos3',
   rows: { y0: number; y1: number }[],
-  fill: number,
-): Promise<GreyImage | null> {
+): Promise<{ img: GreyImage; rows: { y0: number; y1: number }[] } | null> {
   const { width, height } = size;
   const groups: { y0: number; y1: number }[] = [];
   for (const r of [...rows].sort((a, b) => a.y0 - b.y0)) {
@@ -810,7 +825,7 @@ async function scaledRows(
     if (last && y0 - last.y1 < ROWS_APART) last.y1 = Math.max(last.y1, y1);
     else groups.push({ y0, y1 });
   }
-  const data = Buffer.alloc(width * height, fill);
+  const data = Buffer.alloc(width * height, 255);
   try {
     for (const g of groups) {
       const part = await grey(
@@ -824,7 +839,7 @@ async function scaledRows(
   } catch {
     return null;
   }
-  return { data, width, height };
+  return { img: { data, width, height }, rows: groups };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */
@@ -899,7 +914,13 @@ function strip(img: GreyImage, found: Band[]): Strip {
  * background, every text colour is dark. The detector's blobs (avatars, icons) are painted over too:
  * beside two lines of text they make tesseract merge the lines.
  */
-function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
+function flatten(
+  img: GreyImage,
+  d: TextDetection,
+  k: number,
+  /** The only rows not white yet (scaledRows'): the others are left as they are. */
+  rows?: { y0: number; y1: number }[],
+): GreyImage {
   if (d.background < FLAT_BACKGROUND) return img;
   const { data, width: w, height: h } = img;
   const bg = d.background_level;
@@ -907,7 +928,8 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   // Through a table of the 256 greys: the same values, a third of the page's preparation less.
   const table = new Uint8Array(256);
   for (let v = 0; v < 256; v++) table[v] = 255 - Math.min(255, Math.round(Math.abs(v - bg) * gain));
-  for (let i = 0; i < data.length; i++) data[i] = table[data[i] as number] as number;
+  for (const r of rows ?? [{ y0: 0, y1: h }])
+    for (let i = r.y0 * w, end = r.y1 * w; i < end; i++) data[i] = table[data[i] as number] as number;
   for (const b of d.blobs) {
     const x0 = Math.max(0, Math.floor((b.x - 1) * k));
     const x1 = Math.min(w, Math.ceil((b.x + b.width + 1) * k));
