@@ -223,13 +223,22 @@ function confidence(lines: CleanLine[]): number {
  * Arabic read by ara 62-81, by eng 25-52, by rus 15-36. The right model read best in all 40.
  */
 const SURE_ALONE = 85;
+/**
+ * How far a right-to-left model's reading of the sample (at least WHOLE_SURE) must be ahead of the others
+ * so far on a right-to-left page (rightToLeft) to stop there: bench:ocr's Arabic texts (as screenshots
+ * with a photo) read by ara at 62-93, by eng at 12-52 on the same line; 4 of bench:ocr's 8 Arabic
+ * screenshots were read by rus too before (62.3 against 40.3 is short of SURE_LEAD), 1 now (the same text
+ * and languages).
+ */
+const RTL_AHEAD = 5;
 const SURE_LEAD = 70;
 const SURE_AHEAD = 15;
 
 /**
  * The text's language, found on a sample: the band with the most ink (sampleBand: one line of a
  * screenshot, splitLines) read with each script's model in turn (`perScript`'s order, right-to-left
- * scripts first on a right-aligned page) until one reads it surely (SURE_ALONE, SURE_AHEAD), else the
+ * scripts first on a right-aligned page) until one reads it surely (SURE_ALONE, SURE_AHEAD; RTL_AHEAD on
+ * a right-aligned page), else the
  * best of them; its language identified among that script's (identifyLanguage), or the script's first
  * when the line is too short to tell. `known`: each model's reading of the line, which the whole
  * reading with that model keeps (readWith). `guess` null: nothing was read surely.
@@ -254,14 +263,21 @@ async function sampleLanguage(
     return { model, lines };
   };
   const readings = [await readLine(perScript[0] as string, 'ocr_sample')];
-  const sureEnough = () => {
-    const c = readings.map((r) => confidence(r.lines)).sort((a, b) => b - a);
-    const [top = 0, next] = c;
-    return top >= SURE_ALONE || (top >= SURE_LEAD && next !== undefined && top - next >= SURE_AHEAD);
-  };
   // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
   // by the Cyrillic model first (the order only saves a reading: the confidences choose).
   const rtl = rightToLeft(img, all.bands);
+  const sureEnough = () => {
+    const c = readings
+      .map((r) => ({ model: r.model, conf: confidence(r.lines) }))
+      .sort((a, b) => b.conf - a.conf);
+    const [top = { model: '', conf: 0 }, next] = c;
+    if (top.conf >= SURE_ALONE) return true;
+    if (next === undefined) return false;
+    // On a right-to-left page, a right-to-left model that reads the line as text and better than the
+    // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
+    if (rtl && isRtl(top.model) && top.conf >= WHOLE_SURE && top.conf - next.conf >= RTL_AHEAD) return true;
+    return top.conf >= SURE_LEAD && top.conf - next.conf >= SURE_AHEAD;
+  };
   const others = perScript.slice(1);
   const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
   for (const model of order) {
@@ -293,19 +309,31 @@ interface LineRun {
  */
 function lineRuns(img: GreyImage, band: Band): LineRun[] {
   const runs: LineRun[] = [];
+  // A row across the whole page (a screenshot's bands: splitLines, then rightToLeft and probeLine on
+  // the lines) is scanned once per page.
+  const whole = band.x0 === 0 && band.x1 === img.width;
+  let known = whole ? pageRows.get(img.data) : undefined;
+  if (whole && !known) pageRows.set(img.data, (known = new Int32Array(img.height * 3).fill(-1)));
   for (let y = band.y0; y < band.y1; y++) {
     let edges = 0;
-    let was = false;
     let x0 = -1;
     let x1 = -1;
-    for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
-      const ink = (img.data[p] as number) < PROBE_INK;
-      if (ink !== was) edges++;
-      if (ink) {
-        if (x0 < 0) x0 = x;
-        x1 = x;
+    if (known && (known[y * 3] as number) >= 0) {
+      edges = known[y * 3] as number;
+      x0 = known[y * 3 + 1] as number;
+      x1 = known[y * 3 + 2] as number;
+    } else {
+      let was = false;
+      for (let x = band.x0, p = y * img.width + band.x0; x < band.x1; x++, p++) {
+        const ink = (img.data[p] as number) < PROBE_INK;
+        if (ink !== was) edges++;
+        if (ink) {
+          if (x0 < 0) x0 = x;
+          x1 = x;
+        }
+        was = ink;
       }
-      was = ink;
+      if (known) known.set([edges, x0, x1], y * 3);
     }
     if (edges === 0) continue;
     const last = runs[runs.length - 1];
@@ -318,6 +346,9 @@ function lineRuns(img: GreyImage, band: Band): LineRun[] {
   }
   return runs;
 }
+
+/** Each page's rows as lineRuns scanned them across the page: edges, first and last inked column (-1: not yet). */
+const pageRows = new WeakMap<Buffer, Int32Array>();
 
 /**
  * The rows of the longest line of `band` (lineRuns), with a quarter of its height above and below
@@ -719,9 +750,21 @@ async function forOcr(
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
   const width = Math.max(1, Math.round(w * scale));
-  let img = await grey(base().resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }));
-  const k = img.width / d.width;
+  const kernel = scale > 1 ? 'cubic' : 'lanczos3';
+  const k = width / d.width;
   const flat = d.background >= FLAT_BACKGROUND;
+  // A screenshot's runs of inked rows (inkRows), the only rows of it tesseract is given.
+  const runs = flat ? inkRows(thumb, d.background_level) : [];
+  const scaled =
+    runs.length > 0
+      ? await scaledRows(
+          base,
+          { width, height: Math.round(h / (w / width)) },
+          kernel,
+          runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) })),
+        )
+      : null;
+  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   const toBand = (b: TextBox) => ({
     // A screenshot's lines span its width (the detector may miss a short word at either end; the
     // background costs tesseract nothing); elsewhere a line is widened by a glyph height each side.
@@ -736,12 +779,12 @@ async function forOcr(
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
   if (caption(d)) img = binarizeLight(img, d.boxes.map(toBand));
-  else img = flatten(img, d, k);
+  else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
     // (Arabic's joined letters are not glyph-shaped components; a muted @handle line may be too faint);
     // the rows of a photo in it are left out.
-    const rows = inkRows(thumb, d.background_level).map((r) => ({
+    const rows = runs.map((r) => ({
       x0: 0,
       x1: img.width,
       y0: Math.max(0, Math.floor(r.y0 * k)),
@@ -752,6 +795,51 @@ async function forOcr(
     if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat, light: false };
   }
   return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat, light: caption(d) };
+}
+
+/** Rows between two runs of a screenshot below which scaledRows scales them together. */
+const ROWS_APART = 32;
+
+/**
+ * `base` scaled to `size.width` (as `resize(width)` scales it: `size.height` is its height) with only
+ * `rows` (at that scale) computed, and those rows (merged, `rows`), the rest of the picture white (what
+ * flatten makes of the background, so it maps only these rows): libvips computes what a crop
+ * of the scaled picture needs, so each group of rows is a scaled picture cropped (the same bytes as the
+ * whole picture's rows). A screenshot's photo and margins are not scaled for nothing (bench:ocr-stages:
+ * the page's preparation was ~30 ms of CPU, most of it scaling); null when a crop fails (the caller
+ * scales the whole picture).
+ */
+async function scaledRows(
+  base: () => Sharp,
+  size: { width: number; height: number },
+  kernel: 'cubic' | 'lanczos3',
+  rows: { y0: number; y1: number }[],
+): Promise<{ img: GreyImage; rows: { y0: number; y1: number }[] } | null> {
+  const { width, height } = size;
+  const groups: { y0: number; y1: number }[] = [];
+  for (const r of [...rows].sort((a, b) => a.y0 - b.y0)) {
+    const y0 = Math.max(0, r.y0);
+    const y1 = Math.min(height, r.y1);
+    if (y1 <= y0) continue;
+    const last = groups[groups.length - 1];
+    if (last && y0 - last.y1 < ROWS_APART) last.y1 = Math.max(last.y1, y1);
+    else groups.push({ y0, y1 });
+  }
+  const data = Buffer.alloc(width * height, 255);
+  try {
+    for (const g of groups) {
+      const part = await grey(
+        base()
+          .resize(width, null, { kernel })
+          .extract({ left: 0, top: g.y0, width, height: g.y1 - g.y0 }),
+      );
+      if (part.width !== width || part.height !== g.y1 - g.y0) return null;
+      part.data.copy(data, g.y0 * width);
+    }
+  } catch {
+    return null;
+  }
+  return { img: { data, width, height }, rows: groups };
 }
 
 /** How far from the background level a thumbnail pixel is ink, and within which it is background. */
@@ -826,7 +914,13 @@ function strip(img: GreyImage, found: Band[]): Strip {
  * background, every text colour is dark. The detector's blobs (avatars, icons) are painted over too:
  * beside two lines of text they make tesseract merge the lines.
  */
-function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
+function flatten(
+  img: GreyImage,
+  d: TextDetection,
+  k: number,
+  /** The only rows not white yet (scaledRows'): the others are left as they are. */
+  rows?: { y0: number; y1: number }[],
+): GreyImage {
   if (d.background < FLAT_BACKGROUND) return img;
   const { data, width: w, height: h } = img;
   const bg = d.background_level;
@@ -834,7 +928,8 @@ function flatten(img: GreyImage, d: TextDetection, k: number): GreyImage {
   // Through a table of the 256 greys: the same values, a third of the page's preparation less.
   const table = new Uint8Array(256);
   for (let v = 0; v < 256; v++) table[v] = 255 - Math.min(255, Math.round(Math.abs(v - bg) * gain));
-  for (let i = 0; i < data.length; i++) data[i] = table[data[i] as number] as number;
+  for (const r of rows ?? [{ y0: 0, y1: h }])
+    for (let i = r.y0 * w, end = r.y1 * w; i < end; i++) data[i] = table[data[i] as number] as number;
   for (const b of d.blobs) {
     const x0 = Math.max(0, Math.floor((b.x - 1) * k));
     const x1 = Math.min(w, Math.ceil((b.x + b.width + 1) * k));
