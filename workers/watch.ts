@@ -43,19 +43,24 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
     // Nothing to compare before the check has its report (watched from its submission): the next run will.
     if (check.status !== 'done' || !check.report) return 'no report yet';
     const report = check.report;
-    const detectedAt = new Date().toISOString();
+    const runAt = new Date().toISOString();
     let changes = 0;
     for (const post of report.posts) {
       const before = (await watches.seen(checkId, post.url)) ?? postState(post, report.completed_at);
+      // Times that stay true whenever, during the request, the platform changed: the post was as seen at
+      // some moment after the request went out (`askedAt` is a safe "last seen"), and a change the answer
+      // shows had happened before the answer came (`detectedAt`, taken after it, is a safe upper bound).
+      const askedAt = new Date().toISOString();
       const now = await resolveTarget(post.url, {
         fetcher: ctx.fetcher,
         endpoints: config.endpoints,
         log: jobLog,
       });
+      const detectedAt = new Date().toISOString();
       const change = detectChange(before, now);
       if (!change) {
         // Seen as the check saw it (or not seen at all, when the platform did not answer).
-        if (now.kind === 'post') await watches.markSeen(checkId, post.url, { ...before, at: detectedAt });
+        if (now.kind === 'post') await watches.markSeen(checkId, post.url, { ...before, at: askedAt });
         continue;
       }
       const entry: PostChange = {
@@ -86,7 +91,7 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
         },
       });
     }
-    await watches.markRun(checkId, detectedAt);
+    await watches.markRun(checkId, runAt);
     return `${changes} change(s)`;
   };
 

@@ -41,8 +41,18 @@ async function standIn(t: Test) {
     string,
     unknown
   >;
-  let state: 'live' | 'deleted' | 'edited' | 'private' = 'live';
+  let state: 'live' | 'deleting' | 'deleted' | 'edited' | 'private' = 'live';
+  let deletedAt: number | undefined;
   const route: Route = (req, url, res) => {
+    if (state === 'deleting') {
+      // Deleted while a request is on its way: 20 ms after it arrived, then answered as deleted.
+      setTimeout(() => {
+        state = 'deleted';
+        deletedAt = Date.now();
+        json({ error: 'Record not found' }, 404)(req, url, res);
+      }, 20);
+      return;
+    }
     if (state === 'deleted') return json({ error: 'Record not found' }, 404)(req, url, res);
     if (state === 'private') return json({ error: 'This action is not allowed' }, 403)(req, url, res);
     const body = state === 'edited' ? { ...status, content: '<p>Ganz anderer Text.</p>' } : status;
@@ -54,6 +64,8 @@ async function standIn(t: Test) {
     set: (s: typeof state) => {
       state = s;
     },
+    /** When the post was deleted (`deleting`: during the request that found it gone). */
+    deletedAt: () => deletedAt,
   };
 }
 
@@ -124,7 +136,7 @@ t.test('a watched post deleted at the stand-in: post.changed once, to its organi
     WATCH_INTERVAL_SECONDS: '1',
     WATCH_PERIOD_SECONDS: '600',
   });
-  const { world, set } = await standIn(t);
+  const { world, set, deletedAt: deletedAtStandIn } = await standIn(t);
   const a = await keyFor(app, 'newsroom-a');
   const b = await keyFor(app, 'newsroom-b');
   const receiverA = await startReceiver(t);
@@ -151,9 +163,10 @@ t.test('a watched post deleted at the stand-in: post.changed once, to its organi
   t.equal(unwatchByB.statusCode, 404, 'B cannot unwatch A’s check');
   t.equal((await get(app, `/v1/checks/${checkId}`, a)).json().watch.active, true, 'still watched');
 
-  const deletedAt = Date.now();
-  set('deleted');
+  // Deleted during a run's request: the run began before the deletion, and its answer shows it.
+  set('deleting');
   const [event] = await receiverA.waitFor(1);
+  const deletedAt = deletedAtStandIn() as number;
   t.equal(event!.json.type, 'post.changed');
   t.ok(receiverA.verify(event!, secretA), 'signed with A’s secret (Standard Webhooks)');
   const data = event!.json.data;
