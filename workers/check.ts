@@ -152,7 +152,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
   };
 
   const worker = new Worker<CheckJob>(QUEUES.checks, processor, {
-    connection,
+    connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,
     lockDuration: config.worker.lockMs,
