@@ -8,7 +8,12 @@ import { CheckJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
 import { CHECK_JOB_NAME } from '../src/services/queues.js';
 import { checksFinished, mediaErrors, stageDuration } from '../src/metrics.js';
-import { checkRetentionSeconds, checkView, type StoredCheck } from '../src/services/check-store.js';
+import {
+  checkRetentionSeconds,
+  checkView,
+  type FactCheckWork,
+  type StoredCheck,
+} from '../src/services/check-store.js';
 import { emitEvent } from '../src/services/webhooks.js';
 import { recordFactChecks } from '../src/services/fact-checks.js';
 import { createUploadStore } from '../src/services/uploads.js';
@@ -25,12 +30,17 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
 
   /** The check's work is over (done, or failed for good): its upload goes, its rank in the queue too. */
   async function finish(check: Pick<StoredCheck, 'id' | 'org'>) {
-    await uploads.remove(check.org, check.id);
-    await ctx.fair.checks.finished(check.org, check.id);
+    // Sent together (neither depends on the other), not one round trip after the other.
+    await Promise.all([uploads.remove(check.org, check.id), ctx.fair.checks.finished(check.org, check.id)]);
   }
 
   /** A fact-check article's check: its reviews into the bank, and `fact_check.found` to those concerned. */
-  const factChecks = (check: Pick<StoredCheck, 'id' | 'org'>, report: Report, jobLog: typeof log) =>
+  const factChecks = (
+    check: Pick<StoredCheck, 'id' | 'org'>,
+    report: Report,
+    jobLog: typeof log,
+    work?: FactCheckWork | null,
+  ) =>
     recordFactChecks(
       {
         banks: ctx.memory.banks,
@@ -42,6 +52,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
       },
       check,
       report,
+      work,
     );
 
   /** check.completed / check.failed to the organization's subscribers and the check's callback. */
@@ -50,10 +61,12 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     type: 'check.completed' | 'check.failed',
     /** The check as just stored, when the caller has it: not read back (with its whole report) again. */
     stored?: StoredCheck,
+    /** Its callback, when the caller read it with the check (null: none); absent, read here. */
+    known?: { url: string; secret: string } | null,
   ) {
     const check = stored ?? (await store.get(checkId));
     if (!check) return;
-    const callback = await store.callback(checkId);
+    const callback = known !== undefined ? known : await store.callback(checkId);
     await emitEvent(events, {
       id: `msg_${checkId}_${type === 'check.completed' ? 'completed' : 'failed'}`,
       type,
@@ -72,16 +85,18 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     const checkId = job.data.check_id;
     if (job.id !== checkId)
       throw new UnrecoverableError(`Job ${job.id ?? '?'} is not check ${checkId}'s job`);
-    const check = await store.get(checkId);
-    if (!check) throw new UnrecoverableError(`No check ${checkId}`);
+    // The check with its callback and fact-check work, in one read (both are fixed when it is created).
+    const read = await store.getForWork(checkId);
+    if (!read) throw new UnrecoverableError(`No check ${checkId}`);
+    const { check, callback, factCheckWork } = read;
     const { org, targets } = check;
     const jobLog = log.child({ check_id: checkId, job_id: job.id, attempt: job.attemptsMade + 1 });
     if (check.status === 'done' && check.report) {
       // A job re-run after its worker died between storing the report and finishing: the work is done
       // (and its upload may be gone), so only what follows the report is repeated. Event ids are stable.
       jobLog.info('check already done: finishing what followed its report');
-      await factChecks(check, check.report, jobLog);
-      await announce(checkId, 'check.completed');
+      await factChecks(check, check.report, jobLog, factCheckWork);
+      await announce(checkId, 'check.completed', undefined, callback);
       await announceWatchlistMatches(ctx, events, check, check.report);
       await finish(check);
       return;
@@ -132,7 +147,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     }
     // Before the report is stored: a check shown done has its fact-checks in the bank. A crash in between
     // re-runs the check, which finds them recorded.
-    await factChecks(check, report, jobLog);
+    await factChecks(check, report, jobLog, factCheckWork);
     const stored = await store.complete(check, attempts, report);
     for (const item of report.media) {
       for (const [stage, ms] of Object.entries(item.timings_ms)) stageDuration.observe({ stage }, ms / 1000);
@@ -144,7 +159,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     );
     checksFinished.inc({ outcome: 'done' });
     // After the report is stored: a crash in between re-runs the check, and the event keeps its id.
-    await announce(checkId, 'check.completed', stored);
+    await announce(checkId, 'check.completed', stored, callback);
     await announceWatchlistMatches(ctx, events, check, report);
     // Last: until here a re-run (after a crash) still finds the check's upload.
     await finish(check);
@@ -152,7 +167,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
   };
 
   const worker = new Worker<CheckJob>(QUEUES.checks, processor, {
-    connection,
+    connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,
     lockDuration: config.worker.lockMs,

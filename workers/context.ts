@@ -28,7 +28,15 @@ import { tesseractInfo } from '../src/pipeline/ocr/tesseract.js';
 export interface WorkerContext {
   config: Config;
   keys: Keys;
+  /** Our own stores' connection: plain, no BullMQ script defined on it (see `queueConnection`). */
   connection: RedisClient;
+  /**
+   * BullMQ's connection (its Workers and Queues), apart from ours: BullMQ defines its ~50 Lua scripts as
+   * commands on the connection it is given, and ioredis copies every command defined on a connection onto
+   * each pipeline and MULTI made from it, which our stores make several times per check (4-6% of a worker's
+   * event loop, December 2026).
+   */
+  queueConnection: RedisClient;
   store: CheckStore;
   fetcher: SafeFetcher;
   webhooks: WebhookStore;
@@ -59,6 +67,7 @@ export async function createWorkerContext(
   shared?: { memory: Memory; analysis: AnalysisPool | null },
 ): Promise<WorkerContext> {
   const connection = workerRedis(config.redis, log);
+  const queueConnection = workerRedis(config.redis, log);
   const k = keys(config.keyPrefix);
   const threads = config.analysis.threads;
   const ownPool = !shared && threads !== null;
@@ -87,8 +96,8 @@ export async function createWorkerContext(
       .catch((err: unknown) => log.warn({ err }, 'archive sweep failed'));
   void sweep();
   const sweeper = setInterval(() => void sweep(), 3_600_000).unref();
-  const webhookQueue = createWebhookQueue(config, connection, log);
-  const watchQueue = createWatchQueue(config, connection, log);
+  const webhookQueue = createWebhookQueue(config, queueConnection, log);
+  const watchQueue = createWatchQueue(config, queueConnection, log);
   // Said once at start-up: a worker without ffmpeg fails every video with `video_tools_missing`.
   const tools = await checkVideoTools(config.video);
   if (tools.available) log.info({ ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe }, 'video tools found');
@@ -105,6 +114,7 @@ export async function createWorkerContext(
     config,
     keys: k,
     connection,
+    queueConnection,
     store: createCheckStore(connection, k, config.retention),
     fetcher,
     webhooks: createWebhookStore(connection, k, config.webhooks),
@@ -150,6 +160,7 @@ export async function createWorkerContext(
       // After the workers closed (their jobs finished): nothing is analyzing any more.
       if (ownPool) await analysis?.close();
       await connection.quit().catch(() => connection.disconnect());
+      await queueConnection.quit().catch(() => queueConnection.disconnect());
     },
   };
 }

@@ -66,7 +66,7 @@ export function startViewsWorker(ctx: WorkerContext): Worker<ViewsJob> {
   };
 
   const worker = new Worker<ViewsJob>(QUEUES.views, processor, {
-    connection,
+    connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: CONCURRENCY,
     lockDuration: config.worker.lockMs,

@@ -18,7 +18,7 @@ import type { WorkerContext } from './context.js';
 const urlDigest = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 24);
 
 export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
-  const { config, connection, store, watches, log } = ctx;
+  const { config, store, watches, log } = ctx;
   const events = { store: ctx.webhooks, queue: ctx.webhookQueue, fair: ctx.fair.webhooks };
 
   const processor = async (job: Job<WatchJob>) => {
@@ -96,7 +96,7 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
   };
 
   const worker = new Worker<WatchJob>(QUEUES.watches, processor, {
-    connection,
+    connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     // Waiting on platforms, not on CPU; kept low so watches never crowd the checks' fetches.
     concurrency: 2,

@@ -17,7 +17,7 @@ import { messageCheckId, targetKey, type StoredMessage } from '../src/services/w
 import type { WorkerContext } from './context.js';
 
 export function startWebhookWorker(ctx: WorkerContext): Worker<WebhookJob> {
-  const { config, connection, webhooks, store, log } = ctx;
+  const { config, webhooks, store, log } = ctx;
   const fair = ctx.fair.webhooks;
   const limits = config.webhooks;
 
@@ -140,7 +140,7 @@ export function startWebhookWorker(ctx: WorkerContext): Worker<WebhookJob> {
   }
 
   const worker = new Worker<WebhookJob>(QUEUES.webhooks, processor, {
-    connection,
+    connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: 16, // waiting on receivers, not on CPU
     lockDuration: config.worker.lockMs,

@@ -45,18 +45,18 @@ export function withDeclared(probe: Probe, contentType: string | null): Probe {
   };
 }
 
-export async function probeMedia(
-  bytes: Buffer,
-  contentType: string | null,
-  maxPixels: number,
-): Promise<Probe> {
+/**
+ * What the bytes are by their signature alone (file-type: no header parsed, no pixel decoded): image or
+ * video, the type and format, what the server declared. A file that is no media is refused here.
+ */
+export async function sniffMedia(bytes: Buffer, contentType: string | null): Promise<Probe> {
   if (bytes.length === 0) throw new MediaError('empty_file');
   const sniffed = await fileTypeFromBuffer(bytes);
   if (!sniffed || !/^(image|video)\//.test(sniffed.mime)) {
     const what = sniffed ? sniffed.mime : 'not a recognised binary format';
     throw new MediaError('not_media', `The bytes are ${what}, not an image or video`);
   }
-  const base: Probe = withDeclared(
+  return withDeclared(
     {
       kind: sniffed.mime.startsWith('video/') ? 'video' : 'image',
       mime: sniffed.mime,
@@ -66,6 +66,16 @@ export async function probeMedia(
     },
     contentType,
   );
+}
+
+/** The probe: the sniff (or the one given, of the same bytes and Content-Type), then an image's header. */
+export async function probeMedia(
+  bytes: Buffer,
+  contentType: string | null,
+  maxPixels: number,
+  sniffed?: Probe,
+): Promise<Probe> {
+  const base = sniffed ?? (await sniffMedia(bytes, contentType));
   if (base.kind === 'video') return base;
 
   let meta: Metadata;

@@ -37,7 +37,7 @@ import {
   type WebSearchDeps,
 } from './web-search/web-sightings.js';
 import { savePage, type SavedCapture, type SavePageNowOptions } from './resolve/save-page-now.js';
-import { probeMedia, withDeclared, type Probe } from './probe.js';
+import { probeMedia, sniffMedia, withDeclared, type Probe } from './probe.js';
 import type { CheckMemo } from '../services/analysis-memo.js';
 import { buildProvenance, type ProvenanceThresholds } from './provenance.js';
 import { allMedia, firstCapture, resolveTarget, type ResolverEndpoints } from './resolve/index.js';
@@ -408,17 +408,27 @@ async function processMedia(
     // An uploaded file's memo is its organization's own (analysis-memo.ts says why).
     const uploaded = ref.url.startsWith(UPLOAD_SCHEME);
     const memo = deps.memo;
-    const memoized = memo
-      ? await timed(t, 'memo', () =>
-          memo.get(sha, uploaded).then(memoValue, (err: unknown) => {
-            log.warn({ err }, 'analysis memo not read');
-            return null;
-          }),
-        )
-      : null;
+    // The kind first, from the bytes' signature: only images are ever kept in the memo, so a video (or a
+    // file that is no media) reads none, one Redis round trip fewer. The rest of the probe (an image's
+    // header) only when the memo has no probe to give.
+    const sniffed = await timed(t, 'probe', () => sniffMedia(fetched.body, fetched.contentType));
+    const memoized =
+      memo && sniffed.kind === 'image'
+        ? await timed(t, 'memo', () =>
+            memo.get(sha, uploaded).then(memoValue, (err: unknown) => {
+              log.warn({ err }, 'analysis memo not read');
+              return null;
+            }),
+          )
+        : null;
     const probe = memoized
       ? withDeclared(memoized.value.probe, fetched.contentType)
-      : await timed(t, 'probe', () => probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels));
+      : await timed(
+          t,
+          'probe',
+          () => probeMedia(fetched.body, fetched.contentType, deps.maxInputPixels, sniffed),
+          true,
+        );
     Object.assign(item, probeFields(probe));
     let features: ImageFeatures | undefined;
     /** What this check read from the bytes, to keep if the file turns out to have been checked before. */

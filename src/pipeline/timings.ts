@@ -4,11 +4,15 @@ export function observeStages(fn: ((stage: string, end: boolean) => void) | null
   observer = fn;
 }
 
-/** Runs `fn`, writing its duration in ms (one decimal) under `stage`, whether it succeeds or throws. */
+/**
+ * Runs `fn`, writing its duration in ms (one decimal) under `stage`, whether it succeeds or throws; with
+ * `add`, added to what the stage took already (a stage run in two parts).
+ */
 export async function timed<T>(
   timings: Record<string, number>,
   stage: string,
   fn: () => Promise<T>,
+  add = false,
 ): Promise<T> {
   const t0 = performance.now();
   observer?.(stage, false);
@@ -16,6 +20,7 @@ export async function timed<T>(
     return await fn();
   } finally {
     observer?.(stage, true);
-    timings[stage] = Math.round((performance.now() - t0) * 10) / 10;
+    const before = add ? (timings[stage] ?? 0) : 0;
+    timings[stage] = Math.round((before + performance.now() - t0) * 10) / 10;
   }
 }

@@ -56,6 +56,30 @@ export function checkRetentionSeconds(retention: Config['retention'] | undefined
   return retention.checkSecondsByOrg[org] ?? retention.checkSeconds;
 }
 
+/** A check's hash as read (HGETALL), or null when there is none. */
+function storedCheck(h: Record<string, string>): StoredCheck | null {
+  if (!h.id) return null;
+  return {
+    id: h.id,
+    org: h.org ?? '',
+    status: h.status as CheckStatus,
+    created_at: h.created_at ?? '',
+    updated_at: h.updated_at ?? '',
+    targets: JSON.parse(h.targets ?? '[]') as Target[],
+    attempts: Number(h.attempts ?? 0),
+    ...(h.error ? { error: JSON.parse(h.error) as { code: string; message: string } } : {}),
+    ...(h.report ? { report: withViews(JSON.parse(h.report) as Report, h) } : {}),
+  };
+}
+
+const callbackOf = (h: Record<string, string>): { url: string; secret: string } | null =>
+  h.callback_url && h.callback_secret ? { url: h.callback_url, secret: h.callback_secret } : null;
+
+const factCheckWorkOf = (h: Record<string, string>): FactCheckWork | null =>
+  h.fact_check_bank
+    ? { bank: h.fact_check_bank, ...(h.fact_check_entry && { entry: h.fact_check_entry }) }
+    : null;
+
 export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Config['retention']) {
   const now = () => new Date().toISOString();
 
@@ -116,19 +140,21 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
     },
 
     async get(id: string): Promise<StoredCheck | null> {
+      return storedCheck(await redis.hgetall(keys.check(id)));
+    },
+
+    /**
+     * The check as a worker starts it, with what its end needs (`callback`, `factCheckWork`) from the same
+     * read: one round trip where these took three. Both are written when the check is created, never after.
+     */
+    async getForWork(id: string): Promise<{
+      check: StoredCheck;
+      callback: { url: string; secret: string } | null;
+      factCheckWork: FactCheckWork | null;
+    } | null> {
       const h = await redis.hgetall(keys.check(id));
-      if (!h.id) return null;
-      return {
-        id: h.id,
-        org: h.org ?? '',
-        status: h.status as CheckStatus,
-        created_at: h.created_at ?? '',
-        updated_at: h.updated_at ?? '',
-        targets: JSON.parse(h.targets ?? '[]') as Target[],
-        attempts: Number(h.attempts ?? 0),
-        ...(h.error ? { error: JSON.parse(h.error) as { code: string; message: string } } : {}),
-        ...(h.report ? { report: withViews(JSON.parse(h.report) as Report, h) } : {}),
-      };
+      const check = storedCheck(h);
+      return check && { check, callback: callbackOf(h), factCheckWork: factCheckWorkOf(h) };
     },
 
     /**

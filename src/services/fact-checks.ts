@@ -28,7 +28,7 @@ import type { FactCheckStore } from '../memory/fact-checks.js';
 import { isPrivateSighting, type MediaStore } from '../memory/media-store.js';
 import type { Principal } from './api-keys.js';
 import type { ChecksService } from './checks.js';
-import type { CheckStore } from './check-store.js';
+import type { CheckStore, FactCheckWork } from './check-store.js';
 import type { FairShare } from './fair-share.js';
 import { emitEvent, type WebhookStore } from './webhooks.js';
 
@@ -195,8 +195,10 @@ export async function recordFactChecks(
   deps: RecordDeps,
   check: { id: string; org: string },
   report: Report,
+  /** The check's fact-check work when the caller read it with the check (null: none); absent, read here. */
+  known?: FactCheckWork | null,
 ): Promise<void> {
-  const work = await deps.checks.factCheckWork(check.id);
+  const work = known !== undefined ? known : await deps.checks.factCheckWork(check.id);
   if (!work || (await deps.checks.factChecksRecorded(check.id))) return;
   const bank = await deps.banks.get(work.bank);
   if (!bank || bank.org !== check.org || bank.kind !== 'fact_check') {

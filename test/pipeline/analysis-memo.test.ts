@@ -22,6 +22,14 @@ import { startWorld } from './resolve/world.js';
 // A camera JPEG with EXIF, GPS and an embedded thumbnail: most of what the analysis reads.
 const PHOTO = fixture('exif-samples/jpg/gps/DSCN0010.jpg');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** The start of an MP4 (an `ftyp` box, brand isom): what the probe sniffs as a video. */
+const MP4_HEADER = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from('ftypisom'),
+  Buffer.from([0, 0, 2, 0]),
+  Buffer.from('isomiso2'),
+  Buffer.alloc(64),
+]);
 
 async function setup(t: Test, settings: unknown = { v: 'test' }) {
   const config = testConfig();
@@ -43,6 +51,8 @@ async function setup(t: Test, settings: unknown = { v: 'test' }) {
       '/photo.jpg': (_q, _u, r) => r.writeHead(200, { 'content-type': 'image/jpeg' }).end(PHOTO),
       '/again.jpg': (_q, _u, r) => r.writeHead(200, { 'content-type': 'image/png' }).end(PHOTO),
       '/crop.jpg': (_q, _u, r) => r.writeHead(200, { 'content-type': 'image/jpeg' }).end(crop),
+      '/clip.mp4': (_q, _u, r) => r.writeHead(200, { 'content-type': 'video/mp4' }).end(MP4_HEADER),
+      '/notes.txt': (_q, _u, r) => r.writeHead(200, { 'content-type': 'image/jpeg' }).end('not a picture'),
     },
   });
   const memoFor = (s: unknown) =>
@@ -168,4 +178,17 @@ t.test('a damaged memo is not trusted: the file is analyzed', async (t) => {
   t.same((await redis.hkeys(key as string)).sort(), ['a', 'd', 'p', 'w'], 'and the memo written anew, whole');
   await check('chk_5', '/photo.jpg');
   t.equal(calls.length, 4, 'which the next check reads');
+});
+
+t.test('only images read the memo: a video or a file that is no media never has one', async (t) => {
+  const { check } = await setup(t);
+  for (const id of ['chk_v1', 'chk_v2', 'chk_v3']) {
+    const item = (await check(id, '/clip.mp4')).media[0];
+    t.equal(item?.mime, 'video/mp4', 'sniffed as a video');
+    t.equal(item?.timings_ms.memo, undefined, `${id}: no memo read`);
+    t.ok(item?.timings_ms.probe !== undefined, 'probed');
+  }
+  const text = (await check('chk_t1', '/notes.txt')).media[0];
+  t.equal(text?.error?.code, 'not_media');
+  t.equal(text?.timings_ms.memo, undefined, 'no memo read for a file that is no media');
 });
