@@ -39,7 +39,10 @@
 //   under q70, 1/8 under q60; 5 of the 24 at offsets 0 or 4 on both axes, which this cannot read), q90
 //   first 1/24 and q95 0/24. The target (>= 90% where q1 > q2) is NOT
 //   met: what is missing is mostly beyond what the statistics can show (see double-shifted.ts and
-//   double-energy.ts for what was tried), not a threshold to move.
+//   double-energy.ts for what was tried), not a threshold to move. The integer periodicity of the AC
+//   terms on the shifted grid (Bianchi & Piva 2012, with a null from the mirrored grids; 5 December 2026)
+//   was measured too: +0/72 at 768x512 and +1/63 at 2304x1536 beside the readings in use, for ~400 CPU ms
+//   per 3.5 MP in JavaScript; not taken (figures in double-shifted.ts).
 // Now, with the first save's spread in the double models (FIRST_SAVE_NOISE) and the aligned models reading
 // all that was decoded (bench:forensics, old and new back to back, load 10-18): single saves 0/48 as
 // before; aligned 40/72 (q80 first 17 -> 20/24, q90 first 13 -> 19/24, q95 first 2 -> 1/24; the first

@@ -30,6 +30,13 @@
 // 4: 5.8 / 1.6 / 0.6; >= 8: 5.7 / 2.6 / 0.4 (3.8); >= 10: 4.0 / 2.0 / 0.5 (4.3); bands 6-9 and 4-7: 6.5 /
 // 2.0 and 4.6 / 1.0 (4.5, 4.2); CLIP 4: q90 at most 2.5 (singles up to 4.2); CLIP 2: worse; no clip: q80
 // 3.5 and under. None lifts the q90/q95 first saves out of the single saves' range.
+// Later (5 December 2026, the 768x512 set, JavaScript path, scratch runs): a finer grid of tiles for the
+// spread, so that z is nearer normal than with 16 tiles' 15 degrees of freedom and a lower threshold would
+// keep the false alarms: the single saves' largest statistic 3.6 with 4 x 4 tiles, 3.8 with 6 x 6 and 3.3
+// with 8 x 8; at a threshold over all 48 the q90/q95 first saves found off the grid were 5 and 3 of 24
+// (4 x 4, threshold 4), 4 and 0 (6 x 6, 4) and 6 and 0 (8 x 8, 3.5): no gain (the q95 ones 4 x 4 finds are
+// at wrong offsets, noise just over the threshold). A per-block error with the three mirrored grids as
+// the null (see double-shifted.ts) instead of the tiles: q80 21/24, q90 2/24. Not taken.
 //
 // What it cannot see: an earlier save at quality 90 or above under one at 75 or below (its fine-detail
 // steps are small and the second save's error covers them) on pictures of the issue-20 set's size, a crop

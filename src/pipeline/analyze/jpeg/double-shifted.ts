@@ -20,6 +20,35 @@
 //   steps 2-3 of quality 90-95. Higher AC terms have larger first steps but lose more to the second save
 //   (their values also crowd near zero, which biases the statistic): they were not found to help.
 // - single saves (48): the largest z over all shifts and steps 9.8, under the threshold below.
+// Tried on the AC terms, the paper's own setting (issue 20, 5 December 2026, not taken; the candidate-grid
+// reading below is bench/double-lattice.ts, the rest scratch runs on the sets' decoded planes): the q90/q95 first saves off the grid are what the issue still
+// misses, and their lattice is in the AC terms. On a grid (dx, dy), each block's AC terms X_t (orthonormal
+// DCT of the decoded pixels) scored against the IJG steps a_t of a candidate first quality with a kernel
+// matched to the second save's error (spread s in DCT units): S = sum_t sum_{m=1..3} rho_tm cos(2 pi m X_t
+// / a_t), rho_tm = exp(-2 pi^2 m^2 s^2 / a_t^2) (a train of Gaussians at the multiples of a_t; terms with
+// steps under ~7 weigh nothing at s = 2.5). Null from the picture itself: the file's own save leaves a
+// mirror-symmetric pattern (double-energy.ts), so the block at (dx, dy) and the blocks of the same index at
+// (8 - dx, dy), (dx, 8 - dy), (8 - dx, 8 - dy) are exchangeable on a single save; z = mean over the blocks
+// of S(dx, dy) less the mirrors' mean, over its standard error. The crop's grid is (5, 3).
+// - 768x512, all 63 offsets, the largest z the decision: q90 lattice, s = 2.5: z at (5, 3) median 3.0 for
+//   q90 first saves, 0.9 for q95; the 48 single saves' largest 4.3, over which 6/24 q90 first saves (5 at
+//   (5, 3)) and 0/24 q95, 13/24 q80; with the readings in use (q90 6/24) 9/24 q90, at a threshold set on
+//   those 48 themselves. The first harmonic alone on all terms with steps >= 2: medians 2.3 and 0.6, 3/24
+//   q90. q95's own lattice (steps 1-10): q95 first saves median 0.2, noise; s = 1.5 or 3.5: no better. The
+//   same orbit test on double-energy.ts' clipped fine-detail magnitudes: q80 21/24 (as now), q90 2/24.
+// - On one candidate grid (bench/double-lattice.ts), the fine-detail reading's best offset with both axes readable (right for 16/21
+//   q90 and 2/21 q95 first saves at 2304x1536), so one test instead of 63: single saves' largest z 3.7
+//   (768x512) and 4.2 (2304x1536). Threshold 5: 768x512 q90 2/24, q95 0/24, nothing the readings in use
+//   miss (off the grid 30/72 either way); 2304x1536 q90 12/21, q95 2/21, q80 17/21, with the readings in
+//   use 36 -> 37/63 (one q90 first save), single saves 2/42 either way. Its z summed with the fine-detail
+//   z (over sqrt 2), at the single saves' largest: +1 q90 at 768x512, +3 q90 and +1 q95 at 2304x1536 (to
+//   16/21 and 5/21), on a threshold with no margin. Its cost in JavaScript (4 grids, 38 terms, a table
+//   look-up per term): 45-57 CPU ms per 768x512 plane, 416-504 per 2304x1536 (load 12-16), more than the whole
+//   estimate there, for one file in 63: not taken.
+// Why: the second save's error on the first grid's coefficients has a spread of ~2.5 (the fit above); the
+// clustering a step a keeps is exp(-2 pi^2 s^2 / a^2): 0.29 for q95's largest steps (10), under 0.01 for
+// most of them (2-6), and q90's 7-24 sit in the fine-detail terms the first save mostly set to zero,
+// which is what double-energy.ts already reads. More blocks are what helps (z grows with their root).
 // What it excludes, and why:
 // - shifts with dx = 0 or dy = 0: a block shifted along one axis only keeps most of the file's own
 //   blocks, whose DC terms are multiples of the file's step b; single saves showed z up to 70 there;
