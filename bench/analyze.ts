@@ -20,7 +20,8 @@
 //             loadConfig(): with the defaults, ORB features (FEATURE_MATCHING, FEATURE_SIDE,
 //             FEATURE_MAX_KEYPOINTS), no double-compression estimate (JPEG_DOUBLE_COMPRESSION), no
 //             forensic views (FORENSIC_VIEWS), in a thread of the analysis pool (ANALYZE_IN_THREADS; one
-//             thread here, one image in flight), the file's bytes copied to it and the answer moved back.
+//             thread here, one image in flight), the file's bytes (in shared memory, as a download's are:
+//             read there by the thread, not copied) and the answer moved back.
 //             Its CPU time counts every thread of the process (the pool's, libvips', the main one).
 //   analyze+double  the same with the double-compression estimate on (JPEG_DOUBLE_COMPRESSION=true): what
 //             an operator who turns it on pays; not the deployed default
@@ -102,6 +103,7 @@ import { machine, ROOT, writeResult } from './lib.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { loadConfig } from '../src/config.js';
 import type { Hashes } from '../schemas/hashes.js';
+import { sharedConcat } from '../src/bytes.js';
 import type { DecodedImage } from '../src/pipeline/analyze/decode.js';
 
 configureSharp(); // as the API and the workers run it
@@ -307,7 +309,9 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function toItem(name: string, bytes: Buffer): Promise<Item> {
+/** A file's bytes as a check has them: downloads are read into shared memory (safe-fetch, sharedConcat). */
+async function toItem(name: string, file: Buffer): Promise<Item> {
+  const bytes = sharedConcat([file], file.length);
   const probe = await probeMedia(bytes, null, MAX_PIXELS);
   return {
     name,

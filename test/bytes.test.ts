@@ -1,7 +1,7 @@
 // copyBytes (src/bytes.ts): the copy the analysis pool hands to a thread is the caller's bytes, in a
 // buffer of its own, whatever view it was given.
 import t from 'tap';
-import { copyBytes } from '../src/bytes.js';
+import { copyBytes, sharedConcat } from '../src/bytes.js';
 
 t.test('a copy of exactly the view, in its own buffer', async (t) => {
   const pooled = Buffer.from('----the file----');
@@ -15,4 +15,12 @@ t.test('a copy of exactly the view, in its own buffer', async (t) => {
   structuredClone(copy, { transfer: [copy.buffer] });
   t.equal(view.toString(), 'The file', 'transferring the copy leaves the source readable');
   t.equal(copyBytes(new Uint8Array(0)).byteLength, 0, 'empty stays empty');
+});
+
+t.test('sharedConcat: the chunks in order, in shared memory', async (t) => {
+  const joined = sharedConcat([Buffer.from('the '), new Uint8Array([0x66, 0x69]), Buffer.from('le')], 8);
+  t.equal(joined.toString(), 'the file');
+  t.ok(joined.buffer instanceof SharedArrayBuffer, 'a SharedArrayBuffer (the pool hands it over as it is)');
+  t.equal(joined.buffer.byteLength, 8, 'of exactly the bytes');
+  t.equal(sharedConcat([], 0).byteLength, 0, 'nothing read: empty');
 });

@@ -8,6 +8,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
+import { sharedConcat } from '../bytes.js';
 import { MediaError } from '../errors.js';
 import { compilePolicy, type AddressPolicy, type CompiledPolicy } from './address-policy.js';
 
@@ -202,7 +203,8 @@ async function readCapped(body: AsyncIterable<Buffer>, cap: number, destroy: () 
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, total);
+  // Shared memory: the analysis pool's threads read it without a copy (bytes.ts).
+  return sharedConcat(chunks, total);
 }
 
 function pickHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[]> {

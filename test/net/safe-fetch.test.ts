@@ -52,6 +52,10 @@ t.test('fetches bytes and records redirects', async (t) => {
   });
   const r = await fetcher(t).get(`http://127.0.0.1:${s.port}/a`);
   t.equal(r.body.toString(), 'hello');
+  t.ok(
+    r.body.buffer instanceof SharedArrayBuffer,
+    'read into shared memory (the analysis threads read it there)',
+  );
   t.equal(r.finalUrl, `http://127.0.0.1:${s.port}/b`);
   t.same(r.redirects, [`http://127.0.0.1:${s.port}/b`]);
   t.equal(r.contentType, 'image/png');

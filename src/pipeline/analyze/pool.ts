@@ -130,9 +130,14 @@ function viewBuffers(views: ForensicViewImages): ForensicViewImages {
   };
 }
 
-/** A view's bytes in an ArrayBuffer of their own (one copy), to be transferred to the thread. */
-function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return copyBytes(bytes);
+/**
+ * The bytes as the thread gets them: shared memory (a download, `sharedConcat`) as it is, read in place;
+ * other bytes in an ArrayBuffer of their own (one copy), transferred.
+ */
+function forThread(bytes: Uint8Array): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
+  if (bytes.buffer instanceof SharedArrayBuffer) return { bytes, transfer: [] };
+  const copy = copyBytes(bytes);
+  return { bytes: copy, transfer: [copy.buffer] };
 }
 
 /** Features whose arrays own their buffers: a view into a larger buffer would clone all of it. */
@@ -181,8 +186,8 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
   }
 
   const hashAndFeatures: AnalysisPool['hashAndFeatures'] = async (bytes, maxPixels, features) => {
-    const copy = ownCopy(bytes);
-    const result = await run({ kind: 'hash', bytes: copy, maxPixels, features }, [copy.buffer]);
+    const given = forThread(bytes);
+    const result = await run({ kind: 'hash', bytes: given.bytes, maxPixels, features }, given.transfer);
     if (result.kind !== 'hash') throw new Error(`analysis thread answered ${result.kind}`);
     if ('error' in result) throw mediaError(result.error);
     return { hashes: result.hashes, ...(result.features && { features: result.features }) };
@@ -192,10 +197,10 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
     threads: o.threads,
 
     async analyze(bytes, probe, opts) {
-      const copy = ownCopy(bytes);
+      const given = forThread(bytes);
       const result = await run(
-        { kind: 'analyze', bytes: copy, probe: { mime: probe.mime, format: probe.format }, opts },
-        [copy.buffer],
+        { kind: 'analyze', bytes: given.bytes, probe: { mime: probe.mime, format: probe.format }, opts },
+        given.transfer,
       );
       if (result.kind !== 'analyze') throw new Error(`analysis thread answered ${result.kind}`);
       const { error, pixels, views, ...rest } = result.analysis;
@@ -218,8 +223,8 @@ export function createAnalysisPool(o: AnalysisPoolOptions): AnalysisPool {
     hashAndFeatures,
 
     async views(bytes, input) {
-      const copy = ownCopy(bytes);
-      const result = await run({ kind: 'views', bytes: copy, input }, [copy.buffer]);
+      const given = forThread(bytes);
+      const result = await run({ kind: 'views', bytes: given.bytes, input }, given.transfer);
       if (result.kind !== 'views') throw new Error(`analysis thread answered ${result.kind}`);
       return viewBuffers(result.views);
     },

@@ -23,20 +23,20 @@ import { niceThisThread } from '../../thread-priority.js';
 export type ThreadTask =
   | {
       kind: 'analyze';
-      /** The file's bytes (a copy made for the thread; its buffer is transferred). */
-      bytes: Uint8Array<ArrayBuffer>;
+      /** The file's bytes: shared memory read in place, or a copy made for the thread (transferred). */
+      bytes: Uint8Array;
       probe: { mime: string; format: string };
       opts: AnalyzeOptions;
     }
   | {
       kind: 'hash';
-      bytes: Uint8Array<ArrayBuffer>;
+      bytes: Uint8Array;
       maxPixels: number;
       /** Extract local features too (a bank entry given as an image: its `partial` matches). */
       features?: FeatureOptions | null;
     }
   /** Forensic views of a file analyzed earlier (asked for after its check): views.ts on its own. */
-  | { kind: 'views'; bytes: Uint8Array<ArrayBuffer>; input: OwnViewsInput }
+  | { kind: 'views'; bytes: Uint8Array; input: OwnViewsInput }
   | { kind: 'verify'; query: ImageFeatures; candidates: ImageFeatures[]; opts: VerifyOptions };
 
 /** A MediaError as it crosses the thread boundary. */

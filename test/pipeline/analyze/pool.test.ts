@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
+import { sharedConcat } from '../../../src/bytes.js';
 import { loadConfig } from '../../../src/config.js';
 import { isMediaError } from '../../../src/errors.js';
 import { decodeForHashing } from '../../../src/pipeline/analyze/decode.js';
@@ -83,6 +84,15 @@ t.test('through the pool: the same analysis as on the event loop', async (t) => 
     'features were extracted in the thread (asked for the first image)',
   );
   t.ok(cases[0]?.bytes.length, "the caller's bytes stay readable (a copy was moved to the thread)");
+
+  // A download's bytes are in shared memory (safe-fetch reads into it): the threads read them where they
+  // are, with the same results, and the caller's bytes are left as they were.
+  const downloaded = cases.map((c) => sharedConcat([c.bytes], c.bytes.length));
+  const inPlace = await Promise.all(cases.map((c, i) => pool.analyze(downloaded[i]!, c, i ? PLAIN : OPTS)));
+  cases.forEach((c, i) => {
+    t.same(comparable(inPlace[i] as Analysis), comparable(here[i] as Analysis), `${c.name}: shared memory`);
+    t.ok(downloaded[i]!.equals(c.bytes), `${c.name}: the shared bytes are unchanged`);
+  });
 });
 
 t.test(
