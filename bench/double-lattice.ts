@@ -28,6 +28,7 @@ import {
   type DoubleSample,
 } from '../test/helpers/double-jpeg.js';
 import { machine, summarize, writeResult } from './lib.js';
+import { DCT_BASIS as BASIS } from '../src/pipeline/analyze/jpeg/dct.js';
 
 /** The earlier quality whose steps the kernel is matched to (q90: steps 7-24 on the terms it reads). */
 const LATTICE_QUALITY = 90;
@@ -38,13 +39,6 @@ const MIN_STEP = 7;
 /** Blocks read between two turns of the event loop. */
 const BLOCKS_PER_TURN = 8192;
 
-// cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
-const BASIS = new Float64Array(64);
-for (let u = 0; u < 8; u++) {
-  for (let x = 0; x < 8; x++) {
-    BASIS[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
-}
 const STEPS = ijgTable(IJG_LUMA, LATTICE_QUALITY);
 /** The terms read (natural order), their steps and the three harmonics' weights. */
 const TERMS = Array.from({ length: 63 }, (_, i) => i + 1).filter((t) => (STEPS[t] as number) >= MIN_STEP);

@@ -129,6 +129,7 @@ import { energyWasmAvailable, shiftedEnergyEvidence, type ShiftedEnergyEvidence 
 import { shiftedGridEvidence, type ShiftedGridEvidence } from './double-shifted.js';
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { ZIGZAG } from './structure.js';
+import { DCT_BASIS as BASIS } from './dct.js';
 
 /**
  * Luminance blocks the DC search (double-shifted.ts) reads at most, in whole MCU rows from the top: ~0.5 MP;
@@ -182,14 +183,6 @@ const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
   'An earlier save shows on the same 8x8 grid (one at quality 95 or above is often missed), or after a crop only when its quality was about 80 or closer to this one’s (a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
-
-// cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
-const BASIS = new Float64Array(64);
-for (let u = 0; u < 8; u++) {
-  for (let x = 0; x < 8; x++) {
-    BASIS[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
-}
 
 /**
  * The luminance plane in WebAssembly (wasm/double-jpeg.ts: the same bits as the JavaScript below, in ~1/5

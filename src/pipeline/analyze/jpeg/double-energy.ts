@@ -60,6 +60,7 @@
 
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { setImmediate } from 'node:timers/promises';
+import { DCT_BASIS as BASIS } from './dct.js';
 
 /** Tiles per side of the grid the spread is estimated from. */
 const TILES = 4;
@@ -77,13 +78,6 @@ const STRONG_MARGIN = 8;
 /** Fewer blocks than this per offset and the reading is not made. */
 const MIN_BLOCKS = 400;
 
-// cos((2x+1) u pi / 16) * C(u) / 2, the orthonormal 8-point DCT basis.
-const BASIS = new Float64Array(64);
-for (let u = 0; u < 8; u++) {
-  for (let x = 0; x < 8; x++) {
-    BASIS[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
-}
 /** The lowest vertical frequency v whose term (u, v) is counted. */
 const FIRST_V = (u: number) => Math.max(0, MIN_ORDER - u);
 
