@@ -18,9 +18,13 @@ export const PostChange = Type.Object(
     change: PostChangeKind,
     last_seen_at: Type.String({
       format: 'date-time',
-      description: 'Last time the post was seen as the check saw it.',
+      description:
+        'Last time the post was seen as the check saw it: when that request went out (it was so at some moment after).',
     }),
-    detected_at: Type.String({ format: 'date-time', description: 'When the change was seen.' }),
+    detected_at: Type.String({
+      format: 'date-time',
+      description: 'When the answer that shows the change came back: the change happened before it.',
+    }),
     sentence: Type.String({
       description: 'For the timeline: "The post was deleted between 14:00 and 15:00 UTC on 6 Jan 2022".',
     }),
