@@ -39,7 +39,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     check: Pick<StoredCheck, 'id' | 'org'>,
     report: Report,
     jobLog: typeof log,
-    work?: FactCheckWork | null,
+    work: FactCheckWork | null,
   ) =>
     recordFactChecks(
       {

@@ -20,7 +20,11 @@ export interface StoredCheck {
   report?: Report;
 }
 
-/** What a check does for the fact-check memory (see CheckStore.factCheckWork). */
+/**
+ * What a check does for the fact-check memory (read with the check: CheckStore.getForWork): of an article
+ * (POST /v1/fact-checks), whose reviews go into `bank`, or of the pictures an imported review names,
+ * linked to its `entry`. Null for other checks.
+ */
 export interface FactCheckWork {
   bank: string;
   /** An imported review's entry id, whose pictures this check fetches. */
@@ -72,13 +76,13 @@ function storedCheck(h: Record<string, string>): StoredCheck | null {
   };
 }
 
-const callbackOf = (h: Record<string, string>): { url: string; secret: string } | null =>
-  h.callback_url && h.callback_secret ? { url: h.callback_url, secret: h.callback_secret } : null;
+/** A check's callback from its `callback_url` and `callback_secret` fields, or null when it has none. */
+const callbackOf = (url?: string | null, secret?: string | null): { url: string; secret: string } | null =>
+  url && secret ? { url, secret } : null;
 
-const factCheckWorkOf = (h: Record<string, string>): FactCheckWork | null =>
-  h.fact_check_bank
-    ? { bank: h.fact_check_bank, ...(h.fact_check_entry && { entry: h.fact_check_entry }) }
-    : null;
+/** A check's fact-check work from its `fact_check_bank` and `fact_check_entry` fields, or null. */
+const factCheckWorkOf = (bank?: string | null, entry?: string | null): FactCheckWork | null =>
+  bank ? { bank, ...(entry && { entry }) } : null;
 
 export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Config['retention']) {
   const now = () => new Date().toISOString();
@@ -154,7 +158,13 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
     } | null> {
       const h = await redis.hgetall(keys.check(id));
       const check = storedCheck(h);
-      return check && { check, callback: callbackOf(h), factCheckWork: factCheckWorkOf(h) };
+      return (
+        check && {
+          check,
+          callback: callbackOf(h.callback_url, h.callback_secret),
+          factCheckWork: factCheckWorkOf(h.fact_check_bank, h.fact_check_entry),
+        }
+      );
     },
 
     /**
@@ -204,16 +214,7 @@ export function createCheckStore(redis: RedisClient, keys: Keys, retention?: Con
     /** Where to POST this check's events, when the submitter gave a callback_url. */
     async callback(id: string): Promise<{ url: string; secret: string } | null> {
       const [url, secret] = await redis.hmget(keys.check(id), 'callback_url', 'callback_secret');
-      return url && secret ? { url, secret } : null;
-    },
-
-    /**
-     * A check that feeds the fact-check memory: of an article (POST /v1/fact-checks), whose reviews go into
-     * `bank`, or of the pictures an imported review names, linked to its `entry`. Null for other checks.
-     */
-    async factCheckWork(id: string): Promise<FactCheckWork | null> {
-      const [bank, entry] = await redis.hmget(keys.check(id), 'fact_check_bank', 'fact_check_entry');
-      return bank ? { bank, ...(entry && { entry }) } : null;
+      return callbackOf(url, secret);
     },
 
     /** Marks a fact-check check's reviews as recorded (true the first time only). */

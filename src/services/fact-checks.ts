@@ -195,10 +195,9 @@ export async function recordFactChecks(
   deps: RecordDeps,
   check: { id: string; org: string },
   report: Report,
-  /** The check's fact-check work when the caller read it with the check (null: none); absent, read here. */
-  known?: FactCheckWork | null,
+  /** The check's fact-check work, read with the check (CheckStore.getForWork); null: none. */
+  work: FactCheckWork | null,
 ): Promise<void> {
-  const work = known !== undefined ? known : await deps.checks.factCheckWork(check.id);
   if (!work || (await deps.checks.factChecksRecorded(check.id))) return;
   const bank = await deps.banks.get(work.bank);
   if (!bank || bank.org !== check.org || bank.kind !== 'fact_check') {
