@@ -24,19 +24,26 @@ const detect = async (jpeg: Buffer) => {
   return detectDoubleCompression(d.luma);
 };
 
+/** A fixture photo at 768x512 saved at `first` then at q70 on the same grid, and saved once at q70. */
+async function savedTwiceAndOnce(name: string, first: number) {
+  const { data, info } = await sharp(fixture(name))
+    .rotate()
+    .resize(768, 512, { fit: 'cover' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const earlier = await sharp(data, { raw: info }).jpeg({ quality: first }).toBuffer();
+  return {
+    twice: await detect(await sharp(earlier).jpeg({ quality: 70 }).toBuffer()),
+    once: await detect(await sharp(data, { raw: info }).jpeg({ quality: 70 }).toBuffer()),
+  };
+}
+
 t.test(
   'a q90 then q70 save on the same grid is found with its first quality, a single save is not',
   async (t) => {
-    const { data, info } = await sharp(fixture('exifr/IMG_20180725_163423.jpg'))
-      .rotate()
-      .resize(768, 512, { fit: 'cover' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const first = await sharp(data, { raw: info }).jpeg({ quality: 90 }).toBuffer();
-    const twice = await detect(await sharp(first).jpeg({ quality: 70 }).toBuffer());
+    const { twice, once } = await savedTwiceAndOnce('exifr/IMG_20180725_163423.jpg', 90);
     t.match(twice, { status: 'estimated', detected: true, grid: 'aligned', primary_quality: 90 });
     t.ok(twice.score > DOUBLE_THRESHOLD, `score ${twice.score} > ${DOUBLE_THRESHOLD}`);
-    const once = await detect(await sharp(data, { raw: info }).jpeg({ quality: 70 }).toBuffer());
     t.match(once, { status: 'estimated', detected: false, grid: null, primary_quality: null });
     t.ok(once.score < DOUBLE_THRESHOLD, `single save's score ${once.score} < ${DOUBLE_THRESHOLD}`);
   },
@@ -45,16 +52,9 @@ t.test(
 t.test(
   'a q95 then q70 save on the same grid is found by the wide reading, a single save is not',
   async (t) => {
-    const { data, info } = await sharp(fixture('exif-samples/jpg/hdr/iphone_hdr_YES.jpg'))
-      .rotate()
-      .resize(768, 512, { fit: 'cover' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const first = await sharp(data, { raw: info }).jpeg({ quality: 95 }).toBuffer();
-    const twice = await detect(await sharp(first).jpeg({ quality: 70 }).toBuffer());
+    const { twice, once } = await savedTwiceAndOnce('exif-samples/jpg/hdr/iphone_hdr_YES.jpg', 95);
     t.match(twice, { status: 'estimated', detected: true, grid: 'aligned', primary_quality: 95 });
     t.ok(twice.score > DOUBLE_THRESHOLD, `score ${twice.score} > ${DOUBLE_THRESHOLD}`);
-    const once = await detect(await sharp(data, { raw: info }).jpeg({ quality: 70 }).toBuffer());
     t.match(once, { status: 'estimated', detected: false, grid: null, primary_quality: null });
   },
 );
