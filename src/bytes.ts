@@ -5,8 +5,9 @@
 //
 // What neither avoids is the cost of fresh memory: a copy handed to an analysis thread is freed there,
 // so the next one lands on pages the kernel must map and zero again, ~1.5 CPU ms per MB on this machine
-// (a 4 MB file: 6-8 ms either way, measured with a thread that drops what it gets). That part of the
-// pool's hand-over is the price of keeping the caller's bytes readable while the thread works.
+// (a 4 MB file: 6-8 ms either way, measured with a thread that drops what it gets). The pool pays it for
+// bytes it must copy to keep the caller's readable while the thread works (an upload); a download is
+// read into shared memory (sharedConcat, below) and handed over without it.
 
 /** A copy of `source` in an ArrayBuffer of its own (which can be transferred to a thread). */
 export function copyBytes(source: Uint8Array): Uint8Array<ArrayBuffer> {
