@@ -84,10 +84,32 @@ function lineGuard() {
 }
 
 /**
- * Bytes parsed between two turns of the event loop in readHashCsv: about 3 ms of csv-parse on a quiet
- * core (it reads ~25 MB/s), so a 32 MiB import never holds the API for long.
+ * Bytes parsed between two turns of the event loop in readHashCsv. Rows of a hash list (~100 bytes) go
+ * through csv-parse at ~25 MB/s, well under 1 ms a chunk. The bound is set by the worst case instead:
+ * csv-parse builds a CsvError (a stack trace, and a JSON copy of its state) for every record whose
+ * number of fields differs from the first record's, even when relax_column_count then lets it through,
+ * ~20 µs each (~10 µs without the stack trace, see withoutStackTraces). 64 KiB of two-byte records
+ * (`&\n`) after a first row of two cells held the loop 370-670 ms (test/faults/parsers-fuzz.test.ts
+ * found it). At 4 KiB the same records hold it 40-45 ms (test/pipeline/stalls.test.ts), and an 8 MiB list
+ * of ordinary rows takes as long in all as at 64 KiB (~430 ms). The total stays: such a file costs ~2.5 s
+ * of CPU per MiB, in short turns.
  */
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 4 * 1024;
+
+/**
+ * Runs `work` with stack traces off. csv-parse captures one for each of the errors above, which it then
+ * drops; that is half their cost. Nothing else runs meanwhile (`work` is synchronous), and a CsvError
+ * csv-parse does throw is reported by its code and message, never its stack.
+ */
+function withoutStackTraces(work: () => void): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    work();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** Rows from records, one record at a time: the first one may be a header. */
 function rowReader(maxErrors: number) {
@@ -170,12 +192,12 @@ export async function readHashCsv(body: Buffer | string, maxErrors = 100): Promi
       failed = err as Error;
       break;
     }
-    parser.write(chunk);
+    withoutStackTraces(() => parser.write(chunk));
     // setImmediate runs after pending I/O callbacks: the records of this chunk are read by then.
     await setImmediate();
   }
   if (!failed) {
-    parser.end();
+    withoutStackTraces(() => parser.end());
     await new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
   }
   if (failed) throw failed;
