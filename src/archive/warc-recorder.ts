@@ -11,17 +11,19 @@
 // at most `maxBytes` (ARCHIVE_MAX_BYTES, and never more than 3.75 GiB: the zip has no ZIP64): past it,
 // records keep their headers only, marked the same way.
 //
-// Cost: each body is hashed twice (payload and block digests) and its record once more for the WARC's
-// sha256 and CRC-32 as it is written; media bodies are not deflated (see gzipLevel). Nothing is read back.
+// Cost: each body is hashed for its block digest, and its record once more for the WARC's sha256 as it is
+// written (the payload digest is the pipeline's sha256 of the same bytes, src/sha256.ts); media bodies are
+// not deflated (see gzipLevel) but framed where they are, without a copy (storedGzip). Nothing is read back.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, deflateRawSync, gzip as gzipCb, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gzip as gzipCb, gzipSync } from 'node:zlib';
 import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
+import { sha256Hex } from '../sha256.js';
 import type { ArchiveRecorder } from './recorder.js';
 import { createZipWriter, ZIP_MAX_BYTES, type ZipWriter } from './zip.js';
 
@@ -89,19 +91,15 @@ const gzipAsync = promisify(gzipCb);
 const SYNC_DEFLATE_BYTES = 64 * 1024;
 
 /**
- * A record's gzip member. Stored (level 0: a copy and a CRC-32) or small, on this thread; a large one to
- * deflate, in the thread pool. Either way in one output chunk: node's zlib hands over 16 KB at a time by
- * default, and asynchronously each chunk was a trip to the thread pool and back. A 110 KB photo's
- * member took 1.5-2.3 CPU ms that way, 0.16-0.19 ms stored here in one go (400 members, this machine at
- * load 14), and zlib's callbacks had been ~7% of a worker's main thread under `npm run bench`. Deflated
- * bytes do not depend on the chunk size; stored ones do (zlib cuts stored blocks to the room it has), so
- * a record's member may be framed in other blocks than before: the same record to any gzip reader.
+ * A record's gzip member, deflated: a small one on this thread, a large one in the thread pool. Either way
+ * in one output chunk: node's zlib hands over 16 KB at a time by default, and asynchronously each chunk
+ * was a trip to the thread pool and back (zlib's callbacks had been ~7% of a worker's main thread under
+ * `npm run bench`). Stored members (level 0) are not made here but by storedGzip.
  */
 function gzip(raw: Uint8Array, level: number): Promise<Buffer> | Buffer {
   // Room for the whole member: deflate's stored blocks add 5 bytes per 64 KB, gzip 18 bytes in all.
   const chunkSize = Math.max(16 * 1024, raw.length + (raw.length >> 10) + 1024);
-  if (level === constants.Z_NO_COMPRESSION || raw.length <= SYNC_DEFLATE_BYTES)
-    return gzipSync(raw, { level, chunkSize });
+  if (raw.length <= SYNC_DEFLATE_BYTES) return gzipSync(raw, { level, chunkSize });
   return gzipAsync(raw, { level, chunkSize });
 }
 
@@ -112,8 +110,8 @@ const SAMPLE_BYTES = 16 * 1024;
  * The zlib level of a record's gzip member. Media (JPEG, PNG, WebP, video) is compressed already:
  * deflating it costs ~30 CPU ms per MB at the fastest level and saves a percent or two, which made
  * archiving cost more than the analysis of the image. So a body is deflated only when a slice from its
- * middle shrinks by a tenth; otherwise its member is stored (level 0: still gzip, framed and CRC'd by
- * zlib, readable by every WARC tool). Small bodies and headers-only records are always deflated.
+ * middle shrinks by a tenth; otherwise its member is stored (level 0: still gzip, stored deflate blocks
+ * with the gzip CRC-32, readable by every WARC tool). Small bodies and headers-only records are always deflated.
  */
 export function gzipLevel(body: Uint8Array | null): number {
   if (!body || body.length <= SAMPLE_BYTES) return constants.Z_BEST_SPEED;
@@ -124,6 +122,8 @@ export function gzipLevel(body: Uint8Array | null): number {
 }
 
 const EMPTY = new Uint8Array(0);
+const CRLF = Buffer.from('\r\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
 const sha256 = (...parts: Uint8Array[]) => {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
@@ -131,17 +131,78 @@ const sha256 = (...parts: Uint8Array[]) => {
 };
 
 /**
- * Sets a record's payload and block digests with node's sha256, so that warcio's serializer computes
- * none (its own are a WebAssembly sha256, a new instance per record, several times slower). The block
- * is the HTTP head exactly as warcio writes it (status or request line, headers, blank line), then the
- * payload; a record without HTTP headers (a resource) has the payload as its block.
+ * A record's bytes, uncompressed, in parts: exactly what warcio's serializer writes (WARC headers, CRLF,
+ * the HTTP head, the payload, CRLF CRLF), without the serializer's copy of the payload into one buffer.
+ * The digests are node's sha256 (warcio's own are a WebAssembly sha256, a new instance per record,
+ * several times slower): the payload's is the one the pipeline took of the same Buffer (src/sha256.ts);
+ * the block is the HTTP head exactly as warcio writes it (status or request line, headers, blank line),
+ * then the payload, so a record without HTTP headers (a resource) has the payload's digest as its block's.
  */
-function setDigests(record: WARCRecord, payload: Uint8Array | null): WARCRecord {
+function recordParts(record: WARCRecord, payload: Uint8Array | null): Uint8Array[] {
   const body = payload ?? EMPTY;
   const head = record.httpHeaders ? Buffer.from(`${record.httpHeaders.toString()}\r\n`) : EMPTY;
-  record.warcHeaders.headers.set('WARC-Payload-Digest', sha256(body));
-  record.warcHeaders.headers.set('WARC-Block-Digest', sha256(head, body));
-  return record;
+  const payloadDigest = `sha256:${sha256Hex(body)}`;
+  const headers = record.warcHeaders.headers;
+  headers.set('WARC-Payload-Digest', payloadDigest);
+  headers.set('WARC-Block-Digest', head.length ? sha256(head, body) : payloadDigest);
+  headers.set('Content-Length', String(head.length + body.length));
+  return [Buffer.from(record.warcHeaders.toString()), CRLF, head, body, CRLFCRLF];
+}
+
+/** The largest stored deflate block (RFC 1951, 3.2.4). */
+const STORED_BLOCK = 0xffff;
+/** gzip's header (RFC 1952): deflate, no flags, no time, OS Unix. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+/**
+ * A stored gzip member (deflate blocks of type 0: the bytes as they are) of the parts, in pieces: the
+ * header, each block's five bytes, slices of the parts themselves, and the trailer (CRC-32, size). What
+ * zlib's level 0 writes, without its copy of the bytes: gzipSync at level 0 took ~1.4 CPU ms per MB on
+ * this machine (a copy and zlib's CRC-32), where this is node's crc32 alone (~0.2 ms per MB).
+ */
+export function storedGzip(parts: readonly Uint8Array[]): Uint8Array[] {
+  let crc = 0;
+  let size = 0;
+  for (const part of parts) {
+    crc = crc32(part, crc);
+    size += part.length;
+  }
+  const blocks = Math.max(1, Math.ceil(size / STORED_BLOCK));
+  const heads = Buffer.allocUnsafe(blocks * 5);
+  const out: Uint8Array[] = [GZIP_HEADER];
+  let part = 0;
+  let at = 0;
+  for (let b = 0, left = size; b < blocks; b++) {
+    const length = Math.min(left, STORED_BLOCK);
+    left -= length;
+    const head = heads.subarray(b * 5, b * 5 + 5);
+    head[0] = left === 0 ? 1 : 0; // BFINAL on the last block; BTYPE 00: stored
+    head.writeUInt16LE(length, 1);
+    head.writeUInt16LE(~length & 0xffff, 3);
+    out.push(head);
+    for (let need = length; need > 0;) {
+      const p = parts[part] as Uint8Array;
+      const take = Math.min(need, p.length - at);
+      if (take > 0) out.push(at === 0 && take === p.length ? p : p.subarray(at, at + take));
+      at += take;
+      need -= take;
+      if (at === p.length) {
+        part++;
+        at = 0;
+      }
+    }
+  }
+  const trailer = Buffer.allocUnsafe(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size >>> 0, 4);
+  out.push(trailer);
+  return out;
+}
+
+/** A record's gzip member, in pieces: stored (storedGzip), or deflated by zlib in one buffer. */
+async function member(parts: Uint8Array[], level: number): Promise<Uint8Array[]> {
+  if (level === constants.Z_NO_COMPRESSION) return storedGzip(parts);
+  return [await gzip(Buffer.concat(parts), level)];
 }
 
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
@@ -176,24 +237,30 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       if (failure) return;
       try {
         for (const [record, payload] of build()) {
-          if (record.warcType !== 'warcinfo') setDigests(record, payload);
-          const raw = await WARCSerializer.serialize(record, { gzip: false });
-          const member = await gzip(raw, gzipLevel(payload));
-          await zip.append(member);
-          fileHash.update(member);
+          const parts =
+            record.warcType === 'warcinfo'
+              ? [await WARCSerializer.serialize(record, { gzip: false })]
+              : recordParts(record, payload);
+          const pieces = await member(parts, gzipLevel(payload));
+          let length = 0;
+          for (const piece of pieces) {
+            fileHash.update(piece);
+            length += piece.length;
+          }
+          await zip.append(pieces);
           if (indexer.filterRecord(record)) {
             // The indexer takes a record's place in the file from these when they are set (warcio's
             // own reader sets them); a created record may carry stale ones.
-            Object.assign(record, { _offset: position, _length: member.length });
+            Object.assign(record, { _offset: position, _length: length });
             const entry = indexer.indexRecordPair(
               record,
               null,
-              { offset: position, recordLength: member.length },
+              { offset: position, recordLength: length },
               WARC_NAME,
             );
             if (entry) cdxj.push(indexer.serializeCDXJ(entry));
           }
-          position += member.length;
+          position += length;
           records++;
         }
       } catch (err) {

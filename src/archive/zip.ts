@@ -113,7 +113,8 @@ export interface ZipWriter {
   readonly path: string;
   /** Starts an entry whose content comes in pieces (append); its CRC and size follow it (end). */
   begin(name: string, mtime: Date): Promise<void>;
-  append(data: Uint8Array): Promise<void>;
+  /** More of the entry begun last: one piece, or several in order (written together). */
+  append(data: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Ends the entry begun last; returns its size. */
   end(): Promise<number>;
   /** An entry whose content is all here. */
@@ -167,13 +168,17 @@ export async function createZipWriter(path: string): Promise<ZipWriter> {
   }
 
   async function put(data: Uint8Array): Promise<void> {
+    queue(data);
+    if (waitingBytes >= WRITE_BYTES) await flush();
+  }
+
+  function queue(data: Uint8Array): void {
     if (position + data.length > ZIP_MAX_BYTES)
       throw new ZipTooLargeError(`A zip without ZIP64 holds at most ${ZIP_MAX_BYTES} bytes`);
     hash.update(data);
     position += data.length;
     waiting.push(data);
     waitingBytes += data.length;
-    if (waitingBytes >= WRITE_BYTES) await flush();
   }
 
   const entry = (name: string, mtime: Date, flags: number): Entry => {
@@ -191,9 +196,12 @@ export async function createZipWriter(path: string): Promise<ZipWriter> {
     },
     async append(data) {
       if (!current) throw new Error('no zip entry begun');
-      await put(data);
-      current.crc = crc32(data, current.crc);
-      current.size += data.length;
+      for (const piece of data instanceof Uint8Array ? [data] : data) {
+        queue(piece);
+        current.crc = crc32(piece, current.crc);
+        current.size += piece.length;
+      }
+      if (waitingBytes >= WRITE_BYTES) await flush();
     },
     async end() {
       if (!current) throw new Error('no zip entry begun');

@@ -2,7 +2,6 @@
 // probe -> analyze -> match against everything remembered -> provenance. A plain async function of its
 // inputs and injected services (fetcher, the check's memory): no queue. It is assembled only by
 // `createPipeline` (pipeline.ts), which the worker, the CLI and the tests call.
-import { createHash } from 'node:crypto';
 import type { Target } from '../../schemas/check.js';
 import type { FactCheck } from '../../schemas/fact-checks.js';
 import type { Post } from '../../schemas/post.js';
@@ -16,6 +15,7 @@ import {
 import { recordingFetcher, type ArchiveRecorder } from '../archive/recorder.js';
 import { isMediaError, MEDIA_ERROR_CODES, MediaError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { sha256Hex } from '../sha256.js';
 import type { CheckMemory } from '../memory/memory.js';
 import type { ImageFeatures } from '../similarity/features/orb.js';
 import type { FetchResult, SafeFetcher } from '../net/safe-fetch.js';
@@ -403,7 +403,8 @@ async function processMedia(
     item.redirects = fetched.redirects;
     item.http_status = fetched.status;
     item.bytes = fetched.body.length;
-    item.sha256 = createHash('sha256').update(fetched.body).digest('hex');
+    // Taken once: the archive's record of this download reads the same digest (src/sha256.ts).
+    item.sha256 = sha256Hex(fetched.body);
     const sha = item.sha256;
     // An uploaded file's memo is its organization's own (analysis-memo.ts says why).
     const uploaded = ref.url.startsWith(UPLOAD_SCHEME);
