@@ -60,7 +60,13 @@ async function main() {
         const checkId = `chk_bench_${round}_${n++}`;
         const t0 = cpuMs();
         const recorder = archive
-          ? await createWarcRecorder({ checkId, maxBytes: 268_435_456, software: SOFTWARE, log })
+          ? await createWarcRecorder({
+              checkId,
+              maxBytes: 268_435_456,
+              software: SOFTWARE,
+              log,
+              dir: store.scratch,
+            })
           : null;
         const report = await pipeline.check({
           checkId,

@@ -112,6 +112,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
           maxBytes: config.archive.maxBytes,
           software: SOFTWARE,
           log: jobLog,
+          dir: archives.scratch,
         })
       : null;
     const report = await ctx.pipeline

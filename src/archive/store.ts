@@ -14,6 +14,11 @@ export interface StoredArchive {
 }
 
 export interface ArchiveStore {
+  /**
+   * A directory on the store's own filesystem where workers write an archive until they put() it, so
+   * that putting it is a rename and not a copy; absent (a bucket): the OS's temporary directory.
+   */
+  readonly scratch?: string;
   /** Keeps the file at `path` as the archive of the check (replacing an earlier one); the file may be
    *  moved rather than copied. */
   put(org: string, checkId: string, path: string): Promise<void>;
@@ -53,20 +58,40 @@ export function createDirectoryStore(
   now: () => Date = () => new Date(),
 ): ArchiveStore {
   const pathOf = (org: string, checkId: string) => join(dir, archiveName(org, checkId));
+  /** Organizations' directories this store made (or found): made once, not at every put. */
+  const made = new Set<string>();
+  /** Moves or copies `path` to `target` (`rename`: move), making the directory first when needed. */
+  async function into(target: string, path: string, move: (from: string, to: string) => Promise<void>) {
+    const parent = join(target, '..');
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      made.add(parent);
+    }
+    try {
+      await move(path, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The directory has gone since (an operator removed it): made again, tried once more.
+      await mkdir(parent, { recursive: true });
+      await move(path, target);
+    }
+  }
   return {
+    // encodeURIComponent always escapes `@`: no organization's directory has this name. The sweep goes
+    // through it too, and deletes what a worker that died left there.
+    scratch: join(dir, '@partial'),
     async put(org, checkId, path) {
       const target = pathOf(org, checkId);
-      await mkdir(join(target, '..'), { recursive: true });
-      // Moved when the file is on the same filesystem (rename is atomic); else copied beside the
-      // target, then renamed: either way a reader never sees half a file.
+      // Moved when the file is on the same filesystem (rename is atomic; always, for a file written in
+      // `scratch`); else copied beside the target, then renamed: either way a reader never sees half a file.
       try {
-        await rename(path, target);
+        await into(target, path, rename);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       }
       const partial = `${target}.${process.pid}.partial`;
-      await copyFile(path, partial);
+      await into(partial, path, copyFile);
       await rename(partial, target);
     },
     async get(org, checkId) {

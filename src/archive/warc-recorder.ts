@@ -15,7 +15,9 @@
 // written (the payload digest is the pipeline's sha256 of the same bytes, src/sha256.ts); media bodies are
 // not deflated (see gzipLevel) but framed where they are, without a copy (storedGzip). Nothing is read back.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,8 +36,6 @@ export const WARC_PATH = `archive/${WARC_NAME}`;
 const ZIP_BODY_BYTES = ZIP_MAX_BYTES - 2 ** 28;
 
 export interface WarcFile {
-  /** The temporary directory holding the zip; remove() deletes it. */
-  dir: string;
   /** The WACZ being written: its first entry, the WARC, is complete; src/archive/wacz.ts adds the rest. */
   zip: ZipWriter;
   /** Size of the WARC. */
@@ -50,6 +50,7 @@ export interface WarcFile {
   payloadBytes: number;
   /** The URLs with a response or resource record, with the time of their first record. */
   urls: Map<string, Date>;
+  /** Deletes the WACZ's file if it is still where it was written (the store may have moved it). */
   remove(): Promise<void>;
 }
 
@@ -66,6 +67,12 @@ export interface WarcRecorderOptions {
   maxBytes: number;
   software: string;
   log: Logger;
+  /**
+   * Where the WACZ is written until it is kept: the store's own directory for it (ArchiveStore.scratch),
+   * on the store's filesystem, so that keeping it is a rename. Absent: a directory of this process in
+   * the OS's temporary directory.
+   */
+  dir?: string | undefined;
 }
 
 // Headers that describe the wire, not the bytes as kept: undici hands over bodies de-chunked, so a
@@ -205,16 +212,54 @@ async function member(parts: Uint8Array[], level: number): Promise<Uint8Array[]>
   return [await gzip(Buffer.concat(parts), level)];
 }
 
+/** This process's directory for archives being written when the caller names none (made once). */
+let processDir: Promise<string> | null = null;
+function ownDir(): Promise<string> {
+  processDir ??= mkdtemp(join(tmpdir(), 'firstseen-warc-')).then((dir) => {
+    // Files are deleted one by one as their checks end; the directory goes with the process.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  return processDir;
+}
+
+/** Directories this process made (or found) already: a check's archive costs no mkdir. */
+const madeDirs = new Set<string>();
+
+/**
+ * The zip of a new archive in `dir`, under a name of its own (the check id and random bytes: the same
+ * directory may be shared by workers on other machines). The directory is made the first time, and again
+ * if it has gone (a temporary directory's cleaner, an operator).
+ */
+async function newZip(dir: string, checkId: string): Promise<ZipWriter> {
+  const path = join(dir, `${checkId}.${randomBytes(6).toString('hex')}.wacz`);
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  try {
+    return await createZipWriter(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
+    return createZipWriter(path);
+  }
+}
+
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
-  const dir = await mkdtemp(join(tmpdir(), 'firstseen-warc-'));
+  // One file, in a directory made once: a directory of its own per check cost a mkdtemp and a recursive
+  // rm (lstat, rmdir) each time.
+  const zip = await newZip(options.dir ?? (await ownDir()), options.checkId);
+  const drop = async () => {
+    await zip.abort();
+    await rm(zip.path, { force: true });
+  };
   // The WARC goes straight into its entry of the WACZ, which src/archive/wacz.ts finishes: written
   // once, never copied.
-  let zip: ZipWriter;
   try {
-    zip = await createZipWriter(join(dir, 'archive.wacz'));
     await zip.begin(WARC_PATH, new Date());
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await drop();
     throw err;
   }
   const maxBytes = Math.min(options.maxBytes, ZIP_BODY_BYTES);
@@ -357,15 +402,13 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
       await chain;
       if (!failure) await zip.end().catch((err: unknown) => (failure = err));
       if (failure) {
-        await zip.abort();
-        await rm(dir, { recursive: true, force: true });
+        await drop();
         throw failure instanceof Error
           ? failure
           : new Error('archive record not written', { cause: failure });
       }
       cdxj.sort();
       return {
-        dir,
         zip,
         bytes: position,
         sha256: fileHash.digest('hex'),
@@ -373,17 +416,14 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
         records,
         payloadBytes,
         urls,
-        remove: async () => {
-          await zip.abort();
-          await rm(dir, { recursive: true, force: true });
-        },
+        // After the store moved the file (a rename), one unlink that finds nothing.
+        remove: drop,
       };
     },
 
     async abort() {
       await chain;
-      await zip.abort();
-      await rm(dir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

@@ -4,13 +4,16 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import pino from 'pino';
 import t, { type Test } from 'tap';
 import { createArchiveStore } from '../../src/archive/index.js';
-import { DAY_MS, type ArchiveStore } from '../../src/archive/store.js';
+import { archiveCheck, SOFTWARE } from '../../src/archive/archive-check.js';
+import { createDirectoryStore, DAY_MS, type ArchiveStore } from '../../src/archive/store.js';
+import { createWarcRecorder } from '../../src/archive/warc-recorder.js';
 import { testConfig } from '../helpers/app.js';
 import { freePort, until } from '../faults/processes.js';
 
@@ -132,3 +135,43 @@ for (const setup of setups) {
     t.equal(await read('newsroom-a', 'chk_one'), null, 'gone for good');
   });
 }
+
+t.test('directory store: archives are written in its scratch directory and moved in', async (t) => {
+  const dir = await tempDir(t, 'archives');
+  const store = createDirectoryStore(dir, 30);
+  t.equal(store.scratch, join(dir, '@partial'), 'on the store filesystem, named as no organization is');
+  const log = pino({ level: 'silent' });
+  const report = (id: string) =>
+    ({ check_id: id, targets: [], posts: [], media: [] }) as unknown as Parameters<
+      typeof archiveCheck
+    >[0]['report'];
+  for (const id of ['chk_a', 'chk_b']) {
+    const recorder = await createWarcRecorder({
+      checkId: id,
+      maxBytes: 1 << 20,
+      software: SOFTWARE,
+      log,
+      dir: store.scratch,
+    });
+    recorder.resource('upload:x', 'image/jpeg', randomBytes(1000));
+    t.same(
+      (await readdir(store.scratch!)).map((n) => n.startsWith(`${id}.`)),
+      [true],
+      'written in the scratch directory',
+    );
+    const summary = await archiveCheck({ recorder, store, org: 'newsroom-a', report: report(id) });
+    t.equal((await store.get('newsroom-a', id))?.bytes, summary.bytes, 'kept');
+    t.same(await readdir(store.scratch!), [], 'and moved out of it');
+    // An organization's directory removed by hand is made again at the next put.
+    await rm(join(dir, 'newsroom-a'), { recursive: true });
+  }
+  const recorder = await createWarcRecorder({
+    checkId: 'chk_c',
+    maxBytes: 1 << 20,
+    software: SOFTWARE,
+    log,
+    dir: store.scratch,
+  });
+  await recorder.abort();
+  t.same(await readdir(store.scratch!), [], 'an aborted archive leaves nothing');
+});

@@ -39,7 +39,9 @@ t.test('the archive of a check: to its organization only, and it verifies', asyn
     wacz.pages.map((p) => p.url),
     [url],
   );
-  t.same(await readdir(dir), ['newsroom-a'], 'stored under the organization');
+  // Beside the organizations' directories, the store's scratch directory, where the worker wrote it.
+  t.same((await readdir(dir)).sort(), ['@partial', 'newsroom-a'], 'stored under the organization');
+  t.same(await readdir(join(dir, '@partial')), [], 'moved out of the scratch directory');
 
   const other = await get(app, summary.url, b);
   t.equal(other.statusCode, 404, 'another organization: not found, like the check itself');
