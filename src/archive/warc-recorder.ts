@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -271,7 +271,10 @@ export async function createWarcRecorder(options: WarcRecorderOptions): Promise<
   const zip = await newZip(options.dir ?? (await ownDir()), options.checkId);
   const drop = async () => {
     await zip.abort();
-    await rm(zip.path, { force: true });
+    // unlink, not rm: rm asks lstat first, a second call for a file that is usually gone (moved in).
+    await unlink(zip.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   };
   // The WARC goes straight into its entry of the WACZ, which src/archive/wacz.ts finishes: written
   // once, never copied.
