@@ -283,7 +283,7 @@ export const EnvSchema = Type.Object({
   ),
   ARCHIVE_DIR: Str(
     'archives',
-    'Directory of the archive store (`<org>/<check id>.wacz`), shared by workers and API; unused when `ARCHIVE_S3_BUCKET` is set.',
+    'Directory of the archive store (`<org>/<check id>.wacz`; workers write archives in `@partial/` until they are kept), shared by workers and API; unused when `ARCHIVE_S3_BUCKET` is set.',
   ),
   ARCHIVE_TTL_DAYS: Int(
     365,
