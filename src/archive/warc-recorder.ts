@@ -245,30 +245,39 @@ function ownDir(): Promise<string> {
 /** Directories this process made (or found) already: a check's archive costs no mkdir. */
 const madeDirs = new Set<string>();
 
-/**
- * The zip of a new archive in `dir`, under a name of its own (the check id and random bytes: the same
- * directory may be shared by workers on other machines). The directory is made the first time, and again
- * if it has gone (a temporary directory's cleaner, an operator).
- */
-async function newZip(dir: string, checkId: string): Promise<ZipWriter> {
+/** The zip of a new archive in `dir`, under a name of its own (the check id and random bytes: the same
+ *  directory may be shared by workers on other machines). */
+async function zipIn(dir: string, checkId: string): Promise<ZipWriter> {
   const path = join(dir, `${checkId}.${randomBytes(6).toString('hex')}.wacz`);
   if (!madeDirs.has(dir)) {
     await mkdir(dir, { recursive: true });
     madeDirs.add(dir);
   }
+  return createZipWriter(path);
+}
+
+/**
+ * The zip of a new archive, in the caller's directory or this process's own. A directory that has gone
+ * since (an operator, a temporary directory's cleaner) is made again; this process's own is replaced by
+ * a new mkdtemp, never made again under its old name (which others could have taken meanwhile in a shared
+ * temporary directory).
+ */
+async function newZip(dir: string | undefined, checkId: string): Promise<ZipWriter> {
+  const where = dir ?? (await ownDir());
   try {
-    return await createZipWriter(path);
+    return await zipIn(where, checkId);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
-    return createZipWriter(path);
+    madeDirs.delete(where);
+    if (dir === undefined) processDir = null;
+    return zipIn(dir ?? (await ownDir()), checkId);
   }
 }
 
 export async function createWarcRecorder(options: WarcRecorderOptions): Promise<WarcRecorder> {
   // One file, in a directory made once: a directory of its own per check cost a mkdtemp and a recursive
   // rm (lstat, rmdir) each time.
-  const zip = await newZip(options.dir ?? (await ownDir()), options.checkId);
+  const zip = await newZip(options.dir, options.checkId);
   const drop = async () => {
     await zip.abort();
     // unlink, not rm: rm asks lstat first, a second call for a file that is usually gone (moved in).

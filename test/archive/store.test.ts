@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import pino from 'pino';
 import t, { type Test } from 'tap';
@@ -174,4 +174,31 @@ t.test('directory store: archives are written in its scratch directory and moved
   });
   await recorder.abort();
   t.same(await readdir(store.scratch!), [], 'an aborted archive leaves nothing');
+  // The scratch directory removed by hand: made again for the next archive.
+  await rm(store.scratch!, { recursive: true });
+  const again = await createWarcRecorder({
+    checkId: 'chk_d',
+    maxBytes: 1 << 20,
+    software: SOFTWARE,
+    log,
+    dir: store.scratch,
+  });
+  await archiveCheck({ recorder: again, store, org: 'newsroom-a', report: report('chk_d') });
+  t.ok(await store.get('newsroom-a', 'chk_d'), 'kept after its scratch directory was removed');
+});
+
+t.test("without a directory, archives are written in the process's own, replaced if it goes", async (t) => {
+  const log = pino({ level: 'silent' });
+  const record = async (checkId: string) => {
+    const recorder = await createWarcRecorder({ checkId, maxBytes: 1 << 20, software: SOFTWARE, log });
+    const warc = await recorder.finish();
+    t.teardown(() => warc.remove());
+    return dirname(warc.zip.path);
+  };
+  const first = await record('chk_own_1');
+  t.equal(await record('chk_own_2'), first, 'the same directory for every check');
+  await rm(first, { recursive: true });
+  const next = await record('chk_own_3');
+  t.not(next, first, 'a new one, not the old name made again');
+  t.ok(next.startsWith(join(tmpdir(), 'firstseen-warc-')), 'in the temporary directory');
 });
