@@ -262,23 +262,32 @@ async function sampleLanguage(
     for (const l of lines) l.band = body;
     return { model, lines };
   };
-  const readings = [await readLine(perScript[0] as string, 'ocr_sample')];
   // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
   // by the Cyrillic model first (the order only saves a reading: the confidences choose).
   const rtl = rightToLeft(img, all.bands);
+  // A line of lower-case letters with hardly any ascenders: Cyrillic (fewAscenders), read by its script's
+  // model first; the Latin model's reading of it (confidence 19-63) then only cost CPU.
+  const cyrillic = fewAscenders(img, all.bands[body] as Band)
+    ? perScript.find((m) => scriptOf(m) === 'Cyrillic')
+    : undefined;
+  const lead = !rtl && cyrillic ? cyrillic : (perScript[0] as string);
+  const readings = [await readLine(lead, 'ocr_sample')];
   const sureEnough = () => {
     const c = readings
       .map((r) => ({ model: r.model, conf: confidence(r.lines) }))
       .sort((a, b) => b.conf - a.conf);
     const [top = { model: '', conf: 0 }, next] = c;
     if (top.conf >= SURE_ALONE) return true;
+    // The Cyrillic model first, reading the line as Cyrillic (bench:ocr's Cyrillic lines: 65-97; Latin
+    // lines read by it: 19-50, Arabic 3-36).
+    if (next === undefined && top.model === cyrillic && top.conf >= SURE_LEAD) return true;
     if (next === undefined) return false;
     // On a right-to-left page, a right-to-left model that reads the line as text and better than the
     // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
     if (rtl && isRtl(top.model) && top.conf >= WHOLE_SURE && top.conf - next.conf >= RTL_AHEAD) return true;
     return top.conf >= SURE_LEAD && top.conf - next.conf >= SURE_AHEAD;
   };
-  const others = perScript.slice(1);
+  const others = perScript.filter((m) => m !== lead);
   const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
   for (const model of order) {
     if (sureEnough()) break;
@@ -362,6 +371,69 @@ function probeLine(img: GreyImage, band: Band): Band {
   const pad = Math.round((line.y1 - line.y0) / 4);
   return { ...band, y0: Math.max(band.y0, line.y0 - pad), y1: Math.min(band.y1, line.y1 + pad) };
 }
+
+/**
+ * Whether the longest line of `band` (lineRuns: the one crossing most edges) is lower-case letters with
+ * hardly any ascenders: at most FEW_ASCENDERS of its inked columns reach a third of its x-height above it
+ * (the columns' median top and bottom). Latin text has many (b d f h k l t, i's dot, capitals): bench:ocr's
+ * English and Lithuanian lines 0.097-0.136 of their columns, its Russian and Kazakh ones 0.006-0.084
+ * (capitals, б, Kazakh's ұ and і). False for a line whose x-height is not one line's (two lines joined, a
+ * name beside an avatar: 54-73 px, where a line's is 18-22 at TARGET_GLYPH).
+ */
+export function fewAscenders(img: GreyImage, band: Band): boolean {
+  const share = ascenderShare(img, band);
+  return share !== null && share <= FEW_ASCENDERS;
+}
+
+/** fewAscenders' share of the line's columns with an ascender, null when it cannot tell. */
+export function ascenderShare(img: GreyImage, band: Band): number | null {
+  const line = lineRuns(img, band).reduce<LineRun | null>((a, r) => (a && a.edges >= r.edges ? a : r), null);
+  if (!line) return null;
+  const h = line.y1 - line.y0;
+  const tops = new Int32Array(h);
+  const bottoms = new Int32Array(h);
+  let columns = 0;
+  const top = new Int32Array(line.x1 + 1 - line.x0).fill(-1);
+  const bottom = new Int32Array(top.length);
+  for (let y = line.y0; y < line.y1; y++) {
+    for (let x = line.x0, p = y * img.width + line.x0; x <= line.x1; x++, p++) {
+      if ((img.data[p] as number) >= PROBE_INK) continue;
+      const i = x - line.x0;
+      if ((top[i] as number) < 0) top[i] = y - line.y0;
+      bottom[i] = y - line.y0;
+    }
+  }
+  for (let i = 0; i < top.length; i++) {
+    const t = top[i] as number;
+    if (t < 0) continue;
+    columns++;
+    tops[t] = (tops[t] as number) + 1;
+    const b = bottom[i] as number;
+    bottoms[b] = (bottoms[b] as number) + 1;
+  }
+  if (columns < MIN_ASCENDER_COLUMNS) return null;
+  const median = (hist: Int32Array) => {
+    for (let y = 0, n = 0; y < hist.length; y++) if ((n += hist[y] as number) * 2 >= columns) return y;
+    return hist.length - 1;
+  };
+  const xTop = median(tops);
+  const xHeight = median(bottoms) - xTop;
+  if (xHeight < TARGET_GLYPH / 4 || xHeight > TARGET_GLYPH) return null;
+  let above = 0;
+  const limit = xTop - xHeight / 3;
+  for (let y = 0; y < limit; y++) above += tops[y] as number;
+  return above / columns;
+}
+
+/**
+ * fewAscenders' share of a line's columns: bench:ocr's 40 screenshots' sample lines of one line have
+ * Cyrillic 0.006-0.084 (12 of 18 at most this), Latin 0.097-0.136 (and 0.35+ with a handle line), Arabic
+ * 0.22-0.37. A Latin line taken for Cyrillic costs a reading by the Cyrillic model (~20 ms of CPU, its
+ * confidence then sends the sample to the Latin one), a Cyrillic line not taken for it the Latin model's.
+ */
+const FEW_ASCENDERS = 0.06;
+/** Inked columns a line needs for fewAscenders to judge it (a few words at TARGET_GLYPH). */
+const MIN_ASCENDER_COLUMNS = 200;
 
 /**
  * Each band of several lines (lineRuns) cut into one band per line, between the lines' rows (a line's
@@ -522,7 +594,14 @@ async function readAs(
     const line = sure(known.get(latin)?.lines ?? []);
     const at = new Set(first.filter((l) => l.band < HEAD_BANDS && l.text.includes('@')).map((l) => l.band));
     for (let i = Math.max(0, body - 2); i < body; i++) at.add(i);
-    at.delete(body);
+    // The sample's band, unless the first model read it while sampling, or it is one line without an
+    // `@` (a line of the post's text, read by the Cyrillic model first: fewAscenders).
+    const inBody = first.filter((l) => l.band === body);
+    if (
+      known.get(latin)?.bands.has(body) ||
+      (inBody.length <= 1 && !inBody.some((l) => l.text.includes('@')))
+    )
+      at.delete(body);
     const picked = [...at].sort((x, y) => x - y);
     if (picked.length > 0) sample = sure(await readBands(all, img, picked, [latin], 'ocr_sample', read));
     sample.push(...line);

@@ -59,6 +59,21 @@ t.test(
   },
 );
 
+t.test(
+  'a Cyrillic line with few ascenders is sampled by the Cyrillic model alone, not the Latin one first',
+  { skip },
+  async (t) => {
+    const shot = await postScreenshot('rus', 0);
+    const timings: Record<string, number> = {};
+    const r = await readText(shot.png, opts, timings);
+    t.equal(r.languages[0], 'rus');
+    t.ok('ocr_sample' in timings, 'the sample line was read');
+    t.notOk('ocr_script' in timings, 'by one model: no other script was tried');
+    t.ok(r.found.handles.includes(shot.truth.handle), 'the handle (read by the Latin model)');
+    t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+  },
+);
+
 t.test('a screenshot shared again (50%, JPEG q40) is still read', { skip }, async (t) => {
   const shot = await postScreenshot('rus', 0);
   const r = await readText(await degrade(shot.png, shot.width), opts);
