@@ -74,6 +74,46 @@ t.test(
   },
 );
 
+t.test(
+  'a caption’s probe line, read surely, is not read a second time with the rest',
+  { skip },
+  async (t) => {
+    // Tesseract's readings, as readText asks for them (tesseract.ts's recognize, wrapped).
+    const real = await import('../../../src/pipeline/ocr/tesseract.js');
+    const calls: { models: string[]; lines: string[] }[] = [];
+    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+      '../../../src/pipeline/ocr/index.js',
+      {
+        // The module as tsx resolves index.ts's './tesseract.js': its .ts file.
+        '../../../src/pipeline/ocr/tesseract.ts': {
+          ...real,
+          recognize: async (...args: Parameters<typeof real.recognize>) => {
+            const lines = await real.recognize(...args);
+            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
+            return lines;
+          },
+        },
+      },
+    );
+    // Five lines of dark text over a photo (a caption in the picture, not a screenshot).
+    const r = await read(fixture('exifr/iptc-staff-photographer-example.jpg'), opts);
+    t.equal(r.languages[0], 'eng');
+    t.same(r.models, ['eng'], 'read by the first model alone');
+    t.match(r.text, 'power of embedded metadata');
+    const [probe, ...rest] = calls;
+    t.ok(probe && probe.lines.length > 0, 'a probe line was read');
+    for (const line of probe?.lines ?? [])
+      t.notOk(
+        rest.some((c) => c.lines.includes(line)),
+        `"${line}" read once`,
+      );
+    t.ok(
+      r.lines.some((l) => probe?.lines.includes(l.text)),
+      'the probe’s reading is among the lines',
+    );
+  },
+);
+
 t.test('a screenshot shared again (50%, JPEG q40) is still read', { skip }, async (t) => {
   const shot = await postScreenshot('rus', 0);
   const r = await readText(await degrade(shot.png, shot.width), opts);
