@@ -117,12 +117,13 @@ export async function readText(
     const invert = !page.flat;
     const read = async (s: Strip, models: string[], stage: string, inverted = invert) =>
       clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, inverted)), s);
-    const { guess, body, known } =
+    const { guess, told, body, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
-        : { guess: null, body: 0, known: new Map() as Known };
+        : { guess: null, told: false, body: 0, known: new Map() as Known };
     const { lines, language, models } =
-      (guess && (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
+      (guess &&
+        (await readAs(all, guess, told, body, perScript[0] as string, known, languages, read, page.img))) ||
       (all.bands.length <= 2 &&
         !page.light &&
         (await readFirst(all, perScript, languages, read, page.img))) ||
@@ -254,7 +255,7 @@ async function sampleLanguage(
   perScript: string[],
   languages: string[],
   read: Read,
-): Promise<{ guess: string | null; body: number; known: Known }> {
+): Promise<{ guess: string | null; told: boolean; body: number; known: Known }> {
   const body = sampleBand(all);
   const line = strip(img, [all.bands[body] as Band]);
   const readLine = async (model: string, stage: string) => {
@@ -298,8 +299,9 @@ async function sampleLanguage(
   const known: Known = new Map(readings.map((r) => [r.model, { bands: new Set([body]), lines: r.lines }]));
   // No model reads the sample surely (a meme's caption read at 85% CER): the whole text would read no
   // better with one; read it with all of them (readAll).
-  if (confidence(best.lines) < WHOLE_SURE) return { guess: null, body, known };
-  return { guess: languageOf(sure(best.lines), languages), body, known };
+  if (confidence(best.lines) < WHOLE_SURE) return { guess: null, told: false, body, known };
+  const told = languageIn(sure(best.lines), languages, SAMPLE_LEAD);
+  return { guess: told ?? languageOf(sure(best.lines), languages), told: told !== null, body, known };
 }
 
 /** A line of a band: its rows, the edges between ink and paper its rows cross, its first and last inked columns. */
@@ -574,6 +576,8 @@ const WHOLE_SURE = 60;
 async function readAs(
   all: Strip,
   guess: string,
+  /** Whether the sample told the language (languageOf), or `guess` is its script's first. */
+  told: boolean,
   body: number,
   latin: string,
   known: Known,
@@ -581,6 +585,25 @@ async function readAs(
   read: Read,
   img: GreyImage,
 ): Promise<Reading | null> {
+  // The sample did not tell the language among its script's (one short line: "Šiandien Kazachstane
+  // įvyko kažkas" read by the Latin model is deu 1, spa 0.93, lit 0.71): the next TELL_BANDS lines are
+  // read with the guess's model before the rest, and when the language is then told and another of the
+  // script, the whole text is read with its model instead (what the guess's model read stands for the
+  // handles: withHandles). Before, the whole text was read with the guess's model, then again with the
+  // language's.
+  const have = known.get(guess);
+  if (!told && have) {
+    const after = all.bands.map((_, i) => i).filter((i) => !have.bands.has(i));
+    const near = [...after.filter((i) => i > body), ...after.filter((i) => i < body).reverse()];
+    const batch = near.slice(0, TELL_BANDS).sort((x, y) => x - y);
+    if (batch.length > 0) {
+      have.lines.push(...(await readBands(all, img, batch, [guess], 'ocr', read)));
+      for (const b of batch) have.bands.add(b);
+      const language = languageIn(sure(have.lines), languages, SAMPLE_LEAD);
+      if (language && language !== guess && scriptOf(language) === scriptOf(guess))
+        return readAs(all, language, true, body, latin, known, languages, read, img);
+    }
+  }
   const first = await readWith(all, img, guess, known, read, 'ocr');
   // Text in another script than the sample's (a quote in English in a Russian post) comes out garbled
   // and unsure: read as if there were no sample.
@@ -594,6 +617,8 @@ async function readAs(
     const line = sure(known.get(latin)?.lines ?? []);
     const at = new Set(first.filter((l) => l.band < HEAD_BANDS && l.text.includes('@')).map((l) => l.band));
     for (let i = Math.max(0, body - 2); i < body; i++) at.add(i);
+    // Not those the first model read already (the sample's, and the lines after it: TELL_BANDS).
+    for (const b of known.get(latin)?.bands ?? []) if (b !== body) at.delete(b);
     // The sample's band, unless the first model read it while sampling, or it is one line without an
     // `@` (a line of the post's text, read by the Cyrillic model first: fewAscenders).
     const inBody = first.filter((l) => l.band === body);
@@ -614,6 +639,9 @@ async function readAs(
   const again = await readAgain(all, lines, redo, language, read, img);
   return { lines: again, language: languageIn(again, languages) ?? language, models: [guess, language] };
 }
+
+/** Lines read after an untold sample before the rest (readAs). */
+const TELL_BANDS = 2;
 
 /** Bands from the top where a post's @handle line is looked for (readAs). */
 const HEAD_BANDS = 4;

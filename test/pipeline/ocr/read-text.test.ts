@@ -60,6 +60,22 @@ t.test(
 );
 
 t.test(
+  'a Lithuanian post whose sample line does not tell its language is read once with the Lithuanian model',
+  { skip },
+  async (t) => {
+    // Its sample, "Šiandien Kazachstane įvyko kažkas" read by eng, is deu/spa/lit to franc; the two lines
+    // after it tell Lithuanian.
+    const shot = await postScreenshot('lit', 0, { photo: 'exifr/door-knocker.jpg' });
+    const r = await readText(shot.png, opts);
+    t.equal(r.languages[0], 'lit');
+    t.same(r.models, ['lit'], 'the whole text read by the Lithuanian model, not the English one first');
+    t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
+    t.ok(r.found.times.includes(shot.truth.time), shot.truth.time);
+    t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+  },
+);
+
+t.test(
   'a Cyrillic line with few ascenders is sampled by the Cyrillic model alone, not the Latin one first',
   { skip },
   async (t) => {
