@@ -271,7 +271,9 @@ async function sampleLanguage(
   const cyrillic = fewAscenders(img, all.bands[body] as Band)
     ? perScript.find((m) => scriptOf(m) === 'Cyrillic')
     : undefined;
-  const lead = !rtl && cyrillic ? cyrillic : (perScript[0] as string);
+  // On a right-to-left page, its script's model first: the Latin model's reading of an Arabic line
+  // (confidence 14-52) only cost CPU too.
+  const lead = (rtl ? perScript.find(isRtl) : cyrillic) ?? perScript[0] ?? '';
   const readings = [await readLine(lead, 'ocr_sample')];
   const sureEnough = () => {
     const c = readings
@@ -280,8 +282,11 @@ async function sampleLanguage(
     const [top = { model: '', conf: 0 }, next] = c;
     if (top.conf >= SURE_ALONE) return true;
     // The Cyrillic model first, reading the line as Cyrillic (bench:ocr's Cyrillic lines: 65-97; Latin
-    // lines read by it: 19-50, Arabic 3-36).
-    if (next === undefined && top.model === cyrillic && top.conf >= SURE_LEAD) return true;
+    // lines read by it: 19-50, Arabic 3-36), or a right-to-left model on a right-to-left page reading it
+    // as text (WHOLE_SURE: bench:ocr's right-aligned Arabic lines read by ara at 62-93; Latin and Cyrillic
+    // lines read by it at 3-49).
+    if (next === undefined && top.model === lead && lead !== perScript[0])
+      return top.conf >= (isRtl(lead) ? WHOLE_SURE : SURE_LEAD);
     if (next === undefined) return false;
     // On a right-to-left page, a right-to-left model that reads the line as text and better than the
     // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
@@ -622,11 +627,9 @@ async function readAs(
     // The sample's band, unless the first model read it while sampling, or it is one line without an
     // `@` (a line of the post's text, read by the Cyrillic model first: fewAscenders).
     const inBody = first.filter((l) => l.band === body);
-    if (
-      known.get(latin)?.bands.has(body) ||
-      (inBody.length <= 1 && !inBody.some((l) => l.text.includes('@')))
-    )
-      at.delete(body);
+    if (known.get(latin)?.bands.has(body)) at.delete(body);
+    else if (inBody.length > 1 || inBody.some((l) => l.text.includes('@'))) at.add(body);
+    else at.delete(body);
     const picked = [...at].sort((x, y) => x - y);
     if (picked.length > 0) sample = sure(await readBands(all, img, picked, [latin], 'ocr_sample', read));
     sample.push(...line);

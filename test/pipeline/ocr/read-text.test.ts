@@ -91,6 +91,22 @@ t.test(
 );
 
 t.test(
+  'a right-to-left page’s sample line is read by the Arabic model alone; the handle is still found',
+  { skip },
+  async (t) => {
+    for (const i of [0, 1]) {
+      // #0: the sample's band holds the @handle line too (read by the Latin model for it), #1: not.
+      const shot = await postScreenshot('arb', i);
+      const timings: Record<string, number> = {};
+      const r = await readText(shot.png, opts, timings);
+      t.equal(r.languages[0], 'ara', `#${i} language`);
+      t.notOk('ocr_script' in timings, `#${i}: the sample read by one model`);
+      t.ok(r.found.handles.includes(shot.truth.handle), `#${i} handle ${shot.truth.handle}`);
+    }
+  },
+);
+
+t.test(
   'a caption’s probe line, read surely, is not read a second time with the rest',
   { skip },
   async (t) => {
