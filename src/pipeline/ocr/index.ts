@@ -94,7 +94,7 @@ export async function readText(
           sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }).greyscale()
       : base;
     const page = await timed(timings, 'ocr_prepare', async () =>
-      forOcr(source, size, thumb, detection, opts.maxPixels),
+      forOcr(source, size, thumb, detection, opts.maxPixels, !!whole),
     );
     // The models: one per script (the first configured language of each), first script first.
     // Tesseract reading with several models tries them all on most words: a Kazakh screenshot's 7 lines
@@ -883,6 +883,8 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
+  /** Whether `base` makes its picture from decoded pixels (each crop of scaledRows decodes no file). */
+  decoded = false,
 ): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean; light: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
@@ -894,30 +896,39 @@ async function forOcr(
   const flat = d.background >= FLAT_BACKGROUND;
   // A screenshot's runs of inked rows (inkRows), the only rows of it tesseract is given.
   const runs = flat ? inkRows(thumb, d.background_level) : [];
-  const scaled =
-    runs.length > 0
-      ? await scaledRows(
-          base,
-          { width, height: Math.round(h / (w / width)) },
-          kernel,
-          runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) })),
-        )
-      : null;
-  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
-  const toBand = (b: TextBox) => ({
+  const height = Math.round(h / (w / width));
+  const toBand = (b: TextBox, within = { width, height }) => ({
     // A screenshot's lines span its width (the detector may miss a short word at either end; the
     // background costs tesseract nothing); elsewhere a line is widened by a glyph height each side.
     x0: flat ? 0 : Math.max(0, Math.floor((b.x - b.height) * k)),
-    x1: flat ? img.width : Math.min(img.width, Math.ceil((b.x + b.width + b.height) * k)),
+    x1: flat ? within.width : Math.min(within.width, Math.ceil((b.x + b.width + b.height) * k)),
     y0: Math.max(0, Math.floor((b.y - b.height * 0.5) * k)),
-    y1: Math.min(img.height, Math.ceil((b.y + b.height * 1.5) * k)),
+    y1: Math.min(within.height, Math.ceil((b.y + b.height * 1.5) * k)),
     at: 0,
     ink: b.width / Math.max(1, b.glyph),
   });
+  // Elsewhere (a photo with a caption, a sign) the detector's lines are the only rows tesseract is
+  // given, with the neighbourhood binarizeLight compares their pixels with: the rest of the photo is
+  // not scaled either, when the picture is the analysis' decoded pixels (bench:ocr-checks' caption
+  // photo: readText's Node CPU 53-56 -> 38-39 ms, the same lines and boxes); from the file's bytes each
+  // group of rows would decode it again (bench:ocr's memes, read from their bytes, a caption at the top
+  // and at the bottom: 73-77 -> 87-93 ms).
+  const margin = caption(d) ? BINARIZE_WINDOW + 1 : 0;
+  const rows = flat
+    ? runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) }))
+    : decoded
+      ? d.boxes.map((b) => toBand(b)).map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }))
+      : [];
+  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows) : null;
+  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
-  if (caption(d)) img = binarizeLight(img, d.boxes.map(toBand));
+  if (caption(d))
+    img = binarizeLight(
+      img,
+      d.boxes.map((b) => toBand(b, img)),
+    );
   else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
@@ -933,7 +944,7 @@ async function forOcr(
     }));
     if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat, light: false };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat, light: caption(d) };
+  return { img, bands: d.boxes.map((b) => toBand(b, img)), scale: img.width / w, flat, light: caption(d) };
 }
 
 /** Rows between two runs of a screenshot below which scaledRows scales them together. */
