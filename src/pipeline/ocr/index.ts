@@ -94,7 +94,7 @@ export async function readText(
           sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }).greyscale()
       : base;
     const page = await timed(timings, 'ocr_prepare', async () =>
-      forOcr(source, size, thumb, detection, opts.maxPixels),
+      forOcr(source, size, thumb, detection, opts.maxPixels, !!whole),
     );
     // The models: one per script (the first configured language of each), first script first.
     // Tesseract reading with several models tries them all on most words: a Kazakh screenshot's 7 lines
@@ -117,12 +117,13 @@ export async function readText(
     const invert = !page.flat;
     const read = async (s: Strip, models: string[], stage: string, inverted = invert) =>
       clean(await timed(timings, stage, () => recognize(s.img, models, opts, 6, inverted)), s);
-    const { guess, body, known } =
+    const { guess, told, body, known } =
       all.bands.length > 2
         ? await sampleLanguage(page.img, all, perScript, languages, read)
-        : { guess: null, body: 0, known: new Map() as Known };
+        : { guess: null, told: false, body: 0, known: new Map() as Known };
     const { lines, language, models } =
-      (guess && (await readAs(all, guess, body, perScript[0] as string, known, languages, read, page.img))) ||
+      (guess &&
+        (await readAs(all, guess, told, body, perScript[0] as string, known, languages, read, page.img))) ||
       (all.bands.length <= 2 &&
         !page.light &&
         (await readFirst(all, perScript, languages, read, page.img))) ||
@@ -254,7 +255,7 @@ async function sampleLanguage(
   perScript: string[],
   languages: string[],
   read: Read,
-): Promise<{ guess: string | null; body: number; known: Known }> {
+): Promise<{ guess: string | null; told: boolean; body: number; known: Known }> {
   const body = sampleBand(all);
   const line = strip(img, [all.bands[body] as Band]);
   const readLine = async (model: string, stage: string) => {
@@ -262,23 +263,37 @@ async function sampleLanguage(
     for (const l of lines) l.band = body;
     return { model, lines };
   };
-  const readings = [await readLine(perScript[0] as string, 'ocr_sample')];
   // Right-aligned lines (a right-to-left page): its scripts' models first, so an Arabic text is not read
   // by the Cyrillic model first (the order only saves a reading: the confidences choose).
   const rtl = rightToLeft(img, all.bands);
+  // A line of lower-case letters with hardly any ascenders: Cyrillic (fewAscenders), read by its script's
+  // model first; the Latin model's reading of it (confidence 19-63) then only cost CPU.
+  const cyrillic = fewAscenders(img, all.bands[body] as Band)
+    ? perScript.find((m) => scriptOf(m) === 'Cyrillic')
+    : undefined;
+  // On a right-to-left page, its script's model first: the Latin model's reading of an Arabic line
+  // (confidence 14-52) only cost CPU too.
+  const lead = (rtl ? perScript.find(isRtl) : cyrillic) ?? perScript[0] ?? '';
+  const readings = [await readLine(lead, 'ocr_sample')];
   const sureEnough = () => {
     const c = readings
       .map((r) => ({ model: r.model, conf: confidence(r.lines) }))
       .sort((a, b) => b.conf - a.conf);
     const [top = { model: '', conf: 0 }, next] = c;
     if (top.conf >= SURE_ALONE) return true;
+    // The Cyrillic model first, reading the line as Cyrillic (bench:ocr's Cyrillic lines: 65-97; Latin
+    // lines read by it: 19-50, Arabic 3-36), or a right-to-left model on a right-to-left page reading it
+    // as text (WHOLE_SURE: bench:ocr's right-aligned Arabic lines read by ara at 62-93; Latin and Cyrillic
+    // lines read by it at 3-49).
+    if (next === undefined && top.model === lead && lead !== perScript[0])
+      return top.conf >= (isRtl(lead) ? WHOLE_SURE : SURE_LEAD);
     if (next === undefined) return false;
     // On a right-to-left page, a right-to-left model that reads the line as text and better than the
     // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
     if (rtl && isRtl(top.model) && top.conf >= WHOLE_SURE && top.conf - next.conf >= RTL_AHEAD) return true;
     return top.conf >= SURE_LEAD && top.conf - next.conf >= SURE_AHEAD;
   };
-  const others = perScript.slice(1);
+  const others = perScript.filter((m) => m !== lead);
   const order = rtl ? [...others.filter(isRtl), ...others.filter((m) => !isRtl(m))] : others;
   for (const model of order) {
     if (sureEnough()) break;
@@ -289,8 +304,9 @@ async function sampleLanguage(
   const known: Known = new Map(readings.map((r) => [r.model, { bands: new Set([body]), lines: r.lines }]));
   // No model reads the sample surely (a meme's caption read at 85% CER): the whole text would read no
   // better with one; read it with all of them (readAll).
-  if (confidence(best.lines) < WHOLE_SURE) return { guess: null, body, known };
-  return { guess: languageOf(sure(best.lines), languages), body, known };
+  if (confidence(best.lines) < WHOLE_SURE) return { guess: null, told: false, body, known };
+  const told = languageIn(sure(best.lines), languages, SAMPLE_LEAD);
+  return { guess: told ?? languageOf(sure(best.lines), languages), told: told !== null, body, known };
 }
 
 /** A line of a band: its rows, the edges between ink and paper its rows cross, its first and last inked columns. */
@@ -362,6 +378,69 @@ function probeLine(img: GreyImage, band: Band): Band {
   const pad = Math.round((line.y1 - line.y0) / 4);
   return { ...band, y0: Math.max(band.y0, line.y0 - pad), y1: Math.min(band.y1, line.y1 + pad) };
 }
+
+/**
+ * Whether the longest line of `band` (lineRuns: the one crossing most edges) is lower-case letters with
+ * hardly any ascenders: at most FEW_ASCENDERS of its inked columns reach a third of its x-height above it
+ * (the columns' median top and bottom). Latin text has many (b d f h k l t, i's dot, capitals): bench:ocr's
+ * English and Lithuanian lines 0.097-0.136 of their columns, its Russian and Kazakh ones 0.006-0.084
+ * (capitals, б, Kazakh's ұ and і). False for a line whose x-height is not one line's (two lines joined, a
+ * name beside an avatar: 54-73 px, where a line's is 18-22 at TARGET_GLYPH).
+ */
+export function fewAscenders(img: GreyImage, band: Band): boolean {
+  const share = ascenderShare(img, band);
+  return share !== null && share <= FEW_ASCENDERS;
+}
+
+/** fewAscenders' share of the line's columns with an ascender, null when it cannot tell. */
+export function ascenderShare(img: GreyImage, band: Band): number | null {
+  const line = lineRuns(img, band).reduce<LineRun | null>((a, r) => (a && a.edges >= r.edges ? a : r), null);
+  if (!line) return null;
+  const h = line.y1 - line.y0;
+  const tops = new Int32Array(h);
+  const bottoms = new Int32Array(h);
+  let columns = 0;
+  const top = new Int32Array(line.x1 + 1 - line.x0).fill(-1);
+  const bottom = new Int32Array(top.length);
+  for (let y = line.y0; y < line.y1; y++) {
+    for (let x = line.x0, p = y * img.width + line.x0; x <= line.x1; x++, p++) {
+      if ((img.data[p] as number) >= PROBE_INK) continue;
+      const i = x - line.x0;
+      if ((top[i] as number) < 0) top[i] = y - line.y0;
+      bottom[i] = y - line.y0;
+    }
+  }
+  for (let i = 0; i < top.length; i++) {
+    const t = top[i] as number;
+    if (t < 0) continue;
+    columns++;
+    tops[t] = (tops[t] as number) + 1;
+    const b = bottom[i] as number;
+    bottoms[b] = (bottoms[b] as number) + 1;
+  }
+  if (columns < MIN_ASCENDER_COLUMNS) return null;
+  const median = (hist: Int32Array) => {
+    for (let y = 0, n = 0; y < hist.length; y++) if ((n += hist[y] as number) * 2 >= columns) return y;
+    return hist.length - 1;
+  };
+  const xTop = median(tops);
+  const xHeight = median(bottoms) - xTop;
+  if (xHeight < TARGET_GLYPH / 4 || xHeight > TARGET_GLYPH) return null;
+  let above = 0;
+  const limit = xTop - xHeight / 3;
+  for (let y = 0; y < limit; y++) above += tops[y] as number;
+  return above / columns;
+}
+
+/**
+ * fewAscenders' share of a line's columns: bench:ocr's 40 screenshots' sample lines of one line have
+ * Cyrillic 0.006-0.084 (12 of 18 at most this), Latin 0.097-0.136 (and 0.35+ with a handle line), Arabic
+ * 0.22-0.37. A Latin line taken for Cyrillic costs a reading by the Cyrillic model (~20 ms of CPU, its
+ * confidence then sends the sample to the Latin one), a Cyrillic line not taken for it the Latin model's.
+ */
+const FEW_ASCENDERS = 0.06;
+/** Inked columns a line needs for fewAscenders to judge it (a few words at TARGET_GLYPH). */
+const MIN_ASCENDER_COLUMNS = 200;
 
 /**
  * Each band of several lines (lineRuns) cut into one band per line, between the lines' rows (a line's
@@ -502,6 +581,8 @@ const WHOLE_SURE = 60;
 async function readAs(
   all: Strip,
   guess: string,
+  /** Whether the sample told the language (languageOf), or `guess` is its script's first. */
+  told: boolean,
   body: number,
   latin: string,
   known: Known,
@@ -509,6 +590,25 @@ async function readAs(
   read: Read,
   img: GreyImage,
 ): Promise<Reading | null> {
+  // The sample did not tell the language among its script's (one short line: "Šiandien Kazachstane
+  // įvyko kažkas" read by the Latin model is deu 1, spa 0.93, lit 0.71): the next TELL_BANDS lines are
+  // read with the guess's model before the rest, and when the language is then told and another of the
+  // script, the whole text is read with its model instead (what the guess's model read stands for the
+  // handles: withHandles). Before, the whole text was read with the guess's model, then again with the
+  // language's.
+  const have = known.get(guess);
+  if (!told && have) {
+    const after = all.bands.map((_, i) => i).filter((i) => !have.bands.has(i));
+    const near = [...after.filter((i) => i > body), ...after.filter((i) => i < body).reverse()];
+    const batch = near.slice(0, TELL_BANDS).sort((x, y) => x - y);
+    if (batch.length > 0) {
+      have.lines.push(...(await readBands(all, img, batch, [guess], 'ocr', read)));
+      for (const b of batch) have.bands.add(b);
+      const language = languageIn(sure(have.lines), languages, SAMPLE_LEAD);
+      if (language && language !== guess && scriptOf(language) === scriptOf(guess))
+        return readAs(all, language, true, body, latin, known, languages, read, img);
+    }
+  }
   const first = await readWith(all, img, guess, known, read, 'ocr');
   // Text in another script than the sample's (a quote in English in a Russian post) comes out garbled
   // and unsure: read as if there were no sample.
@@ -522,7 +622,14 @@ async function readAs(
     const line = sure(known.get(latin)?.lines ?? []);
     const at = new Set(first.filter((l) => l.band < HEAD_BANDS && l.text.includes('@')).map((l) => l.band));
     for (let i = Math.max(0, body - 2); i < body; i++) at.add(i);
-    at.delete(body);
+    // Not those the first model read already (the sample's, and the lines after it: TELL_BANDS).
+    for (const b of known.get(latin)?.bands ?? []) if (b !== body) at.delete(b);
+    // The sample's band, unless the first model read it while sampling, or it is one line without an
+    // `@` (a line of the post's text, read by the Cyrillic model first: fewAscenders).
+    const inBody = first.filter((l) => l.band === body);
+    if (known.get(latin)?.bands.has(body)) at.delete(body);
+    else if (inBody.length > 1 || inBody.some((l) => l.text.includes('@'))) at.add(body);
+    else at.delete(body);
     const picked = [...at].sort((x, y) => x - y);
     if (picked.length > 0) sample = sure(await readBands(all, img, picked, [latin], 'ocr_sample', read));
     sample.push(...line);
@@ -535,6 +642,9 @@ async function readAs(
   const again = await readAgain(all, lines, redo, language, read, img);
   return { lines: again, language: languageIn(again, languages) ?? language, models: [guess, language] };
 }
+
+/** Lines read after an untold sample before the rest (readAs). */
+const TELL_BANDS = 2;
 
 /** Bands from the top where a post's @handle line is looked for (readAs). */
 const HEAD_BANDS = 4;
@@ -636,13 +746,42 @@ async function readFirst(
   const first = perScript[0];
   if (!first || perScript.length < 2) return null;
   const band = all.bands.reduce((a, b) => (b.ink > a.ink ? b : a));
+  const probed = probeLine(img, band);
   // Not read again inverted: a test of the model, not the text (a meme's unsure line would cost twice).
-  const probe = await read(strip(img, [probeLine(img, band)]), [first], 'ocr_script', false);
+  const probe = await read(strip(img, [probed]), [first], 'ocr_script', false);
   if (confidence(probe) < SURE_ALONE) return null;
-  const lines = sure(await read(all, [first], 'ocr'));
-  if (lines.length === 0 || confidence(lines) < SURE_ALONE || lines.some((l) => l.conf < WHOLE_SURE))
+  // The probe's reading is kept (it read its line surely): the rest of the picture is read without it,
+  // its band cut between the probe's line and its neighbours (halfway across the gaps between them).
+  // bench:ocr-checks' caption photo (five English lines): tesseract 133-139 -> 110-111 ms of CPU, the same
+  // lines but for its last, unsure one (a photo credit at 62: "David’ Ried" -> "david Ried").
+  const runs = lineRuns(img, band);
+  const i = runs.findIndex((r) => r.y0 < probed.y1 && r.y1 > probed.y0);
+  const run = runs[i];
+  let lines: CleanLine[];
+  if (!run) lines = await read(all, [first], 'ocr');
+  else {
+    const prev = runs[i - 1];
+    const next = runs[i + 1];
+    const rest = all.bands.flatMap((b): Band[] => {
+      if (b !== band) return [b];
+      const cut: Band[] = [];
+      if (prev) cut.push({ ...b, y1: Math.floor((prev.y1 + run.y0) / 2) });
+      if (next) cut.push({ ...b, y0: Math.floor((run.y1 + next.y0) / 2) + 1 });
+      return cut;
+    });
+    lines = [...probe, ...(rest.length > 0 ? await read(strip(img, rest), [first], 'ocr') : [])];
+    // Each line's band in `all`: the one its middle row is in (its box is in the page's rows).
+    for (const l of lines) {
+      const mid = l.box.y + l.box.height / 2;
+      const k = all.bands.findIndex((b) => mid < b.y1);
+      l.band = k < 0 ? all.bands.length - 1 : k;
+    }
+    lines.sort((a, b) => a.band - b.band || a.box.y - b.box.y);
+  }
+  const kept = sure(lines);
+  if (kept.length === 0 || confidence(kept) < SURE_ALONE || kept.some((l) => l.conf < WHOLE_SURE))
     return null;
-  return readAll(all, [first], languages, read, img, lines);
+  return readAll(all, [first], languages, read, img, kept);
 }
 
 /** The picture's size as displayed (after EXIF rotation), which the lines' boxes are in. */
@@ -744,6 +883,8 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
+  /** Whether `base` makes its picture from decoded pixels (each crop of scaledRows decodes no file). */
+  decoded = false,
 ): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean; light: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
@@ -755,30 +896,39 @@ async function forOcr(
   const flat = d.background >= FLAT_BACKGROUND;
   // A screenshot's runs of inked rows (inkRows), the only rows of it tesseract is given.
   const runs = flat ? inkRows(thumb, d.background_level) : [];
-  const scaled =
-    runs.length > 0
-      ? await scaledRows(
-          base,
-          { width, height: Math.round(h / (w / width)) },
-          kernel,
-          runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) })),
-        )
-      : null;
-  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
-  const toBand = (b: TextBox) => ({
+  const height = Math.round(h / (w / width));
+  const toBand = (b: TextBox, within = { width, height }) => ({
     // A screenshot's lines span its width (the detector may miss a short word at either end; the
     // background costs tesseract nothing); elsewhere a line is widened by a glyph height each side.
     x0: flat ? 0 : Math.max(0, Math.floor((b.x - b.height) * k)),
-    x1: flat ? img.width : Math.min(img.width, Math.ceil((b.x + b.width + b.height) * k)),
+    x1: flat ? within.width : Math.min(within.width, Math.ceil((b.x + b.width + b.height) * k)),
     y0: Math.max(0, Math.floor((b.y - b.height * 0.5) * k)),
-    y1: Math.min(img.height, Math.ceil((b.y + b.height * 1.5) * k)),
+    y1: Math.min(within.height, Math.ceil((b.y + b.height * 1.5) * k)),
     at: 0,
     ink: b.width / Math.max(1, b.glyph),
   });
+  // Elsewhere (a photo with a caption, a sign) the detector's lines are the only rows tesseract is
+  // given, with the neighbourhood binarizeLight compares their pixels with: the rest of the photo is
+  // not scaled either, when the picture is the analysis' decoded pixels (bench:ocr-checks' caption
+  // photo: readText's Node CPU 53-56 -> 38-39 ms, the same lines and boxes); from the file's bytes each
+  // group of rows would decode it again (bench:ocr's memes, read from their bytes, a caption at the top
+  // and at the bottom: 73-77 -> 87-93 ms).
+  const margin = caption(d) ? BINARIZE_WINDOW + 1 : 0;
+  const rows = flat
+    ? runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) }))
+    : decoded
+      ? d.boxes.map((b) => toBand(b)).map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }))
+      : [];
+  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows) : null;
+  let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
-  if (caption(d)) img = binarizeLight(img, d.boxes.map(toBand));
+  if (caption(d))
+    img = binarizeLight(
+      img,
+      d.boxes.map((b) => toBand(b, img)),
+    );
   else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
@@ -794,7 +944,7 @@ async function forOcr(
     }));
     if (rows.length > 0) return { img, bands: rows, scale: img.width / w, flat, light: false };
   }
-  return { img, bands: d.boxes.map(toBand), scale: img.width / w, flat, light: caption(d) };
+  return { img, bands: d.boxes.map((b) => toBand(b, img)), scale: img.width / w, flat, light: caption(d) };
 }
 
 /** Rows between two runs of a screenshot below which scaledRows scales them together. */

@@ -59,6 +59,93 @@ t.test(
   },
 );
 
+t.test(
+  'a Lithuanian post whose sample line does not tell its language is read once with the Lithuanian model',
+  { skip },
+  async (t) => {
+    // Its sample, "Šiandien Kazachstane įvyko kažkas" read by eng, is deu/spa/lit to franc; the two lines
+    // after it tell Lithuanian.
+    const shot = await postScreenshot('lit', 0, { photo: 'exifr/door-knocker.jpg' });
+    const r = await readText(shot.png, opts);
+    t.equal(r.languages[0], 'lit');
+    t.same(r.models, ['lit'], 'the whole text read by the Lithuanian model, not the English one first');
+    t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
+    t.ok(r.found.times.includes(shot.truth.time), shot.truth.time);
+    t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+  },
+);
+
+t.test(
+  'a Cyrillic line with few ascenders is sampled by the Cyrillic model alone, not the Latin one first',
+  { skip },
+  async (t) => {
+    const shot = await postScreenshot('rus', 0);
+    const timings: Record<string, number> = {};
+    const r = await readText(shot.png, opts, timings);
+    t.equal(r.languages[0], 'rus');
+    t.ok('ocr_sample' in timings, 'the sample line was read');
+    t.notOk('ocr_script' in timings, 'by one model: no other script was tried');
+    t.ok(r.found.handles.includes(shot.truth.handle), 'the handle (read by the Latin model)');
+    t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+  },
+);
+
+t.test(
+  'a right-to-left page’s sample line is read by the Arabic model alone; the handle is still found',
+  { skip },
+  async (t) => {
+    for (const i of [0, 1]) {
+      // #0: the sample's band holds the @handle line too (read by the Latin model for it), #1: not.
+      const shot = await postScreenshot('arb', i);
+      const timings: Record<string, number> = {};
+      const r = await readText(shot.png, opts, timings);
+      t.equal(r.languages[0], 'ara', `#${i} language`);
+      t.notOk('ocr_script' in timings, `#${i}: the sample read by one model`);
+      t.ok(r.found.handles.includes(shot.truth.handle), `#${i} handle ${shot.truth.handle}`);
+    }
+  },
+);
+
+t.test(
+  'a caption’s probe line, read surely, is not read a second time with the rest',
+  { skip },
+  async (t) => {
+    // Tesseract's readings, as readText asks for them (tesseract.ts's recognize, wrapped).
+    const real = await import('../../../src/pipeline/ocr/tesseract.js');
+    const calls: { models: string[]; lines: string[] }[] = [];
+    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+      '../../../src/pipeline/ocr/index.js',
+      {
+        // The module as tsx resolves index.ts's './tesseract.js': its .ts file.
+        '../../../src/pipeline/ocr/tesseract.ts': {
+          ...real,
+          recognize: async (...args: Parameters<typeof real.recognize>) => {
+            const lines = await real.recognize(...args);
+            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
+            return lines;
+          },
+        },
+      },
+    );
+    // Five lines of dark text over a photo (a caption in the picture, not a screenshot).
+    const r = await read(fixture('exifr/iptc-staff-photographer-example.jpg'), opts);
+    t.equal(r.languages[0], 'eng');
+    t.same(r.models, ['eng'], 'read by the first model alone');
+    t.match(r.text, 'power of embedded metadata');
+    const [probe, ...rest] = calls;
+    t.ok(probe && probe.lines.length > 0, 'a probe line was read');
+    for (const line of probe?.lines ?? [])
+      t.notOk(
+        rest.some((c) => c.lines.includes(line)),
+        `"${line}" read once`,
+      );
+    t.ok(
+      r.lines.some((l) => probe?.lines.includes(l.text)),
+      'the probe’s reading is among the lines',
+    );
+  },
+);
+
 t.test('a screenshot shared again (50%, JPEG q40) is still read', { skip }, async (t) => {
   const shot = await postScreenshot('rus', 0);
   const r = await readText(await degrade(shot.png, shot.width), opts);

@@ -1,6 +1,8 @@
 // The small parts of reading text: tesseract's TSV, the things found in a text, script and language.
 import t from 'tap';
+import sharp from 'sharp';
 import { findInText } from '../../../src/pipeline/ocr/found.js';
+import { fewAscenders } from '../../../src/pipeline/ocr/index.js';
 import { identifyLanguage, scripts } from '../../../src/pipeline/ocr/language.js';
 import { parseTsv } from '../../../src/pipeline/ocr/tesseract.js';
 
@@ -48,4 +50,22 @@ t.test('script by letters, language among the configured ones', async (t) => {
   t.equal(identifyLanguage('Сегодня в Казахстане произошло нечто важное.', ['eng', 'rus']), 'rus');
   t.equal(identifyLanguage('Too short', LANGS), null, 'under 20 letters: no guess');
   t.equal(identifyLanguage('Сегодня в Казахстане произошло нечто важное.', ['eng', 'lit']), null);
+});
+
+t.test('a line of Cyrillic lower case has few ascenders, a Latin one many', async (t) => {
+  // One line at about the size ocr/index.ts scales text to (x-height ~17 px), dark on white.
+  const line = async (text: string) => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="60"><rect width="100%" height="100%" fill="white"/><text x="10" y="40" font-family="Noto Sans" font-size="32">${text}</text></svg>`;
+    const { data, info } = await sharp(Buffer.from(svg))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const img = { data, width: info.width, height: info.height };
+    return fewAscenders(img, { x0: 0, x1: img.width, y0: 0, y1: img.height, at: 0, ink: 1 });
+  };
+  t.equal(await line('сегодня в казахстане произошло нечто важное'), true, 'Russian');
+  t.equal(await line('бүгін қазақстанда маңызды оқиға болды'), true, 'Kazakh');
+  t.equal(await line('This photo shows the protest in the capital'), false, 'English');
+  t.equal(await line('Ministras pareiškė, kad naujasis įstatymas'), false, 'Lithuanian');
+  t.equal(await line('Flooding has closed the main road'), false, 'English with few ascenders');
 });
