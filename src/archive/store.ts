@@ -47,6 +47,9 @@ export function archiveName(org: string, checkId: string): string {
 
 export const DAY_MS = 86_400_000;
 
+/** Age past which a file in a directory store's scratch directory is taken as abandoned (sweep). */
+export const ABANDONED_MS = DAY_MS;
+
 /** Whether something created at `created` is past a retention of `ttlDays` (0: kept forever). */
 export function expired(created: Date, ttlDays: number, now = new Date()): boolean {
   return ttlDays > 0 && now.getTime() - created.getTime() > ttlDays * DAY_MS;
@@ -58,6 +61,7 @@ export function createDirectoryStore(
   now: () => Date = () => new Date(),
 ): ArchiveStore {
   const pathOf = (org: string, checkId: string) => join(dir, archiveName(org, checkId));
+  const scratch = join(dir, '@partial');
   /** Organizations' directories this store made (or found): made once, not at every put. */
   const made = new Set<string>();
   /** Moves or copies `path` to `target` (`rename`: move), making the directory first when needed. */
@@ -77,9 +81,9 @@ export function createDirectoryStore(
     }
   }
   return {
-    // encodeURIComponent always escapes `@`: no organization's directory has this name. The sweep goes
-    // through it too, and deletes what a worker that died left there.
-    scratch: join(dir, '@partial'),
+    // encodeURIComponent always escapes `@`: no organization's directory has this name. The sweep
+    // deletes what a worker that died left there.
+    scratch,
     async put(org, checkId, path) {
       const target = pathOf(org, checkId);
       // Moved when the file is on the same filesystem (rename is atomic; always, for a file written in
@@ -124,10 +128,20 @@ export function createDirectoryStore(
       await rm(pathOf(org, checkId), { force: true });
     },
     async sweep(at = now()) {
-      if (ttlDays <= 0) return 0;
       let removed = 0;
+      // Whatever the retention (kept for ever included): a file still in the scratch directory after
+      // ABANDONED_MS was left by a worker that died while writing it (an archive is written in seconds).
+      for (const name of await readdir(scratch).catch(() => [])) {
+        const path = join(scratch, name);
+        const info = await stat(path).catch(() => null);
+        if (info && at.getTime() - info.mtime.getTime() > ABANDONED_MS) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+      if (ttlDays <= 0) return removed;
       const orgs = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const org of orgs.filter((d) => d.isDirectory())) {
+      for (const org of orgs.filter((d) => d.isDirectory() && join(dir, d.name) !== scratch)) {
         for (const name of await readdir(join(dir, org.name))) {
           const path = join(dir, org.name, name);
           const info = await stat(path).catch(() => null);

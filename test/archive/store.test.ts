@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -12,7 +12,7 @@ import pino from 'pino';
 import t, { type Test } from 'tap';
 import { createArchiveStore } from '../../src/archive/index.js';
 import { archiveCheck, SOFTWARE } from '../../src/archive/archive-check.js';
-import { createDirectoryStore, DAY_MS, type ArchiveStore } from '../../src/archive/store.js';
+import { ABANDONED_MS, createDirectoryStore, DAY_MS, type ArchiveStore } from '../../src/archive/store.js';
 import { createWarcRecorder } from '../../src/archive/warc-recorder.js';
 import { testConfig } from '../helpers/app.js';
 import { freePort, until } from '../faults/processes.js';
@@ -186,6 +186,34 @@ t.test('directory store: archives are written in its scratch directory and moved
   await archiveCheck({ recorder: again, store, org: 'newsroom-a', report: report('chk_d') });
   t.ok(await store.get('newsroom-a', 'chk_d'), 'kept after its scratch directory was removed');
 });
+
+t.test(
+  'the sweep deletes what a dead worker left in the scratch directory, even when archives are kept for ever',
+  async (t) => {
+    const dir = await tempDir(t, 'archives');
+    const store = createDirectoryStore(dir, 0); // ARCHIVE_TTL_DAYS=0: kept for ever
+    const scratch = store.scratch as string;
+    await mkdir(scratch, { recursive: true });
+    const kept = join(dir, 'kept.wacz');
+    await writeFile(kept, 'x');
+    await store.put('newsroom-a', 'chk_old', kept);
+    const left = join(scratch, 'chk_dead.abc.wacz');
+    const writing = join(scratch, 'chk_now.def.wacz');
+    await writeFile(left, 'half an archive');
+    await writeFile(writing, 'being written');
+    const past = new Date(Date.now() - ABANDONED_MS - 60_000);
+    await utimes(left, past, past);
+    t.equal(await store.sweep(), 1, 'one file deleted');
+    t.same(await readdir(scratch), ['chk_now.def.wacz'], 'the abandoned one; the one being written stays');
+    t.ok(await store.get('newsroom-a', 'chk_old'), 'kept archives stay');
+    t.equal(
+      await store.sweep(new Date(Date.now() + 400 * DAY_MS)),
+      1,
+      'a year on, only the scratch file goes',
+    );
+    t.ok(await store.get('newsroom-a', 'chk_old'), 'archives are still kept');
+  },
+);
 
 t.test("without a directory, archives are written in the process's own, replaced if it goes", async (t) => {
   const log = pino({ level: 'silent' });
