@@ -389,31 +389,28 @@ function classify(
     let runK = 0;
     let runX = 0;
     let runStrong = 0;
-    // One column past the row's end (x === w) is no pixel: it closes the run still open, in one place.
-    for (let x = 0; x <= w; x++) {
+    for (let x = 0; x < w; x++) {
+      const xa = x > WINDOW ? x - WINDOW : 0;
+      const xb = x + WINDOW + 1 < w ? x + WINDOW + 1 : w;
+      const sum =
+        (integ[bot + xb] as number) -
+        (integ[top + xb] as number) -
+        (integ[bot + xa] as number) +
+        (integ[top + xa] as number);
+      const v = data[line + x] as number;
+      hist[v >> 3] = (hist[v >> 3] as number) + 1;
+      // The pixel against its window's mean, times the window's area: whole numbers, no division (the
+      // same verdicts as v - sum / area: a difference from a threshold is a whole multiple of 1/area).
+      const area = rows * (xb - xa);
+      const d = v * area - sum;
       let k = 0;
       let strong = 0;
-      if (x < w) {
-        const xa = x > WINDOW ? x - WINDOW : 0;
-        const xb = x + WINDOW + 1 < w ? x + WINDOW + 1 : w;
-        const sum =
-          (integ[bot + xb] as number) -
-          (integ[top + xb] as number) -
-          (integ[bot + xa] as number) +
-          (integ[top + xa] as number);
-        const v = data[line + x] as number;
-        hist[v >> 3] = (hist[v >> 3] as number) + 1;
-        // The pixel against its window's mean, times the window's area: whole numbers, no division (the
-        // same verdicts as v - sum / area: a difference from a threshold is a whole multiple of 1/area).
-        const area = rows * (xb - xa);
-        const d = v * area - sum;
-        if (d < -CONTRAST * area) {
-          k = 1;
-          if (d < -STRONG * area) strong = 1;
-        } else if (d > CONTRAST * area) {
-          k = 2;
-          if (d > STRONG * area) strong = 1;
-        }
+      if (d < -CONTRAST * area) {
+        k = 1;
+        if (d < -STRONG * area) strong = 1;
+      } else if (d > CONTRAST * area) {
+        k = 2;
+        if (d > STRONG * area) strong = 1;
       }
       if (k !== runK) {
         if (runK) {
@@ -430,6 +427,15 @@ function classify(
       }
       if (k) marked++;
       runStrong += strong;
+    }
+    // The row's end closes the run still open.
+    if (runK) {
+      if (n === cap) return false;
+      rk[n] = runK;
+      rx0[n] = runX;
+      rx1[n] = w - 1;
+      rs[n] = runStrong;
+      parent[n] = n++;
     }
   }
   runs.n = n;
