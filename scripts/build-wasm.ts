@@ -1,6 +1,7 @@
 // Builds the WebAssembly kernels (`npm run build:wasm`): wasm/pdq.ts, wasm/imagehash.ts, wasm/grey.ts,
-// wasm/double-jpeg.ts and wasm/orb.ts (AssemblyScript) compiled with SIMD into *-wasm.generated.ts beside the
-// code that uses them (src/pipeline/analyze/, src/similarity/features/), each module's bytes in base64. The bytes are committed
+// wasm/detect-grey.ts, wasm/double-jpeg.ts and wasm/orb.ts (AssemblyScript) compiled with SIMD into
+// *-wasm.generated.ts beside the code that uses them (src/pipeline/analyze/, src/pipeline/ocr/,
+// src/similarity/features/), each module's bytes in base64. The bytes are committed
 // so that neither the build nor the service needs the compiler (a devDependency);
 // test/pipeline/analyze/pdq.test.ts compiles the sources again and fails when the committed modules differ.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,11 @@ export const WASM_KERNELS: WasmKernel[] = [
     source: resolve(ROOT, 'wasm', 'double-jpeg.ts'),
     module: resolve(ROOT, 'src', 'pipeline', 'analyze', 'jpeg', 'double-jpeg-wasm.generated.ts'),
     constant: 'DOUBLE_JPEG_WASM_BASE64',
+  },
+  {
+    source: resolve(ROOT, 'wasm', 'detect-grey.ts'),
+    module: resolve(ROOT, 'src', 'pipeline', 'ocr', 'detect-grey-wasm.generated.ts'),
+    constant: 'DETECT_GREY_WASM_BASE64',
   },
   {
     source: resolve(ROOT, 'wasm', 'orb.ts'),

@@ -3,7 +3,13 @@
 import sharp from 'sharp';
 import t from 'tap';
 import { analyzeImage } from '../../../src/pipeline/analyze/index.js';
-import { DETECT_SIDE, detectText, greyThumbnail } from '../../../src/pipeline/ocr/detect.js';
+import {
+  DETECT_SIDE,
+  detectText,
+  greyThumbnail,
+  greyThumbnailJs,
+  greyWasmAvailable,
+} from '../../../src/pipeline/ocr/detect.js';
 import { fixture } from '../../helpers/images.js';
 import { postScreenshot, TEXT_FREE_PHOTOS } from '../../helpers/text-images.js';
 
@@ -32,6 +38,39 @@ t.test('greyThumbnail: luma, reduced by area to the detector side', async (t) =>
   t.equal(g.data[g.width - 1], 255, 'white stays white');
   const small = greyThumbnail({ data: Buffer.alloc(300 * 200 * 3, 90), width: 300, height: 200 });
   t.same([small.width, small.height, small.data[0]], [300, 200, 90], 'never enlarged');
+});
+
+t.test('greyThumbnail in WebAssembly: the bytes of the JS path', async (t) => {
+  t.ok(greyWasmAvailable, 'WebAssembly SIMD here (Node 20)');
+  let seed = 11;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pictures: { data: Uint8Array; width: number; height: number; name: string }[] = [];
+  // Odd widths (the vector loop's tail), 1 to 4 source columns per output column, white (the largest sums).
+  for (const [w, h] of [
+    [1, 1],
+    [3, 7],
+    [641, 17],
+    [1023, 769],
+    [1024, 683],
+    [2003, 301],
+    [150, 2600],
+  ] as const) {
+    for (const fill of ['noise', 'white', 'bands'] as const) {
+      const data = Buffer.alloc(w * h * 3, 255);
+      if (fill !== 'white')
+        for (let i = 0; i < data.length; i++)
+          data[i] = fill === 'noise' ? Math.floor(rnd() * 256) : ((i / 3) % w) & 4 ? 250 : 3;
+      pictures.push({ data, width: w, height: h, name: `${w}x${h} ${fill}` });
+    }
+  }
+  for (const photo of TEXT_FREE_PHOTOS.slice(0, 4))
+    pictures.push({ ...(await analyze(fixture(photo))), name: photo });
+  for (const p of pictures) {
+    const a = greyThumbnail(p);
+    const b = greyThumbnailJs(p);
+    t.same([a.width, a.height], [b.width, b.height], p.name);
+    t.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), p.name);
+  }
 });
 
 t.test('on the analysis pixels: text-free photos have no text, a screenshot has', async (t) => {

@@ -1,0 +1,87 @@
+// The text detector's grey thumbnail (src/pipeline/ocr/detect.ts greyThumbnail) in WebAssembly
+// (AssemblyScript, built by scripts/build-wasm.ts into src/pipeline/ocr/detect-grey-wasm.generated.ts): the
+// same bytes as its JavaScript path, the same operations in the same order. Each source pixel's luma x 65536
+// (19595 R + 38470 G + 7471 B, four pixels per SIMD vector) is a whole number, so each output column's sum
+// is exact; divided by (its width x 65536) in f64 and rounded to f32 (as a Float32Array stores it); those
+// f32 values added per output column over the box's rows in f64, first row first; divided by the rows and
+// rounded as detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares it with the JS path.
+//
+// Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column widths, the row
+// edges, a row of luma, the f32 rows, the f64 sums and the thumbnail, writes the pixels and edges, calls
+// `thumbnail` and reads the thumbnail back.
+
+export { alloc, reset } from './arena';
+
+const WR: i32 = 19595;
+const WG: i32 = 38470;
+const WB: i32 = 7471;
+
+/**
+ * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`. Output column i averages `count[i]` (i32)
+ * source columns, left to right from column 0; output row i the source rows [ys[i], ys[i + 1]) (i32).
+ * `luma` is room for W i32, `rows` for w x H f32, `sums` for w f64. Each count at most 128 (the i32 sums).
+ */
+export function thumbnail(
+  rgb: usize,
+  W: i32,
+  H: i32,
+  w: i32,
+  h: i32,
+  count: usize,
+  ys: usize,
+  luma: usize,
+  rows: usize,
+  sums: usize,
+  out: usize,
+): void {
+  const rIdx = i8x16(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+  const gIdx = i8x16(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
+  const bIdx = i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+  const kr = i32x4.splat(WR);
+  const kg = i32x4.splat(WG);
+  const kb = i32x4.splat(WB);
+  const W4 = W & ~3;
+  for (let y: i32 = 0; y < H; y++) {
+    let q: usize = rgb + <usize>y * <usize>W * 3;
+    let s: usize = luma;
+    for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
+      const v = v128.load(q);
+      let l = i32x4.mul(i8x16.swizzle(v, rIdx), kr);
+      l = i32x4.add(l, i32x4.mul(i8x16.swizzle(v, gIdx), kg));
+      l = i32x4.add(l, i32x4.mul(i8x16.swizzle(v, bIdx), kb));
+      v128.store(s, l);
+    }
+    for (let x = W4; x < W; x++, q += 3, s += 4)
+      store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
+    let c: usize = luma;
+    const o: usize = rows + ((<usize>y * <usize>w) << 2);
+    for (let i: i32 = 0; i < w; i++) {
+      const n = load<i32>(count + ((<usize>i) << 2));
+      let sum: i32 = 0;
+      for (let j: i32 = 0; j < n; j++, c += 4) sum += load<i32>(c);
+      store<f32>(o + ((<usize>i) << 2), <f32>(<f64>sum / (<f64>n * 65536.0)));
+    }
+  }
+  for (let i: i32 = 0; i < h; i++) {
+    const a = load<i32>(ys + ((<usize>i) << 2));
+    const b = load<i32>(ys + ((<usize>(i + 1)) << 2));
+    let r: usize = rows + ((<usize>a * <usize>w) << 2);
+    for (let x: i32 = 0; x < w; x++)
+      store<f64>(sums + ((<usize>x) << 3), <f64>load<f32>(r + ((<usize>x) << 2)));
+    for (let y = a + 1; y < b; y++) {
+      r = rows + ((<usize>y * <usize>w) << 2);
+      for (let x: i32 = 0; x < w; x++) {
+        const at = sums + ((<usize>x) << 3);
+        store<f64>(at, load<f64>(at) + <f64>load<f32>(r + ((<usize>x) << 2)));
+      }
+    }
+    const d = <f64>(b - a);
+    const o: usize = out + <usize>i * <usize>w;
+    for (let x: i32 = 0; x < w; x++) {
+      const v = load<f64>(sums + ((<usize>x) << 3)) / d;
+      // detect.ts's roundGrey: v + 0.5 truncated, put back where that addition itself rounded up.
+      const t = <i32>(v + 0.5);
+      store<u8>(o + <usize>x, <u8>(v < <f64>t - 0.5 ? t - 1 : t));
+    }
+  }
+}
