@@ -1,10 +1,11 @@
-// The text detector's grey thumbnail (src/pipeline/ocr/detect.ts greyThumbnail) in WebAssembly
-// (AssemblyScript, built by scripts/build-wasm.ts into src/pipeline/ocr/detect-grey-wasm.generated.ts): the
-// same bytes as its JavaScript path, the same operations in the same order. Each source pixel's luma x 65536
-// (19595 R + 38470 G + 7471 B, four pixels per SIMD vector) is a whole number, so each output column's sum
-// is exact; divided by (its width x 65536) in f64 and rounded to f32 (as a Float32Array stores it); those
-// f32 values added per output column over the box's rows in f64, first row first; divided by the rows and
-// rounded as detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares it with the JS path.
+// The text detector's pixel work in WebAssembly (AssemblyScript, built by scripts/build-wasm.ts into
+// src/pipeline/ocr/detect-grey-wasm.generated.ts): its grey thumbnail (detect.ts greyThumbnail) and its
+// integral image and classify (the runs of marked pixels), each giving what its JavaScript path gives by
+// the same operations in the same order. The thumbnail: each source pixel's luma x 65536 (19595 R +
+// 38470 G + 7471 B, four pixels per SIMD vector) is a whole number, so each output column's sum is exact;
+// divided by (its width x 65536) in f64 and rounded to f32 (as a Float32Array stores it); those f32 values
+// added per output column over the box's rows in f64, first row first; divided by the rows and rounded as
+// detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the JS paths.
 //
 // Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column widths, the row
 // edges, a row of luma, the f32 rows, the f64 sums and the thumbnail, writes the pixels and edges, calls
@@ -84,4 +85,107 @@ export function thumbnail(
       store<u8>(o + <usize>x, <u8>(v < <f64>t - 0.5 ? t - 1 : t));
     }
   }
+}
+
+/**
+ * detect.ts's integralImage (Int32) of the w x h grey picture `data` into `integ` ((w + 1) x (h + 1) i32,
+ * its first row and column zeroed here), then its classify: each pixel against the mean of its
+ * (2 window + 1)² neighbourhood, its class's runs along each row into rk (u8), rx0, rx1, rs (i32), parent
+ * (each run itself) and first (h + 1 i32: where each row's runs start), the 8-level grey histogram into
+ * `hist` (32 i32). Room for w x h runs: a row holds at most w. Writes the runs' and marked pixels' counts
+ * to counts[0] and counts[1]. All in whole numbers, as in detect.ts (sums below 2^31: the caller checks).
+ */
+export function classify(
+  data: usize,
+  integ: usize,
+  w: i32,
+  h: i32,
+  window: i32,
+  contrast: i32,
+  strong: i32,
+  hist: usize,
+  rk: usize,
+  rx0: usize,
+  rx1: usize,
+  rs: usize,
+  parent: usize,
+  first: usize,
+  counts: usize,
+): void {
+  const W1 = w + 1;
+  for (let x: i32 = 0; x <= w; x++) store<i32>(integ + ((<usize>x) << 2), 0);
+  for (let y: i32 = 0; y < h; y++) {
+    let row: i32 = 0;
+    const above: usize = integ + ((<usize>y * <usize>W1) << 2);
+    const at: usize = integ + ((<usize>(y + 1) * <usize>W1) << 2);
+    store<i32>(at, 0);
+    const line: usize = data + <usize>y * <usize>w;
+    for (let x: i32 = 0; x < w; x++) {
+      row += <i32>load<u8>(line + <usize>x);
+      store<i32>(at + ((<usize>(x + 1)) << 2), load<i32>(above + ((<usize>(x + 1)) << 2)) + row);
+    }
+  }
+  for (let i: i32 = 0; i < 32; i++) store<i32>(hist + ((<usize>i) << 2), 0);
+  let n: i32 = 0;
+  let marked: i32 = 0;
+  for (let y: i32 = 0; y < h; y++) {
+    const ya = max(0, y - window);
+    const yb = min(h, y + window + 1);
+    const top: usize = integ + ((<usize>ya * <usize>W1) << 2);
+    const bot: usize = integ + ((<usize>yb * <usize>W1) << 2);
+    const rows = yb - ya;
+    const line: usize = data + <usize>y * <usize>w;
+    store<i32>(first + ((<usize>y) << 2), n);
+    let runK: i32 = 0;
+    let runX: i32 = 0;
+    let runStrong: i32 = 0;
+    for (let x: i32 = 0; x < w; x++) {
+      const xa = x > window ? x - window : 0;
+      const xb = x + window + 1 < w ? x + window + 1 : w;
+      const sum =
+        load<i32>(bot + ((<usize>xb) << 2)) -
+        load<i32>(top + ((<usize>xb) << 2)) -
+        load<i32>(bot + ((<usize>xa) << 2)) +
+        load<i32>(top + ((<usize>xa) << 2));
+      const v = <i32>load<u8>(line + <usize>x);
+      const hb: usize = hist + ((<usize>(v >> 3)) << 2);
+      store<i32>(hb, load<i32>(hb) + 1);
+      const area = rows * (xb - xa);
+      const d = v * area - sum;
+      let k: i32 = 0;
+      let s: i32 = 0;
+      if (d < -contrast * area) {
+        k = 1;
+        if (d < -strong * area) s = 1;
+      } else if (d > contrast * area) {
+        k = 2;
+        if (d > strong * area) s = 1;
+      }
+      if (k != runK) {
+        if (runK) {
+          store<u8>(rk + <usize>n, <u8>runK);
+          store<i32>(rx0 + ((<usize>n) << 2), runX);
+          store<i32>(rx1 + ((<usize>n) << 2), x - 1);
+          store<i32>(rs + ((<usize>n) << 2), runStrong);
+          store<i32>(parent + ((<usize>n) << 2), n);
+          n++;
+        }
+        runK = k;
+        runX = x;
+        runStrong = 0;
+      }
+      if (k) marked++;
+      runStrong += s;
+    }
+    if (runK) {
+      store<u8>(rk + <usize>n, <u8>runK);
+      store<i32>(rx0 + ((<usize>n) << 2), runX);
+      store<i32>(rx1 + ((<usize>n) << 2), w - 1);
+      store<i32>(rs + ((<usize>n) << 2), runStrong);
+      store<i32>(parent + ((<usize>n) << 2), n);
+      n++;
+    }
+  }
+  store<i32>(counts, n);
+  store<i32>(counts + 4, marked);
 }

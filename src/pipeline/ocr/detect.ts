@@ -245,6 +245,23 @@ interface DetectGreyKernels {
     sums: number,
     out: number,
   ): void;
+  classify(
+    data: number,
+    integ: number,
+    w: number,
+    h: number,
+    window: number,
+    contrast: number,
+    strong: number,
+    hist: number,
+    rk: number,
+    rx0: number,
+    rx1: number,
+    rs: number,
+    parent: number,
+    first: number,
+    counts: number,
+  ): void;
 }
 
 const greyKernels = loadKernels<DetectGreyKernels>(DETECT_GREY_WASM_BASE64, 'detect-grey');
@@ -320,32 +337,19 @@ export function boxSum(
 }
 
 export function detectText(img: GreyImage): TextDetection {
+  return detectTextWith(img, true);
+}
+
+/** detectText with its pixel pass (integral image and classify) in JavaScript, whatever the runtime: for tests. */
+export function detectTextJs(img: GreyImage): TextDetection {
+  return detectTextWith(img, false);
+}
+
+function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
   const { data, width: w, height: h } = img;
-  // In whole numbers (Int32: half the bytes of Float64, integer arithmetic) while its sums fit, which
-  // they do for any thumbnail (255 x 640 x 640 is ~1/20 of 2^31); a larger picture gets Float64.
-  const integ =
-    w * h * 255 < 2 ** 31
-      ? integralImage(img, reuse('integ32', (w + 1) * (h + 1)))
-      : integralImage(img, reuse('integ', (w + 1) * (h + 1)));
   // The grey histogram (the background), and the runs of marked pixels (components() joins them).
   const hist = new Uint32Array(32);
-  let cap = Math.max(1024, (w * h) >> 2);
-  let runs: Runs;
-  for (;;) {
-    runs = {
-      n: 0,
-      marked: 0,
-      k: reuse('runK', cap, true),
-      x0: reuse('runX0', cap, true),
-      x1: reuse('runX1', cap, true),
-      strong: reuse('runStrong', cap, true),
-      parent: reuse('runParent', cap, true),
-      first: reuse('runFirst', h + 1, true),
-    };
-    hist.fill(0);
-    if (classify(data, integ, w, h, hist, runs)) break;
-    cap *= 2; // more runs than a quarter of the pixels (single-pixel texture): again with room for them
-  }
+  const runs = (wasm && classifyWasm(img, hist)) || classifyJs(img, hist);
   const { marked } = runs;
   const all = components(runs, h);
   const comps = all.filter((c) => glyphLike(c, h));
@@ -401,6 +405,92 @@ export function detectText(img: GreyImage): TextDetection {
     polarity: light * 2 > glyphs ? 'light' : 'dark',
     textured: Math.round((marked / Math.max(1, w * h)) * 1000) / 1000,
     has_text: longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2,
+  };
+}
+
+/** The integral image and classify() in JavaScript: the runs of marked pixels, the histogram into `hist`. */
+function classifyJs(img: GreyImage, hist: Uint32Array): Runs {
+  const { data, width: w, height: h } = img;
+  // In whole numbers (Int32: half the bytes of Float64, integer arithmetic) while its sums fit, which
+  // they do for any thumbnail (255 x 640 x 640 is ~1/20 of 2^31); a larger picture gets Float64.
+  const integ =
+    w * h * 255 < 2 ** 31
+      ? integralImage(img, reuse('integ32', (w + 1) * (h + 1)))
+      : integralImage(img, reuse('integ', (w + 1) * (h + 1)));
+  let cap = Math.max(1024, (w * h) >> 2);
+  for (;;) {
+    const runs: Runs = {
+      n: 0,
+      marked: 0,
+      k: reuse('runK', cap, true),
+      x0: reuse('runX0', cap, true),
+      x1: reuse('runX1', cap, true),
+      strong: reuse('runStrong', cap, true),
+      parent: reuse('runParent', cap, true),
+      first: reuse('runFirst', h + 1, true),
+    };
+    hist.fill(0);
+    if (classify(data, integ, w, h, hist, runs)) return runs;
+    cap *= 2; // more runs than a quarter of the pixels (single-pixel texture): again with room for them
+  }
+}
+
+/**
+ * classifyJs's runs and histogram, computed in WebAssembly (wasm/detect-grey.ts: the same whole-number
+ * arithmetic); the runs are views of the module's memory, valid until its next call. With it, the
+ * detection of a text-free photo of 640 px or more took 5.0 -> 3.45 CPU ms (bench:ocr's and the pipeline
+ * bench's photos, load 2-3). Null when that path does not apply (no kernels, sums past Int32, a picture
+ * over GREY_WASM_MAX_PIXELS).
+ */
+function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
+  const k = greyKernels;
+  const { data, width: w, height: h } = img;
+  const px = w * h;
+  if (!k || px * 255 >= 2 ** 31 || px > GREY_WASM_MAX_PIXELS || data.length < px) return null;
+  k.reset();
+  const src = k.alloc(px);
+  const integ = k.alloc((w + 1) * (h + 1) * 4);
+  const bins = k.alloc(32 * 4);
+  const rk = k.alloc(px);
+  const rx0 = k.alloc(px * 4);
+  const rx1 = k.alloc(px * 4);
+  const rs = k.alloc(px * 4);
+  const parent = k.alloc(px * 4);
+  const first = k.alloc((h + 1) * 4);
+  const counts = k.alloc(8);
+  if (!src || !integ || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts) return null;
+  const mem = k.memory.buffer;
+  new Uint8Array(mem, src, px).set(data.subarray(0, px));
+  k.classify(src, integ, w, h, WINDOW, CONTRAST, STRONG, bins, rk, rx0, rx1, rs, parent, first, counts);
+  hist.set(new Int32Array(mem, bins, 32));
+  const [n, marked] = new Int32Array(mem, counts, 2) as unknown as [number, number];
+  return {
+    n,
+    marked,
+    k: new Uint8Array(mem, rk, px),
+    x0: new Int32Array(mem, rx0, px),
+    x1: new Int32Array(mem, rx1, px),
+    strong: new Int32Array(mem, rs, px),
+    parent: new Int32Array(mem, parent, px),
+    first: new Int32Array(mem, first, h + 1),
+  };
+}
+
+/** The runs and histogram of `img` by one path, copied: for tests comparing the two. */
+export function pixelRuns(img: GreyImage, wasm: boolean) {
+  const hist = new Uint32Array(32);
+  const r = (wasm ? classifyWasm(img, hist) : classifyJs(img, hist)) as Runs;
+  const n = r.n;
+  return {
+    n,
+    marked: r.marked,
+    hist: [...hist],
+    k: [...r.k.subarray(0, n)],
+    x0: [...r.x0.subarray(0, n)],
+    x1: [...r.x1.subarray(0, n)],
+    strong: [...r.strong.subarray(0, n)],
+    parent: [...r.parent.subarray(0, n)],
+    first: [...r.first.subarray(0, img.height)],
   };
 }
 

@@ -6,9 +6,11 @@ import { analyzeImage } from '../../../src/pipeline/analyze/index.js';
 import {
   DETECT_SIDE,
   detectText,
+  detectTextJs,
   greyThumbnail,
   greyThumbnailJs,
   greyWasmAvailable,
+  pixelRuns,
 } from '../../../src/pipeline/ocr/detect.js';
 import { fixture } from '../../helpers/images.js';
 import { postScreenshot, TEXT_FREE_PHOTOS } from '../../helpers/text-images.js';
@@ -70,6 +72,51 @@ t.test('greyThumbnail in WebAssembly: the bytes of the JS path', async (t) => {
     const b = greyThumbnailJs(p);
     t.same([a.width, a.height], [b.width, b.height], p.name);
     t.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), p.name);
+  }
+});
+
+t.test('detectText in WebAssembly: the detections of the JS path', async (t) => {
+  let seed = 5;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pictures: { data: Buffer; width: number; height: number; name: string }[] = [];
+  // Noise, one-pixel runs (more than the JS path's run arrays first hold), blocks, a flat picture, tiny ones.
+  for (const [w, h] of [
+    [1, 1],
+    [20, 3],
+    [331, 217],
+    [640, 480],
+  ] as const) {
+    for (const fill of ['noise', 'checker', 'blocks', 'flat'] as const) {
+      const data = Buffer.alloc(w * h, 200);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          if (fill === 'noise') data[y * w + x] = Math.floor(rnd() * 256);
+          else if (fill === 'checker') data[y * w + x] = (x + y) & 1 ? 255 : 0;
+          else if (fill === 'blocks') data[y * w + x] = ((x >> 3) + (y >> 4)) & 1 ? 30 : 220;
+      pictures.push({ data, width: w, height: h, name: `${w}x${h} ${fill}` });
+    }
+  }
+  for (const photo of TEXT_FREE_PHOTOS.slice(0, 4))
+    pictures.push({ ...greyThumbnail(await analyze(fixture(photo))), name: photo });
+  for (const dark of [false, true]) {
+    const shot = await postScreenshot('eng', 1, { dark });
+    pictures.push({ ...greyThumbnail(await analyze(shot.png)), name: `screenshot${dark ? ' dark' : ''}` });
+  }
+  for (const p of pictures) t.same(detectText(p), detectTextJs(p), p.name);
+  t.ok(detectText(pictures.at(-1)).has_text, 'a screenshot among them');
+});
+
+t.test('classify in WebAssembly: the runs of the JS path, at the thresholds too', async (t) => {
+  let seed = 3;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  // Grey levels 6 apart (CONTRAST 18 and STRONG 48 are multiples): many pixels exactly at a threshold.
+  for (let i = 0; i < 40; i++) {
+    const w = 1 + Math.floor(rnd() * 70);
+    const h = 1 + Math.floor(rnd() * 50);
+    const data = Buffer.alloc(w * h);
+    for (let j = 0; j < data.length; j++) data[j] = 6 * Math.floor(rnd() * 43);
+    const img = { data, width: w, height: h };
+    t.same(pixelRuns(img, true), pixelRuns(img, false), `${w}x${h}`);
   }
 });
 
