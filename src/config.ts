@@ -449,7 +449,7 @@ export const EnvSchema = Type.Object({
   ),
   OCR_ENABLED: Bool(
     false,
-    "Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~5.6 ms of CPU (the text detector: its thumbnail ~2.5, the detection ~3; ~8.8 for a photo of 640 px or more), one with text ~0.18 s (tesseract ~0.12 s with OCR_SERVER: one sample line for the script and language, each model's reading of it kept, then the rest of the text with that language's model alone) (bench:ocr-stages), so a check with text costs ~3.5x one without (+0.17-0.19 s), and whole checks take ~1.4-1.5x the CPU with one picture in ten holding text, ~1.9-2.3x with one in three (bench:ocr-checks, load 10-15; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.",
+    "Read the text in images (tesseract, installed by scripts/setup-ocr.sh). Off by default for now: a picture without text costs ~3.5 ms of CPU (the text detector: its thumbnail ~1.3, the detection ~2.1; ~5.6 for a photo of 640 px or more, thumbnail 2.1 and detection 3.5), one with text ~0.18 s (tesseract ~0.12 s with OCR_SERVER: one sample line for the script and language, each model's reading of it kept, then the rest of the text with that language's model alone) (bench:ocr-stages), so a check with text costs ~3.5x one without (+0.17-0.19 s), and whole checks take ~1.4-1.5x the CPU with one picture in ten holding text, ~1.9-2.3x with one in three (bench:ocr-checks, load 10-15; the target is 1.25x). A worker without tesseract still checks images: their `text.status` says `unavailable`.",
   ),
   OCR_TESSERACT_PATH: Str('tesseract', 'tesseract program (a name on PATH or a full path).'),
   OCR_SERVER: Bool(
