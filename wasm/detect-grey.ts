@@ -12,6 +12,7 @@
 // `thumbnail` and reads the thumbnail back.
 
 export { alloc, reset } from './arena';
+import { Luma } from './luma';
 
 const WR: i32 = 19595;
 const WG: i32 = 38470;
@@ -35,9 +36,6 @@ export function thumbnail(
   sums: usize,
   out: usize,
 ): void {
-  const rIdx = i8x16(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
-  const gIdx = i8x16(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
-  const bIdx = i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
   const kr = i32x4.splat(WR);
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
@@ -47,9 +45,7 @@ export function thumbnail(
     let s: usize = luma;
     for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
       const v = v128.load(q);
-      let l = i32x4.mul(i8x16.swizzle(v, rIdx), kr);
-      l = i32x4.add(l, i32x4.mul(i8x16.swizzle(v, gIdx), kg));
-      l = i32x4.add(l, i32x4.mul(i8x16.swizzle(v, bIdx), kb));
+      const l = Luma.four(v, kr, kg, kb);
       v128.store(s, l);
     }
     for (let x = W4; x < W; x++, q += 3, s += 4)
