@@ -3,8 +3,9 @@
 // forget archives older than the retention (ARCHIVE_TTL_DAYS): get() no longer returns them and
 // sweep() deletes them.
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inDir } from './dirs.js';
 import type { Readable } from 'node:stream';
 
 export interface StoredArchive {
@@ -62,24 +63,9 @@ export function createDirectoryStore(
 ): ArchiveStore {
   const pathOf = (org: string, checkId: string) => join(dir, archiveName(org, checkId));
   const scratch = join(dir, '@partial');
-  /** Organizations' directories this store made (or found): made once, not at every put. */
-  const made = new Set<string>();
-  /** Moves or copies `path` to `target` (`rename`: move), making the directory first when needed. */
-  async function into(target: string, path: string, move: (from: string, to: string) => Promise<void>) {
-    const parent = join(target, '..');
-    if (!made.has(parent)) {
-      await mkdir(parent, { recursive: true });
-      made.add(parent);
-    }
-    try {
-      await move(path, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // The directory has gone since (an operator removed it): made again, tried once more.
-      await mkdir(parent, { recursive: true });
-      await move(path, target);
-    }
-  }
+  /** Moves or copies `path` to `target` (`rename`: move), into its directory made when needed (inDir). */
+  const into = (target: string, path: string, move: (from: string, to: string) => Promise<void>) =>
+    inDir(join(target, '..'), () => move(path, target));
   return {
     // encodeURIComponent always escapes `@`: no organization's directory has this name. The sweep
     // deletes what a worker that died left there.

@@ -17,12 +17,13 @@
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, unlink } from 'node:fs/promises';
+import { mkdtemp, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, crc32, deflateRawSync, gzip as gzipCb, gzipSync } from 'node:zlib';
 import { CDXIndexer, WARCRecord, WARCSerializer } from 'warcio';
+import { inDir } from './dirs.js';
 import type { Exchange } from '../net/safe-fetch.js';
 import type { Logger } from '../logger.js';
 import { sha256Hex } from '../sha256.js';
@@ -242,35 +243,24 @@ function ownDir(): Promise<string> {
   return processDir;
 }
 
-/** Directories this process made (or found) already: a check's archive costs no mkdir. */
-const madeDirs = new Set<string>();
-
-/** The zip of a new archive in `dir`, under a name of its own (the check id and random bytes: the same
- *  directory may be shared by workers on other machines). */
-async function zipIn(dir: string, checkId: string): Promise<ZipWriter> {
-  const path = join(dir, `${checkId}.${randomBytes(6).toString('hex')}.wacz`);
-  if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  return createZipWriter(path);
-}
+/** A new archive's name: the check id and random bytes (the directory may be shared by workers on other
+ *  machines). */
+const zipName = (checkId: string) => `${checkId}.${randomBytes(6).toString('hex')}.wacz`;
 
 /**
- * The zip of a new archive, in the caller's directory or this process's own. A directory that has gone
- * since (an operator, a temporary directory's cleaner) is made again; this process's own is replaced by
- * a new mkdtemp, never made again under its old name (which others could have taken meanwhile in a shared
+ * The zip of a new archive, in the caller's directory (made when needed, again if it has gone: inDir) or
+ * this process's own. This process's own, gone since (a temporary directory's cleaner), is replaced by a
+ * new mkdtemp, never made again under its old name (which others could have taken meanwhile in a shared
  * temporary directory).
  */
 async function newZip(dir: string | undefined, checkId: string): Promise<ZipWriter> {
-  const where = dir ?? (await ownDir());
+  if (dir !== undefined) return inDir(dir, () => createZipWriter(join(dir, zipName(checkId))));
   try {
-    return await zipIn(where, checkId);
+    return await createZipWriter(join(await ownDir(), zipName(checkId)));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    madeDirs.delete(where);
-    if (dir === undefined) processDir = null;
-    return zipIn(dir ?? (await ownDir()), checkId);
+    processDir = null;
+    return createZipWriter(join(await ownDir(), zipName(checkId)));
   }
 }
 
