@@ -2,7 +2,8 @@
 // A job only names its check: the job id must be the check id (the API adds it so) and the targets
 // are the check record's, so a job added by hand can neither rewrite another check nor run other URLs
 // under an organization's name.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Worker, type Job } from 'bullmq';
+import { createWorker } from './bullmq-worker.js';
 import { Value } from 'typebox/value';
 import { CheckJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
@@ -167,7 +168,7 @@ export function startCheckWorker(ctx: WorkerContext): Worker<CheckJob> {
     jobLog.info({ items: report.media.length }, 'check done');
   };
 
-  const worker = new Worker<CheckJob>(QUEUES.checks, processor, {
+  const worker = createWorker<CheckJob>(QUEUES.checks, processor, {
     connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,

@@ -10,6 +10,7 @@ import { startCheckWorker } from './check.js';
 import { startWebhookWorker } from './webhook.js';
 import { startWatchWorker } from './watch.js';
 import { startViewsWorker } from './views.js';
+import { closeWorker } from './bullmq-worker.js';
 import { createWorkerContext, type WorkerContext } from './context.js';
 import { buildServer } from '../src/server.js';
 import type { Memory } from '../src/memory/memory.js';
@@ -25,7 +26,10 @@ const STARTERS: Record<QueueName, (ctx: WorkerContext) => Worker> = {
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Lets running jobs finish (bounded by the caller), then closes connections. */
+  /**
+   * Lets running jobs finish (bounded by the caller), then closes connections (a worker's left to the
+   * exit when its close outlasts its jobs by CLOSE_GRACE_MS: bullmq-worker.ts).
+   */
   close(): Promise<void>;
 }
 
@@ -53,7 +57,8 @@ export async function startWorkers(
     workers,
     async close() {
       await heartbeat.stop();
-      await Promise.all(workers.map((w) => w.close()));
+      // Bounded once their jobs have ended: BullMQ's own close can hang after a cluster failover.
+      await Promise.all(workers.map((w) => closeWorker(w, ctx.log)));
       await ctx.close();
     },
   };

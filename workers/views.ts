@@ -3,7 +3,8 @@
 // A job only names the check and the item: the file's URL and sha256 are the stored report's, the
 // organization the check's, so a job added by hand can neither fetch other URLs nor write to another
 // check than the one it names.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Worker, type Job } from 'bullmq';
+import { createWorker } from './bullmq-worker.js';
 import { Value } from 'typebox/value';
 import { ViewsJob } from '../schemas/jobs.js';
 import { QUEUES } from '../src/keys.js';
@@ -65,7 +66,7 @@ export function startViewsWorker(ctx: WorkerContext): Worker<ViewsJob> {
     return views.skipped ? `skipped: ${views.skipped.code}` : 'made';
   };
 
-  const worker = new Worker<ViewsJob>(QUEUES.views, processor, {
+  const worker = createWorker<ViewsJob>(QUEUES.views, processor, {
     connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: CONCURRENCY,

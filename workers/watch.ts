@@ -5,7 +5,8 @@
 // check has a watch of that same organization (a job added by hand cannot watch another newsroom's
 // check, nor send its events anywhere but to the check's organization).
 import { createHash } from 'node:crypto';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Worker, type Job } from 'bullmq';
+import { createWorker } from './bullmq-worker.js';
 import { Value } from 'typebox/value';
 import { WatchJob, type PostChange } from '../schemas/watch.js';
 import { QUEUES } from '../src/keys.js';
@@ -95,7 +96,7 @@ export function startWatchWorker(ctx: WorkerContext): Worker<WatchJob> {
     return `${changes} change(s)`;
   };
 
-  const worker = new Worker<WatchJob>(QUEUES.watches, processor, {
+  const worker = createWorker<WatchJob>(QUEUES.watches, processor, {
     connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     // Waiting on platforms, not on CPU; kept low so watches never crowd the checks' fetches.

@@ -5,7 +5,8 @@
 // of the message's own organization, or to the callback_url of the check the message is about, whatever
 // the job says (a job added by hand cannot send one newsroom's report to another's receiver). Each
 // organization has at most WEBHOOK_ORG_CONCURRENCY deliveries in flight across all workers.
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Worker, type Job } from 'bullmq';
+import { createWorker } from './bullmq-worker.js';
 import { Webhook as Signer } from 'standardwebhooks';
 import { Value } from 'typebox/value';
 import { WebhookJob } from '../schemas/webhook-jobs.js';
@@ -139,7 +140,7 @@ export function startWebhookWorker(ctx: WorkerContext): Worker<WebhookJob> {
     }
   }
 
-  const worker = new Worker<WebhookJob>(QUEUES.webhooks, processor, {
+  const worker = createWorker<WebhookJob>(QUEUES.webhooks, processor, {
     connection: ctx.queueConnection,
     prefix: config.queuePrefix,
     concurrency: 16, // waiting on receivers, not on CPU

@@ -39,14 +39,14 @@ export interface FailoverFigures {
  * have been refused. Behind Sentinels every command fails until the replica is promoted; a cluster
  * client retries a command for a moment (see src/redis.ts), so a submission may wait out the end of
  * the failover and be accepted: on a loaded machine a whole failover can fit in that wait.
- * `cleanStopTodo`: a known defect that may keep the worker from stopping cleanly (reported as TODO).
+ * The worker must then stop cleanly on SIGTERM: after a cluster failover BullMQ's close of an idle worker
+ * could hang (workers/bullmq-worker.ts), and the process exited 1 at SHUTDOWN_TIMEOUT_MS.
  */
 export async function checkFlowAndFailover(
   t: Test,
   redisEnv: Record<string, string>,
   killPrimary: (queuePrefix: string) => Promise<void>,
   expect503: boolean,
-  cleanStopTodo?: string,
 ): Promise<FailoverFigures> {
   // Job locks outlast a failover (about 3 s here): with the 4 s of the fault tests a lock renewal
   // held up by the failover comes too late, BullMQ hands the job out again, and the first run's
@@ -221,9 +221,9 @@ export async function checkFlowAndFailover(
   }
   t.equal(worker.child.exitCode, null, 'the worker process never died');
   t.notMatch(worker.stderr(), /CROSSSLOT|same slot|slots allocation group/, 'no command spanned two slots');
-  t.equal(await stopGently(worker), 0, 'the worker stops cleanly on SIGTERM', {
-    ...(cleanStopTodo && { todo: cleanStopTodo }),
-  });
+  t.equal(await stopGently(worker), 0, 'the worker stops cleanly on SIGTERM');
+  const left = worker.stderr().match(/left to the exit/g)?.length ?? 0;
+  t.comment(`worker closes left to the exit after their jobs ended: ${left}`);
   return {
     recoveredMs: recovered ?? NaN,
     last503Ms: last503,
