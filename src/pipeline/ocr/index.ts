@@ -1100,29 +1100,47 @@ const BINARIZE_WINDOW = TARGET_GLYPH;
 /** How much lighter than its neighbourhood a pixel of a light letter is (grey levels). */
 const BINARIZE_CONTRAST = 40;
 
-/** Light letters inside `bands` become black on white; everything else white. Linear (an integral image). */
+/**
+ * Light letters inside `bands` become black on white; everything else white. Linear (an integral image).
+ * Only the rows of the bands and their neighbourhoods are summed (an integral image of each run of such
+ * rows: the same whole-number sums, so the same pixels), not the whole picture: a caption's bands are
+ * a few rows of it, and elsewhere (scaledRows) the picture is white.
+ */
 export function binarizeLight(
   img: GreyImage,
   bands: { x0: number; y0: number; x1: number; y1: number }[],
 ): GreyImage {
   const { data, width: w, height: h } = img;
-  const integ = integralImage(img);
   const out = Buffer.alloc(w * h, 255);
   const keep = new Uint8Array(w * h);
-  for (const b of bands) {
-    for (let y = Math.max(0, b.y0); y < Math.min(h, b.y1); y++)
-      keep.fill(1, y * w + Math.max(0, b.x0), y * w + Math.min(w, b.x1));
-  }
   const r = BINARIZE_WINDOW;
-  for (let y = 0; y < h; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      if (!keep[y * w + x]) continue;
-      const xa = Math.max(0, x - r);
-      const xb = Math.min(w, x + r + 1);
-      const mean = boxSum(integ, w, xa, ya, xb, yb) / ((yb - ya) * (xb - xa));
-      if ((data[y * w + x] as number) > mean + BINARIZE_CONTRAST) out[y * w + x] = 0;
+  // The runs of rows the bands' pixels read: each band's rows and `r` rows above and below.
+  const spans: { y0: number; y1: number }[] = [];
+  for (const b of [...bands].sort((a, c) => a.y0 - c.y0)) {
+    const y0 = Math.max(0, b.y0);
+    const y1 = Math.min(h, b.y1);
+    if (y1 <= y0 || Math.min(w, b.x1) <= Math.max(0, b.x0)) continue;
+    for (let y = y0; y < y1; y++) keep.fill(1, y * w + Math.max(0, b.x0), y * w + Math.min(w, b.x1));
+    const last = spans[spans.length - 1];
+    const s0 = Math.max(0, y0 - r);
+    const s1 = Math.min(h, y1 + r + 1);
+    if (last && s0 <= last.y1) last.y1 = Math.max(last.y1, s1);
+    else spans.push({ y0: s0, y1: s1 });
+  }
+  for (const span of spans) {
+    const rows = span.y1 - span.y0;
+    const integ = integralImage({ data: data.subarray(span.y0 * w, span.y1 * w), width: w, height: rows });
+    // A kept pixel's neighbourhood is within its band's span.
+    for (let y = span.y0; y < span.y1; y++) {
+      const ya = Math.max(0, y - r);
+      const yb = Math.min(h, y + r + 1);
+      for (let x = 0; x < w; x++) {
+        if (!keep[y * w + x]) continue;
+        const xa = Math.max(0, x - r);
+        const xb = Math.min(w, x + r + 1);
+        const mean = boxSum(integ, w, xa, ya - span.y0, xb, yb - span.y0) / ((yb - ya) * (xb - xa));
+        if ((data[y * w + x] as number) > mean + BINARIZE_CONTRAST) out[y * w + x] = 0;
+      }
     }
   }
   return { data: out, width: w, height: h };
