@@ -919,7 +919,18 @@ async function forOcr(
     : decoded
       ? d.boxes.map((b) => toBand(b)).map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }))
       : [];
-  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows) : null;
+  // ...and of those rows only the columns of the lines (with that neighbourhood): tesseract is given
+  // the lines' columns alone (strip), and the rest stays white, as the rows outside them.
+  const cols =
+    !flat && decoded && d.boxes.length > 0
+      ? d.boxes
+          .map((b) => toBand(b))
+          .reduce((c, b) => ({ x0: Math.min(c.x0, b.x0 - margin), x1: Math.max(c.x1, b.x1 + margin) }), {
+            x0: width,
+            x1: 0,
+          })
+      : undefined;
+  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows, cols) : null;
   let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
@@ -964,8 +975,12 @@ async function scaledRows(
   size: { width: number; height: number },
   kernel: 'cubic' | 'lanczos3',
   rows: { y0: number; y1: number }[],
+  /** The only columns computed (the rest white too); all when absent. */
+  cols?: { x0: number; x1: number },
 ): Promise<{ img: GreyImage; rows: { y0: number; y1: number }[] } | null> {
   const { width, height } = size;
+  const left = Math.max(0, Math.min(width - 1, cols?.x0 ?? 0));
+  const right = Math.max(left + 1, Math.min(width, cols?.x1 ?? width));
   const groups: { y0: number; y1: number }[] = [];
   for (const r of [...rows].sort((a, b) => a.y0 - b.y0)) {
     const y0 = Math.max(0, r.y0);
@@ -981,10 +996,13 @@ async function scaledRows(
       const part = await grey(
         base()
           .resize(width, null, { kernel })
-          .extract({ left: 0, top: g.y0, width, height: g.y1 - g.y0 }),
+          .extract({ left, top: g.y0, width: right - left, height: g.y1 - g.y0 }),
       );
-      if (part.width !== width || part.height !== g.y1 - g.y0) return null;
-      part.data.copy(data, g.y0 * width);
+      if (part.width !== right - left || part.height !== g.y1 - g.y0) return null;
+      if (part.width === width) part.data.copy(data, g.y0 * width);
+      else
+        for (let y = 0; y < part.height; y++)
+          part.data.copy(data, (g.y0 + y) * width + left, y * part.width, (y + 1) * part.width);
     }
   } catch {
     return null;
