@@ -28,6 +28,8 @@ export type FromService =
   | { type: 'error'; message: string };
 
 const send = (m: FromService) => process.send?.(m);
+// The bench ended without closing this service (it failed, or was stopped): end too, not left running.
+process.on('disconnect', () => process.exit(1));
 
 configureSharp();
 const ocr = process.env.BENCH_OCR === 'true';
@@ -123,4 +125,5 @@ process.on('message', (m: ToService) => {
     process.exit(0);
   })();
 });
+if (!process.connected) process.exit(1);
 send({ type: 'ready' });
