@@ -1,28 +1,28 @@
 // `npx tsx bench/ocr-checks.ts`: what reading the text costs whole checks, which bench:ocr bounds from
-// above with the analysis alone (a check also fetches, matches, remembers and reports). The service is
-// built in this process as production builds it (API and workers, ROLE=all; the analysis on the event
-// loop so all its CPU is this process's), once with OCR off and once on; each picture of the mixed corpus
-// (the pipeline bench's 10 photos and 5 post screenshots, one per language, as bench:ocr) is checked as
-// a URL on a local host, one check at a time, each with bytes of its own (a comment in the file: no exact
-// match of an earlier run). Both services (OCR off, OCR on; each its own key prefix) run side by side and
-// each picture is checked by one then the other, the order swapped every round, so a load that drifts
-// during the run weighs on both alike (before, all checks with OCR off ran first: a text-free photo then
-// showed +1 ms with OCR on where the text detector alone costs ~13). CPU per check: this process (API,
-// worker, analysis, OCR's own work; process.cpuUsage, microseconds) and tesseract (tess-serve's processes,
-// read in /proc in clock ticks); Redis's own CPU is not counted (a shared server), nor is anything on the
-// clock. Figures: CPU per check with and without text, and the slowdown of checks for a share of pictures
-// with text.
+// above with the analysis alone (a check also fetches, matches, remembers and reports). Two services, as
+// production builds them (API and workers, ROLE=all; the analysis on the event loop so all its CPU is the
+// process's), one with OCR off and one with OCR on, each in a child process of its own
+// (bench/ocr-checks-service.ts, driven over IPC; each its own key prefix): one service's background work
+// (BullMQ's timers, Redis connections, metrics) and a check's leftover async work never land in the
+// other's figures, as they did when both ran in this process (one picture in ten with text read 1.19-1.74x
+// over four quiet runs). This process serves the mixed corpus (the pipeline bench's 10 photos and 5 post
+// screenshots, one per language, as bench:ocr) on a local host; each picture is checked as a URL, one
+// check at a time, each with bytes of its own (a comment in the file: no exact match of an earlier run),
+// by one service then the other, the order swapped every round, so a load that drifts during the run
+// weighs on both alike. CPU per check, measured by the service's process from the submit to the check's
+// end (its job's completion, then one GET of the check): that process (API, worker, analysis, OCR's own
+// work; process.cpuUsage) and tesseract (its own tess-serve processes, /proc schedstat); this process's
+// serving of the bytes and Redis's own CPU are not counted, nor is anything on the clock. Figures: CPU per
+// check with and without text, and the slowdown of checks for a share of pictures with text.
 // Env: BENCH_OCR_CHECKS_ROUNDS (5: measured checks of each picture per setting).
-import { randomBytes } from 'node:crypto';
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.js';
 import { configureSharp } from '../src/sharp-settings.js';
-import { buildService } from '../workers/index.js';
 import { postScreenshot, type Lang } from '../test/helpers/text-images.js';
-import { CORPUS, distinct, machine, serveBuffers, writeResult } from './lib.js';
-import { AUTH, benchEnv, fixture, REDIS_URL, removePrefix } from './system.js';
-import { tesseractSeconds } from './tesseract-cpu.js';
-import { Redis } from 'ioredis';
+import { CORPUS, distinct, machine, NODE_FLAGS, ROOT, serveBuffers, writeResult } from './lib.js';
+import type { FromService, ToService } from './ocr-checks-service.js';
+import { fixture, REDIS_URL } from './system.js';
 
 configureSharp();
 const ROUNDS = Number(process.env.BENCH_OCR_CHECKS_ROUNDS ?? 5);
@@ -40,60 +40,42 @@ for (const lang of ['eng', 'lit', 'rus', 'kaz', 'arb'] as Lang[]) {
 const files = new Map<string, Buffer>();
 const { server: host, base } = await serveBuffers(files);
 
-/** CPU seconds of this process (all threads), its waited-for children and the tess-serve processes. */
-function cpuSeconds(): number {
-  const own = process.cpuUsage();
-  return tesseractSeconds() + (own.user + own.system) / 1e6;
-}
-
-let serial = 0;
-
-/** One service as production builds it, with OCR off or on, under a key prefix of its own. */
+/** A service in a child process of its own (bench/ocr-checks-service.ts), with OCR off or on. */
 async function startService(ocr: boolean) {
-  const prefix = `fsbench_ocrchecks_${randomBytes(4).toString('hex')}`;
-  const config = loadConfig(
-    benchEnv(prefix, {
-      ROLE: 'all',
-      LOG_LEVEL: 'silent',
-      OCR_ENABLED: String(ocr),
-      ANALYZE_IN_THREADS: 'false',
-      MAX_EVENT_LOOP_DELAY_MS: '0',
-      OCR_TIMEOUT_MS: '120000',
-    }),
-  );
-  const app = await buildService(config);
-  await app.ready();
-  /** One check of the picture, to its end: its status, and whether OCR read text in it. */
+  const child = fork(resolve(ROOT, 'bench/ocr-checks-service.ts'), [], {
+    cwd: ROOT,
+    execArgv: [...NODE_FLAGS, '--import=tsx'],
+    env: { ...process.env, REDIS_URL, BENCH_OCR: String(ocr) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const answers: ((m: FromService) => void)[] = [];
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.on('message', (m: FromService) => answers.shift()?.(m));
+  void exited.then(() => {
+    for (const a of answers.splice(0)) a({ type: 'error', message: `service (OCR ${ocr}) exited` });
+  });
+  const next = () => new Promise<FromService>((r) => answers.push(r));
+  const ready = await next();
+  if (ready.type !== 'ready') throw new Error(`service (OCR ${ocr}) did not start: ${JSON.stringify(ready)}`);
+  /** One check of the picture, to its end: its status, whether OCR read text in it, its CPU. */
   const check = async (p: (typeof pictures)[number]) => {
     const path = `/img/${serial++}.${p.format === 'jpeg' ? 'jpg' : p.format}`;
     files.set(path, distinct(p.bytes, p.format, serial));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/checks',
-      headers: AUTH,
-      payload: { url: `${base}${path}` },
-    });
-    const id = res.json<{ id?: string }>().id;
-    if (!id) throw new Error(`check not accepted: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    for (let i = 0; ; i++) {
-      if (i > 3000) throw new Error(`check ${id} not done after 300 s`);
-      await new Promise((r) => setTimeout(r, 100));
-      const body = (await app.inject({ method: 'GET', url: `/v1/checks/${id}`, headers: AUTH })).json<{
-        status: string;
-        report?: { media?: { text?: { status: string } }[] };
-      }>();
-      if (body.status === 'done' || body.status === 'failed')
-        return { status: body.status, text: body.report?.media?.[0]?.text?.status === 'read' };
-    }
+    const answer = next();
+    child.send({ type: 'check', url: `${base}${path}` } satisfies ToService);
+    const m = await answer;
+    files.delete(path);
+    if (m.type !== 'checked') throw new Error(m.type === 'error' ? m.message : `unexpected ${m.type}`);
+    return m;
   };
   const close = async () => {
-    await app.close();
-    const redis = new Redis(REDIS_URL);
-    await removePrefix(redis, prefix);
-    redis.disconnect();
+    if (child.exitCode === null && child.connected) child.send({ type: 'close' } satisfies ToService);
+    await exited;
   };
   return { check, close };
 }
+
+let serial = 0;
 
 async function measure() {
   const off = await startService(false);
@@ -109,11 +91,9 @@ async function measure() {
       for (const p of pictures) {
         const order = r % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const);
         for (const which of order) {
-          const c0 = cpuSeconds();
-          const { status } = await (which === 'on' ? on : off).check(p);
+          const { status, cpu_ms, tess_ms } = await (which === 'on' ? on : off).check(p);
           if (status !== 'done') console.log(`  ${p.name} (OCR ${which}): ${status}`);
-          const ms = (cpuSeconds() - c0) * 1000;
-          cpu[which].set(p.name, [...(cpu[which].get(p.name) ?? []), ms]);
+          cpu[which].set(p.name, [...(cpu[which].get(p.name) ?? []), cpu_ms + tess_ms]);
         }
       }
     }

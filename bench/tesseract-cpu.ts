@@ -1,8 +1,8 @@
-// CPU seconds of tesseract as the OCR benches count it (bench:ocr, bench:ocr-checks): the commands this
+// CPU time of tesseract as the OCR benches count it (bench:ocr, bench:ocr-checks): the commands this
 // process ran and waited for (its cutime + cstime) and the tess-serve processes running now, each
 // remembered at its last reading (one that ended is counted in cutime once reaped; until then its last
 // figure stands). /proc times are in clock ticks of 1/100 s.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { serverPids } from '../src/pipeline/ocr/engine.js';
 
 export const TICK = 100; // USER_HZ
@@ -33,4 +33,32 @@ export function tesseractSeconds(self = procStat('self')): number {
   const alive = new Set(serverPids());
   for (const [pid, t] of served) if (alive.has(pid)) ticks += t;
   return ticks / TICK;
+}
+
+/** tess-serve processes' CPU ns so far (all their threads), by pid. */
+const servedNs = new Map<number, number>();
+
+/**
+ * Tesseract's CPU milliseconds so far, finer than tesseractSeconds (bench:ocr-checks): the tess-serve
+ * processes this process started that the engine lists as alive, from /proc/<pid>/task/<tid>/schedstat
+ * (nanoseconds on the CPU), each remembered at its last reading, plus the commands this process ran and
+ * reaped (cutime + cstime, in ticks). A process that ended drops out of the sum and its time comes back,
+ * in ticks, in cutime once reaped.
+ */
+export function tesseractMs(self = procStat('self')): number {
+  let ms = (((self[13] as number) + (self[14] as number)) * 1000) / TICK;
+  const alive = serverPids();
+  for (const pid of alive) {
+    try {
+      let ns = 0;
+      for (const t of readdirSync(`/proc/${pid}/task`))
+        ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      servedNs.set(pid, ns);
+    } catch {
+      // Ended since: its last figure stands while the engine still lists it.
+    }
+  }
+  for (const pid of servedNs.keys()) if (!alive.includes(pid)) servedNs.delete(pid);
+  for (const ns of servedNs.values()) ms += ns / 1e6;
+  return ms;
 }

@@ -919,7 +919,18 @@ async function forOcr(
     : decoded
       ? d.boxes.map((b) => toBand(b)).map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }))
       : [];
-  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows) : null;
+  // ...and of those rows only the columns of the lines (with that neighbourhood): tesseract is given
+  // the lines' columns alone (strip), and the rest stays white, as the rows outside them.
+  const cols =
+    !flat && decoded && d.boxes.length > 0
+      ? d.boxes
+          .map((b) => toBand(b))
+          .reduce((c, b) => ({ x0: Math.min(c.x0, b.x0 - margin), x1: Math.max(c.x1, b.x1 + margin) }), {
+            x0: width,
+            x1: 0,
+          })
+      : undefined;
+  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows, cols) : null;
   let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
@@ -964,8 +975,12 @@ async function scaledRows(
   size: { width: number; height: number },
   kernel: 'cubic' | 'lanczos3',
   rows: { y0: number; y1: number }[],
+  /** The only columns computed (the rest white too); all when absent. */
+  cols?: { x0: number; x1: number },
 ): Promise<{ img: GreyImage; rows: { y0: number; y1: number }[] } | null> {
   const { width, height } = size;
+  const left = Math.max(0, Math.min(width - 1, cols?.x0 ?? 0));
+  const right = Math.max(left + 1, Math.min(width, cols?.x1 ?? width));
   const groups: { y0: number; y1: number }[] = [];
   for (const r of [...rows].sort((a, b) => a.y0 - b.y0)) {
     const y0 = Math.max(0, r.y0);
@@ -981,10 +996,13 @@ async function scaledRows(
       const part = await grey(
         base()
           .resize(width, null, { kernel })
-          .extract({ left: 0, top: g.y0, width, height: g.y1 - g.y0 }),
+          .extract({ left, top: g.y0, width: right - left, height: g.y1 - g.y0 }),
       );
-      if (part.width !== width || part.height !== g.y1 - g.y0) return null;
-      part.data.copy(data, g.y0 * width);
+      if (part.width !== right - left || part.height !== g.y1 - g.y0) return null;
+      if (part.width === width) part.data.copy(data, g.y0 * width);
+      else
+        for (let y = 0; y < part.height; y++)
+          part.data.copy(data, (g.y0 + y) * width + left, y * part.width, (y + 1) * part.width);
     }
   } catch {
     return null;
@@ -1100,29 +1118,47 @@ const BINARIZE_WINDOW = TARGET_GLYPH;
 /** How much lighter than its neighbourhood a pixel of a light letter is (grey levels). */
 const BINARIZE_CONTRAST = 40;
 
-/** Light letters inside `bands` become black on white; everything else white. Linear (an integral image). */
+/**
+ * Light letters inside `bands` become black on white; everything else white. Linear (an integral image).
+ * Only the rows of the bands and their neighbourhoods are summed (an integral image of each run of such
+ * rows: the same whole-number sums, so the same pixels), not the whole picture: a caption's bands are
+ * a few rows of it, and elsewhere (scaledRows) the picture is white.
+ */
 export function binarizeLight(
   img: GreyImage,
   bands: { x0: number; y0: number; x1: number; y1: number }[],
 ): GreyImage {
   const { data, width: w, height: h } = img;
-  const integ = integralImage(img);
   const out = Buffer.alloc(w * h, 255);
   const keep = new Uint8Array(w * h);
-  for (const b of bands) {
-    for (let y = Math.max(0, b.y0); y < Math.min(h, b.y1); y++)
-      keep.fill(1, y * w + Math.max(0, b.x0), y * w + Math.min(w, b.x1));
-  }
   const r = BINARIZE_WINDOW;
-  for (let y = 0; y < h; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      if (!keep[y * w + x]) continue;
-      const xa = Math.max(0, x - r);
-      const xb = Math.min(w, x + r + 1);
-      const mean = boxSum(integ, w, xa, ya, xb, yb) / ((yb - ya) * (xb - xa));
-      if ((data[y * w + x] as number) > mean + BINARIZE_CONTRAST) out[y * w + x] = 0;
+  // The runs of rows the bands' pixels read: each band's rows and `r` rows above and below.
+  const spans: { y0: number; y1: number }[] = [];
+  for (const b of [...bands].sort((a, c) => a.y0 - c.y0)) {
+    const y0 = Math.max(0, b.y0);
+    const y1 = Math.min(h, b.y1);
+    if (y1 <= y0 || Math.min(w, b.x1) <= Math.max(0, b.x0)) continue;
+    for (let y = y0; y < y1; y++) keep.fill(1, y * w + Math.max(0, b.x0), y * w + Math.min(w, b.x1));
+    const last = spans[spans.length - 1];
+    const s0 = Math.max(0, y0 - r);
+    const s1 = Math.min(h, y1 + r + 1);
+    if (last && s0 <= last.y1) last.y1 = Math.max(last.y1, s1);
+    else spans.push({ y0: s0, y1: s1 });
+  }
+  for (const span of spans) {
+    const rows = span.y1 - span.y0;
+    const integ = integralImage({ data: data.subarray(span.y0 * w, span.y1 * w), width: w, height: rows });
+    // A kept pixel's neighbourhood is within its band's span.
+    for (let y = span.y0; y < span.y1; y++) {
+      const ya = Math.max(0, y - r);
+      const yb = Math.min(h, y + r + 1);
+      for (let x = 0; x < w; x++) {
+        if (!keep[y * w + x]) continue;
+        const xa = Math.max(0, x - r);
+        const xb = Math.min(w, x + r + 1);
+        const mean = boxSum(integ, w, xa, ya - span.y0, xb, yb - span.y0) / ((yb - ya) * (xb - xa));
+        if ((data[y * w + x] as number) > mean + BINARIZE_CONTRAST) out[y * w + x] = 0;
+      }
     }
   }
   return { data: out, width: w, height: h };
