@@ -175,17 +175,16 @@ function greyThumbnailWith(
   };
   const xs = edges(sw, w);
   const ys = edges(sh, h);
-  // Each output column's source width, and the divisor of its sums, looked up rather than recomputed.
+  // Each output column's source width (both paths), and the divisor of its sums (the JS path's), looked
+  // up rather than recomputed.
   const count = new Int32Array(w);
-  const divisor = new Float64Array(w);
-  for (let i = 0; i < w; i++) {
-    count[i] = (xs[i + 1] as number) - (xs[i] as number);
-    divisor[i] = (count[i] as number) * 65536;
-  }
+  for (let i = 0; i < w; i++) count[i] = (xs[i + 1] as number) - (xs[i] as number);
   if (wasm) {
     const made = greyWasm(rgb, w, h, count, ys);
     if (made) return made;
   }
+  const divisor = new Float64Array(w);
+  for (let i = 0; i < w; i++) divisor[i] = (count[i] as number) * 65536;
   const rows = reuse('rows', w * sh, true); // every entry is written below
   for (let y = 0; y < sh; y++) {
     let p = y * sw * 3;
