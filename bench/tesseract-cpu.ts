@@ -1,7 +1,7 @@
 // CPU time of tesseract as the OCR benches count it (bench:ocr, bench:ocr-checks): the commands this
-// process ran and waited for (its cutime + cstime) and the tess-serve processes running now, each
-// remembered at its last reading (one that ended is counted in cutime once reaped; until then its last
-// figure stands). /proc times are in clock ticks of 1/100 s.
+// process ran and waited for (its cutime + cstime, in clock ticks of 1/100 s) and the tess-serve processes
+// running now (their threads' schedstat, in nanoseconds), each remembered at its last reading (one that
+// ended is counted in cutime once reaped; until then its last figure stands).
 import { readdirSync, readFileSync } from 'node:fs';
 import { serverPids } from '../src/pipeline/ocr/engine.js';
 
@@ -16,34 +16,19 @@ export function procStat(pid: string): number[] {
     .map(Number);
 }
 
-/** tess-serve processes' CPU ticks so far, by pid. */
-const served = new Map<number, number>();
-
 /** Tesseract's CPU seconds so far; `self` is this process's procStat when the caller has read it. */
 export function tesseractSeconds(self = procStat('self')): number {
-  let ticks = (self[13] as number) + (self[14] as number);
-  for (const pid of serverPids()) {
-    try {
-      const g = procStat(String(pid));
-      served.set(pid, (g[11] as number) + (g[12] as number));
-    } catch {
-      // Gone since: its time is in cutime once reaped; until then its last figure stands.
-    }
-  }
-  const alive = new Set(serverPids());
-  for (const [pid, t] of served) if (alive.has(pid)) ticks += t;
-  return ticks / TICK;
+  return tesseractMs(self) / 1000;
 }
 
 /** tess-serve processes' CPU ns so far (all their threads), by pid. */
 const servedNs = new Map<number, number>();
 
 /**
- * Tesseract's CPU milliseconds so far, finer than tesseractSeconds (bench:ocr-checks): the tess-serve
- * processes this process started that the engine lists as alive, from /proc/<pid>/task/<tid>/schedstat
- * (nanoseconds on the CPU), each remembered at its last reading, plus the commands this process ran and
- * reaped (cutime + cstime, in ticks). A process that ended drops out of the sum and its time comes back,
- * in ticks, in cutime once reaped.
+ * Tesseract's CPU milliseconds so far: the tess-serve processes this process started that the engine
+ * lists as alive, from /proc/<pid>/task/<tid>/schedstat (nanoseconds on the CPU), each remembered at its
+ * last reading, plus the commands this process ran and reaped (cutime + cstime, in ticks). A process that
+ * ended drops out of the sum and its time comes back, in ticks, in cutime once reaped.
  */
 export function tesseractMs(self = procStat('self')): number {
   let ms = (((self[13] as number) + (self[14] as number)) * 1000) / TICK;
