@@ -213,6 +213,27 @@ t.test('the store marker is found wherever it is, and only whole', async (t) => 
     t.equal((await read(bytes, 'image/webp')).present, present, name);
 });
 
+t.test(
+  'in a JPEG the store marker is searched where a store can be: its header and after its end',
+  async (t) => {
+    // A JPEG's store is in APP11 segments, before the image data: the header (up to SOS) and what follows
+    // the last EOI are searched, the entropy-coded data between them (most of the file) is not.
+    const jpeg = load('earth_apollo17.jpg');
+    t.equal((await read(jpeg, 'image/jpeg')).present, false, 'no store');
+    const marker = Buffer.from('jumdc2pa');
+    const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, marker.length + 2]), marker]);
+    const inHeader = Buffer.concat([jpeg.subarray(0, 2), comment, jpeg.subarray(2)]);
+    t.equal((await read(inHeader, 'image/jpeg')).present, true, 'in a header segment');
+    t.equal((await read(Buffer.concat([jpeg, marker]), 'image/jpeg')).present, true, 'after EOI');
+    const mid = jpeg.length >> 1;
+    const inData = Buffer.concat([jpeg.subarray(0, mid), marker, jpeg.subarray(mid)]);
+    t.equal((await read(inData, 'image/jpeg')).present, false, 'inside the image data: not a store');
+    // A header that cannot be walked (cut before its image data) is searched whole.
+    const cut = Buffer.concat([inHeader.subarray(0, 40), marker]);
+    t.equal((await read(cut, 'image/jpeg')).present, true, 'header cut short');
+  },
+);
+
 t.test('CACA.jpg: the library throws; the chained claims are still read', async (t) => {
   const r = await fixture('CACA.jpg');
   t.equal(r.present, true);

@@ -9,13 +9,22 @@ export interface JpegHeader {
   exif: [number, number][];
   /** Offsets of APP1 segments that are neither EXIF nor XMP: damaged metadata, most likely. */
   strangeApp1: number[];
+  /** Offset of the SOS marker (where the image data's header starts), or null if the walk did not reach it. */
+  imageData: number | null;
   /** Why the walk could not reach the image data, or null if it did. */
   error: string | null;
 }
 
 export function walkJpegHeader(jpeg: Uint8Array): JpegHeader {
   const b = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
-  const header: JpegHeader = { width: null, height: null, exif: [], strangeApp1: [], error: null };
+  const header: JpegHeader = {
+    width: null,
+    height: null,
+    exif: [],
+    strangeApp1: [],
+    imageData: null,
+    error: null,
+  };
   if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8)
     return { ...header, error: 'not a JPEG (no SOI marker)' };
   let offset = 2;
@@ -55,7 +64,7 @@ export function walkJpegHeader(jpeg: Uint8Array): JpegHeader {
       if (kind.startsWith('Exif\0')) header.exif.push([offset + 10, offset + 2 + length]);
       else if (!kind.startsWith('http://ns.adobe.com/')) header.strangeApp1.push(offset);
     }
-    if (marker === 0xda) return header;
+    if (marker === 0xda) return { ...header, imageData: offset };
     offset += 2 + length;
   }
   return { ...header, error: `JPEG truncated at byte ${offset}, before its image data` };
