@@ -53,6 +53,11 @@ export const EnvSchema = Type.Object({
     description:
       'Nice value (Linux scheduling priority, 0-19) of the analysis threads: higher runs them after the event loop when both want a core, so job locks, Redis and the API are served on time while every core analyzes. 0: the same priority as the event loop.',
   }),
+  ANALYZE_HEAP_MB: Int(
+    64,
+    "Initial old-space size (MB) of V8 in each analysis thread (`--initial-old-space-size` for the threads the pool starts). V8 sizes a new heap small (~20 MB), and each analysis leaves ~1.7 MB of pixel buffers to collect, so a thread ran a full garbage collection every ~6-10 images: 2.5-5 CPU ms per 12 MP photo in V8's garbage-collection threads, 0.4-1.1 with 64 (bench:analyze-threads). The cost: a thread's memory may grow by up to this much before it collects. 0: V8's own sizing.",
+    0,
+  ),
   ANALYZE_QUEUE: Int(
     64,
     'Analyses a process queues for its threads at most; one more fails its media item with `analysis_busy`. Above what WORKER_CONCURRENCY checks of 3 media items at once ask for.',
@@ -601,6 +606,7 @@ export function configFromEnv(env: Env) {
       maxQueue: env.ANALYZE_QUEUE,
       timeoutMs: env.ANALYZE_TIMEOUT_MS,
       nice: env.ANALYZE_NICE,
+      initialHeapMb: env.ANALYZE_HEAP_MB,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     maxTargets: env.MAX_TARGETS,

@@ -13,12 +13,19 @@ declare module 'fastify' {
 }
 
 async function analysisPlugin(app: FastifyInstance) {
-  const { threads, maxQueue, timeoutMs, nice } = app.config.analysis;
+  const { threads, maxQueue, timeoutMs, nice, initialHeapMb } = app.config.analysis;
   const pool =
     threads === null
       ? null
       : // The API alone only hashes the odd bank entry: its threads need not stay.
-        createAnalysisPool({ threads, maxQueue, timeoutMs, nice, keepAlive: app.config.role === 'all' });
+        createAnalysisPool({
+          threads,
+          maxQueue,
+          timeoutMs,
+          nice,
+          initialHeapMb,
+          keepAlive: app.config.role === 'all',
+        });
   app.decorate('analysis', pool);
   app.addHook('onClose', async () => {
     await pool?.close();
