@@ -192,7 +192,7 @@ const BINS = 12;
 const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
-  'An earlier save shows on the same 8x8 grid (one at quality 95 or above is often missed), or after a crop when its quality was about 90 or lower (95 is mostly missed, 90 under 70 or below often; a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
+  'An earlier save shows on the same 8x8 grid (one at quality 95 or above is often missed), or after a crop only when its quality was about 90 or lower (95 is mostly missed, 90 under 70 or below often; a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
 
 /**
  * The luminance plane in WebAssembly (wasm/double-jpeg.ts: the same bits as the JavaScript below, in ~1/5
