@@ -3,7 +3,7 @@
 // tuned on, shrunk to 768-2048 px and saved at q60-95; camera files as they are; edited files apart).
 //
 // Prints, per part of the set: the files flagged and by which reading (aligned models, the DC search of
-// double-shifted.ts, the fine-detail reading of double-energy.ts), per quality and per long side, and the
+// double-shifted.ts, the fine-detail and lattice readings of double-energy.ts), per quality and per long side, and the
 // files flagged by name with the aligned models' score. The issue's target: <= 5% false alarms on single
 // saves.
 import os from 'node:os';
@@ -25,7 +25,7 @@ interface Reading {
   s: HeldOutSample;
   estimated: boolean;
   detected: boolean;
-  by: 'aligned' | 'dc' | 'fine-detail' | null;
+  by: 'aligned' | 'dc' | 'fine-detail' | 'lattice' | null;
   score: number;
   cpuMs: number;
 }
@@ -54,7 +54,9 @@ for (const s of set) {
       ? 'aligned'
       : d.shifted?.detected
         ? 'dc'
-        : 'fine-detail';
+        : d.energy?.detected
+          ? 'fine-detail'
+          : 'lattice';
   readings.push({
     s,
     estimated: d.status === 'estimated',
@@ -70,7 +72,7 @@ const line = (label: string, rs: Reading[]) => {
   const est = rs.filter((r) => r.estimated);
   const hit = est.filter((r) => r.detected);
   const count = (b: Reading['by']) => hit.filter((r) => r.by === b).length;
-  const text = `| ${label} | ${hit.length}/${est.length} (${pct(hit.length, est.length)}) | ${count('aligned')} | ${count('dc')} | ${count('fine-detail')} | ${rs.length - est.length} |`;
+  const text = `| ${label} | ${hit.length}/${est.length} (${pct(hit.length, est.length)}) | ${count('aligned')} | ${count('dc')} | ${count('fine-detail')} | ${count('lattice')} | ${rs.length - est.length} |`;
   console.log(text);
   return {
     flagged: hit.length,
@@ -78,6 +80,7 @@ const line = (label: string, rs: Reading[]) => {
     aligned: count('aligned'),
     dc: count('dc'),
     fine_detail: count('fine-detail'),
+    lattice: count('lattice'),
   };
 };
 console.log(
@@ -87,7 +90,7 @@ console.log(
     .join(' ')})`,
 );
 console.log(
-  '| part | flagged | aligned | DC search | fine-detail | not estimated |\n| --- | --- | --- | --- | --- | --- |',
+  '| part | flagged | aligned | DC search | fine-detail | lattice | not estimated |\n| --- | --- | --- | --- | --- | --- | --- |',
 );
 const shrunk = readings.filter((r) => r.s.kind === 'shrunk');
 const parts = {

@@ -14,6 +14,9 @@
 //
 // Memory: an arena. The caller resets it, takes room with `alloc`, writes the plane, then calls `prepare`
 // once and `offset` for each horizontal offset, and reads the sums and counts back.
+//
+// The same terms also give the lattice score of double-energy.ts (sum over them of rho triangle(c / a), a
+// and rho from the caller's table), summed per tile beside the energies.
 
 /** Tiles per side (double-energy.ts' TILES). */
 const TILES: i32 = 4;
@@ -109,12 +112,25 @@ function rowTransforms(cls: usize, w: i32, h: i32, dx: i32, rows: usize): void {
 }
 
 /**
- * The clipped fine-detail energy of the four blocks whose rows transformed start at `at` (row y0, term
- * u = 0, lane j): sum over u + v >= MIN_ORDER of min(|c(u, v)|, CLIP), one block per lane.
+ * The lattice kernel for four values x = c / a: 1 - 4 |x - nearest(x)|, a triangle wave of period 1 (1 on
+ * the multiples of a, -1 halfway between), which is (8 / pi^2) (cos 2 pi x + cos 6 pi x / 9 + ...): the
+ * cosine's first harmonic at a fifth of its cost here.
  */
-function blockEnergy(at: usize, rowBytes: usize): v128 {
+function triangle(x: v128): v128 {
+  const f = f32x4.abs(f32x4.sub(x, f32x4.nearest(x)));
+  return f32x4.sub(f32x4.splat(1), f32x4.mul(f32x4.splat(4), f));
+}
+
+/**
+ * The clipped fine-detail energy of the four blocks whose rows transformed start at `at` (row y0, term
+ * u = 0, lane j): sum over u + v >= MIN_ORDER of min(|c(u, v)|, CLIP), one block per lane, stored at
+ * `outE`; and their lattice score, sum over the same terms of rho(u, v) triangle(c(u, v) / a(u, v)), at
+ * `outL`. `table`: f32 pairs (1 / a, rho) per term in natural order (v * 8 + u).
+ */
+function blockFeatures(at: usize, rowBytes: usize, table: usize, outE: usize, outL: usize): void {
   const clip = f32x4.splat(CLIP);
   let e = f32x4.splat(0);
+  let l = f32x4.splat(0);
   const yStep = rowBytes * 8;
   for (let u = 0; u < 8; u++) {
     const p = at + <usize>u * rowBytes;
@@ -143,16 +159,21 @@ function blockEnergy(at: usize, rowBytes: usize): v128 {
       c = f32x4.add(c, f32x4.mul(v128.load(b + 32), odd ? t2 : s2));
       c = f32x4.add(c, f32x4.mul(v128.load(b + 48), odd ? t3 : s3));
       e = f32x4.add(e, f32x4.min(f32x4.abs(c), clip));
+      const k = table + <usize>((v * 8 + u) * 8);
+      const ph = f32x4.mul(c, f32x4.splat(load<f32>(k)));
+      l = f32x4.add(l, f32x4.mul(f32x4.splat(load<f32>(k + 4)), triangle(ph)));
     }
   }
-  return e;
+  v128.store(outE, e);
+  v128.store(outL, l);
 }
 
 /**
  * Adds the energies of every block of horizontal offset dx (all vertical offsets dy, the file's own grid
  * dx = dy = 0 left out) into `sums` and `counts` (f64, 64 offsets x TILES^2 tiles, at (dy * 8 + dx) *
- * TILES^2 + tile, the layout of double-energy.ts), with `rows` room for h x 8 x stride(w) f32 and
- * `energies` for stride(w) f32.
+ * TILES^2 + tile, the layout of double-energy.ts), and their lattice scores into `lsums` (same layout),
+ * with `rows` room for h x 8 x stride(w) f32, `energies` and `scores` for stride(w) f32 each, and
+ * `table` the lattice's (1 / a, rho) f32 pairs per term (see blockFeatures).
  */
 export function offset(
   cls: usize,
@@ -163,6 +184,9 @@ export function offset(
   energies: usize,
   sums: usize,
   counts: usize,
+  scores: usize,
+  lsums: usize,
+  table: usize,
 ): void {
   const T = TILES * TILES;
   const S = stride(w);
@@ -180,18 +204,22 @@ export function offset(
       // The row of blocks' energies (`energies`: room for stride(w) f32), then their sums per tile: the
       // blocks j with floor(j TILES / nseg) = tx, as double-energy.ts assigns them.
       for (let j = 0; j < nseg; j += 4) {
-        v128.store(energies + <usize>(j * 4), blockEnergy(rowAt + <usize>(j * 4), rowBytes));
+        const o = <usize>(j * 4);
+        blockFeatures(rowAt + o, rowBytes, table, energies + o, scores + o);
       }
       let j = 0;
       for (let tx = 0; tx < TILES; tx++) {
         let sum: f64 = 0;
+        let lsum: f64 = 0;
         const from = j;
         while (j < nseg && (tx == TILES - 1 || (j * TILES) / nseg == tx)) {
           sum += <f64>load<f32>(energies + <usize>(j * 4));
+          lsum += <f64>load<f32>(scores + <usize>(j * 4));
           j++;
         }
         const k = <usize>((at + ty * TILES + tx) * 8);
         store<f64>(sums + k, load<f64>(sums + k) + sum);
+        store<f64>(lsums + k, load<f64>(lsums + k) + lsum);
         store<f64>(counts + k, load<f64>(counts + k) + <f64>(j - from));
       }
     }

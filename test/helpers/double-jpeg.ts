@@ -35,6 +35,13 @@ export const LARGE_SOURCES = [
   'pdq/exif-rotn/exif-rotn-1.jpg',
 ];
 export const FIRST_QUALITIES = [95, 90, 80];
+/** The crop between the two saves of a `shifted` sample, in pixels from the left and the top. */
+export const SHIFT_CROP = { left: 3, top: 5 };
+/**
+ * Where the first save's 8x8 grid lies in a `shifted` sample, as the off-grid readings name it (pixels from
+ * the left and top of the second save's picture): (5, 3).
+ */
+export const SHIFTED_GRID = { dx: (8 - (SHIFT_CROP.left % 8)) % 8, dy: (8 - (SHIFT_CROP.top % 8)) % 8 };
 export const SECOND_QUALITIES = [75, 70, 60];
 
 export interface DoubleSample {
@@ -93,7 +100,12 @@ export async function doubleCompressionSet(
           jpeg: await sharp(first).jpeg({ quality: q2 }).toBuffer(),
         });
         const shifted = await sharp(first)
-          .extract({ left: 3, top: 5, width: width - 3, height: height - 5 })
+          .extract({
+            left: SHIFT_CROP.left,
+            top: SHIFT_CROP.top,
+            width: width - SHIFT_CROP.left,
+            height: height - SHIFT_CROP.top,
+          })
           .jpeg({ quality: q2 })
           .toBuffer();
         out.push({ source, kind: 'shifted', q1, q2, jpeg: shifted });

@@ -15,7 +15,8 @@
 //   q80 -> q75 ones); 6 of 24 q90 and 3 of 24 q95 first saves, where the statistic sits just over the
 //   threshold and the offset named is right on both axes in 1 of the 9, on one axis in 3 (the q90/q95
 //   evidence is below what these readings can see: the statistic at the true offset has a median of 0.4 to
-//   3.2 per pair, under the threshold 4; see double-compression.ts).
+//   3.2 per pair, under the threshold 4; see double-compression.ts). With the lattice reading of
+//   double-energy.ts (6 December 2026): 32 of 72, q90 first saves 8 of 24 (bench:forensics).
 // So the detection target is NOT met: the gap is 90% - 68% on the grid and 90% - 42% off it; on the grid
 // what is missing is mostly the q95 first saves (83% of the q80 and q90 ones are found, 38% of the q95). The test holds the false-alarm target and the
 // detection measured, so that a change that makes the detector worse fails, and the first quality and
@@ -59,7 +60,7 @@ t.test('false alarms, detection on the grid and off it, and the first quality', 
   const alignedQ95 = results.filter((r) => r.s.kind === 'aligned' && r.s.q1 === 95);
   const q95Hit = alignedQ95.filter((r) => r.d.detected).length;
   t.ok(q95Hit >= 9, `aligned, q95 first saves: ${q95Hit}/${alignedQ95.length} (measured 9/24)`);
-  t.ok(shifted.hit >= 30, `off the grid: ${shifted.hit}/${shifted.n} (measured 30/72; target 90%)`);
+  t.ok(shifted.hit >= 32, `off the grid: ${shifted.hit}/${shifted.n} (measured 32/72; target 90%)`);
   // When it fires on an aligned pair whose first save is not q95, the first quality is named right.
   const named = results.filter((r) => r.s.kind === 'aligned' && r.d.detected && r.s.q1 !== 95);
   const right = named.filter((r) => r.d.primary_quality === r.s.q1).length;
@@ -99,7 +100,7 @@ t.test('false alarms, detection on the grid and off it, and the first quality', 
 // read the top 8,192 blocks only and without the first save's spread);
 // off the grid 36/63 (35 on terms 1-14 alone): q80 first 19/21, q90 first 13/21 (6/24 at 768x512); two of
 // them (Nokia q95 -> q60 and q90 -> q60) by the DC search alone, which also fires on that photo's single q60
-// saves.
+// saves. With the lattice reading of double-energy.ts (6 December 2026): off the grid 37/63, q90 first 14/21.
 t.test('at 2304x1536: false alarms, and what the larger budget gains on the grid and off it', async (t) => {
   const set = await doubleCompressionSet(LARGE_SOURCES, LARGE_SIZE);
   const results: Array<{ s: DoubleSample; d: NonNullable<Jpeg['double_compression']> }> = [];
@@ -125,8 +126,8 @@ t.test('at 2304x1536: false alarms, and what the larger budget gains on the grid
   t.ok(aligned.hit >= 51, `aligned detection ${aligned.hit}/${aligned.n} (measured 51/63; target 90%)`);
   t.ok(alignedQ90.hit >= 19, `aligned, q90 first saves: ${alignedQ90.hit}/${alignedQ90.n} (measured 19/21)`);
   t.ok(alignedQ95.hit >= 14, `aligned, q95 first saves: ${alignedQ95.hit}/${alignedQ95.n} (measured 14/21)`);
-  t.ok(shifted.hit >= 36, `off the grid: ${shifted.hit}/${shifted.n} (measured 36/63; target 90%)`);
-  t.ok(q90.hit >= 13, `off the grid, q90 first saves: ${q90.hit}/${q90.n} (measured 13/21)`);
+  t.ok(shifted.hit >= 37, `off the grid: ${shifted.hit}/${shifted.n} (measured 37/63; target 90%)`);
+  t.ok(q90.hit >= 14, `off the grid, q90 first saves: ${q90.hit}/${q90.n} (measured 14/21)`);
   // The offset the fine-detail reading names (its caveat) on both axes is the crop's (5, 3) but for a few
   // q80 first saves (measured 25 of 27: (6, 3) once, (6, 2) once), and for every q90 first save.
   const named = results.filter(

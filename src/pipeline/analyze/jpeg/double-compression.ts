@@ -10,9 +10,10 @@
 // with the file's step) and compared with the histogram observed; the single-compression model is the
 // file's own step. This file's code is written from the papers' idea, not taken from an implementation.
 //
-// Two more, independent readings look for an earlier save on ANOTHER 8x8 grid (a crop by a few pixels
-// between the saves): the DC terms' periodicity (double-shifted.ts) and the fine-detail terms left near
-// zero by the first save (double-energy.ts). The file is called double compressed when any one fires.
+// Three more, independent readings look for an earlier save on ANOTHER 8x8 grid (a crop by a few pixels
+// between the saves): the DC terms' periodicity (double-shifted.ts), the fine-detail terms left near zero
+// by the first save and, from the same pass, those terms clustered on multiples of q90's steps (the
+// lattice reading, double-energy.ts). The file is called double compressed when any one fires.
 //
 // The double models spread each multiple of the earlier step by the rounding the first save's decode left
 // (FIRST_SAVE_NOISE): a multiple near a bin's edge is shared by two bins, not put in one.
@@ -120,12 +121,21 @@
 // 4th shifted block row only (13,824 blocks at 3.5 MP, a quarter of that transform) found the same at
 // 2304x1536 but fired on one more single save of the 106 (a 1600 px q85 save, 0.29 -> 0.27 and now
 // consistent): not taken.
+// With the lattice reading (6 December 2026, bench:forensics old then new back to back, load 3.5-6.4): off
+// the grid 30 -> 32/72 at 768x512 (q90 first saves 6 -> 8/24) and 36 -> 37/63 at 2304x1536 (q90 13 ->
+// 14/21); single saves 0/48 and 2/42, the held-out set 1/224 and 4/13 camera files, as before. Of the
+// off-grid detections, those that name the crop's grid (5, 3) on both axes (bench:forensics' new column):
+// 21 of 32 and 29 of 37; at 768x512 none of the q95 first saves' and 2 of the q90 ones': the rest is a
+// reading firing at another offset in a file that was saved twice. What is out of reach, with the
+// statistic at the crop's grid against the single saves' range at that grid (bench/double-offgrid-reach.ts,
+// figures in double-energy.ts): q95 first saves under q75-q60 (no growth with 9x the blocks), and q90
+// under q60 at 768x512 (median 1.6, single saves up to 2.2 there, and the search over the offsets needs ~4).
 // It stays off by default (JPEG_DOUBLE_COMPRESSION).
 import { setImmediate } from 'node:timers/promises';
 import type { JpegDoubleCompression } from '../../../../schemas/jpeg.js';
 import type { LumaCoefficients } from './entropy.js';
 import { IJG_LUMA, ijgTable } from './quality.js';
-import { energyWasmAvailable, shiftedEnergyEvidence, type ShiftedEnergyEvidence } from './double-energy.js';
+import { energyWasmAvailable, shiftedGridReadings, type ShiftedEnergyEvidence } from './double-energy.js';
 import { shiftedGridEvidence, type ShiftedGridEvidence } from './double-shifted.js';
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { ZIGZAG } from './structure.js';
@@ -182,7 +192,7 @@ const BINS = 12;
 const QUALITIES = Array.from({ length: 71 }, (_, i) => 30 + i);
 
 const CAVEAT =
-  'An earlier save shows on the same 8x8 grid (one at quality 95 or above is often missed), or after a crop only when its quality was about 80 or closer to this one’s (a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
+  'An earlier save shows on the same 8x8 grid (one at quality 95 or above is often missed), or after a crop only when its quality was about 90 or lower (95 is mostly missed, 90 under 70 or below often; a resize in between hides it), and editing can leave the same traces: a hint, not proof.';
 
 /**
  * The luminance plane in WebAssembly (wasm/double-jpeg.ts: the same bits as the JavaScript below, in ~1/5
@@ -439,6 +449,8 @@ export interface DoubleCompressionDetail extends JpegDoubleCompression {
   shifted: ShiftedGridEvidence | null;
   /** The shifted-grid search on the fine-detail terms (double-energy.ts), when it ran. */
   energy: ShiftedEnergyEvidence | null;
+  /** The shifted-grid search for the fine-detail terms clustered on q90's steps (double-energy.ts). */
+  lattice: ShiftedEnergyEvidence | null;
 }
 
 /**
@@ -582,6 +594,7 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
     grid: null,
     shifted: null,
     energy: null,
+    lattice: null,
   });
   // The DC search reads the top DOUBLE_MAX_BLOCKS; the aligned models and the fine-detail reading all that
   // was decoded (at most ENERGY_MAX_BLOCKS).
@@ -610,8 +623,8 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
   }
   const shifted = shiftedGridEvidence(plane, w, h, dcStep);
   await setImmediate();
-  const energy = await shiftedEnergyEvidence(whole, w, l.blocksHigh * 8, ENERGY_EVERY);
-  const base = { status: 'estimated' as const, score: aligned.score, shifted, energy };
+  const { energy, lattice } = await shiftedGridReadings(whole, w, l.blocksHigh * 8, ENERGY_EVERY);
+  const base = { status: 'estimated' as const, score: aligned.score, shifted, energy, lattice };
   if (aligned.detected && aligned.confidence >= Math.max(shifted.confidence, energy.confidence)) {
     return {
       ...base,
@@ -641,20 +654,26 @@ export async function detectDoubleCompression(l: LumaCoefficients): Promise<Doub
       grid: 'shifted',
     };
   }
-  if (energy.detected) {
-    const { dx, dy } = energy;
+  // The fine-detail reading, then the lattice one (only where none of the others fired): the same
+  // offsets and the same caveat but for what the traces are.
+  const grid = energy.detected ? energy : lattice.detected ? lattice : null;
+  if (grid) {
+    const { dx, dy } = grid;
     const offset =
       dx !== null && dy !== null
         ? `shifted by ${dx} x ${dy} pixels`
         : dx !== null
           ? `shifted by ${dx} pixels across (the vertical shift, 0 or 4, cannot be read)`
           : `shifted by ${dy ?? '?'} pixels down (the horizontal shift, 0 or 4, cannot be read)`;
+    const traces = energy.detected
+      ? 'fewer fine-detail terms'
+      : 'fine-detail terms near multiples of an earlier save’s steps';
     return {
       ...base,
       detected: true,
-      confidence: energy.confidence,
+      confidence: grid.confidence,
       primary_quality: null,
-      caveat: `The traces (fewer fine-detail terms) sit on an 8x8 grid ${offset} from this file's, so the picture was cropped or enlarged between the saves; this reading does not tell the earlier quality, an earlier save at quality 90 or above leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
+      caveat: `The traces (${traces}) sit on an 8x8 grid ${offset} from this file's, so the picture was cropped or enlarged between the saves; this reading does not tell the earlier quality, an earlier save at quality 90 or above under one at 70 or below often leaves too little to see, and editing can leave the same traces: a hint, not proof.`,
       grid: 'shifted',
     };
   }

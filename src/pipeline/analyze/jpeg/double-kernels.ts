@@ -25,6 +25,9 @@ export interface DoubleJpegKernels {
     energies: number,
     sums: number,
     counts: number,
+    scores: number,
+    lsums: number,
+    table: number,
   ): void;
   lumaPlane(
     coefficients: number,

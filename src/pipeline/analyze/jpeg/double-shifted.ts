@@ -44,7 +44,9 @@
 //   z (over sqrt 2), at the single saves' largest: +1 q90 at 768x512, +3 q90 and +1 q95 at 2304x1536 (to
 //   16/21 and 5/21), on a threshold with no margin. Its cost in JavaScript (4 grids, 38 terms, a table
 //   look-up per term): 45-57 CPU ms per 768x512 plane, 416-504 per 2304x1536 (load 12-16), more than the whole
-//   estimate there, for one file in 63: not taken.
+//   estimate there, for one file in 63: not taken. Taken later in another form (6 December 2026): the same
+//   score on the fine-detail terms, as tile means through double-energy.ts' mirror test over all offsets
+//   and in WebAssembly (its lattice reading): +2/24 and +1/21 q90 first saves at its threshold.
 // Why: the second save's error on the first grid's coefficients has a spread of ~2.5 (the fit above); the
 // clustering a step a keeps is exp(-2 pi^2 s^2 / a^2): 0.29 for q95's largest steps (10), under 0.01 for
 // most of them (2-6), and q90's 7-24 sit in the fine-detail terms the first save mostly set to zero,

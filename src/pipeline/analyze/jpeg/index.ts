@@ -3,7 +3,12 @@
 // what the metadata stage found; it never throws on a malformed file.
 import { setImmediate } from 'node:timers/promises';
 import type { Jpeg } from '../../../../schemas/jpeg.js';
-import { detectDoubleCompression, DOUBLE_MAX_BLOCKS, ENERGY_MAX_BLOCKS } from './double-compression.js';
+import {
+  detectDoubleCompression,
+  DOUBLE_MAX_BLOCKS,
+  ENERGY_MAX_BLOCKS,
+  type DoubleCompressionDetail,
+} from './double-compression.js';
 import { decodeLumaInSteps } from './entropy.js';
 import { estimateQuality } from './quality.js';
 import { encoderSignature, huffmanKind, subsamplingOf, type EncoderContext } from './signature.js';
@@ -79,6 +84,25 @@ export async function readDoubleCompression(
   bytes: Buffer,
   s: JpegStructure,
 ): Promise<NonNullable<Jpeg['double_compression']>> {
+  const {
+    score: _score,
+    grid: _grid,
+    shifted: _shifted,
+    energy: _energy,
+    lattice: _lattice,
+    ...result
+  } = await readDoubleCompressionDetail(bytes, s);
+  return result;
+}
+
+/**
+ * readDoubleCompression with what each reading found (the aligned score, the grid offsets read): for the
+ * benchmarks, which check the offset a shifted detection names against the crop they made.
+ */
+export async function readDoubleCompressionDetail(
+  bytes: Buffer,
+  s: JpegStructure,
+): Promise<DoubleCompressionDetail> {
   const decoded = await decodeLumaInSteps(bytes, s, ENERGY_MAX_BLOCKS, DOUBLE_MAX_BLOCKS, DOUBLE_MAX_BLOCKS);
   if (!decoded.ok) {
     return {
@@ -87,15 +111,13 @@ export async function readDoubleCompression(
       confidence: 0,
       primary_quality: null,
       caveat: `Not estimated: ${decoded.reason}.`,
+      score: 0,
+      grid: null,
+      shifted: null,
+      energy: null,
+      lattice: null,
     };
   }
   await setImmediate();
-  const {
-    score: _score,
-    grid: _grid,
-    shifted: _shifted,
-    energy: _energy,
-    ...result
-  } = await detectDoubleCompression(decoded.luma);
-  return result;
+  return detectDoubleCompression(decoded.luma);
 }

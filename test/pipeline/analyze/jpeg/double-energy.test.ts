@@ -19,8 +19,11 @@ import {
 import {
   energyEvidence,
   energyWasmAvailable,
+  latticeEvidence,
   offsetEnergies,
+  offsetFeatures,
   shiftedEnergyEvidence,
+  shiftedGridReadings,
 } from '../../../../src/pipeline/analyze/jpeg/double-energy.js';
 import { readJpegSection } from '../../../../src/pipeline/analyze/jpeg/index.js';
 import { readJpegStructure } from '../../../../src/pipeline/analyze/jpeg/structure.js';
@@ -75,6 +78,34 @@ t.test('a crop between a q80 and a q70 save is found at its offset, a single sav
   t.ok(quiet.z < quiet.threshold, `single save: ${quiet.z} under ${quiet.threshold}`);
 });
 
+t.test(
+  'a crop between a q90 and a q70 save: the lattice reading finds it where the fine-detail one does not',
+  async (t) => {
+    // The iPhone photo of shiftedPair: the fine-detail statistic 3.6 (under 4), the lattice one 5.2 at (5, 3),
+    // and on the single save at q70 1.9.
+    const { twice: cropped, once: single } = await shiftedPair(90, 70);
+    const twice = plane(cropped);
+    const r = await shiftedGridReadings(twice.p, twice.w, twice.h);
+    t.notOk(r.energy.detected, `fine-detail: ${r.energy.z} under ${r.energy.threshold}`);
+    t.match(r.lattice, { detected: true, dx: 5, dy: 3 });
+    t.same(r.energy, await shiftedEnergyEvidence(twice.p, twice.w, twice.h), 'the same fine-detail reading');
+    const d = await detectDoubleCompression(twice.luma);
+    t.match(d, { status: 'estimated', detected: true, grid: 'shifted', primary_quality: null });
+    t.match(
+      d.caveat,
+      /fine-detail terms near multiples.*shifted by 5 x 3 pixels.*does not tell the earlier quality/,
+    );
+    const once = plane(single);
+    const quiet = await shiftedGridReadings(once.p, once.w, once.h);
+    t.match(quiet.lattice, { detected: false, confidence: 0, dx: null, dy: null });
+    t.ok(
+      quiet.lattice.z < quiet.lattice.threshold,
+      `single save: ${quiet.lattice.z} under ${quiet.lattice.threshold}`,
+    );
+    t.notOk((await detectDoubleCompression(once.luma)).detected, 'the single save is not flagged');
+  },
+);
+
 t.test('flat, saturated or tiny pictures: nothing found, and no NaN', async (t) => {
   const w = 256;
   const h = 256;
@@ -91,6 +122,13 @@ t.test('flat, saturated or tiny pictures: nothing found, and no NaN', async (t) 
   });
   const e = await shiftedEnergyEvidence(noise, w, h);
   t.notOk(e.detected, `noise: ${e.z} under ${e.threshold}`);
+  for (const v of [0, 128, 255]) {
+    const r = await shiftedGridReadings(new Uint8Array(w * h).fill(v), w, h);
+    t.match(r.lattice, { detected: false, confidence: 0 });
+    t.ok(Number.isFinite(r.lattice.z), `flat ${v}: lattice z ${r.lattice.z}`);
+  }
+  const l = (await shiftedGridReadings(noise, w, h)).lattice;
+  t.notOk(l.detected, `noise: lattice ${l.z} under ${l.threshold}`);
 });
 
 t.test('the WebAssembly path gives the reference energies and decisions', async (t) => {
@@ -117,6 +155,16 @@ t.test('the WebAssembly path gives the reference energies and decisions', async 
     // any difference the z-scores read, and far above the rounding measured (2e-5).
     t.ok(worst < 1e-3, `${name}: energies within ${worst.toExponential(1)}`);
     t.same(energyEvidence(fast), energyEvidence(exact), `${name}: same evidence`);
+    // The lattice scores of the same pass: rho-weighted sums of 43 triangle waves in [-1, 1].
+    const exactF = await offsetFeatures(p, w, h, 1, 'js');
+    const fastF = await offsetFeatures(p, w, h, 1, 'wasm');
+    t.same(fastF.energy, fast, `${name}: offsetEnergies is offsetFeatures' energy`);
+    let worstL = 0;
+    for (let i = 0; i < exactF.lattice.length; i++) {
+      worstL = Math.max(worstL, Math.abs((exactF.lattice[i] as number) - (fastF.lattice[i] as number)));
+    }
+    t.ok(worstL < 1e-3, `${name}: lattice scores within ${worstL.toExponential(1)}`);
+    t.same(latticeEvidence(fastF.lattice), latticeEvidence(exactF.lattice), `${name}: same lattice evidence`);
     if (s.kind === 'shifted' && s.q1 === 80) t.match(energyEvidence(fast), { detected: true, dx: 5, dy: 3 });
   }
 });
