@@ -185,3 +185,99 @@ export function classify(
   store<i32>(counts, n);
   store<i32>(counts + 4, marked);
 }
+
+/** detect.ts's root(): the root of run `i` in the forest `parent` (i32 each), halving the path on the way. */
+function root(parent: usize, i: i32): i32 {
+  let p = load<i32>(parent + ((<usize>i) << 2));
+  while (p != i) {
+    const g = load<i32>(parent + ((<usize>p) << 2));
+    store<i32>(parent + ((<usize>i) << 2), g);
+    i = g;
+    p = load<i32>(parent + ((<usize>i) << 2));
+  }
+  return i;
+}
+
+/**
+ * detect.ts's components() on classify's runs (n of them; `first` has room for h + 1 i32): joinRuns (runs of
+ * one class in adjacent rows whose columns overlap are joined, each tree's root its earliest run), then
+ * gather (each tree's box, pixel count and STRONG count, in the order of their roots), by the same
+ * operations in the same order. Writes the components at least `minH` rows high to `out` as 7 i32 each
+ * (class, x0, x1, y0, y1, pixels, strong; the accumulation happens in place: room for 7 n i32), and returns
+ * how many. `slot` is room for n i32.
+ */
+export function components(
+  n: i32,
+  h: i32,
+  rk: usize,
+  rx0: usize,
+  rx1: usize,
+  rs: usize,
+  parent: usize,
+  first: usize,
+  slot: usize,
+  out: usize,
+  minH: i32,
+): i32 {
+  store<i32>(first + ((<usize>h) << 2), n);
+  for (let y: i32 = 1; y < h; y++) {
+    let a = load<i32>(first + ((<usize>(y - 1)) << 2));
+    const aEnd = load<i32>(first + ((<usize>y) << 2));
+    let b = aEnd;
+    const bEnd = load<i32>(first + ((<usize>(y + 1)) << 2));
+    while (a < aEnd && b < bEnd) {
+      const ax0 = load<i32>(rx0 + ((<usize>a) << 2));
+      const ax1 = load<i32>(rx1 + ((<usize>a) << 2));
+      const bx0 = load<i32>(rx0 + ((<usize>b) << 2));
+      const bx1 = load<i32>(rx1 + ((<usize>b) << 2));
+      if (ax0 <= bx1 && bx0 <= ax1 && load<u8>(rk + <usize>a) == load<u8>(rk + <usize>b)) {
+        const ra = root(parent, a);
+        const rb = root(parent, b);
+        const lo = ra < rb ? ra : rb;
+        store<i32>(parent + ((<usize>(ra + rb - lo)) << 2), lo);
+      }
+      if (ax1 < bx1) a++;
+      else b++;
+    }
+  }
+  let m: i32 = 0;
+  let y: i32 = 0;
+  for (let i: i32 = 0; i < n; i++) {
+    while (load<i32>(first + ((<usize>(y + 1)) << 2)) <= i) y++;
+    // A run's parent is an earlier run (or itself), whose parent is already its root here: runs are
+    // visited in order, each left pointing at its root. The root root() would find, in one step.
+    const up = load<i32>(parent + ((<usize>i) << 2));
+    const r = up == i ? i : load<i32>(parent + ((<usize>up) << 2));
+    store<i32>(parent + ((<usize>i) << 2), r);
+    const a = load<i32>(rx0 + ((<usize>i) << 2));
+    const b = load<i32>(rx1 + ((<usize>i) << 2));
+    if (r == i) {
+      store<i32>(slot + ((<usize>i) << 2), m);
+      const c: usize = out + <usize>m * 28;
+      store<i32>(c, <i32>load<u8>(rk + <usize>i));
+      store<i32>(c, a, 4);
+      store<i32>(c, b, 8);
+      store<i32>(c, y, 12);
+      store<i32>(c, y, 16);
+      store<i32>(c, b - a + 1, 20);
+      store<i32>(c, load<i32>(rs + ((<usize>i) << 2)), 24);
+      m++;
+    } else {
+      const c: usize = out + <usize>load<i32>(slot + ((<usize>r) << 2)) * 28;
+      store<i32>(c, min(a, load<i32>(c, 4)), 4);
+      store<i32>(c, max(b, load<i32>(c, 8)), 8);
+      store<i32>(c, y, 16);
+      store<i32>(c, load<i32>(c, 20) + b - a + 1, 20);
+      store<i32>(c, load<i32>(c, 24) + load<i32>(rs + ((<usize>i) << 2)), 24);
+    }
+  }
+  // Those tall enough, in order, moved down in place (each to a slot at or before its own).
+  let kept: i32 = 0;
+  for (let c: i32 = 0; c < m; c++) {
+    const from: usize = out + <usize>c * 28;
+    if (load<i32>(from, 16) - load<i32>(from, 12) + 1 < minH) continue;
+    if (kept != c) memory.copy(out + <usize>kept * 28, from, 28);
+    kept++;
+  }
+  return kept;
+}
