@@ -8,7 +8,7 @@
 // detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the JS paths.
 //
 // Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column widths, the row
-// edges, a row of luma, the f32 rows, the f64 sums and the thumbnail, writes the pixels and edges, calls
+// edges, a row of luma, a row of f32 column means, the f64 sums and the thumbnail, writes the pixels and edges, calls
 // `thumbnail` and reads the thumbnail back.
 
 export { alloc, reset } from './arena';
@@ -21,7 +21,10 @@ const WB: i32 = 7471;
 /**
  * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`. Output column i averages `count[i]` (i32)
  * source columns, left to right from column 0; output row i the source rows [ys[i], ys[i + 1]) (i32).
- * `luma` is room for W i32, `rows` for w x H f32, `sums` for w f64. Each count at most 128 (the i32 sums).
+ * `luma` is room for W i32, `row` for w f32, `sums` for w f64. Each count at most 128 (the i32 sums).
+ * Each source row's column means go to `row` and are added to the sums of its output row at once (the
+ * same values in the same order as a whole picture of f32 rows summed afterwards: that picture is not
+ * written and read back).
  */
 export function thumbnail(
   rgb: usize,
@@ -32,7 +35,7 @@ export function thumbnail(
   count: usize,
   ys: usize,
   luma: usize,
-  rows: usize,
+  row: usize,
   sums: usize,
   out: usize,
 ): void {
@@ -40,36 +43,31 @@ export function thumbnail(
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  for (let y: i32 = 0; y < H; y++) {
-    let q: usize = rgb + <usize>y * <usize>W * 3;
-    let s: usize = luma;
-    for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
-      const v = v128.load(q);
-      const l = Luma.four(v, kr, kg, kb);
-      v128.store(s, l);
-    }
-    for (let x = W4; x < W; x++, q += 3, s += 4)
-      store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
-    let c: usize = luma;
-    const o: usize = rows + ((<usize>y * <usize>w) << 2);
-    for (let i: i32 = 0; i < w; i++) {
-      const n = load<i32>(count + ((<usize>i) << 2));
-      let sum: i32 = 0;
-      for (let j: i32 = 0; j < n; j++, c += 4) sum += load<i32>(c);
-      store<f32>(o + ((<usize>i) << 2), <f32>(<f64>sum / (<f64>n * 65536.0)));
-    }
-  }
   for (let i: i32 = 0; i < h; i++) {
     const a = load<i32>(ys + ((<usize>i) << 2));
     const b = load<i32>(ys + ((<usize>(i + 1)) << 2));
-    let r: usize = rows + ((<usize>a * <usize>w) << 2);
-    for (let x: i32 = 0; x < w; x++)
-      store<f64>(sums + ((<usize>x) << 3), <f64>load<f32>(r + ((<usize>x) << 2)));
-    for (let y = a + 1; y < b; y++) {
-      r = rows + ((<usize>y * <usize>w) << 2);
+    for (let y: i32 = a; y < b; y++) {
+      let q: usize = rgb + <usize>y * <usize>W * 3;
+      let s: usize = luma;
+      for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
+        const v = v128.load(q);
+        const l = Luma.four(v, kr, kg, kb);
+        v128.store(s, l);
+      }
+      for (let x = W4; x < W; x++, q += 3, s += 4)
+        store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
+      let c: usize = luma;
+      for (let x: i32 = 0; x < w; x++) {
+        const n = load<i32>(count + ((<usize>x) << 2));
+        let sum: i32 = 0;
+        for (let j: i32 = 0; j < n; j++, c += 4) sum += load<i32>(c);
+        store<f32>(row + ((<usize>x) << 2), <f32>(<f64>sum / (<f64>n * 65536.0)));
+      }
+      const first = y == a;
       for (let x: i32 = 0; x < w; x++) {
         const at = sums + ((<usize>x) << 3);
-        store<f64>(at, load<f64>(at) + <f64>load<f32>(r + ((<usize>x) << 2)));
+        const v = <f64>load<f32>(row + ((<usize>x) << 2));
+        store<f64>(at, first ? v : load<f64>(at) + v);
       }
     }
     const d = <f64>(b - a);

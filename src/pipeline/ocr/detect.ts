@@ -240,7 +240,7 @@ interface DetectGreyKernels {
     count: number,
     ys: number,
     luma: number,
-    rows: number,
+    row: number,
     sums: number,
     out: number,
   ): void;
@@ -305,14 +305,14 @@ function greyWasm(
   const counts = k.alloc(w * 4);
   const edges = k.alloc((h + 1) * 4);
   const luma = k.alloc(sw * 4);
-  const rows = k.alloc(w * sh * 4);
+  const row = k.alloc(w * 4);
   const sums = k.alloc(w * 8);
   const out = k.alloc(w * h);
-  if (!src || !counts || !edges || !luma || !rows || !sums || !out) return null;
+  if (!src || !counts || !edges || !luma || !row || !sums || !out) return null;
   new Uint8Array(k.memory.buffer, src, bytes).set(data.subarray(0, bytes));
   new Int32Array(k.memory.buffer, counts, w).set(count);
   new Int32Array(k.memory.buffer, edges, h + 1).set(ys);
-  k.thumbnail(src, sw, sh, w, h, counts, edges, luma, rows, sums, out);
+  k.thumbnail(src, sw, sh, w, h, counts, edges, luma, row, sums, out);
   return { data: Buffer.from(new Uint8Array(k.memory.buffer, out, w * h)), width: w, height: h };
 }
 
