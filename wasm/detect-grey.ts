@@ -8,7 +8,7 @@
 // detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the JS paths.
 //
 // Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column widths, the row
-// edges, a row of luma, the f32 rows, the f64 sums and the thumbnail, writes the pixels and edges, calls
+// edges, a row of luma, a row of f32 column means, the f64 sums and the thumbnail, writes the pixels and edges, calls
 // `thumbnail` and reads the thumbnail back.
 
 export { alloc, reset } from './arena';
@@ -21,7 +21,10 @@ const WB: i32 = 7471;
 /**
  * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`. Output column i averages `count[i]` (i32)
  * source columns, left to right from column 0; output row i the source rows [ys[i], ys[i + 1]) (i32).
- * `luma` is room for W i32, `rows` for w x H f32, `sums` for w f64. Each count at most 128 (the i32 sums).
+ * `luma` is room for W i32, `row` for w f32, `sums` for w f64. Each count at most 128 (the i32 sums).
+ * Each source row's column means go to `row` and are added to the sums of its output row at once (the
+ * same values in the same order as a whole picture of f32 rows summed afterwards: that picture is not
+ * written and read back).
  */
 export function thumbnail(
   rgb: usize,
@@ -32,7 +35,7 @@ export function thumbnail(
   count: usize,
   ys: usize,
   luma: usize,
-  rows: usize,
+  row: usize,
   sums: usize,
   out: usize,
 ): void {
@@ -40,36 +43,31 @@ export function thumbnail(
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  for (let y: i32 = 0; y < H; y++) {
-    let q: usize = rgb + <usize>y * <usize>W * 3;
-    let s: usize = luma;
-    for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
-      const v = v128.load(q);
-      const l = Luma.four(v, kr, kg, kb);
-      v128.store(s, l);
-    }
-    for (let x = W4; x < W; x++, q += 3, s += 4)
-      store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
-    let c: usize = luma;
-    const o: usize = rows + ((<usize>y * <usize>w) << 2);
-    for (let i: i32 = 0; i < w; i++) {
-      const n = load<i32>(count + ((<usize>i) << 2));
-      let sum: i32 = 0;
-      for (let j: i32 = 0; j < n; j++, c += 4) sum += load<i32>(c);
-      store<f32>(o + ((<usize>i) << 2), <f32>(<f64>sum / (<f64>n * 65536.0)));
-    }
-  }
   for (let i: i32 = 0; i < h; i++) {
     const a = load<i32>(ys + ((<usize>i) << 2));
     const b = load<i32>(ys + ((<usize>(i + 1)) << 2));
-    let r: usize = rows + ((<usize>a * <usize>w) << 2);
-    for (let x: i32 = 0; x < w; x++)
-      store<f64>(sums + ((<usize>x) << 3), <f64>load<f32>(r + ((<usize>x) << 2)));
-    for (let y = a + 1; y < b; y++) {
-      r = rows + ((<usize>y * <usize>w) << 2);
+    for (let y: i32 = a; y < b; y++) {
+      let q: usize = rgb + <usize>y * <usize>W * 3;
+      let s: usize = luma;
+      for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16) {
+        const v = v128.load(q);
+        const l = Luma.four(v, kr, kg, kb);
+        v128.store(s, l);
+      }
+      for (let x = W4; x < W; x++, q += 3, s += 4)
+        store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
+      let c: usize = luma;
+      for (let x: i32 = 0; x < w; x++) {
+        const n = load<i32>(count + ((<usize>x) << 2));
+        let sum: i32 = 0;
+        for (let j: i32 = 0; j < n; j++, c += 4) sum += load<i32>(c);
+        store<f32>(row + ((<usize>x) << 2), <f32>(<f64>sum / (<f64>n * 65536.0)));
+      }
+      const first = y == a;
       for (let x: i32 = 0; x < w; x++) {
         const at = sums + ((<usize>x) << 3);
-        store<f64>(at, load<f64>(at) + <f64>load<f32>(r + ((<usize>x) << 2)));
+        const v = <f64>load<f32>(row + ((<usize>x) << 2));
+        store<f64>(at, first ? v : load<f64>(at) + v);
       }
     }
     const d = <f64>(b - a);
@@ -184,4 +182,100 @@ export function classify(
   }
   store<i32>(counts, n);
   store<i32>(counts + 4, marked);
+}
+
+/** detect.ts's root(): the root of run `i` in the forest `parent` (i32 each), halving the path on the way. */
+function root(parent: usize, i: i32): i32 {
+  let p = load<i32>(parent + ((<usize>i) << 2));
+  while (p != i) {
+    const g = load<i32>(parent + ((<usize>p) << 2));
+    store<i32>(parent + ((<usize>i) << 2), g);
+    i = g;
+    p = load<i32>(parent + ((<usize>i) << 2));
+  }
+  return i;
+}
+
+/**
+ * detect.ts's components() on classify's runs (n of them; `first` has room for h + 1 i32): joinRuns (runs of
+ * one class in adjacent rows whose columns overlap are joined, each tree's root its earliest run), then
+ * gather (each tree's box, pixel count and STRONG count, in the order of their roots), by the same
+ * operations in the same order. Writes the components at least `minH` rows high to `out` as 7 i32 each
+ * (class, x0, x1, y0, y1, pixels, strong; the accumulation happens in place: room for 7 n i32), and returns
+ * how many. `slot` is room for n i32.
+ */
+export function components(
+  n: i32,
+  h: i32,
+  rk: usize,
+  rx0: usize,
+  rx1: usize,
+  rs: usize,
+  parent: usize,
+  first: usize,
+  slot: usize,
+  out: usize,
+  minH: i32,
+): i32 {
+  store<i32>(first + ((<usize>h) << 2), n);
+  for (let y: i32 = 1; y < h; y++) {
+    let a = load<i32>(first + ((<usize>(y - 1)) << 2));
+    const aEnd = load<i32>(first + ((<usize>y) << 2));
+    let b = aEnd;
+    const bEnd = load<i32>(first + ((<usize>(y + 1)) << 2));
+    while (a < aEnd && b < bEnd) {
+      const ax0 = load<i32>(rx0 + ((<usize>a) << 2));
+      const ax1 = load<i32>(rx1 + ((<usize>a) << 2));
+      const bx0 = load<i32>(rx0 + ((<usize>b) << 2));
+      const bx1 = load<i32>(rx1 + ((<usize>b) << 2));
+      if (ax0 <= bx1 && bx0 <= ax1 && load<u8>(rk + <usize>a) == load<u8>(rk + <usize>b)) {
+        const ra = root(parent, a);
+        const rb = root(parent, b);
+        const lo = ra < rb ? ra : rb;
+        store<i32>(parent + ((<usize>(ra + rb - lo)) << 2), lo);
+      }
+      if (ax1 < bx1) a++;
+      else b++;
+    }
+  }
+  let m: i32 = 0;
+  let y: i32 = 0;
+  for (let i: i32 = 0; i < n; i++) {
+    while (load<i32>(first + ((<usize>(y + 1)) << 2)) <= i) y++;
+    // A run's parent is an earlier run (or itself), whose parent is already its root here: runs are
+    // visited in order, each left pointing at its root. The root root() would find, in one step.
+    const up = load<i32>(parent + ((<usize>i) << 2));
+    const r = up == i ? i : load<i32>(parent + ((<usize>up) << 2));
+    store<i32>(parent + ((<usize>i) << 2), r);
+    const a = load<i32>(rx0 + ((<usize>i) << 2));
+    const b = load<i32>(rx1 + ((<usize>i) << 2));
+    if (r == i) {
+      store<i32>(slot + ((<usize>i) << 2), m);
+      const c: usize = out + <usize>m * 28;
+      store<i32>(c, <i32>load<u8>(rk + <usize>i));
+      store<i32>(c, a, 4);
+      store<i32>(c, b, 8);
+      store<i32>(c, y, 12);
+      store<i32>(c, y, 16);
+      store<i32>(c, b - a + 1, 20);
+      store<i32>(c, load<i32>(rs + ((<usize>i) << 2)), 24);
+      m++;
+    } else {
+      const c: usize = out + <usize>load<i32>(slot + ((<usize>r) << 2)) * 28;
+      store<i32>(c, min(a, load<i32>(c, 4)), 4);
+      store<i32>(c, max(b, load<i32>(c, 8)), 8);
+      store<i32>(c, y, 16);
+      store<i32>(c, load<i32>(c, 20) + b - a + 1, 20);
+      store<i32>(c, load<i32>(c, 24) + load<i32>(rs + ((<usize>i) << 2)), 24);
+    }
+  }
+  // Those tall enough, in order, moved down in place (each to a slot at or before its own).
+  let kept: i32 = 0;
+  for (let c: i32 = 0; c < m; c++) {
+    const from: usize = out + <usize>c * 28;
+    if (load<i32>(from, 16) - load<i32>(from, 12) + 1 < minH) continue;
+    if (kept != c) memory.copy(out + <usize>kept * 28, from, 28);
+    kept++;
+  }
+  return kept;
 }

@@ -240,7 +240,7 @@ interface DetectGreyKernels {
     count: number,
     ys: number,
     luma: number,
-    rows: number,
+    row: number,
     sums: number,
     out: number,
   ): void;
@@ -261,6 +261,19 @@ interface DetectGreyKernels {
     first: number,
     counts: number,
   ): void;
+  components(
+    n: number,
+    h: number,
+    rk: number,
+    rx0: number,
+    rx1: number,
+    rs: number,
+    parent: number,
+    first: number,
+    slot: number,
+    out: number,
+    minH: number,
+  ): number;
 }
 
 const greyKernels = loadKernels<DetectGreyKernels>(DETECT_GREY_WASM_BASE64, 'detect-grey');
@@ -292,14 +305,14 @@ function greyWasm(
   const counts = k.alloc(w * 4);
   const edges = k.alloc((h + 1) * 4);
   const luma = k.alloc(sw * 4);
-  const rows = k.alloc(w * sh * 4);
+  const row = k.alloc(w * 4);
   const sums = k.alloc(w * 8);
   const out = k.alloc(w * h);
-  if (!src || !counts || !edges || !luma || !rows || !sums || !out) return null;
+  if (!src || !counts || !edges || !luma || !row || !sums || !out) return null;
   new Uint8Array(k.memory.buffer, src, bytes).set(data.subarray(0, bytes));
   new Int32Array(k.memory.buffer, counts, w).set(count);
   new Int32Array(k.memory.buffer, edges, h + 1).set(ys);
-  k.thumbnail(src, sw, sh, w, h, counts, edges, luma, rows, sums, out);
+  k.thumbnail(src, sw, sh, w, h, counts, edges, luma, row, sums, out);
   return { data: Buffer.from(new Uint8Array(k.memory.buffer, out, w * h)), width: w, height: h };
 }
 
@@ -350,7 +363,7 @@ function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
   const hist = new Uint32Array(32);
   const runs = (wasm && classifyWasm(img, hist)) || classifyJs(img, hist);
   const { marked } = runs;
-  const all = components(runs, h);
+  const all = (wasm && componentsWasm(runs, h)) || components(runs, h);
   const comps = all.filter((c) => glyphLike(c, h));
   const chains = chain(comps);
   const lines = chains.filter(isLine);
@@ -472,7 +485,39 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
     strong: new Int32Array(mem, rs, px),
     parent: new Int32Array(mem, parent, px),
     first: new Int32Array(mem, first, h + 1),
+    at: { rk, rx0, rx1, rs, parent, first },
   };
+}
+
+/**
+ * components() in WebAssembly (wasm/detect-grey.ts components: joinRuns and gather by the same operations
+ * in the same order, so the same components) on the runs classifyWasm left in the kernels' memory; null
+ * when they are not there or its room cannot be had (the JS path then joins them). The runs' views are not
+ * used afterwards: taking room may grow the memory, which detaches them.
+ */
+function componentsWasm(runs: Runs, h: number): Comp[] | null {
+  const k = greyKernels;
+  const at = runs.at;
+  if (!k || !at) return null;
+  const n = runs.n;
+  // One piece of room: when it cannot be had the memory did not grow, and the runs' views still hold.
+  const slot = k.alloc(n * 32);
+  if (!slot) return null;
+  const out = slot + n * 4;
+  const kept = k.components(n, h, at.rk, at.rx0, at.rx1, at.rs, at.parent, at.first, slot, out, MIN_H);
+  const c = new Int32Array(k.memory.buffer, out, kept * 7);
+  const comps: Comp[] = new Array<Comp>(kept);
+  for (let i = 0, p = 0; i < kept; i++, p += 7)
+    comps[i] = {
+      k: c[p] as number,
+      x0: c[p + 1] as number,
+      x1: c[p + 2] as number,
+      y0: c[p + 3] as number,
+      y1: c[p + 4] as number,
+      n: c[p + 5] as number,
+      strong: c[p + 6] as number,
+    };
+  return comps;
 }
 
 /** The runs and histogram of `img` by one path, copied: for tests comparing the two. */
@@ -523,6 +568,8 @@ interface Runs {
   /** Each run's parent in components()' union-find forest: itself at first. */
   parent: Int32Array;
   first: Int32Array;
+  /** Where classifyWasm left the runs in the kernels' memory (componentsWasm joins them there). */
+  at?: { rk: number; rx0: number; rx1: number; rs: number; parent: number; first: number };
 }
 
 /**
