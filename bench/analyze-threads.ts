@@ -151,10 +151,11 @@ async function main() {
   console.log(
     `  ${'all threads'.padEnd(32)} ${ta.toFixed(2).padStart(8)} ${td.toFixed(2).padStart(14)} ${(ta - td).toFixed(2).padStart(12)}   x${(ta / td).toFixed(3)} (process CPU: x${(processA / processD).toFixed(3)})`,
   );
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   console.log(
-    `load average after ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`,
+    `ANALYZE_HEAP_MB ${config.analysis.initialHeapMb}; peak RSS ${Math.round(peakMb)} MB; load average after ${load}`,
   );
   const file = writeResult('analyze-threads', {
     machine: machine(),
