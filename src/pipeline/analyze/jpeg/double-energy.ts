@@ -402,11 +402,14 @@ export async function shiftedEnergyEvidence(
   every = 1,
   engine: 'wasm' | 'js' = 'wasm',
 ): Promise<ShiftedEnergyEvidence> {
-  const blocks = Math.floor((w - 7) / 8) * Math.floor((h - 7) / 8);
-  if (blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8) {
-    return { ...NO_ENERGY_EVIDENCE };
-  }
+  if (tooFewBlocks(w, h, every)) return { ...NO_ENERGY_EVIDENCE };
   return energyEvidence(await offsetEnergies(plane, w, h, every, engine));
+}
+
+/** Whether a w x h plane read every `every` blocks has too few blocks, or too small a side, for the tiles. */
+function tooFewBlocks(w: number, h: number, every: number): boolean {
+  const blocks = Math.floor((w - 7) / 8) * Math.floor((h - 7) / 8);
+  return blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8;
 }
 
 /**
@@ -420,8 +423,7 @@ export async function shiftedGridReadings(
   every = 1,
   engine: 'wasm' | 'js' = 'wasm',
 ): Promise<{ energy: ShiftedEnergyEvidence; lattice: ShiftedEnergyEvidence }> {
-  const blocks = Math.floor((w - 7) / 8) * Math.floor((h - 7) / 8);
-  if (blocks / every < MIN_BLOCKS || w < 8 * TILES + 8 || h < 8 * TILES + 8) {
+  if (tooFewBlocks(w, h, every)) {
     return {
       energy: { ...NO_ENERGY_EVIDENCE },
       lattice: { ...NO_ENERGY_EVIDENCE, threshold: LATTICE_THRESHOLD },
