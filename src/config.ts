@@ -55,7 +55,7 @@ export const EnvSchema = Type.Object({
   }),
   ANALYZE_HEAP_MB: Int(
     64,
-    "Initial old-space size (MB) of V8 in each analysis thread (`--initial-old-space-size` for the threads the pool starts). V8 sizes a new heap small (~20 MB), and each analysis leaves ~1.7 MB of pixel buffers to collect, so a thread ran a full garbage collection every ~6-10 images: 2.5-5 CPU ms per 12 MP photo in V8's garbage-collection threads, 0.4-1.1 with 64 (bench:analyze-threads). The cost: a thread's memory may grow by up to this much before it collects. 0: V8's own sizing.",
+    "Initial old-space size (MB) of V8 in each analysis thread (`--initial-old-space-size` for the threads the pool starts). V8 sizes a new heap small (~20 MB), and each analysis leaves ~1.7 MB of pixel buffers to collect, so a thread ran a full garbage collection every ~6-10 images: 3.6-5.3 CPU ms per 12 MP photo in V8's garbage-collection threads, 0.8-2.7 with 64, and the analysis 1.32-1.37x the decode alone against 1.19-1.30x (bench:analyze-threads; peak RSS +5-20 MB). The cost: a thread's memory may grow by up to this much before it collects. 0: V8's own sizing.",
     0,
   ),
   ANALYZE_QUEUE: Int(

@@ -160,8 +160,9 @@ function compact(f: ImageFeatures): ImageFeatures {
  * small first limit (~20 MB here), and an analysis leaves ~1.7 MB of buffers (its pixels' copy for the
  * asking thread, the grey copy, the features) to collect, so a thread ran a full mark-compact every ~6-10
  * images, its marking on V8's platform threads: 2.5-5 CPU ms per 12 MP photo above what the decode alone
- * leaves there. At 64 MB: 0.4-1.1 ms, one mark-compact in ~80 analyses instead of 8 (bench:analyze-threads,
- * --trace-gc; 32 MB changed nothing).
+ * leaves there. At 64 MB: 0.8-2.7 ms, one mark-compact in ~80 analyses instead of 8; 0.4-1.1 with the
+ * flag for the whole process on the command line (bench:analyze-threads, --trace-gc; 32 MB changed nothing,
+ * 128 no better).
  */
 function initialHeap(mb: number | undefined): void {
   if (mb && mb > 0) setFlagsFromString(`--initial-old-space-size=${Math.floor(mb)}`);
