@@ -914,21 +914,18 @@ async function forOcr(
   // group of rows would decode it again (bench:ocr's memes, read from their bytes, a caption at the top
   // and at the bottom: 73-77 -> 87-93 ms).
   const margin = caption(d) ? BINARIZE_WINDOW + 1 : 0;
+  const lines = !flat && decoded ? d.boxes.map((b) => toBand(b)) : [];
   const rows = flat
     ? runs.map((r) => ({ y0: Math.floor(r.y0 * k), y1: Math.ceil(r.y1 * k) }))
-    : decoded
-      ? d.boxes.map((b) => toBand(b)).map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }))
-      : [];
+    : lines.map((b) => ({ y0: b.y0 - margin, y1: b.y1 + margin }));
   // ...and of those rows only the columns of the lines (with that neighbourhood): tesseract is given
   // the lines' columns alone (strip), and the rest stays white, as the rows outside them.
   const cols =
-    !flat && decoded && d.boxes.length > 0
-      ? d.boxes
-          .map((b) => toBand(b))
-          .reduce((c, b) => ({ x0: Math.min(c.x0, b.x0 - margin), x1: Math.max(c.x1, b.x1 + margin) }), {
-            x0: width,
-            x1: 0,
-          })
+    lines.length > 0
+      ? lines.reduce((c, b) => ({ x0: Math.min(c.x0, b.x0 - margin), x1: Math.max(c.x1, b.x1 + margin) }), {
+          x0: width,
+          x1: 0,
+        })
       : undefined;
   const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows, cols) : null;
   let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
