@@ -24,7 +24,7 @@ import { createAnalysisPool } from '../src/pipeline/analyze/pool.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { sharedConcat } from '../src/bytes.js';
 import { LARGE_SOURCES, makeLarge } from './large-jpegs.js';
-import { machine, writeResult } from './lib.js';
+import { cpuMs, machine, writeResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 16);
 const LARGE = Number(process.env.BENCH_ANALYZE_LARGE ?? 8);
@@ -86,21 +86,17 @@ async function main() {
   };
   let processA = 0;
   let processD = 0;
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
   say(`${ROUNDS} rounds of ${items.length} analyses, then ${items.length} decodes alone`);
   for (let r = 0; r < ROUNDS; r++) {
     let t0 = threads();
-    let c0 = cpu();
+    let c0 = cpuMs();
     for (const it of items) await analyze(it);
-    processA += cpu() - c0;
+    processA += cpuMs() - c0;
     add(a, since(t0, threads()));
     t0 = threads();
-    c0 = cpu();
+    c0 = cpuMs();
     for (const it of items) await decode(it);
-    processD += cpu() - c0;
+    processD += cpuMs() - c0;
     add(d, since(t0, threads()));
   }
   const names = threads();

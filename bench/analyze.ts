@@ -106,7 +106,7 @@ import { loadOpenCv } from '../src/similarity/features/opencv.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
 import { LARGE_SOURCES, makeLarge, xorshift } from './large-jpegs.js';
-import { machine, ROOT, writeResult } from './lib.js';
+import { cpuMs, machine, ROOT, writeResult } from './lib.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { loadConfig } from '../src/config.js';
 import type { Hashes } from '../schemas/hashes.js';
@@ -318,10 +318,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 };
 
 /** A file's bytes as a check has them: downloads are read into shared memory (safe-fetch, sharedConcat). */

@@ -13,7 +13,7 @@ import { createWarcRecorder } from '../src/archive/warc-recorder.js';
 import { loadConfig } from '../src/config.js';
 import { createSafeFetcher } from '../src/net/safe-fetch.js';
 import { createPipeline } from '../src/pipeline/pipeline.js';
-import { CORPUS, machine, serveBuffers, writeResult } from './lib.js';
+import { CORPUS, cpuMs, machine, serveBuffers, writeResult } from './lib.js';
 import { fixture } from './system.js';
 import { configureSharp } from '../src/sharp-settings.js';
 
@@ -23,10 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IMAGES = CORPUS;
 
 const log = pino({ level: 'silent' });
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function main() {
   const files = new Map(IMAGES.map((p, i) => [`/img/${i}${p.slice(p.lastIndexOf('.'))}`, fixture(p)]));

@@ -17,7 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { MultiIndex } from '../src/memory/hash-index/mih.js';
 import { PDQ_LAYOUT } from '../src/memory/hash-index/hash-index.js';
 import { DEFAULT_HIT_LIMIT, PDQ_MAX_DISTANCE } from '../src/memory/hash-index/types.js';
-import { machine, summarize, writeResult } from './lib.js';
+import { cpuMs, machine, summarize, writeResult } from './lib.js';
 import { indexId } from '../src/memory/index-ids.js';
 
 const SIZE = Number(process.env.BENCH_FANOUT_SIZE ?? 300_000);
@@ -115,11 +115,6 @@ function merge(answers: Map<number, number>[]): Array<[number, number]> {
     .sort((x, y) => x[1] - y[1] || (ids[x[0]] as string).localeCompare(ids[y[0]] as string))
     .slice(0, DEFAULT_HIT_LIMIT);
 }
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 let reference: string[] | null = null;
 const rows: Array<Record<string, unknown>> = [];

@@ -81,6 +81,12 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** This process's CPU time so far (user + system, all its threads), in ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 export function writeResult(name: string, data: unknown): string {
   const dir = resolve(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

@@ -20,6 +20,7 @@ import { configureSharp } from '../src/sharp-settings.js';
 import { startWorkers } from '../workers/index.js';
 import { AUTH, benchEnv, REDIS_URL, removePrefix } from './system.js';
 import { tesseractMs } from './tesseract-cpu.js';
+import { cpuMs } from './lib.js';
 
 export type ToService = { type: 'check'; url: string } | { type: 'close' };
 export type FromService =
@@ -69,11 +70,6 @@ const app = await buildServer(config, {
   },
 });
 await app.ready();
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 type CheckBody = { status: string; report?: { media?: { text?: { status: string } }[] } };
 
