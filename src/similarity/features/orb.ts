@@ -190,6 +190,7 @@ interface GreyKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
   alloc(bytes: number): number;
+  greyColsBytes(W: number): number;
   grey(
     rgb: number,
     W: number,
@@ -207,6 +208,12 @@ interface GreyKernels {
 
 /** Largest image whose grey copy is made in WebAssembly: 4 MP, 12 MB of RGB. */
 export const GREY_WASM_MAX_PIXELS = 4_000_000;
+/**
+ * Most source pixels one box may hold in WebAssembly: its rounding works on 2 x its luma sum x 1000 in
+ * 32-bit integers (255 x 1000 x 2 x 4,200 < 2^31). Boxes that large need a grey copy under ~1/65 of the
+ * picture's side; they take the JS path.
+ */
+const GREY_WASM_MAX_BOX = 4_200;
 
 const greyKernels = loadKernels<GreyKernels>(GREY_WASM_BASE64, 'grey');
 
@@ -223,16 +230,17 @@ function greyWasm(
   const W = p.width;
   const H = p.height;
   if (!k || W * H > GREY_WASM_MAX_PIXELS || p.data.length < W * H * 3) return null;
+  if ((Math.floor(W / w) + 1) * (Math.floor(H / h) + 1) > GREY_WASM_MAX_BOX) return null;
   const { sx0, sx1 } = columnBoxes(W, w);
   k.reset();
   const bytes = W * H * 3;
   const rgb = k.alloc(bytes);
   const at0 = k.alloc(w * 4);
   const at1 = k.alloc(w * 4);
-  const cols = k.alloc(W * 4);
+  const cols = k.alloc(k.greyColsBytes(W));
   const out = k.alloc(w * h);
   const ties = k.alloc(w * h * 4);
-  const inv = k.alloc(w * 8);
+  const inv = k.alloc(w * 4);
   if (!rgb || !at0 || !at1 || !cols || !out || !ties || !inv) return null;
   new Uint8Array(k.memory.buffer, rgb, bytes).set(p.data.subarray(0, bytes));
   new Int32Array(k.memory.buffer, at0, w).set(sx0);
