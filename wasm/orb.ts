@@ -175,9 +175,12 @@ function linearTaps(src: i32, dst: i32, o0: usize, o1: usize, c: usize): void {
 }
 
 /**
- * Bilinear resize in OpenCV's bit-exact fixed point: each needed source row is interpolated along x to
- * 8 fractional bits (a u16 per pixel), two such rows are blended with 8-bit weights, and the 16
- * fractional bits rounded half up. False when memory cannot grow.
+ * Bilinear resize in OpenCV's bit-exact fixed point (INTER_LINEAR_EXACT): 8-bit weights along x and along
+ * y, the 16 fractional bits of their product rounded half up. OpenCV interpolates each source row along x
+ * and then blends two such rows; the sum is the same integer in either order, and blending the two source
+ * rows first (16 pixels per vector, every product below 2^16) leaves one pass along x per output row
+ * instead of one per source row read (the features of a 512 px copy 3.74 → 3.61 CPU ms, same bytes). False when
+ * memory cannot grow.
  */
 function resizeLinear(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32): bool {
   const mark = position();
@@ -187,72 +190,44 @@ function resizeLinear(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32
   const yo0 = alloc(dh * 4);
   const yo1 = alloc(dh * 4);
   const yc = alloc(dh * 4);
-  // Two interpolated rows (i32 each), reused while consecutive output rows read the same source rows.
-  const rowA = alloc(dw * 4 + 16);
-  const rowB = alloc(dw * 4 + 16);
-  if (!xo0 || !xo1 || !xc || !yo0 || !yo1 || !yc || !rowA || !rowB) return false;
+  // The two source rows blended (u16 per pixel), with room for the last vector's spare lanes.
+  const blend = alloc(sw * 2 + 32);
+  if (!xo0 || !xo1 || !xc || !yo0 || !yo1 || !yc || !blend) return false;
   linearTaps(sw, dw, xo0, xo1, xc);
   linearTaps(sh, dh, yo0, yo1, yc);
-  let ra = rowA;
-  let rb = rowB;
-  let ia: i32 = -1;
-  let ib: i32 = -1;
-  const half = i32x4.splat(32768);
   for (let y: i32 = 0; y < dh; y++) {
-    const y0 = load<i32>(yo0 + ((<usize>y) << 2));
-    const y1 = load<i32>(yo1 + ((<usize>y) << 2));
     const w1 = load<i32>(yc + ((<usize>y) << 2));
-    // Rows y0 and y1 into ra and rb, reusing what is already there.
-    if (ia != y0) {
-      if (ib == y0) {
-        const t = ra;
-        ra = rb;
-        rb = t;
-        ib = ia;
-        ia = y0;
-      } else {
-        hline(src + <usize>y0 * <usize>sw, ra, dw, xo0, xo1, xc);
-        ia = y0;
-      }
+    const r0 = src + <usize>load<i32>(yo0 + ((<usize>y) << 2)) * <usize>sw;
+    const r1 = src + <usize>load<i32>(yo1 + ((<usize>y) << 2)) * <usize>sw;
+    const k0 = i16x8.splat(<i16>(256 - w1));
+    const k1 = i16x8.splat(<i16>w1);
+    // Reads up to 15 bytes past a row's end: the next row, or the arena's spare bytes after the last.
+    for (let x: i32 = 0; x < sw; x += 16) {
+      const a = v128.load(r0 + <usize>x);
+      const b = v128.load(r1 + <usize>x);
+      const o = blend + ((<usize>x) << 1);
+      const lo = i16x8.add(
+        i16x8.mul(i16x8.extend_low_i8x16_u(a), k0),
+        i16x8.mul(i16x8.extend_low_i8x16_u(b), k1),
+      );
+      const hi = i16x8.add(
+        i16x8.mul(i16x8.extend_high_i8x16_u(a), k0),
+        i16x8.mul(i16x8.extend_high_i8x16_u(b), k1),
+      );
+      v128.store(o, lo);
+      v128.store(o, hi, 16);
     }
-    if (ib != y1) {
-      if (y1 == y0) {
-        memory.copy(rb, ra, (<usize>dw) << 2);
-      } else hline(src + <usize>y1 * <usize>sw, rb, dw, xo0, xo1, xc);
-      ib = y1;
-    }
-    const k0 = i32x4.splat(256 - w1);
-    const k1 = i32x4.splat(w1);
     const out = dst + <usize>y * <usize>dw;
-    let x: i32 = 0;
-    for (; x + 4 <= dw; x += 4) {
-      const a = v128.load(ra + ((<usize>x) << 2));
-      const b = v128.load(rb + ((<usize>x) << 2));
-      const v = i32x4.shr_u(i32x4.add(i32x4.add(i32x4.mul(a, k0), i32x4.mul(b, k1)), half), 16);
-      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.splat(0));
-      store<u32>(out + <usize>x, i32x4.extract_lane(bytes, 0));
-    }
-    for (; x < dw; x++) {
-      const a = load<i32>(ra + ((<usize>x) << 2));
-      const b = load<i32>(rb + ((<usize>x) << 2));
-      store<u8>(out + <usize>x, <u8>((a * (256 - w1) + b * w1 + 32768) >>> 16));
+    for (let x: i32 = 0; x < dw; x++) {
+      const i = (<usize>x) << 2;
+      const c = load<u32>(xc + i);
+      const v0 = <u32>load<u16>(blend + ((<usize>load<i32>(xo0 + i)) << 1));
+      const v1 = <u32>load<u16>(blend + ((<usize>load<i32>(xo1 + i)) << 1));
+      store<u8>(out + <usize>x, <u8>((v0 * (256 - c) + v1 * c + 32768) >>> 16));
     }
   }
   release(mark);
   return true;
-}
-
-/** One source row interpolated along x: 8 fractional bits per output pixel. */
-function hline(row: usize, out: usize, dw: i32, xo0: usize, xo1: usize, xc: usize): void {
-  for (let x: i32 = 0; x < dw; x++) {
-    const i = (<usize>x) << 2;
-    const w1 = load<i32>(xc + i);
-    store<i32>(
-      out + i,
-      <i32>load<u8>(row + <usize>load<i32>(xo0 + i)) * (256 - w1) +
-        <i32>load<u8>(row + <usize>load<i32>(xo1 + i)) * w1,
-    );
-  }
 }
 
 // FAST's corner score (OpenCV's cornerScore<16>, which non-maximum suppression compares): with d[k] the
