@@ -201,9 +201,8 @@ interface GreyKernels {
     sx1: number,
     out: number,
     cols: number,
-    ties: number,
     inv: number,
-  ): number;
+  ): void;
 }
 
 /** Largest image whose grey copy is made in WebAssembly: 4 MP, 12 MB of RGB. */
@@ -239,22 +238,13 @@ function greyWasm(
   const at1 = k.alloc(w * 4);
   const cols = k.alloc(k.greyColsBytes(W));
   const out = k.alloc(w * h);
-  const ties = k.alloc(w * h * 4);
   const inv = k.alloc(w * 4);
-  if (!rgb || !at0 || !at1 || !cols || !out || !ties || !inv) return null;
+  if (!rgb || !at0 || !at1 || !cols || !out || !inv) return null;
   new Uint8Array(k.memory.buffer, rgb, bytes).set(p.data.subarray(0, bytes));
   new Int32Array(k.memory.buffer, at0, w).set(sx0);
   new Int32Array(k.memory.buffer, at1, w).set(sx1);
-  const nTies = k.grey(rgb, W, H, w, h, at0, at1, out, cols, ties, inv);
+  k.grey(rgb, W, H, w, h, at0, at1, out, cols, inv);
   const data = new Uint8Array(k.memory.buffer, out, w * h).slice();
-  if (nTies) {
-    const list = new Int32Array(k.memory.buffer, ties, nTies).slice();
-    for (const i of list) {
-      const x = i % w;
-      const { sy0, sy1 } = rowBox(H, h, (i - x) / w);
-      data[i] = tieByte(p, sx0[x] as number, sx1[x] as number, sy0, sy1);
-    }
-  }
   return { data, width: w, height: h };
 }
 
