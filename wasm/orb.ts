@@ -179,8 +179,8 @@ function linearTaps(src: i32, dst: i32, o0: usize, o1: usize, c: usize): void {
  * y, the 16 fractional bits of their product rounded half up. OpenCV interpolates each source row along x
  * and then blends two such rows; the sum is the same integer in either order, and blending the two source
  * rows first (16 pixels per vector, every product below 2^16) leaves one pass along x per output row
- * instead of one per source row read (the features of a 512 px copy 3.74 → 3.61 CPU ms, same bytes). False when
- * memory cannot grow.
+ * instead of one per source row read (the features of a 512 px copy 3.74 → 3.61 CPU ms, same bytes).
+ * False when memory cannot grow.
  */
 function resizeLinear(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32): bool {
   const mark = position();
