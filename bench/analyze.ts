@@ -68,7 +68,8 @@
 // Env: BENCH_ANALYZE_FIXTURE_ROUNDS (3; a round is one pass per stage over the fixtures),
 //      BENCH_ANALYZE_ROUNDS (5, for the 12 MP JPEGs), BENCH_ANALYZE_ROUND_MS (700: least time per stage
 //      per round on the 12 MP JPEGs), BENCH_ANALYZE_LARGE (8: how many 12 MP JPEGs are generated),
-//      BENCH_ANALYZE_PAIRS (64: pairs of decode and analyze on the 12 MP JPEGs, for the ratio's target),
+//      BENCH_ANALYZE_PAIRS (256: pairs of decode and analyze on the 12 MP JPEGs, for the ratio's target;
+//      ~27 s; 64 before session 17, when one quiet run's eighths read 1.06-1.87),
 //      BENCH_ANALYZE_PYTHON (python3: the interpreter to try for imagehash; "none" skips it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,7 +120,7 @@ const FIXTURE_ROUNDS = Number(process.env.BENCH_ANALYZE_FIXTURE_ROUNDS ?? 3);
 const LARGE_ROUNDS = Number(process.env.BENCH_ANALYZE_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ANALYZE_ROUND_MS ?? 700);
 const LARGE = Number(process.env.BENCH_ANALYZE_LARGE ?? 8);
-const PAIRS = Number(process.env.BENCH_ANALYZE_PAIRS ?? 64);
+const PAIRS = Number(process.env.BENCH_ANALYZE_PAIRS ?? 256);
 const PYTHON = process.env.BENCH_ANALYZE_PYTHON ?? 'python3';
 // The analysis as a check runs it (process-check.ts, pipeline.ts, workers/context.ts), from the same
 // configuration: the defaults unless this process's environment sets the variables.
