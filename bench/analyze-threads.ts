@@ -14,9 +14,15 @@
 //                its --v8-pool-size default);
 //   libuv        the other Node threads: libuv's pool (sharp's calls are queued there), started later.
 // With the process's peak resident memory (ANALYZE_HEAP_MB trades memory for garbage collection).
-// Linux only (/proc). Environment: BENCH_THREADS_ROUNDS (16), BENCH_ANALYZE_LARGE (8 images).
+// Linux only (/proc). Environment: BENCH_THREADS_ROUNDS (16), BENCH_ANALYZE_LARGE (8 images),
+// BENCH_THREADS_MODE (rounds: the analyses of a round, then its decodes; pairs: each image analyzed and
+// decoded back to back, in a seeded random order, as bench:analyze's target reads it), BENCH_THREADS_LOADED
+// (on: before timing, the thread extracts one picture's features with OpenCV.js and analyzes a HEVC HEIC,
+// so it holds what a running worker's thread holds after its first partial-match candidate and its first
+// HEIC; off: a fresh thread).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { decodeForHashing } from '../src/pipeline/analyze/decode.js';
 import type { AnalyzeOptions } from '../src/pipeline/analyze/index.js';
@@ -24,10 +30,14 @@ import { createAnalysisPool } from '../src/pipeline/analyze/pool.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { sharedConcat } from '../src/bytes.js';
 import { LARGE_SOURCES, makeLarge } from './large-jpegs.js';
-import { cpuMs, machine, writeResult } from './lib.js';
+import { cpuMs, machine, ROOT, writeResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 16);
 const LARGE = Number(process.env.BENCH_ANALYZE_LARGE ?? 8);
+/** BENCH_THREADS_MODE=pairs: each image analyzed and decoded back to back (as bench:analyze's target reads it). */
+const PAIRS = process.env.BENCH_THREADS_MODE === 'pairs';
+const LOADED = process.env.BENCH_THREADS_LOADED !== 'off';
+const HEIC = 'exif-samples/heic/IMG_5195.HEIC';
 /** Node's --v8-pool-size default: the platform workers it starts before any other thread. */
 const V8_POOL_SIZE = 4;
 
@@ -73,6 +83,22 @@ async function main() {
   const analyze = (it: (typeof items)[number]) => pool.analyze(it.bytes, it.probe, opts);
   const decode = (it: (typeof items)[number]) =>
     decodeForHashing(it.bytes, { maxPixels: config.maxInputPixels });
+  if (LOADED) {
+    say('loading OpenCV.js and the HEIC decoder as a running worker has them');
+    const first = items[0] as (typeof items)[number];
+    if (opts.features)
+      await pool.analyze(first.bytes, first.probe, {
+        ...opts,
+        features: { ...opts.features, engine: 'opencv' },
+      });
+    const heic = readFileSync(resolve(ROOT, 'test', 'fixtures', HEIC));
+    const r = await pool.analyze(
+      sharedConcat([heic], heic.length),
+      { mime: 'image/heic', format: 'heif' },
+      opts,
+    );
+    if (r.error) throw new Error(`${HEIC}: ${r.error.code}`);
+  }
   say('warming up');
   for (let w = 0; w < 2; w++)
     for (const it of items) {
@@ -86,18 +112,36 @@ async function main() {
   };
   let processA = 0;
   let processD = 0;
-  say(`${ROUNDS} rounds of ${items.length} analyses, then ${items.length} decodes alone`);
-  for (let r = 0; r < ROUNDS; r++) {
-    let t0 = threads();
-    let c0 = cpuMs();
-    for (const it of items) await analyze(it);
-    processA += cpuMs() - c0;
-    add(a, since(t0, threads()));
-    t0 = threads();
-    c0 = cpuMs();
-    for (const it of items) await decode(it);
-    processD += cpuMs() - c0;
-    add(d, since(t0, threads()));
+  if (PAIRS) {
+    say(`${ROUNDS * items.length} pairs: one image analyzed and decoded alone, back to back`);
+    let flip = 0x5eed;
+    for (let r = 0; r < ROUNDS; r++)
+      for (const it of items) {
+        flip = (flip * 1103515245 + 12345) >>> 0;
+        for (const first of flip & 0x10000 ? ['a', 'd'] : ['d', 'a']) {
+          const t0 = threads();
+          const c0 = cpuMs();
+          if (first === 'a') await analyze(it);
+          else await decode(it);
+          if (first === 'a') processA += cpuMs() - c0;
+          else processD += cpuMs() - c0;
+          add(first === 'a' ? a : d, since(t0, threads()));
+        }
+      }
+  } else {
+    say(`${ROUNDS} rounds of ${items.length} analyses, then ${items.length} decodes alone`);
+    for (let r = 0; r < ROUNDS; r++) {
+      let t0 = threads();
+      let c0 = cpuMs();
+      for (const it of items) await analyze(it);
+      processA += cpuMs() - c0;
+      add(a, since(t0, threads()));
+      t0 = threads();
+      c0 = cpuMs();
+      for (const it of items) await decode(it);
+      processD += cpuMs() - c0;
+      add(d, since(t0, threads()));
+    }
   }
   const names = threads();
   // Peak resident memory of the process (VmHWM): what a larger initial heap (ANALYZE_HEAP_MB) costs.
@@ -151,7 +195,8 @@ async function main() {
     .map((x) => x.toFixed(1))
     .join(' ');
   console.log(
-    `ANALYZE_HEAP_MB ${config.analysis.initialHeapMb}; peak RSS ${Math.round(peakMb)} MB; load average after ${load}`,
+    `ANALYZE_HEAP_MB ${config.analysis.initialHeapMb}; ${PAIRS ? 'pairs' : 'rounds'}; thread ${LOADED ? 'holding OpenCV.js and the HEIC decoder' : 'fresh'}; ` +
+      `peak RSS ${Math.round(peakMb)} MB; load average after ${load}`,
   );
   const file = writeResult('analyze-threads', {
     machine: machine(),
@@ -161,6 +206,8 @@ async function main() {
     ratio_threads: r2(ta / td),
     ratio_process: r2(processA / processD),
     analyze_heap_mb: config.analysis.initialHeapMb,
+    mode: PAIRS ? 'pairs' : 'rounds',
+    thread_loaded: LOADED,
     peak_rss_mb: Math.round(peakMb),
   });
   say(`wrote ${file}`);
