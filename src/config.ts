@@ -54,8 +54,8 @@ export const EnvSchema = Type.Object({
       'Nice value (Linux scheduling priority, 0-19) of the analysis threads: higher runs them after the event loop when both want a core, so job locks, Redis and the API are served on time while every core analyzes. 0: the same priority as the event loop.',
   }),
   ANALYZE_HEAP_MB: Int(
-    64,
-    "Initial old-space size (MB) of V8 in each analysis thread (`--initial-old-space-size` for the threads the pool starts). V8 sizes a new heap small (~20 MB), and each analysis leaves ~1.7 MB of pixel buffers to collect, so a thread ran a full garbage collection every ~6-10 images: 3.6-5.3 CPU ms per 12 MP photo in V8's garbage-collection threads, 0.8-2.7 with 64, and the analysis 1.32-1.37x the decode alone against 1.19-1.30x (bench:analyze-threads; peak RSS +5-20 MB). The cost: a thread's memory may grow by up to this much before it collects. 0: V8's own sizing.",
+    256,
+    "Initial old-space size (MB) of V8 in each analysis thread (`--initial-old-space-size` for the threads the pool starts). V8 sizes a new heap small (~20 MB), and each analysis leaves ~1.7 MB of pixel buffers to collect, so a thread ran a full garbage collection every ~6-10 images: 3.6-5.3 CPU ms per 12 MP photo in V8's garbage-collection threads, 0.8-2.7 with 64; a thread that also holds OpenCV.js and the HEIC decoder, as a running worker's does, read 2.0-4.1 with 64 and 0.2-0.9 with 256, the analysis 1.28-1.34x the decode alone against 1.17-1.24x (bench:analyze-threads; peak RSS unchanged within 30 MB). The cost: a thread's memory may grow by up to this much before it collects. 0: V8's own sizing.",
     0,
   ),
   ANALYZE_QUEUE: Int(
