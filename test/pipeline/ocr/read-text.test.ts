@@ -111,6 +111,23 @@ t.test(
 );
 
 t.test(
+  'a Lithuanian line of Latin shape, read by the Latin model as text, is not read by the Cyrillic one',
+  { skip },
+  async (t) => {
+    for (const i of [1, 2]) {
+      // Its diacritics unknown to eng, which reads it at ~80 (under SURE_ALONE); many ascenders.
+      const shot = await postScreenshot('lit', i);
+      const timings: Record<string, number> = {};
+      const r = await readText(shot.png, opts, timings);
+      t.equal(r.languages[0], 'lit', `#${i} language`);
+      t.notOk('ocr_script' in timings, `#${i}: the sample read by one model`);
+      t.ok(r.found.handles.includes(shot.truth.handle), `#${i} handle ${shot.truth.handle}`);
+      t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, `#${i} the post text within 3% CER`);
+    }
+  },
+);
+
+t.test(
   'a Cyrillic line with few ascenders is sampled by the Cyrillic model alone, not the Latin one first',
   { skip },
   async (t) => {
