@@ -159,6 +159,41 @@ t.test(
 );
 
 t.test(
+  'an Arabic post whose header and first line make one band: the Latin model reads the header’s rows only',
+  { skip },
+  async (t) => {
+    const real = await import('../../../src/pipeline/ocr/tesseract.js');
+    const calls: { models: string[]; lines: string[] }[] = [];
+    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+      '../../../src/pipeline/ocr/index.js',
+      {
+        '../../../src/pipeline/ocr/tesseract.ts': {
+          ...real,
+          recognize: async (...args: Parameters<typeof real.recognize>) => {
+            const lines = await real.recognize(...args);
+            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
+            return lines;
+          },
+        },
+      },
+    );
+    // Its avatar spans the name, the handle and the first line of the text: one band (splitLines).
+    const shot = await postScreenshot('arb', 0, { photo: 'exifr/door-knocker.jpg' });
+    const r = await read(shot.png, opts);
+    t.equal(r.languages[0], 'ara');
+    t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
+    const [sample, ...rest] = calls;
+    t.same(sample?.models, ['ara'], 'the sample read by the Arabic model');
+    const latin = rest.find((c) => c.models.join('+') === 'eng');
+    t.ok(latin, 'the header read by the Latin model');
+    t.ok(
+      latin && latin.lines.length < (sample?.lines.length ?? 0),
+      `fewer lines than the sample's (${latin?.lines.length} of ${sample?.lines.length})`,
+    );
+  },
+);
+
+t.test(
   'a caption’s probe line, read surely, is not read a second time with the rest',
   { skip },
   async (t) => {
