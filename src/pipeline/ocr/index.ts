@@ -39,9 +39,23 @@ export interface OcrOptions extends TesseractOptions {
   maxInputPixels: number;
 }
 
-/** Glyph height (px) the picture is scaled to: tesseract's LSTM models read 20-30 px letters best. */
+/**
+ * Glyph height (px) the picture is scaled to when its letters are smaller than AS_IS_GLYPH (up to
+ * MAX_UPSCALE) or larger than this: tesseract's LSTM models read 20-30 px letters best.
+ */
 const TARGET_GLYPH = 24;
 const MAX_UPSCALE = 3;
+/**
+ * Letters at least this high (the detector's median glyph, px) are read at their size, only larger ones
+ * reduced to TARGET_GLYPH: tesseract's models scale each line to their own input height (36 px: a line
+ * of 14-16 px glyphs is ~30-40 px), so enlarging them only cost the scaling here and tesseract's layout
+ * analysis on more pixels. bench:ocr's clean screenshots (glyphs 14.7-16.9, enlarged 1.4-1.6x before):
+ * CER 0.39% -> 0.32%, language and handle + time as before, CPU per screenshot 138 -> 117 ms (node 35 ->
+ * 24, tesseract 104 -> 94). Smaller letters (a shared copy's, 8 px, JPEG-blurred) are still enlarged to
+ * TARGET_GLYPH: at 18 instead, handle and time were read on 90% of them instead of 95%, with a false handle
+ * more.
+ */
+const AS_IS_GLYPH = 14;
 /** Lines whose words tesseract is less sure of than this are noise (photo texture read as letters). */
 const MIN_LINE_CONFIDENCE = 30;
 const MAX_TEXT = 20_000;
@@ -268,9 +282,12 @@ async function sampleLanguage(
   const rtl = rightToLeft(img, all.bands);
   // A line of lower-case letters with hardly any ascenders: Cyrillic (fewAscenders), read by its script's
   // model first; the Latin model's reading of it (confidence 19-63) then only cost CPU.
-  const cyrillic = fewAscenders(img, all.bands[body] as Band)
-    ? perScript.find((m) => scriptOf(m) === 'Cyrillic')
-    : undefined;
+  const share = ascenderShare(img, all.bands[body] as Band);
+  const cyrillic =
+    share !== null && share <= FEW_ASCENDERS ? perScript.find((m) => scriptOf(m) === 'Cyrillic') : undefined;
+  // A line with many ascenders (MANY_ASCENDERS) on a left-to-right page: Latin letters, read by the
+  // Latin model first, as always.
+  const latinShaped = !rtl && share !== null && share >= MANY_ASCENDERS;
   // On a right-to-left page, its script's model first: the Latin model's reading of an Arabic line
   // (confidence 14-52) only cost CPU too.
   const lead = (rtl ? perScript.find(isRtl) : cyrillic) ?? perScript[0] ?? '';
@@ -287,6 +304,12 @@ async function sampleLanguage(
     // lines read by it at 3-49).
     if (next === undefined && top.model === lead && lead !== perScript[0])
       return top.conf >= (isRtl(lead) ? WHOLE_SURE : SURE_LEAD);
+    // The Latin model first on a line of Latin shape (latinShaped) reading it as text (SURE_LEAD): a
+    // Lithuanian line, whose diacritics it does not know, reads at 77-82 (bench:ocr), under SURE_ALONE,
+    // and the Cyrillic model's reading of it (confidence 2-52, 11-23 ms of tesseract's CPU) only told
+    // that it is not Cyrillic. Cyrillic lines read by the Latin model: 36-66.
+    if (next === undefined && top.model === lead && latinShaped && scriptOf(lead) === 'Latin')
+      return top.conf >= SURE_LEAD;
     if (next === undefined) return false;
     // On a right-to-left page, a right-to-left model that reads the line as text and better than the
     // others so far: the Cyrillic model (which reads Arabic at 15-36) is not asked too.
@@ -439,6 +462,14 @@ export function ascenderShare(img: GreyImage, band: Band): number | null {
  * confidence then sends the sample to the Latin one), a Cyrillic line not taken for it the Latin model's.
  */
 const FEW_ASCENDERS = 0.06;
+/**
+ * fewAscenders' share of a line's columns at or above which the line is taken for Latin letters
+ * (sampleLanguage): bench:ocr's 40 screenshots' sample lines, Cyrillic 0.008-0.084, Latin 0.073-0.136
+ * (those under this are shared copies' English lines: they are read as before), 0.31-0.35 with a handle
+ * line. Arabic lines have more (0.21-0.37), but on a right-to-left page their script's model reads first,
+ * and the Latin model reads them at 12-52, under SURE_LEAD, as it reads Cyrillic (36-66).
+ */
+const MANY_ASCENDERS = 0.09;
 /** Inked columns a line needs for fewAscenders to judge it (a few words at TARGET_GLYPH). */
 const MIN_ASCENDER_COLUMNS = 200;
 
@@ -532,15 +563,10 @@ async function readBands(
   models: string[],
   stage: string,
   read: Read,
+  /** The rows of each band read (within it), when not all of them. */
+  rows: (i: number) => Band = (i) => all.bands[i] as Band,
 ): Promise<CleanLine[]> {
-  const lines = await read(
-    strip(
-      img,
-      indices.map((i) => all.bands[i] as Band),
-    ),
-    models,
-    stage,
-  );
+  const lines = await read(strip(img, indices.map(rows)), models, stage);
   for (const l of lines) l.band = indices[l.band] as number;
   return lines;
 }
@@ -591,22 +617,24 @@ async function readAs(
   img: GreyImage,
 ): Promise<Reading | null> {
   // The sample did not tell the language among its script's (one short line: "Šiandien Kazachstane
-  // įvyko kažkas" read by the Latin model is deu 1, spa 0.93, lit 0.71): the next TELL_BANDS lines are
-  // read with the guess's model before the rest, and when the language is then told and another of the
-  // script, the whole text is read with its model instead (what the guess's model read stands for the
-  // handles: withHandles). Before, the whole text was read with the guess's model, then again with the
-  // language's.
+  // įvyko kažkas" read by the Latin model is deu 1, spa 0.93, lit 0.71): the next lines (up to
+  // TELL_BANDS) are read with the guess's model one at a time before the rest, until the language is
+  // told; when it is another of the script, the whole text is read with its model instead (what the
+  // guess's model read stands for the handles: withHandles). Before, the whole text was read with the
+  // guess's model, then again with the language's; and then the two lines at once, where one often tells
+  // (bench:ocr-checks' Lithuanian post: lit 1, spa 0.70 with its second line), and the other was read
+  // again by the language's model.
   const have = known.get(guess);
   if (!told && have) {
     const after = all.bands.map((_, i) => i).filter((i) => !have.bands.has(i));
     const near = [...after.filter((i) => i > body), ...after.filter((i) => i < body).reverse()];
-    const batch = near.slice(0, TELL_BANDS).sort((x, y) => x - y);
-    if (batch.length > 0) {
-      have.lines.push(...(await readBands(all, img, batch, [guess], 'ocr', read)));
-      for (const b of batch) have.bands.add(b);
+    for (const band of near.slice(0, TELL_BANDS)) {
+      have.lines.push(...(await readBands(all, img, [band], [guess], 'ocr', read)));
+      have.bands.add(band);
       const language = languageIn(sure(have.lines), languages, SAMPLE_LEAD);
       if (language && language !== guess && scriptOf(language) === scriptOf(guess))
         return readAs(all, language, true, body, latin, known, languages, read, img);
+      if (language) break;
     }
   }
   const first = await readWith(all, img, guess, known, read, 'ocr');
@@ -631,7 +659,12 @@ async function readAs(
     else if (inBody.length > 1 || inBody.some((l) => l.text.includes('@'))) at.add(body);
     else at.delete(body);
     const picked = [...at].sort((x, y) => x - y);
-    if (picked.length > 0) sample = sure(await readBands(all, img, picked, [latin], 'ocr_sample', read));
+    if (picked.length > 0)
+      sample = sure(
+        await readBands(all, img, picked, [latin], 'ocr_sample', read, (i) =>
+          i === body ? aboveText(all.bands[i] as Band, inBody, guess) : (all.bands[i] as Band),
+        ),
+      );
     sample.push(...line);
   }
   const lines = withHandles(sure(first), sample);
@@ -641,6 +674,30 @@ async function readAs(
   const redo = lines.filter((l) => scripts(l.text).some((x) => x.script === main));
   const again = await readAgain(all, lines, redo, language, read, img);
   return { lines: again, language: languageIn(again, languages) ?? language, models: [guess, language] };
+}
+
+/**
+ * The rows of the sample's band above its last lines that the guess's model read surely in its own script
+ * (at least WHOLE_SURE): what the first model reads of it for a post's name and @handle (readAs), without
+ * the post's first lines, which it would only read garbled (bench:ocr's Arabic screenshots whose header
+ * and first line make one band, avatar beside them: eng read the Arabic line too, ~10 ms of tesseract's
+ * CPU). Cut halfway between that line and the one above; the whole band when no such line is at its
+ * bottom, or none above it.
+ */
+function aboveText(band: Band, lines: CleanLine[], guess: string): Band {
+  const sorted = [...lines].sort((a, b) => a.box.y - b.box.y);
+  let k = sorted.length;
+  while (k > 0) {
+    const l = sorted[k - 1] as CleanLine;
+    if (l.conf < WHOLE_SURE || scripts(l.text)[0]?.script !== scriptOf(guess)) break;
+    k--;
+  }
+  const above = sorted[k - 1];
+  const first = sorted[k];
+  if (!above || !first) return band;
+  const bottom = above.box.y + above.box.height;
+  if (bottom >= first.box.y) return band;
+  return { ...band, y1: Math.min(band.y1, Math.floor((bottom + first.box.y) / 2)) };
 }
 
 /** Lines read after an untold sample before the rest (readAs). */
@@ -889,6 +946,8 @@ async function forOcr(
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
   let scale = glyph > 0 ? Math.min(MAX_UPSCALE, TARGET_GLYPH / glyph) : 1;
+  // Letters of AS_IS_GLYPH or more are not enlarged (see there).
+  if (glyph >= AS_IS_GLYPH) scale = Math.min(scale, 1);
   scale = Math.min(scale, Math.sqrt(maxPixels / (w * h)));
   const width = Math.max(1, Math.round(w * scale));
   const kernel = scale > 1 ? 'cubic' : 'lanczos3';

@@ -63,8 +63,8 @@ t.test(
   'a Lithuanian post whose sample line does not tell its language is read once with the Lithuanian model',
   { skip },
   async (t) => {
-    // Its sample, "Šiandien Kazachstane įvyko kažkas" read by eng, is deu/spa/lit to franc; the two lines
-    // after it tell Lithuanian.
+    // Its sample, "Šiandien Kazachstane įvyko kažkas" read by eng, is deu/spa/lit to franc; the line after
+    // it tells Lithuanian.
     const shot = await postScreenshot('lit', 0, { photo: 'exifr/door-knocker.jpg' });
     const r = await readText(shot.png, opts);
     t.equal(r.languages[0], 'lit');
@@ -72,6 +72,58 @@ t.test(
     t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
     t.ok(r.found.times.includes(shot.truth.time), shot.truth.time);
     t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, 'the post text within 3% CER');
+  },
+);
+
+t.test(
+  'an untold Lithuanian sample: the lines after it are read one at a time until one tells the language',
+  { skip },
+  async (t) => {
+    // Tesseract's readings, as readText asks for them (tesseract.ts's recognize, wrapped).
+    const real = await import('../../../src/pipeline/ocr/tesseract.js');
+    const calls: { models: string[]; lines: number }[] = [];
+    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+      '../../../src/pipeline/ocr/index.js',
+      {
+        '../../../src/pipeline/ocr/tesseract.ts': {
+          ...real,
+          recognize: async (...args: Parameters<typeof real.recognize>) => {
+            const lines = await real.recognize(...args);
+            calls.push({ models: args[1], lines: lines.length });
+            return lines;
+          },
+        },
+      },
+    );
+    // Its sample line read by eng is deu/spa/lit to franc; with the next line, lit 1, spa 0.70.
+    const shot = await postScreenshot('lit', 0, { photo: 'exifr/door-knocker.jpg' });
+    const r = await read(shot.png, opts);
+    t.same(r.models, ['lit']);
+    const lit = calls.findIndex((c) => c.models.join('+') === 'lit');
+    t.ok(lit > 1, 'the sample and the line after it were read before the Lithuanian model read');
+    const between = calls.slice(1, lit);
+    t.same(
+      between.map((c) => [c.models.join('+'), c.lines]),
+      [['eng', 1]],
+      'one line after the sample, by the Latin model',
+    );
+  },
+);
+
+t.test(
+  'a Lithuanian line of Latin shape, read by the Latin model as text, is not read by the Cyrillic one',
+  { skip },
+  async (t) => {
+    for (const i of [1, 2]) {
+      // Its diacritics unknown to eng, which reads it at ~80 (under SURE_ALONE); many ascenders.
+      const shot = await postScreenshot('lit', i);
+      const timings: Record<string, number> = {};
+      const r = await readText(shot.png, opts, timings);
+      t.equal(r.languages[0], 'lit', `#${i} language`);
+      t.notOk('ocr_script' in timings, `#${i}: the sample read by one model`);
+      t.ok(r.found.handles.includes(shot.truth.handle), `#${i} handle ${shot.truth.handle}`);
+      t.ok(cer(shot.truth.text, bodyText(r.lines, shot.body)) <= 0.03, `#${i} the post text within 3% CER`);
+    }
   },
 );
 
@@ -103,6 +155,41 @@ t.test(
       t.notOk('ocr_script' in timings, `#${i}: the sample read by one model`);
       t.ok(r.found.handles.includes(shot.truth.handle), `#${i} handle ${shot.truth.handle}`);
     }
+  },
+);
+
+t.test(
+  'an Arabic post whose header and first line make one band: the Latin model reads the header’s rows only',
+  { skip },
+  async (t) => {
+    const real = await import('../../../src/pipeline/ocr/tesseract.js');
+    const calls: { models: string[]; lines: string[] }[] = [];
+    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+      '../../../src/pipeline/ocr/index.js',
+      {
+        '../../../src/pipeline/ocr/tesseract.ts': {
+          ...real,
+          recognize: async (...args: Parameters<typeof real.recognize>) => {
+            const lines = await real.recognize(...args);
+            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
+            return lines;
+          },
+        },
+      },
+    );
+    // Its avatar spans the name, the handle and the first line of the text: one band (splitLines).
+    const shot = await postScreenshot('arb', 0, { photo: 'exifr/door-knocker.jpg' });
+    const r = await read(shot.png, opts);
+    t.equal(r.languages[0], 'ara');
+    t.ok(r.found.handles.includes(shot.truth.handle), shot.truth.handle);
+    const [sample, ...rest] = calls;
+    t.same(sample?.models, ['ara'], 'the sample read by the Arabic model');
+    const latin = rest.find((c) => c.models.join('+') === 'eng');
+    t.ok(latin, 'the header read by the Latin model');
+    t.ok(
+      latin && latin.lines.length < (sample?.lines.length ?? 0),
+      `fewer lines than the sample's (${latin?.lines.length} of ${sample?.lines.length})`,
+    );
   },
 );
 
