@@ -2,7 +2,7 @@
 // fact-checker relies on (the language, the handle and time of a screenshotted post, its text), that a
 // photo without text is not OCR'd, and that a worker without tesseract still reports, saying so.
 // Accuracy and speed over the whole generated set are measured by `npm run bench:ocr`, not here.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { loadConfig } from '../../../src/config.js';
 import { readText, type OcrOptions } from '../../../src/pipeline/ocr/index.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
@@ -18,6 +18,30 @@ const opts: OcrOptions = {
 };
 const installed = await tesseractInfo(opts.path);
 const skip = installed ? false : 'tesseract is not installed (sh scripts/setup-ocr.sh)';
+
+/**
+ * readText with tesseract.ts's recognize wrapped: each reading's models and the text of its lines, in the
+ * order readText asks for them.
+ */
+async function recordingReadText(tt: Test) {
+  const real = await import('../../../src/pipeline/ocr/tesseract.js');
+  const calls: { models: string[]; lines: string[] }[] = [];
+  const { readText: read } = await tt.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
+    '../../../src/pipeline/ocr/index.js',
+    {
+      // The module as tsx resolves index.ts's './tesseract.js': its .ts file.
+      '../../../src/pipeline/ocr/tesseract.ts': {
+        ...real,
+        recognize: async (...args: Parameters<typeof real.recognize>) => {
+          const lines = await real.recognize(...args);
+          calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
+          return lines;
+        },
+      },
+    },
+  );
+  return { read, calls };
+}
 
 t.test(
   'a Lithuanian post screenshot: its language, handle, time and text with diacritics',
@@ -79,22 +103,7 @@ t.test(
   'an untold Lithuanian sample: the lines after it are read one at a time until one tells the language',
   { skip },
   async (t) => {
-    // Tesseract's readings, as readText asks for them (tesseract.ts's recognize, wrapped).
-    const real = await import('../../../src/pipeline/ocr/tesseract.js');
-    const calls: { models: string[]; lines: number }[] = [];
-    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
-      '../../../src/pipeline/ocr/index.js',
-      {
-        '../../../src/pipeline/ocr/tesseract.ts': {
-          ...real,
-          recognize: async (...args: Parameters<typeof real.recognize>) => {
-            const lines = await real.recognize(...args);
-            calls.push({ models: args[1], lines: lines.length });
-            return lines;
-          },
-        },
-      },
-    );
+    const { read, calls } = await recordingReadText(t);
     // Its sample line read by eng is deu/spa/lit to franc; with the next line, lit 1, spa 0.70.
     const shot = await postScreenshot('lit', 0, { photo: 'exifr/door-knocker.jpg' });
     const r = await read(shot.png, opts);
@@ -103,7 +112,7 @@ t.test(
     t.ok(lit > 1, 'the sample and the line after it were read before the Lithuanian model read');
     const between = calls.slice(1, lit);
     t.same(
-      between.map((c) => [c.models.join('+'), c.lines]),
+      between.map((c) => [c.models.join('+'), c.lines.length]),
       [['eng', 1]],
       'one line after the sample, by the Latin model',
     );
@@ -162,21 +171,7 @@ t.test(
   'an Arabic post whose header and first line make one band: the Latin model reads the header’s rows only',
   { skip },
   async (t) => {
-    const real = await import('../../../src/pipeline/ocr/tesseract.js');
-    const calls: { models: string[]; lines: string[] }[] = [];
-    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
-      '../../../src/pipeline/ocr/index.js',
-      {
-        '../../../src/pipeline/ocr/tesseract.ts': {
-          ...real,
-          recognize: async (...args: Parameters<typeof real.recognize>) => {
-            const lines = await real.recognize(...args);
-            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
-            return lines;
-          },
-        },
-      },
-    );
+    const { read, calls } = await recordingReadText(t);
     // Its avatar spans the name, the handle and the first line of the text: one band (splitLines).
     const shot = await postScreenshot('arb', 0, { photo: 'exifr/door-knocker.jpg' });
     const r = await read(shot.png, opts);
@@ -197,23 +192,7 @@ t.test(
   'a caption’s probe line, read surely, is not read a second time with the rest',
   { skip },
   async (t) => {
-    // Tesseract's readings, as readText asks for them (tesseract.ts's recognize, wrapped).
-    const real = await import('../../../src/pipeline/ocr/tesseract.js');
-    const calls: { models: string[]; lines: string[] }[] = [];
-    const { readText: read } = await t.mockImport<typeof import('../../../src/pipeline/ocr/index.js')>(
-      '../../../src/pipeline/ocr/index.js',
-      {
-        // The module as tsx resolves index.ts's './tesseract.js': its .ts file.
-        '../../../src/pipeline/ocr/tesseract.ts': {
-          ...real,
-          recognize: async (...args: Parameters<typeof real.recognize>) => {
-            const lines = await real.recognize(...args);
-            calls.push({ models: args[1], lines: lines.map((l) => l.words.map((w) => w.text).join(' ')) });
-            return lines;
-          },
-        },
-      },
-    );
+    const { read, calls } = await recordingReadText(t);
     // Five lines of dark text over a photo (a caption in the picture, not a screenshot).
     const r = await read(fixture('exifr/iptc-staff-photographer-example.jpg'), opts);
     t.equal(r.languages[0], 'eng');
