@@ -13,20 +13,17 @@
 
 export { alloc, reset } from './arena';
 import { Luma } from './luma';
+import { fourRowsBytes, fourRowsRowBytes, prefixFourRows } from './four-rows';
+export { fourRowsBytes };
 
 const WR: i32 = 19595;
 const WG: i32 = 38470;
 const WB: i32 = 7471;
 
-/** Room `thumbnail` needs at `luma` for a picture W pixels wide. */
-export function thumbnailLumaBytes(W: i32): i32 {
-  return 4 * (((W + 3) & ~3) << 2) + ((W + 4) << 4);
-}
-
 /**
  * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`. Output column i averages `count[i]` (i32)
  * source columns, left to right from column 0; output row i the source rows [ys[i], ys[i + 1]) (i32).
- * `luma` is room for thumbnailLumaBytes(W), `row` for 4 x w f32, `sums` for w f64. Each count at most 128
+ * `luma` is room for fourRowsBytes(W), `row` for 4 x w f32, `sums` for w f64. Each count at most 128
  * (the i32 sums).
  *
  * Four source rows at a time: their luma side by side in one vector per column and summed along the row
@@ -54,7 +51,7 @@ export function thumbnail(
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  const rowBytes = ((<usize>W + 3) & ~(<usize>3)) << 2;
+  const rowBytes = fourRowsRowBytes(W);
   // pre + 16 x: the four rows' luma summed over columns [0, x) (wrapping i32: a column's sum, below 2^31,
   // is still the difference of two of them).
   const pre = luma + 4 * rowBytes;
@@ -77,28 +74,7 @@ export function thumbnail(
         store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
       for (let x = W; x < ((W + 3) & ~3); x++, s += 4) store<i32>(s, 0);
     }
-    let run = i32x4.splat(0);
-    v128.store(pre, run);
-    for (let x: i32 = 0; x < W; x += 4) {
-      const o = (<usize>x) << 2;
-      const r0 = v128.load(luma + o);
-      const r1 = v128.load(luma + rowBytes + o);
-      const r2 = v128.load(luma + 2 * rowBytes + o);
-      const r3 = v128.load(luma + 3 * rowBytes + o);
-      const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-      const p = pre + ((<usize>x) << 4);
-      run = i32x4.add(run, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-      v128.store(p, run, 16);
-      run = i32x4.add(run, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
-      v128.store(p, run, 32);
-      run = i32x4.add(run, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
-      v128.store(p, run, 48);
-      run = i32x4.add(run, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
-      v128.store(p, run, 64);
-    }
+    prefixFourRows(luma, rowBytes, W, pre);
     // Each output column's mean in each of the four rows: sum / (its width x 65536) in f64, to f32.
     let c: usize = pre;
     for (let x: i32 = 0; x < w; x++) {

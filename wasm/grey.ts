@@ -11,6 +11,8 @@
 
 export { alloc, reset } from './arena';
 import { Luma } from './luma';
+import { fourRowsBytes, fourRowsRowBytes, prefixFourRows } from './four-rows';
+export { fourRowsBytes };
 
 const WR: i32 = 299;
 const WG: i32 = 587;
@@ -22,15 +24,10 @@ const ROWS: usize = memory.data(16, 16);
 /** The first source row of each. */
 const FIRST_ROWS: usize = memory.data(16, 16);
 
-/** Room `grey` needs at `cols` for an image W pixels wide. */
-export function greyColsBytes(W: i32): i32 {
-  return 4 * (((W + 3) & ~3) << 2) + ((W + 4) << 4);
-}
-
 /**
  * The w x h grey copy of `rgb` (W x H packed RGB) into `out`. Output column x averages source columns
  * [sx0[x], sx1[x]) (i32 each), output row y the rows [floor(y H / h), max(that + 1, floor((y + 1) H / h))),
- * as orb.ts's rowBox. `cols` is room for greyColsBytes(W), `inv` for w f32. A box holds fewer than 4,200
+ * as orb.ts's rowBox. `cols` is room for fourRowsBytes(W), `inv` for w f32. A box holds fewer than 4,200
  * source pixels (2 x its luma sum x 1000 stays below 2^31; orb.ts keeps larger boxes on its JS path).
  * A box whose mean is exactly half way between two levels (a tie: ~4% of a 512 px copy's boxes, whose
  * boxes are 1 to 4 pixels) gets the float definition's byte, computed here as orb.ts's tieByte computes it
@@ -58,7 +55,7 @@ export function grey(
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  const rowBytes = ((<usize>W + 3) & ~(<usize>3)) << 2;
+  const rowBytes = fourRowsRowBytes(W);
   // Four output rows' column sums (i32 each), then their prefix sums interleaved: pre + 16 x holds the
   // four rows' sums of columns [0, x), so a box of any width is two vector loads and a subtraction.
   const pre = cols + 4 * rowBytes;
@@ -99,29 +96,8 @@ export function grey(
       for (let x = W; x < ((W + 3) & ~3); x++) store<i32>(row + ((<usize>x) << 2), 0);
     }
     const rowsV = v128.load(ROWS);
-    // The four rows side by side (a 4x4 transpose per four columns), summed as they go.
-    let run = i32x4.splat(0);
-    v128.store(pre, run);
-    for (let x: i32 = 0; x < W; x += 4) {
-      const o = (<usize>x) << 2;
-      const r0 = v128.load(cols + o);
-      const r1 = v128.load(cols + rowBytes + o);
-      const r2 = v128.load(cols + 2 * rowBytes + o);
-      const r3 = v128.load(cols + 3 * rowBytes + o);
-      const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-      const p = pre + ((<usize>x) << 4);
-      run = i32x4.add(run, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-      v128.store(p + 16, run);
-      run = i32x4.add(run, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
-      v128.store(p + 32, run);
-      run = i32x4.add(run, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
-      v128.store(p + 48, run);
-      run = i32x4.add(run, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
-      v128.store(p + 64, run);
-    }
+    // The four rows side by side, summed along the row (four-rows.ts).
+    prefixFourRows(cols, rowBytes, W, pre);
     // Each box's mean rounded half up, exactly: floor((2 sum + n) / 2n) with n = 1000 x its pixels,
     // estimated in floats (off by at most one) and corrected with the remainder, which is also zero
     // exactly when the mean is half way between two levels (a tie).

@@ -232,7 +232,7 @@ interface DetectGreyKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
   alloc(bytes: number): number;
-  thumbnailLumaBytes(W: number): number;
+  fourRowsBytes(W: number): number;
   thumbnail(
     rgb: number,
     W: number,
@@ -306,7 +306,7 @@ function greyWasm(
   const src = k.alloc(bytes);
   const counts = k.alloc(w * 4);
   const edges = k.alloc((h + 1) * 4);
-  const luma = k.alloc(k.thumbnailLumaBytes(sw));
+  const luma = k.alloc(k.fourRowsBytes(sw));
   const row = k.alloc(w * 16);
   const sums = k.alloc(w * 8);
   const out = k.alloc(w * h);

@@ -190,7 +190,7 @@ interface GreyKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
   alloc(bytes: number): number;
-  greyColsBytes(W: number): number;
+  fourRowsBytes(W: number): number;
   grey(
     rgb: number,
     W: number,
@@ -236,7 +236,7 @@ function greyWasm(
   const rgb = k.alloc(bytes);
   const at0 = k.alloc(w * 4);
   const at1 = k.alloc(w * 4);
-  const cols = k.alloc(k.greyColsBytes(W));
+  const cols = k.alloc(k.fourRowsBytes(W));
   const out = k.alloc(w * h);
   const inv = k.alloc(w * 4);
   if (!rgb || !at0 || !at1 || !cols || !out || !inv) return null;
