@@ -162,7 +162,8 @@ function compact(f: ImageFeatures): ImageFeatures {
  * images, its marking on V8's platform threads: 2.5-5 CPU ms per 12 MP photo above what the decode alone
  * leaves there. At 64 MB: 0.8-2.7 ms, one mark-compact in ~80 analyses instead of 8; 0.4-1.1 with the
  * flag for the whole process on the command line (bench:analyze-threads, --trace-gc; 32 MB changed nothing,
- * 128 no better).
+ * 128 no better). A thread that also holds OpenCV.js and the HEIC decoder, as a running worker's does,
+ * went back to 2.0-4.1 ms at 64 MB and 0.2-0.9 at 256, the default since (same peak RSS within 30 MB).
  */
 function initialHeap(mb: number | undefined): void {
   if (mb && mb > 0) setFlagsFromString(`--initial-old-space-size=${Math.floor(mb)}`);
