@@ -22,22 +22,20 @@
 // HEIC; off: a fresh thread).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { decodeForHashing } from '../src/pipeline/analyze/decode.js';
 import type { AnalyzeOptions } from '../src/pipeline/analyze/index.js';
 import { createAnalysisPool } from '../src/pipeline/analyze/pool.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { sharedConcat } from '../src/bytes.js';
-import { LARGE_SOURCES, makeLarge } from './large-jpegs.js';
-import { cpuMs, machine, ROOT, writeResult } from './lib.js';
+import { LARGE_SOURCES, loadAsWorker, makeLarge, xorshift } from './large-jpegs.js';
+import { cpuMs, machine, writeResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 16);
 const LARGE = Number(process.env.BENCH_ANALYZE_LARGE ?? 8);
 /** BENCH_THREADS_MODE=pairs: each image analyzed and decoded back to back (as bench:analyze's target reads it). */
 const PAIRS = process.env.BENCH_THREADS_MODE === 'pairs';
 const LOADED = process.env.BENCH_THREADS_LOADED !== 'off';
-const HEIC = 'exif-samples/heic/IMG_5195.HEIC';
 /** Node's --v8-pool-size default: the platform workers it starts before any other thread. */
 const V8_POOL_SIZE = 4;
 
@@ -85,19 +83,7 @@ async function main() {
     decodeForHashing(it.bytes, { maxPixels: config.maxInputPixels });
   if (LOADED) {
     say('loading OpenCV.js and the HEIC decoder as a running worker has them');
-    const first = items[0] as (typeof items)[number];
-    if (opts.features)
-      await pool.analyze(first.bytes, first.probe, {
-        ...opts,
-        features: { ...opts.features, engine: 'opencv' },
-      });
-    const heic = readFileSync(resolve(ROOT, 'test', 'fixtures', HEIC));
-    const r = await pool.analyze(
-      sharedConcat([heic], heic.length),
-      { mime: 'image/heic', format: 'heif' },
-      opts,
-    );
-    if (r.error) throw new Error(`${HEIC}: ${r.error.code}`);
+    await loadAsWorker(pool.analyze, (items[0] as (typeof items)[number]).bytes, opts);
   }
   say('warming up');
   for (let w = 0; w < 2; w++)
@@ -114,20 +100,18 @@ async function main() {
   let processD = 0;
   if (PAIRS) {
     say(`${ROUNDS * items.length} pairs: one image analyzed and decoded alone, back to back`);
-    let flip = 0x5eed;
+    const rand = xorshift(0x5eed);
     for (let r = 0; r < ROUNDS; r++)
-      for (const it of items) {
-        flip = (flip * 1103515245 + 12345) >>> 0;
-        for (const first of flip & 0x10000 ? ['a', 'd'] : ['d', 'a']) {
+      for (const it of items)
+        for (const stage of rand() & 1 ? (['a', 'd'] as const) : (['d', 'a'] as const)) {
           const t0 = threads();
           const c0 = cpuMs();
-          if (first === 'a') await analyze(it);
-          else await decode(it);
-          if (first === 'a') processA += cpuMs() - c0;
-          else processD += cpuMs() - c0;
-          add(first === 'a' ? a : d, since(t0, threads()));
+          await (stage === 'a' ? analyze(it) : decode(it));
+          const cpu = cpuMs() - c0;
+          if (stage === 'a') processA += cpu;
+          else processD += cpu;
+          add(stage === 'a' ? a : d, since(t0, threads()));
         }
-      }
   } else {
     say(`${ROUNDS} rounds of ${items.length} analyses, then ${items.length} decodes alone`);
     for (let r = 0; r < ROUNDS; r++) {

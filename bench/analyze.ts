@@ -106,7 +106,7 @@ import {
 import { loadOpenCv } from '../src/similarity/features/opencv.js';
 import { findContentRegion } from '../src/pipeline/analyze/region.js';
 import { probeMedia } from '../src/pipeline/probe.js';
-import { LARGE_SOURCES, makeLarge, xorshift } from './large-jpegs.js';
+import { LARGE_SOURCES, loadAsWorker, makeLarge, xorshift } from './large-jpegs.js';
 import { cpuMs, machine, ROOT, writeResult } from './lib.js';
 import { configureSharp } from '../src/sharp-settings.js';
 import { loadConfig } from '../src/config.js';
@@ -658,8 +658,7 @@ async function main() {
     await STAGES.analyze(it);
     await STAGES.decode(it);
   }
-  if (FEATURES_OPENCV) await STAGES['analyze opencv'](large[0] as Item);
-  if (heic[0]) await STAGES.analyze(heic[0]);
+  await loadAsWorker(analyzeAsCheck, (large[0] as Item).bytes, AS_DEPLOYED);
   say(`12 MP JPEG: ${PAIRS} pairs of decode and analyze`);
   const pairs = await measurePairs(large, PAIRS);
 

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
+import type { Analysis, AnalyzeOptions } from '../src/pipeline/analyze/index.js';
+import { sharedConcat } from '../src/bytes.js';
 import { ROOT } from './lib.js';
 
 const FIXTURES = resolve(ROOT, 'test', 'fixtures');
@@ -68,4 +70,34 @@ export async function makeLarge(source: string, seed: number): Promise<Buffer> {
       },
     })
     .toBuffer();
+}
+
+/** The HEVC HEIC a worker-like analysis thread reads once (loading the HEIC decoder). */
+const WORKER_HEIC = 'exif-samples/heic/IMG_5195.HEIC';
+
+/**
+ * Brings the thread behind `analyze` (an analysis pool's, as a check runs it) to the state a running
+ * worker's thread is in: OpenCV.js loaded (one picture's features extracted with it, as a worker's thread
+ * loads it for the geometric check of its first partial-match candidate) and the HEIC decoder (one HEVC
+ * HEIC analyzed). Their heaps are what V8's collections of that thread have to mark (README, "Processes
+ * and V8").
+ */
+export async function loadAsWorker(
+  analyze: (
+    bytes: Buffer,
+    probe: { mime: string; format: string },
+    opts: AnalyzeOptions,
+  ) => Promise<Pick<Analysis, 'error'>>,
+  jpeg: Buffer,
+  opts: AnalyzeOptions,
+): Promise<void> {
+  if (opts.features)
+    await analyze(
+      jpeg,
+      { mime: 'image/jpeg', format: 'jpeg' },
+      { ...opts, features: { ...opts.features, engine: 'opencv' } },
+    );
+  const heic = readFileSync(resolve(FIXTURES, WORKER_HEIC));
+  const r = await analyze(sharedConcat([heic], heic.length), { mime: 'image/heic', format: 'heif' }, opts);
+  if (r.error) throw new Error(`${WORKER_HEIC}: ${r.error.code}`);
 }
