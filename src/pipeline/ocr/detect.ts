@@ -262,6 +262,7 @@ interface DetectGreyKernels {
     parent: number,
     first: number,
     counts: number,
+    codes: number,
   ): void;
   components(
     n: number,
@@ -464,7 +465,7 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   k.reset();
   const src = k.alloc(px);
   const integ = k.alloc((w + 1) * (h + 1) * 4);
-  const bins = k.alloc(32 * 4);
+  const bins = k.alloc(4 * 32 * 4);
   const rk = k.alloc(px);
   const rx0 = k.alloc(px * 4);
   const rx1 = k.alloc(px * 4);
@@ -472,10 +473,29 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   const parent = k.alloc(px * 4);
   const first = k.alloc((h + 1) * 4);
   const counts = k.alloc(8);
-  if (!src || !integ || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts) return null;
+  const codes = k.alloc(12 * (w + 16));
+  if (!src || !integ || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
+    return null;
   const mem = k.memory.buffer;
   new Uint8Array(mem, src, px).set(data.subarray(0, px));
-  k.classify(src, integ, w, h, WINDOW, CONTRAST, STRONG, bins, rk, rx0, rx1, rs, parent, first, counts);
+  k.classify(
+    src,
+    integ,
+    w,
+    h,
+    WINDOW,
+    CONTRAST,
+    STRONG,
+    bins,
+    rk,
+    rx0,
+    rx1,
+    rs,
+    parent,
+    first,
+    counts,
+    codes,
+  );
   hist.set(new Int32Array(mem, bins, 32));
   const [n, marked] = new Int32Array(mem, counts, 2) as unknown as [number, number];
   return {
