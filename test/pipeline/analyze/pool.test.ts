@@ -222,7 +222,9 @@ t.test('an analysis over the time limit: its thread is stopped, the item fails w
   // is analyzed, so the limit below times the decode on a running thread, not the thread's start.
   const small = blackPng(32, 32);
   const untilAnalyzed = async () => {
-    for (let i = 0; i < 100; i++) {
+    // Bounded by time, not tries: each try that times out takes one limit (20 ms on a fast machine),
+    // and a thread starting under a loaded suite can take seconds.
+    for (const end = performance.now() + 60_000; performance.now() < end;) {
       const analysis = await pool.analyze(small, probe, PLAIN).catch(() => null);
       if (analysis?.hashes) return true;
     }
