@@ -1,6 +1,7 @@
 // What a fact-checker looks for first in the words of a picture: links, @handles, dates and times. Plain
 // patterns over the OCR text (bounded: the text is capped before this runs, and no pattern backtracks
 // badly: each is a run of one character class).
+import { asciiDigits, wordDates } from './dates.js';
 
 export interface FoundInText {
   links: string[];
@@ -8,9 +9,6 @@ export interface FoundInText {
   dates: string[];
   times: string[];
 }
-
-const MONTHS =
-  'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|янв|фев|мар|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек|sau|vas|kov|bal|geg|bir|lie|rgp|rgs|spa|lap|gru';
 
 const LINK =
   /\b(?:https?:\/\/|www\.)[^\s<>"']{2,200}|\b[a-z0-9-]{2,63}\.(?:com|org|net|ru|kz|lt|ua|info|news|io|co|me|tv)(?:\/[^\s<>"']{0,200})?/giu;
@@ -44,21 +42,27 @@ export function handlesIn(text: string): Array<{ handle: string; index: number }
   }
   return out;
 }
-const TIME = /(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?!\d)/g;
+// Times as X and Telegram show them: "8:03", "20:03", "8:03 PM", "٨:٠٣ م" (Arabic-Indic digits, its
+// morning and evening letters; matched on the ASCII digits, listed as written).
+const TIME = /(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?[AaPp]\.?[Mm]\.?|\s?[صم](?!\p{L}))?(?!\d)/gu;
 const DATE_NUMERIC = /(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2}))(?!\d)/g;
-const DATE_WORDS = new RegExp(
-  `(?<![\\p{L}\\d])(?:\\d{1,2}\\s(?:${MONTHS})\\p{L}*\\.?(?:,?\\s\\d{4})?|(?:${MONTHS})\\p{L}*\\.?\\s\\d{1,2}(?:,\\s?\\d{4})?)(?![\\p{L}\\d])`,
-  'giu',
-);
 
 const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.replace(/[.,;:]+$/, '')))].slice(0, 50);
+
+/** The matches of `re` in `plain` (`text` with ASCII digits: the same indices), as written in `text`. */
+const written = (text: string, plain: string, re: RegExp) =>
+  [...plain.matchAll(re)].map((m) => text.slice(m.index, m.index + m[0].length));
 
 export function findInText(text: string): FoundInText {
   const links = uniq(text.match(LINK) ?? []);
   const handles = uniq(handlesIn(text).map((h) => `@${h.handle}`));
-  const dates = uniq([...(text.match(DATE_NUMERIC) ?? []), ...(text.match(DATE_WORDS) ?? [])]);
+  const plain = asciiDigits(text);
+  // Dates in words in any of the default OCR languages (dates.ts).
+  // (Their final dots are theirs: "3 мар. 2024 г.", "2024 m. kovo 3 d.")
+  const words = wordDates(text).map((d) => d.text);
+  const dates = [...new Set([...uniq(written(text, plain, DATE_NUMERIC)), ...words])].slice(0, 50);
   // A numeric date such as 12.05 is not a time: times are read from what no date took.
   const rest = dates.reduce((t, d) => t.split(d).join(' '), text);
-  const times = uniq(rest.match(TIME) ?? []);
+  const times = uniq(written(rest, asciiDigits(rest), TIME));
   return { links, handles, dates, times };
 }

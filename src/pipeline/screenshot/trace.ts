@@ -12,6 +12,7 @@ import type { MediaItem } from '../../../schemas/report.js';
 import type { ScreenshotOf } from '../../../schemas/screenshot.js';
 import type { TextInImage } from '../../../schemas/text.js';
 import type { RememberedPost } from '../../memory/post-index.js';
+import { dateValue } from '../ocr/dates.js';
 import { readPost, type PictureBox, type PostInScreenshot } from './read-post.js';
 import { compareWords, sharedWords, type TextComparison } from './word-diff.js';
 
@@ -162,23 +163,11 @@ const ymd = (t: number): [number, number, number] => {
   return [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
 };
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/** "3 Mar 2024", "Mar 3, 2024", "2024-03-03" as a UTC day (ms); null for a date without a year or unread. */
-export function parseDate(s: string): number | null {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (iso) return Date.UTC(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]));
-  const dm = /^(\d{1,2})\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})$/i.exec(s);
-  const md = /^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s*(\d{4})$/i.exec(s);
-  const [day, mon, year] = dm
-    ? [dm[1], dm[2], dm[3]]
-    : md
-      ? [md[2], md[1], md[3]]
-      : [undefined, undefined, undefined];
-  const month = MONTHS.indexOf((mon ?? '').toLowerCase());
-  if (!day || !year || month < 0) return null;
-  return Date.UTC(Number(year), month, Number(day));
-}
+/**
+ * A date as the screenshot shows it ("3 Mar 2024", "Mar 3, 2024", "3 мар. 2024 г.", "2024 m. kovo 3 d.",
+ * "2024-03-03", …: ocr/dates.ts) as a UTC day (ms); null for a date without a year, or unread.
+ */
+export const parseDate = dateValue;
 
 /**
  * The picture the content-region detector found among the text of a screenshot (`embedded`), in the

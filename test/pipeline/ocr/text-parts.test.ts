@@ -1,6 +1,7 @@
 // The small parts of reading text: tesseract's TSV, the things found in a text, script and language.
 import t from 'tap';
 import sharp from 'sharp';
+import { dateValue as parseDate } from '../../../src/pipeline/ocr/dates.js';
 import { findInText } from '../../../src/pipeline/ocr/found.js';
 import { fewAscenders } from '../../../src/pipeline/ocr/index.js';
 import { identifyLanguage, scripts } from '../../../src/pipeline/ocr/language.js';
@@ -38,6 +39,32 @@ t.test('links, handles, dates and times in a post screenshot’s words', async (
   t.same(f.handles, ['@jonaspetr'], 'an e-mail address is not a handle');
   t.same(f.dates, ['12.05.2024', '2024-03-04', '3 Mar 2024']);
   t.same(f.times, ['8:03', '2:32 PM'], 'a numeric date is not read as a time');
+});
+
+t.test('dates in words in every default OCR language, as X, Telegram and the press write them', async (t) => {
+  const cases: [string, string, number][] = [
+    ['8:03 PM · Mar 3, 2024 · 1.2M Views', 'Mar 3, 2024', Date.UTC(2024, 2, 3)],
+    ['20:03 · 3 мар. 2024 г. · 1,2 млн просмотров', '3 мар. 2024 г.', Date.UTC(2024, 2, 3)],
+    ['20:03 · 3 бер. 2024 р.', '3 бер. 2024 р.', Date.UTC(2024, 2, 3)],
+    ['20:03 · 3 нау. 2024 ж.', '3 нау. 2024 ж.', Date.UTC(2024, 2, 3)],
+    ['Paskelbta 2024 m. kovo 3 d. 20:03', '2024 m. kovo 3 d.', Date.UTC(2024, 2, 3)],
+    ['٨:٠٣ م · ٣ مارس ٢٠٢٤', '٣ مارس ٢٠٢٤', Date.UTC(2024, 2, 3)],
+    ['20:03 · 3 févr. 2024', '3 févr. 2024', Date.UTC(2024, 1, 3)],
+    ['publicado el 3 de marzo de 2024', '3 de marzo de 2024', Date.UTC(2024, 2, 3)],
+    ['20:03 · 3. März 2024', '3. März 2024', Date.UTC(2024, 2, 3)],
+    // A Russian page's English footer read by the Russian model: "Mar" in Cyrillic look-alikes.
+    ['8:03 . 3 Маг 2024', '3 Маг 2024', Date.UTC(2024, 2, 3)],
+  ];
+  for (const [text, date, day] of cases) {
+    const f = findInText(text);
+    t.same(f.dates, [date], text);
+    t.equal(parseDate(date), day, `${date} is that day`);
+  }
+  t.same(findInText('٨:٠٣ م · ٣ مارس ٢٠٢٤').times, ['٨:٠٣ م'], 'an Arabic time, as written');
+  t.same(findInText('у нас 5 лисиць і 3 лиси').dates, [], 'a word that starts like a month is none');
+  t.same(findInText('I may 3 times').dates, [], 'a month first is capitalized');
+  t.same(findInText('on 12 Jan and 3 Feb 2021').dates, ['12 Jan', '3 Feb 2021']);
+  t.equal(parseDate('12 Jan'), null, 'no year');
 });
 
 t.test('script by letters, language among the configured ones', async (t) => {
