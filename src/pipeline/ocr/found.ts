@@ -10,8 +10,15 @@ export interface FoundInText {
   times: string[];
 }
 
-const LINK =
-  /\b(?:https?:\/\/|www\.)[^\s<>"']{2,200}|\b[a-z0-9-]{2,63}\.(?:com|org|net|ru|kz|lt|ua|info|news|io|co|me|tv)(?:\/[^\s<>"']{0,200})?/giu;
+// A link written without its scheme is a host name of up to five labels ending in a top-level domain a
+// post would name (x.com, t.me, youtu.be, bbc.co.uk, gov.kz, …), not after an @ or a dot (an e-mail
+// address, a Bluesky handle), and its path.
+const TLDS =
+  'com|org|net|gov|edu|int|info|news|io|co|me|tv|ly|be|gl|to|cc|app|dev|site|online|live|media|press|ru|su|by|ua|kz|kg|uz|tj|am|az|ge|md|lt|lv|ee|pl|de|fr|es|it|pt|uk|eu|ch|at|nl|se|no|fi|dk|cz|tr|il|iq|sy|lb|jo|eg|sa|ae|qa|us|ca|au|in';
+const LINK = new RegExp(
+  `\\b(?:https?:\\/\\/|www\\.)[^\\s<>"']{2,200}|(?<![\\p{L}\\p{N}@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.){1,4}(?:${TLDS})(?![\\p{L}\\p{N}-])(?:\\/[^\\s<>"']{0,200})?`,
+  'giu',
+);
 // An @handle as written on X, Telegram, Mastodon (`name`, `name@instance`) or Bluesky, whose handles are
 // domain names (`name.bsky.social`, `nytimes.com`, with hyphens, up to 253 characters). The run is taken
 // wide and then cut (handleOf): a hyphen belongs to a domain-shaped handle only, so "@name-9:12" (a

@@ -41,6 +41,20 @@ t.test('links, handles, dates and times in a post screenshot’s words', async (
   t.same(f.times, ['8:03', '2:32 PM'], 'a numeric date is not read as a time');
 });
 
+t.test('links written without a scheme: one-letter and country hosts, several labels', async (t) => {
+  t.same(findInText('x.com/user/status/123 and bbc.co.uk/news, youtu.be/abc; akorda.kz/ru').links, [
+    'x.com/user/status/123',
+    'bbc.co.uk/news',
+    'youtu.be/abc',
+    'akorda.kz/ru',
+  ]);
+  t.same(
+    findInText('jonas@lrt.lt, @user.bsky.social, e.g. this, x.community').links,
+    [],
+    'no address, handle or word',
+  );
+});
+
 t.test('dates in words in every default OCR language, as X, Telegram and the press write them', async (t) => {
   const cases: [string, string, number][] = [
     ['8:03 PM · Mar 3, 2024 · 1.2M Views', 'Mar 3, 2024', Date.UTC(2024, 2, 3)],
