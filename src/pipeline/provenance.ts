@@ -13,6 +13,7 @@ import type { ScreenshotOf } from '../../schemas/screenshot.js';
 import type { TextInImage } from '../../schemas/text.js';
 import type { VideoMetadata } from '../../schemas/video.js';
 import { LOOKED_UP_ON } from './screenshot/author-feed.js';
+import { languageName } from './ocr/language.js';
 
 export interface ProvenanceThresholds {
   /** A match first seen (or capture time) this much before the post counts as predating it. */
@@ -77,22 +78,10 @@ const time = (iso: string | null | undefined): number | null => {
 
 const HOUR = 3600_000;
 
-const LANGUAGE_NAMES: Record<string, string> = {
-  eng: 'English',
-  rus: 'Russian',
-  ukr: 'Ukrainian',
-  kaz: 'Kazakh',
-  lit: 'Lithuanian',
-  ara: 'Arabic',
-  fra: 'French',
-  spa: 'Spanish',
-  deu: 'German',
-};
-
 /** What the words in the picture are, in one sentence: how much, which language, the handles and dates. */
 function textSignal(text: TextInImage): Signal {
   const words = text.text.split(/\s+/).filter(Boolean).length;
-  const lang = text.languages.map((l) => LANGUAGE_NAMES[l] ?? l).join(' and ');
+  const lang = text.languages.map(languageName).join(' and ');
   const named = [
     ...text.found.handles.slice(0, 3),
     ...text.found.dates.slice(0, 2),

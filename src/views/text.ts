@@ -2,20 +2,8 @@
 // script and languages, and the links, handles, dates and times found in it. OCR output is a stranger's
 // text: it goes through markup`` (escaped) like everything else, links included (shown, never linked).
 import type { TextInImage } from '../../schemas/text.js';
+import { languageName, languageTag } from '../pipeline/ocr/language.js';
 import { markup, type SafeHtml } from './html.js';
-
-/** ISO 639-1 codes for the page's lang attribute (screen readers, fonts), where known. */
-const HTML_LANG: Record<string, string> = {
-  eng: 'en',
-  rus: 'ru',
-  ukr: 'uk',
-  kaz: 'kk',
-  lit: 'lt',
-  ara: 'ar',
-  fra: 'fr',
-  spa: 'es',
-  deu: 'de',
-};
 
 const list = (label: string, items: string[]) =>
   items.length
@@ -30,11 +18,12 @@ export function textSection(text: TextInImage): SafeHtml {
     return markup`<p class="notice">The text could not be read: ${text.error?.message ?? ''} (<code>${text.error?.code ?? ''}</code>).</p>`;
   if (text.status === 'empty')
     return markup`<p class="muted">The picture seems to hold text, but none of it was legible.</p>`;
-  const lang = HTML_LANG[text.languages[0] ?? ''];
+  // The page's lang attribute (screen readers, fonts).
+  const lang = languageTag(text.languages[0] ?? '');
   const attr = lang ? markup` lang="${lang}"` : '';
   return markup`<table>
 <tr><th scope="row">Script</th><td>${text.script ?? ''}</td></tr>
-<tr><th scope="row">Languages</th><td>${text.languages.join(', ') || 'not enough text to tell'}</td></tr>
+<tr><th scope="row">Languages</th><td>${text.languages.map(languageName).join(', ') || 'not enough text to tell'}</td></tr>
 ${list('Links', text.found.links)}
 ${list('Handles', text.found.handles)}
 ${list('Dates', text.found.dates)}

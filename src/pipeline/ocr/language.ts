@@ -42,6 +42,30 @@ export const LANGUAGE_SCRIPT: Record<string, Script> = {
 
 export const scriptOf = (lang: string): Script => LANGUAGE_SCRIPT[lang] ?? 'Latin';
 
+const NAMES = new Intl.DisplayNames(['en'], { type: 'language' });
+
+/**
+ * A tesseract language's BCP 47 tag ("rus" -> "ru", "chi_sim" -> "zh-Hans"), by ICU's own aliases (the
+ * report page's lang attribute); null for a code ICU does not take.
+ */
+export function languageTag(lang: string): string | null {
+  const tag = lang
+    .replace(/_sim$/, '-Hans')
+    .replace(/_tra$/, '-Hant')
+    .replace(/_vert$/, '');
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A tesseract language's English name ("rus" -> "Russian"), or its code when ICU has none. */
+export function languageName(lang: string): string {
+  const tag = languageTag(lang);
+  return (tag && NAMES.of(tag)) ?? lang;
+}
+
 function charScript(cp: number): Script | null {
   if ((cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || (cp >= 0xc0 && cp <= 0x24f)) return 'Latin';
   if (cp >= 0x400 && cp <= 0x52f) return 'Cyrillic';

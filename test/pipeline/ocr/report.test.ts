@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { SafeFetcher } from '../../../src/net/safe-fetch.js';
+import { languageName, languageTag } from '../../../src/pipeline/ocr/language.js';
 import { tesseractInfo } from '../../../src/pipeline/ocr/tesseract.js';
 import { textSection } from '../../../src/views/text.js';
 import { fixture } from '../../helpers/images.js';
@@ -61,4 +62,22 @@ t.test('the report page escapes what was read', async (t) => {
   t.match(html, '&lt;script&gt;');
   t.notMatch(html, 'href="javascript', 'links are shown, never linked');
   t.match(html, 'lang="en"');
+  t.match(html, '<td>English</td>', 'languages by name');
+});
+
+t.test('languages by name and tag, whatever tesseract calls them', async (t) => {
+  t.same(['eng', 'rus', 'ukr', 'kaz', 'lit', 'ara', 'fra', 'spa', 'deu', 'chi_sim'].map(languageName), [
+    'English',
+    'Russian',
+    'Ukrainian',
+    'Kazakh',
+    'Lithuanian',
+    'Arabic',
+    'French',
+    'Spanish',
+    'German',
+    'Simplified Chinese',
+  ]);
+  t.same(['kaz', 'chi_sim', 'ara'].map(languageTag), ['kk', 'zh-Hans', 'ar']);
+  t.equal(languageName('xx_unknown'), 'xx_unknown', 'a code ICU does not know stays a code');
 });
