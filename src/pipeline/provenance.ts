@@ -107,6 +107,40 @@ function describeAge(ms: number): string {
   return minutes >= 2 ? `${minutes} minutes` : 'moments';
 }
 
+/**
+ * The camera's clock (DateTimeOriginal) against the GPS time the same file holds (UTC, from the
+ * satellites). Read from the fixtures' files that have both (ExifTool's truth): phones and cameras agree
+ * to a second once the zone is written (a Nokia 8.3: 14:12:31 +03:00 and 11:12:32 UTC), or differ by a
+ * whole zone when it is not (+2 h: an iPhone, a Xiaomi); a Nikon COOLPIX P6000 photo reads 22 h apart (its
+ * date set a day wrong), an IPTC sample 5 h apart with its zone written, a PNG 15 years apart (a GPS block
+ * from another file). Apart means more than GPS_CLOCK_SLACK beyond the zone written, or outside every
+ * zone (UTC-12 to UTC+14) by as much when none is. A GPS time can also be an older fix's.
+ */
+const GPS_CLOCK_SLACK = HOUR;
+
+function clockAgainstGps(md: Metadata | undefined): Signal | null {
+  const taken = md?.times.date_time_original;
+  const gps = md?.times.gps;
+  if (!taken?.iso || !gps?.iso) return null;
+  // Without a zone the clock's reading minus UTC is the zone it was set to, if both are right.
+  const clock = time(taken.time_zone ? taken.iso : `${taken.iso}Z`);
+  const satellites = time(gps.iso);
+  if (clock === null || satellites === null) return null;
+  const diff = clock - satellites;
+  const apart = taken.time_zone
+    ? Math.abs(diff) > GPS_CLOCK_SLACK
+    : diff > 14 * HOUR + GPS_CLOCK_SLACK || diff < -12 * HOUR - GPS_CLOCK_SLACK;
+  if (!apart) return null;
+  // "22 Oct 2008, 16:28" as the clock reads it (no conversion: the zone is said beside it).
+  const shown = (iso: string, zone: string) =>
+    `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1] ?? ''} ${iso.slice(0, 4)}, ${iso.slice(11, 16)}${zone}`;
+  return {
+    code: 'capture_time_disagrees_gps',
+    severity: 'medium',
+    message: `The camera’s clock (${shown(taken.iso, taken.time_zone ? ` UTC${taken.time_zone}` : ', no time zone')}) and the GPS time in the same file (${shown(gps.iso, ' UTC')}) are ${describeAge(Math.abs(diff))} apart, more than ${taken.time_zone ? 'its time zone' : 'any time zone'} explains: the clock was set wrong, the GPS time is an older fix’s, or the metadata was edited.`,
+  };
+}
+
 function howMatched(m: Match): string {
   if (m.kind === 'text') return `${Math.round((m.text?.share ?? 0) * 100)}% of the words in common`;
   if (m.kind === 'exact') return 'the same file';
@@ -417,6 +451,8 @@ function signals(input: ProvenanceInput, events: TimelineEvent[]): Signal[] {
       message: `GPS position in the metadata: ${gps.latitude.toFixed(5)}, ${gps.longitude.toFixed(5)}.`,
     });
   }
+  const clock = clockAgainstGps(md);
+  if (clock) out.push(clock);
   if (c2pa?.ai_generated) {
     out.push({
       code: 'ai_generated_marker',

@@ -134,6 +134,43 @@ t.test('EXIF capture date years before the post; camera clocks are weak evidence
   t.match(p.earliest, { kind: 'exif_capture', strength: 'weak', note: /no time zone/ });
 });
 
+t.test('the camera’s clock against the GPS time of the same file', async (t) => {
+  const at = (iso: string, time_zone: string | null) => ({ raw: iso, iso, time_zone, note: null });
+  const clock = (taken: ReturnType<typeof at>, gps: string) =>
+    buildProvenance({
+      ...base,
+      metadata: {
+        times: { date_time_original: taken, gps: at(gps, '+00:00') },
+        xmp: null,
+        metadata_status: 'present',
+      } as never,
+    }).signals.filter((s) => s.code === 'capture_time_disagrees_gps');
+  // The fixtures' Nikon COOLPIX P6000 photo (DSCN0010): its date set a day wrong.
+  t.match(clock(at('2008-10-22T16:28:39', null), '2008-10-23T14:27:07.24Z'), [
+    {
+      severity: 'medium',
+      message:
+        'The camera’s clock (22 Oct 2008, 16:28, no time zone) and the GPS time in the same file (23 Oct 2008, 14:27 UTC) are 22 hours apart, more than any time zone explains: the clock was set wrong, the GPS time is an older fix’s, or the metadata was edited.',
+    },
+  ]);
+  t.same(
+    clock(at('2018-07-25T16:34:23', null), '2018-07-25T14:34:23Z'),
+    [],
+    'a zone apart (+2 h), none written',
+  );
+  t.same(clock(at('2018-07-25T04:34:23', null), '2018-07-25T14:34:23Z'), [], 'UTC-10');
+  t.same(
+    clock(at('2022-08-14T14:12:31+03:00', '+03:00'), '2022-08-14T11:12:32Z'),
+    [],
+    'the zone written: a second',
+  );
+  t.match(clock(at('2009-06-24T09:41:07+01:00', '+01:00'), '2009-06-24T13:40:26Z'), [
+    { message: /UTC\+01:00\) .* are 5 hours apart, more than its time zone explains/ },
+  ]);
+  t.match(clock(at('2003-12-14T12:01:44', null), '2018-07-25T14:34:23Z'), [{ message: /14 years apart/ }]);
+  t.same(clock(at('2003-12-14T12:01:44', null), null as never), [], 'no GPS time');
+});
+
 t.test('thumbnail mismatch only between detailed pictures', async (t) => {
   const hashes = {
     pdq: { hash: '0'.repeat(64), quality: 100, dihedral: [] },
