@@ -353,31 +353,52 @@ export async function offsetFeatures(
   return { energy: sums, lattice };
 }
 
-/** zx[o] (zy[o]): z-score over the tiles of sum_k E(8 - o, k) - E(o, k) (the transposed for y); NaN at 0 and 4. */
-export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
+/**
+ * Per axis and offset o = 1, 2, 3, the tiles' sum_k E(8 - o, k) - E(o, k) (x; the transposed for y):
+ * x[o][t] for tile t (x[0] is empty).
+ */
+export function axisDifferences(E: Float64Array): { x: Float64Array[]; y: Float64Array[] } {
   const T = TILES * TILES;
   const e = (dx: number, dy: number, t: number) => E[(dy * 8 + dx) * T + t] as number;
-  const axis = (horizontal: boolean): number[] => {
+  const axis = (horizontal: boolean): Float64Array[] =>
+    [0, 1, 2, 3].map((o) => {
+      const d = new Float64Array(o === 0 ? 0 : T);
+      for (let t = 0; t < d.length; t++) {
+        for (let k = 0; k < 8; k++)
+          d[t] = (d[t] as number) + (horizontal ? e(8 - o, k, t) - e(o, k, t) : e(k, 8 - o, t) - e(k, o, t));
+      }
+      return d;
+    });
+  return { x: axis(true), y: axis(false) };
+}
+
+/** The z-score of the mean of `d` (one value per tile) against 0, with the spread over the tiles. */
+export function tileZ(d: Float64Array): number {
+  const n = d.length;
+  let sum = 0;
+  let sq = 0;
+  for (const v of d) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, sq - n * mean * mean) / (n - 1));
+  return sd > 0 ? mean / (sd / Math.sqrt(n)) : 0;
+}
+
+/** zx[o] (zy[o]): z-score over the tiles of sum_k E(8 - o, k) - E(o, k) (the transposed for y); NaN at 0 and 4. */
+export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
+  const d = axisDifferences(E);
+  const axis = (a: Float64Array[]): number[] => {
     const z = new Array<number>(8).fill(NaN);
     for (const o of [1, 2, 3]) {
-      let sum = 0;
-      let sq = 0;
-      for (let t = 0; t < T; t++) {
-        let d = 0;
-        for (let k = 0; k < 8; k++)
-          d += horizontal ? e(8 - o, k, t) - e(o, k, t) : e(k, 8 - o, t) - e(k, o, t);
-        sum += d;
-        sq += d * d;
-      }
-      const mean = sum / T;
-      const sd = Math.sqrt(Math.max(0, sq - T * mean * mean) / (T - 1));
-      const v = sd > 0 ? mean / (sd / Math.sqrt(T)) : 0;
+      const v = tileZ(a[o] as Float64Array);
       z[o] = v;
       z[8 - o] = -v;
     }
     return z;
   };
-  return { zx: axis(true), zy: axis(false) };
+  return { zx: axis(d.x), zy: axis(d.y) };
 }
 
 const NO_ENERGY_EVIDENCE: ShiftedEnergyEvidence = {
@@ -444,18 +465,33 @@ export function latticeEvidence(L: Float64Array): ShiftedEnergyEvidence {
   );
 }
 
-/** The decision from the energies `E` of offsetEnergies (or another per-tile mean, against `threshold`). */
-export function energyEvidence(E: Float64Array, threshold = ENERGY_THRESHOLD): ShiftedEnergyEvidence {
-  const none = { ...NO_ENERGY_EVIDENCE, threshold };
-  const { zx, zy } = axisScores(E);
-  let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
+/**
+ * The statistic per offset (dy * 8 + dx) from the axes' z-scores: (zx + zy) / sqrt 2 where both axes can
+ * be read, the one that can where the other's offset is 0 or 4, -Infinity where neither can.
+ */
+export function offsetStatistics(zx: number[], zy: number[]): Float64Array {
+  const s = new Float64Array(64).fill(-Infinity);
   const readable = (o: number) => o % 4 !== 0;
   for (let dy = 0; dy < 8; dy++) {
     for (let dx = 0; dx < 8; dx++) {
       const x = readable(dx) ? (zx[dx] as number) : null;
       const y = readable(dy) ? (zy[dy] as number) : null;
-      const s = x !== null && y !== null ? (x + y) / Math.SQRT2 : (x ?? y ?? -Infinity);
-      if (s > best.s) best = { s, dx: x === null ? null : dx, dy: y === null ? null : dy };
+      s[dy * 8 + dx] = x !== null && y !== null ? (x + y) / Math.SQRT2 : (x ?? y ?? -Infinity);
+    }
+  }
+  return s;
+}
+
+/** The decision from the energies `E` of offsetEnergies (or another per-tile mean, against `threshold`). */
+export function energyEvidence(E: Float64Array, threshold = ENERGY_THRESHOLD): ShiftedEnergyEvidence {
+  const none = { ...NO_ENERGY_EVIDENCE, threshold };
+  const { zx, zy } = axisScores(E);
+  const stat = offsetStatistics(zx, zy);
+  let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
+  for (let dy = 0; dy < 8; dy++) {
+    for (let dx = 0; dx < 8; dx++) {
+      const s = stat[dy * 8 + dx] as number;
+      if (s > best.s) best = { s, dx: dx % 4 === 0 ? null : dx, dy: dy % 4 === 0 ? null : dy };
     }
   }
   if (!Number.isFinite(best.s)) return none;
