@@ -83,6 +83,25 @@
 // Cost: energies and lattice scores 22.5 -> 30.6 CPU ms per 768x512 plane and 204 -> 280 per 3.5 MP
 // (medians, the two alternating on the same planes, load 3.9-4.8): the triangle wave instead of a cosine
 // (43 -> 27 ms per 768x512 plane in a first try with a polynomial cosine).
+// A joint statistic of the two readings (6 December 2026, bench/double-offgrid-reach.ts; not taken): the
+// idea was that at the first save's grid both readings are high while on single saves their largest
+// values fall at unrelated offsets. Their largest fall at the same offset in only 22 of 48 and 14 of 42
+// single saves, but the two readings' tile differences at one offset correlate at 0.8 (768x512) and 0.85
+// (2304x1536) over the tiles, on average: the two are nearly one measurement (the lattice score is high where
+// the terms sit near zero, which is also where their clipped magnitudes are low), so a joint statistic
+// adds the same evidence twice. Per offset (s_E + s_L) / sqrt 2: the single saves' decision statistic
+// grows with it (3.6-3.7 -> 5.1 at 768x512, 4.8 at 2304x1536), q90 -> q75 at the crop's grid median 4.8
+// and 12.1. The tile differences of each reading over their spread, summed tile by tile and read as one z
+// (which takes the correlation into account): single saves up to 3.8 and 3.4, q90 -> q75 3.7 and 8.6.
+// Each against its own single saves' largest, q90 first saves found at the crop's grid (fine-detail /
+// lattice / sum / tiles): 1 / 6 / 4 / 4 of 24 at 768x512, 14 / 14 / 15 / 15 of 21 at 2304x1536; q80 19 /
+// 16 / 18 / 18 and 16 / 13 / 15 / 15. Beside the readings in use, one threshold just over all 90 single
+// saves (5.13 for the sum, 3.76 for the tiles) would add q90 first saves 1 and 2 (the sum) or 3 and 2 (the
+// tiles) at the two sizes, the lattice reading alone at 3.70 4 and 3 (with one q95 at 2304x1536 for each).
+// With a correlation rho between two z-scores, the best linear joint is w ~ (m_E - rho m_L, m_L - rho
+// m_E) on their means: with the medians at the crop's grid, nearly the lattice reading alone (a weight of
+// -0.25 on the energy: 4 and 3 (+2 q95), no better). The minimum of the two per offset: single saves up
+// to 3.6, and nothing more than the fine-detail reading's.
 
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { setImmediate } from 'node:timers/promises';
