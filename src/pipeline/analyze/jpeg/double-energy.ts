@@ -83,6 +83,25 @@
 // Cost: energies and lattice scores 22.5 -> 30.6 CPU ms per 768x512 plane and 204 -> 280 per 3.5 MP
 // (medians, the two alternating on the same planes, load 3.9-4.8): the triangle wave instead of a cosine
 // (43 -> 27 ms per 768x512 plane in a first try with a polynomial cosine).
+// A joint statistic of the two readings (6 December 2026, bench/double-offgrid-reach.ts; not taken): the
+// idea was that at the first save's grid both readings are high while on single saves their largest
+// values fall at unrelated offsets. Their largest fall at the same offset in only 22 of 48 and 14 of 42
+// single saves, but the two readings' tile differences at one offset correlate at 0.8 (768x512) and 0.85
+// (2304x1536) over the tiles, on average: the two are nearly one measurement (the lattice score is high where
+// the terms sit near zero, which is also where their clipped magnitudes are low), so a joint statistic
+// adds the same evidence twice. Per offset (s_E + s_L) / sqrt 2: the single saves' decision statistic
+// grows with it (3.6-3.7 -> 5.1 at 768x512, 4.8 at 2304x1536), q90 -> q75 at the crop's grid median 4.8
+// and 12.1. The tile differences of each reading over their spread, summed tile by tile and read as one z
+// (which takes the correlation into account): single saves up to 3.8 and 3.4, q90 -> q75 3.7 and 8.6.
+// Each against its own single saves' largest, q90 first saves found at the crop's grid (fine-detail /
+// lattice / sum / tiles): 1 / 6 / 4 / 4 of 24 at 768x512, 14 / 14 / 15 / 15 of 21 at 2304x1536; q80 19 /
+// 16 / 18 / 18 and 16 / 13 / 15 / 15. Beside the readings in use, one threshold just over all 90 single
+// saves (5.13 for the sum, 3.76 for the tiles) would add q90 first saves 1 and 2 (the sum) or 3 and 2 (the
+// tiles) at the two sizes, the lattice reading alone at 3.70 4 and 3 (with one q95 at 2304x1536 for each).
+// With a correlation rho between two z-scores, the best linear joint is w ~ (m_E - rho m_L, m_L - rho
+// m_E) on their means: with the medians at the crop's grid, nearly the lattice reading alone (a weight of
+// -0.25 on the energy: 4 and 3 (+2 q95), no better). The minimum of the two per offset: single saves up
+// to 3.6, and nothing more than the fine-detail reading's.
 
 import { doubleKernels, WASM_MAX_PIXELS } from './double-kernels.js';
 import { setImmediate } from 'node:timers/promises';
@@ -353,31 +372,52 @@ export async function offsetFeatures(
   return { energy: sums, lattice };
 }
 
-/** zx[o] (zy[o]): z-score over the tiles of sum_k E(8 - o, k) - E(o, k) (the transposed for y); NaN at 0 and 4. */
-export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
+/**
+ * Per axis and offset o = 1, 2, 3, the tiles' sum_k E(8 - o, k) - E(o, k) (x; the transposed for y):
+ * x[o][t] for tile t (x[0] is empty).
+ */
+export function axisDifferences(E: Float64Array): { x: Float64Array[]; y: Float64Array[] } {
   const T = TILES * TILES;
   const e = (dx: number, dy: number, t: number) => E[(dy * 8 + dx) * T + t] as number;
-  const axis = (horizontal: boolean): number[] => {
+  const axis = (horizontal: boolean): Float64Array[] =>
+    [0, 1, 2, 3].map((o) => {
+      const d = new Float64Array(o === 0 ? 0 : T);
+      for (let t = 0; t < d.length; t++) {
+        for (let k = 0; k < 8; k++)
+          d[t] = (d[t] as number) + (horizontal ? e(8 - o, k, t) - e(o, k, t) : e(k, 8 - o, t) - e(k, o, t));
+      }
+      return d;
+    });
+  return { x: axis(true), y: axis(false) };
+}
+
+/** The z-score of the mean of `d` (one value per tile) against 0, with the spread over the tiles. */
+export function tileZ(d: Float64Array): number {
+  const n = d.length;
+  let sum = 0;
+  let sq = 0;
+  for (const v of d) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, sq - n * mean * mean) / (n - 1));
+  return sd > 0 ? mean / (sd / Math.sqrt(n)) : 0;
+}
+
+/** zx[o] (zy[o]): z-score over the tiles of sum_k E(8 - o, k) - E(o, k) (the transposed for y); NaN at 0 and 4. */
+export function axisScores(E: Float64Array): { zx: number[]; zy: number[] } {
+  const d = axisDifferences(E);
+  const axis = (a: Float64Array[]): number[] => {
     const z = new Array<number>(8).fill(NaN);
     for (const o of [1, 2, 3]) {
-      let sum = 0;
-      let sq = 0;
-      for (let t = 0; t < T; t++) {
-        let d = 0;
-        for (let k = 0; k < 8; k++)
-          d += horizontal ? e(8 - o, k, t) - e(o, k, t) : e(k, 8 - o, t) - e(k, o, t);
-        sum += d;
-        sq += d * d;
-      }
-      const mean = sum / T;
-      const sd = Math.sqrt(Math.max(0, sq - T * mean * mean) / (T - 1));
-      const v = sd > 0 ? mean / (sd / Math.sqrt(T)) : 0;
+      const v = tileZ(a[o] as Float64Array);
       z[o] = v;
       z[8 - o] = -v;
     }
     return z;
   };
-  return { zx: axis(true), zy: axis(false) };
+  return { zx: axis(d.x), zy: axis(d.y) };
 }
 
 const NO_ENERGY_EVIDENCE: ShiftedEnergyEvidence = {
@@ -444,18 +484,33 @@ export function latticeEvidence(L: Float64Array): ShiftedEnergyEvidence {
   );
 }
 
-/** The decision from the energies `E` of offsetEnergies (or another per-tile mean, against `threshold`). */
-export function energyEvidence(E: Float64Array, threshold = ENERGY_THRESHOLD): ShiftedEnergyEvidence {
-  const none = { ...NO_ENERGY_EVIDENCE, threshold };
-  const { zx, zy } = axisScores(E);
-  let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
+/**
+ * The statistic per offset (dy * 8 + dx) from the axes' z-scores: (zx + zy) / sqrt 2 where both axes can
+ * be read, the one that can where the other's offset is 0 or 4, -Infinity where neither can.
+ */
+export function offsetStatistics(zx: number[], zy: number[]): Float64Array {
+  const s = new Float64Array(64).fill(-Infinity);
   const readable = (o: number) => o % 4 !== 0;
   for (let dy = 0; dy < 8; dy++) {
     for (let dx = 0; dx < 8; dx++) {
       const x = readable(dx) ? (zx[dx] as number) : null;
       const y = readable(dy) ? (zy[dy] as number) : null;
-      const s = x !== null && y !== null ? (x + y) / Math.SQRT2 : (x ?? y ?? -Infinity);
-      if (s > best.s) best = { s, dx: x === null ? null : dx, dy: y === null ? null : dy };
+      s[dy * 8 + dx] = x !== null && y !== null ? (x + y) / Math.SQRT2 : (x ?? y ?? -Infinity);
+    }
+  }
+  return s;
+}
+
+/** The decision from the energies `E` of offsetEnergies (or another per-tile mean, against `threshold`). */
+export function energyEvidence(E: Float64Array, threshold = ENERGY_THRESHOLD): ShiftedEnergyEvidence {
+  const none = { ...NO_ENERGY_EVIDENCE, threshold };
+  const { zx, zy } = axisScores(E);
+  const stat = offsetStatistics(zx, zy);
+  let best = { s: -Infinity, dx: null as number | null, dy: null as number | null };
+  for (let dy = 0; dy < 8; dy++) {
+    for (let dx = 0; dx < 8; dx++) {
+      const s = stat[dy * 8 + dx] as number;
+      if (s > best.s) best = { s, dx: dx % 4 === 0 ? null : dx, dy: dy % 4 === 0 ? null : dy };
     }
   }
   if (!Number.isFinite(best.s)) return none;
