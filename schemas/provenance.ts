@@ -222,6 +222,7 @@ export const TimelineEvent = Type.Object(
     }),
     kind: Type.Union([
       Type.Literal('exif_capture'),
+      Type.Literal('exif_gps_time'),
       Type.Literal('c2pa_signed'),
       Type.Literal('post_published'),
       Type.Literal('wayback_capture'),

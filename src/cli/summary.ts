@@ -233,6 +233,7 @@ const STRENGTH: Record<TimelineEvent['strength'], string> = {
 
 const KINDS: Record<TimelineEvent['kind'], string> = {
   exif_capture: 'EXIF capture time',
+  exif_gps_time: 'EXIF GPS time',
   c2pa_signed: 'Content Credentials signed',
   post_published: 'post published',
   wayback_capture: 'Wayback Machine first capture',

@@ -209,6 +209,18 @@ function timeline(input: ProvenanceInput): TimelineEvent[] {
       note: `Camera clock${captured.time_zone ? '' : ', no time zone'}: easy to set wrong, and easy to edit.`,
     });
   }
+  // The GPS receiver's time (UTC, from the satellites) beside the camera's clock: capture_time_disagrees_gps
+  // says when the two are apart.
+  const gpsTime = input.metadata?.times.gps;
+  if (gpsTime?.iso) {
+    add({
+      at: gpsTime.iso,
+      kind: 'exif_gps_time',
+      description: `The GPS in the metadata recorded its position at ${gpsTime.iso.slice(0, 19).replace('T', ' ')} UTC.`,
+      strength: 'weak',
+      note: 'Satellite time, not the camera’s clock, but the time of the last fix (older when the receiver had none since), and easy to edit.',
+    });
+  }
   const signed = input.contentCredentials?.active_manifest?.signing_time;
   if (signed) {
     add({

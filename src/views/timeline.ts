@@ -17,6 +17,7 @@ const STRENGTHS: Record<string, { cls: string; word: string; why: string }> = {
 
 const KINDS: Record<string, string> = {
   exif_capture: 'Capture time (EXIF)',
+  exif_gps_time: 'GPS time (EXIF)',
   c2pa_signed: 'Content Credentials signed',
   post_published: 'Post published',
   wayback_capture: 'First Wayback Machine capture',

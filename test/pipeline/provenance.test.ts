@@ -169,6 +169,26 @@ t.test('the camera’s clock against the GPS time of the same file', async (t) =
   ]);
   t.match(clock(at('2003-12-14T12:01:44', null), '2018-07-25T14:34:23Z'), [{ message: /14 years apart/ }]);
   t.same(clock(at('2003-12-14T12:01:44', null), null as never), [], 'no GPS time');
+  const p = buildProvenance({
+    ...base,
+    metadata: {
+      times: {
+        date_time_original: at('2008-10-22T16:28:39', null),
+        gps: at('2008-10-23T14:27:07.24Z', '+00:00'),
+      },
+      xmp: null,
+      metadata_status: 'present',
+    } as never,
+  });
+  t.match(
+    p.timeline.filter((e) => e.kind.startsWith('exif')),
+    [
+      { kind: 'exif_capture', strength: 'weak' },
+      { kind: 'exif_gps_time', strength: 'weak', description: /position at 2008-10-23 14:27:07 UTC/ },
+    ],
+    'both on the timeline',
+  );
+  t.match(p.earliest, { kind: 'exif_capture' });
 });
 
 t.test('thumbnail mismatch only between detailed pictures', async (t) => {
