@@ -52,13 +52,18 @@ export async function rereadHeader(
   image: () => Sharp,
   size: { width: number; height: number },
   opts: HeaderOptions,
+  /**
+   * The grey crop of the upright picture `image` makes, without a sharp pipeline (the analysis' decoded
+   * pixels made grey as sharp's greyscale() does: ocr/grey.ts); absent: cut from `image`.
+   */
+  greyCrop?: (box: { left: number; top: number; width: number; height: number }) => GreyImage,
 ): Promise<TextInImage> {
   if (reading.status !== 'read') return reading;
   const latin = opts.languages.find((l) => scriptOf(l) === 'Latin');
   const spot = handleSpot(reading.lines, size);
   if (!latin || !spot) return reading;
   try {
-    const crop = await cut(image, spot, size);
+    const crop = await cut(image, spot, size, greyCrop);
     if (!crop) return reading;
     const first = spot.line >= 0 ? (reading.lines[spot.line] as TextLine).text : null;
     const handleOf = (t: string) => handlesIn(t)[0]?.handle ?? null;
@@ -155,6 +160,7 @@ async function cut(
   image: () => Sharp,
   spot: Spot,
   size: { width: number; height: number },
+  greyCrop?: (box: { left: number; top: number; width: number; height: number }) => GreyImage,
 ): Promise<Crop | null> {
   const box = spot.box;
   const left = Math.max(0, Math.floor(box.x));
@@ -162,14 +168,18 @@ async function cut(
   const width = Math.min(size.width - left, Math.ceil(box.width));
   const height = Math.min(size.height - top, Math.ceil(box.height));
   if (width < 8 || height < 4 || width * height > MAX_CROP_PIXELS) return null;
-  const { data, info } = await image()
-    .extract({ left, top, width, height })
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const ch = info.channels;
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = data[i * ch] as number;
+  let grey: Uint8Array;
+  if (greyCrop) grey = greyCrop({ left, top, width, height }).data;
+  else {
+    const { data, info } = await image()
+      .extract({ left, top, width, height })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const ch = info.channels;
+    grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = data[i * ch] as number;
+  }
   const hist = new Array<number>(256).fill(0);
   for (const v of grey) hist[v] = (hist[v] as number) + 1;
   const bg = hist.indexOf(Math.max(...hist));
