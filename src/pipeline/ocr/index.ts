@@ -70,7 +70,10 @@ export async function readText(
    * The picture the analysis decoded (RGB, upright, long side at most 1024: Analysis.pixels): the
    * detector's thumbnail is made from it instead of decoding the bytes again. Absent: decoded here.
    */
-  pixels?: { data: Uint8Array; width: number; height: number },
+  pixels?: RGB & {
+    /** The picture's upright size as its file declares it (Analysis.pixels): the file is not asked again. */
+    size?: { width: number; height: number };
+  },
 ): Promise<TextInImage> {
   const t0 = performance.now();
   // Alpha composited on black (what resampling premultiplied left of transparent pixels): the same grey
@@ -100,7 +103,7 @@ export async function readText(
   const engine = `tesseract ${info.version}`;
   try {
     // The picture's size as displayed, which the detector's and tesseract's boxes are in.
-    const size = uprightSize(await base().metadata());
+    const size = pixels?.size ?? uprightSize(await base().metadata());
     // The analysis' pixels when they are the whole picture (a screenshot is rarely over 1024 px): the
     // bytes are not decoded again, here nor for the handle line (a 720x724 PNG: 17-23 ms of CPU each).
     const whole = pixels && pixels.width === size.width && pixels.height === size.height;
