@@ -30,8 +30,12 @@ export interface Analysis {
   error?: MediaError;
   /** ORB features for partial matching (of the content region when one was found); never in the report. */
   features?: ImageFeatures;
-  /** The decoded picture (RGB, upright, long side ≤ 1024), for a thumbnail without decoding again; never in the report. */
-  pixels?: Pick<DecodedImage, 'data' | 'width' | 'height'>;
+  /**
+   * The decoded picture (RGB, upright, long side ≤ 1024), for a thumbnail without decoding again, and
+   * `size`, the upright size the file declares (the picture's when not shrunk: OCR then reads these
+   * pixels without asking the file for its size again); never in the report.
+   */
+  pixels?: Pick<DecodedImage, 'data' | 'width' | 'height'> & { size?: { width: number; height: number } };
   /** Error level and noise views (WebP) for the report page, or why none; only when asked (`views`). */
   views?: ForensicViewImages;
   timings_ms: Record<string, number>;
@@ -74,7 +78,7 @@ export async function analyzeImage(
     );
     decode = decodeInfo(decoded);
     decodedImage = decoded;
-    pixels = { data: decoded.data, width: decoded.width, height: decoded.height };
+    pixels = { data: decoded.data, width: decoded.width, height: decoded.height, size: uprightSize(decoded) };
     const h = await timed(timings, 'hashes', async () => computeHashes(decoded));
     hashes = h;
     const featureOpts = opts.features;
@@ -122,6 +126,17 @@ export async function analyzeImage(
     ...(views && { views }),
     timings_ms: timings,
   };
+}
+
+/**
+ * The size the file declares, turned as its EXIF orientation turns it (5-8: a quarter turn), as sharp's
+ * metadata of the bytes gives it; HEIF's container rotation is in that size already (libvips drops the tag).
+ */
+function uprightSize(d: DecodedImage): { width: number; height: number } {
+  const turned = d.format !== 'heif' && (d.orientation ?? 1) >= 5;
+  return turned
+    ? { width: d.sourceHeight, height: d.sourceWidth }
+    : { width: d.sourceWidth, height: d.sourceHeight };
 }
 
 function viewsOf(

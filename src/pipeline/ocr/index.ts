@@ -20,6 +20,7 @@ import {
   type TextDetection,
 } from './detect.js';
 import { rereadHeader } from '../screenshot/header.js';
+import { greyRegion } from './grey.js';
 import { findInText } from './found.js';
 import { identifyLanguage, scriptOf, scripts } from './language.js';
 import {
@@ -69,7 +70,10 @@ export async function readText(
    * The picture the analysis decoded (RGB, upright, long side at most 1024: Analysis.pixels): the
    * detector's thumbnail is made from it instead of decoding the bytes again. Absent: decoded here.
    */
-  pixels?: { data: Uint8Array; width: number; height: number },
+  pixels?: RGB & {
+    /** The picture's upright size as its file declares it (Analysis.pixels): the file is not asked again. */
+    size?: { width: number; height: number };
+  },
 ): Promise<TextInImage> {
   const t0 = performance.now();
   // Alpha composited on black (what resampling premultiplied left of transparent pixels): the same grey
@@ -99,7 +103,7 @@ export async function readText(
   const engine = `tesseract ${info.version}`;
   try {
     // The picture's size as displayed, which the detector's and tesseract's boxes are in.
-    const size = uprightSize(await base().metadata());
+    const size = pixels?.size ?? uprightSize(await base().metadata());
     // The analysis' pixels when they are the whole picture (a screenshot is rarely over 1024 px): the
     // bytes are not decoded again, here nor for the handle line (a 720x724 PNG: 17-23 ms of CPU each).
     const whole = pixels && pixels.width === size.width && pixels.height === size.height;
@@ -108,7 +112,7 @@ export async function readText(
           sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }).greyscale()
       : base;
     const page = await timed(timings, 'ocr_prepare', async () =>
-      forOcr(source, size, thumb, detection, opts.maxPixels, !!whole),
+      forOcr(source, size, thumb, detection, opts.maxPixels, whole ? pixels : undefined),
     );
     // The models: one per script (the first configured language of each), first script first.
     // Tesseract reading with several models tries them all on most words: a Kazakh screenshot's 7 lines
@@ -162,7 +166,7 @@ export async function readText(
     };
     // A post screenshot's @handle line, read again closely (src/pipeline/screenshot/header.ts).
     return await timed(timings, 'ocr_header', () =>
-      rereadHeader(reading, source, size, { ...opts, languages }),
+      rereadHeader(reading, source, size, { ...opts, languages }, whole ? greyCrop(pixels) : undefined),
     );
   } catch (err) {
     if (!(err instanceof OcrError)) throw err;
@@ -894,6 +898,13 @@ function emptyReading(d: TextDetection): Omit<TextInImage, 'status'> {
 
 const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
 
+/** RGB pixels, 3 bytes each, rows without padding (the analysis' decoded picture). */
+type RGB = { data: Uint8Array; width: number; height: number };
+
+/** The header's crops (rereadHeader) of the picture `pixels` are, made grey here (greyRegion). */
+const greyCrop = (pixels: RGB) => (box: { left: number; top: number; width: number; height: number }) =>
+  greyRegion(pixels, box.left, box.top, box.left + box.width, box.top + box.height);
+
 async function grey(img: Sharp): Promise<GreyImage> {
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   // greyscale() gives one channel, but an alpha channel would make two: keep the first.
@@ -940,8 +951,11 @@ async function forOcr(
   thumb: GreyImage,
   d: TextDetection,
   maxPixels: number,
-  /** Whether `base` makes its picture from decoded pixels (each crop of scaledRows decodes no file). */
-  decoded = false,
+  /**
+   * The decoded pixels `base` makes its picture from (each crop of scaledRows decodes no file, and is
+   * made grey here: greyRegion).
+   */
+  decoded?: RGB,
 ): Promise<{ img: GreyImage; bands: Band[]; scale: number; flat: boolean; light: boolean }> {
   const { width: w, height: h } = size;
   const glyph = d.glyph_height * (w / Math.max(1, d.width));
@@ -986,7 +1000,8 @@ async function forOcr(
           x1: 0,
         })
       : undefined;
-  const scaled = rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows, cols) : null;
+  const scaled =
+    rows.length > 0 ? await scaledRows(base, { width, height }, kernel, rows, cols, decoded) : null;
   let img = scaled?.img ?? (await grey(base().resize(width, null, { kernel })));
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
@@ -1033,6 +1048,12 @@ async function scaledRows(
   rows: { y0: number; y1: number }[],
   /** The only columns computed (the rest white too); all when absent. */
   cols?: { x0: number; x1: number },
+  /**
+   * The 8-bit RGB pixels `base` makes grey, whole: at their size, each group of rows is made grey here
+   * from them (greyRegion) without a sharp pipeline; scaled, sharp gives one band ('b-w': its default
+   * sRGB output made three bands of the grey to keep the first, the same bytes for all 256 greys).
+   */
+  rgb?: RGB,
 ): Promise<{ img: GreyImage; rows: { y0: number; y1: number }[] } | null> {
   const { width, height } = size;
   const left = Math.max(0, Math.min(width - 1, cols?.x0 ?? 0));
@@ -1047,13 +1068,17 @@ async function scaledRows(
     else groups.push({ y0, y1 });
   }
   const data = Buffer.alloc(width * height, 255);
+  const asIs = rgb && rgb.width === width && rgb.height === height;
+  const scaled = () =>
+    rgb
+      ? base().resize(width, null, { kernel }).toColourspace('b-w')
+      : base().resize(width, null, { kernel });
   try {
     for (const g of groups) {
-      const part = await grey(
-        base()
-          .resize(width, null, { kernel })
-          .extract({ left, top: g.y0, width: right - left, height: g.y1 - g.y0 }),
-      );
+      const part =
+        rgb && asIs
+          ? greyRegion(rgb, left, g.y0, right, g.y1)
+          : await grey(scaled().extract({ left, top: g.y0, width: right - left, height: g.y1 - g.y0 }));
       if (part.width !== right - left || part.height !== g.y1 - g.y0) return null;
       if (part.width === width) part.data.copy(data, g.y0 * width);
       else

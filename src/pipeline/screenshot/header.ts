@@ -52,13 +52,18 @@ export async function rereadHeader(
   image: () => Sharp,
   size: { width: number; height: number },
   opts: HeaderOptions,
+  /**
+   * The grey crop of the upright picture `image` makes, without a sharp pipeline (the analysis' decoded
+   * pixels made grey as sharp's greyscale() does: ocr/grey.ts); absent: cut from `image`.
+   */
+  greyCrop?: (box: { left: number; top: number; width: number; height: number }) => GreyImage,
 ): Promise<TextInImage> {
   if (reading.status !== 'read') return reading;
   const latin = opts.languages.find((l) => scriptOf(l) === 'Latin');
   const spot = handleSpot(reading.lines, size);
   if (!latin || !spot) return reading;
   try {
-    const crop = await cut(image, spot, size);
+    const crop = await cut(image, spot, size, greyCrop);
     if (!crop) return reading;
     const first = spot.line >= 0 ? (reading.lines[spot.line] as TextLine).text : null;
     const handleOf = (t: string) => handlesIn(t)[0]?.handle ?? null;
@@ -155,6 +160,7 @@ async function cut(
   image: () => Sharp,
   spot: Spot,
   size: { width: number; height: number },
+  greyCrop?: (box: { left: number; top: number; width: number; height: number }) => GreyImage,
 ): Promise<Crop | null> {
   const box = spot.box;
   const left = Math.max(0, Math.floor(box.x));
@@ -162,14 +168,18 @@ async function cut(
   const width = Math.min(size.width - left, Math.ceil(box.width));
   const height = Math.min(size.height - top, Math.ceil(box.height));
   if (width < 8 || height < 4 || width * height > MAX_CROP_PIXELS) return null;
-  const { data, info } = await image()
-    .extract({ left, top, width, height })
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const ch = info.channels;
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = data[i * ch] as number;
+  let grey: Uint8Array;
+  if (greyCrop) grey = greyCrop({ left, top, width, height }).data;
+  else {
+    const { data, info } = await image()
+      .extract({ left, top, width, height })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const ch = info.channels;
+    grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = data[i * ch] as number;
+  }
   const hist = new Array<number>(256).fill(0);
   for (const v of grey) hist[v] = (hist[v] as number) + 1;
   const bg = hist.indexOf(Math.max(...hist));
@@ -191,55 +201,89 @@ async function cut(
  * part in the line's own rows (`core`).
  */
 function removeStrays(dist: Uint8Array, w: number, h: number, core: { y0: number; y1: number }): void {
+  // Typed arrays rather than an array of members per component and of neighbours per pixel (~0.45 MB
+  // of garbage per screenshot's handle line): each component's pixels are the run of `order` from its
+  // `start`, in the order the search reached them (the same components, so the same pixels cleared).
   const label = new Int32Array(w * h).fill(-1);
-  const stack: number[] = [];
-  const comps: { members: number[]; height: number; width: number; top: boolean; bottom: boolean }[] = [];
+  const order = new Int32Array(w * h);
+  const stack = new Int32Array(w * h);
+  const comps: {
+    start: number;
+    end: number;
+    height: number;
+    width: number;
+    top: boolean;
+    bottom: boolean;
+  }[] = [];
+  let n = 0;
   for (let p = 0; p < dist.length; p++) {
     if ((dist[p] as number) <= INK || (label[p] as number) >= 0) continue;
     let y0 = h;
     let y1 = -1;
     let x0 = w;
     let x1 = -1;
-    const members: number[] = [];
-    label[p] = comps.length;
-    stack.push(p);
-    while (stack.length > 0) {
-      const q = stack.pop() as number;
-      members.push(q);
+    const start = n;
+    const id = comps.length;
+    label[p] = id;
+    let top = 0;
+    stack[top++] = p;
+    while (top > 0) {
+      const q = stack[--top] as number;
+      order[n++] = q;
       const x = q % w;
       const y = (q - x) / w;
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
-      const next = [x > 0 ? q - 1 : -1, x < w - 1 ? q + 1 : -1, y > 0 ? q - w : -1, y < h - 1 ? q + w : -1];
-      for (const r of next) {
-        if (r >= 0 && (dist[r] as number) > INK && (label[r] as number) < 0) {
-          label[r] = comps.length;
-          stack.push(r);
-        }
+      if (x > 0 && (dist[q - 1] as number) > INK && (label[q - 1] as number) < 0) {
+        label[q - 1] = id;
+        stack[top++] = q - 1;
+      }
+      if (x < w - 1 && (dist[q + 1] as number) > INK && (label[q + 1] as number) < 0) {
+        label[q + 1] = id;
+        stack[top++] = q + 1;
+      }
+      if (y > 0 && (dist[q - w] as number) > INK && (label[q - w] as number) < 0) {
+        label[q - w] = id;
+        stack[top++] = q - w;
+      }
+      if (y < h - 1 && (dist[q + w] as number) > INK && (label[q + w] as number) < 0) {
+        label[q + w] = id;
+        stack[top++] = q + w;
       }
     }
-    comps.push({ members, height: y1 - y0 + 1, width: x1 - x0 + 1, top: y0 === 0, bottom: y1 === h - 1 });
+    comps.push({
+      start,
+      end: n,
+      height: y1 - y0 + 1,
+      width: x1 - x0 + 1,
+      top: y0 === 0,
+      bottom: y1 === h - 1,
+    });
   }
   const heights = comps
-    .filter((c) => !c.top && !c.bottom && c.members.length >= 8 && c.height >= 3)
+    .filter((c) => !c.top && !c.bottom && c.end - c.start >= 8 && c.height >= 3)
     .map((c) => c.height)
     .sort((a, b) => a - b);
   const median = heights[heights.length >> 1] ?? h;
   const clear = (q: number) => {
     dist[q] = 0;
     // With its faint anti-aliased rim (below INK, but ink to a binarized copy).
-    for (const r of [q - 1, q + 1, q - w, q + w])
-      if (r >= 0 && r < dist.length && (dist[r] as number) <= INK) dist[r] = 0;
+    if (q - 1 >= 0 && (dist[q - 1] as number) <= INK) dist[q - 1] = 0;
+    if (q + 1 < dist.length && (dist[q + 1] as number) <= INK) dist[q + 1] = 0;
+    if (q - w >= 0 && (dist[q - w] as number) <= INK) dist[q - w] = 0;
+    if (q + w < dist.length && (dist[q + w] as number) <= INK) dist[q + w] = 0;
   };
   for (const c of comps) {
     const edge = c.top || c.bottom;
     // Cut by an edge and wider than letters are: the rest of a round avatar above or below the line.
     const wide = edge && c.width > 1.5 * (core.y1 - core.y0);
-    if ((c.top && c.bottom) || wide || c.height > 2.5 * median) c.members.forEach(clear);
+    if ((c.top && c.bottom) || wide || c.height > 2.5 * median)
+      for (let i = c.start; i < c.end; i++) clear(order[i] as number);
     else if (edge) {
-      for (const q of c.members) {
+      for (let i = c.start; i < c.end; i++) {
+        const q = order[i] as number;
         const y = Math.floor(q / w);
         if (y < core.y0 || y >= core.y1) clear(q);
       }
@@ -326,7 +370,14 @@ async function readCopies(
       (d: number) => 255 - Math.round((d * 255) / max),
       ...BINARIZE.map((b) => (d: number) => (d > b * max ? 0 : 255)),
     ].filter((_, i) => which.includes(i));
-    for (const f of copies) parts.push({ data: up.data.map(f), width: up.width, height: up.height });
+    for (const f of copies) {
+      // Through a table of the 256 distances: the same values as f of each pixel, without a call each.
+      const table = new Uint8Array(256);
+      for (let d = 0; d < 256; d++) table[d] = f(d);
+      const data = new Uint8Array(up.data.length);
+      for (let i = 0; i < data.length; i++) data[i] = table[up.data[i] as number] as number;
+      parts.push({ data, width: up.width, height: up.height });
+    }
   }
   const w = Math.max(...parts.map((p) => p.width)) + 2 * GAP;
   const tops: number[] = [];
