@@ -4,19 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { greyValue } from '../src/pipeline/ocr/grey.js';
+import { ALL_COLOURS, libvipsGreyOfAllColours } from '../src/pipeline/ocr/grey-reference.js';
 
-const n = 1 << 24;
-const all = Buffer.alloc(n * 3);
-for (let i = 0; i < n; i++) {
-  all[i * 3] = i >> 16;
-  all[i * 3 + 1] = (i >> 8) & 255;
-  all[i * 3 + 2] = i & 255;
-}
-const ref = await sharp(all, { raw: { width: 4096, height: 4096, channels: 3 } })
-  .greyscale()
-  .toColourspace('b-w')
-  .raw()
-  .toBuffer();
+const n = ALL_COLOURS;
+const ref = await libvipsGreyOfAllColours();
 const out: number[] = [];
 for (let i = 0; i < n; i++) {
   const v = greyValue(i >> 16, (i >> 8) & 255, i & 255);
