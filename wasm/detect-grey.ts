@@ -205,12 +205,10 @@ export function classify(
     const rows = yb - ya;
     const line: usize = data + <usize>y * <usize>w;
     store<i32>(first + ((<usize>y) << 2), n);
-    // The classes: the edges one at a time, the middle four at a time.
+    // The classes: the edges one at a time, the middle four at a time (when it holds four).
+    const left = inner0 + 4 <= inner1 ? inner0 : w;
     let x: i32 = 0;
-    for (; x < w; x++) {
-      if (x == inner0 && inner0 + 4 <= inner1) break;
-      codes1(line, top, bot, codes, x, w, window, rows, contrast, strong);
-    }
+    for (; x < left; x++) codes1(line, top, bot, codes, x, w, window, rows, contrast, strong);
     if (x < w) {
       const area = rows * (2 * window + 1);
       const negC = i32x4.splat(-contrast * area);
