@@ -139,16 +139,18 @@ const FORMS: Record<string, string[]> = {
   ],
 };
 
-const MONTH = new Map<string, number>();
-for (const months of Object.values(FORMS))
-  months.forEach((forms, month) => {
-    for (const f of forms.split('|')) if (!MONTH.has(f)) MONTH.set(f, month);
-  });
+/** Each form of these languages' months -> its month (0-11); where two languages share a form, the first's. */
+function monthIndex(languages: string[][]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (const months of languages)
+    months.forEach((forms, month) => {
+      for (const f of forms.split('|')) if (!index.has(f)) index.set(f, month);
+    });
+  return index;
+}
 
-const ENGLISH = new Map<string, number>();
-FORMS.eng?.forEach((forms, month) => {
-  for (const f of forms.split('|')) ENGLISH.set(f, month);
-});
+const MONTH = monthIndex(Object.values(FORMS));
+const ENGLISH = monthIndex([FORMS.eng ?? []]);
 
 /** Cyrillic letters a Latin one is read as (upper and lower case), for a Latin month a Cyrillic model read. */
 const LOOK_ALIKE: Record<string, string> = {
@@ -222,7 +224,7 @@ export function wordDates(text: string): WordDate[] {
     if (month === null || d < 1 || d > 31) return;
     const index = m.index ?? 0;
     found.push({
-      text: text.slice(index, index + m[0].length).replace(/[\s,]+$/, ''),
+      text: text.slice(index, index + m[0].length),
       index,
       day: d,
       month,

@@ -152,7 +152,8 @@ const DAY = 86_400_000;
 /** The date shown against the post's (a day either way: the screenshot shows the viewer's local day). */
 function dateAgrees(shot: PostInScreenshot, post: TracedPost): boolean | null {
   if (!shot.date || !post.posted_at) return null;
-  const shown = parseDate(shot.date);
+  // "3 Mar 2024", "3 мар. 2024 г.", "2024 m. kovo 3 d.", …: ocr/dates.ts.
+  const shown = dateValue(shot.date);
   const posted = Date.parse(post.posted_at);
   if (shown === null || !Number.isFinite(posted)) return null;
   return Math.abs(shown - Date.UTC(...ymd(posted))) <= DAY;
@@ -162,12 +163,6 @@ const ymd = (t: number): [number, number, number] => {
   const d = new Date(t);
   return [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
 };
-
-/**
- * A date as the screenshot shows it ("3 Mar 2024", "Mar 3, 2024", "3 мар. 2024 г.", "2024 m. kovo 3 d.",
- * "2024-03-03", …: ocr/dates.ts) as a UTC day (ms); null for a date without a year, or unread.
- */
-export const parseDate = dateValue;
 
 /**
  * The picture the content-region detector found among the text of a screenshot (`embedded`), in the

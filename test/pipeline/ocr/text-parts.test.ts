@@ -1,7 +1,7 @@
 // The small parts of reading text: tesseract's TSV, the things found in a text, script and language.
 import t from 'tap';
 import sharp from 'sharp';
-import { dateValue as parseDate } from '../../../src/pipeline/ocr/dates.js';
+import { dateValue } from '../../../src/pipeline/ocr/dates.js';
 import { findInText } from '../../../src/pipeline/ocr/found.js';
 import { fewAscenders } from '../../../src/pipeline/ocr/index.js';
 import { identifyLanguage, scripts } from '../../../src/pipeline/ocr/language.js';
@@ -72,13 +72,13 @@ t.test('dates in words in every default OCR language, as X, Telegram and the pre
   for (const [text, date, day] of cases) {
     const f = findInText(text);
     t.same(f.dates, [date], text);
-    t.equal(parseDate(date), day, `${date} is that day`);
+    t.equal(dateValue(date), day, `${date} is that day`);
   }
   t.same(findInText('٨:٠٣ م · ٣ مارس ٢٠٢٤').times, ['٨:٠٣ م'], 'an Arabic time, as written');
   t.same(findInText('у нас 5 лисиць і 3 лиси').dates, [], 'a word that starts like a month is none');
   t.same(findInText('I may 3 times').dates, [], 'a month first is capitalized');
   t.same(findInText('on 12 Jan and 3 Feb 2021').dates, ['12 Jan', '3 Feb 2021']);
-  t.equal(parseDate('12 Jan'), null, 'no year');
+  t.equal(dateValue('12 Jan'), null, 'no year');
 });
 
 t.test('script by letters, language among the configured ones', async (t) => {

@@ -8,7 +8,7 @@ import {
   words,
   type ShotWord,
 } from '../../../src/pipeline/screenshot/word-diff.js';
-import { parseDate } from '../../../src/pipeline/screenshot/trace.js';
+import { dateValue } from '../../../src/pipeline/ocr/dates.js';
 
 const read = (text: string, confidence = 96): ShotWord[] => words(text).map((word) => ({ word, confidence }));
 const POST =
@@ -79,8 +79,8 @@ t.test('the end of a long post cut off is not an edit', async (t) => {
 });
 
 t.test('dates as screenshots write them', async (t) => {
-  t.equal(parseDate('Jan 6, 2022'), Date.UTC(2022, 0, 6));
-  t.equal(parseDate('6 Jan 2022'), Date.UTC(2022, 0, 6));
-  t.equal(parseDate('2022-01-06'), Date.UTC(2022, 0, 6));
-  t.equal(parseDate('6 Jan'), null, 'no year');
+  t.equal(dateValue('Jan 6, 2022'), Date.UTC(2022, 0, 6));
+  t.equal(dateValue('6 Jan 2022'), Date.UTC(2022, 0, 6));
+  t.equal(dateValue('2022-01-06'), Date.UTC(2022, 0, 6));
+  t.equal(dateValue('6 Jan'), null, 'no year');
 });
