@@ -112,8 +112,9 @@ function describeAge(ms: number): string {
  * satellites). Read from the fixtures' files that have both (ExifTool's truth): phones and cameras agree
  * to a second once the zone is written (a Nokia 8.3: 14:12:31 +03:00 and 11:12:32 UTC), or differ by a
  * whole zone when it is not (+2 h: an iPhone, a Xiaomi); a Nikon COOLPIX P6000 photo reads 22 h apart (its
- * date set a day wrong), an IPTC sample 5 h apart with its zone written, a PNG 15 years apart (a GPS block
- * from another file). Apart means more than GPS_CLOCK_SLACK beyond the zone written, or outside every
+ * date set a day wrong), a PNG 14 years apart (a GPS block from another file). An IPTC sample is 5 h apart
+ * by the zone ExifTool finds in its XMP, but its EXIF states none, and as read here it is within a zone.
+ * Apart means more than GPS_CLOCK_SLACK beyond the zone written, or outside every
  * zone (UTC-12 to UTC+14) by as much when none is. A GPS time can also be an older fix's.
  */
 const GPS_CLOCK_SLACK = HOUR;
