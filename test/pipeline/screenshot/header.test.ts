@@ -5,7 +5,8 @@
 // bench:ocr's (`handle_and_time_pct`, `false_handles`).
 import t from 'tap';
 import { readText } from '../../../src/pipeline/ocr/index.js';
-import { agreedHandle } from '../../../src/pipeline/screenshot/header.js';
+import { agreedHandle, rereadHeader } from '../../../src/pipeline/screenshot/header.js';
+import type { TextInImage } from '../../../schemas/text.js';
 import { readPost } from '../../../src/pipeline/screenshot/read-post.js';
 import { fixture } from '../../helpers/images.js';
 import { ocrOptions, skipWithoutTesseract } from '../../helpers/ocr.js';
@@ -47,6 +48,48 @@ t.test('the readings agree on a handle, or there is none', async (t) => {
     'a domain handle with its hyphen and dots',
   );
 });
+
+t.test(
+  'a handle line the page read surely stands; one with a word before its time is read again',
+  async (t) => {
+    const reading = (handleLine: string, confidence: number): TextInImage => {
+      const lines = ['Jane Doe', handleLine, 'Breaking: the bridge in the city centre'].map((text, i) => ({
+        text,
+        box: { x: 80, y: 20 + i * 34, width: 400, height: 26 },
+        confidence: i === 1 ? confidence : 92,
+      }));
+      const text = lines.map((l) => l.text).join('\n');
+      return {
+        status: 'read',
+        detector: { lines: 3, glyphs: 60 },
+        engine: 'tesseract 5',
+        models: ['eng'],
+        script: 'Latin',
+        languages: ['eng'],
+        lines,
+        text,
+        found: { links: [], handles: [], dates: [], times: [] },
+      };
+    };
+    const size = { width: 720, height: 200 };
+    const hdr = { ...opts, languages: ['eng'] };
+    // The close reading starts by cutting the line out of the picture: here that says it was asked for.
+    const asked = new Error('the close reading was asked for');
+    const image = () => {
+      throw asked;
+    };
+    const sure = reading('@jane_doe_99 · 8:20', 90);
+    t.equal(await rereadHeader(sure, image, size, hdr), sure, 'sure, handle and time alone: as read');
+    // The shapes a shared screenshot's lost underscore and the page's unsure readings leave.
+    for (const [line, conf] of [
+      ['@sarah_collins news - 8:20', 90],
+      ['@jane_doe 99 · 8:20', 90],
+      ['@m_all + 15:33', 78],
+      ['@jane_doe_99', 95],
+    ] as const)
+      await t.rejects(rereadHeader(reading(line, conf), image, size, hdr), asked, `${line} (${conf})`);
+  },
+);
 
 t.test(
   'a shared screenshot whose handle lost its underscore: the whole handle, and its time',
