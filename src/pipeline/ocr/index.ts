@@ -665,9 +665,11 @@ async function readAs(
     const picked = [...at].sort((x, y) => x - y);
     if (picked.length > 0)
       sample = sure(
-        await readBands(all, img, picked, [latin], 'ocr_sample', read, (i) =>
-          i === body ? aboveText(all.bands[i] as Band, inBody, guess) : (all.bands[i] as Band),
-        ),
+        await readBands(all, img, picked, [latin], 'ocr_sample', read, (i) => {
+          const band = all.bands[i] as Band;
+          const own = first.filter((l) => l.band === i);
+          return handleRows(band, own) ?? (i === body ? aboveText(band, inBody, guess) : band);
+        }),
       );
     sample.push(...line);
   }
@@ -702,6 +704,32 @@ function aboveText(band: Band, lines: CleanLine[], guess: string): Band {
   const bottom = above.box.y + above.box.height;
   if (bottom >= first.box.y) return band;
   return { ...band, y1: Math.min(band.y1, Math.floor((bottom + first.box.y) / 2)) };
+}
+
+/**
+ * The rows of `band` holding its lines with an `@` (as the guess's model read them), with a third of their
+ * height above and below (descenders, an underscore): what the first model reads of a band for the post's
+ * @handle (readAs), without the name above it, which the guess's model reads in its own script and the
+ * first model only garbled (bench:ocr-checks' Russian, Kazakh and Arabic posts: "Hosoctuv Anmatbi" for
+ * "Новости Алматы"). By the line's own box: the name's reaches down over it when the avatar beside both
+ * was read with the name. The lines with a time when none has an `@`; null when none has either (a handle
+ * line the guess's model dropped or garbled beyond that: the band is read whole).
+ */
+function handleRows(band: Band, lines: CleanLine[]): Band | null {
+  let ats = lines.filter((l) => l.text.includes('@'));
+  // A handle line the guess's model read without its `@` ("(Әкагакһ һаБаг: 8:03"), by its time.
+  if (ats.length === 0) ats = lines.filter((l) => findInText(l.text).times.length > 0);
+  if (ats.length === 0) return null;
+  const top = Math.min(...ats.map((l) => l.box.y));
+  const bottom = Math.max(...ats.map((l) => l.box.y + l.box.height));
+  const pad = Math.round(Math.max(...ats.map((l) => l.box.height)) / 3);
+  const y0 = Math.max(band.y0, top - pad);
+  const y1 = Math.min(band.y1, bottom + pad);
+  // And their columns, as far out: the avatar beside them (its lower edge read as "wy" before the handle)
+  // is not.
+  const x0 = Math.max(band.x0, Math.min(...ats.map((l) => l.box.x)) - pad);
+  const x1 = Math.min(band.x1, Math.max(...ats.map((l) => l.box.x + l.box.width)) + pad);
+  return y0 < y1 && x0 < x1 ? { ...band, x0, x1, y0, y1 } : null;
 }
 
 /** Lines read after an untold sample before the rest (readAs). */
