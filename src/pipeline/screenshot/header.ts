@@ -6,7 +6,8 @@
 // of the picture, the avatar beside it removed, enlarged more than the page, and read in four copies in
 // one tesseract run with one Latin model (a stretch from the background as the page's, a full-contrast
 // one, and two binarized low, which keep a faint underscore); the handle kept is the one the readings
-// (with the page's) agree on (agreedHandle), and one they do not agree on is dropped from `found`.
+// (with the page's) agree on (agreedHandle), and one they do not agree on is dropped from `found`. A line
+// the page reading read surely, with nothing but the handle before its time, is left as read (sureAsRead).
 import type { Sharp } from 'sharp';
 import type { TextInImage, TextLine } from '../../../schemas/text.js';
 import { OcrError } from '../../errors.js';
