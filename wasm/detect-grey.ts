@@ -1,38 +1,29 @@
 // The text detector's pixel work in WebAssembly (AssemblyScript, built by scripts/build-wasm.ts into
 // src/pipeline/ocr/detect-grey-wasm.generated.ts): its grey thumbnail (detect.ts greyThumbnail) and its
-// integral image and classify (the runs of marked pixels), each giving what its JavaScript path gives by
-// the same operations in the same order. The thumbnail: each source pixel's luma x 65536 (19595 R +
-// 38470 G + 7471 B, four pixels per SIMD vector) is a whole number, so each output column's sum is exact;
-// divided by (its width x 65536) in f64 and rounded to f32 (as a Float32Array stores it); those f32 values
-// added per output column over the box's rows in f64, first row first; divided by the rows and rounded as
-// detect.ts's roundGrey. test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the JS paths.
+// integral image and classify (the runs of marked pixels), each giving what its JavaScript path gives. The
+// thumbnail: each output pixel the mean luma of its box, summed exactly as luma x 65536 (19595 R + 38470 G +
+// 7471 B, four pixels per SIMD vector) in whole numbers and rounded half up, as detect.ts's roundGrey of
+// the sum / (the box's pixels x 65536). test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the
+// JS paths.
 //
-// Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column widths, the row
-// edges, a row of luma, a row of f32 column means, the f64 sums and the thumbnail, writes the pixels and edges, calls
-// `thumbnail` and reads the thumbnail back.
+// Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column edges, the row
+// edges, a row of sums, their prefix sums and the thumbnail, writes the pixels and edges, calls `thumbnail`
+// and reads the thumbnail back.
 
 export { alloc, reset } from './arena';
 import { Luma } from './luma';
-import { fourRowsBytes, fourRowsRowBytes, prefixFourRows } from './four-rows';
-export { fourRowsBytes };
 
 const WR: i32 = 19595;
 const WG: i32 = 38470;
 const WB: i32 = 7471;
 
 /**
- * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`. Output column i averages `count[i]` (i32)
- * source columns, left to right from column 0; output row i the source rows [ys[i], ys[i + 1]) (i32).
- * `luma` is room for fourRowsBytes(W), `row` for 4 x w f32, `sums` for w f64. Each count at most 128
- * (the i32 sums).
- *
- * Four source rows at a time: their luma side by side in one vector per column and summed along the row
- * as it goes, so that each output column's means for the four rows are one subtraction, two f64x2
- * divisions and two roundings to f32 (the same operations on the same numbers as one row at a time: each
- * row's mean is still its own). Then each row's means are added to its output row's sums in row order,
- * as before (two columns per f64x2, as are the division and rounding of the sums). Row by row, with a loop
- * over each column's 1 or 2 source pixels, this was most of the kernel's time: 1.85 → 1.10 CPU ms per
- * thumbnail of an 800x600 decode (the 8 generated 12 MP photos and 3 fixtures, alternated).
+ * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`: output pixel (x, y) is the box of source
+ * columns [xs[x], xs[x + 1]) and rows [ys[y], ys[y + 1]) (i32 edges), its luma x 65536 summed in i32 (the
+ * caller keeps every box at most 128 pixels: below 2^31), divided by its pixels x 65536 in f64 and rounded
+ * half up. `acc` is room for W i32 (the box's rows summed per source column), `pre` for W + 1 i32 (their
+ * prefix sums, so that a box of any width is one subtraction; wrapping i32, a box's sum is still the
+ * difference of two of them).
  */
 export function thumbnail(
   rgb: usize,
@@ -40,103 +31,90 @@ export function thumbnail(
   H: i32,
   w: i32,
   h: i32,
-  count: usize,
+  xs: usize,
   ys: usize,
-  luma: usize,
-  row: usize,
-  sums: usize,
+  acc: usize,
+  pre: usize,
   out: usize,
 ): void {
   const kr = i32x4.splat(WR);
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  const rowBytes = fourRowsRowBytes(W);
-  // pre + 16 x: the four rows' luma summed over columns [0, x) (wrapping i32: a column's sum, below 2^31,
-  // is still the difference of two of them).
-  const pre = luma + 4 * rowBytes;
-  const rowF = (<usize>w) << 2;
-  let i: i32 = 0;
-  let a = load<i32>(ys);
-  let b = load<i32>(ys, 4);
-  for (let y0: i32 = 0; y0 < H; y0 += 4) {
-    const n = min(4, H - y0);
-    for (let k: i32 = 0; k < 4; k++) {
-      let s: usize = luma + <usize>k * rowBytes;
-      if (k >= n) {
-        memory.fill(s, 0, rowBytes);
-        continue;
+  for (let i: i32 = 0; i < h; i++) {
+    const a = load<i32>(ys + ((<usize>i) << 2));
+    const b = load<i32>(ys + ((<usize>(i + 1)) << 2));
+    // The box's rows' luma summed per source column (the first row sets them).
+    for (let y = a; y < b; y++) {
+      let q: usize = rgb + <usize>y * <usize>W * 3;
+      let s: usize = acc;
+      if (y == a) {
+        for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16)
+          v128.store(s, Luma.four(v128.load(q), kr, kg, kb));
+        for (let x = W4; x < W; x++, q += 3, s += 4)
+          store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
+      } else {
+        for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16)
+          v128.store(s, i32x4.add(v128.load(s), Luma.four(v128.load(q), kr, kg, kb)));
+        for (let x = W4; x < W; x++, q += 3, s += 4)
+          store<i32>(
+            s,
+            load<i32>(s) + <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB,
+          );
       }
-      let q: usize = rgb + <usize>(y0 + k) * <usize>W * 3;
-      for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16)
-        v128.store(s, Luma.four(v128.load(q), kr, kg, kb));
-      for (let x = W4; x < W; x++, q += 3, s += 4)
-        store<i32>(s, <i32>load<u8>(q) * WR + <i32>load<u8>(q, 1) * WG + <i32>load<u8>(q, 2) * WB);
-      for (let x = W; x < ((W + 3) & ~3); x++, s += 4) store<i32>(s, 0);
     }
-    prefixFourRows(luma, rowBytes, W, pre);
-    // Each output column's mean in each of the four rows: sum / (its width x 65536) in f64, to f32.
-    let c: usize = pre;
+    const rows = b - a;
+    const o: usize = out + <usize>i * <usize>w;
+    if (w == W) {
+      // One source column per output column: every box `rows` pixels, four at a time.
+      const add = i32x4.splat(rows << 15);
+      const m = i32x4.splat(load<i32>(RECIPROCAL + ((<usize>rows) << 2)));
+      const w4 = w & ~3;
+      for (let x: i32 = 0; x < w4; x += 4) {
+        const t = i32x4.shr_u(i32x4.add(v128.load(acc + ((<usize>x) << 2)), add), 16);
+        const r = i32x4.shr_u(i32x4.mul(t, m), 22);
+        const r16 = i16x8.narrow_i32x4_u(r, r);
+        v128.store32_lane(o + <usize>x, i8x16.narrow_i16x8_u(r16, r16), 0);
+      }
+      for (let x: i32 = w4; x < w; x++)
+        store<u8>(o + <usize>x, meanOf(load<i32>(acc + ((<usize>x) << 2)), rows));
+      continue;
+    }
+    let run: i32 = 0;
+    store<i32>(pre, 0);
+    for (let x: i32 = 0; x < W; x++) {
+      run += load<i32>(acc + ((<usize>x) << 2));
+      store<i32>(pre + ((<usize>(x + 1)) << 2), run);
+    }
+    let x0 = load<i32>(xs);
+    let p0 = load<i32>(pre + ((<usize>x0) << 2));
     for (let x: i32 = 0; x < w; x++) {
-      const nc = load<i32>(count + ((<usize>x) << 2));
-      const next = c + ((<usize>nc) << 4);
-      const sum = i32x4.sub(v128.load(next), v128.load(c));
-      c = next;
-      const d = f64x2.splat(<f64>nc * 65536.0);
-      const lo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.convert_low_i32x4_s(sum), d));
-      const hi = f32x4.demote_f64x2_zero(
-        f64x2.div(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(sum, sum, 2, 3, 2, 3)), d),
-      );
-      const at = row + ((<usize>x) << 2);
-      store<f32>(at, f32x4.extract_lane(lo, 0));
-      store<f32>(at + rowF, f32x4.extract_lane(lo, 1));
-      store<f32>(at + 2 * rowF, f32x4.extract_lane(hi, 0));
-      store<f32>(at + 3 * rowF, f32x4.extract_lane(hi, 1));
-    }
-    // Each row's means added to its output row's sums (the first row sets them), in row order; an output
-    // row whose last source row this was is divided and rounded.
-    for (let k: i32 = 0; k < n; k++) {
-      const y = y0 + k;
-      const first = y == a;
-      const means = row + <usize>k * rowF;
-      // Two columns per vector (each lane the same f32 to f64 and f64 addition as one at a time).
-      const w2 = w & ~1;
-      for (let x: i32 = 0; x < w2; x += 2) {
-        const at = sums + ((<usize>x) << 3);
-        const v = f64x2.promote_low_f32x4(v128.load64_zero(means + ((<usize>x) << 2)));
-        v128.store(at, first ? v : f64x2.add(v128.load(at), v));
-      }
-      if (w2 < w) {
-        const at = sums + ((<usize>w2) << 3);
-        const v = <f64>load<f32>(means + ((<usize>w2) << 2));
-        store<f64>(at, first ? v : load<f64>(at) + v);
-      }
-      if (y + 1 < b) continue;
-      const dv = <f64>(b - a);
-      const o: usize = out + <usize>i * <usize>w;
-      // Two at a time, then the odd one: each lane the scalar loop's operations.
-      const dv2 = f64x2.splat(dv);
-      const half = f64x2.splat(0.5);
-      const one = f64x2.splat(1.0);
-      for (let x: i32 = 0; x < w2; x += 2) {
-        const v = f64x2.div(v128.load(sums + ((<usize>x) << 3)), dv2);
-        const t = f64x2.convert_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(f64x2.add(v, half)));
-        const r = i32x4.trunc_sat_f64x2_s_zero(f64x2.sub(t, v128.and(f64x2.lt(v, f64x2.sub(t, half)), one)));
-        store<u8>(o + <usize>x, <u8>i32x4.extract_lane(r, 0));
-        store<u8>(o + <usize>x, <u8>i32x4.extract_lane(r, 1), 1);
-      }
-      for (let x: i32 = w2; x < w; x++) {
-        const v = load<f64>(sums + ((<usize>x) << 3)) / dv;
-        // detect.ts's roundGrey: v + 0.5 truncated, put back where that addition itself rounded up.
-        const t = <i32>(v + 0.5);
-        store<u8>(o + <usize>x, <u8>(v < <f64>t - 0.5 ? t - 1 : t));
-      }
-      i++;
-      if (i >= h) return;
-      a = b;
-      b = load<i32>(ys + ((<usize>(i + 1)) << 2));
+      const x1 = load<i32>(xs + ((<usize>(x + 1)) << 2));
+      const p1 = load<i32>(pre + ((<usize>x1) << 2));
+      store<u8>(o + <usize>x, meanOf(p1 - p0, (x1 - x0) * rows));
+      x0 = x1;
+      p0 = p1;
     }
   }
+}
+
+/**
+ * RECIPROCAL + 4 n (n from 1 to 128): ceil(2^22 / n), so that floor(t / n) is (t x that) >> 22 for every
+ * t up to 255.5 n (the error, under t / 2^22, stays below 1 / n while n² < 2^22 / 255.5; checked for every
+ * such t and n), in i32 (the product stays under 2^31).
+ */
+const RECIPROCAL: usize = memory.data(129 * 4, 16);
+for (let n: i32 = 1; n <= 128; n++) store<i32>(RECIPROCAL + ((<usize>n) << 2), ((1 << 22) + n - 1) / n);
+
+/**
+ * The box mean of luma x 65536 summed to `sum` over `n` pixels (at most 128), rounded half up, without a
+ * division: floor((sum + n 2^15) / (n 2^16)) is floor(t / n) with t = (sum + n 2^15) >> 16 (at most 255.5 n;
+ * unsigned: the addition can pass 2^31), read through RECIPROCAL. The same byte as detect.ts's
+ * roundGrey(sum / (n 65536)), which is exact here (a quotient not half way is at least 1 / (n 65536) from it).
+ */
+function meanOf(sum: i32, n: i32): u8 {
+  const t = (<u32>(sum + (n << 15))) >> 16;
+  return <u8>((t * <u32>load<i32>(RECIPROCAL + ((<usize>n) << 2))) >> 22);
 }
 
 /**
