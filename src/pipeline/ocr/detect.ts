@@ -236,7 +236,7 @@ interface DetectGreyKernels {
   ): void;
   classify(
     data: number,
-    integ: number,
+    sums: number,
     w: number,
     h: number,
     window: number,
@@ -459,7 +459,7 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   if (!k || px * 255 >= 2 ** 31 || px > GREY_WASM_MAX_PIXELS || data.length < px) return null;
   k.reset();
   const src = k.alloc(px);
-  const integ = k.alloc((w + 1) * (h + 1) * 4);
+  const sums = k.alloc((w + 16) * 8);
   const bins = k.alloc(4 * 32 * 4);
   const rk = k.alloc(px);
   const rx0 = k.alloc(px * 4);
@@ -468,29 +468,12 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   const parent = k.alloc(px * 4);
   const first = k.alloc((h + 1) * 4);
   const counts = k.alloc(8);
-  const codes = k.alloc(12 * (w + 16));
-  if (!src || !integ || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
+  const codes = k.alloc(12 * (w + 32));
+  if (!src || !sums || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
     return null;
   const mem = k.memory.buffer;
   new Uint8Array(mem, src, px).set(data.subarray(0, px));
-  k.classify(
-    src,
-    integ,
-    w,
-    h,
-    WINDOW,
-    CONTRAST,
-    STRONG,
-    bins,
-    rk,
-    rx0,
-    rx1,
-    rs,
-    parent,
-    first,
-    counts,
-    codes,
-  );
+  k.classify(src, sums, w, h, WINDOW, CONTRAST, STRONG, bins, rk, rx0, rx1, rs, parent, first, counts, codes);
   hist.set(new Int32Array(mem, bins, 32));
   const [n, marked] = new Int32Array(mem, counts, 2) as unknown as [number, number];
   return {
