@@ -21,7 +21,7 @@ const WB: i32 = 7471;
  * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`: output pixel (x, y) is the box of source
  * columns [xs[x], xs[x + 1]) and rows [ys[y], ys[y + 1]) (i32 edges), its luma x 65536 summed in i32 (the
  * caller keeps every box at most 128 pixels: below 2^31), divided by its pixels x 65536 in f64 and rounded
- * half up. `acc` is room for W i32 (the box's rows summed per source column), `pre` for W + 1 i32 (their
+ * half up. `acc` is room for W i32 (the box's rows summed per source column), `pre` for W + 4 i32 (their
  * prefix sums, so that a box of any width is one subtraction; wrapping i32, a box's sum is still the
  * difference of two of them).
  */
@@ -80,15 +80,54 @@ export function thumbnail(
         store<u8>(o + <usize>x, meanOf(load<i32>(acc + ((<usize>x) << 2)), rows));
       continue;
     }
-    let run: i32 = 0;
+    // The sums' prefix sums, four at a time: each vector's own (two shifted additions), plus all before it
+    // (the last vector reads past W: prefix sums past W, never read).
+    let carry = i32x4.splat(0);
+    const zero = i32x4.splat(0);
     store<i32>(pre, 0);
-    for (let x: i32 = 0; x < W; x++) {
-      run += load<i32>(acc + ((<usize>x) << 2));
-      store<i32>(pre + ((<usize>(x + 1)) << 2), run);
+    for (let x: i32 = 0; x < W; x += 4) {
+      let v = v128.load(acc + ((<usize>x) << 2));
+      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 3, 4, 5, 6));
+      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 2, 3, 4, 5));
+      v = i32x4.add(v, carry);
+      v128.store(pre + ((<usize>(x + 1)) << 2), v);
+      carry = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
     }
+    // Four boxes at a time: their sums and pixels gathered, then each mean as meanOf gives it, floor(t / n)
+    // by an f32 division (t below 2^15, n at most 128: a quotient that is not whole is at least 1 / 128
+    // from the next, far beyond the division's rounding, so truncating it is exact; checked for every
+    // such t and n).
+    const rowsV = i32x4.splat(rows);
+    const w4 = w & ~3;
     let x0 = load<i32>(xs);
     let p0 = load<i32>(pre + ((<usize>x0) << 2));
-    for (let x: i32 = 0; x < w; x++) {
+    for (let x: i32 = 0; x < w4; x += 4) {
+      const e: usize = xs + ((<usize>x) << 2);
+      const x1 = load<i32>(e, 4);
+      const x2 = load<i32>(e, 8);
+      const x3 = load<i32>(e, 12);
+      const x4 = load<i32>(e, 16);
+      const p1 = load<i32>(pre + ((<usize>x1) << 2));
+      const p2 = load<i32>(pre + ((<usize>x2) << 2));
+      const p3 = load<i32>(pre + ((<usize>x3) << 2));
+      const p4 = load<i32>(pre + ((<usize>x4) << 2));
+      let sum = i32x4.splat(p1 - p0);
+      sum = i32x4.replace_lane(sum, 1, p2 - p1);
+      sum = i32x4.replace_lane(sum, 2, p3 - p2);
+      sum = i32x4.replace_lane(sum, 3, p4 - p3);
+      let cols = i32x4.splat(x1 - x0);
+      cols = i32x4.replace_lane(cols, 1, x2 - x1);
+      cols = i32x4.replace_lane(cols, 2, x3 - x2);
+      cols = i32x4.replace_lane(cols, 3, x4 - x3);
+      const n = i32x4.mul(cols, rowsV);
+      const t = i32x4.shr_u(i32x4.add(sum, i32x4.shl(n, 15)), 16);
+      const r = i32x4.trunc_sat_f32x4_s(f32x4.div(f32x4.convert_i32x4_s(t), f32x4.convert_i32x4_s(n)));
+      const r16 = i16x8.narrow_i32x4_u(r, r);
+      v128.store32_lane(o + <usize>x, i8x16.narrow_i16x8_u(r16, r16), 0);
+      x0 = x4;
+      p0 = p4;
+    }
+    for (let x: i32 = w4; x < w; x++) {
       const x1 = load<i32>(xs + ((<usize>(x + 1)) << 2));
       const p1 = load<i32>(pre + ((<usize>x1) << 2));
       store<u8>(o + <usize>x, meanOf(p1 - p0, (x1 - x0) * rows));

@@ -297,7 +297,7 @@ function greyWasm(
   const cols = k.alloc((w + 1) * 4);
   const rows = k.alloc((h + 1) * 4);
   const acc = k.alloc(sw * 4);
-  const pre = k.alloc((sw + 1) * 4);
+  const pre = k.alloc((sw + 4) * 4);
   const out = k.alloc(w * h);
   if (!src || !cols || !rows || !acc || !pre || !out) return null;
   new Uint8Array(k.memory.buffer, src, bytes).set(data.subarray(0, bytes));
