@@ -432,14 +432,19 @@ export function components(
       const ax1 = load<i32>(rx1 + ((<usize>a) << 2));
       const bx0 = load<i32>(rx0 + ((<usize>b) << 2));
       const bx1 = load<i32>(rx1 + ((<usize>b) << 2));
-      if (ax0 <= bx1 && bx0 <= ax1 && load<u8>(rk + <usize>a) == load<u8>(rk + <usize>b)) {
-        const ra = root(parent, a);
-        const rb = root(parent, b);
-        const lo = ra < rb ? ra : rb;
-        store<i32>(parent + ((<usize>(ra + rb - lo)) << 2), lo);
-      }
-      if (ax1 < bx1) a++;
-      else b++;
+      // Without a branch on the pair (whether they touch is a coin toss in a texture): both roots found,
+      // the later one pointed at the earlier when they touch, else the earlier at itself (a root: no change).
+      const join =
+        (<i32>(ax0 <= bx1)) &
+        (<i32>(bx0 <= ax1)) &
+        (<i32>(load<u8>(rk + <usize>a) == load<u8>(rk + <usize>b)));
+      const ra = root(parent, a);
+      const rb = root(parent, b);
+      const lo = ra < rb ? ra : rb;
+      store<i32>(parent + ((<usize>(join ? ra + rb - lo : lo)) << 2), lo);
+      const next = <i32>(ax1 < bx1);
+      a += next;
+      b += next ^ 1;
     }
   }
   let m: i32 = 0;
