@@ -161,20 +161,22 @@ function meanOf(sum: i32, n: i32): u8 {
  * (2 window + 1)² neighbourhood, its class's runs along each row into rk (u8), rx0, rx1, rs (i32), parent
  * (each run itself) and first (h + 1 i32: where each row's runs start), the 8-level grey histogram into
  * `hist` (32 i32; room for 4 x 32). Room for w x h runs: a row holds at most w. `codes` is room for
- * 12 (w + 32) bytes, `sums` for 2 (w + 16) i32. Writes the runs' and marked pixels' counts to counts[0] and
+ * w + 32 bytes, `sums` for 2 (w + 16) i32. Writes the runs' and marked pixels' counts to counts[0] and
  * counts[1]. All in whole numbers, as in detect.ts (sums below 2^31: the caller checks).
  *
  * The window sums without an integral image: the window's rows summed per column (a row added as it
  * enters the window, one taken away as it leaves, sixteen columns per vector), then those column sums'
  * prefix sums along the row (four per vector), so that a window's sum is one subtraction: the same sums
  * as detect.ts's integral image gives, read from a few KB instead of a (w + 1) x (h + 1) table built
- * pixel by pixel. With the stretches' starts found sixteen pixels at a time (below), classify took 1.00 ->
- * 0.75 CPU ms per thumbnail of the pipeline bench's text-free photos (medians of 10 alternated rounds,
- * load 7-8: the column sums 1.00 -> 0.88, the bitmasks 0.88 -> 0.75).
+ * pixel by pixel. With the runs found sixteen pixels at a time (below), classify took 1.00 -> 0.67 CPU ms
+ * per thumbnail of the pipeline bench's text-free photos (medians of 10 alternated rounds in one process:
+ * the column sums 1.00 -> 0.88 and the bitmasks, first of each stretch's start, 0.88 -> 0.75 at load 7-8;
+ * then of the runs' starts and ends, without a pass over the stretches, 0.72 -> 0.67 at load 2).
  *
  * Each row in two passes: every pixel's class and strength as one byte (class | strong << 2), four pixels
  * per vector where the whole window is inside the row (the same sums, products and comparisons as one at a
- * time: whole numbers), then the runs from those bytes without a branch on each pixel (below). Deciding
+ * time: whole numbers), then the runs from those bytes without a branch on each pixel (below; before the
+ * bitmasks, a store for every pixel and a pass over the stretches, each writing a run). Deciding
  * each pixel's class in the run loop itself, branching on it, cost a textured photo most of its detection: the whole detector 5.3-7.4 -> 3.6-4.9 CPU ms on a 640x480 photo with 68,554 runs
  * (DSCN0010), 4.3-5.7 -> 2.9-3.9 on door-knocker's 55,388 (the two alternated, six times; one with no
  * runs 1.3 -> 0.9). The histogram is counted in four tables (pixel x mod 4), added up at the end:
@@ -209,10 +211,6 @@ export function classify(
   memory.fill(hist, 0, 4 * 32 * 4);
   // The row's code bytes from cd (after one byte before them: the row's start, a class of none).
   const cd = codes + 16;
-  const room = <usize>(w + 32);
-  const bk = codes + room;
-  const bx = codes + 4 * room;
-  const bs = codes + 8 * room;
   // The window is whole (xa = x - window, xb = x + window + 1) for x in [inner0, inner1).
   const inner0 = window + 1;
   const inner1 = max(inner0, w - window - 1);
@@ -311,43 +309,49 @@ export function classify(
       const h0 = hist + ((<usize>(load<u8>(line + <usize>q) >> 3)) << 2);
       store<i32>(h0, load<i32>(h0) + 1);
     }
-    // The runs, without a branch per pixel: first where each stretch of one class starts (its column, its
-    // class and the strong pixels before it), sixteen pixels at a time (a bit for each pixel whose class is
-    // not the one before it, one for each strong pixel), then a run for each stretch of a marked class
-    // (every stretch writes run n, a marked one keeps it).
-    store<u8>(cd - 1, 3);
-    let nb: i32 = 0;
+    // The runs, sixteen pixels at a time: a bit for each pixel whose class is not the one before it, so
+    // that a run starts where that class is marked and ends where the class before it was; one for each
+    // strong pixel (a run's count is the strong pixels before its end less those before its start). The
+    // runs do not overlap: the i-th end is the i-th start's.
+    store<u8>(cd - 1, 0);
+    let ends = n;
     let acc: i32 = 0;
     for (let x: i32 = 0; x < w; x += 16) {
       const c = v128.load(cd + <usize>x);
       const k = v128.and(c, three);
+      const kp = v128.and(v128.load(cd + <usize>x - 1), three);
       const valid = w - x >= 16 ? 0xffff : (1 << (w - x)) - 1;
-      let m = i8x16.bitmask(i8x16.ne(k, v128.and(v128.load(cd + <usize>x - 1), three))) & valid;
+      const change = i8x16.bitmask(i8x16.ne(k, kp)) & valid;
+      const mk = i8x16.bitmask(i8x16.ne(k, none)) & valid;
+      let starts = change & mk;
+      let stops = change & i8x16.bitmask(i8x16.ne(kp, none));
       const firm = i8x16.bitmask(i8x16.shl(c, 5)) & valid;
-      marked += popcnt(i8x16.bitmask(i8x16.ne(k, none)) & valid);
-      while (m) {
-        const p = ctz(m);
-        store<i32>(bx + ((<usize>nb) << 2), x + p);
-        store<i32>(bs + ((<usize>nb) << 2), acc + popcnt(firm & ((1 << p) - 1)));
-        store<u8>(bk + <usize>nb, load<u8>(cd + <usize>(x + p)) & 3);
-        nb++;
-        m &= m - 1;
+      marked += popcnt(mk);
+      while (starts) {
+        const p = ctz(starts);
+        const at = (<usize>n) << 2;
+        store<u8>(rk + <usize>n, load<u8>(cd + <usize>(x + p)) & 3);
+        store<i32>(rx0 + at, x + p);
+        store<i32>(rs + at, acc + popcnt(firm & ((1 << p) - 1)));
+        store<i32>(parent + at, n);
+        n++;
+        starts &= starts - 1;
+      }
+      while (stops) {
+        const p = ctz(stops);
+        const at = (<usize>ends) << 2;
+        store<i32>(rx1 + at, x + p - 1);
+        store<i32>(rs + at, acc + popcnt(firm & ((1 << p) - 1)) - load<i32>(rs + at));
+        ends++;
+        stops &= stops - 1;
       }
       acc += popcnt(firm);
     }
-    store<i32>(bx + ((<usize>nb) << 2), w);
-    store<i32>(bs + ((<usize>nb) << 2), acc);
-    for (let i: i32 = 0; i < nb; i++) {
-      const k = <i32>load<u8>(bk + <usize>i);
-      const at = (<usize>n) << 2;
-      const from = bx + ((<usize>i) << 2);
-      const str = bs + ((<usize>i) << 2);
-      store<u8>(rk + <usize>n, <u8>k);
-      store<i32>(rx0 + at, load<i32>(from));
-      store<i32>(rx1 + at, load<i32>(from, 4) - 1);
-      store<i32>(rs + at, load<i32>(str, 4) - load<i32>(str));
-      store<i32>(parent + at, n);
-      n += <i32>(k != 0);
+    // A run open at the row's end ends there.
+    if (ends < n) {
+      const at = (<usize>ends) << 2;
+      store<i32>(rx1 + at, w - 1);
+      store<i32>(rs + at, acc - load<i32>(rs + at));
     }
   }
   for (let i: i32 = 0; i < 32; i++) {

@@ -468,7 +468,7 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   const parent = k.alloc(px * 4);
   const first = k.alloc((h + 1) * 4);
   const counts = k.alloc(8);
-  const codes = k.alloc(12 * (w + 32));
+  const codes = k.alloc(w + 32);
   if (!src || !sums || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
     return null;
   const mem = k.memory.buffer;
