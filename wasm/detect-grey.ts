@@ -18,19 +18,20 @@ const WG: i32 = 38470;
 const WB: i32 = 7471;
 
 /**
- * The w x h thumbnail of `rgb` (W x H packed RGB) into `out`: output pixel (x, y) is the box of source
- * columns [xs[x], xs[x + 1]) and rows [ys[y], ys[y + 1]) (i32 edges), its luma x 65536 summed in i32 (the
- * caller keeps every box at most 128 pixels: below 2^31), divided by its pixels x 65536 in f64 and rounded
- * half up. `acc` is room for W i32 (the box's rows summed per source column), `pre` for W + 4 i32 (their
+ * Rows [i0, i1) of a w-wide thumbnail of a W-wide picture into `out` (w bytes a row, from row 0), from
+ * `rgb`: the picture's packed RGB rows from ys[i0] on (a strip of it). Output pixel (x, y) is the box of
+ * source columns [xs[x], xs[x + 1]) and rows [ys[y], ys[y + 1]) (i32 edges), its luma x 65536 summed in
+ * i32 (the caller keeps every box at most 128 pixels: below 2^31), divided by its pixels x 65536 and
+ * rounded half up. `acc` is room for W i32 (the box's rows summed per source column), `pre` for W + 4 i32 (their
  * prefix sums, so that a box of any width is one subtraction; wrapping i32, a box's sum is still the
  * difference of two of them).
  */
 export function thumbnail(
   rgb: usize,
   W: i32,
-  H: i32,
+  i0: i32,
+  i1: i32,
   w: i32,
-  h: i32,
   xs: usize,
   ys: usize,
   acc: usize,
@@ -41,12 +42,13 @@ export function thumbnail(
   const kg = i32x4.splat(WG);
   const kb = i32x4.splat(WB);
   const W4 = W & ~3;
-  for (let i: i32 = 0; i < h; i++) {
+  const top = load<i32>(ys + ((<usize>i0) << 2));
+  for (let i: i32 = i0; i < i1; i++) {
     const a = load<i32>(ys + ((<usize>i) << 2));
     const b = load<i32>(ys + ((<usize>(i + 1)) << 2));
     // The box's rows' luma summed per source column (the first row sets them).
     for (let y = a; y < b; y++) {
-      let q: usize = rgb + <usize>y * <usize>W * 3;
+      let q: usize = rgb + <usize>(y - top) * <usize>W * 3;
       let s: usize = acc;
       if (y == a) {
         for (let x: i32 = 0; x < W4; x += 4, q += 12, s += 16)
