@@ -385,13 +385,11 @@ function codes1(
   const v = <i32>load<u8>(line + <usize>x);
   const area = rows * (xb - xa);
   const d = v * area - sum;
-  let c: i32 = 0;
-  if (d < -contrast * area) {
-    c = d < -strong * area ? 5 : 1;
-  } else if (d > contrast * area) {
-    c = d > strong * area ? 6 : 2;
-  }
-  store<u8>(codes + <usize>x, <u8>c);
+  // Without a branch (the edges of a texture are a coin toss too), as the vector loop makes it.
+  const dark = <i32>(d < -contrast * area);
+  const light = <i32>(d > contrast * area);
+  const firm = (<i32>(d < -strong * area)) | (<i32>(d > strong * area));
+  store<u8>(codes + <usize>x, <u8>(dark | (light << 1) | (firm << 2)));
 }
 
 /** detect.ts's root(): the root of run `i` in the forest `parent` (i32 each), halving the path on the way. */
