@@ -6,9 +6,9 @@
 // the sum / (the box's pixels x 65536). test/pipeline/ocr/detect-pixels.test.ts compares both kernels with the
 // JS paths.
 //
-// Memory: an arena (arena.ts). The caller resets it, takes room for the pixels, the column edges, the row
-// edges, a row of sums, their prefix sums and the thumbnail, writes the pixels and edges, calls `thumbnail`
-// and reads the thumbnail back.
+// Memory: an arena (arena.ts). The caller resets it, takes room for a strip of the pixels, the column
+// edges, the row edges, a row of sums, their prefix sums and the thumbnail, writes the edges, then each
+// strip of pixels and calls `thumbnail` on it, and reads the thumbnail back.
 
 export { alloc, reset } from './arena';
 
