@@ -424,8 +424,9 @@ function root(parent: usize, i: i32): i32 {
 /**
  * detect.ts's components() on classify's runs (n of them; `first` has room for h + 1 i32): joinRuns (runs of
  * one class in adjacent rows whose columns overlap are joined, each tree's root its earliest run), then
- * gather (each tree's box, pixel count and STRONG count, in the order of their roots), by the same
- * operations in the same order. Writes the components at least `minH` rows high to `out` as 7 i32 each
+ * gather (each tree's box, pixel count and STRONG count, in the order of their roots): the same pairs met
+ * in the same order, and the same trees, so the same components (joinRuns also finds the roots of the
+ * pairs that do not touch, which only shortens paths: each tree's root is still its earliest run). Writes the components at least `minH` rows high to `out` as 7 i32 each
  * (class, x0, x1, y0, y1, pixels, strong; the accumulation happens in place: room for 7 n i32), and returns
  * how many. `slot` is room for n i32.
  */
