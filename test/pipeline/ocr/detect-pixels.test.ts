@@ -48,9 +48,11 @@ t.test('greyThumbnail in WebAssembly: the bytes of the JS path', async (t) => {
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pictures: { data: Uint8Array; width: number; height: number; name: string }[] = [];
   // Odd widths (the vector loop's tail), 1 to 4 source columns per output column, boxes of up to 100
-  // pixels (6000x100: near the kernel's limit of 128, where white's sum nears 2^31), white (the largest sums).
+  // pixels (6000x100: near the kernel's limit of 128, where white's sum nears 2^31), one column of boxes of
+  // several rows (1x1500), white (the largest sums).
   for (const [w, h] of [
     [1, 1],
+    [1, 1500],
     [3, 7],
     [641, 17],
     [640, 480],
