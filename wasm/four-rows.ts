@@ -1,6 +1,5 @@
-// Four rows of i32 side by side, summed along the row: what the grey copies' kernels (grey.ts for ORB,
-// detect-grey.ts for the text detector) read each box of a row from, for four rows at once. Imported by
-// both (each module compiles its own copy, as with arena.ts).
+// Four rows of i32 side by side, summed along the row: what ORB's grey copy (grey.ts) reads each box of a
+// row from, for four rows at once. A module of its own, as arena.ts (each kernel compiles its own copy).
 
 /** Bytes of one of the four rows of W i32 (padded to whole vectors). */
 export function fourRowsRowBytes(W: i32): usize {

@@ -1,6 +1,6 @@
-// Weighted sums of packed RGB, four pixels at a time, for the kernels that make grey copies (grey.ts for
-// ORB, detect-grey.ts for the text detector), each with its own weights. Inlined where it is used (each
-// kernel is compiled on its own).
+// Weighted sums of packed RGB, four pixels at a time, for ORB's grey copy (grey.ts; detect-grey.ts has
+// its own, of 16-bit dot products, its weights allowing them). Inlined where it is used (each kernel is
+// compiled on its own).
 
 /**
  * A class only so that `four` can carry AssemblyScript's @inline (TypeScript's syntax, and so prettier,

@@ -99,7 +99,6 @@ const ALIGNED_SHARE = 0.75;
  */
 const SCRATCH_MAX = 4 << 20;
 const scratch = {
-  rows: new Float32Array(0),
   integ: new Float64Array(0),
   integ32: new Int32Array(0),
   runK: new Uint8Array(0),
@@ -146,10 +145,15 @@ interface Comp {
 /**
  * The detector's thumbnail made from the RGB pixels the analysis already decoded (upright, long side at
  * most 1024: decode.ts), so a photo without text costs no second decode: luma (Rec. 601, as Pillow's "L")
- * and an area-average reduction to DETECT_SIDE, separable (rows, then columns), linear in the pixels.
- * Made in WebAssembly with SIMD where it runs (wasm/detect-grey.ts: the same bytes, 4.5 -> 2.1 CPU ms
- * per text-free photo of 640 px or more of bench:ocr's and the pipeline bench's, load 1-3; then 1.85 ->
- * 1.10 per 800x600 decode with four source rows at a time), else in JS.
+ * and an area-average reduction to DETECT_SIDE, linear in the pixels. Each output pixel is the mean luma of
+ * its box of source pixels: the box's luma x 65536 (19595 R + 38470 G + 7471 B) summed exactly in whole
+ * numbers, divided by its pixels x 65536 and rounded half up (one division per output pixel). Made in
+ * WebAssembly with SIMD where it runs (wasm/detect-grey.ts: the same bytes), else in JS. Each source row's
+ * column means rounded to f32, then averaged over the box's rows, as before, cost a division per source row
+ * and output column: 1.07-1.11 -> 0.66-0.69 CPU ms per text-free photo of the pipeline bench (load 2.8-3.2,
+ * alternated x3); 5 of 5.4 M thumbnail pixels of those and the text-free test photos changed by one level,
+ * their detections none. Then 0.48 (load 2) with the vector passes of wasm/detect-grey.ts (prefix sums,
+ * four boxes at a time, luma by dot products) and the pixels copied in strips (STRIP_BYTES).
  */
 export function greyThumbnail(rgb: { data: Uint8Array; width: number; height: number }): GreyImage {
   return greyThumbnailWith(rgb, true);
@@ -176,44 +180,31 @@ function greyThumbnailWith(
   };
   const xs = edges(sw, w);
   const ys = edges(sh, h);
-  // Each output column's source width (both paths), and the divisor of its sums (the JS path's), looked
-  // up rather than recomputed.
-  const count = new Int32Array(w);
-  for (let i = 0; i < w; i++) count[i] = (xs[i + 1] as number) - (xs[i] as number);
   if (wasm) {
-    const made = greyWasm(rgb, w, h, count, ys);
+    const made = greyWasm(rgb, w, h, xs, ys);
     if (made) return made;
   }
-  const divisor = new Float64Array(w);
-  for (let i = 0; i < w; i++) divisor[i] = (count[i] as number) * 65536;
-  const rows = reuse('rows', w * sh, true); // every entry is written below
-  for (let y = 0; y < sh; y++) {
-    let p = y * sw * 3;
-    const o = y * w;
-    for (let i = 0; i < w; i++) {
-      const n = count[i] as number;
-      // Whole numbers (at most 255 x 65536 x n): the same sum in any order.
-      let sum =
-        19595 * (data[p] as number) + 38470 * (data[p + 1] as number) + 7471 * (data[p + 2] as number);
-      p += 3;
-      for (let j = 1; j < n; j++, p += 3)
-        sum += 19595 * (data[p] as number) + 38470 * (data[p + 1] as number) + 7471 * (data[p + 2] as number);
-      rows[o + i] = sum / (divisor[i] as number);
-    }
-  }
   const out = Buffer.alloc(w * h);
-  // Row by row (memory order), each column's sum in the same order as a column walk would add it: the
-  // first row copied (0 + v is v), the others added.
+  // Each output column's box sum over the box's rows (whole numbers below 2^53: the same sum in any order).
   const sums = new Float64Array(w);
   for (let i = 0; i < h; i++) {
     const a = ys[i] as number;
     const b = ys[i + 1] as number;
-    for (let x = 0, row = a * w; x < w; x++) sums[x] = rows[row + x] as number;
-    for (let y = a + 1; y < b; y++) {
-      const row = y * w;
-      for (let x = 0; x < w; x++) sums[x] = (sums[x] as number) + (rows[row + x] as number);
+    sums.fill(0);
+    for (let y = a; y < b; y++) {
+      let p = y * sw * 3;
+      for (let x = 0; x < w; x++) {
+        const n = (xs[x + 1] as number) - (xs[x] as number);
+        let sum = 0;
+        for (let j = 0; j < n; j++, p += 3)
+          sum +=
+            19595 * (data[p] as number) + 38470 * (data[p + 1] as number) + 7471 * (data[p + 2] as number);
+        sums[x] = (sums[x] as number) + sum;
+      }
     }
-    for (let x = 0, o = i * w; x < w; x++, o++) out[o] = roundGrey((sums[x] as number) / (b - a));
+    const r65536 = (b - a) * 65536;
+    for (let x = 0, o = i * w; x < w; x++, o++)
+      out[o] = roundGrey((sums[x] as number) / (((xs[x + 1] as number) - (xs[x] as number)) * r65536));
   }
   return { data: out, width: w, height: h };
 }
@@ -232,23 +223,21 @@ interface DetectGreyKernels {
   memory: { buffer: ArrayBuffer };
   reset(): void;
   alloc(bytes: number): number;
-  fourRowsBytes(W: number): number;
   thumbnail(
     rgb: number,
     W: number,
-    H: number,
+    i0: number,
+    i1: number,
     w: number,
-    h: number,
-    count: number,
+    xs: number,
     ys: number,
-    luma: number,
-    row: number,
-    sums: number,
+    acc: number,
+    pre: number,
     out: number,
   ): void;
   classify(
     data: number,
-    integ: number,
+    sums: number,
     w: number,
     h: number,
     window: number,
@@ -284,39 +273,65 @@ const greyKernels = loadKernels<DetectGreyKernels>(DETECT_GREY_WASM_BASE64, 'det
 /** Whether the thumbnail is made in WebAssembly here (for benchmarks and tests). */
 export const greyWasmAvailable = greyKernels !== null;
 
+/**
+ * The RGB greyWasm copies into the kernels' memory at a time (rows of whole boxes, at least one box): read
+ * by the kernel while in the cache. The whole picture at once (2 MB for 1024x683) cost 0.66 against 0.61
+ * CPU ms per text-free pipeline photo's thumbnail (medians of 8 alternated rounds in one process, load
+ * 1.5; strips of 8, 32, 64 and 256 KB 0.64-0.65).
+ */
+const STRIP_BYTES = 16384;
+
 /** Largest picture whose thumbnail is made in WebAssembly: 4 MP (the analysis' pixels are at most 1 MP). */
 const GREY_WASM_MAX_PIXELS = 4_000_000;
 
 /**
  * The JS path's thumbnail, made in WebAssembly (wasm/detect-grey.ts); null when that path does not apply
- * (no kernels, a picture over GREY_WASM_MAX_PIXELS, or more than 128 source columns to an output column,
- * past its Int32 sums).
+ * (no kernels, a picture over GREY_WASM_MAX_PIXELS, or a box of more than 128 source pixels, past its
+ * Int32 sums: never at the analysis' 1024 px).
  */
 function greyWasm(
   rgb: { data: Uint8Array; width: number; height: number },
   w: number,
   h: number,
-  count: Int32Array,
+  xs: Int32Array,
   ys: Int32Array,
 ): GreyImage | null {
   const k = greyKernels;
   const { data, width: sw, height: sh } = rgb;
   const bytes = sw * sh * 3;
-  if (!k || sw * sh > GREY_WASM_MAX_PIXELS || data.length < bytes || Math.max(...count) > 128) return null;
+  if (!k || sw * sh > GREY_WASM_MAX_PIXELS || data.length < bytes) return null;
+  const tall = widest(ys);
+  if (widest(xs) * tall > 128) return null;
+  const rowBytes = sw * 3;
+  const strip = Math.max(tall, Math.floor(STRIP_BYTES / rowBytes));
   k.reset();
-  const src = k.alloc(bytes);
-  const counts = k.alloc(w * 4);
-  const edges = k.alloc((h + 1) * 4);
-  const luma = k.alloc(k.fourRowsBytes(sw));
-  const row = k.alloc(w * 16);
-  const sums = k.alloc(w * 8);
+  const src = k.alloc(Math.min(sh, strip) * rowBytes);
+  const cols = k.alloc((w + 1) * 4);
+  const rows = k.alloc((h + 1) * 4);
+  const acc = k.alloc(sw * 4);
+  const pre = k.alloc((sw + 4) * 4);
   const out = k.alloc(w * h);
-  if (!src || !counts || !edges || !luma || !row || !sums || !out) return null;
-  new Uint8Array(k.memory.buffer, src, bytes).set(data.subarray(0, bytes));
-  new Int32Array(k.memory.buffer, counts, w).set(count);
-  new Int32Array(k.memory.buffer, edges, h + 1).set(ys);
-  k.thumbnail(src, sw, sh, w, h, counts, edges, luma, row, sums, out);
+  if (!src || !cols || !rows || !acc || !pre || !out) return null;
+  const mem = new Uint8Array(k.memory.buffer);
+  new Int32Array(k.memory.buffer, cols, w + 1).set(xs);
+  new Int32Array(k.memory.buffer, rows, h + 1).set(ys);
+  // A strip of whole boxes' rows at a time, copied in and read while still in the cache.
+  for (let i0 = 0; i0 < h;) {
+    const y0 = ys[i0] as number;
+    let i1 = i0 + 1;
+    while (i1 < h && (ys[i1 + 1] as number) - y0 <= strip) i1++;
+    mem.set(data.subarray(y0 * rowBytes, (ys[i1] as number) * rowBytes), src);
+    k.thumbnail(src, sw, i0, i1, w, cols, rows, acc, pre, out);
+    i0 = i1;
+  }
   return { data: Buffer.from(new Uint8Array(k.memory.buffer, out, w * h)), width: w, height: h };
+}
+
+/** The most source columns (or rows) between two successive edges. */
+function widest(e: Int32Array): number {
+  let m = 0;
+  for (let i = 1; i < e.length; i++) m = Math.max(m, (e[i] as number) - (e[i - 1] as number));
+  return m;
 }
 
 /** Integral image of the grey values (Float64: a 640x640 thumbnail's sums, and far larger, fit exactly). */
@@ -464,7 +479,7 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   if (!k || px * 255 >= 2 ** 31 || px > GREY_WASM_MAX_PIXELS || data.length < px) return null;
   k.reset();
   const src = k.alloc(px);
-  const integ = k.alloc((w + 1) * (h + 1) * 4);
+  const sums = k.alloc((w + 16) * 8);
   const bins = k.alloc(4 * 32 * 4);
   const rk = k.alloc(px);
   const rx0 = k.alloc(px * 4);
@@ -473,29 +488,12 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
   const parent = k.alloc(px * 4);
   const first = k.alloc((h + 1) * 4);
   const counts = k.alloc(8);
-  const codes = k.alloc(12 * (w + 16));
-  if (!src || !integ || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
+  const codes = k.alloc(w + 32);
+  if (!src || !sums || !bins || !rk || !rx0 || !rx1 || !rs || !parent || !first || !counts || !codes)
     return null;
   const mem = k.memory.buffer;
   new Uint8Array(mem, src, px).set(data.subarray(0, px));
-  k.classify(
-    src,
-    integ,
-    w,
-    h,
-    WINDOW,
-    CONTRAST,
-    STRONG,
-    bins,
-    rk,
-    rx0,
-    rx1,
-    rs,
-    parent,
-    first,
-    counts,
-    codes,
-  );
+  k.classify(src, sums, w, h, WINDOW, CONTRAST, STRONG, bins, rk, rx0, rx1, rs, parent, first, counts, codes);
   hist.set(new Int32Array(mem, bins, 32));
   const [n, marked] = new Int32Array(mem, counts, 2) as unknown as [number, number];
   return {
@@ -512,8 +510,8 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
 }
 
 /**
- * components() in WebAssembly (wasm/detect-grey.ts components: joinRuns and gather by the same operations
- * in the same order, so the same components) on the runs classifyWasm left in the kernels' memory; null
+ * components() in WebAssembly (wasm/detect-grey.ts components: joinRuns and gather meeting the same pairs
+ * of runs in the same order and making the same trees, so the same components) on the runs classifyWasm left in the kernels' memory; null
  * when they are not there or its room cannot be had (the JS path then joins them). The runs' views are not
  * used afterwards: taking room may grow the memory, which detaches them.
  */

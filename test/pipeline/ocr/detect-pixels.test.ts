@@ -47,15 +47,20 @@ t.test('greyThumbnail in WebAssembly: the bytes of the JS path', async (t) => {
   let seed = 11;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pictures: { data: Uint8Array; width: number; height: number; name: string }[] = [];
-  // Odd widths (the vector loop's tail), 1 to 4 source columns per output column, white (the largest sums).
+  // Odd widths (the vector loop's tail), 1 to 4 source columns per output column, boxes of up to 100
+  // pixels (6000x100: near the kernel's limit of 128, where white's sum nears 2^31), one column of boxes of
+  // several rows (1x1500), white (the largest sums).
   for (const [w, h] of [
     [1, 1],
+    [1, 1500],
     [3, 7],
     [641, 17],
+    [640, 480],
     [1023, 769],
     [1024, 683],
     [2003, 301],
     [150, 2600],
+    [6000, 100],
   ] as const) {
     for (const fill of ['noise', 'white', 'bands'] as const) {
       const data = Buffer.alloc(w * h * 3, 255);
