@@ -16,6 +16,10 @@
 //                          images per second, an upper bound on the slowdown of whole checks (which also
 //                          fetch, match and store); also in CPU time (this process and tesseract),
 //                          which a busy shared machine distorts less than wall time
+//   whole checks           the target's own figure (issue 19: checks per second with OCR on within 1.25x of
+//                          without): bench/ocr-checks.ts run as a child process (two services as production
+//                          builds them, Redis at REDIS_URL), its CPU per check and slowdown by share of
+//                          pictures with text under `checks`, one picture in ten against `slowdown_max`
 //   cost by share of text images  the mixed corpus's CPU per picture without text (the detector alone) and
 //                          with text, with and without OCR, give the slowdown for any share of pictures
 //                          with text (the corpus has 6 in 15: the 5 screenshots and one of the pipeline
@@ -23,9 +27,12 @@
 // CPU is split between this process (decoding, the detector, preparing the picture: `node`) and
 // tesseract (`tesseract`: the commands it waited for, and the tess-serve processes running, read in /proc).
 // One image at a time, tesseract with one thread (OCR_* defaults of src/config.ts).
-// Env: BENCH_OCR_TEXTS (4: texts per language, at most 4); BENCH_OCR_PARTS (screenshots,captions,free,mixed:
-// the parts to run; the mixed corpus needs the screenshots); BENCH_OCR_SERVER=false reads with one
+// Env: BENCH_OCR_TEXTS (4: texts per language, at most 4); BENCH_OCR_PARTS (screenshots,captions,free,mixed,
+// checks: the parts to run; the mixed corpus needs the screenshots); BENCH_OCR_SERVER=false reads with one
 // tesseract command per reading instead of tess-serve (OCR_SERVER).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { analyzeImage } from '../src/pipeline/analyze/index.js';
@@ -44,7 +51,7 @@ import {
   TEXT_FREE_PHOTOS,
   type Lang,
 } from '../test/helpers/text-images.js';
-import { CORPUS, machine, summarize, writeResult } from './lib.js';
+import { CORPUS, machine, NODE_FLAGS, ROOT, summarize, writeResult } from './lib.js';
 import { procStat, TICK, tesseractSeconds } from './tesseract-cpu.js';
 
 configureSharp();
@@ -55,7 +62,7 @@ const opts: OcrOptions = { ...config.ocr, maxInputPixels: config.maxInputPixels 
 const info = await tesseractInfo(opts.path);
 if (!info) throw new Error('tesseract is not installed: run sh scripts/setup-ocr.sh');
 const TEXTS = Math.min(4, Number(process.env.BENCH_OCR_TEXTS ?? 4));
-const PARTS = new Set((process.env.BENCH_OCR_PARTS ?? 'screenshots,captions,free,mixed').split(','));
+const PARTS = new Set((process.env.BENCH_OCR_PARTS ?? 'screenshots,captions,free,mixed,checks').split(','));
 const served = !!opts.server && !!tessServePath();
 const LANGS: Lang[] = ['eng', 'lit', 'rus', 'kaz', 'arb'];
 const OCR_CODE: Record<Lang, string> = { eng: 'eng', lit: 'lit', rus: 'rus', kaz: 'kaz', arb: 'ara' };
@@ -322,6 +329,7 @@ const result = {
           },
           cpu_slowdown_by_text_share: byTextShare,
         },
+  checks: PARTS.has('checks') ? wholeChecks() : null,
   targets: {
     cer_clean_max: 0.03,
     cer_degraded_max: 0.08,
@@ -335,3 +343,26 @@ const result = {
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(`wrote ${writeResult('ocr', result)}`);
+
+/**
+ * bench/ocr-checks.ts in a child process (its services print to this one's output), and what it wrote:
+ * CPU per check with and without text, OCR off and on, and the slowdown of whole checks by share of
+ * pictures with text; `slowdown_one_in_ten` is the figure `targets.slowdown_max` is for.
+ */
+function wholeChecks() {
+  execFileSync(process.execPath, [...NODE_FLAGS, '--import=tsx', resolve(ROOT, 'bench/ocr-checks.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const r = JSON.parse(readFileSync(resolve(ROOT, 'bench/results/ocr-checks.json'), 'utf8')) as {
+    rounds: number;
+    cpu_ms_per_check: unknown;
+    cpu_slowdown_of_checks_by_text_share: Record<string, number>;
+  };
+  return {
+    rounds: r.rounds,
+    cpu_ms_per_check: r.cpu_ms_per_check,
+    slowdown_by_text_share: r.cpu_slowdown_of_checks_by_text_share,
+    slowdown_one_in_ten: r.cpu_slowdown_of_checks_by_text_share['10%'],
+  };
+}
