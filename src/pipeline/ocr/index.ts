@@ -1034,12 +1034,13 @@ async function forOcr(
   // Light letters on a photo (captions, signs): tesseract's global threshold cannot separate white
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
-  if (caption(d))
-    img = binarizeLight(
-      img,
-      d.boxes.map((b) => toBand(b, img)),
+  if (caption(d)) {
+    const bands = d.boxes.map((b) => toBand(b, img));
+    img = despeckle(
+      binarizeLight(img, bands),
+      bands.map((b, i) => ({ ...b, glyph: ((d.boxes[i] as TextBox).glyph * img.width) / d.width })),
     );
-  else img = flatten(img, d, k, scaled?.rows);
+  } else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
     // (Arabic's joined letters are not glyph-shaped components; a muted @handle line may be too faint);
@@ -1272,6 +1273,86 @@ export function binarizeLight(
   }
   return { data: out, width: w, height: h };
 }
+
+/**
+ * The ink of a binarized caption (binarizeLight) that is not its letters made white, band by band: the
+ * photo's bright texture passes the neighbourhood test too, as specks and blobs around and between the
+ * letters, and tesseract then reads them as letters or loses the line (bench:ocr's memes, white letters
+ * on a door and on trees: "BUT THE PHOTO IS REAL" not read at all). In each band, the 8-connected pieces
+ * of ink about a glyph high (DESPECKLE_GLYPH times the detector's glyph height, at this scale) are the
+ * letters; the line's rows are their median top and bottom. Kept: those letters that reach into the
+ * line's rows, and smaller pieces (dots, accents, punctuation) of at least (glyph / 8)² pixels within the
+ * line's rows widened by 0.6 glyph above and 0.4 below and at most a quarter glyph from a letter. A band
+ * with no letter-sized piece is left as it is.
+ */
+export function despeckle(
+  img: GreyImage,
+  bands: { x0: number; y0: number; x1: number; y1: number; glyph: number }[],
+): GreyImage {
+  const { data, width: w, height: h } = img;
+  const seen = new Uint8Array(w * h);
+  const stack: number[] = [];
+  for (const b of bands) {
+    const x0 = Math.max(0, b.x0);
+    const x1 = Math.min(w, b.x1);
+    const y0 = Math.max(0, b.y0);
+    const y1 = Math.min(h, b.y1);
+    const g = b.glyph;
+    if (x1 <= x0 || y1 <= y0 || !(g > 0)) continue;
+    // The band's pieces: box and pixels, and the pixels themselves (to be made white).
+    const pieces: { x0: number; x1: number; y0: number; y1: number; px: number[] }[] = [];
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) {
+        const p = y * w + x;
+        if (seen[p] || (data[p] as number) !== 0) continue;
+        const piece = { x0: x, x1: x, y0: y, y1: y, px: [] as number[] };
+        seen[p] = 1;
+        stack.push(p);
+        while (stack.length > 0) {
+          const q = stack.pop() as number;
+          piece.px.push(q);
+          const qx = q % w;
+          const qy = (q - qx) / w;
+          if (qx < piece.x0) piece.x0 = qx;
+          if (qx > piece.x1) piece.x1 = qx;
+          if (qy < piece.y0) piece.y0 = qy;
+          if (qy > piece.y1) piece.y1 = qy;
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dx = -1; dx <= 1; dx++) {
+              const nx = qx + dx;
+              const ny = qy + dy;
+              if (nx < x0 || nx >= x1 || ny < y0 || ny >= y1) continue;
+              const n = ny * w + nx;
+              if (!seen[n] && (data[n] as number) === 0) {
+                seen[n] = 1;
+                stack.push(n);
+              }
+            }
+        }
+        pieces.push(piece);
+      }
+    const high = (c: { y0: number; y1: number }) => c.y1 - c.y0 + 1;
+    const letters = pieces.filter(
+      (c) => high(c) >= g * DESPECKLE_GLYPH[0] && high(c) <= g * DESPECKLE_GLYPH[1] && c.x1 - c.x0 < g * 4,
+    );
+    if (letters.length === 0) continue;
+    const median = (v: number[]) => v.sort((a, c) => a - c)[v.length >> 1] as number;
+    const top = median(letters.map((c) => c.y0));
+    const bottom = median(letters.map((c) => c.y1));
+    const keep = new Set(letters.filter((c) => c.y1 >= top && c.y0 <= bottom));
+    const near = [...keep];
+    for (const c of pieces) {
+      if (keep.has(c) || high(c) >= g * DESPECKLE_GLYPH[0] || c.px.length < (g * g) / 64) continue;
+      if (c.y0 < top - g * 0.6 || c.y1 > bottom + g * 0.4) continue;
+      if (near.some((l) => c.x0 <= l.x1 + g / 4 && c.x1 >= l.x0 - g / 4)) keep.add(c);
+    }
+    for (const c of pieces) if (!keep.has(c)) for (const p of c.px) data[p] = 255;
+  }
+  return img;
+}
+
+/** Heights (shares of the detector's glyph height) of a caption's pieces of ink taken for letters (despeckle). */
+const DESPECKLE_GLYPH = [0.5, 2] as const;
 
 /** Without the lines tesseract read from texture (low confidence). */
 const sure = (lines: CleanLine[]) => lines.filter((l) => l.conf >= MIN_LINE_CONFIDENCE);

@@ -1,7 +1,7 @@
 // binarizeLight sums only the rows its bands read (each band's rows and a window above and below): the
 // same pixels as the whole picture's integral image gave. No tesseract needed.
 import t from 'tap';
-import { binarizeLight } from '../../../src/pipeline/ocr/index.js';
+import { binarizeLight, despeckle } from '../../../src/pipeline/ocr/index.js';
 import { boxSum, integralImage } from '../../../src/pipeline/ocr/detect.js';
 
 type Band = { x0: number; y0: number; x1: number; y1: number };
@@ -96,3 +96,38 @@ for (const [name, w, h, bands] of cases) {
     t.ok(got.data.equals(reference(img, bands)), 'the same pixels as the whole picture summed');
   });
 }
+
+t.test('despeckle keeps a caption line and its marks, and clears the photo specks around it', async (t) => {
+  // A binarized caption as binarizeLight leaves it (black on white): five letters 24 px high in a row,
+  // an accent above the second, a full stop after the last, a texture speck beside and below them, a
+  // blob twice the line's height, and a piece of texture touching nothing in the corner.
+  const w = 200;
+  const h = 80;
+  const data = Buffer.alloc(w * h, 255);
+  const ink = (x0: number, y0: number, x1: number, y1: number) => {
+    for (let y = y0; y < y1; y++) data.fill(0, y * w + x0, y * w + x1);
+  };
+  for (let i = 0; i < 5; i++) ink(20 + i * 20, 30, 32 + i * 20, 54);
+  ink(43, 22, 47, 26); // accent: 4 x 4, above the second letter
+  ink(114, 50, 118, 54); // full stop on the baseline, 2 px after the last letter
+  ink(150, 40, 152, 42); // a speck of 4 px in the line's rows, away from the letters
+  ink(60, 70, 64, 74); // a speck well below the line
+  ink(160, 5, 175, 75); // a blob 70 px high
+  ink(2, 2, 6, 6); // texture in the corner
+  const img = { data, width: w, height: h };
+  const before = Buffer.from(data);
+  despeckle(img, [{ x0: 0, y0: 0, x1: w, y1: h, glyph: 24 }]);
+  const black = (x: number, y: number) => img.data[y * w + x] === 0;
+  for (let i = 0; i < 5; i++) t.ok(black(25 + i * 20, 40), `letter ${i + 1} kept`);
+  t.ok(black(44, 23), 'the accent above a letter kept');
+  t.ok(black(115, 51), 'the full stop kept');
+  t.notOk(black(150, 40), 'a speck away from the letters cleared');
+  t.notOk(black(61, 71), 'a speck below the line cleared');
+  t.notOk(black(165, 40), 'a blob twice the line high cleared');
+  t.notOk(black(3, 3), 'texture in the corner cleared');
+  // A band with nothing of a letter's height in it (half to twice its glyph: here 100-400 px) is left as
+  // it is.
+  const alone = { data: Buffer.from(before), width: w, height: h };
+  despeckle(alone, [{ x0: 0, y0: 0, x1: w, y1: h, glyph: 200 }]);
+  t.ok(alone.data.equals(before), 'no piece of a glyph height: untouched');
+});
