@@ -434,7 +434,8 @@ function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
     background: Math.round((Math.max(...hist) / Math.max(1, data.length)) * 1000) / 1000,
     polarity: light * 2 > glyphs ? 'light' : 'dark',
     textured: Math.round((marked / Math.max(1, w * h)) * 1000) / 1000,
-    has_text: longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2,
+    has_text:
+      longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2 || stacked(lines),
   };
 }
 
@@ -571,6 +572,41 @@ function isLine(c: Comp[]): boolean {
   const tol = hm * ALIGN + 1;
   const aligned = c.filter((g) => Math.abs(g.y1 - bottom) <= tol || Math.abs(g.y0 - top) <= tol).length;
   return aligned >= MIN_CHAIN && aligned >= c.length * ALIGNED_SHARE;
+}
+
+/** Shortest line of a sign's two stacked lines (stacked), and the two lines' glyphs together. */
+const STACKED_LINE = 5;
+const STACKED_GLYPHS = 14;
+
+/**
+ * Whether two of the lines are a sign's or a short caption's: one right under the other (less than a
+ * line's height between them), about as high (within a quarter), of one polarity, centred on each other
+ * (within a quarter of the wider), each of STACKED_LINE glyphs or more and STACKED_GLYPHS together ("GEDIMINO
+ * PR. 9" over "VILNIUS": 9 and 5, where a line needs LONG_LINE alone or two MEDIUM_LINE). Texture's
+ * chains of 5-7 glyphs on TEXT_FREE_PHOTOS are neither stacked nor centred so.
+ */
+function stacked(lines: Comp[][]): boolean {
+  const boxes = lines
+    .filter((l) => l.length >= STACKED_LINE)
+    .map((l) => ({
+      n: l.length,
+      x0: Math.min(...l.map((c) => c.x0)),
+      x1: Math.max(...l.map((c) => c.x1)),
+      y0: Math.min(...l.map((c) => c.y0)),
+      y1: Math.max(...l.map((c) => c.y1)),
+      light: l.filter((c) => c.k === 2).length * 2 > l.length,
+    }));
+  for (const a of boxes)
+    for (const b of boxes) {
+      if (a === b || a.n + b.n < STACKED_GLYPHS || a.light !== b.light) continue;
+      const ha = a.y1 - a.y0 + 1;
+      const hb = b.y1 - b.y0 + 1;
+      const gap = b.y0 - a.y1 - 1;
+      if (gap < 0 || gap > Math.max(ha, hb) || Math.abs(ha - hb) > Math.max(ha, hb) / 4) continue;
+      const wide = Math.max(a.x1 - a.x0, b.x1 - b.x0);
+      if (Math.abs(a.x0 + a.x1 - b.x0 - b.x1) / 2 <= wide / 4) return true;
+    }
+  return false;
 }
 
 /**

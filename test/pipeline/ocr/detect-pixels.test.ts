@@ -13,7 +13,7 @@ import {
   pixelRuns,
 } from '../../../src/pipeline/ocr/detect.js';
 import { fixture } from '../../helpers/images.js';
-import { postScreenshot, TEXT_FREE_PHOTOS } from '../../helpers/text-images.js';
+import { postScreenshot, sign, TEXT_FREE_PHOTOS } from '../../helpers/text-images.js';
 
 const analyze = async (bytes: Buffer) => {
   const m = await sharp(bytes).metadata();
@@ -125,10 +125,14 @@ t.test('classify in WebAssembly: the runs of the JS path, at the thresholds too'
   }
 });
 
-t.test('on the analysis pixels: text-free photos have no text, a screenshot has', async (t) => {
-  for (const photo of TEXT_FREE_PHOTOS.slice(0, 6)) {
+t.test('on the analysis pixels: text-free photos have no text, a screenshot and a sign have', async (t) => {
+  for (const photo of TEXT_FREE_PHOTOS) {
     t.notOk(detectText(greyThumbnail(await analyze(fixture(photo)))).has_text, photo);
   }
+  // A street sign's two short lines, one over the other (9 and 5 glyphs: neither a long line nor two
+  // medium ones).
+  const plate = await sign('exifr/door-knocker.jpg', ['GEDIMINO PR. 9', 'VILNIUS']);
+  t.ok(detectText(greyThumbnail(await analyze(plate))).has_text, 'a two-line street sign');
   const shot = await postScreenshot('eng', 1, { dark: true });
   const d = detectText(greyThumbnail(await analyze(shot.png)));
   t.ok(d.has_text, 'dark-mode screenshot');
