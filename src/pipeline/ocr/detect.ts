@@ -390,6 +390,8 @@ function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
   const glyphs = heights.length;
   const longest = Math.max(0, ...lines.map((l) => l.length));
   const light = lines.flat().filter((c) => c.k === 2).length;
+  // Each line's box, longest line first.
+  const measured = lines.sort((a, b) => b.length - a.length).map((l) => ({ l, ...lineBox(l) }));
   return {
     lines: lines.length,
     glyphs,
@@ -397,22 +399,17 @@ function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
     width: w,
     // One long line (a sentence, a caption) or two medium ones (a sign); tuned on TEXT_FREE_PHOTOS and the
     // generated pictures (test/helpers/text-images.ts), where texture chains reach 9 glyphs and text 10+.
-    boxes: lines
-      .sort((a, b) => b.length - a.length)
-      .slice(0, MAX_BOXES)
-      .map((l): TextBox => {
-        const x0 = Math.min(...l.map((c) => c.x0));
-        const y0 = Math.min(...l.map((c) => c.y0));
-        const hs = l.map((c) => c.y1 - c.y0 + 1).sort((a, b) => a - b);
-        return {
-          x: x0,
-          y: y0,
-          width: Math.max(...l.map((c) => c.x1)) - x0 + 1,
-          height: Math.max(...l.map((c) => c.y1)) - y0 + 1,
-          glyph: hs[hs.length >> 1] as number,
-          polarity: l.filter((c) => c.k === 2).length * 2 > l.length ? 'light' : 'dark',
-        };
-      }),
+    boxes: measured.slice(0, MAX_BOXES).map(({ l, x0, y0, x1, y1, light }): TextBox => {
+      const hs = l.map((c) => c.y1 - c.y0 + 1).sort((a, b) => a - b);
+      return {
+        x: x0,
+        y: y0,
+        width: x1 - x0 + 1,
+        height: y1 - y0 + 1,
+        glyph: hs[hs.length >> 1] as number,
+        polarity: light ? 'light' : 'dark',
+      };
+    }),
     blobs: glyphs
       ? all
           .filter((c) => {
@@ -435,7 +432,7 @@ function detectTextWith(img: GreyImage, wasm: boolean): TextDetection {
     polarity: light * 2 > glyphs ? 'light' : 'dark',
     textured: Math.round((marked / Math.max(1, w * h)) * 1000) / 1000,
     has_text:
-      longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2 || stacked(lines),
+      longest >= LONG_LINE || lines.filter((l) => l.length >= MEDIUM_LINE).length >= 2 || stacked(measured),
   };
 }
 
@@ -512,9 +509,10 @@ function classifyWasm(img: GreyImage, hist: Uint32Array): Runs | null {
 
 /**
  * components() in WebAssembly (wasm/detect-grey.ts components: joinRuns and gather meeting the same pairs
- * of runs in the same order and making the same trees, so the same components) on the runs classifyWasm left in the kernels' memory; null
- * when they are not there or its room cannot be had (the JS path then joins them). The runs' views are not
- * used afterwards: taking room may grow the memory, which detaches them.
+ * of runs in the same order and making the same trees, so the same components) on the runs classifyWasm
+ * left in the kernels' memory; null when they are not there or its room cannot be had (the JS path then
+ * joins them). The runs' views are not used afterwards: taking room may grow the memory, which detaches
+ * them.
  */
 function componentsWasm(runs: Runs, h: number): Comp[] | null {
   const k = greyKernels;
@@ -574,6 +572,26 @@ function isLine(c: Comp[]): boolean {
   return aligned >= MIN_CHAIN && aligned >= c.length * ALIGNED_SHARE;
 }
 
+interface LineBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** Most of its glyphs lighter than around them. */
+  light: boolean;
+}
+
+/** The box of a line's glyphs, and its polarity. */
+function lineBox(l: Comp[]): LineBox {
+  return {
+    x0: Math.min(...l.map((c) => c.x0)),
+    y0: Math.min(...l.map((c) => c.y0)),
+    x1: Math.max(...l.map((c) => c.x1)),
+    y1: Math.max(...l.map((c) => c.y1)),
+    light: l.filter((c) => c.k === 2).length * 2 > l.length,
+  };
+}
+
 /** Shortest line of a sign's two stacked lines (stacked), and the two lines' glyphs together. */
 const STACKED_LINE = 5;
 const STACKED_GLYPHS = 14;
@@ -585,20 +603,11 @@ const STACKED_GLYPHS = 14;
  * PR. 9" over "VILNIUS": 9 and 5, where a line needs LONG_LINE alone or two MEDIUM_LINE). Texture's
  * chains of 5-7 glyphs on TEXT_FREE_PHOTOS are neither stacked nor centred so.
  */
-function stacked(lines: Comp[][]): boolean {
-  const boxes = lines
-    .filter((l) => l.length >= STACKED_LINE)
-    .map((l) => ({
-      n: l.length,
-      x0: Math.min(...l.map((c) => c.x0)),
-      x1: Math.max(...l.map((c) => c.x1)),
-      y0: Math.min(...l.map((c) => c.y0)),
-      y1: Math.max(...l.map((c) => c.y1)),
-      light: l.filter((c) => c.k === 2).length * 2 > l.length,
-    }));
+function stacked(lines: ({ l: Comp[] } & LineBox)[]): boolean {
+  const boxes = lines.filter((b) => b.l.length >= STACKED_LINE);
   for (const a of boxes)
     for (const b of boxes) {
-      if (a === b || a.n + b.n < STACKED_GLYPHS || a.light !== b.light) continue;
+      if (a === b || a.l.length + b.l.length < STACKED_GLYPHS || a.light !== b.light) continue;
       const ha = a.y1 - a.y0 + 1;
       const hb = b.y1 - b.y0 + 1;
       const gap = b.y0 - a.y1 - 1;

@@ -1035,11 +1035,9 @@ async function forOcr(
   // letters from a bright, busy photo, so the picture is thresholded here against each pixel's
   // neighbourhood (the detector's test, at OCR scale), as dark letters on white.
   if (caption(d)) {
-    const bands = d.boxes.map((b) => toBand(b, img));
-    img = despeckle(
-      binarizeLight(img, bands),
-      bands.map((b, i) => ({ ...b, glyph: ((d.boxes[i] as TextBox).glyph * img.width) / d.width })),
-    );
+    // Each line's glyph height at this scale, for despeckle.
+    const bands = d.boxes.map((b) => ({ ...toBand(b, img), glyph: b.glyph * k }));
+    img = despeckle(binarizeLight(img, bands), bands);
   } else img = flatten(img, d, k, scaled?.rows);
   if (flat) {
     // A screenshot: every run of rows with ink on the background, whatever the detector made of it
@@ -1299,7 +1297,7 @@ export function despeckle(
     const y1 = Math.min(h, b.y1);
     const g = b.glyph;
     if (x1 <= x0 || y1 <= y0 || !(g > 0)) continue;
-    // The band's pieces: box and pixels, and the pixels themselves (to be made white).
+    // The band's pieces of ink: each one's box and pixels.
     const pieces: { x0: number; x1: number; y0: number; y1: number; px: number[] }[] = [];
     for (let y = y0; y < y1; y++)
       for (let x = x0; x < x1; x++) {
