@@ -237,36 +237,14 @@ export function classify(
   let marked: i32 = 0;
   const three = i8x16.splat(3);
   const none = i8x16.splat(0);
+  const enters = i32x4.splat(0);
+  const leaves = i32x4.splat(-1);
   for (let y: i32 = 0; y < h; y++) {
     const ya = max(0, y - window);
     const yb = min(h, y + window + 1);
-    // Sixteen columns at a time (the last vector reads past the row, into columns never used).
-    for (; cb < yb; cb++) {
-      const src: usize = data + <usize>cb * <usize>w;
-      for (let x: i32 = 0; x < w; x += 16) {
-        const v = v128.load(src + <usize>x);
-        const lo = i16x8.extend_low_i8x16_u(v);
-        const hi = i16x8.extend_high_i8x16_u(v);
-        const c: usize = cols + ((<usize>x) << 2);
-        v128.store(c, i32x4.add(v128.load(c), i32x4.extend_low_i16x8_u(lo)));
-        v128.store(c, i32x4.add(v128.load(c, 16), i32x4.extend_high_i16x8_u(lo)), 16);
-        v128.store(c, i32x4.add(v128.load(c, 32), i32x4.extend_low_i16x8_u(hi)), 32);
-        v128.store(c, i32x4.add(v128.load(c, 48), i32x4.extend_high_i16x8_u(hi)), 48);
-      }
-    }
-    for (; ca < ya; ca++) {
-      const src: usize = data + <usize>ca * <usize>w;
-      for (let x: i32 = 0; x < w; x += 16) {
-        const v = v128.load(src + <usize>x);
-        const lo = i16x8.extend_low_i8x16_u(v);
-        const hi = i16x8.extend_high_i8x16_u(v);
-        const c: usize = cols + ((<usize>x) << 2);
-        v128.store(c, i32x4.sub(v128.load(c), i32x4.extend_low_i16x8_u(lo)));
-        v128.store(c, i32x4.sub(v128.load(c, 16), i32x4.extend_high_i16x8_u(lo)), 16);
-        v128.store(c, i32x4.sub(v128.load(c, 32), i32x4.extend_low_i16x8_u(hi)), 32);
-        v128.store(c, i32x4.sub(v128.load(c, 48), i32x4.extend_high_i16x8_u(hi)), 48);
-      }
-    }
+    // The rows entering the window added, those leaving it taken away.
+    for (; cb < yb; cb++) slideRow(data + <usize>cb * <usize>w, cols, w, enters);
+    for (; ca < ya; ca++) slideRow(data + <usize>ca * <usize>w, cols, w, leaves);
     // Their prefix sums, four at a time: each vector's own (two shifted additions), plus all before it.
     let carry = i32x4.splat(0);
     const zero = i32x4.splat(0);
@@ -385,6 +363,28 @@ export function classify(
  * classify's code byte (class | strong << 2) of pixel x of a row, its window clipped to the picture (`pre`:
  * the row's prefix sums of the window's column sums).
  */
+/**
+ * The w grey levels of the row at `src` added to the column sums at `cols` (`sign` all zeros), or taken
+ * away (all ones: each value negated, (v ^ sign) - sign). Sixteen columns at a time (the last vector reads
+ * past the row, into columns never used).
+ */
+function slideRow(src: usize, cols: usize, w: i32, sign: v128): void {
+  for (let x: i32 = 0; x < w; x += 16) {
+    const v = v128.load(src + <usize>x);
+    const lo = i16x8.extend_low_i8x16_u(v);
+    const hi = i16x8.extend_high_i8x16_u(v);
+    const c: usize = cols + ((<usize>x) << 2);
+    const s0 = i32x4.sub(v128.xor(i32x4.extend_low_i16x8_u(lo), sign), sign);
+    const s1 = i32x4.sub(v128.xor(i32x4.extend_high_i16x8_u(lo), sign), sign);
+    const s2 = i32x4.sub(v128.xor(i32x4.extend_low_i16x8_u(hi), sign), sign);
+    const s3 = i32x4.sub(v128.xor(i32x4.extend_high_i16x8_u(hi), sign), sign);
+    v128.store(c, i32x4.add(v128.load(c), s0));
+    v128.store(c, i32x4.add(v128.load(c, 16), s1), 16);
+    v128.store(c, i32x4.add(v128.load(c, 32), s2), 32);
+    v128.store(c, i32x4.add(v128.load(c, 48), s3), 48);
+  }
+}
+
 function codes1(
   line: usize,
   pre: usize,
