@@ -99,19 +99,8 @@ export function thumbnail(
         store<u8>(o + <usize>x, meanOf(load<i32>(acc + ((<usize>x) << 2)), rows));
       continue;
     }
-    // The sums' prefix sums, four at a time: each vector's own (two shifted additions), plus all before it
-    // (the last vector reads past W: prefix sums past W, never read).
-    let carry = i32x4.splat(0);
-    const zero = i32x4.splat(0);
-    store<i32>(pre, 0);
-    for (let x: i32 = 0; x < W; x += 4) {
-      let v = v128.load(acc + ((<usize>x) << 2));
-      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 3, 4, 5, 6));
-      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 2, 3, 4, 5));
-      v = i32x4.add(v, carry);
-      v128.store(pre + ((<usize>(x + 1)) << 2), v);
-      carry = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
-    }
+    // The sums' prefix sums.
+    prefixSums(acc, W, pre);
     // Four boxes at a time: their sums and pixels gathered, then each mean as meanOf gives it, floor(t / n)
     // by an f32 division (t below 2^15, n at most 128: a quotient that is not whole is at least 1 / 128
     // from the next, far beyond the division's rounding, so truncating it is exact; checked for every
@@ -223,7 +212,6 @@ export function classify(
   const cols = sums;
   const pre = sums + ((<usize>(w + 16)) << 2);
   memory.fill(cols, 0, (<usize>(w + 16)) << 2);
-  store<i32>(pre, 0);
   // The rows [ca, cb) are in cols.
   let ca: i32 = 0;
   let cb: i32 = 0;
@@ -245,17 +233,8 @@ export function classify(
     // The rows entering the window added, those leaving it taken away.
     for (; cb < yb; cb++) slideRow(data + <usize>cb * <usize>w, cols, w, enters);
     for (; ca < ya; ca++) slideRow(data + <usize>ca * <usize>w, cols, w, leaves);
-    // Their prefix sums, four at a time: each vector's own (two shifted additions), plus all before it.
-    let carry = i32x4.splat(0);
-    const zero = i32x4.splat(0);
-    for (let x: i32 = 0; x < w; x += 4) {
-      let v = v128.load(cols + ((<usize>x) << 2));
-      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 3, 4, 5, 6));
-      v = i32x4.add(v, v128.shuffle<i32>(zero, v, 2, 3, 4, 5));
-      v = i32x4.add(v, carry);
-      v128.store(pre + ((<usize>(x + 1)) << 2), v);
-      carry = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
-    }
+    // Their prefix sums.
+    prefixSums(cols, w, pre);
     const rows = yb - ya;
     const line: usize = data + <usize>y * <usize>w;
     store<i32>(first + ((<usize>y) << 2), n);
@@ -363,6 +342,25 @@ export function classify(
  * classify's code byte (class | strong << 2) of pixel x of a row, its window clipped to the picture (`pre`:
  * the row's prefix sums of the window's column sums).
  */
+/**
+ * The prefix sums of the n i32 at `src` into `pre` (pre + 4 x: the sum over [0, x), pre itself 0), four
+ * at a time: each vector's own (two shifted additions), plus all before it. The last vector reads past n
+ * (prefix sums past n, never read).
+ */
+function prefixSums(src: usize, n: i32, pre: usize): void {
+  let carry = i32x4.splat(0);
+  const zero = i32x4.splat(0);
+  store<i32>(pre, 0);
+  for (let x: i32 = 0; x < n; x += 4) {
+    let v = v128.load(src + ((<usize>x) << 2));
+    v = i32x4.add(v, v128.shuffle<i32>(zero, v, 3, 4, 5, 6));
+    v = i32x4.add(v, v128.shuffle<i32>(zero, v, 2, 3, 4, 5));
+    v = i32x4.add(v, carry);
+    v128.store(pre + ((<usize>(x + 1)) << 2), v);
+    carry = v128.shuffle<i32>(v, v, 3, 3, 3, 3);
+  }
+}
+
 /**
  * The w grey levels of the row at `src` added to the column sums at `cols` (`sign` all zeros), or taken
  * away (all ones: each value negated, (v ^ sign) - sign). Sixteen columns at a time (the last vector reads
