@@ -69,8 +69,6 @@ export async function rereadHeader(
     const crop = await cut(image, spot, size, greyCrop);
     if (!crop) return reading;
     const first = line?.text ?? null;
-    const handleOf = (t: string) => handlesIn(t)[0]?.handle ?? null;
-    const timeOf = (t: string) => findInText(t).times[0] ?? null;
     // The stretched copy alone first: when it reads the page's handle and time as the page did, the
     // two agree and the other copies could only outvote neither (bench:ocr: the clean screenshots and
     // most shared ones; 3 copies less to read, ~30 ms of tesseract's CPU).
@@ -98,6 +96,10 @@ export async function rereadHeader(
   }
 }
 
+/** The first handle (without its `@`) and the first time a reading of the line holds, or null. */
+const handleOf = (t: string) => handlesIn(t)[0]?.handle ?? null;
+const timeOf = (t: string) => findInText(t).times[0] ?? null;
+
 /**
  * Tesseract's confidence in the page's reading of the handle line (the mean of its words') from which that
  * reading stands without the close one (sureAsRead).
@@ -117,8 +119,8 @@ const HANDLE_LINE_SURE = 85;
  */
 function sureAsRead(line: TextLine): boolean {
   if (line.confidence < HANDLE_LINE_SURE) return false;
-  const handle = handlesIn(line.text)[0]?.handle;
-  const time = findInText(line.text).times[0];
+  const handle = handleOf(line.text);
+  const time = timeOf(line.text);
   if (!handle || !time) return false;
   const before = line.text.slice(0, line.text.indexOf(time)).replace(`@${handle}`, '');
   return !/[\p{L}\p{N}]/u.test(before);
